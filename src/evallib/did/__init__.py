@@ -1,0 +1,10 @@
+"""Difference-in-differences estimators (DESIGN §5).
+
+* `twfe`, `two_by_two` — regression DiD (pyfixest engine), results `DidResult`.
+* `staggered` — Callaway & Sant'Anna (2021) group-time ATT(g,t), `GroupTimeResult.aggregate`.
+* `event_study` — effects by periods since entry, valid under staggered adoption.
+"""
+
+from evallib.did._twfe import DidResult, DidSpec, two_by_two, twfe
+
+__all__ = ["DidResult", "DidSpec", "two_by_two", "twfe"]

@@ -1,0 +1,149 @@
+"""Shared helpers for the DiD estimators: validation, time coding, small result pieces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+ALLOWED_VCOV = ("iid", "hetero", "CRV1")
+
+
+def as_tuple(value: str | Sequence[str] | None, *, name: str) -> tuple[str, ...]:
+    """Normalise a column-name argument (None, a string or a sequence of strings) to a tuple."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    out = tuple(value)
+    for v in out:
+        if not isinstance(v, str):
+            raise ValueError(f"{name} must be column names (str); got {v!r}")
+    return out
+
+
+def check_columns(data: pd.DataFrame, columns: Iterable[str | None], *, what: str) -> None:
+    """Raise a ValueError naming every requested column that is not in ``data``."""
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError(f"{what}: data must be a pandas DataFrame, got {type(data).__name__}")
+    missing = [c for c in columns if c is not None and c not in data.columns]
+    if missing:
+        raise ValueError(f"{what}: column(s) {missing} not in data; available: {list(data.columns)}")
+
+
+def check_numeric(data: pd.DataFrame, columns: Iterable[str], *, what: str) -> None:
+    """Columns used as regressors or outcomes must be numeric or boolean and free of missing values."""
+    for c in columns:
+        s = data[c]
+        if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
+            raise ValueError(f"{what}: column {c!r} must be numeric or boolean, got dtype {s.dtype}")
+        if s.isna().any():
+            raise ValueError(f"{what}: column {c!r} has {int(s.isna().sum())} missing value(s)")
+
+
+def resolve_vcov(vcov: str | None, cluster: str | None, *, what: str) -> str:
+    """DESIGN §5: None + cluster -> CRV1; None without cluster -> HC1 ("hetero")."""
+    if vcov is None:
+        return "CRV1" if cluster is not None else "hetero"
+    if vcov not in ALLOWED_VCOV:
+        raise ValueError(f"{what}: vcov must be one of {ALLOWED_VCOV} or None, got {vcov!r}")
+    if vcov == "CRV1" and cluster is None:
+        raise ValueError(f"{what}: vcov='CRV1' needs a cluster column (cluster=...)")
+    return vcov
+
+
+def is_datetime(s: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(s)
+
+
+def period_codes(s: pd.Series, *, name: str) -> tuple[np.ndarray, str]:
+    """Code a time column as integers.
+
+    Monthly dates become ``year * 12 + month - 1`` (so one month = 1, differences are months);
+    integer periods (years, quarters) are used as they are. Returns the codes and the kind
+    ("month" or "integer"), which is used to turn codes back into labels.
+    """
+    if is_datetime(s):
+        if s.isna().any():
+            raise ValueError(f"time column {name!r} has missing dates")
+        return (s.dt.year.to_numpy() * 12 + s.dt.month.to_numpy() - 1).astype(np.int64), "month"
+    if pd.api.types.is_integer_dtype(s) or pd.api.types.is_float_dtype(s):
+        if s.isna().any():
+            raise ValueError(f"time column {name!r} has missing values")
+        v = s.to_numpy(dtype=float)
+        if not np.all(v == np.round(v)):
+            raise ValueError(f"time column {name!r} must hold whole periods (integers or dates)")
+        return v.astype(np.int64), "integer"
+    raise ValueError(f"time column {name!r} must be dates (datetime64) or integers, got {s.dtype}")
+
+
+def cohort_codes(s: pd.Series, *, name: str, time_kind: str) -> np.ndarray:
+    """Code a cohort (first treated period) column; never treated (0, NaN, NaT) -> 0.
+
+    Dates are coded like `period_codes` (shifted by +1 so that no real month codes to 0);
+    the time codes are shifted the same way by the caller through `month_shift`.
+    """
+    if is_datetime(s):
+        if time_kind != "month":
+            raise ValueError(f"cohort column {name!r} holds dates but the time column does not")
+        out = np.zeros(len(s), dtype=np.int64)
+        ok = s.notna().to_numpy()
+        out[ok] = s[ok].dt.year.to_numpy() * 12 + s[ok].dt.month.to_numpy() - 1 + MONTH_SHIFT
+        return out
+    if pd.api.types.is_numeric_dtype(s):
+        v = pd.to_numeric(s).to_numpy(dtype=float)
+        v = np.where(np.isnan(v), 0.0, v)
+        if not np.all(v == np.round(v)):
+            raise ValueError(f"cohort column {name!r} must hold whole periods")
+        if time_kind == "month":
+            raise ValueError(
+                f"cohort column {name!r} is numeric but time is a date; give the cohort as dates"
+            )
+        return v.astype(np.int64)
+    raise ValueError(f"cohort column {name!r} must be dates or integers, got {s.dtype}")
+
+
+# Month codes are shifted by one so that code 0 is free to mean "never treated".
+MONTH_SHIFT = 1
+
+
+def time_codes(s: pd.Series, *, name: str) -> tuple[np.ndarray, str]:
+    codes, kind = period_codes(s, name=name)
+    if kind == "month":
+        codes = codes + MONTH_SHIFT
+    return codes, kind
+
+
+def code_to_label(codes: np.ndarray, kind: str) -> pd.Series | np.ndarray:
+    """Inverse of `time_codes` for tables (dates for monthly data, integers otherwise)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    if kind == "month":
+        m = codes - MONTH_SHIFT
+        return pd.to_datetime(
+            pd.DataFrame({"year": m // 12, "month": m % 12 + 1, "day": 1})
+        ).to_numpy()
+    return codes
+
+
+def jsonable(obj: Any) -> Any:
+    """Turn results into JSON-safe Python objects (for build/results/<pilot>.json)."""
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {k: jsonable(v) for k, v in asdict(obj).items()}
+    if isinstance(obj, pd.DataFrame):
+        return [jsonable(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, pd.Timestamp | np.datetime64):
+        return None if pd.isna(obj) else pd.Timestamp(obj).strftime("%Y-%m-%d")
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating | float):
+        return None if not np.isfinite(obj) else float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
