@@ -1,0 +1,214 @@
+"""Pilot configuration: one YAML file per pilot under ``params/``, validated by :class:`PilotConfig`.
+
+The params file is the only place where one pilot differs from another. Unknown keys and missing
+keys are errors (papermill itself only warns on an unknown parameter), so a typo in a params file
+stops the run before any notebook starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "Area",
+    "ConfigError",
+    "PilotConfig",
+    "SimulationSettings",
+    "find_repo_root",
+    "list_pilots",
+    "load_pilot",
+    "params_hash",
+]
+
+
+class ConfigError(ValueError):
+    """A params file is missing, unreadable or does not match :class:`PilotConfig`."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    """A public fact about the pilot with where it comes from."""
+
+    fact: str
+    source: str
+
+
+class Context(_Strict):
+    """The pilot's real context, shown in its chapter (Dutch and English)."""
+
+    name: str = Field(description="Display name of the pilot")
+    promoter: str
+    region: str
+    period: str
+    goal_nl: str
+    goal_en: str
+    target_groups: list[str]
+    partners: list[str]
+    budget_eur: float | None = None
+    target_participants: int | None = None
+    facts: list[Source] = Field(default_factory=list)
+
+
+class Area(_Strict):
+    """An evaluation cluster: a municipality, a district or a group of municipalities."""
+
+    area: str
+    municipalities: dict[str, str] = Field(description="NIS code -> municipality name")
+    pilot: bool = False
+    entry: str | None = Field(
+        default=None, description="month the pilot started in this area (YYYY-MM), area designs"
+    )
+
+    @field_validator("municipalities")
+    @classmethod
+    def _nis_codes(cls, value: dict[str, str]) -> dict[str, str]:
+        for code in value:
+            if not (len(code) == 5 and code.isdigit()):
+                raise ValueError(f"NIS code {code!r} must be 5 digits")
+        return value
+
+
+class SimulationSettings(_Strict):
+    """Knobs of the demo-data simulator (see :mod:`evallib.simulate`)."""
+
+    first_month: str
+    n_months: int = Field(gt=6, le=240)
+    persons_per_area: int = Field(gt=0)
+    participation: float = Field(gt=0, le=1, description="share of eligible people who join")
+    eligible_quantiles: tuple[float, float] = Field(
+        description="band of the disadvantage index (quantiles within pilot areas) that is eligible"
+    )
+    entry_window: tuple[str, str] | None = Field(
+        default=None, description="first and last entry month for person-level entry (YYYY-MM)"
+    )
+    effect_up: float = Field(description="log-odds shift of the monthly step-up probability")
+    effect_relapse: float = Field(description="log-odds shift of the monthly fall-back probability")
+    effect_up_from: list[int] = Field(
+        default=[1, 2, 3, 4, 5], description="origin steps whose step-up probability the pilot raises"
+    )
+    ramp_months: int = Field(default=6, ge=1, description="months until the effect is at full size")
+    cohort_heterogeneity: float = Field(
+        default=0.5, ge=0, lt=1, description="earliest cohorts get 1+h times the effect, latest 1-h"
+    )
+    selection: float = Field(default=1.0, ge=0, description="strength of selection on disadvantage")
+    cost_per_participant_month_eur: float = Field(ge=0)
+
+
+class PilotConfig(_Strict):
+    """Everything that differs between pilots. Read with :func:`load_pilot`."""
+
+    pilot: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    context: Context
+    design: Literal["person_staggered", "area_staggered"]
+    cluster: str = "area"
+    outcomes: list[str] = Field(min_length=1)
+    headline_outcome: str
+    data: str = Field(description="path of the pilot's panel, relative to the repository root")
+    study_period: tuple[str, str]
+    disclosure_threshold: int = Field(default=10, ge=1)
+    event_window: tuple[int, int] = Field(default=(-6, 12), description="leads (negative), lags")
+    seed: int = 20240101
+    areas: list[Area] = Field(min_length=2)
+    simulation: SimulationSettings
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PilotConfig:
+        allowed = {"employed", "regular_work", "work_or_training", "ladder_step"}
+        bad = [o for o in [*self.outcomes, self.headline_outcome] if o not in allowed]
+        if bad:
+            raise ValueError(f"unknown outcome(s) {bad}; allowed: {sorted(allowed)}")
+        if self.headline_outcome not in self.outcomes:
+            raise ValueError("headline_outcome must be one of outcomes")
+        names = [a.area for a in self.areas]
+        if len(set(names)) != len(names):
+            raise ValueError("area names must be unique")
+        if not any(a.pilot for a in self.areas):
+            raise ValueError("at least one area must be a pilot area")
+        if self.design == "area_staggered" and any(a.pilot and not a.entry for a in self.areas):
+            raise ValueError("area_staggered design: every pilot area needs an entry month")
+        if self.design == "person_staggered" and self.simulation.entry_window is None:
+            raise ValueError("person_staggered design: simulation.entry_window is required")
+        return self
+
+    @property
+    def n_pilot_areas(self) -> int:
+        return sum(a.pilot for a in self.areas)
+
+    def data_path(self, root: Path | None = None) -> Path:
+        return (root or find_repo_root()) / self.data
+
+    def demo_data_path(self, root: Path | None = None) -> Path:
+        return (root or find_repo_root()) / "data" / "demo" / self.pilot / "panel.parquet"
+
+
+def find_repo_root(start: Path | None = None) -> Path:
+    """The nearest directory above ``start`` (default: cwd) that holds ``params/``."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "params").is_dir() and (candidate / "pyproject.toml").is_file():
+            return candidate
+    raise ConfigError(f"no evallib project (a folder with params/ and pyproject.toml) above {here}")
+
+
+def list_pilots(root: Path | None = None) -> list[str]:
+    """Names of all pilots with a params file, sorted."""
+    return sorted(p.stem for p in ((root or find_repo_root()) / "params").glob("*.yaml"))
+
+
+def _format_validation_error(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: {err.error_count()} problem(s) in the params file:"]
+    for e in err.errors():
+        where = ".".join(str(x) for x in e["loc"]) or "(top level)"
+        if e["type"] == "extra_forbidden":
+            lines.append(f"  - key '{where}': unknown key (typo?); remove it or fix its spelling")
+        elif e["type"] == "missing":
+            lines.append(f"  - key '{where}': required but missing")
+        else:
+            lines.append(f"  - key '{where}': {e['msg']} (got {e.get('input')!r})")
+    return "\n".join(lines)
+
+
+def load_pilot(name_or_path: str | Path, root: Path | None = None) -> PilotConfig:
+    """Read and validate ``params/<name>.yaml`` (or an explicit path).
+
+    Raises :class:`ConfigError` naming the file and every offending key.
+    """
+    candidate = Path(name_or_path)
+    if candidate.suffix in {".yaml", ".yml"}:
+        path = candidate
+    else:
+        base = root or find_repo_root()
+        path = base / "params" / f"{name_or_path}.yaml"
+        if not path.is_file():
+            known = ", ".join(list_pilots(base)) or "(none)"
+            raise ConfigError(f"unknown pilot {str(name_or_path)!r}: no file {path}; known pilots: {known}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: params file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values at the top level")
+    try:
+        config = PilotConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(path, exc)) from None
+    if config.pilot != path.stem:
+        raise ConfigError(
+            f"{path}: key 'pilot' is {config.pilot!r} but the file is named {path.stem!r}; they must match"
+        )
+    return config
+
+
+def params_hash(config: PilotConfig) -> str:
+    """SHA-256 of the validated params (canonical JSON), for the manifest."""
+    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()
