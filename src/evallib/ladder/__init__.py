@@ -2,16 +2,25 @@
 
 Descriptive (with uncertainty)
     transition_matrix, transition_matrix_ci, state_distribution, time_in_state,
-    mean_time_in_state, step_up_rates, relapse, time_to_work
+    mean_time_in_state, step_up_rates, relapse, relapse_episodes, time_to_work, work_durations
 Markov projections
-    absorption_times, stationary_distribution, markov_projection
-Causal (calls `evallib.did`'s estimators on constructed transition outcomes)
-    step_up_did, relapse_did, ordinal_did, counterfactual_chronogram
+    absorption_times, stationary_distribution, markov_projection, pilot_period_groups
+Causal (builds transition outcomes and calls `evallib.did`'s estimators)
+    step_up_data, step_up_did, relapse_did, ordinal_did, counterfactual_chronogram
 
 All functions take a panel (one row per unit and period) and column names, never modify it,
-and count only consecutive periods of the same unit.
+and count only consecutive periods of the same unit. Results are frozen dataclasses with a
+tidy ``table``, their ``spec`` and ``to_dict()``; the two contract functions of DESIGN §5
+(`transition_matrix`, `state_distribution`) return DataFrames.
 """
 
+from .causal import (
+    counterfactual_chronogram,
+    ordinal_did,
+    relapse_did,
+    step_up_data,
+    step_up_did,
+)
 from .descriptive import (
     mean_time_in_state,
     state_distribution,
@@ -19,6 +28,13 @@ from .descriptive import (
     transition_matrix,
     transition_matrix_ci,
 )
+from .markov import (
+    absorption_times,
+    markov_projection,
+    pilot_period_groups,
+    stationary_distribution,
+)
+from .rates import relapse, relapse_episodes, step_up_rates, time_to_work, work_durations
 
 __all__ = [
     "transition_matrix",
@@ -26,4 +42,18 @@ __all__ = [
     "state_distribution",
     "time_in_state",
     "mean_time_in_state",
+    "step_up_rates",
+    "relapse",
+    "relapse_episodes",
+    "time_to_work",
+    "work_durations",
+    "absorption_times",
+    "stationary_distribution",
+    "markov_projection",
+    "pilot_period_groups",
+    "step_up_data",
+    "step_up_did",
+    "relapse_did",
+    "ordinal_did",
+    "counterfactual_chronogram",
 ]

@@ -288,11 +288,11 @@ def mean_time_in_state(
     """
     check_columns(panel, weights=weights, by=by)
     tis = time_in_state(panel, unit, time, state, states)
-    first = panel.groupby(unit, sort=False)
+    first = panel.groupby(unit, sort=False, observed=True)
     w = first[weights].first().reindex(tis.index).to_numpy(float) if weights else np.ones(len(tis))
     g = first[by].first().reindex(tis.index) if by else pd.Series("all", index=tis.index)
-    num = tis.mul(w, axis=0).groupby(g.to_numpy()).sum()
-    den = pd.Series(w, index=tis.index).groupby(g.to_numpy()).sum()
+    num = tis.mul(w, axis=0).groupby(g.to_numpy(), observed=True).sum()
+    den = pd.Series(w, index=tis.index).groupby(g.to_numpy(), observed=True).sum()
     out = num.div(den, axis=0)
     out.index.name = by or "group"
     out.attrs["weighted_n"] = den

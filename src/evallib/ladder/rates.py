@@ -1,0 +1,470 @@
+"""Step-up rates, relapse ("terugval") and time to (regular) paid work, with uncertainty."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from statsmodels.duration.survfunc import SurvfuncRight
+
+from ._core import (
+    EncodedPanel,
+    _as_list,
+    check_columns,
+    count_transitions,
+    encode_panel,
+    pair_mask,
+)
+from ._results import RelapseResult, StepUpResult, SurvivalResult
+
+__all__ = ["step_up_rates", "relapse", "time_to_work", "bootstrap_counts"]
+
+
+def bootstrap_counts(
+    enc: EncodedPanel, resample: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
+    """(n_boot, G, K, K) weighted transition counts, resampling the units coded in ``resample``.
+
+    Each replicate draws the resampling units (persons or clusters) with replacement; its counts
+    are the sparse product of the draw frequencies with the per-unit count matrix (no loop over
+    persons).
+    """
+    from scipy import sparse
+
+    K, G = enc.n_states, enc.n_groups
+    idx = np.flatnonzero(pair_mask(enc))
+    cell = enc.group[idx] * (K * K) + enc.state[idx] * K + enc.state[idx + 1]
+    n_res = int(resample.max()) + 1 if len(resample) else 0
+    U = sparse.csr_matrix((enc.weight[idx], (resample[idx], cell)), shape=(n_res, G * K * K))
+    out = np.empty((n_boot, G, K, K))
+    for b in range(n_boot):  # loop over bootstrap replicates, not persons
+        f = np.bincount(rng.integers(0, n_res, size=n_res), minlength=n_res).astype(float)
+        out[b] = np.asarray(U.T @ f).reshape(G, K, K)
+    return out
+
+
+def _resample_codes(panel: pd.DataFrame, enc: EncodedPanel, cluster: str | None) -> np.ndarray:
+    if cluster is None:
+        return enc.unit
+    check_columns(panel, cluster=cluster)
+    codes, _ = pd.factorize(panel[cluster])
+    codes = np.asarray(codes, dtype=np.int64)[enc.row]
+    if (codes < 0).any():
+        raise ValueError(f"cluster column {cluster!r} has missing values")
+    return codes
+
+
+def _check_boot(n_boot: int, level: float) -> None:
+    if not isinstance(n_boot, int | np.integer) or n_boot < 0 or n_boot == 1:
+        raise ValueError(f"n_boot must be 0 (no bootstrap) or an integer >= 2, got {n_boot!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+
+
+def _up_stay_down(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """From (..., K, K) counts: row totals and P(up), P(stay), P(down) per origin (..., K)."""
+    K = counts.shape[-1]
+    upper = np.triu(np.ones((K, K), dtype=bool), 1)
+    lower = np.tril(np.ones((K, K), dtype=bool), -1)
+    tot = counts.sum(axis=-1)
+    up = (counts * upper).sum(axis=-1)
+    down = (counts * lower).sum(axis=-1)
+    stay = np.diagonal(counts, axis1=-2, axis2=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return tot, up / tot, stay / tot, down / tot
+
+
+def _group_columns(enc: EncodedPanel, by_cols: list[str], g: np.ndarray) -> dict[str, Any]:
+    if not by_cols:
+        return {}
+    if isinstance(enc.groups, pd.MultiIndex):
+        return {c: enc.groups.get_level_values(i)[g] for i, c in enumerate(by_cols)}
+    return {by_cols[0]: enc.groups[g]}
+
+
+def step_up_rates(
+    panel: pd.DataFrame,
+    unit: str = "person_id",
+    time: str = "month",
+    state: str = "ladder_step",
+    states: Sequence[Any] | None = None,
+    weights: str | None = None,
+    by: str | Sequence[str] | None = None,
+    *,
+    n_boot: int = 0,
+    seed: int | None = None,
+    level: float = 0.95,
+    cluster: str | None = None,
+) -> StepUpResult:
+    """Monthly probability of moving up (to any higher step), staying, or moving down, by origin.
+
+    ``p_up(k) = sum_{j > k} n_kj / sum_j n_kj`` with ``n`` the (weighted) consecutive-pair counts
+    of `transition_matrix` (states in their given order; the top state has p_up = 0).
+    With ``n_boot > 0`` percentile intervals come from a bootstrap over persons (or over
+    ``cluster``). One line for a notebook: ``ladder.step_up_rates(panel, by="group").to_dict()``.
+    """
+    _check_boot(n_boot, level)
+    enc = encode_panel(panel, unit=unit, time=time, state=state, states=states,
+                       weights=weights, by=by)
+    wc, nc = count_transitions(enc)
+    tot, up, stay, down = _up_stay_down(wc)
+    G, K = enc.n_groups, enc.n_states
+    g = np.repeat(np.arange(G), K)
+    k = np.tile(np.arange(K), G)
+    by_cols = _as_list(by)
+    table = pd.DataFrame({
+        **_group_columns(enc, by_cols, g),
+        "origin": pd.Index(enc.states)[k],
+        "n_pairs": nc.sum(axis=-1).ravel(),
+        "weighted_n": tot.ravel(),
+        "p_up": up.ravel(),
+        "p_stay": stay.ravel(),
+        "p_down": down.ravel(),
+    })
+    if n_boot:
+        rng = np.random.default_rng(seed)
+        boot = bootstrap_counts(enc, _resample_codes(panel, enc, cluster), n_boot, rng)
+        _, bu, _, bd = _up_stay_down(boot)
+        a = (1 - level) / 2
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN: origin never observed
+            for name, arr in (("p_up", bu), ("p_down", bd)):
+                table[f"{name}_low"] = np.nanquantile(arr, a, axis=0).ravel()
+                table[f"{name}_high"] = np.nanquantile(arr, 1 - a, axis=0).ravel()
+    spec = {"unit": unit, "time": time, "state": state, "states": list(enc.states),
+            "weights": weights, "by": by_cols, "n_boot": n_boot, "seed": seed, "level": level,
+            "cluster": cluster}
+    return StepUpResult(table=table, spec=spec)
+
+
+# --------------------------------------------------------------------------- runs and episodes
+
+
+def _runs(enc: EncodedPanel) -> tuple[np.ndarray, np.ndarray]:
+    """Run id of every row and the last period of each run.
+
+    A run is a maximal stretch of one unit's rows in consecutive periods with observed states;
+    follow-up after an event is only known until the end of its run (a gap censors it).
+    """
+    n = len(enc.unit)
+    cont = np.zeros(n, dtype=bool)
+    if n > 1:
+        cont[1:] = pair_mask(enc)
+    run = np.cumsum(~cont) - 1
+    last_period = np.zeros(run.max() + 1 if n else 0, dtype=np.int64)
+    last_period[run] = enc.period  # rows are sorted, so the last write per run is its end
+    return run, last_period
+
+
+def _next_true(flag: np.ndarray) -> np.ndarray:
+    """For each row i, the smallest j >= i with flag[j] (len(flag) if none); vectorised."""
+    n = len(flag)
+    idx = np.where(flag, np.arange(n), n)
+    return np.minimum.accumulate(idx[::-1])[::-1]
+
+
+def _km_at(durations: np.ndarray, events: np.ndarray, w: np.ndarray, horizons) -> list[float]:
+    """1 - S(h) from a weighted Kaplan-Meier fit (statsmodels), for each horizon h."""
+    if len(durations) == 0:
+        return [np.nan] * len(horizons)
+    if not events.any():
+        return [0.0] * len(horizons)
+    sf = SurvfuncRight(durations, events.astype(int), freq_weights=w)
+    out = []
+    for h in horizons:
+        m = sf.surv_times <= h
+        out.append(float(1 - sf.surv_prob[m][-1]) if m.any() else 0.0)
+    return out
+
+
+def relapse_episodes(
+    panel: pd.DataFrame,
+    unit: str = "person_id",
+    time: str = "month",
+    state: str = "ladder_step",
+    states: Sequence[Any] | None = None,
+    weights: str | None = None,
+    *,
+    reached: Sequence[Any] = (5, 6),
+    horizons: Sequence[int] = (6, 12),
+    keep: Sequence[str] = (),
+) -> pd.DataFrame:
+    """One row per episode of *reaching* a step: the building block of `relapse`.
+
+    An episode starts in month t when the state is at or above ``s`` (``s`` in ``reached``) and
+    the unit's previous, consecutive month was below ``s``. Units already at or above ``s`` in
+    their first observed month are not counted (we do not know when they got there: left
+    censoring). ``relapse_time``: months from t to the first later month below ``s`` in the same
+    run of consecutive observed months (inf if none); ``follow_up``: months observed after t in
+    that run. For each horizon h, ``relapse_<h>`` is 1/0 when the episode is followed for at
+    least h months (``follow_up >= h``) and NaN otherwise (see `relapse` for why). ``keep``
+    columns are copied from the panel's row at t.
+    """
+    enc = encode_panel(panel, unit=unit, time=time, state=state, states=states, weights=weights)
+    check_columns(panel, keep=list(keep))
+    run, last_period = _runs(enc)
+    n = len(enc.unit)
+    frames = []
+    for s in reached:
+        if s not in enc.states:
+            raise ValueError(f"reached={s!r} is not one of the states {enc.states}")
+        c = enc.states.index(s)
+        obs = enc.state >= 0
+        at = obs & (enc.state >= c)
+        below = obs & (enc.state < c)
+        prev_ok = np.zeros(n, dtype=bool)
+        prev_ok[1:] = pair_mask(enc) & below[:-1]
+        entry = np.flatnonzero(at & prev_ok)
+        nb = _next_true(below)
+        j = np.append(nb, n)[np.minimum(entry + 1, n)]
+        same_run = (j < n) & (run[np.minimum(j, n - 1)] == run[entry])
+        rt = np.where(same_run, enc.period[np.minimum(j, n - 1)] - enc.period[entry], np.inf)
+        fu = last_period[run[entry]] - enc.period[entry]
+        rows = enc.row[entry]
+        ep = panel.iloc[rows][[unit, time, *keep]].reset_index(drop=True)
+        ep.insert(0, "reached", s)
+        ep["weight"] = enc.weight[entry]
+        ep["relapse_time"] = rt
+        ep["follow_up"] = fu
+        for h in horizons:
+            ep[f"relapse_{h}"] = np.where(fu >= h, (rt <= h).astype(float), np.nan)
+        frames.append(ep)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def relapse(
+    panel: pd.DataFrame,
+    unit: str = "person_id",
+    time: str = "month",
+    state: str = "ladder_step",
+    states: Sequence[Any] | None = None,
+    weights: str | None = None,
+    by: str | Sequence[str] | None = None,
+    *,
+    reached: Sequence[Any] = (5, 6),
+    horizons: Sequence[int] = (6, 12),
+    n_boot: int = 0,
+    seed: int | None = None,
+    level: float = 0.95,
+    cluster: str | None = None,
+) -> RelapseResult:
+    """Relapse ("terugval"): falling below step ``s`` within h months after reaching it.
+
+    For s in ``reached`` (default 5 = paid work, 6 = regular work) and h in ``horizons``
+    (default 6 and 12 months), over all episodes of reaching s (see `relapse_episodes`; a person
+    can contribute several episodes):
+
+    Censoring rule (``p_relapse``): an episode counts in the denominator for horizon h only if
+    the person is observed in every one of the h months after reaching the step, whatever
+    happened. A person followed for fewer than h months is *not* a non-relapse -- and, to avoid
+    the opposite bias, not a relapse either, even if a fall was seen early (keeping early
+    falls but dropping short non-falls would overstate relapse). Under censoring unrelated to
+    relapse (data ending at a fixed date) this is unbiased; the excluded episodes are reported
+    as ``n_censored``. ``p_relapse_km`` uses all episodes: 1 - Kaplan-Meier survival at h,
+    treating the end of follow-up as censoring (more efficient, same target).
+
+    With ``by``, the group is read at the month of reaching the step. ``n_boot > 0`` adds
+    percentile intervals for ``p_relapse`` from a bootstrap over persons (or ``cluster``).
+    One line for a notebook: ``ladder.relapse(panel, by="group").to_dict()``.
+    """
+    _check_boot(n_boot, level)
+    by_cols = _as_list(by)
+    check_columns(panel, by=by_cols, cluster=cluster)
+    keep = list(dict.fromkeys([*by_cols, *([cluster] if cluster else [])]))
+    ep = relapse_episodes(panel, unit, time, state, states, weights, reached=reached,
+                          horizons=horizons, keep=keep)
+    rows = []
+    keys = ["reached", *by_cols]
+    for key, d in ep.groupby(keys, sort=True, dropna=False, observed=True):
+        key = key if isinstance(key, tuple) else (key,)
+        km = _km_at(np.minimum(d["relapse_time"], d["follow_up"]).to_numpy(float),
+                    (d["relapse_time"] <= d["follow_up"]).to_numpy(),
+                    d["weight"].to_numpy(float), horizons)
+        for h, kmv in zip(horizons, km, strict=True):
+            y = d[f"relapse_{h}"]
+            ok = y.notna()
+            w = d["weight"][ok]
+            rows.append({
+                **dict(zip(keys, key, strict=True)), "horizon": h, "n_entries": len(d),
+                "n_eligible": int(ok.sum()), "n_censored": int((~ok).sum()),
+                "n_relapsed": int((y[ok] == 1).sum()),
+                "p_relapse": float(np.sum(w * y[ok]) / np.sum(w)) if ok.any() else np.nan,
+                "p_relapse_km": kmv,
+            })
+    table = pd.DataFrame(rows)
+    if n_boot and len(ep):
+        rng = np.random.default_rng(seed)
+        res_col = cluster if cluster else unit
+        codes, _ = pd.factorize(ep[res_col])
+        n_res = codes.max() + 1
+        gcodes = ep.groupby(keys, sort=True, dropna=False, observed=True).ngroup().to_numpy()
+        n_g = gcodes.max() + 1
+        a = (1 - level) / 2
+        for h in horizons:
+            y = ep[f"relapse_{h}"].to_numpy(float)
+            ok = ~np.isnan(y)
+            w = ep["weight"].to_numpy(float) * ok
+            yw = np.where(ok, y, 0.0) * w
+            # per (resampling unit, group) sums of w*y and w, then replicate by draw frequencies
+            num = np.zeros((n_res, n_g))
+            den = np.zeros((n_res, n_g))
+            np.add.at(num, (codes, gcodes), yw)
+            np.add.at(den, (codes, gcodes), w)
+            reps = np.empty((n_boot, n_g))
+            for b in range(n_boot):
+                f = np.bincount(rng.integers(0, n_res, n_res), minlength=n_res)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    reps[b] = (f @ num) / (f @ den)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                lo, hi = np.nanquantile(reps, a, axis=0), np.nanquantile(reps, 1 - a, axis=0)
+            sel = table["horizon"] == h
+            table.loc[sel, "p_relapse_low"] = lo
+            table.loc[sel, "p_relapse_high"] = hi
+    spec = {"unit": unit, "time": time, "state": state, "weights": weights, "by": by_cols,
+            "reached": list(reached), "horizons": list(horizons), "n_boot": n_boot,
+            "seed": seed, "level": level, "cluster": cluster,
+            "rule": ("episode = first month at or above the step after a consecutive month "
+                     "below it (left-censored episodes excluded); relapse by h = a month below "
+                     "the step within h months; an episode enters the denominator for h only "
+                     "if all h following months are observed (complete follow-up), whatever "
+                     "its outcome; p_relapse_km = 1 - Kaplan-Meier at h using all episodes")}
+    return RelapseResult(table=table, spec=spec, episodes=ep)
+
+
+# --------------------------------------------------------------------------- time to work
+
+
+def work_durations(
+    panel: pd.DataFrame,
+    unit: str = "person_id",
+    time: str = "month",
+    state: str = "ladder_step",
+    states: Sequence[Any] | None = None,
+    weights: str | None = None,
+    *,
+    threshold: Any = 5,
+    origin: str = "first",
+    keep: Sequence[str] = (),
+) -> pd.DataFrame:
+    """One row per person at risk: months from origin to the first month at or above ``threshold``.
+
+    ``origin="first"``: the person's first observed month; or the name of a column holding each
+    row's origin date (e.g. ``"start_month"``): the origin is the row whose ``time`` equals it.
+    Persons already at or above ``threshold`` at the origin are not at risk and are left out
+    (counted in ``.attrs["n_already"]``). The event time is counted within the run of
+    consecutive observed months that starts at the origin; a gap or the end of the data
+    censors the person at the last observed month.
+    """
+    enc = encode_panel(panel, unit=unit, time=time, state=state, states=states, weights=weights)
+    check_columns(panel, keep=list(keep))
+    if threshold not in enc.states:
+        raise ValueError(f"threshold={threshold!r} is not one of the states {enc.states}")
+    c = enc.states.index(threshold)
+    n = len(enc.unit)
+    if origin == "first":
+        is_origin = np.ones(n, dtype=bool)
+        is_origin[1:] = enc.unit[1:] != enc.unit[:-1]
+    else:
+        check_columns(panel, origin=origin)
+        o = panel[origin].iloc[enc.row]
+        is_origin = (panel[time].iloc[enc.row].to_numpy() == o.to_numpy()) & o.notna().to_numpy()
+    is_origin &= enc.state >= 0
+    run, last_period = _runs(enc)
+    reached_flag = (enc.state >= c) & (enc.state >= 0)
+    org = np.flatnonzero(is_origin)
+    already = reached_flag[org]
+    org = org[~already]
+    nr = _next_true(reached_flag)[org]
+    event = (nr < n) & (run[np.minimum(nr, n - 1)] == run[org])
+    dur = np.where(event, enc.period[np.minimum(nr, n - 1)] - enc.period[org],
+                   last_period[run[org]] - enc.period[org])
+    out = panel.iloc[enc.row[org]][[unit, time, *keep]].reset_index(drop=True)
+    out["duration"] = dur
+    out["event"] = event
+    out["weight"] = enc.weight[org]
+    out.attrs["n_already"] = int(already.sum())
+    return out
+
+
+def _km_table(d: pd.DataFrame, level: float) -> pd.DataFrame:
+    from scipy.stats import norm
+
+    if len(d) == 0 or not d["event"].any():
+        return pd.DataFrame({"time": [0], "n_at_risk": [len(d)], "n_events": [0],
+                             "survival": [1.0], "std_error": [0.0], "ci_low": [1.0],
+                             "ci_high": [1.0]})
+    sf = SurvfuncRight(d["duration"].to_numpy(float), d["event"].to_numpy(int),
+                       freq_weights=d["weight"].to_numpy(float))
+    S, se = sf.surv_prob, sf.surv_prob_se
+    z = norm.ppf(0.5 + level / 2)
+    # log(-log S) interval from the Greenwood variance (Kalbfleisch & Prentice), kept in [0, 1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta_se = se / (S * np.abs(np.log(S)))
+        lo = S ** np.exp(z * theta_se)
+        hi = S ** np.exp(-z * theta_se)
+    undefined = ~np.isfinite(theta_se) | (S <= 0) | (S >= 1)
+    lo = np.where(undefined, S, lo)
+    hi = np.where(undefined, S, hi)
+    head = pd.DataFrame({"time": [0.0], "n_at_risk": [float(d["weight"].sum())],
+                         "n_events": [0.0], "survival": [1.0], "std_error": [0.0],
+                         "ci_low": [1.0], "ci_high": [1.0]})
+    body = pd.DataFrame({"time": sf.surv_times, "n_at_risk": sf.n_risk, "n_events": sf.n_events,
+                         "survival": S, "std_error": se, "ci_low": lo, "ci_high": hi})
+    return pd.concat([head, body], ignore_index=True)
+
+
+def time_to_work(
+    panel: pd.DataFrame,
+    unit: str = "person_id",
+    time: str = "month",
+    state: str = "ladder_step",
+    states: Sequence[Any] | None = None,
+    weights: str | None = None,
+    by: str | None = None,
+    *,
+    threshold: Any = 5,
+    origin: str = "first",
+    level: float = 0.95,
+    horizons: Sequence[int] = (6, 12, 24),
+) -> SurvivalResult:
+    """Kaplan-Meier curve of the time to the first month at or above ``threshold``.
+
+    ``threshold=5``: first paid work (steps 5-6); ``threshold=6``: first regular work. Durations
+    and censoring as in `work_durations` (origin = first observed month, or e.g.
+    ``origin="start_month"`` for time since entry into the pilot). The estimator is statsmodels'
+    ``SurvfuncRight`` (weighted by ``weights``) with Greenwood standard errors; pointwise
+    intervals use the log(-log) transform so they stay inside [0, 1]. ``cumulative`` = 1 - S:
+    the share that has reached the step by then. ``by`` is read at the origin row.
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    dur = work_durations(panel, unit, time, state, states, weights, threshold=threshold,
+                         origin=origin, keep=[by] if by else [])
+    parts, summ = [], []
+    groups = dur.groupby(by, sort=True, dropna=False, observed=True) if by else [("all", dur)]
+    for g, d in groups:
+        t = _km_table(d, level)
+        if by:
+            t.insert(0, by, g)
+        parts.append(t)
+        row = {by or "group": g, "n": len(d), "n_events": int(d["event"].sum())}
+        med = t.loc[t["survival"] <= 0.5, "time"]
+        row["median_months"] = float(med.iloc[0]) if len(med) else np.nan
+        for h in horizons:
+            row[f"cumulative_{h}"] = float(1 - t.loc[t["time"] <= h, "survival"].iloc[-1])
+        summ.append(row)
+    table = pd.concat(parts, ignore_index=True)
+    table["cumulative"] = 1 - table["survival"]
+    table["cum_low"] = 1 - table["ci_high"]
+    table["cum_high"] = 1 - table["ci_low"]
+    spec = {"unit": unit, "time": time, "state": state, "weights": weights, "by": by,
+            "threshold": threshold, "origin": origin, "level": level,
+            "n_already": dur.attrs.get("n_already", 0),
+            "rule": ("at risk: persons below the threshold at the origin; event: first month at "
+                     "or above it within the run of consecutive observed months from the "
+                     "origin; otherwise censored at the last month of that run")}
+    return SurvivalResult(table=table, spec=spec, summary=pd.DataFrame(summ), durations=dur)
