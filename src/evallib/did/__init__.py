@@ -8,3 +8,12 @@
 from evallib.did._twfe import DidResult, DidSpec, two_by_two, twfe
 
 __all__ = ["DidResult", "DidSpec", "two_by_two", "twfe"]
+
+from evallib.did._staggered import (  # noqa: E402
+    AggregateResult,
+    GroupTimeResult,
+    StaggeredSpec,
+    staggered,
+)
+
+__all__ += ["AggregateResult", "GroupTimeResult", "StaggeredSpec", "staggered"]
