@@ -2,7 +2,7 @@
 
 Descriptive (with uncertainty)
     transition_matrix, transition_matrix_ci, state_distribution, time_in_state,
-    mean_time_in_state, step_up_rates, relapse, relapse_episodes, time_to_work, work_durations
+    mean_time_in_state, flow_table, step_up_rates, relapse, relapse_episodes, time_to_work, work_durations
 Markov projections
     absorption_times, stationary_distribution, markov_projection, pilot_period_groups
 Causal (builds transition outcomes and calls `evallib.did`'s estimators)
@@ -22,6 +22,7 @@ from .causal import (
     step_up_did,
 )
 from .descriptive import (
+    flow_table,
     mean_time_in_state,
     state_distribution,
     time_in_state,
@@ -39,6 +40,7 @@ from .rates import relapse, relapse_episodes, step_up_rates, time_to_work, work_
 __all__ = [
     "transition_matrix",
     "transition_matrix_ci",
+    "flow_table",
     "state_distribution",
     "time_in_state",
     "mean_time_in_state",

@@ -28,6 +28,7 @@ __all__ = [
     "state_distribution",
     "mean_time_in_state",
     "time_in_state",
+    "flow_table",
 ]
 
 
@@ -296,4 +297,52 @@ def mean_time_in_state(
     out = num.div(den, axis=0)
     out.index.name = by or "group"
     out.attrs["weighted_n"] = den
+    return out
+
+
+def flow_table(
+    panel: pd.DataFrame,
+    unit: str = "person_id",
+    time: str = "month",
+    state: str = "ladder_step",
+    states: Sequence[Any] | None = None,
+    weights: str | None = None,
+    *,
+    origin: str = "first",
+    horizon: int = 12,
+) -> pd.DataFrame:
+    """Cross-table of the state at the origin month against the state ``horizon`` periods later.
+
+    ``origin="first"``: each unit's first observed period; or a column of origin dates (e.g.
+    ``"start_month"``: the row whose ``time`` equals it, i.e. entry into the pilot). Units not
+    observed exactly ``horizon`` periods after their origin are left out (no imputation).
+    Rows: state at origin, columns: state later; (weighted) counts of units. The input for the
+    flow (alluvial) figure; ``.attrs["n_units"]`` is the unweighted number of units.
+    """
+    if not isinstance(horizon, int | np.integer) or horizon < 1:
+        raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
+    enc = encode_panel(panel, unit=unit, time=time, state=state, states=states, weights=weights)
+    n, K = len(enc.unit), enc.n_states
+    if origin == "first":
+        is_origin = np.ones(n, dtype=bool)
+        is_origin[1:] = enc.unit[1:] != enc.unit[:-1]
+    else:
+        check_columns(panel, origin=origin)
+        o = panel[origin].iloc[enc.row]
+        is_origin = (panel[time].iloc[enc.row].to_numpy() == o.to_numpy()) & o.notna().to_numpy()
+    org = np.flatnonzero(is_origin & (enc.state >= 0))
+    # rows are sorted by (unit, period): find (unit, period + horizon) by binary search
+    span = int(enc.period.max() - enc.period.min()) + horizon + 1 if n else 1
+    key = enc.unit * span + (enc.period - (enc.period.min() if n else 0))
+    target = key[org] + horizon
+    pos = np.searchsorted(key, target)
+    pos_c = np.minimum(pos, max(n - 1, 0))
+    found = (pos < n) & (key[pos_c] == target) & (enc.state[pos_c] >= 0)
+    a, b = enc.state[org[found]], enc.state[pos_c[found]]
+    counts = np.bincount(a * K + b, weights=enc.weight[org[found]], minlength=K * K)
+    out = pd.DataFrame(counts.reshape(K, K), index=pd.Index(enc.states, name="from"),
+                       columns=pd.Index(enc.states, name="to"))
+    out.attrs["n_units"] = int(found.sum())
+    out.attrs["spec"] = {"unit": unit, "time": time, "state": state, "origin": origin,
+                         "horizon": int(horizon), "weights": weights}
     return out

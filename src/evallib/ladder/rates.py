@@ -172,7 +172,8 @@ def _km_at(durations: np.ndarray, events: np.ndarray, w: np.ndarray, horizons) -
         return [np.nan] * len(horizons)
     if not events.any():
         return [0.0] * len(horizons)
-    sf = SurvfuncRight(durations, events.astype(int), freq_weights=w)
+    sf = SurvfuncRight(durations, events.astype(int),
+                       freq_weights=None if np.all(w == 1) else w)
     out = []
     for h in horizons:
         m = sf.surv_times <= h
@@ -397,9 +398,16 @@ def _km_table(d: pd.DataFrame, level: float) -> pd.DataFrame:
         return pd.DataFrame({"time": [0], "n_at_risk": [len(d)], "n_events": [0],
                              "survival": [1.0], "std_error": [0.0], "ci_low": [1.0],
                              "ci_high": [1.0]})
+    w = d["weight"].to_numpy(float)
+    unweighted = bool(np.all(w == 1))
     sf = SurvfuncRight(d["duration"].to_numpy(float), d["event"].to_numpy(int),
-                       freq_weights=d["weight"].to_numpy(float))
+                       freq_weights=None if unweighted else w)
     S, se = sf.surv_prob, sf.surv_prob_se
+    if not unweighted:
+        # With weights statsmodels reports Tsiatis' (1981) standard error of the cumulative
+        # hazard, i.e. of -log S, not of S (survfunc.py, _calc_survfunc_right); the delta method
+        # turns it into a standard error of S. Without weights it is Greenwood's SE of S.
+        se = S * se
     z = norm.ppf(0.5 + level / 2)
     # log(-log S) interval from the Greenwood variance (Kalbfleisch & Prentice), kept in [0, 1]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -436,7 +444,8 @@ def time_to_work(
     ``threshold=5``: first paid work (steps 5-6); ``threshold=6``: first regular work. Durations
     and censoring as in `work_durations` (origin = first observed month, or e.g.
     ``origin="start_month"`` for time since entry into the pilot). The estimator is statsmodels'
-    ``SurvfuncRight`` (weighted by ``weights``) with Greenwood standard errors; pointwise
+    ``SurvfuncRight`` (weighted by ``weights``) with Greenwood standard errors (with weights:
+    statsmodels' Tsiatis standard error of the cumulative hazard, times S); pointwise
     intervals use the log(-log) transform so they stay inside [0, 1]. ``cumulative`` = 1 - S:
     the share that has reached the step by then. ``by`` is read at the origin row.
     """
