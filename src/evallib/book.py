@@ -1,0 +1,174 @@
+"""Assemble and build the Jupyter Book (v1, Sphinx engine) offline, strictly, and publish it
+atomically.
+
+``build(lang)``:
+
+1. stages a fresh source folder ``book/_build/.staging-<lang>/``: the edition's hand-written
+   pages (``book/<lang>/``), ``_config.yml`` with the edition's language, the executed notebooks
+   of every pilot (``build/executed/<lang>/``) and a generated ``_toc.yml``;
+2. moves each figure's alt text and caption from its output into the cell metadata that myst-nb
+   reads, and hides the parameter cells;
+3. runs ``jupyter-book build`` with ``-W -n --keep-going`` (warnings are errors);
+4. only if that succeeded, publishes: ``book/_build/html`` (Dutch) or ``book/_build/html-en``
+   is a symbolic link swapped in one ``os.replace`` to the new build, so readers never see a
+   half-written book and a failed build leaves the last good one in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from evallib.config import find_repo_root, list_pilots, load_pilot
+from evallib.report.labels import LANGS, label
+from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY
+
+__all__ = ["BookError", "BuildResult", "build", "published_path", "write_toc"]
+
+
+class BookError(RuntimeError):
+    """The book could not be built; the published book is unchanged."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    lang: str
+    index: Path
+    log: Path
+    partial: tuple[str, ...] = ()
+
+
+def published_path(root: Path, lang: str) -> Path:
+    return root / "book" / "_build" / ("html" if lang == "nl" else f"html-{lang}")
+
+
+def _pilot_runs(root: Path, lang: str) -> dict[str, dict]:
+    path = root / "build" / f"run-{lang}.json"
+    if not path.is_file():
+        return {}
+    return {r["pilot"]: r for r in json.loads(path.read_text())}
+
+
+def _prepare_notebook(src: Path, dst: Path) -> None:
+    nb = nbformat.read(src, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "parameters" in tags or "injected-parameters" in tags:
+            if "remove-cell" not in tags:
+                tags.append("remove-cell")
+        for out in cell.get("outputs", []):
+            meta = out.get("metadata", {}).get("image/png", {})
+            if ALT_KEY in meta:
+                mystnb = cell.metadata.setdefault("mystnb", {})
+                mystnb.setdefault("image", {})["alt"] = meta.pop(ALT_KEY)
+                if CAPTION_KEY in meta:
+                    fig = mystnb.setdefault("figure", {})
+                    fig["caption"] = meta.pop(CAPTION_KEY)
+                    if NAME_KEY in meta:
+                        fig["name"] = meta.pop(NAME_KEY)
+    nbformat.write(nb, dst)
+
+
+def write_toc(pilots: list[str], lang: str, extra_root: list[str] | None = None) -> dict:
+    """The table of contents: introduction, one chapter per pilot (from ``params/``), appendices."""
+    return {
+        "format": "jb-book",
+        "root": "intro",
+        "parts": [
+            {"caption": label("toc_pilots", lang), "chapters": [{"file": f"pilots/{p}"} for p in pilots]},
+            {"caption": label("toc_appendix", lang), "chapters": [{"file": "methods"}]},
+        ],
+    }
+
+
+def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = None) -> BuildResult:
+    """Build the ``lang`` edition from the executed notebooks and publish it atomically."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}")
+    root = root or find_repo_root()
+    pilots = list_pilots(root)
+    runs = _pilot_runs(root, lang)
+    executed = root / "build" / "executed" / lang
+    failed: dict[str, str] = {}
+    for p in pilots:
+        run = runs.get(p)
+        if run is None or not (executed / p).is_dir():
+            failed[p] = "not run (run `evallib run` first)"
+        elif run["status"] != "OK":
+            errs = [n.get("error") for n in run.get("notebooks", []) if n["status"] != "OK"]
+            failed[p] = "; ".join(e for e in errs if e) or run.get("error") or run["status"]
+    if failed and not allow_partial:
+        lines = "\n".join(f"  - {p}: {e.splitlines()[0] if e else ''}" for p, e in failed.items())
+        raise BookError(f"not building the {lang} book: pilot(s) without a successful run:\n{lines}\n"
+                        "Fix and rerun them, or pass --allow-partial to publish with a banner.")
+
+    build_root = root / "book" / "_build"
+    staging = build_root / f".staging-{lang}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    for page in (root / "book" / lang).glob("*.md"):
+        shutil.copy2(page, staging / page.name)
+    if (root / "book" / "_static").is_dir():
+        shutil.copytree(root / "book" / "_static", staging / "_static")
+    config = yaml.safe_load((root / "book" / "_config.yml").read_text(encoding="utf-8"))
+    config["title"] = label("book_title", lang)
+    config["sphinx"]["config"]["language"] = lang
+    config["sphinx"]["config"]["html_theme_options"]["search_bar_text"] = label("search_placeholder", lang)
+    (staging / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    pilots_dir = staging / "pilots"
+    pilots_dir.mkdir()
+    for p in pilots:
+        if p in failed:
+            name = load_pilot(p, root).context.name
+            banner = label("failed_banner", lang, error=failed[p].splitlines()[0] if failed[p] else "")
+            (pilots_dir / f"{p}.md").write_text(f"# {name}\n\n```{{warning}}\n{banner}\n```\n", encoding="utf-8")
+            continue
+        notebooks = sorted((executed / p).glob("*.ipynb"))
+        # one chapter per pilot: the first notebook is the chapter, later ones its sections
+        _prepare_notebook(notebooks[0], pilots_dir / f"{p}.ipynb")
+    toc = write_toc(pilots, lang)
+    (staging / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False))
+    shutil.copy2(staging / "_toc.yml", root / "book" / "_toc.yml")
+
+    log = root / "build" / f"book-{lang}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    jb = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(jb), "build", str(staging), "--builder", "html", "-W", "-n", "--keep-going", "--all"]
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
+    log.write_text(proc.stdout + "\n" + proc.stderr, encoding="utf-8")
+    html = staging / "_build" / "html"
+    if proc.returncode != 0 or not (html / "index.html").is_file():
+        warnings = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln]
+        shown = "\n".join(warnings[:20])
+        raise BookError(f"jupyter-book build failed (exit {proc.returncode}); the published book is unchanged. "
+                        f"Full log: {log}\n{shown}")
+    return BuildResult(lang, _publish(html, published_path(root, lang)) / "index.html", log, tuple(failed))
+
+
+def _publish(html: Path, target: Path) -> Path:
+    """Move the new build next to ``target`` and swap the ``target`` symlink atomically."""
+    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+    version_dir = target.parent / f"{target.name}.{stamp}"
+    shutil.move(str(html), version_dir)
+    if target.exists() and not target.is_symlink():
+        shutil.rmtree(target)  # an old real directory (never published by this function)
+    previous = target.resolve() if target.is_symlink() else None
+    tmp_link = target.parent / f".{target.name}.link-{os.getpid()}"
+    if tmp_link.is_symlink():
+        tmp_link.unlink()
+    os.symlink(version_dir.name, tmp_link)
+    os.replace(tmp_link, target)  # atomic on POSIX
+    if previous is not None and previous.exists() and previous != version_dir.resolve():
+        shutil.rmtree(previous, ignore_errors=True)
+    return target

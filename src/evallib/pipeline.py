@@ -1,0 +1,295 @@
+"""Run the analysis notebooks with papermill, once per pilot, and keep the results.
+
+The notebook templates are MyST Markdown notebooks (Jupytext) under ``notebooks/``:
+``notebooks/pilot/*.md`` run once per pilot, ``notebooks/synthesis.md`` once for all pilots.
+Markdown cells tagged ``nl`` or ``en`` belong to one edition; the other edition's cells are
+dropped before execution, so one template serves both languages. papermill injects the
+parameters (pilot, data path, language, results directory) after the cell tagged
+``parameters``.
+
+Outputs (all under ``build/``, never committed):
+``executed/<lang>/<pilot>/<notebook>.ipynb``, ``results/<pilot>.json`` (tidy estimates, written
+by the notebooks through :class:`Recorder`), ``run-<lang>.json`` (the OK/FAILED table of the last
+run) and ``manifest.json`` (data fingerprints, params hashes, git commit, package versions).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import jupytext
+import nbformat
+import numpy as np
+
+from evallib.config import ConfigError, PilotConfig, find_repo_root, load_pilot, params_hash
+from evallib.data import DataError, file_sha256, load_panel
+
+__all__ = [
+    "NotebookRun",
+    "PilotRun",
+    "Recorder",
+    "load_template",
+    "pilot_templates",
+    "resolve_data",
+    "run_pilots",
+    "write_manifest",
+]
+
+KERNEL = "python3"
+_PACKAGES = ("evallib", "numpy", "pandas", "scipy", "statsmodels", "linearmodels", "pyfixest", "pandera",
+             "matplotlib", "seaborn", "papermill", "jupytext", "jupyter-book", "sphinx", "myst-nb")
+
+
+# --------------------------------------------------------------------------------------------
+# results store
+# --------------------------------------------------------------------------------------------
+def _json_safe(obj):
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float):
+        return None if not np.isfinite(obj) else round(obj, 12)
+    if hasattr(obj, "to_dict") and not isinstance(obj, type):
+        return _json_safe(obj.to_dict())
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    return obj
+
+
+class Recorder:
+    """Collects a pilot's results in a notebook and writes ``build/results/<pilot>.json``.
+
+    Values may be result objects with ``to_dict()``, numbers, strings or nested dicts. The file is
+    written with sorted keys and rounded floats so that the same data, params and seed give a
+    byte-identical file.
+    """
+
+    def __init__(self, pilot: str, results_dir: str | Path):
+        self.pilot = pilot
+        self.path = Path(results_dir) / f"{pilot}.json"
+        self._results: dict = {}
+        if self.path.is_file():  # several notebooks of one pilot add to the same file
+            self._results = json.loads(self.path.read_text(encoding="utf-8")).get("results", {})
+
+    def add(self, key: str, value) -> None:
+        self._results[key] = _json_safe(value)
+
+    def write(self) -> Path:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"pilot": self.pilot, "results": self._results}
+        tmp = self.path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, self.path)
+        return self.path
+
+
+# --------------------------------------------------------------------------------------------
+# templates
+# --------------------------------------------------------------------------------------------
+def pilot_templates(root: Path) -> list[Path]:
+    return sorted((root / "notebooks" / "pilot").glob("*.md"))
+
+
+def load_template(path: Path, lang: str, names: dict[str, str] | None = None) -> nbformat.NotebookNode:
+    """Read a MyST Markdown notebook and keep the cells of one edition (tags ``nl`` / ``en``).
+
+    ``names`` fills ``{{ key }}`` placeholders in Markdown cells: only proper names such as the
+    pilot's name in the chapter title (a title cannot be glued); numbers reach the text by glue.
+    """
+    nb = jupytext.read(path, fmt="md:myst")
+    other = {"nl", "en"} - {lang}
+    nb.cells = [c for c in nb.cells if not (set(c.get("metadata", {}).get("tags", [])) & other)]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for key, value in (names or {}).items():
+                cell.source = cell.source.replace("{{ " + key + " }}", value)
+    if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+        raise ValueError(f"{path}: no cell tagged 'parameters'")
+    nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}
+    nb.metadata.setdefault("language_info", {"name": "python"})
+    return nb
+
+
+# --------------------------------------------------------------------------------------------
+# running
+# --------------------------------------------------------------------------------------------
+@dataclass
+class NotebookRun:
+    notebook: str
+    status: str  # "OK" or "FAILED"
+    output: str
+    seconds: float
+    cell: int | None = None
+    error: str | None = None
+
+
+@dataclass
+class PilotRun:
+    pilot: str
+    lang: str
+    data: str | None
+    status: str  # "OK", "FAILED" (a notebook failed) or "BAD INPUT" (data or params refused)
+    notebooks: list[NotebookRun] = field(default_factory=list)
+    error: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def resolve_data(config: PilotConfig, root: Path, data: str | Path | None = None, *, make_demo: bool = True) -> Path:
+    """The panel to analyse: ``data`` if given, else the pilot's own file, else demo data."""
+    if data is not None:
+        return Path(data).resolve()
+    own = config.data_path(root)
+    if own.is_file():
+        return own
+    demo = config.demo_data_path(root)
+    if not demo.is_file() and make_demo:
+        from evallib.simulate import write_demo
+
+        write_demo(config, root)
+    return demo
+
+
+def _run_one(pilot: str, lang: str, data: str | None, root: str, build: str) -> dict:
+    """Worker: validate, then run every per-pilot notebook. Returns a PilotRun as dict."""
+    import papermill as pm
+
+    root_p, build_p = Path(root), Path(build)
+    try:
+        config = load_pilot(pilot, root_p)
+        path = resolve_data(config, root_p, data)
+        load_panel(path, config)  # validate before any kernel starts
+    except (ConfigError, DataError) as exc:
+        return PilotRun(pilot, lang, data, "BAD INPUT", error=str(exc)).to_dict()
+    run = PilotRun(pilot, lang, str(path), "OK")
+    results_dir = build_p / "results"
+    out_dir = build_p / "executed" / lang / pilot
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stale = results_dir / f"{pilot}.json"
+    if stale.exists():
+        stale.unlink()  # results of this run only
+    params = {"pilot": pilot, "data_path": str(path), "lang": lang, "results_dir": str(results_dir)}
+    for template in pilot_templates(root_p):
+        out = out_dir / f"{template.stem}.ipynb"
+        t0 = time.perf_counter()
+        try:
+            nb = load_template(template, lang, {"name": config.context.name})
+            pm.execute_notebook(nb, str(out), parameters=params, kernel_name=KERNEL, cwd=str(root_p),
+                                progress_bar=False, log_output=False, report_mode=False)
+            run.notebooks.append(NotebookRun(template.stem, "OK", str(out), time.perf_counter() - t0))
+        except pm.PapermillExecutionError as exc:
+            run.status = "FAILED"
+            run.notebooks.append(NotebookRun(template.stem, "FAILED", str(out), time.perf_counter() - t0,
+                                             cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}"))
+        except Exception as exc:  # a kernel that died, a template that does not parse
+            run.status = "FAILED"
+            run.notebooks.append(NotebookRun(template.stem, "FAILED", str(out), time.perf_counter() - t0,
+                                             error=f"{type(exc).__name__}: {exc}"))
+    return run.to_dict()
+
+
+def run_pilots(
+    pilots: list[str] | None = None,
+    *,
+    data: str | Path | None = None,
+    lang: str = "nl",
+    root: Path | None = None,
+    workers: int | None = None,
+    progress=None,
+) -> list[PilotRun]:
+    """Run every per-pilot notebook for each pilot, in parallel over pilots.
+
+    One failing pilot does not stop the others. ``progress(run)`` is called as each pilot ends.
+    """
+    root = root or find_repo_root()
+    from evallib.config import list_pilots
+
+    pilots = pilots or list_pilots(root)
+    build = root / "build"
+    workers = workers or min(len(pilots), os.cpu_count() or 1)
+    runs: list[PilotRun] = []
+    data_s = None if data is None else str(Path(data).resolve())
+    if workers == 1:
+        for p in pilots:
+            r = _to_run(_run_one(p, lang, data_s, str(root), str(build)))
+            runs.append(r)
+            if progress:
+                progress(r)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_run_one, p, lang, data_s, str(root), str(build)): p for p in pilots}
+            for fut in as_completed(futures):
+                try:
+                    r = _to_run(fut.result())
+                except Exception:  # a worker that crashed outright
+                    r = PilotRun(futures[fut], lang, data_s, "FAILED", error=traceback.format_exc(limit=1))
+                runs.append(r)
+                if progress:
+                    progress(r)
+    runs.sort(key=lambda r: pilots.index(r.pilot))
+    (build / f"run-{lang}.json").write_text(json.dumps([r.to_dict() for r in runs], indent=1) + "\n")
+    write_manifest(root, runs)
+    return runs
+
+
+def _to_run(d: dict) -> PilotRun:
+    nbs = [NotebookRun(**n) for n in d.pop("notebooks")]
+    return PilotRun(**d, notebooks=nbs)
+
+
+def _git_commit(root: Path) -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return out.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def write_manifest(root: Path, runs: list[PilotRun]) -> Path:
+    """``build/manifest.json``: what was analysed with what, so every number is traceable."""
+    path = root / "build" / "manifest.json"
+    manifest = json.loads(path.read_text()) if path.is_file() else {"pilots": {}}
+    for r in runs:
+        entry = {"status": r.status, "lang": r.lang}
+        try:
+            config = load_pilot(r.pilot, root)
+            entry["params_file"] = f"params/{r.pilot}.yaml"
+            entry["params_sha256"] = params_hash(config)
+        except ConfigError:
+            entry["params_sha256"] = None
+        if r.data and Path(r.data).is_file():
+            entry["data"] = os.path.relpath(r.data, root)
+            entry["data_sha256"] = file_sha256(r.data)
+        manifest["pilots"][r.pilot] = entry
+    manifest.update({"git_commit": _git_commit(root), "packages": package_versions(),
+                     "run_at": datetime.now(UTC).isoformat(timespec="seconds"), "python": sys.version.split()[0]})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
