@@ -17,3 +17,12 @@ from evallib.did._staggered import (  # noqa: E402
 )
 
 __all__ += ["AggregateResult", "GroupTimeResult", "StaggeredSpec", "staggered"]
+
+from evallib.did._event_study import (  # noqa: E402
+    EventStudyResult,
+    EventStudySpec,
+    PretrendTest,
+    event_study,
+)
+
+__all__ += ["EventStudyResult", "EventStudySpec", "PretrendTest", "event_study"]

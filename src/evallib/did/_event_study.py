@@ -1,0 +1,279 @@
+"""Event study valid under staggered adoption: the Borusyak, Jaravel & Spiess (2024) imputation
+estimator.
+
+Hand-written (no PyPI implementation installs cleanly alongside our pins) and sparse throughout:
+
+1. Fit ``y_it = alpha_i + lambda_t + e_it`` on the untreated observations only (never-treated
+   units, and eventually-treated units before ``cohort - anticipation``), by conjugate gradients
+   on the sparse normal equations of the two-way FE model (no dense dummies).
+2. Impute ``tau_it = y_it - alpha_i - lambda_t`` for every treated observation.
+3. Average tau over the observations ``relative_time = t - cohort = k`` (lags 0..``lags``).
+
+Standard errors: BJS Theorem 3 (conservative, cluster-robust): each estimate is a linear
+combination ``sum v_it y_it``; for treated observations v = w (the averaging weights), for
+untreated ones ``v = -Z0 (Z0'Z0)^-1 Z1' w`` (solved again by CG); the variance is
+``sum_c (sum_{it in c} v_it e~_it)^2`` with e~ the first-stage residuals for untreated
+observations and ``tau_it - tau~`` for treated ones, tau~ the v-weighted average of tau within
+its cohort x relative-time cell.
+
+Leads and the pre-trend test follow BJS Test 1: on the untreated observations, regress y on
+unit and time effects plus indicators for relative times -1..-``leads`` (pyfixest, CRV1), and
+test the lead coefficients jointly (Wald F with (leads, G-1) degrees of freedom when clustered).
+Under staggered adoption these coefficients are not contaminated by treatment effects because
+treated observations are excluded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyfixest as pf
+import scipy.sparse as sp
+from scipy import stats
+from scipy.sparse.linalg import cg
+
+from evallib.did._common import check_columns, check_numeric, cohort_codes, jsonable, time_codes
+from evallib.inference import minimum_detectable_effect
+
+
+@dataclass(frozen=True, slots=True)
+class EventStudySpec:
+    outcome: str
+    unit: str
+    time: str
+    cohort: str
+    cluster: str | None
+    leads: int
+    lags: int
+    anticipation: int
+    estimator: str
+    alpha: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(self)
+
+
+@dataclass(frozen=True, slots=True)
+class PretrendTest:
+    """Joint Wald test that all lead coefficients are zero."""
+
+    statistic: float
+    p_value: float
+    df: int
+    df_denom: float | None
+    distribution: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return jsonable(self)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class EventStudyResult:
+    """``table``: relative_time, estimate, std_error, ci_low, ci_high, p_value, mde, n_obs
+    (leads are negative relative times); ``pretrend``: joint test of the leads; ``estimate`` /
+    ``std_error`` / ``conf_int``: the average effect over relative times 0..lags."""
+
+    table: pd.DataFrame
+    pretrend: PretrendTest | None
+    spec: EventStudySpec
+    estimate: float
+    std_error: float
+    conf_int: tuple[float, float]
+    p_value: float
+    mde: float
+    n_obs: int
+    n_units: int
+    n_clusters: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec.to_dict(),
+            "estimate": self.estimate,
+            "std_error": self.std_error,
+            "conf_int": list(self.conf_int),
+            "p_value": self.p_value,
+            "mde": self.mde,
+            "n_obs": self.n_obs,
+            "n_units": self.n_units,
+            "n_clusters": self.n_clusters,
+            "pretrend": None if self.pretrend is None else self.pretrend.to_dict(),
+            "table": jsonable(self.table),
+        }
+
+
+class _TwoWayFE:
+    """Normal equations of y = alpha_unit + lambda_time on a subset of observations."""
+
+    def __init__(self, u: np.ndarray, t: np.ndarray, n_u: int, n_t: int):
+        self.u, self.t, self.n_u, self.n_t = u, t, n_u, n_t
+        m = len(u)
+        rows = np.r_[np.arange(m), np.arange(m)]
+        cols = np.r_[u, n_u + t]
+        self.z = sp.csr_matrix((np.ones(2 * m), (rows, cols)), shape=(m, n_u + n_t))
+        self.a = (self.z.T @ self.z).tocsr()
+        diag = self.a.diagonal()
+        self.precond = sp.diags(np.where(diag > 0, 1 / np.maximum(diag, 1), 0.0))
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        # rhs sums to equal totals over units and times, so it lies in the range of the
+        # (rank-deficient by one) matrix and CG converges to a solution
+        sol, info = cg(self.a, rhs, rtol=1e-12, atol=0.0, maxiter=5000, M=self.precond)
+        if info != 0:
+            raise RuntimeError(f"event_study: conjugate gradients did not converge (info={info})")
+        return sol
+
+
+def event_study(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    unit: str,
+    time: str,
+    cohort: str,
+    cluster: str | None = None,
+    leads: int = 6,
+    lags: int = 12,
+    anticipation: int = 0,
+    alpha: float = 0.05,
+) -> EventStudyResult:
+    """Event-study effects by periods since entry (months for monthly data), BJS imputation.
+
+    ``cohort``: entry period (dates for monthly data); 0 / NaN / NaT = never treated.
+    ``leads``: number of pre-entry relative times to estimate and test (BJS Test 1);
+    ``lags``: effects reported for relative times 0..lags. Unbalanced panels are fine.
+    """
+    what = "did.event_study"
+    check_columns(data, [outcome, unit, time, cohort, cluster], what=what)
+    check_numeric(data, [outcome], what=what)
+    for name, v in (("leads", leads), ("lags", lags), ("anticipation", anticipation)):
+        if not isinstance(v, int | np.integer) or v < 0:
+            raise ValueError(f"{what}: {name} must be a non-negative integer, got {v!r}")
+    if data[unit].isna().any():
+        raise ValueError(f"{what}: unit column {unit!r} has missing values")
+    tcode, kind = time_codes(data[time], name=time)
+    gcode = cohort_codes(data[cohort], name=cohort, time_kind=kind)
+    y = data[outcome].to_numpy(float)
+    ucode, _ = pd.factorize(data[unit])
+    tl = np.unique(tcode)
+    tidx = np.searchsorted(tl, tcode)
+    g = gcode
+    ever = g > 0
+    rel = np.where(ever, tcode - g, np.iinfo(np.int64).min // 2)
+    untreated = ~ever | (rel < -anticipation)
+    treated_obs = ever & (rel >= -anticipation)
+    if cluster is not None:
+        if data[cluster].isna().any():
+            raise ValueError(f"{what}: cluster column {cluster!r} has missing values")
+        cl = pd.factorize(data[cluster])[0]
+    else:
+        cl = ucode
+    n_cl = int(cl.max()) + 1
+
+    # units without untreated observations have no imputable alpha_i: drop them
+    has_untreated = np.zeros(ucode.max() + 1, dtype=bool)
+    has_untreated[ucode[untreated]] = True
+    # periods without untreated observations have no imputable lambda_t
+    t_ok = np.zeros(len(tl), dtype=bool)
+    t_ok[tidx[untreated]] = True
+    usable = has_untreated[ucode] & t_ok[tidx]
+    win = treated_obs & usable & (rel <= lags)
+    if not win.any():
+        raise ValueError(f"{what}: no treated observation can be imputed (need untreated "
+                         "periods for the treated units and never/not-yet-treated comparisons)")
+    if not (~ever).any():
+        raise ValueError(f"{what}: no never-treated units (cohort 0/missing)")
+
+    o0 = np.flatnonzero(untreated & usable)
+    # compact unit/time codes over the usable observations
+    u_map = -np.ones(ucode.max() + 1, dtype=np.int64)
+    used_units = np.unique(ucode[o0])
+    u_map[used_units] = np.arange(len(used_units))
+    fe = _TwoWayFE(u_map[ucode[o0]], tidx[o0], len(used_units), len(tl))
+    coef = fe.solve(fe.z.T @ y[o0])
+    alpha_u, lam_t = coef[: fe.n_u], coef[fe.n_u:]
+    resid0 = y[o0] - alpha_u[fe.u] - lam_t[fe.t]
+
+    o1 = np.flatnonzero(win)
+    u1, t1 = u_map[ucode[o1]], tidx[o1]
+    tau = y[o1] - alpha_u[u1] - lam_t[t1]
+    rel1 = rel[o1]
+    ks = np.arange(-anticipation, lags + 1)
+    ks = ks[np.isin(ks, rel1)]
+
+    # tau~: v-weighted mean of tau within cohort x relative-time cells (equal weights here,
+    # since every target below weights observations equally within a relative time)
+    cell = pd.factorize(pd.Series(g[o1]).astype(str) + "|" + pd.Series(rel1).astype(str))[0]
+    cell_mean = np.bincount(cell, tau) / np.bincount(cell)
+    resid1 = tau - cell_mean[cell]
+
+    def _estimate(w1: np.ndarray) -> tuple[float, float]:
+        """Estimate sum(w1 * tau) and its BJS conservative cluster-robust SE."""
+        rhs = np.r_[np.bincount(u1, w1, minlength=fe.n_u), np.bincount(t1, w1, minlength=fe.n_t)]
+        b = fe.solve(rhs)
+        v0 = -(b[: fe.n_u][fe.u] + b[fe.n_u:][fe.t])
+        score = np.bincount(cl[o0], v0 * resid0, minlength=n_cl) + np.bincount(
+            cl[o1], w1 * resid1, minlength=n_cl)
+        return float(w1 @ tau), float(np.sqrt(np.sum(score**2)))
+
+    z = stats.norm.ppf(1 - alpha / 2)
+    mde_df = n_cl - 1 if cluster is not None else None
+    rows = []
+    for k in ks:
+        sel = rel1 == k
+        w1 = sel / sel.sum()
+        est, se = _estimate(w1)
+        rows.append((int(k), est, se, int(sel.sum())))
+    w_all = (rel1 >= 0).astype(float)
+    w_all /= w_all.sum()
+    overall, overall_se = _estimate(w_all)
+
+    # leads and the pre-trend test (BJS Test 1) on untreated observations
+    pretrend = None
+    lead_rows: list[tuple[int, float, float, int]] = []
+    lead_ks = [k for k in range(-leads - anticipation, -anticipation) if np.any(rel[o0] == k)]
+    if lead_ks and leads > 0:
+        work = pd.DataFrame({"_y": y[o0], "_u": ucode[o0], "_t": tidx[o0], "_cl": cl[o0]})
+        names = []
+        for k in lead_ks:
+            nm = f"_lead{-k}"
+            work[nm] = (rel[o0] == k).astype(float)
+            names.append(nm)
+        fit = pf.feols(f"_y ~ {' + '.join(names)} | _u + _t", data=work,
+                       vcov={"CRV1": "_cl"} if cluster is not None else "HC1",
+                       ssc=pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True), fixef_rm="none")
+        b = fit.coef()[names].to_numpy()
+        vc = pd.DataFrame(fit._vcov, index=fit.coef().index, columns=fit.coef().index)
+        vmat = vc.loc[names, names].to_numpy()
+        se_l = np.sqrt(np.diag(vmat))
+        for k, nm, bb, ss in zip(lead_ks, names, b, se_l, strict=True):
+            lead_rows.append((k, float(bb), float(ss), int(work[nm].sum())))
+        q = len(names)
+        wald = float(b @ np.linalg.solve(vmat, b))
+        if cluster is not None:
+            dfd = float(n_cl - 1)
+            pretrend = PretrendTest(wald / q, float(stats.f.sf(wald / q, q, dfd)), q, dfd, "F")
+        else:
+            pretrend = PretrendTest(wald, float(stats.chi2.sf(wald, q)), q, None, "chi2")
+
+    all_rows = sorted(lead_rows) + rows
+    table = pd.DataFrame(all_rows, columns=["relative_time", "estimate", "std_error", "n_obs"])
+    table["ci_low"] = table["estimate"] - z * table["std_error"]
+    table["ci_high"] = table["estimate"] + z * table["std_error"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["p_value"] = 2 * stats.norm.sf(np.abs(table["estimate"] / table["std_error"]))
+    table["mde"] = [minimum_detectable_effect(s, df=mde_df, alpha=alpha) for s in table["std_error"]]
+    table = table[["relative_time", "estimate", "std_error", "ci_low", "ci_high", "p_value",
+                   "mde", "n_obs"]]
+    spec = EventStudySpec(outcome, unit, time, cohort, cluster, int(leads), int(lags),
+                          int(anticipation), "imputation (Borusyak, Jaravel & Spiess 2024)", alpha)
+    return EventStudyResult(
+        table=table, pretrend=pretrend, spec=spec, estimate=overall, std_error=overall_se,
+        conf_int=(overall - z * overall_se, overall + z * overall_se),
+        p_value=float(2 * stats.norm.sf(abs(overall / overall_se))) if overall_se > 0 else np.nan,
+        mde=minimum_detectable_effect(overall_se, df=mde_df, alpha=alpha),
+        n_obs=int(len(o0) + len(o1)), n_units=int(len(used_units)),
+        n_clusters=n_cl if cluster is not None else None,
+    )
