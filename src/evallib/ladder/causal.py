@@ -239,6 +239,8 @@ def ordinal_did(
     if step.isna().any():
         raise ValueError(f"ordinal_did needs a numeric ladder column; {state!r} is not")
     d_treat = base[treatment].astype(float).to_numpy()
+    if np.unique(d_treat).size < 2:
+        raise ValueError(f"treatment column {treatment!r} does not vary: nothing to compare")
     ucode = pd.factorize(base[unit])[0]
     tcode = pd.factorize(base[time])[0]
     n, q = len(base), len(thresholds)

@@ -210,7 +210,9 @@ def flow_plot(
     the bars on each side are the totals of the drawn flows, so no hidden count can be
     recovered from them.
     """
-    sup = suppress_counts(flows, threshold).values.fillna(0.0)
+    # no secondary suppression needed: the bars are totals of the drawn flows only, so a hidden
+    # flow cannot be recovered by subtraction
+    sup = suppress_counts(flows, threshold, secondary=False).values.fillna(0.0)
     F = sup.to_numpy(float)
     states = list(flows.index)
     K = len(states)
