@@ -26,3 +26,14 @@ from evallib.did._event_study import (  # noqa: E402
 )
 
 __all__ += ["EventStudyResult", "EventStudySpec", "PretrendTest", "event_study"]
+
+
+def headline(data, **kwargs):
+    """The headline TWFE estimate with CRV1, wild-bootstrap and randomization-inference
+    p-values, reliability label and MDE: `evallib.inference.assess` (same keywords)."""
+    from evallib.inference import assess
+
+    return assess(data, **kwargs)
+
+
+__all__ += ["headline"]
