@@ -195,9 +195,12 @@ def _parse_month(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     month = pd.to_numeric(m[1], errors="coerce")
     day = pd.to_numeric(m[2], errors="coerce").fillna(1)
     ok = year.notna() & month.between(1, 12) & day.between(1, 31)
-    parsed = pd.to_datetime(
-        pd.DataFrame({"year": year.where(ok), "month": month.where(ok), "day": 1}), errors="coerce"
-    )
+    ok = ok.fillna(False).astype(bool)
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if ok.any():
+        parsed[ok.to_numpy()] = pd.to_datetime(
+            pd.DataFrame({"year": year[ok].astype(int), "month": month[ok].astype(int), "day": 1})
+        ).to_numpy()
     bad = (~ok & ~blank).to_numpy()
     parsed[blank.to_numpy()] = pd.NaT
     return parsed.astype("datetime64[ns]"), bad

@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make book` and `make test`. Each creates/updates .venv itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+STAMP_DEV := $(VENV)/.installed-dev-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+# sequenzo ships the TraMineR mvad data used by a reference test; its own dependencies (scikit-
+# learn, hmmlearn, ...) are not needed to read a CSV, so it is installed without them.
+SEQUENZO := sequenzo==0.1.42
+
+.PHONY: book book-en test demo run clean help
+help:
+	@echo "make book   - install, make demo data if data/ has none, run every pilot, build the Dutch book"
+	@echo "make test   - install with dev extras and run the whole test suite"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --no-deps $(SEQUENZO)
+	touch $(STAMP) $@
+
+book: $(STAMP)
+	$(BIN)/evallib run --lang nl
+	@$(BIN)/evallib book --lang nl
+
+book-en: $(STAMP)
+	$(BIN)/evallib run --lang en
+	@$(BIN)/evallib book --lang en
+
+test: $(STAMP_DEV)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf build book/_build book/_toc.yml data/demo
