@@ -1,0 +1,63 @@
+"""Figures for difference-in-differences results (matplotlib; static, renders offline).
+
+Functions take a finished result from `evallib.did` and return ``(Figure, alt_text)``; no title
+is baked in (captions come from the book); labels come from the catalogue (``did.yaml``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from evallib.report.labels import fmt_num, label  # noqa: E402
+
+__all__ = ["event_study_plot"]
+
+
+def event_study_plot(es: Any, lang: str = "nl", *, outcome_label: str | None = None,
+                     periods_are_months: bool = True) -> tuple[plt.Figure, str]:
+    """Point estimates by relative time with 95% intervals; leads and lags in two colours,
+    a dashed zero line and a dotted line between the last lead and entry.
+
+    ``es``: an `EventStudyResult` or a dynamic `AggregateResult` (its ``table`` needs
+    relative_time, estimate, ci_low, ci_high; a simultaneous band is drawn when present)."""
+    tab = es.table
+    for c in ("relative_time", "estimate", "ci_low", "ci_high"):
+        if c not in tab.columns:
+            raise ValueError(f"event_study_plot: result table lacks column {c!r}")
+    palette = sns.color_palette("colorblind")
+    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    rt = tab["relative_time"].to_numpy()
+    est = tab["estimate"].to_numpy()
+    pre = rt < 0
+    if {"band_low", "band_high"} <= set(tab.columns):
+        ax.fill_between(rt, tab["band_low"], tab["band_high"], color=palette[7], alpha=0.25,
+                        step="mid", label=label("did_band", lang))
+    for mask, colour, marker in ((pre, palette[0], "s"), (~pre, palette[1], "o")):
+        if mask.any():
+            ax.errorbar(rt[mask], est[mask],
+                        yerr=[est[mask] - tab["ci_low"].to_numpy()[mask],
+                              tab["ci_high"].to_numpy()[mask] - est[mask]],
+                        fmt=marker, color=colour, capsize=3, lw=1.2)
+    ax.errorbar([], [], yerr=[], fmt="o", color=palette[1], label=label("did_ci", lang))
+    ax.axhline(0, color="0.3", lw=0.8, ls="--", label=label("did_reference_zero", lang))
+    ax.axvline(-0.5, color="0.5", lw=0.8, ls=":")
+    ax.set_xlabel(label("did_relative_time" if periods_are_months else "did_relative_time_periods",
+                        lang))
+    ax.set_ylabel(label("did_effect", lang))
+    ax.legend(frameon=False, fontsize="small")
+    sns.despine(ax=ax)
+    fig.tight_layout()
+    outcome = outcome_label or getattr(getattr(es, "spec", None), "outcome", "")
+    pretrend = getattr(es, "pretrend", None)
+    p = fmt_num(pretrend.p_value, lang, 3) if pretrend is not None else "–"
+    avg = fmt_num(float(es.estimate), lang, 3) if np.isscalar(es.estimate) else "–"
+    alt = label("did_alt_event_study", lang, outcome=outcome, first=int(rt.min()),
+                last=int(rt.max()), avg=avg, p=p)
+    return fig, alt
