@@ -124,8 +124,10 @@ def to_markdown(tab: pd.DataFrame, reps: int, seconds: float) -> str:
         "| design | estimator / test | reps | bias (MC se) | RMSE | 95% coverage | rejection under no effect |",
         "|---|---|---|---|---|---|---|",
     ]
+    def f(v: float, k: int = 3) -> str:
+        return "" if pd.isna(v) else f"{v:.{k}f}"
+
     for r in tab.itertuples():
-        f = (lambda v, k=3: "" if pd.isna(v) else f"{v:.{k}f}")
         bias = "" if pd.isna(r.bias) else f"{r.bias:+.4f} ({r.bias_mc_se:.4f})"
         lines.append(f"| {r.design} | {r.estimator} | {r.reps} | {bias} | {f(r.rmse, 4)} | "
                      f"{f(r.coverage_95)} | {f(r.rejection_null)} |")

@@ -5,7 +5,7 @@
 * `event_study` — effects by periods since entry, valid under staggered adoption.
 """
 
-from evallib.did._twfe import DidResult, DidSpec, two_by_two, twfe
+from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
 
 __all__ = ["DidResult", "DidSpec", "two_by_two", "twfe"]
 

@@ -476,7 +476,6 @@ def _aggregate(gt: GroupTimeResult, kind: str, *, min_e: float, max_e: float, n_
     if n_boot < 0:
         raise ValueError(f"aggregate: n_boot must be >= 0, got {n_boot}")
     groups, times = gt._groups, gt._times
-    att = gt.table["estimate"].to_numpy()
     n = gt.n_units
     shares = gt._cohort_counts.sum(axis=0) / n  # P(G = g) over all units kept
     pg = shares[np.searchsorted(gt._cohorts, groups)]  # per ATT(g,t)
@@ -495,7 +494,7 @@ def _aggregate(gt: GroupTimeResult, kind: str, *, min_e: float, max_e: float, n_
     elif kind == "dynamic":
         eseq = np.unique(e[in_window])
         for ev in eseq:
-            keep = np.flatnonzero((e == ev))
+            keep = np.flatnonzero(e == ev)
             w = pg[keep] / pg[keep].sum()
             comps.append(_combine(gt, keep, w, _wif(gt, keep, pg, groups)))
         pos = eseq >= 0
