@@ -78,13 +78,21 @@ def _prepare_notebook(src: Path, dst: Path) -> None:
     nbformat.write(nb, dst)
 
 
-def write_toc(pilots: list[str], lang: str, extra_root: list[str] | None = None) -> dict:
+def write_toc(pilots: list[str], lang: str, sections: dict[str, list[str]] | None = None) -> dict:
     """The table of contents: introduction, one chapter per pilot (from ``params/``), appendices."""
+    sections = sections or {}
+
+    def chapter(p: str) -> dict:
+        entry: dict = {"file": f"pilots/{p}"}
+        if sections.get(p):
+            entry["sections"] = [{"file": f} for f in sections[p]]
+        return entry
+
     return {
         "format": "jb-book",
         "root": "intro",
         "parts": [
-            {"caption": label("toc_pilots", lang), "chapters": [{"file": f"pilots/{p}"} for p in pilots]},
+            {"caption": label("toc_pilots", lang), "chapters": [chapter(p) for p in pilots]},
             {"caption": label("toc_appendix", lang), "chapters": [{"file": "methods"}]},
         ],
     }
@@ -127,6 +135,7 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
     (staging / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     pilots_dir = staging / "pilots"
     pilots_dir.mkdir()
+    sections: dict[str, list[str]] = {}
     for p in pilots:
         if p in failed:
             name = load_pilot(p, root).context.name
@@ -134,9 +143,15 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
             (pilots_dir / f"{p}.md").write_text(f"# {name}\n\n```{{warning}}\n{banner}\n```\n", encoding="utf-8")
             continue
         notebooks = sorted((executed / p).glob("*.ipynb"))
-        # one chapter per pilot: the first notebook is the chapter, later ones its sections
+        # one chapter per pilot: the first notebook (in name order) is the chapter, later ones
+        # are its sections, under pilots/<pilot>/
         _prepare_notebook(notebooks[0], pilots_dir / f"{p}.ipynb")
-    toc = write_toc(pilots, lang)
+        if len(notebooks) > 1:
+            (pilots_dir / p).mkdir()
+            for nb in notebooks[1:]:
+                _prepare_notebook(nb, pilots_dir / p / nb.name)
+        sections[p] = [f"pilots/{p}/{nb.stem}" for nb in notebooks[1:]]
+    toc = write_toc(pilots, lang, sections)
     (staging / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False))
     shutil.copy2(staging / "_toc.yml", root / "book" / "_toc.yml")
 
