@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 __all__ = [
     "Area",
     "ConfigError",
+    "DecisionRules",
     "PilotConfig",
+    "ScaleUpPopulation",
     "SimulationSettings",
     "find_repo_root",
     "list_pilots",
@@ -102,6 +104,46 @@ class SimulationSettings(_Strict):
     cost_per_participant_month_eur: float = Field(ge=0)
 
 
+class DecisionRules(_Strict):
+    """The innovation centre's rules for a recommendation per pilot (shown next to each verdict).
+
+    All effects are shares (0.03 = 3 percentage points) on the harmonised headline: being in work
+    or training 12 months after entry. See :mod:`evallib.decision` for how they are applied.
+    """
+
+    policy_threshold: float = Field(
+        default=0.03, gt=0, lt=1, description="smallest effect worth scaling (share, e.g. 0.03 = 3 pp)")
+    scale_min_probability: float = Field(
+        default=0.8, gt=0, lt=1, description="scale only if P(effect > threshold) is at least this")
+    stop_max_probability: float = Field(
+        default=0.1, gt=0, lt=1, description="stop if P(effect > threshold) is at most this")
+    pretrend_min_p: float = Field(
+        default=0.05, ge=0, lt=1, description="scale only if the pre-trend test has at least this p-value")
+    robust_p_max: float = Field(
+        default=0.05, gt=0, lt=1,
+        description="with fragile (few-cluster) inference, scale only if wild bootstrap and RI p are below this")
+    max_cost_per_additional_eur: float | None = Field(
+        default=None, gt=0, description="scale only if the cost per additional person in work is at most this")
+    min_target_share: float | None = Field(
+        default=None, gt=0, le=1, description="scale only if participants reached at least this share of the target")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DecisionRules:
+        if self.stop_max_probability >= self.scale_min_probability:
+            raise ValueError("stop_max_probability must be below scale_min_probability")
+        return self
+
+
+class ScaleUpPopulation(_Strict):
+    """The population a scale-up would reach, from a public count (or ``count: null`` if not public)."""
+
+    label_nl: str
+    label_en: str
+    count: int | None = Field(default=None, gt=0, description="null when no public count is known")
+    reference_date: str | None = None
+    source: str = Field(description="where the count comes from, or why it is missing")
+
+
 class PilotConfig(_Strict):
     """Everything that differs between pilots. Read with :func:`load_pilot`."""
 
@@ -118,6 +160,8 @@ class PilotConfig(_Strict):
     seed: int = 20240101
     areas: list[Area] = Field(min_length=2)
     simulation: SimulationSettings
+    decision: DecisionRules = Field(default_factory=DecisionRules)
+    scale_up: ScaleUpPopulation | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> PilotConfig:
