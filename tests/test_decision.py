@@ -1,0 +1,120 @@
+"""The innovation centre's decision rules on constructed scorecards (evallib.decision)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from pydantic import ValidationError
+
+from evallib.config import DecisionRules
+from evallib.decision import decide, prob_exceeds
+
+RULES = DecisionRules(policy_threshold=0.03, scale_min_probability=0.8, stop_max_probability=0.1,
+                      pretrend_min_p=0.05, robust_p_max=0.05, max_cost_per_additional_eur=50_000,
+                      min_target_share=0.5)
+
+
+def scorecard(estimate=0.08, se=0.015, *, label="reliable", p_wild=None, p_ri=None, pretrend_p=0.6,
+              cost=20_000.0, participants=950, target=900):
+    """A scorecard in the shape of the results contract (helpers/results_contract.md)."""
+    return {
+        "pilot": "constructed",
+        "outcome_work": "work_or_training",
+        "work_12m": {"estimate": estimate, "std_error": se, "ci_low": estimate - 1.96 * se,
+                     "ci_high": estimate + 1.96 * se, "horizon_months": 12, "estimator": "test",
+                     "n_persons_pilot": participants},
+        "work_overall": {"estimate": estimate, "std_error": se, "ci_low": estimate - 1.96 * se,
+                         "ci_high": estimate + 1.96 * se},
+        "step_up": {"estimate": 0.02, "std_error": 0.01, "ci_low": 0.0004, "ci_high": 0.0396, "definition": "x"},
+        "inference": {"label": label, "reason": "", "n_clusters": 22, "n_treated_clusters": 10,
+                      "p_crv1": 0.001, "p_wild": p_wild, "p_ri": p_ri, "ri_resolution": None},
+        "mde": 0.03,
+        "pretrend": {"statistic": 3.0, "p_value": pretrend_p, "df": 5},
+        "participants": participants,
+        "target_participants": target,
+        "cost": {"per_participant_eur": 4000.0, "per_additional_in_work_eur": cost,
+                 "per_additional_ci_low": None, "per_additional_ci_high": None, "notes": ""},
+        "notes": [],
+    }
+
+
+def test_prob_exceeds_is_the_normal_tail_above_the_threshold():
+    # (0.03 - 0.05) / 0.01 = -2 → P = Φ(2) = 0.97725 (standard normal table)
+    assert prob_exceeds(0.05, 0.01, 0.03) == pytest.approx(0.97725, abs=1e-5)
+    # estimate on the threshold: half of the distribution lies above it
+    assert prob_exceeds(0.03, 0.02, 0.03) == pytest.approx(0.5)
+    # (0.03 - 0.01) / 0.04 = 0.5 → P = 1 - Φ(0.5) = 0.30854
+    assert prob_exceeds(0.01, 0.04, 0.03) == pytest.approx(0.30854, abs=1e-5)
+    with pytest.raises(ValueError, match="std_error"):
+        prob_exceeds(0.01, 0.0, 0.03)
+
+
+def test_clearly_positive_cheap_pilot_is_scaled():
+    # P = 1 - Φ((0.03 - 0.08) / 0.015) = Φ(3.33) = 0.9996 ≥ 0.8; interval 0.051..0.109 > 0;
+    # reliable; pre-trend p 0.6; € 20,000 ≤ € 50,000; 950 / 900 reached ≥ 50 %
+    d = decide(scorecard(), RULES)
+    assert d.verdict == "scale" and d.rule == "scale"
+    assert d.probability == pytest.approx(0.99957, abs=1e-4)
+    assert {c.name for c in d.checks} == {"probability", "ci_above_zero", "inference", "pretrend", "cost", "target"}
+    assert not d.failed
+
+
+def test_null_with_wide_interval_continues_and_measures():
+    # P = 1 - Φ(0.5) = 0.31: neither ≥ 0.8 (scale) nor ≤ 0.1 (stop); interval -0.068..0.088
+    d = decide(scorecard(estimate=0.01, se=0.04), RULES)
+    assert d.verdict == "continue"
+    assert {c.name for c in d.failed} == {"probability", "ci_above_zero"}
+
+
+@pytest.mark.parametrize(("estimate", "se"), [(0.0, 0.005), (-0.04, 0.01)])
+def test_precise_null_or_harmful_pilot_is_stopped(estimate, se):
+    # precise null: z = 0.03 / 0.005 = 6 → P ≈ 1e-9; harmful: z = 0.07 / 0.01 = 7 → P ≈ 1e-12
+    d = decide(scorecard(estimate=estimate, se=se), RULES)
+    assert d.verdict == "stop" and d.rule == "stop"
+    assert d.probability < RULES.stop_max_probability
+
+
+def test_each_scale_condition_can_block_scaling():
+    assert [c.name for c in decide(scorecard(pretrend_p=0.01), RULES).failed] == ["pretrend"]
+    assert [c.name for c in decide(scorecard(cost=80_000.0), RULES).failed] == ["cost"]
+    assert [c.name for c in decide(scorecard(participants=300), RULES).failed] == ["target"]  # 1/3 < 1/2
+    # few clusters: the wild bootstrap does not confirm (0.2 ≥ 0.05)
+    fragile = decide(scorecard(label="fragile", p_wild=0.2, p_ri=0.01), RULES)
+    assert fragile.verdict == "continue" and [c.name for c in fragile.failed] == ["inference_robust"]
+    # ... and when both few-cluster p-values are small, scaling is allowed
+    assert decide(scorecard(label="fragile", p_wild=0.01, p_ri=0.02), RULES).verdict == "scale"
+
+
+def test_missing_inputs_never_lead_to_scaling():
+    sc = scorecard()
+    sc["pretrend"] = {"statistic": None, "p_value": None, "df": None}
+    sc["cost"]["per_additional_in_work_eur"] = None
+    d = decide(sc, RULES)
+    assert d.verdict == "continue" and {c.name for c in d.failed} == {"pretrend", "cost"}
+    # a pilot without a target is not held to one
+    assert decide(scorecard(target=None), RULES).verdict == "scale"
+    # participants suppressed (below the disclosure threshold) cannot meet a target
+    assert decide(scorecard(participants=None), RULES).verdict == "continue"
+
+
+def test_no_estimate_gives_continue_with_its_own_rule():
+    sc = scorecard()
+    sc["work_12m"] = {"estimate": None, "std_error": None, "ci_low": None, "ci_high": None}
+    d = decide(sc, RULES)
+    assert (d.verdict, d.rule, d.probability) == ("continue", "no_estimate", None)
+
+
+def test_decide_does_not_mutate_the_scorecard_and_is_json_safe():
+    sc = scorecard()
+    before = copy.deepcopy(sc)
+    d = decide(sc, RULES)
+    assert sc == before
+    assert d.to_dict()["rules"]["policy_threshold"] == 0.03
+
+
+def test_rules_must_leave_room_between_stop_and_scale():
+    with pytest.raises(ValidationError, match="stop_max_probability"):
+        DecisionRules(scale_min_probability=0.5, stop_max_probability=0.6)
+    with pytest.raises(ValueError, match="scorecard"):
+        decide({"no": "pilot"}, RULES)
