@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -158,6 +158,10 @@ class PilotConfig(_Strict):
     disclosure_threshold: int = Field(default=10, ge=1)
     event_window: tuple[int, int] = Field(default=(-6, 12), description="leads (negative), lags")
     seed: int = 20240101
+    ladder_focus: list[Annotated[int, Field(ge=1, le=5)]] = Field(
+        description="origin steps the pilot aims to move people up from (e.g. [5]: supported "
+                    "to regular work); the chapter's ladder section leads with them; [] = none"
+    )
     areas: list[Area] = Field(min_length=2)
     simulation: SimulationSettings
     decision: DecisionRules = Field(default_factory=DecisionRules)
