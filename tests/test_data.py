@@ -37,8 +37,8 @@ def test_derived_columns_by_hand(tmp_path):
     assert a["work_or_training"].tolist() == [False, True, True, True]  # in training in Feb
     b = p[p["person_id"] == "B"]
     assert b["event_time"].isna().all() and not b["treated"].any()
-    assert p.attrs["flow"][0] == {"step": "records read", "rows": 8}
-    assert p.attrs["flow"][-1] == {"step": "records analysed", "rows": 8}
+    assert p.attrs["flow"][0] == {"step": "records read", "code": "read", "rows": 8}
+    assert p.attrs["flow"][-1] == {"step": "records analysed", "code": "analysed", "rows": 8}
 
 
 def test_semicolon_csv_with_bom_and_dates_reads_like_parquet(tmp_path, root):
@@ -70,11 +70,19 @@ def test_every_problem_is_reported_with_file_column_and_row(tmp_path):
     assert len(err.value.problems) == 2
 
 
-def test_missing_column_suggests_the_dutch_header(tmp_path):
+def test_documented_dutch_headers_are_read_and_recorded(tmp_path):
     path = tmp_path / "nl.csv"
-    _tiny().rename(columns={"ladder_step": "trede"}).to_csv(path, index=False)
+    _tiny().rename(columns={"ladder_step": "trede", "person_id": "Persoon ID"}).to_csv(path, index=False)
+    p = load_panel(path)
+    assert p["ladder_step"].tolist()[:4] == [2, 4, 5, 6]
+    assert p.attrs["renamed"] == {"trede": "ladder_step", "persoon_id": "person_id"}
+
+
+def test_missing_column_suggests_the_misspelt_header(tmp_path):
+    path = tmp_path / "typo.csv"
+    _tiny().rename(columns={"ladder_step": "ladder_setp"}).to_csv(path, index=False)
     with pytest.raises(DataError, match="column 'ladder_step', row 1: required column is missing "
-                                        r"\(found a column 'trede': rename it to 'ladder_step'\)"):
+                                        r"\(found a column 'ladder_setp': rename it to 'ladder_step'\)"):
         load_panel(path)
 
 

@@ -7,7 +7,12 @@ stops the run before any notebook starts.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import json
+import os
+import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -22,6 +27,7 @@ __all__ = [
     "ScaleUpPopulation",
     "SimulationSettings",
     "find_repo_root",
+    "freeze_plan",
     "list_pilots",
     "load_pilot",
     "params_hash",
@@ -166,6 +172,10 @@ class PilotConfig(_Strict):
     simulation: SimulationSettings
     decision: DecisionRules = Field(default_factory=DecisionRules)
     scale_up: ScaleUpPopulation | None = None
+    analysis_plan_sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$",
+        description="params_hash() of these params when the analysis plan was frozen (evallib freeze)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> PilotConfig:
@@ -185,6 +195,19 @@ class PilotConfig(_Strict):
         if self.design == "person_staggered" and self.simulation.entry_window is None:
             raise ValueError("person_staggered design: simulation.entry_window is required")
         return self
+
+    @property
+    def plan_frozen(self) -> bool:
+        """True if the params carry the hash of a frozen analysis plan."""
+        return self.analysis_plan_sha256 is not None
+
+    @property
+    def plan_changed(self) -> bool:
+        """True if the params differ from the analysis plan as frozen (``evallib freeze``).
+
+        False when no plan was frozen (there is nothing to differ from: see :attr:`plan_frozen`).
+        """
+        return self.analysis_plan_sha256 is not None and params_hash(self) != self.analysis_plan_sha256
 
     @property
     def n_pilot_areas(self) -> int:
@@ -236,8 +259,11 @@ def load_pilot(name_or_path: str | Path, root: Path | None = None) -> PilotConfi
         base = root or find_repo_root()
         path = base / "params" / f"{name_or_path}.yaml"
         if not path.is_file():
-            known = ", ".join(list_pilots(base)) or "(none)"
-            raise ConfigError(f"unknown pilot {str(name_or_path)!r}: no file {path}; known pilots: {known}")
+            pilots = list_pilots(base)
+            close = difflib.get_close_matches(str(name_or_path), pilots, n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"unknown pilot {str(name_or_path)!r}{hint}: no file {path}; "
+                              f"known pilots: {', '.join(pilots) or '(none)'}")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -258,5 +284,71 @@ def load_pilot(name_or_path: str | Path, root: Path | None = None) -> PilotConfi
 
 
 def params_hash(config: PilotConfig) -> str:
-    """SHA-256 of the validated params (canonical JSON), for the manifest."""
-    return hashlib.sha256(config.model_dump_json().encode()).hexdigest()
+    """SHA-256 of the validated params, for the manifest and the frozen analysis plan.
+
+    Computed over canonical JSON (sorted keys) of the keys written in the params file, without
+    ``analysis_plan_sha256`` itself. Comments and formatting do not change it; any changed value
+    does. Keys left at their default are not included, so a later version of evallib that adds an
+    optional key does not change the hash of an unchanged params file.
+    """
+    data = config.model_dump(mode="json", exclude_unset=True, exclude={"analysis_plan_sha256"})
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_PLAN_LINE = re.compile(r"^analysis_plan_sha256[ \t]*:[^\r\n]*", re.MULTILINE)
+_PILOT_LINE = re.compile(r"^pilot[ \t]*:[^\r\n]*", re.MULTILINE)
+
+
+def freeze_plan(name_or_path: str | Path, root: Path | None = None, *, force: bool = False) -> tuple[Path, str, str]:
+    """Write ``analysis_plan_sha256`` into a pilot's params file: the analysis plan is frozen.
+
+    The file is edited as text (one line replaced, or inserted after the ``pilot:`` line), so its
+    comments and layout stay as they are. Returns ``(path, hash, status)`` with status
+    ``"frozen"``, ``"unchanged"`` (already frozen with this hash) or ``"refrozen"``. Refuses with
+    :class:`ConfigError` to overwrite a frozen hash that no longer matches unless ``force``: a
+    plan changed after it was frozen should be visible, not quietly re-frozen.
+    """
+    config = load_pilot(name_or_path, root)
+    path = _params_path(name_or_path, root)
+    digest = params_hash(config)
+    if config.analysis_plan_sha256 == digest:
+        return path, digest, "unchanged"
+    if config.analysis_plan_sha256 is not None and not force:
+        raise ConfigError(
+            f"{path}: the analysis plan was frozen (analysis_plan_sha256: {config.analysis_plan_sha256[:12]}...) "
+            f"and the params have changed since (now {digest[:12]}...); the book reports this. "
+            "Re-freeze only if the change is part of the registered plan: evallib freeze --force"
+        )
+    original = path.read_bytes()
+    text = original.decode("utf-8")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    line = f'analysis_plan_sha256: "{digest}"  # frozen {stamp} by evallib freeze; do not edit by hand'
+    if _PLAN_LINE.search(text):
+        new_text = _PLAN_LINE.sub(lambda _: line, text, count=1)
+    else:
+        match = _PILOT_LINE.search(text)
+        if match is None:
+            raise ConfigError(f"{path}: no top-level 'pilot:' line to put analysis_plan_sha256 after")
+        end = match.end()
+        new_text = text[:end] + newline + line + text[end:]
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(new_text.encode("utf-8"))
+    os.replace(tmp, path)
+    try:
+        check = load_pilot(path)
+    except ConfigError:
+        path.write_bytes(original)
+        raise
+    if check.analysis_plan_sha256 != digest or check.plan_changed:
+        path.write_bytes(original)
+        raise ConfigError(f"{path}: freezing changed the params themselves; the file was restored")
+    return path, digest, "refrozen" if config.analysis_plan_sha256 else "frozen"
+
+
+def _params_path(name_or_path: str | Path, root: Path | None) -> Path:
+    candidate = Path(name_or_path)
+    if candidate.suffix in {".yaml", ".yml"}:
+        return candidate
+    return (root or find_repo_root()) / "params" / f"{name_or_path}.yaml"

@@ -4,19 +4,26 @@
 collects *every* problem before it gives up, so an evaluator can fix a file in one pass. A
 problem is raised as :class:`DataError`, whose message names the file, the column, the rows
 (as line numbers in a CSV file, counting the header as line 1; as row numbers from 1 in Parquet)
-and what was expected. Rows that are valid but cannot be used (outside the study period, pilot
-people without any month before entry) are *excluded* and listed with their reason in the
-exclusion log, ``panel.attrs["exclusions"]``; ``panel.attrs["flow"]`` gives the flow from
-records read to records analysed. Every row read is either analysed or in that log.
+and what was expected. Which conditions are errors, which are exclusions and which are only
+reported is written down once, in the data dictionary (:func:`evallib.schema.data_dictionary_markdown`,
+``data/README.md``).
+
+Rows that are valid but cannot be used (outside the study period, pilot people without any month
+before entry) are *excluded* and listed with their reason in the exclusion log,
+``panel.attrs["exclusions"]``; ``panel.attrs["flow"]`` gives the flow from records read to records
+analysed. Every row read is either analysed or in that log: records read minus records excluded
+is records analysed.
 """
 
 from __future__ import annotations
 
+import calendar
 import csv
 import difflib
 import hashlib
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,30 +32,59 @@ import pandas as pd
 import pandera.errors
 
 from evallib.config import PilotConfig
-from evallib.schema import COLUMNS, OPTIONAL, REQUIRED, SPECS, panel_schema
+from evallib.privacy import scan_identifiers
+from evallib.schema import (
+    COLUMNS,
+    DERIVED,
+    DUTCH_HEADERS,
+    MAX_SHARE_WITHOUT_PRE,
+    MONTH_RANGE,
+    OPTIONAL,
+    REQUIRED,
+    SPECS,
+    panel_schema,
+)
 
-__all__ = ["DataError", "Problem", "derive_columns", "file_sha256", "load_panel", "read_table"]
+__all__ = [
+    "DataError",
+    "Problem",
+    "derive_columns",
+    "file_sha256",
+    "load_panel",
+    "parse_months",
+    "read_table",
+    "summarise",
+]
 
-# Dutch and common alternative headers → contract name, for "did you mean" hints.
-_SYNONYMS = {
-    "persoon_id": "person_id", "persoonid": "person_id", "id": "person_id", "person": "person_id",
-    "maand": "month", "periode": "month", "datum": "month", "date": "month",
-    "gemeente": "municipality", "nis": "municipality", "nis_code": "municipality", "niscode": "municipality",
-    "gebied": "area", "regio": "area", "cluster": "area", "wijk": "area",
-    "trede": "ladder_step", "ladder": "ladder_step", "stap": "ladder_step", "participatietrede": "ladder_step",
-    "step": "ladder_step", "groep": "group", "startmaand": "start_month", "start": "start_month",
-    "instroom": "start_month", "opleiding": "in_training", "leeftijd": "age_band", "geslacht": "gender",
-    "opleidingsniveau": "education", "migratieachtergrond": "migration_background",
-    "taalniveau": "dutch_level", "nederlands": "dutch_level", "alleenstaande_ouder": "single_parent",
-    "kost": "cost_eur", "kosten": "cost_eur", "cost": "cost_eur",
+# Other headers people use for a contract column, for "did you mean" hints only (never renamed
+# silently: only the documented Dutch headers in evallib.schema are accepted as they are).
+_HINTS = {
+    "persoonid": "person_id", "id": "person_id", "person": "person_id", "klant_id": "person_id",
+    "klantnummer": "person_id", "pseudo_id": "person_id", "periode": "month", "datum": "month",
+    "date": "month", "jaar_maand": "month", "nis": "municipality", "nis_code": "municipality",
+    "niscode": "municipality", "gemeentecode": "municipality", "regio": "area", "cluster": "area",
+    "wijk": "area", "district": "area", "ladder": "ladder_step", "stap": "ladder_step",
+    "participatietrede": "ladder_step", "step": "ladder_step", "trede_participatieladder": "ladder_step",
+    "start": "start_month", "instroom": "start_month", "instroommaand": "start_month",
+    "startdatum": "start_month", "opleiding": "in_training", "vorming": "in_training",
+    "leeftijd": "age_band", "sex": "gender", "geslacht_code": "gender", "taalniveau": "dutch_level",
+    "nederlands": "dutch_level", "kost": "cost_eur", "kosten": "cost_eur", "cost": "cost_eur",
+    "kostprijs": "cost_eur",
 }
-_NAME_HEADERS = {"name", "naam", "voornaam", "achternaam", "familienaam", "first_name", "last_name",
-                 "surname", "email", "e-mail", "mail", "telefoon", "phone", "gsm", "rijksregisternummer",
-                 "insz", "rrn", "national_number", "adres", "address", "straat", "street"}
-_TRUE = {"true", "1", "yes", "ja", "waar", "y", "j", "t"}
-_FALSE = {"false", "0", "no", "nee", "onwaar", "n", "f"}
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[ T]00:00(?::00)?)?$")
+_TRUE = {"true", "1", "yes", "ja", "waar", "y", "j", "t", "1.0"}
+_FALSE = {"false", "0", "no", "nee", "onwaar", "n", "f", "0.0"}
 _MAX_ROWS_SHOWN = 5
+_MAX_VALUES_SHOWN = 3
+
+# Month spellings (see the data dictionary, "Months"). Each is matched against the whole value.
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_ISO = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?" + _TIME + "$")
+_YYYYMM = re.compile(r"^(?P<y>(?:19|20|21)\d{2})(?P<m>\d{2})$")
+_DMY = re.compile(r"^(?P<d>\d{1,2})(?P<sep>[/.-])(?P<m>\d{1,2})(?P=sep)(?P<y>\d{4})" + _TIME + "$")
+_MY = re.compile(r"^(?P<m>\d{1,2})[/.-](?P<y>\d{4})$")
+_TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$")
+_SERIAL = re.compile(r"^\d{5}(?:[.,]0+)?$")
+_MONTH_EXPECTED = "a month written as YYYY-MM (e.g. 2023-04), YYYY-MM-DD, or dd/mm/yyyy (day first)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +128,7 @@ class _Collector:
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, column: str | None, rows, message: str, expected: str = "") -> None:
-        rows = tuple(int(r) for r in rows)
+        rows = tuple(sorted({int(r) for r in rows}))
         self.problems.append(Problem(column, rows, message, expected))
 
     def raise_if_any(self) -> None:
@@ -109,198 +145,410 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def _normalise_header(name) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name).replace("\ufeff", "").strip().lower())
+
+
 # --------------------------------------------------------------------------------------------
 # reading
 # --------------------------------------------------------------------------------------------
-def read_table(path: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
-    """Read a CSV or Parquet file as strings (CSV) or typed columns (Parquet).
+def _refuse_binary(raw: bytes, col: _Collector) -> None:
+    """Recognise files that are not CSV text; adds a problem and raises."""
+    if raw[:4] == b"PK\x03\x04":
+        try:
+            names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+        except zipfile.BadZipFile:
+            names = []
+        if any(n.startswith("xl/") for n in names):
+            what = "an Excel workbook (.xlsx), not a CSV file"
+        elif "content.xml" in names:
+            what = "an OpenDocument spreadsheet (.ods), not a CSV file"
+        else:
+            what = "a ZIP archive, not a CSV file"
+        col.add(None, (), f"this is {what}",
+                "a CSV file: in Excel use 'Save as' > 'CSV UTF-8 (comma delimited)' (or 'CSV (semicolon)')")
+    elif raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        col.add(None, (), "this is an old Excel workbook (.xls), not a CSV file",
+                "a CSV file: in Excel use 'Save as' > 'CSV UTF-8 (comma delimited)'")
+    elif raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        col.add(None, (), "the file is saved as UTF-16 (Excel's 'Unicode text'), not as UTF-8",
+                "a CSV file saved as UTF-8: in Excel use 'Save as' > 'CSV UTF-8 (comma delimited)'")
+    elif raw[:2] == b"\x1f\x8b":
+        col.add(None, (), "this is a gzip-compressed file", "an uncompressed CSV file, or Parquet")
+    elif b"\x00" in raw[:4096]:
+        col.add(None, (), "this is a binary file, not a text CSV file", "a CSV file saved as UTF-8, or Parquet")
+    col.raise_if_any()
 
-    Returns the frame with lower-cased, stripped column names and the source row number of each
-    row (CSV: line number, header = 1; Parquet: row number from 1). Raises :class:`DataError` for
-    an unreadable file: missing, empty, an Excel or binary file, or a wrong text encoding.
+
+def _decode(raw: bytes, col: _Collector) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        bad = [i for i in range(len(raw)) if raw[i] >= 0x80]
+        lines = sorted({raw[:i].count(b"\n") + 1 for i in bad[:200]})
+        guess = raw[exc.start:exc.start + 1].decode("cp1252", errors="replace")
+        col.add(None, lines or (line,),
+                f"the file is not UTF-8: byte {raw[exc.start]:#04x} (probably '{guess}' in Windows-1252/ANSI)",
+                "a CSV file saved as UTF-8: in Excel use 'Save as' > 'CSV UTF-8 (comma delimited)'")
+        col.raise_if_any()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _read_csv(text: str, col: _Collector) -> tuple[pd.DataFrame, np.ndarray]:
+    lines = text.splitlines()
+    skip = 0
+    sep_line = re.match(r"^\s*sep=(.)\s*$", lines[0]) if lines else None
+    if sep_line:  # Excel's "sep=;" first line
+        delimiter, skip = sep_line.group(1), 1
+    else:
+        delimiter = _delimiter(lines[0] if lines else "")
+    reader = csv.reader(io.StringIO("\n".join(lines[skip:])), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        header = []
+    names = [_normalise_header(h) for h in header]
+    width = len(names)
+    data: list[list[str]] = []
+    line_numbers: list[int] = []
+    ragged: list[int] = []
+    try:
+        for record in reader:
+            line = reader.line_num + skip
+            if not any(v.strip() for v in record):
+                continue  # blank line (Excel often appends some)
+            if len(record) > width and not any(v.strip() for v in record[width:]):
+                record = record[:width]  # trailing empty fields
+            if len(record) != width:
+                ragged.append(line)
+                continue
+            data.append(record)
+            line_numbers.append(line)
+    except csv.Error as exc:
+        col.add(None, (reader.line_num + skip,), f"the CSV file cannot be parsed ({exc})",
+                "a CSV file with quotes (\") around values that contain the separator")
+        col.raise_if_any()
+    if ragged:
+        hint = ""
+        if delimiter == ",":
+            hint = " (a decimal comma in a comma-separated file must be quoted; or save as semicolon-separated)"
+        col.add(None, ragged, f"wrong number of fields: the header has {width}, separated by "
+                f"'{delimiter}'{hint}", "the same number of fields on every line")
+        col.raise_if_any()
+    if not data:
+        col.add(None, (), "the file has a header but no data rows", "one row per person-month below the header")
+        col.raise_if_any()
+    frame = pd.DataFrame(data, columns=names, dtype="object")
+    # Columns without a name and without values: Excel's trailing separators. Drop them.
+    nameless = [i for i, n in enumerate(names) if n == ""]
+    drop = [i for i in nameless if not frame.iloc[:, i].str.strip().astype(bool).any()]
+    for i in nameless:
+        if i not in drop:
+            col.add(f"(column {i + 1}, no name)", (1,), "a column with values but no name in the header",
+                    "a column name from the data dictionary, or remove the column")
+    if drop:
+        frame = frame.iloc[:, [i for i in range(width) if i not in drop]]
+    return frame, np.asarray(line_numbers)
+
+
+def read_table(path: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a CSV or Parquet file: CSV values as strings, Parquet columns with their types.
+
+    Returns the frame with normalised column names (lower case, spaces and hyphens as ``_``) and the
+    source row number of each row (CSV: line number, header = 1; Parquet: row number from 1).
+    Raises :class:`DataError` for an unreadable file: missing, empty, an Excel or other binary
+    file, a wrong text encoding, or lines with the wrong number of fields.
     """
     path = Path(path)
     col = _Collector(str(path))
     if not path.is_file():
-        col.add(None, (), "file not found", "the path of a CSV or Parquet file")
+        col.add(None, (), "file not found" if not path.exists() else "not a file",
+                "the path of a CSV or Parquet file")
         col.raise_if_any()
     raw = path.read_bytes()
-    if len(raw.strip()) == 0:
+    if len(raw.strip().lstrip(b"\xef\xbb\xbf").strip()) == 0:
         col.add(None, (), "the file is empty", "a header line with the column names and one row per person-month")
         col.raise_if_any()
     if raw[:4] == b"PAR1":
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:  # pyarrow raises many exception types for corrupt files
-            col.add(None, (), f"not a readable Parquet file ({type(exc).__name__}: {exc})", "a valid Parquet file")
+            col.add(None, (), f"not a readable Parquet file ({type(exc).__name__}: {exc})",
+                    "a complete, valid Parquet file")
             col.raise_if_any()
-        frame.columns = [str(c).strip().lower() for c in frame.columns]
+        if len(frame) == 0:
+            col.add(None, (), "the Parquet file has no rows", "one row per person-month")
+            col.raise_if_any()
+        frame.columns = [_normalise_header(c) for c in frame.columns]
         return frame.reset_index(drop=True), np.arange(1, len(frame) + 1)
-    if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        col.add(None, (), "this is an Excel workbook, not a CSV file",
-                "a CSV file: in Excel use 'Save as' → 'CSV UTF-8 (comma delimited)'")
-        col.raise_if_any()
-    if b"\x00" in raw[:4096]:
-        col.add(None, (), "this is a binary file, not a text CSV file (or it is saved as UTF-16)",
-                "a CSV file saved as UTF-8")
-        col.raise_if_any()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        col.add(None, (line,), f"byte {raw[exc.start]:#04x} is not valid UTF-8 (the file is probably saved as "
-                "Windows-1252/ANSI)", "a CSV file saved as UTF-8 (in Excel: 'CSV UTF-8')")
-        col.raise_if_any()
-    first_line = text.splitlines()[0] if text.splitlines() else ""
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    header = [h.strip().lower() for h in rows[0]]
-    body = rows[1:]
-    line_numbers: list[int] = []
-    data: list[list[str]] = []
-    ragged: list[int] = []
-    for i, r in enumerate(body, start=2):
-        if not any(v.strip() for v in r):
-            continue  # blank line (Excel often appends some)
-        if len(r) != len(header):
-            ragged.append(i)
-            continue
-        data.append([v.strip() for v in r])
-        line_numbers.append(i)
-    if ragged:
-        col.add(None, ragged, f"wrong number of fields (the header has {len(header)}, separated by "
-                f"'{delimiter}')", "the same number of fields on every line")
-        col.raise_if_any()
-    if not data:
-        col.add(None, (), "the file has a header but no data rows", "one row per person-month")
-        col.raise_if_any()
-    frame = pd.DataFrame(data, columns=header, dtype="object")
-    return frame, np.asarray(line_numbers)
+    _refuse_binary(raw, col)
+    return _read_csv(_decode(raw, col), col)
 
 
 # --------------------------------------------------------------------------------------------
-# parsing helpers: each returns parsed values and the positions that failed
+# months
 # --------------------------------------------------------------------------------------------
-def _parse_month(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+def _month_of(text: str) -> tuple[tuple[int, int] | None, str | None, tuple[int, int] | None]:
+    """(year, month) or a reason; the third item is (first, second) number of a d/m/y value."""
+    m = _ISO.match(text)
+    if m:
+        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"] or 1)
+        return _checked(y, mo, d), None if _checked(y, mo, d) else "no such date", None
+    m = _YYYYMM.match(text)
+    if m:
+        y, mo = int(m["y"]), int(m["m"])
+        return (_checked(y, mo, 1), None, None) if _checked(y, mo, 1) else (None, "no such month", None)
+    m = _DMY.match(text)
+    if m:
+        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+        ok = _checked(y, mo, d)
+        return ok, None if ok else "no such date (dates are read day first: dd/mm/yyyy)", (d, mo)
+    m = _MY.match(text)
+    if m:
+        y, mo = int(m["y"]), int(m["m"])
+        return (_checked(y, mo, 1), None, None) if _checked(y, mo, 1) else (None, "no such month", None)
+    if _TWO_DIGIT_YEAR.match(text):
+        return None, "a two-digit year is ambiguous", None
+    if _SERIAL.match(text):
+        return None, "looks like an Excel date serial number (format the column as a date before saving)", None
+    if re.search(r"[A-Za-z]", text):
+        return None, "month names are not read", None
+    return None, "not a month", None
+
+
+def _checked(y: int, mo: int, d: int) -> tuple[int, int] | None:
+    if not 1 <= mo <= 12:
+        return None
+    if not 1 <= d <= calendar.monthrange(y, mo)[1]:
+        return None
+    return (y, mo)
+
+
+def parse_months(values: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray]]:
+    """Parse a column of months (see the data dictionary) to the first day of each month.
+
+    Returns the parsed ``datetime64[ns]`` series (NaT for blanks and failures) and a dict
+    ``reason -> boolean mask`` of the values that could not be read or lie outside
+    :data:`~evallib.schema.MONTH_RANGE`. Slash dates that are evidently month first (the first
+    number varies, the second is always 1) are refused as US order rather than misread.
+    """
+    problems: dict[str, np.ndarray] = {}
     if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = pd.to_datetime(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.to_datetime(values)
-        return parsed.astype("datetime64[ns]"), np.zeros(len(values), dtype=bool)
-    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
-        # numbers, e.g. 202304 or an Excel serial: not a month
-        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), values.notna().to_numpy()
-    s = values.astype("string").str.strip()
-    blank = s.isna() | (s == "")
-    m = s.str.extract(_MONTH_RE)
-    year = pd.to_numeric(m[0], errors="coerce")
-    month = pd.to_numeric(m[1], errors="coerce")
-    day = pd.to_numeric(m[2], errors="coerce").fillna(1)
-    ok = year.notna() & month.between(1, 12) & day.between(1, 31)
-    ok = ok.fillna(False).astype(bool)
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    if ok.any():
-        parsed[ok.to_numpy()] = pd.to_datetime(
-            pd.DataFrame({"year": year[ok].astype(int), "month": month[ok].astype(int), "day": 1})
-        ).to_numpy()
-    bad = (~ok & ~blank).to_numpy()
-    parsed[blank.to_numpy()] = pd.NaT
-    return parsed.astype("datetime64[ns]"), bad
+        parsed = pd.Series(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.Series(values)
+        parsed = parsed.astype("datetime64[ns]").dt.to_period("M").dt.to_timestamp()
+    else:
+        if pd.api.types.is_object_dtype(values) and pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime"):
+            return parse_months(pd.to_datetime(values))
+        # 202304 as a number is a month; 45017 an Excel serial; decimals are "not a month"
+        text = _text(values).fillna("")
+        uniques = pd.unique(text.to_numpy(dtype=object))
+        parsed_u: dict[str, pd.Timestamp] = {}
+        reasons_u: dict[str, str] = {}
+        dmy_pairs: dict[str, tuple[int, int]] = {}
+        for u in uniques:
+            if u == "":
+                continue
+            ym, why, pair = _month_of(u)
+            if ym is not None:
+                parsed_u[u] = pd.Timestamp(year=ym[0], month=ym[1], day=1)
+            else:
+                reasons_u[u] = why or "not a month"
+            if pair is not None:
+                dmy_pairs[u] = pair
+        # US order: day-first reading gives month 1 throughout while the "day" varies over 1..12
+        firsts = {p[0] for p in dmy_pairs.values()}
+        seconds = {p[1] for p in dmy_pairs.values()}
+        if len(firsts) > 1 and seconds == {1} and max(firsts) <= 12:
+            for u in dmy_pairs:
+                parsed_u.pop(u, None)
+                reasons_u[u] = ("dates look month first (US order mm/dd/yyyy: the second number is always 1); "
+                                "dates are read day first")
+        codes, uniq = pd.factorize(text.to_numpy(dtype=object))
+        lookup = pd.DatetimeIndex([parsed_u.get(u, pd.NaT) for u in uniq], dtype="datetime64[ns]")
+        parsed = pd.Series(lookup.take(codes), index=values.index)
+        for reason in sorted(set(reasons_u.values())):
+            bad = [u for u, r in reasons_u.items() if r == reason]
+            problems[reason] = text.isin(bad).to_numpy()
+    lo, hi = (pd.Timestamp(m + "-01") for m in MONTH_RANGE)
+    out = (parsed.notna() & ((parsed < lo) | (parsed > hi))).to_numpy()
+    if out.any():
+        problems[f"month outside {MONTH_RANGE[0]} to {MONTH_RANGE[1]}"] = out
+        parsed = parsed.where(~out)
+    return parsed.reset_index(drop=True).set_axis(values.index), problems
+
+
+# --------------------------------------------------------------------------------------------
+# other parsers: each returns parsed values and a mask of values that failed
+# --------------------------------------------------------------------------------------------
+def _per_value(values: pd.Series, func) -> pd.Series:
+    """Apply ``func`` (a Series of distinct values -> a Series of results) once per distinct value.
+
+    Panels repeat few distinct values over many rows (months, areas, steps), so this is much
+    faster than element-wise string operations on the whole column. Missing values go to
+    ``func`` as one more distinct value (None).
+    """
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object) if not pd.api.types.is_numeric_dtype(values)
+                                  or pd.api.types.is_bool_dtype(values) else values.to_numpy(),
+                                  use_na_sentinel=False)
+    result = func(pd.Series(np.asarray(uniques, dtype=object)))
+    return pd.Series(result.array.take(codes), index=values.index)
+
+
+def _text_small(u: pd.Series) -> pd.Series:
+    def one(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
+            return pd.NA
+        if isinstance(v, float) and v % 1 == 0:  # 44021.0 from Excel or Parquet
+            v = int(v)
+        text = str(v).strip()
+        return text if text else pd.NA
+    return u.map(one).astype("string")
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Stripped strings; whole numbers from Parquet/Excel ("44021.0") as integers; blanks as NA."""
+    return _per_value(values, _text_small)
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    return _text(values).isna().to_numpy()
+
+
+def _number_small(u: pd.Series) -> pd.Series:
+    s = _text_small(u).str.replace(r"[€\s]|EUR", "", regex=True)
+    both = s.str.contains(",", regex=False) & s.str.contains(".", regex=False)
+    comma_last = s.str.rfind(",") > s.str.rfind(".")
+    s = s.where(~(both & comma_last).fillna(False), s.str.replace(".", "", regex=False))   # 1.234,50
+    s = s.where(~(both & ~comma_last).fillna(False), s.str.replace(",", "", regex=False))  # 1,234.50
+    s = s.str.replace(",", ".", regex=False)
+    return pd.to_numeric(s, errors="coerce").astype(float)
+
+
+def _number(values: pd.Series) -> pd.Series:
+    """Numbers with a decimal comma or point; a thousands mark is allowed when the other is decimal."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(float)
+    return _per_value(values, _number_small)
 
 
 def _parse_int(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    num = pd.to_numeric(values.astype("string").str.strip().str.replace(",", ".", regex=False), errors="coerce")
-    bad = (num.isna() & values.notna() & (values.astype("string").str.strip() != "")) | (num.notna() & (num % 1 != 0))
-    blank = values.isna() | (values.astype("string").str.strip() == "")
-    return num.where(~bad).round().astype("Int64"), (bad | blank).to_numpy()
+    num = _number(values)
+    blank = _blank(values)
+    bad = (num.isna().to_numpy() & ~blank) | (num.notna() & (num % 1 != 0)).to_numpy()
+    return num.where(~bad).round().astype("Int64"), bad
 
 
-def _parse_bool(values: pd.Series, nullable: bool) -> tuple[pd.Series, np.ndarray]:
-    if pd.api.types.is_bool_dtype(values):
-        return values.astype("boolean"), np.zeros(len(values), dtype=bool)
-    s = values.astype("string").str.strip().str.lower()
-    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+def _bool_small(u: pd.Series) -> pd.Series:
+    s = _text_small(u).str.lower()
+    out = pd.Series(pd.NA, index=u.index, dtype="boolean")
     out[s.isin(_TRUE).fillna(False).to_numpy()] = True
     out[s.isin(_FALSE).fillna(False).to_numpy()] = False
-    blank = s.isna() | (s == "")
-    bad = out.isna() & ~blank
-    if not nullable:
-        bad = bad | blank
-    return out, bad.to_numpy()
+    return out
 
 
-def _parse_float(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    s = values.astype("string").str.strip().str.replace(",", ".", regex=False)
-    num = pd.to_numeric(s, errors="coerce")
-    blank = s.isna() | (s == "")
-    return num.astype(float), (num.isna() & ~blank).to_numpy()
+def _parse_bool(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean"), np.zeros(len(values), dtype=bool)
+    out = _per_value(values, _bool_small)
+    bad = out.isna().to_numpy() & ~_blank(values)
+    return out, bad
 
 
-def _as_str(values: pd.Series) -> pd.Series:
-    s = values.astype("string").str.strip()
-    return s.where(s != "", pd.NA)
+def _parse_category(values: pd.Series, spec) -> pd.Series:
+    """Allowed values and their aliases, matched without regard to case; others are left as they are
+    (the schema check reports them)."""
+    canon = {a.lower(): a for a in spec.allowed}
+    canon.update({alias.lower(): target for alias, target in spec.aliases})
+
+    def small(u: pd.Series) -> pd.Series:
+        s = _text_small(u)
+        mapped = s.str.lower().map(canon)
+        return mapped.where(mapped.notna(), s).astype("string")
+
+    return _per_value(values, small)
 
 
-# --------------------------------------------------------------------------------------------
-# privacy: refuse direct identifiers
-# --------------------------------------------------------------------------------------------
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
-_PHONE = re.compile(r"^(\+32|0032|0)\s?[1-9](?:[\s./-]?\d){7,8}$")
-
-
-def _is_national_number(value: str) -> bool:
-    """Belgian national register number: 11 digits, last two = 97 - (first nine mod 97)."""
-    digits = re.sub(r"[.\-\s]", "", value)
-    if len(digits) != 11 or not digits.isdigit():
-        return False
-    body, check = int(digits[:9]), int(digits[9:])
-    # born in 2000 or later: a 2 is prefixed to the nine digits
-    return check in (97 - body % 97, 97 - int("2" + digits[:9]) % 97)
-
-
-def _scan_identifiers(frame: pd.DataFrame, rows: np.ndarray, col: _Collector) -> None:
-    for name in frame.columns:
-        if name in _NAME_HEADERS:
-            col.add(name, (), "this column looks like a direct identifier (name, address, e-mail, phone or "
-                    "national register number); the file is refused",
-                    "only pseudonymous ids: remove the column before handing the file over")
-            continue
-        values = frame[name]
-        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
-                or pd.api.types.is_integer_dtype(values)):
-            continue
-        sample = values.dropna().astype(str).str.strip()
-        sample = sample[sample != ""].head(2000)
-        if sample.empty:
-            continue
-        checks = {
-            "Belgian national register numbers": sample.map(_is_national_number),
-            "e-mail addresses": sample.str.match(_EMAIL),
-            "phone numbers": sample.str.match(_PHONE),
-        }
-        for what, hit in checks.items():
-            if hit.mean() > 0.5 or (what != "phone numbers" and hit.sum() >= 3):
-                where = rows[sample.index[hit.to_numpy()][:_MAX_ROWS_SHOWN]]
-                col.add(name, where, f"values look like {what}; the file is refused to protect privacy",
-                        "pseudonymous ids only: replace identifiers with a pseudonym before analysis")
-                break
+def _show(values: pd.Series, mask: np.ndarray) -> str:
+    shown = pd.unique(values[mask].astype(str))[:_MAX_VALUES_SHOWN].tolist()
+    return ", ".join(repr(v) for v in shown)
 
 
 # --------------------------------------------------------------------------------------------
-# the loader
+# checks
 # --------------------------------------------------------------------------------------------
-def _check_columns(frame: pd.DataFrame, col: _Collector) -> None:
+def _check_columns(frame: pd.DataFrame, col: _Collector, flagged: set[str] = frozenset()) -> pd.DataFrame:
+    """Rename documented Dutch headers; report missing, duplicated, unknown and derived columns."""
     present = list(frame.columns)
-    known = set(REQUIRED) | set(OPTIONAL)
-    dupes = sorted({c for c in present if present.count(c) > 1})
+    dupes = sorted({c for c in present if present.count(c) > 1 and c})
     for d in dupes:
         col.add(d, (1,), "the column appears more than once in the header", "each column once")
-    unknown = [c for c in present if c not in known]
-    for missing in (c for c in REQUIRED if c not in present):
+    renamed = {}
+    for c in present:
+        target = DUTCH_HEADERS.get(c)
+        if target is None:
+            continue
+        if target in present:
+            col.add(c, (1,), f"both '{c}' and '{target}' are present (the same column in Dutch and English)",
+                    "one of the two")
+        else:
+            renamed[c] = target
+    names = [renamed.get(c, c) for c in present]
+    known = set(REQUIRED) | set(OPTIONAL)
+    unknown = [c for c in names if c not in known and not c.startswith("(column")]
+    reported_unknown = [c for c in unknown if c not in flagged]  # identifiers: reported as such
+    missing = [c for c in REQUIRED if c not in names]
+    suggested: set[str] = set()
+    for m in missing:
+        candidates = [u for u in unknown if _HINTS.get(u) == m]
+        candidates += difflib.get_close_matches(m, unknown, n=1, cutoff=0.6)
+        dutch = SPECS[m].dutch
+        candidates += difflib.get_close_matches(dutch, unknown, n=1, cutoff=0.6)
         hint = ""
-        candidates = [u for u in unknown if _SYNONYMS.get(u) == missing]
-        candidates += difflib.get_close_matches(missing, unknown, n=1, cutoff=0.6)
         if candidates:
-            hint = f" (found a column '{candidates[0]}': rename it to '{missing}')"
-        col.add(missing, (1,), f"required column is missing{hint}", f"a column named '{missing}': {SPECS[missing].meaning}")
+            hint = f" (found a column '{candidates[0]}': rename it to '{m}')"
+            suggested.add(candidates[0])
+        col.add(m, (1,), f"required column is missing{hint}",
+                f"a column named '{m}' (or '{dutch}'): {SPECS[m].meaning}")
+    for u in reported_unknown:
+        if u in suggested:
+            continue
+        if u in DERIVED:
+            col.add(u, (1,), "this column is derived by evallib from the others", "remove the column")
+            continue
+        close = [_HINTS[u]] if u in _HINTS else difflib.get_close_matches(u, sorted(known), n=1, cutoff=0.75)
+        close += difflib.get_close_matches(u, sorted(DUTCH_HEADERS), n=1, cutoff=0.75)
+        if close:
+            target = DUTCH_HEADERS.get(close[0], close[0])
+            col.add(u, (1,), f"unknown column (a misspelling of '{target}'?)", f"rename it to '{target}'")
+        else:
+            col.add(u, (1,), "unknown column", "only the columns of the data dictionary (data/README.md): "
+                    "remove this column before the analysis")
+    out = frame.copy()
+    out.columns = names
+    out.attrs["renamed"] = renamed
+    return out
+
+
+def _identifier_problems(frame: pd.DataFrame, rows: np.ndarray, col: _Collector) -> set[str]:
+    """Report columns holding direct identifiers (never their values); returns their names."""
+    flagged = set()
+    for f in scan_identifiers(frame):
+        if f.column in ("person_id", "persoon_id"):
+            expected = "pseudonymous person ids: replace the ids by a pseudonym (e.g. P000123) before the analysis"
+        else:
+            expected = "pseudonymous data only: remove this column before the analysis"
+        col.add(f.column, rows[list(f.positions)] if f.positions else (1,),
+                f"this column holds {f.what}; the file is refused to protect privacy (values not shown)",
+                expected)
+        flagged.add(f.column)
+    return flagged
 
 
 def _parse(frame: pd.DataFrame, rows: np.ndarray, col: _Collector) -> pd.DataFrame:
@@ -309,40 +557,42 @@ def _parse(frame: pd.DataFrame, rows: np.ndarray, col: _Collector) -> pd.DataFra
         if spec.name not in frame.columns:
             continue
         values = frame[spec.name]
+        blank = _blank(values) if spec.kind != "month" else None
         if spec.kind == "month":
-            parsed, bad = _parse_month(values)
-            expected = "a month written as YYYY-MM (e.g. 2023-04), YYYY-MM-DD or a date"
-            if not spec.nullable:
-                blank = parsed.isna().to_numpy() & ~bad
-                if blank.any():
-                    col.add(spec.name, rows[blank], "empty value", expected)
+            parsed, problems = parse_months(values)
+            for reason, mask in problems.items():
+                col.add(spec.name, rows[mask], f"{reason}: {_show(values, mask)}", _MONTH_EXPECTED)
+            bad_any = np.zeros(len(values), dtype=bool)
+            for mask in problems.values():
+                bad_any |= mask
+            blank = parsed.isna().to_numpy() & ~bad_any
         elif spec.kind == "int":
             parsed, bad = _parse_int(values)
-            expected = "a whole number from 1 to 6"
+            if bad.any():
+                col.add(spec.name, rows[bad], f"not a whole number: {_show(values, bad)}", "a whole number from 1 to 6")
         elif spec.kind == "bool":
-            parsed, bad = _parse_bool(values, nullable=spec.name != "in_training")
-            expected = "true/false (or 1/0, ja/nee)"
+            parsed, bad = _parse_bool(values)
+            if bad.any():
+                col.add(spec.name, rows[bad], f"cannot read {_show(values, bad)} as yes/no",
+                        "true/false, 1/0, ja/nee or waar/onwaar")
         elif spec.kind == "float":
-            parsed, bad = _parse_float(values)
-            expected = "a number (decimal point or comma)"
+            parsed = _number(values)
+            bad = parsed.isna().to_numpy() & ~blank
+            if bad.any():
+                col.add(spec.name, rows[bad], f"not a number: {_show(values, bad)}",
+                        "a number in euro, decimal comma or point (e.g. 190,50)")
+        elif spec.kind == "category":
+            parsed = _parse_category(values, spec)
         else:
-            parsed = _as_str(values)
-            bad = np.zeros(len(values), dtype=bool)
-            if not spec.nullable and spec.required:
-                blank = parsed.isna().to_numpy()
-                if blank.any():
-                    col.add(spec.name, rows[blank], "empty value", f"a value for every row ({spec.meaning})")
-            expected = ""
-            if spec.name == "municipality":
-                parsed = parsed.str.zfill(5).where(parsed.str.fullmatch(r"\d{4,5}").fillna(False), parsed)
-        if bad.any():
-            shown = values[bad].astype(str).head(3).tolist()
-            col.add(spec.name, rows[bad], f"cannot read value(s) {shown}", expected)
+            parsed = _text(values)
+        if not spec.nullable and blank.any():
+            col.add(spec.name, rows[blank], "empty value", f"a value in every row ({spec.meaning})")
         out[spec.name] = parsed
     return out
 
 
 def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector) -> None:
+    """Value checks of the schema (ranges, allowed values, formats) on the parsed columns."""
     schema = panel_schema(list(parsed.columns))
     frame = parsed.copy()
     for name in frame.columns:
@@ -353,62 +603,169 @@ def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector) -
     except pandera.errors.SchemaErrors as err:
         fc = err.failure_cases
         fc = fc[fc["index"].notna()]
-        for (column, check), cases in fc.groupby(["column", "check"], sort=False):
+        for (column, _check), cases in fc.groupby(["column", "check"], sort=False):
             idx = cases["index"].astype(int).to_numpy()
-            values = cases["failure_case"].astype(str).unique()[:3].tolist()
-            if column in parsed.columns and parsed[column].iloc[idx].isna().all():
-                continue  # already reported as empty / unreadable
-            expected = check if not check.startswith(("in_range", "isin", "str_")) else _expected_for(column)
-            col.add(column, rows[idx], f"value(s) {values} not allowed", expected)
+            keep = parsed[column].iloc[idx].notna().to_numpy()  # empty/unreadable: reported already
+            if not keep.any():
+                continue
+            idx = idx[keep]
+            values = pd.unique(cases["failure_case"].astype(str)[keep])[:_MAX_VALUES_SHOWN].tolist()
+            col.add(column, rows[idx], f"value(s) {', '.join(repr(v) for v in values)} not allowed",
+                    _expected_for(column))
 
 
 def _expected_for(column: str) -> str:
     spec = SPECS[column]
     if spec.allowed:
-        return "one of " + ", ".join(f"'{a}'" for a in spec.allowed)
-    if column == "ladder_step":
-        return "a whole number from 1 to 6"
-    return spec.meaning
+        text = "one of " + ", ".join(f"'{a}'" for a in spec.allowed)
+        if spec.aliases:
+            text += " (or " + ", ".join(f"'{a}'" for a, _ in spec.aliases) + ")"
+        return text
+    return {
+        "ladder_step": "a whole number from 1 to 6 (participation ladder)",
+        "municipality": "a 5-digit NIS code (e.g. 44021 for Gent), not a name or postcode",
+        "cost_eur": "an amount of zero or more euro",
+        "month": "the first day of a month",
+    }.get(column, spec.meaning)
 
 
 def _cross_row_checks(p: pd.DataFrame, rows: np.ndarray, col: _Collector) -> None:
-    if {"person_id", "month"} <= set(p.columns):
-        key = p[["person_id", "month"]]
-        dup = key.duplicated(keep=False).to_numpy() & key.notna().all(axis=1).to_numpy()
-        if dup.any():
-            sub = p[dup]
-            per = sub.groupby(["person_id", "month"], observed=True)
-            if "municipality" in p.columns and (per["municipality"].nunique() > 1).any():
-                bad = per["municipality"].transform("nunique").to_numpy() > 1
-                col.add("municipality", rows[dup][bad], "a person lives in two municipalities in the same month",
-                        "one municipality per person and month")
-            col.add("person_id, month", rows[dup], "the same person and month appear more than once",
-                    "one row per person per month")
-    if {"person_id", "group"} <= set(p.columns):
-        n = p.groupby("person_id", observed=True)["group"].transform("nunique").to_numpy()
-        if (n > 1).any():
-            col.add("group", rows[n > 1], "a person is 'pilot' in some months and 'comparison' in others",
+    """Consistency between rows: one row per person-month, constant group and start month."""
+    person = p["person_id"]
+    key_ok = person.notna().to_numpy() & p["month"].notna().to_numpy()
+    key = p[["person_id", "month"]]
+    dup = key.duplicated(keep=False).to_numpy() & key_ok
+    if dup.any():
+        sub = p[dup]
+        grouped = sub.groupby(["person_id", "month"], observed=True, sort=False)
+        two_places = np.zeros(len(sub), dtype=bool)
+        for place in ("municipality", "area"):
+            if place in sub.columns:
+                two_places |= grouped[place].transform("nunique").to_numpy() > 1
+        if two_places.any():
+            col.add("municipality", rows[dup][two_places],
+                    "the same person is in two municipalities or areas in the same month",
+                    "one row per person and month, with the municipality where the person lived that month")
+        if (~two_places).any():
+            col.add("person_id, month", rows[dup][~two_places], "the same person and month appear more than once",
+                    "one row per person per month (remove the duplicate rows)")
+    codes = person.astype("category").cat.codes.to_numpy()
+    valid = codes >= 0
+    if "group" in p.columns:
+        g = p["group"].where(p["group"].isin(["pilot", "comparison"]))
+        n = g.groupby(codes).transform("nunique").to_numpy()
+        bad = (n > 1) & valid
+        if bad.any():
+            col.add("group", rows[bad], "a person is 'pilot' in some rows and 'comparison' in others",
                     "'group' constant within a person (ever in the pilot or not)")
-    if {"person_id", "start_month", "group"} <= set(p.columns):
-        n = p.groupby("person_id", observed=True)["start_month"].transform(lambda s: s.nunique(dropna=False)).to_numpy()
-        if (n > 1).any():
-            col.add("start_month", rows[n > 1], "a person has more than one start month",
-                    "one start month per pilot person, repeated on each of their rows")
-        pilot_no_start = ((p["group"] == "pilot") & p["start_month"].isna()).to_numpy()
+    if "start_month" in p.columns and "group" in p.columns:
+        sentinel = p["start_month"].fillna(pd.Timestamp("1800-01-01"))
+        n = sentinel.groupby(codes).transform("nunique").to_numpy()
+        bad = (n > 1) & valid
+        if bad.any():
+            col.add("start_month", rows[bad], "a person has more than one start month (or some rows without one)",
+                    "the same start month on every row of a pilot person")
+        pilot_no_start = ((p["group"] == "pilot") & p["start_month"].isna()).to_numpy() & ~bad
         if pilot_no_start.any():
             col.add("start_month", rows[pilot_no_start], "pilot person without a start month",
                     "the month this person entered the pilot")
-        comp_start = ((p["group"] == "comparison") & p["start_month"].notna()).to_numpy()
+        comp_start = ((p["group"] == "comparison") & p["start_month"].notna()).to_numpy() & ~bad
         if comp_start.any():
             col.add("start_month", rows[comp_start], "comparison person with a start month",
                     "an empty start_month for the comparison group (or group = 'pilot')")
-        if "month" in p.columns and p["month"].notna().any():
+        if p["month"].notna().any():
             first, last = p["month"].min(), p["month"].max()
-            out = (p["start_month"].notna() & ((p["start_month"] < first) | (p["start_month"] > last))).to_numpy()
-            if out.any():
-                col.add("start_month", rows[out],
-                        f"start month outside the months in the data ({first:%Y-%m} to {last:%Y-%m})",
-                        "a start month within the period covered by the data")
+            before = (p["start_month"] < first).to_numpy()
+            after = (p["start_month"] > last).to_numpy()
+            if before.any():
+                col.add("start_month", rows[before],
+                        f"start month before the first month in the file ({first:%Y-%m})",
+                        "a start month within the months covered by the file (extend the extract "
+                        "backwards, or remove these persons)")
+            if after.any():
+                col.add("start_month", rows[after],
+                        f"start month after the last month in the file ({last:%Y-%m})",
+                        "a start month within the months covered by the file (these persons never "
+                        "appear after entry)")
+
+
+def _exclude(p: pd.DataFrame, rows: np.ndarray, config: PilotConfig | None, col: _Collector):
+    """Rows to keep and the exclusion log. Errors (nothing left, too many without a pre-period) go to col."""
+    n = len(p)
+    keep = np.ones(n, dtype=bool)
+    exclusions: list[dict] = []
+
+    def log(code: str, reason: str, mask: np.ndarray) -> None:
+        exclusions.append({"code": code, "reason": reason, "rows": int(mask.sum()),
+                           "persons": int(p.loc[mask, "person_id"].nunique()),
+                           "first_rows": [int(r) for r in rows[mask][:_MAX_ROWS_SHOWN]]})
+
+    if config is not None:
+        first = pd.Timestamp(config.study_period[0] + "-01")
+        last = pd.Timestamp(config.study_period[1] + "-01")
+        outside = ((p["month"] < first) | (p["month"] > last)).to_numpy()
+        period = f"{config.study_period[0]} to {config.study_period[1]}"
+        if outside.all():
+            col.add("month", (), f"no rows within the study period {period} of params/{config.pilot}.yaml "
+                    f"(the file covers {p['month'].min():%Y-%m} to {p['month'].max():%Y-%m})",
+                    "months within the study period (or correct study_period in the params file)")
+            return keep, exclusions
+        if outside.any():
+            log("outside_study_period", f"month outside the study period {period}", outside)
+            keep &= ~outside
+    cur = p[keep]
+    pilot = (cur["group"] == "pilot").to_numpy()
+    if pilot.any():
+        has_pre = (cur["month"] < cur["start_month"]).groupby(cur["person_id"], observed=True).transform("any")
+        no_pre = pilot & ~has_pre.to_numpy()
+        if no_pre.any():
+            n_pilot = cur.loc[pilot, "person_id"].nunique()
+            n_no_pre = cur.loc[no_pre, "person_id"].nunique()
+            share = n_no_pre / n_pilot
+            idx = np.flatnonzero(keep)
+            if share > MAX_SHARE_WITHOUT_PRE:
+                which = "all" if n_no_pre == n_pilot else f"{n_no_pre} of {n_pilot} ({share:.0%})"
+                col.add("start_month", rows[idx[no_pre]],
+                        f"{which} pilot people have no month before their start month"
+                        + (" within the study period" if config is not None else ""),
+                        f"a month before entry for (nearly) every pilot person: at most "
+                        f"{MAX_SHARE_WITHOUT_PRE:.0%} may lack one (they are then excluded); the extract may "
+                        "start too late, or start_month may hold something else than the month of entry")
+            else:
+                log("no_month_before_entry", "pilot person without any month before entry", no_pre)
+                keep[idx[no_pre]] = False
+    return keep, exclusions
+
+
+def _design_checks(panel: pd.DataFrame, col: _Collector, config: PilotConfig | None) -> None:
+    """Problems that make the evaluation impossible even though every row is valid."""
+    where = f" (params/{config.pilot}.yaml)" if config is not None else ""
+    groups = set(panel["group"].dropna().unique())
+    if "comparison" not in groups:
+        col.add("group", (), "there is no comparison group: every person is 'pilot'",
+                "also people who were never in the pilot (group = 'comparison')")
+    if "pilot" not in groups:
+        col.add("group", (), "there are no pilot people (after exclusions)",
+                "people with group = 'pilot' and a month before their start month")
+    cluster = config.cluster if config is not None else "area"
+    if cluster not in panel.columns:
+        col.add(cluster, (), f"the cluster column '{cluster}' named in the params{where} is not in the file",
+                "a column with the evaluation clusters, or 'cluster: area' in the params")
+    elif panel[cluster].nunique() < 2:
+        col.add(cluster, (), f"only one cluster ({panel[cluster].iloc[0]!r}): effects cannot be estimated "
+                "with cluster-robust inference", "at least two clusters (areas), pilot and comparison")
+    outcomes = list(config.outcomes) if config is not None else ["employed"]
+    derived = derive_columns(panel[[c for c in panel.columns if c in SPECS]])
+    if derived["ladder_step"].nunique() == 1:
+        col.add("ladder_step", (), f"every analysed row has ladder step {derived['ladder_step'].iloc[0]}: "
+                "the outcomes never vary", "ladder steps that change over time for at least some people")
+    for outcome in outcomes:
+        values = derived[outcome]
+        if values.nunique() == 1:
+            col.add("ladder_step" if outcome != "work_or_training" else "ladder_step, in_training", (),
+                    f"the outcome '{outcome}' ({DERIVED.get(outcome, outcome)}) is {values.iloc[0]} in every "
+                    f"analysed row: it never varies",
+                    f"an outcome that varies, or remove '{outcome}' from outcomes in the params{where}")
 
 
 def derive_columns(panel: pd.DataFrame) -> pd.DataFrame:
@@ -434,12 +791,24 @@ def derive_columns(panel: pd.DataFrame) -> pd.DataFrame:
 
 
 def _compact(panel: pd.DataFrame) -> pd.DataFrame:
-    """Compact dtypes: categories for strings, small integers."""
+    """Compact dtypes: categories for strings, plain booleans where no value is missing."""
     out = panel
     for name in ("person_id", "municipality", "area", "group", "age_band", "gender", "education", "dutch_level"):
         if name in out.columns:
             out[name] = out[name].astype("category")
+    for name in ("in_training", "migration_background", "single_parent"):
+        if name in out.columns and out[name].notna().all():
+            out[name] = out[name].astype(bool)
     return out
+
+
+def _gaps(panel: pd.DataFrame) -> dict:
+    """Persons with months missing between their first and last month, and how many are missing."""
+    index = panel["month"].dt.year * 12 + panel["month"].dt.month
+    g = index.groupby(panel["person_id"], observed=True)
+    missing = (g.max() - g.min() + 1) - g.count()
+    return {"persons": int((missing > 0).sum()), "person_months_missing": int(missing.sum()),
+            "persons_with_one_month": int((g.count() == 1).sum())}
 
 
 def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFrame:
@@ -448,16 +817,18 @@ def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFr
     Parameters
     ----------
     path
-        CSV (comma or semicolon, UTF-8 with or without BOM) or Parquet file.
+        CSV (comma, semicolon or tab; UTF-8 with or without BOM) or Parquet file; see the data
+        dictionary (``data/README.md``) for the columns and accepted spellings.
     config
         The pilot's :class:`~evallib.config.PilotConfig`. When given, rows outside its study
-        period are excluded (and logged) and its design requirements are checked.
+        period are excluded (and logged), and its cluster column and outcomes are checked.
 
     Returns
     -------
     DataFrame sorted by person and month with the contract columns, the derived columns and
-    ``attrs``: ``source`` (path), ``sha256``, ``exclusions`` (list of {reason, rows, persons})
-    and ``flow`` (list of {step, rows}).
+    ``attrs``: ``source`` (path), ``sha256``, ``exclusions`` (list of {code, reason, rows,
+    persons, first_rows}), ``flow`` (list of {step, code, rows}: records read, one negative entry
+    per exclusion, records analysed), ``renamed`` (Dutch header → column) and ``gaps``.
 
     Raises
     ------
@@ -467,9 +838,10 @@ def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFr
     path = Path(path)
     frame, rows = read_table(path)
     col = _Collector(str(path))
-    _check_columns(frame, col)
-    _scan_identifiers(frame, rows, col)
-    col.raise_if_any()  # without the required columns nothing else can be checked sensibly
+    flagged = _identifier_problems(frame, rows, col)
+    frame = _check_columns(frame, col, flagged)
+    renamed = frame.attrs.get("renamed", {})
+    col.raise_if_any()  # without the right columns nothing else can be checked sensibly
     parsed = _parse(frame, rows, col)
     _pandera_problems(parsed, rows, col)
     col.raise_if_any()
@@ -477,62 +849,49 @@ def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFr
     col.raise_if_any()
 
     n_read = len(parsed)
-    exclusions: list[dict] = []
-    keep = np.ones(n_read, dtype=bool)
-    if config is not None:
-        first = pd.Timestamp(config.study_period[0] + "-01")
-        last = pd.Timestamp(config.study_period[1] + "-01")
-        outside = ((parsed["month"] < first) | (parsed["month"] > last)).to_numpy()
-        if outside.any():
-            exclusions.append({"reason": f"month outside the study period {config.study_period[0]} to "
-                               f"{config.study_period[1]}", "rows": int(outside.sum()),
-                               "persons": int(parsed.loc[outside, "person_id"].nunique())})
-            keep &= ~outside
-        if not keep.any():
-            col.add("month", (), f"no rows within the study period {config.study_period[0]} to "
-                    f"{config.study_period[1]} of params/{config.pilot}.yaml",
-                    "months within the study period")
-            col.raise_if_any()
-    cur = parsed[keep]
-    # pilot people need at least one month before entry for a before/after comparison
-    pre = (cur["month"] < cur["start_month"]).groupby(cur["person_id"], observed=True).transform("any")
-    no_pre = ((cur["group"] == "pilot") & ~pre).to_numpy()
-    if no_pre.any():
-        exclusions.append({"reason": "pilot person without any month before entry", "rows": int(no_pre.sum()),
-                           "persons": int(cur.loc[no_pre, "person_id"].nunique())})
-        idx = np.flatnonzero(keep)
-        keep[idx[no_pre]] = False
-    panel = parsed[keep].copy()
-    panel["_source_row"] = rows[keep]
-
+    keep, exclusions = _exclude(parsed, rows, config, col)
+    col.raise_if_any()
+    panel = parsed[keep]
     _design_checks(panel, col, config)
     col.raise_if_any()
 
     panel = derive_columns(panel).sort_values(["person_id", "month"], kind="stable").reset_index(drop=True)
     panel = _compact(panel)
-    flow = [{"step": "records read", "rows": n_read}]
-    remaining = n_read
+    flow = [{"step": "records read", "code": "read", "rows": n_read}]
     for e in exclusions:
-        remaining -= e["rows"]
-        flow.append({"step": f"excluded: {e['reason']}", "rows": -e["rows"]})
-    flow.append({"step": "records analysed", "rows": remaining})
-    panel.attrs = {"source": str(path), "sha256": file_sha256(path), "exclusions": exclusions, "flow": flow}
-    return panel.drop(columns="_source_row")
+        flow.append({"step": f"excluded: {e['reason']}", "code": e["code"], "rows": -e["rows"]})
+    flow.append({"step": "records analysed", "code": "analysed", "rows": len(panel)})
+    if n_read - sum(e["rows"] for e in exclusions) != len(panel):  # pragma: no cover - an internal error
+        raise RuntimeError("exclusion log does not add up: records read - excluded != analysed")
+    panel.attrs = {"source": str(path), "sha256": file_sha256(path), "exclusions": exclusions, "flow": flow,
+                   "renamed": renamed, "gaps": _gaps(panel)}
+    return panel
 
 
-def _design_checks(panel: pd.DataFrame, col: _Collector, config: PilotConfig | None) -> None:
-    """Problems that make the evaluation impossible even though every row is valid."""
-    groups = set(panel["group"].dropna().unique())
-    if "comparison" not in groups:
-        col.add("group", (), "there is no comparison group: every person is 'pilot'",
-                "also people who were never in the pilot (group = 'comparison')")
-    if "pilot" not in groups:
-        col.add("group", (), "there are no pilot people (after exclusions)",
-                "people with group = 'pilot' and a month before their start month")
+def summarise(panel: pd.DataFrame, config: PilotConfig | None = None) -> dict:
+    """What ``evallib validate`` prints: persons, months, group sizes, clusters, ladder steps seen,
+    exclusions, gaps and renamed columns, as a JSON-safe dict. For the evaluator's eyes only (the
+    counts are not disclosure-controlled)."""
     cluster = config.cluster if config is not None else "area"
-    if cluster in panel.columns and panel[cluster].nunique() < 2:
-        col.add(cluster, (), f"only one cluster ({panel[cluster].iloc[0]!r}): effects cannot be estimated "
-                "with cluster-robust inference", "at least two areas, pilot and comparison")
-    if "ladder_step" in panel.columns and panel["ladder_step"].nunique() == 1:
-        col.add("ladder_step", (), f"every row has ladder step {panel['ladder_step'].iloc[0]}: the outcome never varies",
-                "ladder steps that change over time for at least some people")
+    persons = panel.groupby("group", observed=True)["person_id"].nunique()
+    clusters = panel.groupby("group", observed=True)[cluster].nunique()
+    pilot = panel[panel["group"] == "pilot"]
+    return {
+        "persons": int(panel["person_id"].nunique()),
+        "pilot_persons": int(persons.get("pilot", 0)),
+        "comparison_persons": int(persons.get("comparison", 0)),
+        "first_month": f"{panel['month'].min():%Y-%m}",
+        "last_month": f"{panel['month'].max():%Y-%m}",
+        "months": int(panel["month"].nunique()),
+        "person_months": len(panel),
+        "cluster": cluster,
+        "clusters": int(panel[cluster].nunique()),
+        "pilot_clusters": int(clusters.get("pilot", 0)),
+        "comparison_clusters": int(clusters.get("comparison", 0)),
+        "start_months": int(pilot["start_month"].nunique()),
+        "ladder_steps": {int(k): int(v) for k, v in panel["ladder_step"].value_counts().sort_index().items()},
+        "flow": panel.attrs.get("flow", []),
+        "exclusions": panel.attrs.get("exclusions", []),
+        "gaps": panel.attrs.get("gaps", _gaps(panel)),
+        "renamed": panel.attrs.get("renamed", {}),
+    }

@@ -15,11 +15,16 @@ import pandera.pandas as pa
 __all__ = [
     "COLUMNS",
     "DERIVED",
+    "DUTCH_HEADERS",
     "LADDER_STEPS",
+    "MAX_SHARE_WITHOUT_PRE",
+    "MONTH_RANGE",
     "OPTIONAL",
     "REQUIRED",
     "ColumnSpec",
+    "SPECS",
     "data_dictionary_markdown",
+    "empty_panel",
     "panel_schema",
 ]
 
@@ -35,6 +40,12 @@ LADDER_STEPS: dict[int, str] = {
 
 @dataclass(frozen=True, slots=True)
 class ColumnSpec:
+    """One column of the panel: its name (and Dutch header), type, meaning and allowed values.
+
+    ``aliases`` are accepted spellings of allowed values (matched without regard to case), e.g.
+    Dutch ``vergelijking`` for ``comparison``; they are listed in the data dictionary.
+    """
+
     name: str
     kind: str  # "string", "month", "int", "bool", "category", "float"
     required: bool
@@ -42,29 +53,57 @@ class ColumnSpec:
     allowed: tuple[str, ...] | None = None
     example: str = ""
     nullable: bool = False
+    dutch: str = ""
+    aliases: tuple[tuple[str, str], ...] = ()
 
 
 COLUMNS: tuple[ColumnSpec, ...] = (
-    ColumnSpec("person_id", "string", True, "pseudonymous person id (never a national register number)", example="P000123"),
-    ColumnSpec("month", "month", True, "calendar month (YYYY-MM or the first day of the month)", example="2023-04"),
-    ColumnSpec("municipality", "string", True, "NIS code (5 digits) of the municipality of residence", example="44021"),
-    ColumnSpec("area", "string", True, "evaluation cluster (municipality, district or area); the unit of clustering", example="Gent Dampoort"),
-    ColumnSpec("ladder_step", "int", True, "participation-ladder step that month, 1-6", example="4"),
-    ColumnSpec("group", "category", True, "ever in the pilot or not", allowed=("pilot", "comparison"), example="pilot"),
-    ColumnSpec("start_month", "month", True, "month of entry into the pilot; empty for the comparison group", example="2021-09", nullable=True),
-    ColumnSpec("in_training", "bool", False, "in training or education that month (true/false, 1/0)", example="false"),
-    ColumnSpec("age_band", "category", False, "age band", allowed=("<30", "30-54", "55+"), example="30-54"),
-    ColumnSpec("gender", "category", False, "gender", allowed=("F", "M", "X"), example="F"),
-    ColumnSpec("education", "category", False, "education level", allowed=("low", "mid", "high"), example="low"),
-    ColumnSpec("migration_background", "bool", False, "migration background (true/false)", example="true"),
-    ColumnSpec("dutch_level", "category", False, "level of Dutch (CEFR)", allowed=("none", "A1", "A2", "B1", "B2", "C1", "C2"), example="A2"),
-    ColumnSpec("single_parent", "bool", False, "single parent (true/false)", example="false"),
-    ColumnSpec("cost_eur", "float", False, "cost of support for this person in this month, in euro", example="190.0", nullable=True),
+    ColumnSpec("person_id", "string", True, "pseudonymous person id (never a national register number, name or "
+               "other direct identifier)", example="P000123", dutch="persoon_id"),
+    ColumnSpec("month", "month", True, "calendar month (see *Months* below)", example="2023-04", dutch="maand"),
+    ColumnSpec("municipality", "string", True, "NIS code (5 digits) of the municipality of residence",
+               example="44021", dutch="gemeente"),
+    ColumnSpec("area", "string", True, "evaluation cluster (municipality, district or area); the unit of "
+               "clustering", example="Gent Dampoort", dutch="gebied"),
+    ColumnSpec("ladder_step", "int", True, "participation-ladder step that month, 1-6", example="4", dutch="trede"),
+    ColumnSpec("group", "category", True, "ever in the pilot or not", allowed=("pilot", "comparison"),
+               example="pilot", dutch="groep",
+               aliases=(("vergelijking", "comparison"), ("vergelijkingsgroep", "comparison"),
+                        ("pilotgroep", "pilot"))),
+    ColumnSpec("start_month", "month", True, "month of entry into the pilot, repeated on each of the person's "
+               "rows; empty for the comparison group", example="2021-09", nullable=True, dutch="startmaand"),
+    ColumnSpec("in_training", "bool", False, "in training or education that month (yes/no)",
+               example="false", dutch="in_opleiding"),
+    ColumnSpec("age_band", "category", False, "age band", allowed=("<30", "30-54", "55+"), example="30-54",
+               nullable=True, dutch="leeftijdsgroep"),
+    ColumnSpec("gender", "category", False, "gender", allowed=("F", "M", "X"), example="F", nullable=True,
+               dutch="geslacht", aliases=(("V", "F"),)),
+    ColumnSpec("education", "category", False, "education level", allowed=("low", "mid", "high"), example="low",
+               nullable=True, dutch="opleidingsniveau",
+               aliases=(("laag", "low"), ("midden", "mid"), ("hoog", "high"))),
+    ColumnSpec("migration_background", "bool", False, "migration background (yes/no)",
+               example="true", nullable=True, dutch="migratieachtergrond"),
+    ColumnSpec("dutch_level", "category", False, "level of Dutch (CEFR)",
+               allowed=("none", "A1", "A2", "B1", "B2", "C1", "C2"), example="A2", nullable=True,
+               dutch="niveau_nederlands", aliases=(("geen", "none"),)),
+    ColumnSpec("single_parent", "bool", False, "single parent (yes/no)", example="false",
+               nullable=True, dutch="alleenstaande_ouder"),
+    ColumnSpec("cost_eur", "float", False, "cost of support for this person in this month, in euro (decimal "
+               "comma or point)", example="190,50", nullable=True, dutch="kost_eur"),
 )
+
+MONTH_RANGE: tuple[str, str] = ("2000-01", "2099-12")
+"""Months outside this range are errors (a typo such as 2203 or an Excel zero date 1900)."""
+
+MAX_SHARE_WITHOUT_PRE: float = 0.20
+"""Largest share of pilot people without any month before entry that is excluded with a log entry;
+above it the file is refused. A few such people are normal (entered in the extract's first month);
+many mean the extract starts too late or ``start_month`` holds something else."""
 
 REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
 OPTIONAL: tuple[str, ...] = tuple(c.name for c in COLUMNS if not c.required)
 SPECS: dict[str, ColumnSpec] = {c.name: c for c in COLUMNS}
+DUTCH_HEADERS: dict[str, str] = {c.dutch: c.name for c in COLUMNS if c.dutch}
 
 DERIVED: dict[str, str] = {
     "treated": "pilot group and month >= start_month",
@@ -104,21 +143,77 @@ def panel_schema(columns: list[str] | None = None) -> pa.DataFrameSchema:
 
 
 def data_dictionary_markdown() -> str:
-    """The data dictionary, as Markdown (``data/README.md`` and ``evallib template``)."""
+    """The data dictionary, as Markdown: ``data/README.md`` is exactly this text (a test checks it)
+    and ``evallib template`` writes it beside the empty panel."""
+    share = f"{MAX_SHARE_WITHOUT_PRE:.0%}"
     lines = [
         "# Data dictionary: the person-month panel",
         "",
-        "One row per person per calendar month, as CSV (comma or semicolon separated, UTF-8 with or",
-        "without BOM, as Belgian Excel writes it) or Parquet. Months may be written `2023-04`,",
-        "`2023-04-01` or as a date. Column names are lower case, as below.",
+        "<!-- Generated by evallib.schema.data_dictionary_markdown(); edit that function, not this file. -->",
         "",
-        "| column | required | type | meaning | allowed values / example |",
-        "|---|---|---|---|---|",
+        "One row per person per calendar month, as CSV or Parquet.",
+        "Check a file with `evallib validate DATA --pilot NAME` before running the analysis:",
+        "it prints a summary, or every problem it found (exit status 2), each with the file, the",
+        "column, the rows and what was expected.",
+        "`evallib template PATH` writes an empty panel with these columns and this text beside it.",
+        "",
+        "## File format",
+        "",
+        "- CSV separated by commas, semicolons (as Belgian Excel writes it) or tabs, encoded as",
+        "  UTF-8 with or without BOM (in Excel: *Save as* > *CSV UTF-8*). Files saved as",
+        "  Windows-1252/ANSI or UTF-16 (\"Unicode text\") are refused with a message saying how to",
+        "  save them; so are Excel workbooks (`.xlsx`, `.xls`) and other binary files.",
+        "- Parquet (any file starting with the Parquet magic bytes, whatever its name).",
+        "- Row numbers in messages are line numbers of the CSV file (the header is line 1), or row",
+        "  numbers counted from 1 in a Parquet file.",
+        "- Column names may be written in English or in Dutch (second column of the table); case,",
+        "  spaces and hyphens in column names do not matter (`Persoon ID` is `persoon_id`).",
+        "  Columns not in the table are refused: remove them before the analysis (data",
+        "  minimisation), or correct their spelling.",
+        "",
+        "## Columns",
+        "",
+        "| column | Dutch header | required | type | meaning | allowed values / example |",
+        "|---|---|---|---|---|---|",
     ]
     for c in COLUMNS:
-        allowed = ", ".join(f"`{a}`" for a in c.allowed) if c.allowed else f"e.g. `{c.example}`"
-        lines.append(f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.kind} | {c.meaning} | {allowed} |")
+        if c.allowed:
+            allowed = ", ".join(f"`{a}`" for a in c.allowed)
+            if c.aliases:
+                allowed += " (also " + ", ".join(f"`{a}` for `{v}`" for a, v in c.aliases) + ")"
+        else:
+            allowed = f"e.g. `{c.example}`"
+        if c.nullable and c.required:
+            allowed += "; may be empty"
+        lines.append(f"| `{c.name}` | `{c.dutch}` | {'yes' if c.required else 'no'} | {c.kind} | {c.meaning} "
+                     f"| {allowed} |")
+    lo, hi = MONTH_RANGE
     lines += [
+        "",
+        "Allowed values of categories are matched without regard to case (`Pilot` is `pilot`).",
+        "",
+        "## Months",
+        "",
+        "`month` and `start_month` may be written as:",
+        "",
+        "- `2023-04` or `2023/04` (year and month), or `202304`;",
+        "- `2023-04-01` (ISO date; any day of the month stands for that month);",
+        "- `01/04/2023`, `1/4/2023`, `01-04-2023` or `01.04.2023`: **always day first**, as Belgian",
+        "  Excel writes dates (so `01/04/2023` is 1 April 2023, month `2023-04`); `04/2023` is",
+        "  April 2023;",
+        "- a date or date-time typed column in a Parquet file.",
+        "",
+        "Refused: two-digit years (`01/04/23`), month names (`apr 2023`), Excel serial numbers",
+        "(`45017`: format the column as a date before saving), and slash dates that are evidently",
+        "month first (US order: the first number varies from 1 to 12 while the second is always 1).",
+        f"Months must lie between {lo} and {hi}.",
+        "",
+        "## Numbers and yes/no values",
+        "",
+        "- Numbers may use a decimal comma or point (`190,50` or `190.50`); a thousands separator",
+        "  is allowed when the other mark is the decimal mark (`1.234,50`, `1,234.50`).",
+        "- Yes/no columns accept `true`/`false`, `1`/`0`, `yes`/`no`, `ja`/`nee`, `waar`/`onwaar`",
+        "  (any case).",
         "",
         "## Columns derived by `evallib.data.load_panel`",
         "",
@@ -130,19 +225,64 @@ def data_dictionary_markdown() -> str:
         "",
         *[f"{k}. {v}" for k, v in LADDER_STEPS.items()],
         "",
-        "## Rules checked on load",
+        "## Errors: the file is refused",
         "",
-        "- every required column is present; unknown columns are reported (a misspelt column is a",
-        "  common mistake) and ignored;",
-        "- one row per person and month; a person lives in one municipality and one area per month;",
-        "- `group` and `start_month` are constant within a person; pilot people have a `start_month`",
-        "  within the data, comparison people have none;",
-        "- no column may hold direct identifiers (national register numbers, names, e-mail addresses,",
-        "  phone numbers): the file is refused;",
-        "- rows outside the pilot's study period (in `params/<pilot>.yaml`) are excluded and listed",
-        "  in the exclusion log, as are pilot people without any month before entry.",
+        "Every problem below is reported (all of them, not only the first) and the analysis does",
+        "not start; a previously published book is left untouched.",
         "",
-        "Every row read is either analysed or listed in the exclusion log with its reason.",
+        "- the file is missing, empty, has a header but no rows, is not UTF-8, is an Excel or",
+        "  other binary file, or has lines with a different number of fields than the header;",
+        "- a required column is missing (a misspelt or Dutch-but-different header gets a",
+        "  suggestion), a column appears twice, or a column is not in the table above;",
+        "- a value cannot be read or is not allowed (e.g. ladder step 0 or 7, an unknown group,",
+        "  a municipality that is not a 5-digit NIS code, a negative cost), or a required value is",
+        "  empty;",
+        f"- a month that cannot be read or lies outside {lo} to {hi};",
+        "- the same person and month appear more than once (if the rows disagree on the",
+        "  municipality: a person in two municipalities in one month);",
+        "- `group` or `start_month` changes within a person; a pilot person without a start",
+        "  month; a comparison person with one; a start month before the first or after the last",
+        "  month in the file;",
+        "- direct identifiers (see *Privacy*);",
+        "- no rows left within the pilot's study period (`study_period` in `params/<pilot>.yaml`);",
+        f"- pilot people without any month before their entry: refused when **all** pilot people,",
+        f"  or more than {share} of them, have none (the extract then probably starts too late, or",
+        "  `start_month` is wrong);",
+        "- the evaluation is impossible with what is left: no comparison group, no pilot group,",
+        "  a single cluster (`cluster` in the params), or an outcome in the params' `outcomes`",
+        "  that has the same value in every row.",
+        "",
+        "## Exclusions: rows kept out and logged",
+        "",
+        "These rows are valid but cannot be used. They are excluded, counted with their reason",
+        "in the exclusion log and shown in the book as a flow \"records read > excluded (reason) >",
+        "records analysed\". Records read minus records excluded is always records analysed.",
+        "",
+        "- rows with a month outside the pilot's study period;",
+        f"- all rows of pilot people without any month before entry, when they are at most {share}",
+        "  of the pilot people (a before/after comparison needs a month before entry).",
+        "",
+        "## Reported, but allowed",
+        "",
+        "- gaps in a person's months (months missing between their first and last month): the",
+        "  transition analysis counts only consecutive months, the difference-in-differences uses",
+        "  the months that are there; `evallib validate` reports how many people have gaps;",
+        "- people with a single month;",
+        "- column names given in Dutch, and value spellings listed above as aliases.",
+        "",
+        "## Privacy",
+        "",
+        "The file is refused when any column holds direct identifiers:",
+        "",
+        "- Belgian national register numbers (11 digits with a valid mod-97 check, also the",
+        "  variant for people born in 2000 or later), in any column, including `person_id`;",
+        "- names: a column named like a name (`naam`, `voornaam`, `name`, ...), or whose values",
+        "  look like \"Firstname Lastname\" or common first names;",
+        "- e-mail addresses; Belgian phone numbers (`0470 12 34 56`, `+32 9 123 45 67`, ...);",
+        "- columns named like an address or an identity number.",
+        "",
+        "Messages about identifiers name the column and rows but never repeat the values.",
+        "Pseudonymous ids (`person_id`) never appear in the book or the results files.",
     ]
     return "\n".join(lines) + "\n"
 
