@@ -1,0 +1,215 @@
+"""Chapter-level estimates built from `evallib.did` and `evallib.ladder`.
+
+* `subgroup_effects` — the staggered (Callaway & Sant'Anna) simple ATT within each target group
+  (pilot and comparison both restricted to the subgroup), with small groups suppressed and
+  Holm-adjusted p-values for the multiple comparisons.
+* `pooled_step_up_did` — one DiD on the monthly probability of moving up, pooled over a set of
+  origin steps (the scorecard's "step_up").
+
+Estimation itself is `did.staggered` / `did.twfe`; this module only chooses the samples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+__all__ = ["SUBGROUPS", "PooledStepUp", "SubgroupResult", "pooled_step_up_did", "subgroup_effects"]
+
+_DUTCH_LOW = ("none", "A1", "A2")
+
+# subgroup variable -> (panel column, function of the baseline column giving the level key).
+# Level keys are catalogue suffixes: the report labels them as ``sub_<variable>_<level>``.
+SUBGROUPS: dict[str, tuple[str, Callable[[pd.Series], pd.Series]]] = {
+    "age_band": ("age_band", lambda s: s.astype("string").map({"<30": "lt30", "30-54": "30_54",
+                                                                "55+": "55plus"})),
+    "education": ("education", lambda s: s.astype("string")),
+    "migration_background": ("migration_background",
+                             lambda s: s.astype("boolean").map({True: "yes", False: "no"})),
+    "dutch_level": ("dutch_level",
+                    lambda s: s.astype("string").isin(_DUTCH_LOW).map({True: "below_b1",
+                                                                       False: "b1plus"})
+                    .where(s.notna())),
+    "single_parent": ("single_parent", lambda s: s.astype("boolean").map({True: "yes", False: "no"})),
+}
+_ORDER = {"age_band": ["lt30", "30_54", "55plus"], "education": ["low", "mid", "high"],
+          "migration_background": ["yes", "no"], "dutch_level": ["below_b1", "b1plus"],
+          "single_parent": ["yes", "no"]}
+
+
+@dataclass(frozen=True, slots=True)
+class SubgroupResult:
+    """``table``: variable, level, n_pilot, n_comparison (persons; None when below the
+    threshold), estimate, std_error, ci_low, ci_high, p_value, p_holm, shown, note.
+    Rows with ``shown`` False carry no estimate (too few persons, or no estimate possible)."""
+
+    table: pd.DataFrame
+    spec: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        t = self.table.astype(object).where(self.table.notna(), None)
+        return {"spec": self.spec, "table": t.to_dict(orient="records")}
+
+
+def subgroup_effects(
+    panel: pd.DataFrame,
+    *,
+    outcome: str,
+    threshold: int,
+    variables: Sequence[str] | None = None,
+    unit: str = "person_id",
+    time: str = "month",
+    cohort: str = "start_month",
+    group: str = "group",
+    cluster: str | None = "area",
+    control_group: str = "never",
+    pilot: Any = "pilot",
+) -> SubgroupResult:
+    """Staggered simple ATT of ``outcome`` within each level of each subgroup variable.
+
+    A person's level is read in their first observed month (baseline). A level is estimated
+    only when both the pilot and the comparison group have at least ``threshold`` persons in it
+    (the disclosure threshold: smaller groups are neither shown nor estimated). Variables
+    missing from the panel are skipped. ``p_holm``: Holm-adjusted p-values over all estimated
+    levels (family-wise error 5 %), because many subgroups are compared at once.
+    """
+    from evallib import did
+
+    if threshold < 1:
+        raise ValueError(f"threshold must be a positive integer, got {threshold!r}")
+    variables = list(SUBGROUPS) if variables is None else list(variables)
+    unknown = [v for v in variables if v not in SUBGROUPS]
+    if unknown:
+        raise ValueError(f"unknown subgroup variable(s) {unknown}; allowed: {sorted(SUBGROUPS)}")
+    for c in (outcome, unit, time, cohort, group, *( [cluster] if cluster else [])):
+        if c not in panel.columns:
+            raise ValueError(f"subgroup_effects: column {c!r} not in panel")
+    first = panel.sort_values(time).groupby(unit, observed=True).head(1).set_index(unit)
+    is_pilot = first[group] == pilot
+    rows = []
+    raw: dict[tuple[str, str], tuple[int, int]] = {}
+    for var in variables:
+        col, fn = SUBGROUPS[var]
+        if col not in panel.columns:
+            continue
+        level = fn(first[col])
+        for lev in _ORDER[var]:
+            members = level.index[(level == lev).fillna(False).to_numpy()]
+            n_p = int(is_pilot.loc[members].sum())
+            n_c = int(len(members) - n_p)
+            raw[(var, lev)] = (n_p, n_c)
+            row: dict[str, Any] = {"variable": var, "level": lev,
+                                   "n_pilot": n_p, "n_comparison": n_c,
+                                   "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan,
+                                   "ci_high": np.nan, "p_value": np.nan, "shown": False, "note": ""}
+            if n_p == 0 and n_c == 0:
+                continue
+            if n_p < threshold or n_c < threshold:
+                row["note"] = "fewer persons than the disclosure threshold"
+                rows.append(row)
+                continue
+            sub = panel[panel[unit].isin(members)]
+            try:
+                gt = did.staggered(sub, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                                   control_group=control_group, cluster=cluster)
+                agg = gt.aggregate("simple", n_boot=0)
+            except ValueError as exc:  # e.g. no post-entry period in this subgroup
+                row["note"] = f"not estimable: {exc}"
+                rows.append(row)
+                continue
+            row.update(estimate=agg.estimate, std_error=agg.std_error, ci_low=agg.conf_int[0],
+                       ci_high=agg.conf_int[1], p_value=agg.p_value, shown=True)
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=["variable", "level", "n_pilot", "n_comparison", "estimate",
+                                        "std_error", "ci_low", "ci_high", "p_value", "shown", "note"])
+    table = _suppress_level_counts(table, raw, threshold)
+    table["p_holm"] = np.nan
+    ok = table["shown"] & table["p_value"].notna()
+    if ok.any():
+        table.loc[ok, "p_holm"] = multipletests(table.loc[ok, "p_value"].to_numpy(float),
+                                                method="holm")[1]
+    spec = {"outcome": outcome, "estimator": "did.staggered simple ATT within subgroup",
+            "control_group": control_group, "cluster": cluster, "threshold": threshold,
+            "variables": variables, "baseline": "level in the person's first observed month",
+            "multiple_comparisons": "Holm"}
+    return SubgroupResult(table=table, spec=spec)
+
+
+def _suppress_level_counts(table: pd.DataFrame, raw: dict, threshold: int) -> pd.DataFrame:
+    """Counts per level go through `suppress_counts` per variable (levels x pilot/comparison), so
+    a suppressed level cannot be recovered from the group totals published elsewhere."""
+    from evallib.disclosure import suppress_counts
+
+    out = table.copy()
+    out["n_pilot"] = out["n_pilot"].astype(object)
+    out["n_comparison"] = out["n_comparison"].astype(object)
+    for var, idx in out.groupby("variable", sort=False).groups.items():
+        counts = pd.DataFrame([raw[(var, lev)] for lev in out.loc[idx, "level"]],
+                              index=idx, columns=["n_pilot", "n_comparison"], dtype=float)
+        sup = suppress_counts(counts, threshold)
+        for col in ("n_pilot", "n_comparison"):
+            out.loc[idx, col] = [None if m else int(v) for v, m in
+                                 zip(counts[col], sup.mask[col], strict=True)]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PooledStepUp:
+    """DiD on the monthly probability of moving up from any of ``origins``."""
+
+    estimate: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    n_obs: int
+    n_clusters: int
+    definition: str
+    spec: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("estimate", "std_error", "ci_low", "ci_high",
+                                              "p_value", "n_obs", "n_clusters", "definition",
+                                              "spec")}
+
+
+def pooled_step_up_did(
+    panel: pd.DataFrame,
+    *,
+    origins: Sequence[int],
+    unit: str = "person_id",
+    time: str = "month",
+    state: str = "ladder_step",
+    treatment: str = "treated",
+    group: str = "group",
+    cluster: str = "area",
+) -> PooledStepUp:
+    """The pilot's effect on the monthly probability of moving up one or more steps, over the
+    person-months at any step in ``origins`` — the same outcome, fixed effects (group and
+    calendar month, not person: see `evallib.ladder.causal.FE_NOTE`) and clustering as
+    `ladder.step_up_did`, with the origins pooled into one estimate. The selection caveat of
+    conditioning on the origin step applies (`ladder.causal.SELECTION_CAVEAT`)."""
+    from evallib import did, ladder
+
+    origins = [int(o) for o in origins]
+    if not origins:
+        raise ValueError("origins must not be empty")
+    d = ladder.step_up_data(panel, unit, time, state, keep=[treatment, group, cluster])
+    d = d[d["origin"].isin(origins)].copy()
+    d[treatment] = d[treatment].astype(float)
+    if d[treatment].nunique() < 2:
+        raise ValueError(f"no variation in {treatment!r} at origin step(s) {origins}")
+    fit = did.twfe(d, outcome="step_up", treatment=treatment, unit=group, time=time,
+                   cluster=cluster)
+    definition = (f"monthly probability of moving up one or more ladder steps from step(s) "
+                  f"{', '.join(map(str, origins))}; DiD (did.twfe) with group and calendar-month "
+                  f"fixed effects, clustered by {cluster}")
+    return PooledStepUp(estimate=fit.estimate, std_error=fit.std_error, ci_low=fit.conf_int[0],
+                        ci_high=fit.conf_int[1], p_value=fit.p_value, n_obs=fit.n_obs,
+                        n_clusters=fit.n_clusters, definition=definition,
+                        spec={"origins": origins, "fe": [group, time], "cluster": cluster})
