@@ -11,6 +11,13 @@ Outputs (all under ``build/``, never committed):
 ``executed/<lang>/<pilot>/<notebook>.ipynb``, ``results/<pilot>.json`` (tidy estimates, written
 by the notebooks through :class:`Recorder`), ``run-<lang>.json`` (the OK/FAILED table of the last
 run) and ``manifest.json`` (data fingerprints, params hashes, git commit, package versions).
+
+After the pilots, the *book stage* (:func:`run_book_stage`) runs the book-level notebooks once:
+``notebooks/summary.md`` once per pilot (its public summary page) and every other
+``notebooks/*.md`` once for all pilots (overview, decision note, scale-up, appendices). They read
+``build/results/*.json`` and ``build/manifest.json`` only and never re-estimate. Outputs:
+``executed/<lang>/_book/<notebook>.ipynb`` and ``executed/<lang>/_book/summary/<pilot>.ipynb``; the
+stage is recorded in ``run-<lang>.json`` as the entry ``_book``.
 """
 
 from __future__ import annotations
@@ -39,9 +46,12 @@ __all__ = [
     "NotebookRun",
     "PilotRun",
     "Recorder",
+    "BOOK_STAGE",
+    "book_templates",
     "load_template",
     "pilot_templates",
     "resolve_data",
+    "run_book_stage",
     "run_pilots",
     "write_manifest",
 ]
@@ -102,6 +112,15 @@ class Recorder:
 # --------------------------------------------------------------------------------------------
 def pilot_templates(root: Path) -> list[Path]:
     return sorted((root / "notebooks" / "pilot").glob("*.md"))
+
+
+BOOK_STAGE = "_book"  # the book stage's entry in run-<lang>.json (never a pilot name: those start a-z)
+SUMMARY = "summary"  # notebooks/summary.md runs once per pilot; the other book notebooks once
+
+
+def book_templates(root: Path) -> list[Path]:
+    """The book-level notebooks: ``notebooks/*.md`` (not the per-pilot ``notebooks/pilot/``)."""
+    return sorted((root / "notebooks").glob("*.md"))
 
 
 def load_template(path: Path, lang: str, names: dict[str, str] | None = None) -> nbformat.NotebookNode:
@@ -167,8 +186,6 @@ def resolve_data(config: PilotConfig, root: Path, data: str | Path | None = None
 
 def _run_one(pilot: str, lang: str, data: str | None, root: str, build: str) -> dict:
     """Worker: validate, then run every per-pilot notebook. Returns a PilotRun as dict."""
-    import papermill as pm
-
     root_p, build_p = Path(root), Path(build)
     try:
         config = load_pilot(pilot, root_p)
@@ -185,22 +202,82 @@ def _run_one(pilot: str, lang: str, data: str | None, root: str, build: str) -> 
         stale.unlink()  # results of this run only
     params = {"pilot": pilot, "data_path": str(path), "lang": lang, "results_dir": str(results_dir)}
     for template in pilot_templates(root_p):
-        out = out_dir / f"{template.stem}.ipynb"
-        t0 = time.perf_counter()
-        try:
-            nb = load_template(template, lang, {"name": config.context.name})
-            pm.execute_notebook(nb, str(out), parameters=params, kernel_name=KERNEL, cwd=str(root_p),
-                                progress_bar=False, log_output=False, report_mode=False)
-            run.notebooks.append(NotebookRun(template.stem, "OK", str(out), time.perf_counter() - t0))
-        except pm.PapermillExecutionError as exc:
+        nb_run = _execute(template, out_dir / f"{template.stem}.ipynb", params, lang, root_p,
+                          {"name": config.context.name}, template.stem)
+        run.notebooks.append(nb_run)
+        if nb_run.status != "OK":
             run.status = "FAILED"
-            run.notebooks.append(NotebookRun(template.stem, "FAILED", str(out), time.perf_counter() - t0,
-                                             cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}"))
-        except Exception as exc:  # a kernel that died, a template that does not parse
-            run.status = "FAILED"
-            run.notebooks.append(NotebookRun(template.stem, "FAILED", str(out), time.perf_counter() - t0,
-                                             error=f"{type(exc).__name__}: {exc}"))
     return run.to_dict()
+
+
+def _execute(template: Path, out: Path, params: dict, lang: str, root: Path, names: dict[str, str],
+             label: str) -> NotebookRun:
+    """Execute one template with papermill; a failure becomes a FAILED NotebookRun, never raises."""
+    import papermill as pm
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    try:
+        nb = load_template(template, lang, names)
+        pm.execute_notebook(nb, str(out), parameters=params, kernel_name=KERNEL, cwd=str(root),
+                            progress_bar=False, log_output=False, report_mode=False)
+        return NotebookRun(label, "OK", str(out), time.perf_counter() - t0)
+    except pm.PapermillExecutionError as exc:
+        return NotebookRun(label, "FAILED", str(out), time.perf_counter() - t0,
+                           cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
+    except Exception as exc:  # a kernel that died, a template that does not parse
+        return NotebookRun(label, "FAILED", str(out), time.perf_counter() - t0,
+                           error=f"{type(exc).__name__}: {exc}")
+
+
+def _run_book_job(template: str, out: str, params: dict, lang: str, root: str, names: dict, label: str) -> dict:
+    return asdict(_execute(Path(template), Path(out), params, lang, Path(root), names, label))
+
+
+def run_book_stage(lang: str = "nl", *, root: Path | None = None, workers: int | None = None) -> PilotRun:
+    """Run the book-level notebooks (see the module docstring) once, after all pilots.
+
+    Every pilot with a params file gets its summary page, also a pilot whose run failed (the page
+    then says so). Returns a :class:`PilotRun` named :data:`BOOK_STAGE`.
+    """
+    root = root or find_repo_root()
+    from evallib.config import list_pilots
+
+    build = root / "build"
+    out_dir = build / "executed" / lang / BOOK_STAGE
+    if out_dir.exists():
+        import shutil
+
+        shutil.rmtree(out_dir)  # outputs of this run only
+    manifest_path = build / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {"pilots": {}}
+    common = {"lang": lang, "results_dir": str(build / "results"), "manifest_path": str(manifest_path)}
+    jobs = []
+    for template in book_templates(root):
+        if template.stem == SUMMARY:
+            for p in list_pilots(root):
+                try:
+                    name = load_pilot(p, root).context.name
+                except ConfigError:
+                    name = p
+                data = manifest["pilots"].get(p, {}).get("data")
+                params = {**common, "pilot": p, "data_path": str(root / data) if data else ""}
+                jobs.append((str(template), str(out_dir / SUMMARY / f"{p}.ipynb"), params, lang, str(root),
+                             {"name": name}, f"{SUMMARY}/{p}"))
+        else:
+            jobs.append((str(template), str(out_dir / f"{template.stem}.ipynb"), common, lang, str(root), {},
+                         template.stem))
+    run = PilotRun(BOOK_STAGE, lang, None, "OK")
+    workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
+    if workers == 1:
+        results = [_run_book_job(*job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_run_book_job, *zip(*jobs, strict=True)))
+    run.notebooks = [NotebookRun(**r) for r in results]
+    if any(n.status != "OK" for n in run.notebooks):
+        run.status = "FAILED"
+    return run
 
 
 def run_pilots(
@@ -211,10 +288,13 @@ def run_pilots(
     root: Path | None = None,
     workers: int | None = None,
     progress=None,
+    book_stage: bool = True,
 ) -> list[PilotRun]:
-    """Run every per-pilot notebook for each pilot, in parallel over pilots.
+    """Run every per-pilot notebook for each pilot, in parallel over pilots, then the book stage.
 
-    One failing pilot does not stop the others. ``progress(run)`` is called as each pilot ends.
+    One failing pilot does not stop the others. ``progress(run)`` is called as each pilot ends
+    (and once for the book stage, whose entry is last in the returned list, named
+    :data:`BOOK_STAGE`; ``book_stage=False`` skips it).
     """
     root = root or find_repo_root()
     from evallib.config import list_pilots
@@ -242,8 +322,17 @@ def run_pilots(
                 if progress:
                     progress(r)
     runs.sort(key=lambda r: pilots.index(r.pilot))
-    (build / f"run-{lang}.json").write_text(json.dumps([r.to_dict() for r in runs], indent=1) + "\n")
     write_manifest(root, runs)
+    if book_stage:
+        runs.append(run_book_stage(lang, root=root, workers=workers))
+        if progress:
+            progress(runs[-1])
+    # keep the last run of pilots not run this time (``--pilot``), so the book still has them
+    record = build / f"run-{lang}.json"
+    previous = json.loads(record.read_text()) if record.is_file() else []
+    now = {r.pilot for r in runs}
+    kept = [d for d in previous if d.get("pilot") not in now and d.get("pilot") != BOOK_STAGE]
+    record.write_text(json.dumps(kept + [r.to_dict() for r in runs], indent=1) + "\n")
     return runs
 
 

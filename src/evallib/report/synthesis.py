@@ -1,0 +1,426 @@
+"""The cross-pilot synthesis: scorecards, forest plot, scorecard table, decisions, scale-up.
+
+Everything here reads the per-pilot *scorecards* that the pilot notebooks write into
+``build/results/<pilot>.json`` (key ``results.scorecard``, shape in the results contract) and
+renders them; nothing is re-estimated. Effects are shares (0.052 = 5.2 percentage points).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from evallib.config import PilotConfig, find_repo_root, list_pilots, load_pilot  # noqa: E402
+from evallib.decision import Decision, decide  # noqa: E402
+from evallib.disclosure import safe_count  # noqa: E402
+from evallib.report.labels import fmt_eur, fmt_int, fmt_num, fmt_pct, label  # noqa: E402
+
+__all__ = [
+    "PilotEntry",
+    "ScaleUpProjection",
+    "decision_table",
+    "fmt_prob",
+    "forest_plot",
+    "load_scorecards",
+    "natural_frequency_sentence",
+    "rules_markdown",
+    "scale_up_projection",
+    "scale_up_table",
+    "scorecard_table",
+    "target_groups_text",
+    "validate_scorecard",
+]
+
+# the contract's required keys (helpers/results_contract.md); nested ones as "a.b"
+_REQUIRED = ("pilot", "work_12m.estimate", "work_12m.std_error", "work_12m.ci_low", "work_12m.ci_high",
+             "work_overall", "step_up.estimate", "step_up.ci_low", "step_up.ci_high", "inference.label",
+             "mde", "pretrend.p_value", "participants", "target_participants", "cost", "notes")
+
+
+@dataclass(frozen=True)
+class PilotEntry:
+    """One pilot in the synthesis: its params, its scorecard (or why there is none), its decision."""
+
+    pilot: str
+    config: PilotConfig
+    scorecard: dict | None
+    decision: Decision | None
+    problem: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.config.context.name
+
+    @property
+    def threshold(self) -> int:
+        return self.config.disclosure_threshold
+
+
+def validate_scorecard(sc: dict) -> list[str]:
+    """Problems with a scorecard's shape: the missing keys (an empty list when it is complete)."""
+    problems = []
+    for key in _REQUIRED:
+        node = sc
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                problems.append(key)
+                break
+            node = node[part]
+    if isinstance(sc.get("inference"), dict) and sc["inference"].get("label") not in ("reliable", "fragile", None):
+        problems.append("inference.label (must be 'reliable' or 'fragile')")
+    return problems
+
+
+def load_scorecards(results_dir: str | Path, *, root: Path | None = None,
+                    pilots: list[str] | None = None) -> list[PilotEntry]:
+    """Every pilot's scorecard from ``results_dir/<pilot>.json``, with its decision.
+
+    A pilot without a results file or without a scorecard (a failed run) gets ``problem`` set and
+    no decision; a scorecard with missing keys is an error that names them (the contract broke).
+    """
+    root = root or find_repo_root()
+    entries = []
+    for p in pilots or list_pilots(root):
+        config = load_pilot(p, root)
+        path = Path(results_dir) / f"{p}.json"
+        if not path.is_file():
+            entries.append(PilotEntry(p, config, None, None, f"no results file {path.name}"))
+            continue
+        sc = json.loads(path.read_text(encoding="utf-8")).get("results", {}).get("scorecard")
+        if sc is None:
+            entries.append(PilotEntry(p, config, None, None, f"{path.name} has no scorecard"))
+            continue
+        missing = validate_scorecard(sc)
+        if missing:
+            raise ValueError(f"{path}: scorecard lacks {', '.join(missing)} (see the results contract)")
+        entries.append(PilotEntry(p, config, sc, decide(sc, config.decision)))
+    return entries
+
+
+# --------------------------------------------------------------------------------------------
+# words and numbers
+# --------------------------------------------------------------------------------------------
+def _pp(x: float | None, lang: str, decimals: int = 1, signed: bool = True) -> str:
+    if x is None:
+        return "–"
+    sign = ("+" if x > 0 else "−" if x < 0 else "") if signed else ""
+    return sign + fmt_num(abs(x) * 100, lang, decimals)
+
+
+def _interval(lo: float | None, hi: float | None, lang: str) -> str:
+    if lo is None or hi is None:
+        return "–"
+    return label("interval_range", lang, low=_pp(lo, lang), high=_pp(hi, lang))
+
+
+def _p(x: float | None, lang: str) -> str:
+    if x is None:
+        return "–"
+    return "< " + fmt_num(0.001, lang, 3) if x < 0.001 else fmt_num(x, lang, 3)
+
+
+def fmt_prob(p: float | None, lang: str = "nl") -> str:
+    """A probability as a percentage, never rounded to a certain 0% or 100%."""
+    if p is None:
+        return "–"
+    if p > 0.99:
+        return "> " + fmt_pct(0.99, lang)
+    if p < 0.01:
+        return "< " + fmt_pct(0.01, lang)
+    return fmt_pct(p, lang)
+
+
+def _per100(x: float) -> int:
+    return int(round(x * 100))
+
+
+def natural_frequency_sentence(est: float | None, lo: float | None, hi: float | None, *, what: str,
+                               lang: str = "nl") -> str:
+    """'Of every 100 participants, between 3 and 9 more were <what> ...' — or, when the interval
+    contains zero, a sentence that neither claims nor rules out an effect."""
+    if est is None or lo is None or hi is None:
+        return label("nf_none", lang)
+    if lo > 0 or hi < 0:
+        a, b = sorted((abs(_per100(lo)), abs(_per100(hi))))
+        key = "nf_more" if lo > 0 else "nf_fewer"
+        return label(key, lang, low=fmt_int(a, lang), high=fmt_int(b, lang), what=what)
+    return label("nf_unclear", lang, fewer=fmt_int(abs(_per100(lo)), lang),
+                 more=fmt_int(abs(_per100(hi)), lang), what=what)
+
+
+def target_groups_text(config: PilotConfig, lang: str = "nl") -> str:
+    """The pilot's target groups in words, from the catalogue (``tg_<slug>``)."""
+    words = []
+    for g in config.context.target_groups:
+        slug = "".join(ch if ch.isalnum() else "_" for ch in g.lower()).strip("_")
+        words.append(label(f"tg_{slug}", lang))
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " " + label("and", lang) + " " + words[-1]
+
+
+def rules_markdown(rules, lang: str = "nl") -> str:
+    """The decision rules as a Markdown list, with the numbers from params."""
+    pct = lambda x: fmt_pct(x, lang)  # noqa: E731
+    lines = [
+        label("rule_text_stop", lang, threshold=_pp(rules.policy_threshold, lang, signed=False),
+              pmax=pct(rules.stop_max_probability)),
+        label("rule_text_scale", lang, threshold=_pp(rules.policy_threshold, lang, signed=False),
+              pmin=pct(rules.scale_min_probability), pretrend=fmt_num(rules.pretrend_min_p, lang, 2),
+              robust=fmt_num(rules.robust_p_max, lang, 2)),
+    ]
+    if rules.max_cost_per_additional_eur is not None:
+        lines.append(label("rule_text_cost", lang, cost=fmt_eur(rules.max_cost_per_additional_eur, lang)))
+    if rules.min_target_share is not None:
+        lines.append(label("rule_text_target", lang, share=pct(rules.min_target_share)))
+    lines.append(label("rule_text_continue", lang))
+    return "\n".join(f"- {line}" for line in lines)
+
+
+# --------------------------------------------------------------------------------------------
+# forest plot
+# --------------------------------------------------------------------------------------------
+def _tick(v: float, lang: str) -> str:
+    text = fmt_num(abs(v), lang, 0 if float(v).is_integer() else 1)
+    return ("−" if v < 0 else "") + text
+
+
+def _wrap(name: str, width: int = 22) -> str:
+    return "\n".join(textwrap.wrap(name, width)) or name
+
+
+def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure, str]:
+    """Harmonised headline effects of every pilot with 95% intervals, two panels stacked (readable
+    on a phone): in work or training 12 months after entry (with the policy threshold), and moving
+    up at least one ladder step. Pilots without a scorecard are listed without a point."""
+    if not entries:
+        raise ValueError("forest_plot needs at least one pilot")
+    palette = sns.color_palette("colorblind")
+    panels = (("work_12m", "forest_panel_work", palette[0], "o"), ("step_up", "forest_panel_step", palette[2], "D"))
+    n = len(entries)
+    with plt.rc_context({"font.size": 12}):
+        fig, axes = plt.subplots(2, 1, figsize=(6.4, 1.2 + 2 * (0.75 * n + 0.9)), sharex=False)
+        alt_parts = []
+        for ax, (key, title_key, colour, marker) in zip(axes, panels, strict=True):
+            ys = list(range(n))[::-1]
+            for y, e in zip(ys, entries, strict=True):
+                block = (e.scorecard or {}).get(key) or {}
+                est, lo, hi = block.get("estimate"), block.get("ci_low"), block.get("ci_high")
+                if est is None or lo is None or hi is None:
+                    ax.text(0, y, label("forest_missing", lang), va="center", ha="center", fontsize=10, color="0.3")
+                    continue
+                ax.plot([lo * 100, hi * 100], [y, y], color=colour, lw=2.5, solid_capstyle="butt")
+                ax.plot([est * 100], [y], marker=marker, color=colour, ms=9, mec="black", mew=0.6)
+                alt_parts.append(label("forest_alt_item", lang, panel=label(title_key, lang), pilot=e.name,
+                                       est=_pp(est, lang), interval=_interval(lo, hi, lang)))
+            ax.axvline(0, color="0.2", lw=1, ls="-")
+            if key == "work_12m":
+                thr = entries[0].config.decision.policy_threshold * 100
+                ax.axvline(thr, color=palette[3], lw=1.5, ls="--")
+                ax.text(thr, n - 0.45, " " + label("forest_threshold", lang), color=palette[3], fontsize=10,
+                        va="bottom", ha="left")
+            ax.set_yticks(ys, [_wrap(e.name) for e in entries])
+            ax.set_ylim(-0.6, n - 0.1)
+            ax.set_title(label(title_key, lang), loc="left", fontsize=12, fontweight="bold")
+            ax.set_xlabel(label("forest_xlabel", lang))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick(v, lang)))
+            lo_all = [((e.scorecard or {}).get(key) or {}).get("ci_low") for e in entries]
+            hi_all = [((e.scorecard or {}).get(key) or {}).get("ci_high") for e in entries]
+            vals = [v * 100 for v in lo_all + hi_all if v is not None] + [0.0]
+            if key == "work_12m":
+                vals.append(entries[0].config.decision.policy_threshold * 100)
+            span = max(vals) - min(vals) or 1.0
+            ax.set_xlim(min(vals) - 0.08 * span, max(vals) + 0.08 * span)
+            ax.grid(axis="x", color="0.9")
+            sns.despine(ax=ax, left=True)
+            ax.tick_params(axis="y", length=0)
+        fig.tight_layout(h_pad=1.5)
+    alt = label("forest_alt", lang, items=" ".join(alt_parts) or label("forest_missing", lang))
+    return fig, alt
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+# --------------------------------------------------------------------------------------------
+def _verdict(e: PilotEntry, lang: str) -> str:
+    return label(f"verdict_{e.decision.verdict}", lang) if e.decision else label("verdict_none", lang)
+
+
+def _reach(e: PilotEntry, lang: str) -> str:
+    sc = e.scorecard or {}
+    n = sc.get("participants")
+    n = None if n is None else safe_count(n, e.threshold)  # checked again: the table is published
+    target = sc.get("target_participants")
+    shown = fmt_int(n, lang) if n is not None else label("suppressed_cell", lang, threshold=e.threshold)
+    if target:
+        share = f" ({fmt_pct(n / target, lang)})" if n is not None else ""
+        return label("reach_of_target", lang, n=shown, target=fmt_int(target, lang)) + share
+    return label("reach_no_target", lang, n=shown)
+
+
+def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
+    """One pilot's column of the scorecard table: label key → formatted cell."""
+    s = e.scorecard
+    if s is None:
+        return {"sc_verdict": _verdict(e, lang)}
+    w, o, st, inf, pt = s["work_12m"], s["work_overall"], s["step_up"], s["inference"], s["pretrend"]
+    clusters = label("clusters_treated", lang, g=fmt_int(inf.get("n_treated_clusters") or 0, lang),
+                     n=fmt_int(inf.get("n_clusters") or 0, lang))
+    pt_ok = pt.get("p_value") is not None and pt["p_value"] >= e.config.decision.pretrend_min_p
+    cost_pp = s["cost"].get("per_participant_eur")
+    return {
+        "sc_work_12m": _pp(w["estimate"], lang),
+        "sc_interval": _interval(w["ci_low"], w["ci_high"], lang),
+        "sc_probability": fmt_prob(e.decision.probability if e.decision else None, lang),
+        "sc_work_overall": f"{_pp(o.get('estimate'), lang)} ({_interval(o.get('ci_low'), o.get('ci_high'), lang)})",
+        "sc_step_up": f"{_pp(st['estimate'], lang)} ({_interval(st['ci_low'], st['ci_high'], lang)})",
+        "sc_mde": _pp(s["mde"], lang, signed=False) if s.get("mde") is not None else "–",
+        "sc_inference": f"{label('inference_' + inf['label'], lang)} ({clusters})",
+        "sc_pvalues": " / ".join(_p(inf.get(k), lang) for k in ("p_crv1", "p_wild", "p_ri")),
+        "sc_pretrend": f"{_p(pt.get('p_value'), lang)} ({label('pretrend_ok' if pt_ok else 'pretrend_warn', lang)})",
+        "sc_cost_participant": fmt_eur(cost_pp, lang) if cost_pp is not None else "–",
+        "sc_cost_additional": _cost_additional(s["cost"], lang),
+        "sc_reach": _reach(e, lang),
+        "sc_verdict": _verdict(e, lang),
+    }
+
+
+_SCORECARD_ROWS = ("sc_work_12m", "sc_interval", "sc_probability", "sc_work_overall", "sc_step_up", "sc_mde",
+                   "sc_inference", "sc_pvalues", "sc_pretrend", "sc_cost_participant", "sc_cost_additional",
+                   "sc_reach", "sc_verdict")
+
+
+def scorecard_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
+    """One row per indicator, one column per pilot, every cell a formatted string.
+
+    The only count of people shown (participants) passes through the disclosure threshold.
+    """
+    thr = entries[0].config.decision.policy_threshold if entries else 0.03
+    columns = {e.name: _scorecard_column(e, lang) for e in entries}
+    index = [label(k, lang, threshold=_pp(thr, lang, signed=False)) if k == "sc_probability" else label(k, lang)
+             for k in _SCORECARD_ROWS]
+    table = pd.DataFrame({name: [col.get(k, "–") for k in _SCORECARD_ROWS] for name, col in columns.items()},
+                         index=index)
+    table.index.name = label("sc_indicator", lang)
+    return table.reset_index()
+
+
+def _cost_additional(cost: dict, lang: str) -> str:
+    v = cost.get("per_additional_in_work_eur")
+    if v is None or v <= 0:
+        return label("cost_not_meaningful", lang)
+    lo, hi = cost.get("per_additional_ci_low"), cost.get("per_additional_ci_high")
+    out = fmt_eur(v, lang)
+    if lo is not None and hi is not None and lo > 0:
+        hi_text = fmt_eur(hi, lang) if hi is not None and math.isfinite(hi) and hi > 0 else label("unbounded", lang)
+        out += " (" + label("interval_range", lang, low=fmt_eur(lo, lang), high=hi_text) + ")"
+    return out
+
+
+def decision_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
+    """Per pilot: the verdict, the rule that produced it, and why (the checks that failed)."""
+    rows = []
+    for e in entries:
+        d = e.decision
+        if d is None:
+            why = label("why_no_scorecard", lang, problem=e.problem or "")
+            rule = "–"
+        else:
+            rule = label(f"rule_short_{d.rule}", lang)
+            if d.rule == "stop":
+                why = label("why_stop", lang, p=fmt_prob(d.probability, lang))
+            elif d.rule == "scale":
+                why = label("why_scale", lang, p=fmt_prob(d.probability, lang))
+            elif d.rule == "no_estimate":
+                why = label("why_no_estimate", lang)
+            else:
+                why = "; ".join(label(f"check_{c.name}", lang) for c in d.failed)
+        rows.append({label("col_pilot", lang): e.name, label("col_verdict", lang): _verdict(e, lang),
+                     label("col_rule", lang): rule, label("col_why", lang): why})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# scale-up projection
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ScaleUpProjection:
+    """What the 12-month effect would mean for a whole population (if it carried over unchanged).
+
+    ``per_1000_*``: additional people in work or training per 1,000 people reached (always
+    available); ``total_*``: for the whole population when a public count exists, else None.
+    Projected numbers are rounded to ``rounding`` people (they are projections, not counts).
+    """
+
+    pilot: str
+    population: int | None
+    per_1000: float
+    per_1000_low: float
+    per_1000_high: float
+    total: float | None
+    total_low: float | None
+    total_high: float | None
+    cost_total_eur: float | None
+    rounding: int = 10
+
+
+def _round_to(x: float | None, step: int) -> float | None:
+    return None if x is None else float(step * round(x / step))
+
+
+def scale_up_projection(entry: PilotEntry, *, rounding: int = 10) -> ScaleUpProjection | None:
+    """Effect × population with the effect's 95% interval; None without a 12-month estimate."""
+    sc = entry.scorecard or {}
+    w = sc.get("work_12m") or {}
+    est, lo, hi = w.get("estimate"), w.get("ci_low"), w.get("ci_high")
+    if est is None or lo is None or hi is None:
+        return None
+    pop_cfg = entry.config.scale_up
+    pop = pop_cfg.count if pop_cfg else None
+    cost_pp = (sc.get("cost") or {}).get("per_participant_eur")
+    return ScaleUpProjection(
+        pilot=entry.pilot, population=pop,
+        per_1000=est * 1000, per_1000_low=lo * 1000, per_1000_high=hi * 1000,
+        total=_round_to(est * pop, rounding) if pop else None,
+        total_low=_round_to(lo * pop, rounding) if pop else None,
+        total_high=_round_to(hi * pop, rounding) if pop else None,
+        cost_total_eur=(cost_pp * pop) if (pop and cost_pp is not None) else None,
+        rounding=rounding,
+    )
+
+
+def scale_up_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
+    """Per pilot: the population (with its source), and the projected additional people in work or
+    training, per 1,000 reached and in total, with the 95% interval."""
+    rows = []
+    for e in entries:
+        proj = scale_up_projection(e)
+        pop_cfg = e.config.scale_up
+        pop_text = (f"{fmt_int(pop_cfg.count, lang)} ({getattr(pop_cfg, 'label_' + lang)})" if pop_cfg and pop_cfg.count
+                    else label("population_not_public", lang))
+        if proj is None:
+            per1000 = total = cost = "–"
+        else:
+            per1000 = (fmt_int(proj.per_1000, lang) + " ("
+                       + label("interval_range", lang, low=fmt_int(proj.per_1000_low, lang),
+                               high=fmt_int(proj.per_1000_high, lang)) + ")")
+            total = ("–" if proj.total is None else fmt_int(proj.total, lang) + " ("
+                     + label("interval_range", lang, low=fmt_int(proj.total_low, lang),
+                             high=fmt_int(proj.total_high, lang)) + ")")
+            cost = "–" if proj.cost_total_eur is None else fmt_eur(proj.cost_total_eur, lang)
+        rows.append({label("col_pilot", lang): e.name, label("col_population", lang): pop_text,
+                     label("col_per_1000", lang): per1000, label("col_total_projection", lang): total,
+                     label("col_cost_total", lang): cost})
+    return pd.DataFrame(rows)
