@@ -2,17 +2,21 @@
 
 Each command validates its input first (before any kernel starts), calls the library and exits
 with 0 (success), 2 (bad input or usage: the message names file, column and rows) or 1 (anything
-else). No Python traceback reaches the user.
+else). No Python traceback reaches the user: an unexpected error is one line on stderr (set
+``EVALLIB_DEBUG=1`` to see the traceback).
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
+import traceback
 from pathlib import Path
 
 import typer
 
-from evallib.config import ConfigError, find_repo_root, list_pilots, load_pilot
+from evallib.config import ConfigError, PilotConfig, find_repo_root, list_pilots, load_pilot
 from evallib.data import DataError
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
@@ -26,22 +30,62 @@ def _fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+def _guarded(func):
+    """Bad input (DataError, ConfigError) → exit 2 with its message; anything unexpected → exit 1
+    with one line. typer.Exit and click's own usage errors pass through."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except DataError as exc:
+            _fail(f"{exc}\n(the columns and accepted spellings are in the data dictionary: data/README.md, "
+                  "or evallib template)", EXIT_INPUT)
+        except ConfigError as exc:
+            _fail(str(exc), EXIT_INPUT)
+        except KeyboardInterrupt:
+            _fail("interrupted", EXIT_FAIL)
+        except Exception as exc:  # the promise: no traceback, exit 1
+            if os.environ.get("EVALLIB_DEBUG"):
+                traceback.print_exc()
+            _fail(f"unexpected error: {type(exc).__name__}: {exc} (set EVALLIB_DEBUG=1 for details)", EXIT_FAIL)
+
+    return wrapper
+
+
+def _command(*args, **kwargs):
+    def register(func):
+        return app.command(*args, **kwargs)(_guarded(func))
+
+    return register
+
+
 def _root() -> Path:
-    try:
-        return find_repo_root()
-    except ConfigError as exc:
-        _fail(str(exc), EXIT_INPUT)
+    return find_repo_root()  # ConfigError → exit 2
+
+
+def _config(name_or_path: str, root: Path) -> PilotConfig:
+    """A pilot by name (params/<name>.yaml) or an explicit params file (for validate and freeze)."""
+    return load_pilot(name_or_path, root)
 
 
 def _pilots(names: list[str] | None, root: Path) -> list[str]:
     known = list_pilots(root)
+    problems = []
     for n in names or []:
         if n not in known:
-            _fail(f"unknown pilot {n!r}; known pilots: {', '.join(known)} (files in params/)", EXIT_INPUT)
-    return names or known
+            try:
+                load_pilot(n, root)  # its message suggests the closest known name
+            except ConfigError as exc:
+                problems.append(str(exc))
+    if problems:
+        _fail("\n".join(problems), EXIT_INPUT)
+    return list(names) if names else known
 
 
-@app.command()
+@_command()
 def simulate(
     pilot: list[str] = typer.Option(None, "--pilot", help="pilot name (repeatable); default: all"),
     seed: int = typer.Option(None, help="random seed; default: the pilot's seed in params"),
@@ -51,58 +95,95 @@ def simulate(
 
     root = _root()
     for p in _pilots(pilot, root):
-        try:
-            path = write_demo(load_pilot(p, root), root, seed)
-        except ConfigError as exc:
-            _fail(str(exc), EXIT_INPUT)
+        path = write_demo(load_pilot(p, root), root, seed)
         typer.echo(f"{p}: {path.relative_to(root)}")
 
 
-@app.command()
-def template(path: Path = typer.Argument(..., help="where to write the empty panel (.csv or .parquet)")) -> None:
+@_command()
+def template(
+    path: Path = typer.Argument(..., help="where to write the empty panel (.csv or .parquet)"),
+    headers: str = typer.Option("en", "--headers", help="column names: en (person_id, ...) or nl (persoon_id, ...)"),
+    force: bool = typer.Option(False, "--force", help="overwrite existing files"),
+) -> None:
     """Write an empty panel with the right columns, and the data dictionary beside it."""
-    from evallib.schema import data_dictionary_markdown, empty_panel
+    from evallib.schema import SPECS, data_dictionary_markdown, empty_panel
 
     if path.suffix.lower() not in (".csv", ".parquet"):
         _fail(f"{path}: the template must end in .csv or .parquet", EXIT_INPUT)
+    if headers not in ("en", "nl"):
+        _fail(f"--headers must be en or nl, got {headers!r}", EXIT_INPUT)
+    dictionary = path.with_name(path.stem + "_data_dictionary.md")
+    existing = [p for p in (path, dictionary) if p.exists()]
+    if existing and not force:
+        _fail(f"{', '.join(map(str, existing))} already exist(s); nothing was written (use --force to "
+              "overwrite)", EXIT_INPUT)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame = empty_panel()
+    if headers == "nl":
+        frame = frame.rename(columns={c: SPECS[c].dutch for c in frame.columns})
     if path.suffix.lower() == ".csv":
-        frame.to_csv(path, index=False)
+        # semicolons and a BOM: what Belgian Excel reads (and writes) without an import dialogue
+        path.write_bytes(b"\xef\xbb\xbf" + frame.to_csv(sep=";", index=False).encode("utf-8"))
     else:
-        frame.astype(str).to_parquet(path, index=False)
-    dictionary = path.with_name(path.stem + "_data_dictionary.md")
+        frame.astype("string").to_parquet(path, index=False)
     dictionary.write_text(data_dictionary_markdown(), encoding="utf-8")
     typer.echo(f"wrote {path} and {dictionary}")
 
 
-@app.command()
+@_command()
 def validate(
     data: Path = typer.Argument(..., help="the panel: CSV or Parquet"),
-    pilot: str = typer.Option(..., "--pilot", help="pilot name (params/<pilot>.yaml)"),
+    pilot: str = typer.Option(..., "--pilot", help="pilot name (params/<pilot>.yaml) or a params file"),
 ) -> None:
     """Check a panel file: a summary (exit 0) or every problem found (exit 2)."""
-    from evallib.data import load_panel
+    from evallib.data import load_panel, summarise
 
     root = _root()
-    try:
-        config = load_pilot(pilot, root)
-        panel = load_panel(data, config)
-    except (ConfigError, DataError) as exc:
-        _fail(str(exc), EXIT_INPUT)
-    persons = panel.groupby("group", observed=True)["person_id"].nunique()
-    steps = sorted(int(s) for s in panel["ladder_step"].unique())
-    typer.echo(f"{data}: OK for pilot {pilot}")
-    typer.echo(f"  persons: {panel['person_id'].nunique()} (pilot {persons.get('pilot', 0)}, "
-               f"comparison {persons.get('comparison', 0)})")
-    typer.echo(f"  months: {panel['month'].min():%Y-%m} to {panel['month'].max():%Y-%m} "
-               f"({panel['month'].nunique()} months), {len(panel)} person-months analysed")
-    typer.echo(f"  areas: {panel[config.cluster].nunique()} ({config.cluster}); ladder steps seen: {steps}")
-    for e in panel.attrs.get("exclusions", []):
-        typer.echo(f"  excluded: {e['rows']} rows of {e['persons']} persons: {e['reason']}")
+    config = _config(pilot, root)
+    panel = load_panel(data, config)
+    s = summarise(panel, config)
+    steps = ", ".join(str(k) for k in s["ladder_steps"])
+    typer.echo(f"{data}: OK for pilot {config.pilot}")
+    typer.echo(f"  persons: {s['persons']} (pilot {s['pilot_persons']}, comparison {s['comparison_persons']})")
+    typer.echo(f"  months: {s['first_month']} to {s['last_month']} ({s['months']} months); "
+               f"{s['person_months']} person-months analysed")
+    typer.echo(f"  clusters ({s['cluster']}): {s['clusters']} (pilot {s['pilot_clusters']}, comparison "
+               f"{s['comparison_clusters']}); start months: {s['start_months']}")
+    typer.echo(f"  ladder steps seen: {steps}")
+    for f in s["flow"]:
+        typer.echo(f"  flow: {f['step']}: {abs(f['rows'])}")
+    for e in s["exclusions"]:
+        typer.echo(f"  excluded: {e['rows']} rows of {e['persons']} persons ({e['reason']}); first rows: "
+                   f"{', '.join(map(str, e['first_rows']))}")
+    g = s["gaps"]
+    if g["persons"]:
+        typer.echo(f"  note: {g['persons']} persons have gaps ({g['person_months_missing']} months missing "
+                   "between their first and last month); transitions are counted only between consecutive months")
+    if g["persons_with_one_month"]:
+        typer.echo(f"  note: {g['persons_with_one_month']} persons have a single month")
+    if s["renamed"]:
+        typer.echo("  note: Dutch column names read as " + ", ".join(f"{k} = {v}" for k, v in s["renamed"].items()))
+    if config.plan_changed:
+        typer.echo(f"  note: params/{config.pilot}.yaml differs from the frozen analysis plan")
 
 
-@app.command()
+def _prevalidate(pilots: list[str], data: Path | None, root: Path) -> None:
+    """Every params file and every panel to be analysed, before any kernel starts; all problems."""
+    from evallib.data import load_panel
+    from evallib.pipeline import resolve_data
+
+    problems: list[str] = []
+    for p in pilots:
+        try:
+            config = load_pilot(p, root)
+            load_panel(data if data is not None else resolve_data(config, root), config)
+        except (ConfigError, DataError) as exc:
+            problems.append(str(exc))
+    if problems:
+        _fail("\n".join(problems) + "\nnothing was run; the published book is unchanged", EXIT_INPUT)
+
+
+@_command()
 def run(
     pilot: list[str] = typer.Option(None, "--pilot", help="pilot name (repeatable); default: all"),
     data: Path = typer.Option(None, "--data", help="panel file to analyse (with one --pilot)"),
@@ -110,16 +191,16 @@ def run(
     workers: int = typer.Option(None, "--workers", help="parallel pilots; default: number of cores"),
 ) -> None:
     """Run the analysis notebooks for each pilot (papermill); print an OK/FAILED table."""
-    from evallib.pipeline import run_pilots
-
     root = _root()
     pilots = _pilots(pilot, root)
     if lang not in ("nl", "en"):
         _fail(f"--lang must be nl or en, got {lang!r}", EXIT_INPUT)
     if data is not None and len(pilots) != 1:
         _fail("--data needs exactly one --pilot", EXIT_INPUT)
-    if data is not None and not data.is_file():
-        _fail(f"{data}: file not found", EXIT_INPUT)
+    _prevalidate(pilots, data, root)
+
+    from evallib.pipeline import run_pilots
+
     typer.echo(f"running {len(pilots)} pilot(s) ({lang}) ...", err=True)
 
     def progress(r) -> None:
@@ -145,7 +226,7 @@ def run(
         raise typer.Exit(EXIT_FAIL)
 
 
-@app.command()
+@_command()
 def book(
     lang: str = typer.Option("nl", "--lang", help="edition: nl (default) or en"),
     allow_partial: bool = typer.Option(False, "--allow-partial", help="publish even if a pilot failed (with a banner)"),
@@ -159,6 +240,8 @@ def book(
     if lang not in ("nl", "en"):
         _fail(f"--lang must be nl or en, got {lang!r}", EXIT_INPUT)
     if rerun or not (root / "build" / f"run-{lang}.json").is_file():
+        if not allow_partial:
+            _prevalidate(list_pilots(root), None, root)
         runs = run_pilots(lang=lang, root=root)
         bad = [r for r in runs if r.status == "BAD INPUT"]
         if bad and not allow_partial:
@@ -170,6 +253,25 @@ def book(
     if result.partial:
         typer.echo(f"published with failed pilot(s): {', '.join(result.partial)}", err=True)
     typer.echo(str(result.index))
+
+
+@_command()
+def freeze(
+    pilot: str = typer.Option(..., "--pilot", help="pilot name (params/<pilot>.yaml) or a params file"),
+    force: bool = typer.Option(False, "--force", help="re-freeze a plan whose params changed since it was frozen"),
+) -> None:
+    """Freeze the analysis plan: write the params' hash into the params file (analysis_plan_sha256).
+
+    From then on the book shows whether the params still match the frozen plan.
+    """
+    from evallib.config import freeze_plan
+
+    root = _root()
+    path, digest, status = freeze_plan(pilot, root, force=force)
+    shown = os.path.relpath(path, root) if path.is_absolute() else str(path)
+    message = {"frozen": "analysis plan frozen", "unchanged": "already frozen, params unchanged",
+               "refrozen": "analysis plan RE-frozen (the params had changed since the previous freeze)"}[status]
+    typer.echo(f"{shown}: {message}: analysis_plan_sha256 = {digest}")
 
 
 def main() -> None:  # pragma: no cover - console entry

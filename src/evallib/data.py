@@ -95,10 +95,13 @@ class Problem:
     rows: tuple[int, ...]
     message: str
     expected: str = ""
+    header: str | None = None  # the column's name in the file when it differs (a Dutch header)
 
     def render(self, source: str) -> str:
         where = [source]
-        if self.column:
+        if self.column and self.header:
+            where.append(f"column '{self.header}' ({self.column})")
+        elif self.column:
             where.append(f"column '{self.column}'")
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows[:_MAX_ROWS_SHOWN])
@@ -126,10 +129,14 @@ class DataError(ValueError):
 class _Collector:
     source: str
     problems: list[Problem] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # contract name -> name in the file
 
     def add(self, column: str | None, rows, message: str, expected: str = "") -> None:
         rows = tuple(sorted({int(r) for r in rows}))
-        self.problems.append(Problem(column, rows, message, expected))
+        header = None
+        if column and any(part in self.headers for part in column.split(", ")):
+            header = ", ".join(self.headers.get(part, part) for part in column.split(", "))
+        self.problems.append(Problem(column, rows, message, expected, header))
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -651,20 +658,22 @@ def _cross_row_checks(p: pd.DataFrame, rows: np.ndarray, col: _Collector) -> Non
                     "one row per person per month (remove the duplicate rows)")
     codes = person.astype("category").cat.codes.to_numpy()
     valid = codes >= 0
+    group_varies = np.zeros(len(p), dtype=bool)
     if "group" in p.columns:
         g = p["group"].where(p["group"].isin(["pilot", "comparison"]))
         n = g.groupby(codes).transform("nunique").to_numpy()
-        bad = (n > 1) & valid
-        if bad.any():
-            col.add("group", rows[bad], "a person is 'pilot' in some rows and 'comparison' in others",
+        group_varies = (n > 1) & valid
+        if group_varies.any():
+            col.add("group", rows[group_varies], "a person is 'pilot' in some rows and 'comparison' in others",
                     "'group' constant within a person (ever in the pilot or not)")
     if "start_month" in p.columns and "group" in p.columns:
         sentinel = p["start_month"].fillna(pd.Timestamp("1800-01-01"))
         n = sentinel.groupby(codes).transform("nunique").to_numpy()
-        bad = (n > 1) & valid
+        bad = (n > 1) & valid & ~group_varies
         if bad.any():
             col.add("start_month", rows[bad], "a person has more than one start month (or some rows without one)",
                     "the same start month on every row of a pilot person")
+        bad |= group_varies
         pilot_no_start = ((p["group"] == "pilot") & p["start_month"].isna()).to_numpy() & ~bad
         if pilot_no_start.any():
             col.add("start_month", rows[pilot_no_start], "pilot person without a start month",
@@ -841,11 +850,17 @@ def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFr
     flagged = _identifier_problems(frame, rows, col)
     frame = _check_columns(frame, col, flagged)
     renamed = frame.attrs.get("renamed", {})
+    col.headers = {target: dutch for dutch, target in renamed.items()}
     col.raise_if_any()  # without the right columns nothing else can be checked sensibly
     parsed = _parse(frame, rows, col)
     _pandera_problems(parsed, rows, col)
-    col.raise_if_any()
-    _cross_row_checks(parsed, rows, col)
+    # Rows whose key values are unreadable are left out of the checks between rows, so that
+    # those checks still run (every problem in one pass) without reporting consequences twice.
+    unreadable = np.zeros(len(parsed), dtype=bool)
+    for problem in col.problems:
+        if problem.column in ("person_id", "month", "group", "start_month"):
+            unreadable |= np.isin(rows, problem.rows)
+    _cross_row_checks(parsed[~unreadable], rows[~unreadable], col)
     col.raise_if_any()
 
     n_read = len(parsed)
