@@ -247,6 +247,22 @@ def _format_validation_error(path: Path, err: ValidationError) -> str:
     return "\n".join(lines)
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice is an error (PyYAML keeps the last one
+    silently, so a pasted second ``outcomes:`` line would quietly change the analysis)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice (lines {seen[key] + 1} and "
+                    f"{key_node.start_mark.line + 1}); keep one", key_node.start_mark)
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_pilot(name_or_path: str | Path, root: Path | None = None) -> PilotConfig:
     """Read and validate ``params/<name>.yaml`` (or an explicit path).
 
@@ -260,12 +276,13 @@ def load_pilot(name_or_path: str | Path, root: Path | None = None) -> PilotConfi
         path = base / "params" / f"{name_or_path}.yaml"
         if not path.is_file():
             pilots = list_pilots(base)
-            close = difflib.get_close_matches(str(name_or_path), pilots, n=1, cutoff=0.5)
+            close = [p for p in pilots if p.startswith(str(name_or_path))] or \
+                difflib.get_close_matches(str(name_or_path), pilots, n=1, cutoff=0.5)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigError(f"unknown pilot {str(name_or_path)!r}{hint}: no file {path}; "
                               f"known pilots: {', '.join(pilots) or '(none)'}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (safe loader)
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: params file not found") from exc
     except yaml.YAMLError as exc:
