@@ -125,3 +125,11 @@ def test_rules_are_printed_with_their_numbers(entries):
     text = rules_markdown(entries[0].config.decision, "nl")
     assert "3,0 procentpunt" in text and "80%" in text.replace("\u00a0", "") and "€ 50.000" in text
     assert text.count("\n- ") == 4  # stop, scale, cost, target, otherwise
+
+
+def test_a_precise_null_says_what_it_rules_out():
+    # -0.01..0.01 contains zero, but its top (1 per 100) lies below the threshold of 3 per 100
+    s = natural_frequency_sentence(0.0, -0.01, 0.01, what="aan het werk", lang="nl", threshold=0.03)
+    assert "niet aantonen, maar ook niet uitsluiten" in s and "3 of meer per 100" in s
+    wide = natural_frequency_sentence(0.01, -0.05, 0.07, what="aan het werk", lang="nl", threshold=0.03)
+    assert "of meer per 100" not in wide

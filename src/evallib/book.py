@@ -5,7 +5,12 @@ atomically.
 
 1. stages a fresh source folder ``book/_build/.staging-<lang>/``: the edition's hand-written
    pages (``book/<lang>/``), ``_config.yml`` with the edition's language, the executed notebooks
-   of every pilot (``build/executed/<lang>/``) and a generated ``_toc.yml``;
+   of every pilot (``build/executed/<lang>/``), the executed book-level notebooks (summary per
+   pilot, overview, decision note, scale-up, validation, reproducibility: the *book stage* of
+   :mod:`evallib.pipeline`) and a generated ``_toc.yml``. The book's parts: Samenvatting (overall
+   summary and one public summary per pilot), Beslissingsnota voor opschaling (decision note and
+   scale-up projection), Pilots (one chapter per pilot), Bijlagen (methods, validation,
+   reproducibility);
 2. moves each figure's alt text and caption from its output into the cell metadata that myst-nb
    reads, and hides the parameter cells;
 3. runs ``jupyter-book build`` with ``-W -n --keep-going`` (warnings are errors);
@@ -29,6 +34,7 @@ import nbformat
 import yaml
 
 from evallib.config import find_repo_root, list_pilots, load_pilot
+from evallib.pipeline import BOOK_STAGE, SUMMARY
 from evallib.report.labels import LANGS, label
 from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY
 
@@ -78,9 +84,28 @@ def _prepare_notebook(src: Path, dst: Path) -> None:
     nbformat.write(nb, dst)
 
 
-def write_toc(pilots: list[str], lang: str, sections: dict[str, list[str]] | None = None) -> dict:
-    """The table of contents: introduction, one chapter per pilot (from ``params/``), appendices."""
+# book-level notebook (notebooks/<stem>.md) → page in the book; others go to the appendices
+BOOK_PAGES = {"overview": "summary/index", "synthesis": "decision/synthesis", "scale_up": "decision/scale_up",
+              "validation": "validation", "reproducibility": "reproducibility"}
+# title of a page whose notebook failed (its banner page needs one)
+_PAGE_TITLES = {"summary/index": "toc_summary", "decision/synthesis": "toc_decision",
+                "decision/scale_up": "toc_scale_up", "validation": "toc_validation",
+                "reproducibility": "toc_reproducibility"}
+
+
+def _page_of(notebook: str) -> str:
+    """The page of a book-stage notebook label (``summary/<pilot>`` or a template stem)."""
+    if notebook.startswith(SUMMARY + "/"):
+        return notebook
+    return BOOK_PAGES.get(notebook, notebook)
+
+
+def write_toc(pilots: list[str], lang: str, sections: dict[str, list[str]] | None = None,
+              pages: list[str] | None = None) -> dict:
+    """The table of contents: introduction, summary, decision note, one chapter per pilot (from
+    ``params/``), appendices. ``pages`` are the staged book-level pages (see :data:`BOOK_PAGES`)."""
     sections = sections or {}
+    pages = pages or []
 
     def chapter(p: str) -> dict:
         entry: dict = {"file": f"pilots/{p}"}
@@ -88,14 +113,54 @@ def write_toc(pilots: list[str], lang: str, sections: dict[str, list[str]] | Non
             entry["sections"] = [{"file": f} for f in sections[p]]
         return entry
 
-    return {
-        "format": "jb-book",
-        "root": "intro",
-        "parts": [
-            {"caption": label("toc_pilots", lang), "chapters": [chapter(p) for p in pilots]},
-            {"caption": label("toc_appendix", lang), "chapters": [{"file": "methods"}]},
-        ],
-    }
+    parts = []
+    if "summary/index" in pages:
+        summaries = [{"file": f"summary/{p}"} for p in pilots if f"summary/{p}" in pages]
+        entry = {"file": "summary/index", **({"sections": summaries} if summaries else {})}
+        parts.append({"caption": label("toc_summary", lang), "chapters": [entry]})
+    decision = [{"file": f} for f in ("decision/synthesis", "decision/scale_up") if f in pages]
+    if decision:
+        parts.append({"caption": label("toc_decision_part", lang), "chapters": decision})
+    parts.append({"caption": label("toc_pilots", lang), "chapters": [chapter(p) for p in pilots]})
+    known = set(BOOK_PAGES.values()) | {f"summary/{p}" for p in pilots}
+    appendix = ["methods"] + [f for f in ("validation", "reproducibility") if f in pages]
+    appendix += sorted(f for f in pages if f not in known)
+    parts.append({"caption": label("toc_appendix", lang), "chapters": [{"file": f} for f in appendix]})
+    return {"format": "jb-book", "root": "intro", "parts": parts}
+
+
+def _stage_book_pages(root: Path, lang: str, runs: dict[str, dict], staging: Path, pilots: list[str],
+                      allow_partial: bool) -> tuple[list[str], dict[str, str]]:
+    """Copy the executed book-level notebooks into ``staging``; a failed one becomes a banner
+    page (with ``allow_partial``) or stops the build. Returns (pages, failed page → error)."""
+    stage = runs.get(BOOK_STAGE)
+    if stage is None:
+        if not allow_partial:
+            raise BookError(f"not building the {lang} book: the book-level notebooks (summary, decision note, "
+                            "appendices) have not run; run `evallib run` first.")
+        return [], {}
+    pages, failed = [], {}
+    for nb in stage.get("notebooks", []):
+        page = _page_of(nb["notebook"])
+        dst = staging / f"{page}.ipynb"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        src = Path(nb["output"])
+        if nb["status"] == "OK" and src.is_file():
+            _prepare_notebook(src, dst)
+        else:
+            failed[page] = nb.get("error") or "not executed"
+            if page.startswith(SUMMARY + "/"):
+                title = load_pilot(page.split("/", 1)[1], root).context.name
+            else:
+                title = label(_PAGE_TITLES.get(page, "toc_appendix"), lang)
+            banner = label("failed_page_banner", lang, error=failed[page].splitlines()[0])
+            (staging / f"{page}.md").write_text(f"# {title}\n\n```{{warning}}\n{banner}\n```\n", encoding="utf-8")
+        pages.append(page)
+    if failed and not allow_partial:
+        lines = "\n".join(f"  - {p}: {e.splitlines()[0]}" for p, e in failed.items())
+        raise BookError(f"not building the {lang} book: book-level notebook(s) failed:\n{lines}\n"
+                        "Fix and rerun (`evallib run`), or pass --allow-partial to publish with a banner.")
+    return pages, failed
 
 
 def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = None) -> BuildResult:
@@ -130,6 +195,7 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
         shutil.copytree(root / "book" / "_static", staging / "_static")
     config = yaml.safe_load((root / "book" / "_config.yml").read_text(encoding="utf-8"))
     config["title"] = label("book_title", lang)
+    config["author"] = label("book_author", lang)
     config["sphinx"]["config"]["language"] = lang
     config["sphinx"]["config"]["html_theme_options"]["search_bar_text"] = label("search_placeholder", lang)
     (staging / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
@@ -151,7 +217,8 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
             for nb in notebooks[1:]:
                 _prepare_notebook(nb, pilots_dir / p / nb.name)
         sections[p] = [f"pilots/{p}/{nb.stem}" for nb in notebooks[1:]]
-    toc = write_toc(pilots, lang, sections)
+    pages, failed_pages = _stage_book_pages(root, lang, runs, staging, pilots, allow_partial)
+    toc = write_toc(pilots, lang, sections, pages)
     (staging / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False))
     shutil.copy2(staging / "_toc.yml", root / "book" / "_toc.yml")
 
@@ -168,7 +235,8 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
         shown = "\n".join(warnings[:20])
         raise BookError(f"jupyter-book build failed (exit {proc.returncode}); the published book is unchanged. "
                         f"Full log: {log}\n{shown}")
-    return BuildResult(lang, _publish(html, published_path(root, lang)) / "index.html", log, tuple(failed))
+    return BuildResult(lang, _publish(html, published_path(root, lang)) / "index.html", log,
+                       tuple(failed) + tuple(failed_pages))
 
 
 def _publish(html: Path, target: Path) -> Path:

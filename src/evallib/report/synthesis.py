@@ -34,10 +34,16 @@ __all__ = [
     "forest_plot",
     "load_scorecards",
     "natural_frequency_sentence",
+    "overview_markdown",
+    "population_sources_markdown",
+    "records_flow",
     "rules_markdown",
+    "rules_per_pilot_markdown",
     "scale_up_projection",
     "scale_up_table",
     "scorecard_table",
+    "show_admonition",
+    "summary_texts",
     "target_groups_text",
     "validate_scorecard",
 ]
@@ -146,17 +152,21 @@ def _per100(x: float) -> int:
 
 
 def natural_frequency_sentence(est: float | None, lo: float | None, hi: float | None, *, what: str,
-                               lang: str = "nl") -> str:
+                               lang: str = "nl", threshold: float | None = None) -> str:
     """'Of every 100 participants, between 3 and 9 more were <what> ...' — or, when the interval
-    contains zero, a sentence that neither claims nor rules out an effect."""
+    contains zero, a sentence that neither claims nor rules out an effect. With ``threshold`` (the
+    smallest effect worth scaling) a precise null also says that an effect that large is ruled out."""
     if est is None or lo is None or hi is None:
         return label("nf_none", lang)
     if lo > 0 or hi < 0:
         a, b = sorted((abs(_per100(lo)), abs(_per100(hi))))
         key = "nf_more" if lo > 0 else "nf_fewer"
         return label(key, lang, low=fmt_int(a, lang), high=fmt_int(b, lang), what=what)
-    return label("nf_unclear", lang, fewer=fmt_int(abs(_per100(lo)), lang),
+    text = label("nf_unclear", lang, fewer=fmt_int(abs(_per100(lo)), lang),
                  more=fmt_int(abs(_per100(hi)), lang), what=what)
+    if threshold is not None and hi < threshold:
+        text += " " + label("nf_ruled_out", lang, threshold=fmt_num(threshold * 100, lang, 0))
+    return text
 
 
 def target_groups_text(config: PilotConfig, lang: str = "nl") -> str:
@@ -197,7 +207,7 @@ def _tick(v: float, lang: str) -> str:
 
 
 def _wrap(name: str, width: int = 22) -> str:
-    return "\n".join(textwrap.wrap(name, width)) or name
+    return "\n".join(textwrap.wrap(name, width, break_long_words=False)) or name
 
 
 def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure, str]:
@@ -209,8 +219,10 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
     palette = sns.color_palette("colorblind")
     panels = (("work_12m", "forest_panel_work", palette[0], "o"), ("step_up", "forest_panel_step", palette[2], "D"))
     n = len(entries)
-    with plt.rc_context({"font.size": 12}):
-        fig, axes = plt.subplots(2, 1, figsize=(6.4, 1.2 + 2 * (0.75 * n + 0.9)), sharex=False)
+    with plt.rc_context({"font.size": 14, "axes.titlesize": 14}):
+        # 4.8 in wide: at 110 dpi the image is ~530 px, so on a 390 px phone it shrinks by only a
+        # third and the 12 pt labels stay readable
+        fig, axes = plt.subplots(2, 1, figsize=(4.8, 1.4 + 2 * (0.75 * n + 1.0)), sharex=False)
         alt_parts = []
         for ax, (key, title_key, colour, marker) in zip(axes, panels, strict=True):
             ys = list(range(n))[::-1]
@@ -218,7 +230,7 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
                 block = (e.scorecard or {}).get(key) or {}
                 est, lo, hi = block.get("estimate"), block.get("ci_low"), block.get("ci_high")
                 if est is None or lo is None or hi is None:
-                    ax.text(0, y, label("forest_missing", lang), va="center", ha="center", fontsize=10, color="0.3")
+                    ax.text(0, y, label("forest_missing", lang), va="center", ha="center", fontsize=12, color="0.3")
                     continue
                 ax.plot([lo * 100, hi * 100], [y, y], color=colour, lw=2.5, solid_capstyle="butt")
                 ax.plot([est * 100], [y], marker=marker, color=colour, ms=9, mec="black", mew=0.6)
@@ -228,12 +240,12 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
             if key == "work_12m":
                 thr = entries[0].config.decision.policy_threshold * 100
                 ax.axvline(thr, color=palette[3], lw=1.5, ls="--")
-                ax.text(thr, n - 0.45, " " + label("forest_threshold", lang), color=palette[3], fontsize=10,
+                ax.text(thr, n - 0.45, " " + label("forest_threshold", lang), color=palette[3], fontsize=12,
                         va="bottom", ha="left")
-            ax.set_yticks(ys, [_wrap(e.name) for e in entries])
+            ax.set_yticks(ys, [_wrap(e.name, 16) for e in entries])
             ax.set_ylim(-0.6, n - 0.1)
-            ax.set_title(label(title_key, lang), loc="left", fontsize=12, fontweight="bold")
-            ax.set_xlabel(label("forest_xlabel", lang))
+            ax.set_title(_wrap(label(title_key, lang), 34), loc="left", fontweight="bold")
+            ax.set_xlabel(_wrap(label("forest_xlabel", lang), 34))
             ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick(v, lang)))
             lo_all = [((e.scorecard or {}).get(key) or {}).get("ci_low") for e in entries]
@@ -323,7 +335,8 @@ def _cost_additional(cost: dict, lang: str) -> str:
         return label("cost_not_meaningful", lang)
     lo, hi = cost.get("per_additional_ci_low"), cost.get("per_additional_ci_high")
     out = fmt_eur(v, lang)
-    if lo is not None and hi is not None and lo > 0:
+    if lo is not None and lo > 0:
+        # no upper bound when the effect's interval includes zero (evallib.costs gives None)
         hi_text = fmt_eur(hi, lang) if hi is not None and math.isfinite(hi) and hi > 0 else label("unbounded", lang)
         out += " (" + label("interval_range", lang, low=fmt_eur(lo, lang), high=hi_text) + ")"
     return out
@@ -424,3 +437,107 @@ def scale_up_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
                      label("col_per_1000", lang): per1000, label("col_total_projection", lang): total,
                      label("col_cost_total", lang): cost})
     return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------------------------
+# the public summary of one pilot
+# --------------------------------------------------------------------------------------------
+def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
+    """The sentences of a pilot's public summary page, keyed by the glue names the template uses:
+    goal, groups, reach, work, step, sure, pretrend, probability, verdict. Plain words, natural
+    frequencies; a pilot without results gets sentences that say so (no number is invented)."""
+    c = entry.config
+    out = {"goal": c.context.goal_nl if lang == "nl" else c.context.goal_en,
+           "groups": target_groups_text(c, lang)}
+    sc = entry.scorecard
+    if sc is None:
+        none = label("sum_failed", lang, problem=entry.problem or "")
+        return {**out, "reach": "", "work": none, "step": "", "sure": "", "pretrend": "", "probability": "",
+                "verdict": label("sum_verdict", lang, verdict=label("verdict_none", lang))}
+    n = sc.get("participants")
+    n = None if n is None else safe_count(n, entry.threshold)
+    if n is None:
+        out["reach"] = label("sum_reach_suppressed", lang, threshold=entry.threshold)
+    elif sc.get("target_participants"):
+        out["reach"] = label("sum_reach_target", lang, n=fmt_int(n, lang),
+                             target=fmt_int(sc["target_participants"], lang))
+    else:
+        out["reach"] = label("sum_reach", lang, n=fmt_int(n, lang))
+    w, st = sc["work_12m"], sc["step_up"]
+    out["work"] = natural_frequency_sentence(w["estimate"], w["ci_low"], w["ci_high"],
+                                             what=label("what_work_12m", lang), lang=lang,
+                                             threshold=c.decision.policy_threshold)
+    out["step"] = natural_frequency_sentence(st["estimate"], st["ci_low"], st["ci_high"],
+                                             what=label("what_step_up", lang), lang=lang)
+    inf = sc["inference"]
+    out["sure"] = (label("sum_sure_reliable", lang) if inf["label"] == "reliable"
+                   else label("sum_sure_fragile", lang, g=fmt_int(inf.get("n_treated_clusters") or 0, lang)))
+    p_pre = sc["pretrend"].get("p_value")
+    out["pretrend"] = "" if p_pre is None else label(
+        "sum_pretrend_ok" if p_pre >= c.decision.pretrend_min_p else "sum_pretrend_warn", lang)
+    d = entry.decision
+    out["probability"] = "" if d is None or d.probability is None else label(
+        "sum_probability", lang, threshold=_pp(c.decision.policy_threshold, lang, signed=False),
+        p=fmt_prob(d.probability, lang))
+    out["verdict"] = label("sum_verdict", lang, verdict=_verdict(entry, lang))
+    return out
+
+
+def overview_markdown(entries: list[PilotEntry], lang: str = "nl") -> str:
+    """One bullet per pilot for the overall summary: name, natural frequency, advice."""
+    lines = []
+    for e in entries:
+        w = (e.scorecard or {}).get("work_12m") or {}
+        sentence = (natural_frequency_sentence(w.get("estimate"), w.get("ci_low"), w.get("ci_high"),
+                                               what=label("what_work_12m", lang), lang=lang,
+                                               threshold=e.config.decision.policy_threshold)
+                    if e.scorecard else label("sum_failed", lang, problem=e.problem or ""))
+        lines.append("- " + label("sum_overview_row", lang, name=e.name, sentence=sentence, verdict=_verdict(e, lang)))
+    return "\n".join(lines)
+
+
+def records_flow(entry: PilotEntry, data_path: str, lang: str = "nl") -> pd.DataFrame | None:
+    """Records submitted → excluded (with reasons) → analysed, for the pilot's data file, with
+    small counts suppressed (``evallib.report.tables.flow_table``); None without a data file."""
+    if not data_path or not Path(data_path).is_file():
+        return None
+    from evallib.data import load_panel
+    from evallib.report.tables import flow_table
+
+    return flow_table(load_panel(data_path, entry.config), entry.threshold, lang)
+
+
+def show_admonition(text: str, kind: str = "warning") -> None:
+    """Display a MyST admonition (``warning``, ``caution``, ``important``, ``note``) in a notebook.
+    The book renders Markdown outputs as MyST (``nb_render_markdown_format: myst``)."""
+    from IPython.display import Markdown, display
+
+    if kind not in ("warning", "caution", "important", "note"):
+        raise ValueError("kind must be warning, caution, important or note")
+    display(Markdown(f"```{{{kind}}}\n{text}\n```"))
+
+
+def rules_per_pilot_markdown(entries: list[PilotEntry], lang: str = "nl") -> str:
+    """The rules of every pilot whose decision rules differ from the first pilot's (usually empty)."""
+    if not entries:
+        return ""
+    first = entries[0].config.decision
+    parts = [label("rules_differ", lang, pilot=e.name) + "\n\n" + rules_markdown(e.config.decision, lang)
+             for e in entries[1:] if e.config.decision != first]
+    return "\n\n".join(parts)
+
+
+def population_sources_markdown(entries: list[PilotEntry], lang: str = "nl") -> str:
+    """Each pilot's scale-up population with its public source (or why there is no count)."""
+    lines = []
+    for e in entries:
+        pop = e.config.scale_up
+        if pop is None:
+            lines.append("- " + label("population_source_item", lang, pilot=e.name,
+                                      population=label("population_not_public", lang), source="–"))
+            continue
+        text = getattr(pop, f"label_{lang}")
+        if pop.count:
+            text = f"{fmt_int(pop.count, lang)} {text}"
+        lines.append("- " + label("population_source_item", lang, pilot=e.name, population=text, source=pop.source))
+    return "\n".join(lines)
