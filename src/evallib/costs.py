@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["CostResult", "ReachResult", "cost_effectiveness", "reach", "total_cost"]
+__all__ = ["CostResult", "ReachResult", "cost_effectiveness", "panel_counts", "reach", "reach_from_counts",
+           "total_cost"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,21 +185,37 @@ def reach(
 
     Hand example: 1,000 participants, target 900 → 111 % of the target; effect 0.08 (0.05-0.11)
     → 80 additional persons (50-110)."""
-    for c in (unit, group, event_time, outcome):
-        if c not in panel.columns:
-            raise ValueError(f"reach: column {c!r} not in panel")
-    if target is not None and target <= 0:
-        raise ValueError(f"target must be positive or None, got {target!r}")
     if horizon_months < 0:
         raise ValueError(f"horizon_months must be >= 0, got {horizon_months!r}")
+    c = panel_counts(panel, outcome=outcome, horizon_months=horizon_months, unit=unit, group=group,
+                     event_time=event_time, pilot=pilot)
+    return reach_from_counts(**c, target=target, effect=effect, ci_low=ci_low, ci_high=ci_high,
+                             outcome=outcome, horizon_months=horizon_months)
+
+
+def panel_counts(panel: pd.DataFrame, *, outcome: str = "work_or_training", horizon_months: int = 12,
+                 unit: str = "person_id", group: str = "group", event_time: str = "event_time",
+                 pilot: Any = "pilot") -> dict[str, int]:
+    """participants, observed_at_horizon, in_outcome_at_horizon (raw counts, for `reach_from_counts`)."""
+    for col in (unit, group, event_time, outcome):
+        if col not in panel.columns:
+            raise ValueError(f"reach: column {col!r} not in panel")
     pil = panel[panel[group] == pilot]
-    n = int(pil[unit].nunique())
     at_h = pil[pil[event_time] == horizon_months]
-    observed = int(at_h[unit].nunique())
-    gross = int(at_h.loc[at_h[outcome].astype(bool), unit].nunique())
+    return {"participants": int(pil[unit].nunique()), "observed_at_horizon": int(at_h[unit].nunique()),
+            "in_outcome_at_horizon": int(at_h.loc[at_h[outcome].astype(bool), unit].nunique())}
+
+
+def reach_from_counts(*, participants: int, observed_at_horizon: int, in_outcome_at_horizon: int,
+                      target: int | None, effect: float, ci_low: float, ci_high: float,
+                      outcome: str = "work_or_training", horizon_months: int = 12) -> ReachResult:
+    """`reach` from counts already taken from the panel (see `panel_counts`)."""
+    if target is not None and target <= 0:
+        raise ValueError(f"target must be positive or None, got {target!r}")
+    n = int(participants)
     return ReachResult(
         participants=n, target=target, share_of_target=(n / target) if target else None,
-        observed_at_horizon=observed, in_outcome_at_horizon=gross,
+        observed_at_horizon=int(observed_at_horizon), in_outcome_at_horizon=int(in_outcome_at_horizon),
         additional=float(effect * n), additional_ci=(float(ci_low * n), float(ci_high * n)),
         horizon_months=horizon_months, outcome=outcome,
     )

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-__all__ = ["SUBGROUPS", "PooledStepUp", "SubgroupResult", "pooled_step_up_did", "subgroup_effects"]
+__all__ = ["SUBGROUPS", "PooledStepUp", "SubgroupResult", "outcome_effects", "pooled_step_up_did",
+           "subgroup_effects"]
 
 _DUTCH_LOW = ("none", "A1", "A2")
 
@@ -213,3 +214,39 @@ def pooled_step_up_did(
                         ci_high=fit.conf_int[1], p_value=fit.p_value, n_obs=fit.n_obs,
                         n_clusters=fit.n_clusters, definition=definition,
                         spec={"origins": origins, "fe": [group, time], "cluster": cluster})
+
+
+def outcome_effects(
+    panel: pd.DataFrame,
+    *,
+    outcomes: Sequence[str],
+    horizon: int = 12,
+    unit: str = "person_id",
+    time: str = "month",
+    cohort: str = "start_month",
+    cluster: str | None = "area",
+    control_group: str = "never",
+    cached: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """The staggered effect on each outcome: at ``horizon`` months after entry (dynamic
+    aggregation) and averaged over all months after entry (simple). ``cached``: outcome ->
+    `GroupTimeResult` already estimated (not re-estimated). One row per outcome: outcome,
+    e_estimate, e_ci_low, e_ci_high, e_mde, estimate, ci_low, ci_high (no bootstrap)."""
+    from evallib import did
+
+    rows = []
+    for o in outcomes:
+        gt = (cached or {}).get(o) or did.staggered(panel, outcome=o, unit=unit, time=time,
+                                                    cohort=cohort, control_group=control_group,
+                                                    cluster=cluster)
+        dyn, simple = gt.aggregate("dynamic", n_boot=0), gt.aggregate("simple", n_boot=0)
+        at = dyn.table[dyn.table["relative_time"] == horizon]
+        e = at.iloc[0] if len(at) else None
+        rows.append({"outcome": o, "horizon": horizon,
+                     "e_estimate": e["estimate"] if e is not None else np.nan,
+                     "e_ci_low": e["ci_low"] if e is not None else np.nan,
+                     "e_ci_high": e["ci_high"] if e is not None else np.nan,
+                     "e_mde": e["mde"] if e is not None else np.nan,
+                     "estimate": simple.estimate, "ci_low": simple.conf_int[0],
+                     "ci_high": simple.conf_int[1]})
+    return pd.DataFrame(rows)

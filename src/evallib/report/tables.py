@@ -10,9 +10,11 @@ import numpy as np
 import pandas as pd
 
 from evallib.disclosure import safe_count, suppress_counts
-from evallib.report.labels import fmt_int, fmt_num, label
+from evallib.report.labels import fmt_int, fmt_num, fmt_pp, label
 
-__all__ = ["balance_table", "baseline_rows", "design_table", "flow_table", "standardised_difference"]
+__all__ = ["assumptions_table", "balance_table", "baseline_rows", "cost_table", "design_table", "effects_table",
+           "entry_table", "flow_table", "markov_table", "outcomes_table", "max_abs_smd", "relapse_table", "standardised_difference",
+           "step_up_table", "subgroup_table"]
 
 # characteristic → (label key, function of the baseline rows giving a 0/1 or numeric series)
 _BALANCE_VARS = {
@@ -99,3 +101,276 @@ def flow_table(panel: pd.DataFrame, threshold: int, lang: str = "nl") -> pd.Data
         shown = f"<{threshold}" if n is None else fmt_int(n, lang)
         out.append({label("col_flow_step", lang): text, label("col_rows", lang): shown})
     return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------------------------
+# effects, subgroups, ladder, costs, assumptions
+
+
+def _pp(x: float, lang: str) -> str:
+    """A difference of shares as signed percentage points without the unit (the column header
+    carries it): 0.034 -> '+3,4'."""
+    sign = "+" if x > 0 else "−" if x < 0 else ""
+    return sign + fmt_num(abs(x) * 100, lang, 1)
+
+
+def _ci(lo: float, hi: float, lang: str) -> str:
+    return label("range", lang, low=_pp(lo, lang), high=_pp(hi, lang))
+
+
+def effects_table(rows: list[dict], lang: str = "nl") -> pd.DataFrame:
+    """The effect estimates side by side. ``rows``: dicts with ``key`` (catalogue suffix of the
+    estimator's name, ``est_<key>``), ``estimate``, ``ci_low``, ``ci_high``, ``p_value`` and
+    optionally ``mde``. Effects in percentage points."""
+    from evallib.report.text import fmt_p
+
+    out = []
+    for r in rows:
+        out.append({label("col_term", lang): label("est_" + r["key"], lang),
+                    label("col_effect_pp", lang): _pp(r["estimate"], lang),
+                    label("col_ci95", lang): _ci(r["ci_low"], r["ci_high"], lang),
+                    label("col_p_crv1", lang): fmt_p(r.get("p_value"), lang),
+                    label("col_mde", lang): fmt_num(100 * r["mde"], lang, 1)
+                    if r.get("mde") is not None else "–"})
+    return pd.DataFrame(out)
+
+
+def subgroup_table(res, lang: str = "nl") -> pd.DataFrame:
+    """Subgroup effects (`evallib.effects.subgroup_effects`): persons per group (suppressed below
+    the threshold), effect and interval, p-value and Holm-adjusted p-value."""
+    from evallib.report.text import fmt_p
+
+    threshold = res.spec["threshold"]
+    out = []
+    for r in res.table.itertuples(index=False):
+        def n(v):
+            return f"<{threshold}" if v is None or v != v else fmt_int(v, lang)
+        shown = bool(r.shown)
+        out.append({
+            label("col_subgroup", lang): label("sub_" + r.variable, lang),
+            label("col_level", lang): label(f"sub_{r.variable}_{r.level}", lang),
+            label("col_n_pilot", lang): n(r.n_pilot),
+            label("col_n_comparison", lang): n(r.n_comparison),
+            label("col_effect_pp", lang): _pp(r.estimate, lang) if shown else "–",
+            label("col_ci95", lang): _ci(r.ci_low, r.ci_high, lang) if shown else "–",
+            label("col_p", lang): fmt_p(r.p_value, lang) if shown else "–",
+            label("col_p_holm", lang): fmt_p(r.p_holm, lang) if shown else "–",
+        })
+    return pd.DataFrame(out)
+
+
+def step_up_table(rates, did_res, threshold: int, lang: str = "nl", *, focus=()) -> pd.DataFrame:
+    """Monthly step-up rate per origin step in the pilot (months in the pilot) and the comparison
+    group, with the DiD effect per origin. ``rates``: `ladder.step_up_rates` by a pilot/comparison
+    column; ``did_res``: `ladder.step_up_did`. Focus origins come first. Rates resting on fewer
+    than ``threshold`` person-months are not shown."""
+    from evallib.report.text import fmt_p
+
+    by = rates.spec["by"][0]
+    t = rates.table[rates.table[by].isin(["pilot", "comparison"])]
+    d = did_res.table.set_index("origin")
+    origins = [o for o in d.index]
+    origins = [o for o in focus if o in origins] + [o for o in origins if o not in focus]
+    out = []
+    for o in origins:
+        row = {label("col_origin", lang): label("ladder_step_" + str(int(o)), lang)}
+        for g in ("pilot", "comparison"):
+            sel = t[(t[by] == g) & (t["origin"] == o)]
+            n_pairs = float(sel["n_pairs"].iloc[0]) if len(sel) else 0.0
+            ok = safe_count(n_pairs, threshold) not in (None, 0)
+            row[label(f"col_rate_{g}", lang)] = (fmt_num(100 * float(sel["p_up"].iloc[0]), lang, 1) + "%"
+                                                 if ok else f"<{threshold}")
+        e = d.loc[o]
+        has = e.get("estimate") == e.get("estimate") and "ci_low" in d.columns
+        row[label("col_effect_pp", lang)] = _pp(e["estimate"], lang) if has else "–"
+        row[label("col_ci95", lang)] = _ci(e["ci_low"], e["ci_high"], lang) if has else "–"
+        row[label("col_p_crv1", lang)] = fmt_p(e["p_value"], lang) if has else "–"
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def relapse_table(rel, rel_dids: dict, threshold: int, lang: str = "nl") -> pd.DataFrame:
+    """Relapse within h months after reaching step 5 or 6: the share in the pilot (months in the
+    pilot) and the comparison group, and the DiD per step and horizon. ``rel_dids``: reached step
+    -> `ladder.relapse_did`. Shares resting on fewer than ``threshold`` episodes are not shown,
+    nor are shares with fewer than ``threshold`` relapses or non-relapses (they would disclose a
+    small count)."""
+    from evallib.report.text import fmt_p
+
+    by = rel.spec["by"][0]
+    t = rel.table[rel.table[by].isin(["pilot", "comparison"])]
+    out = []
+    for (reached, h), _ in t.groupby(["reached", "horizon"], sort=True):
+        row = {label("col_reached", lang): label("ladder_step_" + str(int(reached)), lang),
+               label("col_horizon", lang): label("months_n", lang, n=int(h))}
+        for g in ("pilot", "comparison"):
+            sel = t[(t[by] == g) & (t["reached"] == reached) & (t["horizon"] == h)]
+            if len(sel):
+                n_el = float(sel["n_eligible"].iloc[0])
+                n_rel = float(sel["n_relapsed"].iloc[0])
+                ok = all(safe_count(v, threshold) not in (None, 0) for v in (n_rel, n_el - n_rel))
+            else:
+                ok = False
+            row[label(f"col_relapse_{g}", lang)] = (fmt_num(100 * float(sel["p_relapse"].iloc[0]), lang, 0)
+                                                    + "%" if ok else f"<{threshold}")
+        dres = rel_dids.get(int(reached))
+        e = None
+        if dres is not None:
+            m = dres.table[dres.table["horizon"] == h]
+            e = m.iloc[0] if len(m) and "ci_low" in m.columns and m["estimate"].iloc[0] == m["estimate"].iloc[0] else None
+        row[label("col_effect_pp", lang)] = _pp(e["estimate"], lang) if e is not None else "–"
+        row[label("col_ci95", lang)] = _ci(e["ci_low"], e["ci_high"], lang) if e is not None else "–"
+        row[label("col_p_crv1", lang)] = fmt_p(e["p_value"], lang) if e is not None else "–"
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def markov_table(mk, lang: str = "nl", target: int = 6) -> pd.DataFrame:
+    """Expected months until step ``target`` from each lower step, pilot vs comparison, with the
+    difference and its bootstrap interval (`ladder.markov_projection` with
+    ``compare=("pilot", "comparison")``)."""
+    by = mk.spec["by"]
+    t = mk.table[mk.table["state"] != target]
+    diff = mk.difference.set_index("state") if mk.difference is not None else None
+
+    def months(v):
+        return "–" if v is None or not np.isfinite(v) else fmt_num(v, lang, 0)
+
+    out = []
+    for s in sorted(t["state"].unique()):
+        row = {label("col_from_step", lang): label("ladder_step_" + str(int(s)), lang)}
+        for g in ("pilot", "comparison"):
+            v = t[(t[by] == g) & (t["state"] == s)]["expected_time"]
+            row[label(f"col_months_{g}", lang)] = months(float(v.iloc[0]) if len(v) else np.nan)
+        if diff is not None:
+            dv = diff.loc[s]
+            row[label("col_difference", lang)] = months(dv["expected_time"])
+            if "expected_time_low" in diff.columns:
+                row[label("col_ci", lang)] = (f"{months(dv['expected_time_low'])} – "
+                                              f"{months(dv['expected_time_high'])}")
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def cost_table(cost, lang: str = "nl") -> pd.DataFrame:
+    """Costs (`evallib.costs.cost_effectiveness`): total, per participant, additional persons and
+    cost per additional person, with intervals; "not bounded" / "not defined" in words."""
+    from evallib.report.labels import fmt_eur
+
+    c = cost if isinstance(cost, dict) else cost.to_dict()
+
+    def eur(v):
+        return "–" if v is None else fmt_eur(v, lang)
+
+    if c["status"] == "not_defined":
+        per, ci = label("cost_not_defined_short", lang), "–"
+    elif c["status"] == "not_bounded":
+        per = eur(c["per_additional_eur"])
+        ci = f"{eur(c['per_additional_ci_low'])} – {label('not_bounded', lang)}"
+    else:
+        per = eur(c["per_additional_eur"])
+        ci = f"{eur(c['per_additional_ci_low'])} – {eur(c['per_additional_ci_high'])}"
+    lo, hi = c["additional_persons_ci"]
+    rows = [
+        (label("cost_total", lang) + f" ({label('cost_source_' + c['cost_source'], lang)})",
+         eur(c["total_cost_eur"]), "–"),
+        (label("cost_per_participant", lang), eur(c["per_participant_eur"]), "–"),
+        (label("cost_additional_persons", lang), fmt_num(c["additional_persons"], lang, 0),
+         f"{fmt_num(lo, lang, 0)} – {fmt_num(hi, lang, 0)}"),
+        (label("cost_per_additional", lang), per, ci),
+    ]
+    return pd.DataFrame(rows, columns=[label("col_quantity", lang), label("col_amount", lang),
+                                       label("col_ci", lang)])
+
+
+def assumptions_table(items: list[dict], lang: str = "nl") -> pd.DataFrame:
+    """Assumptions and caveats (`evallib.report.text.assumptions`) with evidence, quality and
+    impact in words."""
+    from evallib.report.text import fmt_p
+
+    out = []
+    for it in items:
+        ev = it["evidence"]
+        k = it["key"]
+        if k == "parallel_trends":
+            evidence = label("ev_parallel_trends", lang, p=fmt_p(ev["pretrend_p"], lang))
+        elif k == "no_anticipation":
+            evidence = (label("ev_no_anticipation", lang, est=fmt_pp(ev["lead_estimate"], lang),
+                              ci=_ci(*ev["lead_ci"], lang)) if ev["lead_ci"] else "–")
+        elif k == "no_spillovers":
+            evidence = label("ev_no_spillovers", lang,
+                             share=fmt_num(100 * ev["comparison_in_pilot_areas"], lang, 0) + "%")
+        elif k == "baseline_balance":
+            evidence = (label("ev_baseline_balance", lang, smd=fmt_num(ev["max_abs_smd"], lang, 2))
+                        if ev["max_abs_smd"] is not None else "–")
+        elif k == "stable_composition":
+            evidence = label("ev_stable_composition", lang,
+                             share=fmt_num(100 * ev["dropped_share"], lang, 1) + "%")
+        elif k == "few_clusters":
+            evidence = label("ev_few_clusters", lang, n=ev["n_clusters"], t=ev["n_treated_clusters"],
+                             label=label("did_" + ev["reliability"], lang))
+        else:
+            evidence = label("ev_" + k, lang)
+        out.append({label("col_assumption", lang): label("as_" + k, lang),
+                    label("col_evidence", lang): evidence,
+                    label("col_quality", lang): label("rating_" + it["quality"], lang),
+                    label("col_impact", lang): label("rating_" + it["impact"], lang)})
+    return pd.DataFrame(out)
+
+
+def max_abs_smd(panel: pd.DataFrame) -> float | None:
+    """The largest absolute standardised baseline difference over `balance_table`'s characteristics."""
+    base = baseline_rows(panel)
+    is_pilot = base["group"] == "pilot"
+    vals = []
+    for key, (_, fn) in _BALANCE_VARS.items():
+        if _NEEDS.get(key, key) not in base.columns:
+            continue
+        x = fn(base)
+        vals.append(abs(standardised_difference(x[is_pilot], x[~is_pilot])))
+    return max(vals) if vals else None
+
+
+def entry_table(panel: pd.DataFrame, design: str, threshold: int, lang: str = "nl",
+                *, cluster: str = "area") -> pd.DataFrame:
+    """Who enters when. Area designs: one row per pilot area with its entry month and pilot
+    persons; person designs: pilot persons by quarter of entry. Counts are suppressed below the
+    threshold (with secondary suppression, since the total is published in the design table)."""
+    pil = panel[panel["group"] == "pilot"]
+    first = pil.sort_values("month").groupby("person_id", observed=True).head(1)
+    if design == "area_staggered":
+        g = first.groupby(cluster, observed=True).agg(start=("start_month", "min"),
+                                                        n=("person_id", "size")).reset_index()
+        g = g.sort_values(["start", cluster])
+        keys = [label("col_area", lang), label("col_area_start", lang)]
+        g[keys[0]] = g[cluster].astype(str)
+        g[keys[1]] = g["start"].dt.strftime("%m/%Y")
+    else:
+        q = first["start_month"].dt.to_period("Q")
+        g = q.value_counts().sort_index().rename("n").reset_index()
+        keys = [label("col_entry_quarter", lang)]
+        g[keys[0]] = g["start_month"].astype(str)
+    sup = suppress_counts(g[["n"]].T.reset_index(drop=True), threshold)
+    g[label("col_persons", lang)] = sup.formatted(fmt=lambda v: fmt_int(v, lang)).iloc[0].to_numpy()
+    return g[[*keys, label("col_persons", lang)]].reset_index(drop=True)
+
+
+def outcomes_table(effects: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
+    """`evallib.effects.outcome_effects` for readers: effect at the horizon and on average."""
+    out = []
+    for r in effects.itertuples(index=False):
+        has = r.e_estimate == r.e_estimate
+        out.append({label("col_outcome", lang): label("var_" + r.outcome, lang),
+                    label("col_effect_h", lang, months=r.horizon): _pp(r.e_estimate, lang) if has else "–",
+                    label("col_ci95", lang): _ci(r.e_ci_low, r.e_ci_high, lang) if has else "–",
+                    label("col_effect_avg", lang): _pp(r.estimate, lang),
+                    label("col_ci_avg", lang): _ci(r.ci_low, r.ci_high, lang)})
+    return pd.DataFrame(out)
+
+
+def shown_event_times(pilot_rows: pd.DataFrame, threshold: int, *, first: int, last: int,
+                      event_time: str = "event_time", unit: str = "person_id") -> list[int]:
+    """Event times in [first, last] at which at least ``threshold`` pilot persons are observed:
+    shares by event time are published only where their denominator is not a small count."""
+    n = pilot_rows.dropna(subset=[event_time]).groupby(event_time, observed=True)[unit].nunique()
+    return [int(e) for e, v in n.items() if first <= e <= last and v >= threshold]
