@@ -168,15 +168,14 @@ def inference_reliability(
 
 
 def _demean(x: np.ndarray, unit: np.ndarray, time: np.ndarray) -> np.ndarray:
-    """Two-way demeaning by alternating projections (pyfixest's compiled routine)."""
-    from pyfixest.estimation import demean
+    """Two-way demeaning, exact (block elimination, `evallib.did._within.TwoWay`)."""
+    return _two_way(unit, time).demean(x)
 
-    flist = np.column_stack([pd.factorize(unit)[0], pd.factorize(time)[0]]).astype(np.uint64)
-    out, ok = demean(np.ascontiguousarray(x, dtype=float), flist, np.ones(len(x)), tol=1e-10,
-                     maxiter=100_000)
-    if not ok:
-        raise RuntimeError("demeaning did not converge")
-    return out
+
+def _two_way(unit: np.ndarray, time: np.ndarray):
+    from evallib.did._within import TwoWay  # local import: did depends on this module
+
+    return TwoWay(pd.factorize(unit)[0], pd.factorize(time)[0])
 
 
 def _residualize(a: np.ndarray, w: np.ndarray | None) -> np.ndarray:
@@ -194,20 +193,25 @@ class _FWL:
     n_obs: int
     n_clusters: int
     k: int  # regressors counted in the small-sample factor
+    fe: Any = None  # the TwoWay projection (evallib.did._within)
+    cl_labels: Any = None  # cluster label of each code
 
 
 def _fwl(data: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str,
-         controls: Sequence[str], extra: np.ndarray) -> tuple[_FWL, np.ndarray]:
+         controls: Sequence[str], extra: np.ndarray | None) -> tuple[_FWL, np.ndarray | None]:
     cols = [data[outcome].to_numpy(float)] + [data[c].to_numpy(float) for c in controls]
-    mat = np.column_stack(cols + [extra.reshape(len(data), -1)])
-    dm = _demean(mat, data[unit].to_numpy(), data[time].to_numpy())
+    if extra is not None:
+        cols.append(extra.reshape(len(data), -1))
+    mat = np.column_stack(cols)
+    fe = _two_way(data[unit], data[time])
+    dm = fe.demean(mat)
     k = len(controls)
     w = dm[:, 1:1 + k]
     y = _residualize(dm[:, :1], w)[:, 0]
-    rest = _residualize(dm[:, 1 + k:], w)
-    cl = pd.factorize(data[cluster])[0]
+    rest = _residualize(dm[:, 1 + k:], w) if extra is not None else None
+    cl, labels = pd.factorize(data[cluster])
     g = int(cl.max()) + 1
-    return _FWL(y, w, cl, len(data), g, k), rest
+    return _FWL(y, w, cl, len(data), g, k, fe, labels), rest
 
 
 # --------------------------------------------------------------------------------------------
@@ -308,13 +312,23 @@ def ri_twfe(
     elig = sorted(set(data[cluster]) if eligible is None else set(eligible), key=str)
     index = {c: j for j, c in enumerate(elig)}
     postv = data[post].to_numpy(float)
-    clv = data[cluster].to_numpy()
-    x = np.zeros((len(data), len(elig)))
-    for c, j in index.items():
-        x[:, j] = (clv == c) * postv
-    f, xd = _fwl(data, outcome, unit, time, cluster, controls, x)
-    b = xd.T @ f.y
-    m = xd.T @ xd
+    f, _ = _fwl(data, outcome, unit, time, cluster, controls, None)
+    # b_c = x_c' y~ and M_cd = x~_c' x~_d for x_c = 1{cluster = c} * post, from cluster sums
+    # (TwoWay.block_gram) instead of G demeaned N-vectors; with controls W~ (demeaned),
+    # x~_c' x~_d = x_c' M x_d - (W~'x_c)' (W~'W~)^-1 (W~'x_d).
+    g = f.n_clusters
+    b_all = np.bincount(f.cl, postv * f.y, minlength=g)
+    m_all = f.fe.block_gram(postv, postv, f.cl, g)
+    if f.k:
+        wx = np.column_stack([np.bincount(f.cl, postv * f.w[:, j], minlength=g) for j in range(f.k)])
+        m_all = m_all - wx @ np.linalg.solve(f.w.T @ f.w, wx.T)
+    code_of = {lab: j for j, lab in enumerate(f.cl_labels)}
+    pick = np.array([code_of.get(c, -1) for c in elig])
+    present = pick >= 0
+    b = np.zeros(len(elig))
+    m = np.zeros((len(elig), len(elig)))
+    b[present] = b_all[pick[present]]
+    m[np.ix_(present, present)] = m_all[np.ix_(pick[present], pick[present])]
 
     def stat(assign: frozenset) -> float:
         s = np.zeros(len(elig))
@@ -353,7 +367,7 @@ class WildBootstrapResult:
 
 def _wcr_from_fwl(y: np.ndarray, x: np.ndarray, w: np.ndarray, cl: np.ndarray, g: int,
                   *, weights: str, n_boot: int, rng: np.random.Generator,
-                  demean_fe: Callable[[np.ndarray], np.ndarray] | None = None) -> WildBootstrapResult:
+                  demean_fe: Any = None) -> WildBootstrapResult:
     """Core of the WCR bootstrap on already partialled-out data (Roodman et al. 2019 algebra):
     per-cluster sums only, no N x B arrays.
 
@@ -361,7 +375,8 @@ def _wcr_from_fwl(y: np.ndarray, x: np.ndarray, w: np.ndarray, cl: np.ndarray, g
     fixed effects) is re-estimated on it. Fixed effects not nested in the cluster (the time
     effects) absorb part of u_r * v, so the bootstrap residuals need M_FE(u_r 1_d) for every
     cluster d: ``demean_fe`` applies M_FE, and K[c, d] = a'X_c' M_FE(u_r 1_d)_c is built with
-    G demeanings (one per cluster), after which every draw costs O(G^2)."""
+    G demeanings (one per cluster), after which every draw costs O(G^2). ``demean_fe`` may be a
+    `evallib.did._within.TwoWay`, whose ``block_gram`` gives K from cluster sums directly."""
     xx = np.column_stack([x, w])
     xtx_inv = np.linalg.inv(xx.T @ xx)
     a = xtx_inv[0]  # e1'(X'X)^-1
@@ -377,6 +392,9 @@ def _wcr_from_fwl(y: np.ndarray, x: np.ndarray, w: np.ndarray, cl: np.ndarray, g
     xa = xx @ a
     if demean_fe is None:
         kmat = np.diag(s @ a)  # M_FE(u_r 1_d) = u_r 1_d when every FE is nested in the cluster
+    elif hasattr(demean_fe, "block_gram"):
+        # K[c, d] = (xa 1_c)' M_FE (u_r 1_d) from cluster sums (no N x G matrix)
+        kmat = demean_fe.block_gram(xa, u_r, cl, g)
     else:
         kmat = np.zeros((g, g))
         for start in range(0, g, 16):
@@ -445,10 +463,8 @@ def wild_cluster_bootstrap(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     f, xd = _fwl(data, outcome, unit, time, cluster, controls,
                  data[treatment].to_numpy(float))
-    u_arr, t_arr = data[unit].to_numpy(), data[time].to_numpy()
     return _wcr_from_fwl(f.y, xd[:, 0], f.w, f.cl, f.n_clusters, weights=weights,
-                         n_boot=n_boot, rng=rng,
-                         demean_fe=lambda m: _demean(m, u_arr, t_arr))
+                         n_boot=n_boot, rng=rng, demean_fe=f.fe)
 
 
 # --------------------------------------------------------------------------------------------

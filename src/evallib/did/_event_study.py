@@ -4,8 +4,9 @@ estimator.
 Hand-written (no PyPI implementation installs cleanly alongside our pins) and sparse throughout:
 
 1. Fit ``y_it = alpha_i + lambda_t + e_it`` on the untreated observations only (never-treated
-   units, and eventually-treated units before ``cohort - anticipation``), by conjugate gradients
-   on the sparse normal equations of the two-way FE model (no dense dummies).
+   units, and eventually-treated units before ``cohort - anticipation``), solving the normal
+   equations of the two-way FE model exactly by block elimination (`evallib.did._within`; no
+   dense dummies, no iterations).
 2. Impute ``tau_it = y_it - alpha_i - lambda_t`` for every treated observation.
 3. Average tau over the observations ``relative_time = t - cohort = k`` (lags 0..``lags``).
 
@@ -18,7 +19,8 @@ its cohort x relative-time cell.
 
 Leads and the pre-trend test follow BJS Test 1: on the untreated observations, regress y on
 unit and time effects plus indicators for relative times -1..-``leads`` (pyfixest, CRV1), and
-test the lead coefficients jointly (Wald F with (leads, G-1) degrees of freedom when clustered).
+test the lead coefficients jointly (Wald F with (leads, G-1) degrees of freedom when clustered);
+the regression uses the within fast path with pyfixest's conventions (pyfixest if collinear).
 Under staggered adoption these coefficients are not contaminated by treatment effects because
 treated observations are excluded.
 """
@@ -31,11 +33,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyfixest as pf
-import scipy.sparse as sp
 from scipy import stats
-from scipy.sparse.linalg import cg
 
 from evallib.did._common import check_columns, check_numeric, cohort_codes, jsonable, time_codes
+from evallib.did._within import TwoWay, ols_within
 from evallib.inference import minimum_detectable_effect
 
 
@@ -105,25 +106,52 @@ class EventStudyResult:
 
 
 class _TwoWayFE:
-    """Normal equations of y = alpha_unit + lambda_time on a subset of observations."""
+    """Normal equations of y = alpha_unit + lambda_time on a subset of observations, solved
+    exactly by block elimination (`evallib.did._within.TwoWay`; formerly conjugate gradients)."""
 
     def __init__(self, u: np.ndarray, t: np.ndarray, n_u: int, n_t: int):
+        # compact period codes (periods without untreated observations were dropped upstream)
+        t_used, t_compact = np.unique(t, return_inverse=True)
         self.u, self.t, self.n_u, self.n_t = u, t, n_u, n_t
-        m = len(u)
-        rows = np.r_[np.arange(m), np.arange(m)]
-        cols = np.r_[u, n_u + t]
-        self.z = sp.csr_matrix((np.ones(2 * m), (rows, cols)), shape=(m, n_u + n_t))
-        self.a = (self.z.T @ self.z).tocsr()
-        diag = self.a.diagonal()
-        self.precond = sp.diags(np.where(diag > 0, 1 / np.maximum(diag, 1), 0.0))
+        self._t_used = t_used
+        self._tw = TwoWay(u, t_compact)
 
-    def solve(self, rhs: np.ndarray) -> np.ndarray:
-        # rhs sums to equal totals over units and times, so it lies in the range of the
-        # (rank-deficient by one) matrix and CG converges to a solution
-        sol, info = cg(self.a, rhs, rtol=1e-12, atol=0.0, maxiter=5000, M=self.precond)
-        if info != 0:
-            raise RuntimeError(f"event_study: conjugate gradients did not converge (info={info})")
-        return sol
+    def solve_sums(self, w_u: np.ndarray, w_t: np.ndarray) -> np.ndarray:
+        """Coefficients (alpha, lambda) for the right-hand side (unit sums, period sums)."""
+        alpha, lam_c = self._tw.solve_normal(w_u, w_t[self._t_used])
+        lam = np.zeros(self.n_t)
+        lam[self._t_used] = lam_c
+        return np.r_[alpha, lam]
+
+    def fit(self, y: np.ndarray) -> np.ndarray:
+        return self.solve_sums(np.bincount(self.u, y, minlength=self.n_u),
+                               np.bincount(self.t, y, minlength=self.n_t))
+
+
+def _lead_fit(y: np.ndarray, x: np.ndarray, u: np.ndarray, t: np.ndarray,
+              cl: np.ndarray | None) -> dict:
+    """y ~ leads | unit + period on the untreated observations, CRV1 (or HC1 without clusters),
+    pyfixest's small-sample conventions: the exact within fast path, pyfixest when a lead is
+    collinear with the effects (pyfixest then drops it)."""
+    uc, tc = pd.factorize(u)[0], pd.factorize(t)[0]
+    clc = None if cl is None else pd.factorize(cl)[0]
+    fast = ols_within(y, x, uc, tc, vcov="CRV1" if cl is not None else "hetero", cluster=clc)
+    if fast is not None:
+        return fast
+    names = [f"_l{j}" for j in range(x.shape[1])]
+    work = pd.DataFrame(x, columns=names)
+    work["_y"], work["_u"], work["_t"] = y, uc, tc
+    if clc is not None:
+        work["_cl"] = clc
+    fit = pf.feols(f"_y ~ {' + '.join(names)} | _u + _t", data=work,
+                   vcov={"CRV1": "_cl"} if cl is not None else "HC1",
+                   ssc=pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True), fixef_rm="none")
+    vc = pd.DataFrame(fit._vcov, index=fit.coef().index, columns=fit.coef().index)
+    kept = [n for n in names if n in vc.index]
+    if len(kept) < len(names):
+        raise ValueError("event_study: a lead indicator is collinear with the unit and period "
+                         f"effects ({sorted(set(names) - set(kept))}); use fewer leads")
+    return {"coef": fit.coef()[names].to_numpy(), "vcov": vc.loc[names, names].to_numpy()}
 
 
 def event_study(
@@ -192,7 +220,7 @@ def event_study(
     used_units = np.unique(ucode[o0])
     u_map[used_units] = np.arange(len(used_units))
     fe = _TwoWayFE(u_map[ucode[o0]], tidx[o0], len(used_units), len(tl))
-    coef = fe.solve(fe.z.T @ y[o0])
+    coef = fe.fit(y[o0])
     alpha_u, lam_t = coef[: fe.n_u], coef[fe.n_u:]
     resid0 = y[o0] - alpha_u[fe.u] - lam_t[fe.t]
 
@@ -211,8 +239,8 @@ def event_study(
 
     def _estimate(w1: np.ndarray) -> tuple[float, float]:
         """Estimate sum(w1 * tau) and its BJS conservative cluster-robust SE."""
-        rhs = np.r_[np.bincount(u1, w1, minlength=fe.n_u), np.bincount(t1, w1, minlength=fe.n_t)]
-        b = fe.solve(rhs)
+        b = fe.solve_sums(np.bincount(u1, w1, minlength=fe.n_u),
+                          np.bincount(t1, w1, minlength=fe.n_t))
         v0 = -(b[: fe.n_u][fe.u] + b[fe.n_u:][fe.t])
         score = np.bincount(cl[o0], v0 * resid0, minlength=n_cl) + np.bincount(
             cl[o1], w1 * resid1, minlength=n_cl)
@@ -235,21 +263,14 @@ def event_study(
     lead_rows: list[tuple[int, float, float, int]] = []
     lead_ks = [k for k in range(-leads - anticipation, -anticipation) if np.any(rel[o0] == k)]
     if lead_ks and leads > 0:
-        work = pd.DataFrame({"_y": y[o0], "_u": ucode[o0], "_t": tidx[o0], "_cl": cl[o0]})
-        names = []
-        for k in lead_ks:
-            nm = f"_lead{-k}"
-            work[nm] = (rel[o0] == k).astype(float)
-            names.append(nm)
-        fit = pf.feols(f"_y ~ {' + '.join(names)} | _u + _t", data=work,
-                       vcov={"CRV1": "_cl"} if cluster is not None else "HC1",
-                       ssc=pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True), fixef_rm="none")
-        b = fit.coef()[names].to_numpy()
-        vc = pd.DataFrame(fit._vcov, index=fit.coef().index, columns=fit.coef().index)
-        vmat = vc.loc[names, names].to_numpy()
+        names = [f"_lead{-k}" for k in lead_ks]
+        xl = np.column_stack([(rel[o0] == k).astype(float) for k in lead_ks])
+        fit = _lead_fit(y[o0], xl, ucode[o0], tidx[o0], cl[o0] if cluster is not None else None)
+        b = fit["coef"]
+        vmat = fit["vcov"]
         se_l = np.sqrt(np.diag(vmat))
-        for k, nm, bb, ss in zip(lead_ks, names, b, se_l, strict=True):
-            lead_rows.append((k, float(bb), float(ss), int(work[nm].sum())))
+        for j, (k, bb, ss) in enumerate(zip(lead_ks, b, se_l, strict=True)):
+            lead_rows.append((k, float(bb), float(ss), int(xl[:, j].sum())))
         q = len(names)
         wald = float(b @ np.linalg.solve(vmat, b))
         if cluster is not None:

@@ -1,5 +1,9 @@
-"""Two-way fixed effects and the classic 2x2 DiD regression (engine: pyfixest ``feols``).
+"""Two-way fixed effects and the classic 2x2 DiD regression.
 
+Engine: `twfe` uses the exact within transformation of `evallib.did._within` (unit and period
+effects by block elimination; ~10x faster and ~3x leaner than pyfixest at 12M rows, same numbers
+to 1e-8, checked in tests/test_fast_paths.py); it falls back to pyfixest ``feols`` when a
+regressor is collinear with the effects (pyfixest drops it). `two_by_two` uses pyfixest.
 pyfixest absorbs the unit and time effects by alternating projections (no dense dummies) and
 applies fixest's small-sample factors: CRV1 = G/(G-1) * (N-1)/(N-K) with K not counting fixed
 effects nested in the cluster (``ssc(k_fixef="nonnested")``), HC1 = N/(N-K), and the t
@@ -25,6 +29,7 @@ from evallib.did._common import (
     period_codes,
     resolve_vcov,
 )
+from evallib.did._within import ols_within
 from evallib.inference import minimum_detectable_effect
 
 TABLE_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "mde"]
@@ -127,6 +132,25 @@ def _tidy(
     return pd.DataFrame(rows, columns=TABLE_COLUMNS), vc
 
 
+def _tidy_arrays(coef: np.ndarray, vcov: np.ndarray, terms: list[str], *, df: float, alpha: float,
+                 mde_df: float | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`_tidy` for coefficient and covariance arrays (the within fast path)."""
+    crit = stats.t.ppf(1 - alpha / 2, df)
+    se = np.sqrt(np.diag(vcov))
+    rows = []
+    for term, b, s in zip(terms, coef, se, strict=True):
+        b, s = float(b), float(s)
+        t = b / s if s > 0 else np.nan
+        rows.append({
+            "term": term, "estimate": b, "std_error": s, "ci_low": b - crit * s,
+            "ci_high": b + crit * s,
+            "p_value": float(2 * stats.t.sf(abs(t), df)) if np.isfinite(t) else np.nan,
+            "mde": minimum_detectable_effect(s, df=mde_df, alpha=alpha),
+        })
+    vc = pd.DataFrame(vcov, index=terms, columns=terms)
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS), vc
+
+
 def _pf_vcov(vcov: str, cluster_col: str | None) -> Any:
     return {"iid": "iid", "hetero": "HC1", "CRV1": {"CRV1": cluster_col}}[vcov]
 
@@ -187,25 +211,40 @@ def twfe(
         raise ValueError(f"{what}: unit/time columns {unit!r}, {time!r} have missing values")
 
     names = {f"_d{i}": c for i, c in enumerate(treats)} | {f"_x{i}": c for i, c in enumerate(ctrls)}
-    work = pd.DataFrame({"_y": data[outcome].to_numpy(dtype=float)})
-    for safe, col in names.items():
-        work[safe] = data[col].to_numpy(dtype=float)
-    work["_unit"] = pd.factorize(data[unit])[0]
-    work["_time"] = pd.factorize(data[time])[0]
+    cols = [*treats, *ctrls]
+    ucode = pd.factorize(data[unit])[0]
+    tcode = pd.factorize(data[time])[0]
     n_clusters = None
+    ccode = None
     if cluster is not None:
         if data[cluster].isna().any():
             raise ValueError(f"{what}: cluster column {cluster!r} has missing values")
-        work["_cl"] = pd.factorize(data[cluster])[0]
-        n_clusters = int(work["_cl"].nunique())
+        ccode = pd.factorize(data[cluster])[0]
+        n_clusters = int(ccode.max()) + 1
         if n_clusters < 2:
             raise ValueError(f"{what}: cluster column {cluster!r} has fewer than 2 clusters")
     order = list(names)
+    spec = DidSpec("twfe", outcome, treats, unit, time, cluster, ctrls, vc, alpha)
+    # Fast path: exact within transformation (evallib.did._within), same numbers as pyfixest.
+    y = data[outcome].to_numpy(dtype=float)
+    x = np.column_stack([data[c].to_numpy(dtype=float) for c in cols])
+    fast = ols_within(y, x, ucode, tcode, vcov=vc, cluster=ccode)
+    if fast is not None:
+        table, vcm = _tidy_arrays(fast["coef"], fast["vcov"], [names[c] for c in order],
+                                  df=fast["df"], alpha=alpha, mde_df=fast["df"] if vc == "CRV1" else None)
+        return DidResult(table, spec, int(fast["n_obs"]), n_clusters, fast["df"], vcm)
+    # A regressor collinear with the effects: pyfixest drops it (with a warning), as before.
+    work = pd.DataFrame({"_y": y})
+    for safe, col in names.items():
+        work[safe] = data[col].to_numpy(dtype=float)
+    work["_unit"] = ucode
+    work["_time"] = tcode
+    if ccode is not None:
+        work["_cl"] = ccode
     fit = _fit(work, f"_y ~ {' + '.join(order)} | _unit + _time", vc, cluster is not None)
     df = _df_of(fit, vc, n_clusters)
     table, vcm = _tidy(fit, names, order, df=df, alpha=alpha,
                        mde_df=df if vc == "CRV1" else None)
-    spec = DidSpec("twfe", outcome, treats, unit, time, cluster, ctrls, vc, alpha)
     return DidResult(table, spec, int(fit._N), n_clusters, df, vcm)
 
 
