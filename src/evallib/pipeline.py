@@ -322,6 +322,12 @@ def run_pilots(
                 if progress:
                     progress(r)
     runs.sort(key=lambda r: pilots.index(r.pilot))
+    for r in runs:
+        # a pilot whose run did not finish must not feed the synthesis with old or partial
+        # results: they are kept for debugging as <pilot>.incomplete.json
+        results = build / "results" / f"{r.pilot}.json"
+        if r.status != "OK" and results.is_file():
+            os.replace(results, results.with_suffix(".incomplete.json"))
     write_manifest(root, runs)
     if book_stage:
         runs.append(run_book_stage(lang, root=root, workers=workers))
