@@ -337,7 +337,7 @@ def run_pilots(
     record = build / f"run-{lang}.json"
     previous = json.loads(record.read_text()) if record.is_file() else []
     now = {r.pilot for r in runs}
-    kept = [d for d in previous if d.get("pilot") not in now and d.get("pilot") != BOOK_STAGE]
+    kept = [d for d in previous if d.get("pilot") not in now]  # incl. the last book stage if not rerun
     record.write_text(json.dumps(kept + [r.to_dict() for r in runs], indent=1) + "\n")
     return runs
 
