@@ -173,7 +173,7 @@ def step_up_table(rates, did_res, threshold: int, lang: str = "nl", *, focus=())
     origins = [o for o in focus if o in origins] + [o for o in origins if o not in focus]
     out = []
     for o in origins:
-        row = {label("col_origin", lang): label("ladder_step_" + str(int(o)), lang)}
+        row = {label("col_origin", lang): label("ladder_step_short", lang, step=int(o))}
         for g in ("pilot", "comparison"):
             sel = t[(t[by] == g) & (t["origin"] == o)]
             n_pairs = float(sel["n_pairs"].iloc[0]) if len(sel) else 0.0
@@ -201,7 +201,7 @@ def relapse_table(rel, rel_dids: dict, threshold: int, lang: str = "nl") -> pd.D
     t = rel.table[rel.table[by].isin(["pilot", "comparison"])]
     out = []
     for (reached, h), _ in t.groupby(["reached", "horizon"], sort=True):
-        row = {label("col_reached", lang): label("ladder_step_" + str(int(reached)), lang),
+        row = {label("col_reached", lang): label("ladder_step_short", lang, step=int(reached)),
                label("col_horizon", lang): label("months_n", lang, n=int(h))}
         for g in ("pilot", "comparison"):
             sel = t[(t[by] == g) & (t["reached"] == reached) & (t["horizon"] == h)]
@@ -238,7 +238,7 @@ def markov_table(mk, lang: str = "nl", target: int = 6) -> pd.DataFrame:
 
     out = []
     for s in sorted(t["state"].unique()):
-        row = {label("col_from_step", lang): label("ladder_step_" + str(int(s)), lang)}
+        row = {label("col_from_step", lang): label("ladder_step_short", lang, step=int(s))}
         for g in ("pilot", "comparison"):
             v = t[(t[by] == g) & (t["state"] == s)]["expected_time"]
             row[label(f"col_months_{g}", lang)] = months(float(v.iloc[0]) if len(v) else np.nan)
@@ -246,8 +246,8 @@ def markov_table(mk, lang: str = "nl", target: int = 6) -> pd.DataFrame:
             dv = diff.loc[s]
             row[label("col_difference", lang)] = months(dv["expected_time"])
             if "expected_time_low" in diff.columns:
-                row[label("col_ci", lang)] = (f"{months(dv['expected_time_low'])} – "
-                                              f"{months(dv['expected_time_high'])}")
+                row[label("col_ci95", lang)] = label("range", lang, low=months(dv["expected_time_low"]),
+                                                     high=months(dv["expected_time_high"]))
         out.append(row)
     return pd.DataFrame(out)
 
@@ -266,34 +266,34 @@ def cost_table(cost, lang: str = "nl") -> pd.DataFrame:
         per, ci = label("cost_not_defined_short", lang), "–"
     elif c["status"] == "not_bounded":
         per = eur(c["per_additional_eur"])
-        ci = f"{eur(c['per_additional_ci_low'])} – {label('not_bounded', lang)}"
+        ci = label("range", lang, low=eur(c["per_additional_ci_low"]), high=label("not_bounded", lang))
     else:
         per = eur(c["per_additional_eur"])
-        ci = f"{eur(c['per_additional_ci_low'])} – {eur(c['per_additional_ci_high'])}"
+        ci = label("range", lang, low=eur(c["per_additional_ci_low"]), high=eur(c["per_additional_ci_high"]))
     lo, hi = c["additional_persons_ci"]
     rows = [
         (label("cost_total", lang) + f" ({label('cost_source_' + c['cost_source'], lang)})",
          eur(c["total_cost_eur"]), "–"),
         (label("cost_per_participant", lang), eur(c["per_participant_eur"]), "–"),
         (label("cost_additional_persons", lang), fmt_num(c["additional_persons"], lang, 0),
-         f"{fmt_num(lo, lang, 0)} – {fmt_num(hi, lang, 0)}"),
+         label("range", lang, low=fmt_num(lo, lang, 0), high=fmt_num(hi, lang, 0))),
         (label("cost_per_additional", lang), per, ci),
     ]
     return pd.DataFrame(rows, columns=[label("col_quantity", lang), label("col_amount", lang),
-                                       label("col_ci", lang)])
+                                       label("col_ci95", lang)])
 
 
 def assumptions_table(items: list[dict], lang: str = "nl") -> pd.DataFrame:
     """Assumptions and caveats (`evallib.report.text.assumptions`) with evidence, quality and
     impact in words."""
-    from evallib.report.text import fmt_p
+    from evallib.report.text import p_eq
 
     out = []
     for it in items:
         ev = it["evidence"]
         k = it["key"]
         if k == "parallel_trends":
-            evidence = label("ev_parallel_trends", lang, p=fmt_p(ev["pretrend_p"], lang))
+            evidence = label("ev_parallel_trends", lang, p=p_eq(ev["pretrend_p"], lang))
         elif k == "no_anticipation":
             evidence = (label("ev_no_anticipation", lang, est=fmt_pp(ev["lead_estimate"], lang),
                               ci=_ci(*ev["lead_ci"], lang)) if ev["lead_ci"] else "–")

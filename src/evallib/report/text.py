@@ -11,7 +11,7 @@ import pandas as pd
 from evallib.report.labels import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, label
 
 __all__ = ["assumptions", "assumptions_from_results", "comparison_share_in_areas", "cost_sentence", "effect_sentence", "fmt_p", "inference_sentence", "ladder_focus_sentence",
-           "mde_sentence", "ordinal_sentence",
+           "mde_sentence", "ordinal_sentence", "p_eq",
            "per_hundred", "pretrend_sentence", "reach_sentence", "reliability_reason", "subgroup_sentence"]
 
 
@@ -55,6 +55,12 @@ def fmt_p(p: float | None, lang: str = "nl") -> str:
     return fmt_num(p, lang, 3)
 
 
+def p_eq(p: float | None, lang: str = "nl") -> str:
+    """A p-value after "p" in prose: '= 0,012' or '< 0,001' (so "p < 0,001", never "p = < 0,001")."""
+    v = fmt_p(p, lang)
+    return v if v.startswith("<") else "= " + v
+
+
 def reliability_reason(n_clusters: int, n_treated_clusters: int, lang: str = "nl") -> tuple[str, str]:
     """(label, reason) in words: the design check of `evallib.inference.inference_reliability`
     (same rule and thresholds), phrased for readers."""
@@ -82,8 +88,8 @@ def inference_sentence(assessment, lang: str = "nl") -> str:
     a = assessment if isinstance(assessment, dict) else assessment.to_dict()
     word, reason = reliability_reason(a["n_clusters"], a["n_treated_clusters"], lang)
     return label("inference_sentence", lang, label=word, reason=reason,
-                 p_crv1=fmt_p(a["p_value_crv1"], lang), p_wild=fmt_p(a["p_value_wild"], lang),
-                 p_ri=fmt_p(a["p_value_ri"], lang),
+                 p_crv1=p_eq(a["p_value_crv1"], lang), p_wild=p_eq(a["p_value_wild"], lang),
+                 p_ri=p_eq(a["p_value_ri"], lang),
                  resolution=fmt_num(a["ri_resolution"], lang, 3),
                  n_assign=fmt_int(a["ri"]["n_assignments"], lang),
                  kind=label("ri_exact" if a["ri_exact"] else "ri_sampled", lang))
@@ -101,7 +107,7 @@ def pretrend_sentence(pretrend, lang: str = "nl") -> str:
         return label("ch_pretrend_none", lang)
     p = pretrend["p_value"] if isinstance(pretrend, dict) else pretrend.p_value
     key = "ch_pretrend_ok" if p >= 0.10 else "ch_pretrend_doubt" if p >= 0.01 else "ch_pretrend_bad"
-    return label(key, lang, p=fmt_p(p, lang))
+    return label(key, lang, p=p_eq(p, lang))
 
 
 def cost_sentence(cost, lang: str = "nl") -> str:
@@ -250,7 +256,7 @@ def ordinal_sentence(od, lang: str = "nl") -> str:
                  low=fmt_num(m["ci_low"], lang, 2), high=fmt_num(m["ci_high"], lang, 2))
     if jt.get("p_value") is None:
         return label("ordinal_joint_na", lang) + " " + mean
-    return label("ordinal_joint", lang, p=fmt_p(jt["p_value"], lang)) + " " + mean
+    return label("ordinal_joint", lang, p=p_eq(jt["p_value"], lang)) + " " + mean
 
 
 def comparison_share_in_areas(panel: pd.DataFrame, areas, *, cluster: str = "area") -> float:
