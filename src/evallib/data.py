@@ -741,8 +741,10 @@ def _exclude(p: pd.DataFrame, rows: np.ndarray, config: PilotConfig | None, col:
                         f"{MAX_SHARE_WITHOUT_PRE:.0%} may lack one (they are then excluded); the extract may "
                         "start too late, or start_month may hold something else than the month of entry")
             else:
-                log("no_month_before_entry", "pilot person without any month before entry", no_pre)
-                keep[idx[no_pre]] = False
+                full = np.zeros(n, dtype=bool)  # no_pre is over the rows kept so far; the log is over all rows
+                full[idx[no_pre]] = True
+                log("no_month_before_entry", "pilot person without any month before entry", full)
+                keep &= ~full
     return keep, exclusions
 
 
