@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -87,8 +88,8 @@ def _pilots(names: list[str] | None, root: Path) -> list[str]:
 
 @_command()
 def simulate(
-    pilot: list[str] = typer.Option(None, "--pilot", help="pilot name (repeatable); default: all"),
-    seed: int = typer.Option(None, help="random seed; default: the pilot's seed in params"),
+    pilot: Annotated[list[str] | None, typer.Option("--pilot", help="pilot name (repeatable); default: all")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed; default: the pilot's seed in params")] = None,
 ) -> None:
     """Write demo data with known truth: data/demo/<pilot>/panel.parquet and truth.json."""
     from evallib.simulate import write_demo
@@ -101,9 +102,9 @@ def simulate(
 
 @_command()
 def template(
-    path: Path = typer.Argument(..., help="where to write the empty panel (.csv or .parquet)"),
-    headers: str = typer.Option("en", "--headers", help="column names: en (person_id, ...) or nl (persoon_id, ...)"),
-    force: bool = typer.Option(False, "--force", help="overwrite existing files"),
+    path: Annotated[Path, typer.Argument(help="where to write the empty panel (.csv or .parquet)")],
+    headers: Annotated[str, typer.Option("--headers", help="column names: en or nl (Dutch)")] = "en",
+    force: Annotated[bool, typer.Option("--force", help="overwrite existing files")] = False,
 ) -> None:
     """Write an empty panel with the right columns, and the data dictionary beside it."""
     from evallib.schema import SPECS, data_dictionary_markdown, empty_panel
@@ -132,8 +133,8 @@ def template(
 
 @_command()
 def validate(
-    data: Path = typer.Argument(..., help="the panel: CSV or Parquet"),
-    pilot: str = typer.Option(..., "--pilot", help="pilot name (params/<pilot>.yaml) or a params file"),
+    data: Annotated[Path, typer.Argument(help="the panel: CSV or Parquet")],
+    pilot: Annotated[str, typer.Option("--pilot", help="pilot name (params/<pilot>.yaml) or a params file")],
 ) -> None:
     """Check a panel file: a summary (exit 0) or every problem found (exit 2)."""
     from evallib.data import load_panel, summarise
@@ -185,10 +186,10 @@ def _prevalidate(pilots: list[str], data: Path | None, root: Path) -> None:
 
 @_command()
 def run(
-    pilot: list[str] = typer.Option(None, "--pilot", help="pilot name (repeatable); default: all"),
-    data: Path = typer.Option(None, "--data", help="panel file to analyse (with one --pilot)"),
-    lang: str = typer.Option("nl", "--lang", help="edition: nl or en"),
-    workers: int = typer.Option(None, "--workers", help="parallel pilots; default: number of cores"),
+    pilot: Annotated[list[str] | None, typer.Option("--pilot", help="pilot name (repeatable); default: all")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="panel file to analyse (with one --pilot)")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="edition: nl or en")] = "nl",
+    workers: Annotated[int | None, typer.Option("--workers", help="parallel pilots; default: number of cores")] = None,
 ) -> None:
     """Run the analysis notebooks for each pilot (papermill); print an OK/FAILED table."""
     root = _root()
@@ -228,9 +229,10 @@ def run(
 
 @_command()
 def book(
-    lang: str = typer.Option("nl", "--lang", help="edition: nl (default) or en"),
-    allow_partial: bool = typer.Option(False, "--allow-partial", help="publish even if a pilot failed (with a banner)"),
-    rerun: bool = typer.Option(False, "--rerun", help="run the pilots first even if they have run"),
+    lang: Annotated[str, typer.Option("--lang", help="edition: nl (default) or en")] = "nl",
+    allow_partial: Annotated[bool, typer.Option("--allow-partial",
+                                                help="publish even if a pilot failed (with a banner)")] = False,
+    rerun: Annotated[bool, typer.Option("--rerun", help="run the pilots first even if they have run")] = False,
 ) -> None:
     """Build the book offline and strictly, and publish it atomically; prints index.html's path."""
     from evallib.book import BookError, build
@@ -257,8 +259,9 @@ def book(
 
 @_command()
 def freeze(
-    pilot: str = typer.Option(..., "--pilot", help="pilot name (params/<pilot>.yaml) or a params file"),
-    force: bool = typer.Option(False, "--force", help="re-freeze a plan whose params changed since it was frozen"),
+    pilot: Annotated[str, typer.Option("--pilot", help="pilot name (params/<pilot>.yaml) or a params file")],
+    force: Annotated[bool, typer.Option("--force",
+                                        help="re-freeze a plan whose params changed since it was frozen")] = False,
 ) -> None:
     """Freeze the analysis plan: write the params' hash into the params file (analysis_plan_sha256).
 

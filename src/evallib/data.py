@@ -351,7 +351,8 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray]]:
         parsed = pd.Series(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.Series(values)
         parsed = parsed.astype("datetime64[ns]").dt.to_period("M").dt.to_timestamp()
     else:
-        if pd.api.types.is_object_dtype(values) and pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime"):
+        typed = pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime")
+        if pd.api.types.is_object_dtype(values) and typed:  # datetime.date objects from Parquet date32
             return parse_months(pd.to_datetime(values))
         # 202304 as a number is a month; 45017 an Excel serial; decimals are "not a month"
         text = _text(values).fillna("")
