@@ -497,18 +497,22 @@ def _check_columns(frame: pd.DataFrame, col: _Collector, flagged: set[str] = fro
     dupes = sorted({c for c in present if present.count(c) > 1 and c})
     for d in dupes:
         col.add(d, (1,), "the column appears more than once in the header", "each column once")
+    known = set(REQUIRED) | set(OPTIONAL)
+    # English and Dutch names, matched without underscores ("Start maand", "PersoonID", "LadderStep")
+    spellings = {k.replace("_", ""): k for k in known}
+    spellings.update({d.replace("_", ""): target for d, target in DUTCH_HEADERS.items()})
     renamed = {}
     for c in present:
-        target = DUTCH_HEADERS.get(c)
-        if target is None:
+        target = spellings.get(c.replace("_", ""))
+        if target is None or target == c:
             continue
-        if target in present:
-            col.add(c, (1,), f"both '{c}' and '{target}' are present (the same column in Dutch and English)",
-                    "one of the two")
+        if target in present or target in renamed.values():
+            other = target if target in present else next(k for k, v in renamed.items() if v == target)
+            col.add(c, (1,), f"both '{c}' and '{other}' are present (the same column twice, e.g. in Dutch "
+                    "and English)", "one of the two")
         else:
             renamed[c] = target
     names = [renamed.get(c, c) for c in present]
-    known = set(REQUIRED) | set(OPTIONAL)
     unknown = [c for c in names if c not in known and not c.startswith("(column")]
     reported_unknown = [c for c in unknown if c not in flagged]  # identifiers: reported as such
     missing = [c for c in REQUIRED if c not in names]

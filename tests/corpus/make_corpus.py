@@ -231,6 +231,18 @@ def main() -> None:
     m = pd.concat([m, m.iloc[[20]]]).reset_index(drop=True)  # a row pasted twice (lines 22 and 50)
     (HERE / "dutch_excel_mistakes.csv").write_bytes(dutch_excel(m))
 
+    # --- typed by hand in a spreadsheet: free-style Dutch headers and four more mistakes
+    h = b.copy()
+    h["month"] = h["month"].map(lambda x: f"01/{x[5:7]}/{x[:4]}")
+    h["start_month"] = h["start_month"].map(lambda x: "" if not x else f"01/{x[5:7]}/{x[:4]}")
+    h.loc[0, "month"] = "jan-21"                 # Excel's mmm-yy display format (line 2)
+    h.loc[2, "ladder_step"] = "Trede 4"          # a label instead of the number (line 4)
+    h.loc[1, "municipality"] = "9000"            # the postcode of Gent, not its NIS code (line 3)
+    h.loc[28, "group"] = "ja"                    # yes/no instead of pilot/comparison (line 30)
+    h = h.drop(columns="in_training")
+    h.columns = ["Persoon ID", "Maand", "Gemeente", "Gebied", "Trede", "Groep", "Start maand"]
+    (HERE / "dutch_handmade_mistakes.csv").write_text(h.to_csv(sep=";", index=False), encoding="utf-8")
+
 
 if __name__ == "__main__":
     main()
