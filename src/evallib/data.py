@@ -303,24 +303,21 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
 # months
 # --------------------------------------------------------------------------------------------
 def _month_of(text: str) -> tuple[tuple[int, int] | None, str | None, tuple[int, int] | None]:
-    """(year, month) or a reason; the third item is (first, second) number of a d/m/y value."""
-    m = _ISO.match(text)
-    if m:
-        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"] or 1)
-        return _checked(y, mo, d), None if _checked(y, mo, d) else "no such date", None
-    m = _YYYYMM.match(text)
-    if m:
-        y, mo = int(m["y"]), int(m["m"])
-        return (_checked(y, mo, 1), None, None) if _checked(y, mo, 1) else (None, "no such month", None)
-    m = _DMY.match(text)
-    if m:
-        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+    """``(year, month)`` or ``None`` with a reason; the third item is the (first, second) number of
+    a d/m/y value, for the US-order check."""
+    def result(y: int, mo: int, d: int, reason: str, pair=None):
         ok = _checked(y, mo, d)
-        return ok, None if ok else "no such date (dates are read day first: dd/mm/yyyy)", (d, mo)
-    m = _MY.match(text)
-    if m:
-        y, mo = int(m["y"]), int(m["m"])
-        return (_checked(y, mo, 1), None, None) if _checked(y, mo, 1) else (None, "no such month", None)
+        return (ok, None, pair) if ok else (None, reason, pair)
+
+    if m := _ISO.match(text):
+        return result(int(m["y"]), int(m["m"]), int(m["d"] or 1), "no such date")
+    if m := _YYYYMM.match(text):
+        return result(int(m["y"]), int(m["m"]), 1, "no such month")
+    if m := _DMY.match(text):
+        d, mo = int(m["d"]), int(m["m"])
+        return result(int(m["y"]), mo, d, "no such date (dates are read day first: dd/mm/yyyy)", (d, mo))
+    if m := _MY.match(text):
+        return result(int(m["y"]), int(m["m"]), 1, "no such month")
     if _TWO_DIGIT_YEAR.match(text):
         return None, "a two-digit year is ambiguous", None
     if _SERIAL.match(text):
@@ -331,7 +328,7 @@ def _month_of(text: str) -> tuple[tuple[int, int] | None, str | None, tuple[int,
 
 
 def _checked(y: int, mo: int, d: int) -> tuple[int, int] | None:
-    if not 1 <= mo <= 12:
+    if not 1 <= mo <= 12 or not 1 <= y <= 9999:
         return None
     if not 1 <= d <= calendar.monthrange(y, mo)[1]:
         return None
@@ -347,8 +344,15 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray]]:
     number varies, the second is always 1) are refused as US order rather than misread.
     """
     problems: dict[str, np.ndarray] = {}
+    lo, hi = (pd.Timestamp(m + "-01") for m in MONTH_RANGE)
+    outside = f"month outside {MONTH_RANGE[0]} to {MONTH_RANGE[1]}"
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed = pd.Series(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.Series(values)
+        years = parsed.dt.year
+        far = (years.notna() & ((years < lo.year) | (years > hi.year))).to_numpy()
+        if far.any():  # e.g. year 3000 in a Parquet date column: outside pandas' nanosecond range
+            problems[outside] = far
+            parsed = parsed.where(~far)
         parsed = parsed.astype("datetime64[ns]").dt.to_period("M").dt.to_timestamp()
     else:
         typed = pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime")
@@ -364,6 +368,8 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray]]:
             if u == "":
                 continue
             ym, why, pair = _month_of(u)
+            if ym is not None and not lo.year <= ym[0] <= hi.year:  # also keeps pandas' date range safe
+                ym, why = None, outside
             if ym is not None:
                 parsed_u[u] = pd.Timestamp(year=ym[0], month=ym[1], day=1)
             else:
@@ -384,10 +390,9 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray]]:
         for reason in sorted(set(reasons_u.values())):
             bad = [u for u, r in reasons_u.items() if r == reason]
             problems[reason] = text.isin(bad).to_numpy()
-    lo, hi = (pd.Timestamp(m + "-01") for m in MONTH_RANGE)
     out = (parsed.notna() & ((parsed < lo) | (parsed > hi))).to_numpy()
     if out.any():
-        problems[f"month outside {MONTH_RANGE[0]} to {MONTH_RANGE[1]}"] = out
+        problems[outside] = problems.get(outside, np.zeros(len(parsed), dtype=bool)) | out
         parsed = parsed.where(~out)
     return parsed.reset_index(drop=True).set_axis(values.index), problems
 
