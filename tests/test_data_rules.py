@@ -253,3 +253,50 @@ def test_both_exclusions_together_are_logged_over_the_rows_of_the_file(tmp_path)
     log = {e["code"]: (e["rows"], e["persons"], e["first_rows"][0]) for e in panel.attrs["exclusions"]}
     assert log == {"outside_study_period": (1, 1, 44), "no_month_before_entry": (6, 1, 38)}
     assert [f["rows"] for f in panel.attrs["flow"]] == [43, -1, -6, 36]
+
+
+# --- robustness: whatever the file holds, a DataError or a panel, never another exception --------
+BASE_CSV = ROOT / "tests" / "corpus" / "_valid_base.csv"
+NASTY = ["", " ", "nan", "NULL", "1e400", "inf", "-1", "9" * 30, "=1+1", '"', "٣", "4,0", "2024-02-29",
+         "2023-02-29", "2021-03-01T00:00:00Z", "00/01/2021", "1/2021", "P01", "pilot", "comparison", "44021"]
+
+
+def _load_or_data_error(path: Path) -> None:
+    try:
+        load_panel(path, GENT)
+    except DataError:
+        pass
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 47), st.integers(0, 7), st.sampled_from(NASTY)), min_size=1, max_size=4),
+       st.sampled_from([",", ";"]))
+def test_odd_cell_values_give_a_data_error_not_a_crash(edits, sep):
+    frame = pd.read_csv(BASE_CSV, dtype=str, keep_default_na=False)
+    for row, column, value in edits:
+        frame.iloc[row, column] = value
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "panel.csv"
+        frame.to_csv(path, index=False, sep=sep)
+        _load_or_data_error(path)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2000), st.binary(max_size=3)), min_size=1, max_size=5))
+def test_damaged_bytes_give_a_data_error_not_a_crash(edits):
+    data = bytearray(BASE_CSV.read_bytes())
+    for position, insert in edits:
+        i = position % len(data)
+        data[i:i + 1] = insert
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "panel.csv"
+        path.write_bytes(bytes(data))
+        _load_or_data_error(path)
+
+
+def test_a_parquet_column_of_lists_is_refused(tmp_path):
+    frame = pd.read_csv(BASE_CSV, dtype=str, keep_default_na=False)
+    frame["in_training"] = [[True]] * len(frame)
+    frame.to_parquet(tmp_path / "p.parquet", index=False)
+    with pytest.raises(DataError, match="column 'in_training': the column holds lists"):
+        load_panel(tmp_path / "p.parquet", GENT)
