@@ -826,10 +826,14 @@ def derive_columns(panel: pd.DataFrame) -> pd.DataFrame:
     since ``start_month`` (nullable integer, missing for the comparison group).
     """
     out = panel.copy()
-    month_index = out["month"].dt.year * 12 + out["month"].dt.month
-    start_index = out["start_month"].dt.year * 12 + out["start_month"].dt.month
-    out["event_time"] = (month_index - start_index).astype("Int16")
-    out["treated"] = (out["group"].astype(str) == "pilot") & (out["event_time"].fillna(-1) >= 0).to_numpy()
+    # calendar-month numbers by numpy's datetime64[M] cast (no per-row pandas field access)
+    month_index = out["month"].to_numpy().astype("datetime64[M]").astype(np.int64)
+    start = out["start_month"].to_numpy()
+    has_start = ~np.isnat(start)
+    diff = month_index - start.astype("datetime64[M]").astype(np.int64)
+    out["event_time"] = pd.arrays.IntegerArray(np.where(has_start, diff, 0).astype(np.int16), ~has_start)
+    is_pilot = (out["group"] == "pilot").fillna(False).to_numpy(dtype=bool)
+    out["treated"] = is_pilot & has_start & (diff >= 0)
     step = out["ladder_step"].astype("int8")
     out["ladder_step"] = step
     out["employed"] = step >= 5

@@ -128,6 +128,33 @@ def code_to_label(codes: np.ndarray, kind: str) -> pd.Series | np.ndarray:
     return codes
 
 
+def unique_ints(x: np.ndarray, *, return_inverse: bool = False):
+    """``np.unique`` for integer codes with a small range, by counting (O(N), no sort or hash).
+
+    numpy 2's hash-based ``np.unique`` takes seconds on 12M month codes; panels have few
+    distinct periods and dense unit codes, so a ``bincount`` over the range is exact and fast.
+    Falls back to ``np.unique`` when the range is much larger than the array.
+    """
+    x = np.asarray(x)
+    if len(x) == 0 or x.max() - x.min() > max(4 * len(x), 1_000_000):
+        return np.unique(x, return_inverse=return_inverse)
+    lo = int(x.min())
+    present = np.bincount(x - lo) > 0
+    uniq = np.flatnonzero(present) + lo
+    if not return_inverse:
+        return uniq
+    pos = np.cumsum(present) - 1
+    return uniq, pos[x - lo]
+
+
+def has_duplicate_pairs(a: np.ndarray, n_a: int, b: np.ndarray, n_b: int) -> bool:
+    """True when some (a, b) pair occurs twice (codes 0..n-1), by counting when feasible."""
+    key = a.astype(np.int64) * n_b + b
+    if n_a * n_b <= max(4 * len(key), 1_000_000):
+        return bool(len(key) and np.bincount(key, minlength=n_a * n_b).max() > 1)
+    return len(np.unique(key)) != len(key)
+
+
 def jsonable(obj: Any) -> Any:
     """Turn results into JSON-safe Python objects (for build/results/<pilot>.json)."""
     if is_dataclass(obj) and not isinstance(obj, type):

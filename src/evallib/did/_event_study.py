@@ -33,9 +33,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyfixest as pf
+import scipy.sparse as sp
 from scipy import stats
 
-from evallib.did._common import check_columns, check_numeric, cohort_codes, jsonable, time_codes
+from evallib.did._common import (
+    check_columns,
+    check_numeric,
+    cohort_codes,
+    jsonable,
+    time_codes,
+    unique_ints,
+)
 from evallib.did._within import TwoWay, ols_within
 from evallib.inference import minimum_detectable_effect
 
@@ -111,7 +119,7 @@ class _TwoWayFE:
 
     def __init__(self, u: np.ndarray, t: np.ndarray, n_u: int, n_t: int):
         # compact period codes (periods without untreated observations were dropped upstream)
-        t_used, t_compact = np.unique(t, return_inverse=True)
+        t_used, t_compact = unique_ints(t, return_inverse=True)
         self.u, self.t, self.n_u, self.n_t = u, t, n_u, n_t
         self._t_used = t_used
         self._tw = TwoWay(u, t_compact)
@@ -128,14 +136,14 @@ class _TwoWayFE:
                                np.bincount(self.t, y, minlength=self.n_t))
 
 
-def _lead_fit(y: np.ndarray, x: np.ndarray, u: np.ndarray, t: np.ndarray,
-              cl: np.ndarray | None) -> dict:
+def _lead_fit(y: np.ndarray, x: np.ndarray, fe: _TwoWayFE, cl: np.ndarray | None) -> dict:
     """y ~ leads | unit + period on the untreated observations, CRV1 (or HC1 without clusters),
-    pyfixest's small-sample conventions: the exact within fast path, pyfixest when a lead is
-    collinear with the effects (pyfixest then drops it)."""
-    uc, tc = pd.factorize(u)[0], pd.factorize(t)[0]
+    pyfixest's small-sample conventions: the exact within fast path (reusing the first stage's
+    projection), pyfixest when a lead is collinear with the effects (pyfixest then drops it)."""
+    uc, tc = fe.u, fe._tw.t
     clc = None if cl is None else pd.factorize(cl)[0]
-    fast = ols_within(y, x, uc, tc, vcov="CRV1" if cl is not None else "hetero", cluster=clc)
+    fast = ols_within(y, x, uc, tc, vcov="CRV1" if cl is not None else "hetero", cluster=clc,
+                      fe=fe._tw)
     if fast is not None:
         return fast
     names = [f"_l{j}" for j in range(x.shape[1])]
@@ -185,8 +193,7 @@ def event_study(
     gcode = cohort_codes(data[cohort], name=cohort, time_kind=kind)
     y = data[outcome].to_numpy(float)
     ucode, _ = pd.factorize(data[unit])
-    tl = np.unique(tcode)
-    tidx = np.searchsorted(tl, tcode)
+    tl, tidx = unique_ints(tcode, return_inverse=True)
     g = gcode
     ever = g > 0
     rel = np.where(ever, tcode - g, np.iinfo(np.int64).min // 2)
@@ -217,7 +224,7 @@ def event_study(
     o0 = np.flatnonzero(untreated & usable)
     # compact unit/time codes over the usable observations
     u_map = -np.ones(ucode.max() + 1, dtype=np.int64)
-    used_units = np.unique(ucode[o0])
+    used_units = unique_ints(ucode[o0])
     u_map[used_units] = np.arange(len(used_units))
     fe = _TwoWayFE(u_map[ucode[o0]], tidx[o0], len(used_units), len(tl))
     coef = fe.fit(y[o0])
@@ -233,16 +240,23 @@ def event_study(
 
     # tau~: v-weighted mean of tau within cohort x relative-time cells (equal weights here,
     # since every target below weights observations equally within a relative time)
-    cell = pd.factorize(pd.Series(g[o1]).astype(str) + "|" + pd.Series(rel1).astype(str))[0]
+    cell = unique_ints(g[o1] * (lags + anticipation + 1) + (rel1 + anticipation),
+                       return_inverse=True)[1]
     cell_mean = np.bincount(cell, tau) / np.bincount(cell)
     resid1 = tau - cell_mean[cell]
+
+    # v0_it = -(b_u[i] + b_t[t]) is never formed: sum_{it in c} v0_it e_it
+    # = -(sum_i b_u[i] E[i, c] + sum_t b_t[t] E[t, c]) with E the unit x cluster and
+    # period x cluster sums of the first-stage residuals (computed once, O(N)).
+    cl0 = cl[o0]
+    e_unit = sp.csr_matrix((resid0, (fe.u, cl0)), shape=(fe.n_u, n_cl))
+    e_time = np.bincount(fe.t * n_cl + cl0, resid0, minlength=fe.n_t * n_cl).reshape(fe.n_t, n_cl)
 
     def _estimate(w1: np.ndarray) -> tuple[float, float]:
         """Estimate sum(w1 * tau) and its BJS conservative cluster-robust SE."""
         b = fe.solve_sums(np.bincount(u1, w1, minlength=fe.n_u),
                           np.bincount(t1, w1, minlength=fe.n_t))
-        v0 = -(b[: fe.n_u][fe.u] + b[fe.n_u:][fe.t])
-        score = np.bincount(cl[o0], v0 * resid0, minlength=n_cl) + np.bincount(
+        score = -(e_unit.T @ b[: fe.n_u] + e_time.T @ b[fe.n_u:]) + np.bincount(
             cl[o1], w1 * resid1, minlength=n_cl)
         return float(w1 @ tau), float(np.sqrt(np.sum(score**2)))
 
@@ -265,7 +279,7 @@ def event_study(
     if lead_ks and leads > 0:
         names = [f"_lead{-k}" for k in lead_ks]
         xl = np.column_stack([(rel[o0] == k).astype(float) for k in lead_ks])
-        fit = _lead_fit(y[o0], xl, ucode[o0], tidx[o0], cl[o0] if cluster is not None else None)
+        fit = _lead_fit(y[o0], xl, fe, cl[o0] if cluster is not None else None)
         b = fit["coef"]
         vmat = fit["vcov"]
         se_l = np.sqrt(np.diag(vmat))

@@ -35,8 +35,10 @@ from evallib.did._common import (
     check_numeric,
     code_to_label,
     cohort_codes,
+    has_duplicate_pairs,
     jsonable,
     time_codes,
+    unique_ints,
 )
 from evallib.inference import minimum_detectable_effect
 
@@ -291,14 +293,12 @@ def staggered(
     n_all = int(ucode.max()) + 1 if len(ucode) else 0
     if n_all == 0:
         raise ValueError(f"{what}: data has no rows")
-    tlist = np.unique(tcode)
+    tlist, tidx = unique_ints(tcode, return_inverse=True)
     n_t = len(tlist)
     if n_t < 2:
         raise ValueError(f"{what}: need at least two periods in {time!r}")
-    tidx = np.searchsorted(tlist, tcode)
     # duplicates and balance
-    key = ucode.astype(np.int64) * n_t + tidx
-    if len(np.unique(key)) != len(key):
+    if has_duplicate_pairs(ucode, n_all, tidx, n_t):
         raise ValueError(f"{what}: more than one row per ({unit}, {time})")
     obs_per_unit = np.bincount(ucode, minlength=n_all)
     balanced = obs_per_unit == n_t
@@ -343,7 +343,8 @@ def staggered(
     tl = tlist[tmax_keep]
     n_t = len(tl)
     y = np.empty((n, n_t))
-    y[old_to_new[ucode[rows]], np.searchsorted(tl, tcode[rows])] = data[outcome].to_numpy(float)[rows]
+    t_new = np.cumsum(tmax_keep) - 1  # position of each kept period in tl
+    y[old_to_new[ucode[rows]], t_new[tidx[rows]]] = data[outcome].to_numpy(float)[rows]
     g = g_unit[keep]
     if cl_unit is None:
         cl = np.arange(n)

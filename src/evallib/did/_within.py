@@ -51,12 +51,37 @@ class TwoWay:
         self.n_t = int(self.t.max()) + 1
         self.n_i = np.bincount(self.u, minlength=self.n_u).astype(float)
         self.count_t = np.bincount(self.t, minlength=self.n_t).astype(float)
-        # balanced: every unit once in every period (the last check rules out duplicates)
-        self.balanced = bool(
-            len(self.u) == self.n_u * self.n_t and np.all(self.n_i == self.n_t)
-            and np.bincount(self.u * self.n_t + self.t, minlength=len(self.u)).max() == 1)
+        # Structure that makes A (unit x period incidence) cheap to apply:
+        # balanced: every unit once in every period (the last check rules out duplicates);
+        # intervals: every unit observed once in each of a run of consecutive periods
+        # [first_i, last_i] (people who enter and leave, without gaps) -- then A lam and A'v
+        # are differences of cumulative sums, O(units + periods) instead of O(N).
+        dup = _has_duplicates(self.u, self.n_u, self.t, self.n_t)
+        self.balanced = bool(not dup and len(self.u) == self.n_u * self.n_t)
+        s1 = np.bincount(self.u, self.t.astype(float), minlength=self.n_u)
+        self.first = np.rint((s1 - self.n_i * (self.n_i - 1) / 2) / self.n_i).astype(np.int64)
+        self.last = self.first + self.n_i.astype(np.int64) - 1
+        if dup:
+            self.intervals = False
+        else:
+            # n distinct integers with the sum and sum of squares of a run of n consecutive
+            # integers are that run (a run has the smallest spread of any n distinct integers)
+            s2 = np.bincount(self.u, self.t.astype(float) ** 2, minlength=self.n_u)
+            f, n = self.first.astype(float), self.n_i
+            run_s2 = n * f**2 + f * n * (n - 1) + (n - 1) * n * (2 * n - 1) / 6
+            self.intervals = bool(np.all(s2 == run_s2) and np.all(self.first >= 0)
+                                  and np.all(self.last < self.n_t))
         if self.balanced:  # A = 1 1': C = n_u (I - 1 1' / n_t)
             c = self.n_u * (np.eye(self.n_t) - 1.0 / self.n_t)
+        elif self.intervals:
+            # A' diag(1/n) A = sum over (first, last) runs of weight * 1_run 1_run'
+            key = self.first * self.n_t + self.last
+            wsum = np.bincount(key, 1.0 / self.n_i, minlength=self.n_t * self.n_t)
+            runs = np.flatnonzero(wsum)
+            periods = np.arange(self.n_t)
+            ind = ((periods[None, :] >= (runs // self.n_t)[:, None])
+                   & (periods[None, :] <= (runs % self.n_t)[:, None])).astype(float)
+            c = np.diag(self.count_t) - ind.T @ (ind * wsum[runs, None])
         else:
             c = np.diag(self.count_t) - self._ata_scaled()
         w, q = np.linalg.eigh(c)
@@ -95,12 +120,19 @@ class TwoWay:
         """(A lam)_i = sum of lam over unit i's periods."""
         if self.balanced:
             return np.full(self.n_u, lam.sum())
+        if self.intervals:
+            cs = np.r_[0.0, np.cumsum(lam)]
+            return cs[self.last + 1] - cs[self.first]
         return np.bincount(self.u, lam[self.t], minlength=self.n_u)
 
     def _at_times(self, v_unit: np.ndarray) -> np.ndarray:
         """(A' v)_t = sum of v over the units observed in period t."""
         if self.balanced:
             return np.full(self.n_t, v_unit.sum())
+        if self.intervals:
+            d = (np.bincount(self.first, v_unit, minlength=self.n_t + 1)
+                 - np.bincount(self.last + 1, v_unit, minlength=self.n_t + 1))
+            return np.cumsum(d)[: self.n_t]
         return np.bincount(self.t, v_unit[self.u], minlength=self.n_t)
 
     # -- the projection ---------------------------------------------------------------------
@@ -146,6 +178,13 @@ class TwoWay:
         qa = _bincount2(self.t, cl, a, self.n_t, n_cl) - (at @ pa).toarray()  # T' M_D x_c
         qb = _bincount2(self.t, cl, b, self.n_t, n_cl) - (at @ pb).toarray()
         return direct - within_units - qa.T @ self.c_pinv @ qb
+
+
+def _has_duplicates(a: np.ndarray, n_a: int, b: np.ndarray, n_b: int) -> bool:
+    key = a * n_b + b
+    if n_a * n_b <= max(4 * len(key), 1_000_000):
+        return bool(len(key) and np.bincount(key, minlength=n_a * n_b).max() > 1)
+    return len(np.unique(key)) != len(key)
 
 
 def _bincount2(r: np.ndarray, c: np.ndarray, w: np.ndarray, n_r: int, n_c: int) -> np.ndarray:
