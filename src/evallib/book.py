@@ -138,7 +138,10 @@ def _stage_book_pages(root: Path, lang: str, runs: dict[str, dict], staging: Pat
         if not allow_partial:
             raise BookError(f"not building the {lang} book: the book-level notebooks (summary, decision note, "
                             "appendices) have not run; run `evallib run` first.")
-        return [], {}
+        # every expected page gets a banner, so that links to them still resolve
+        expected = [n for n in BOOK_PAGES if n != SUMMARY] + [f"{SUMMARY}/{p}" for p in pilots]
+        stage = {"notebooks": [{"notebook": n, "status": "FAILED", "output": "", "error": "not run"}
+                               for n in expected]}
     pages, failed = [], {}
     for nb in stage.get("notebooks", []):
         page = _page_of(nb["notebook"])
@@ -149,8 +152,8 @@ def _stage_book_pages(root: Path, lang: str, runs: dict[str, dict], staging: Pat
             _prepare_notebook(src, dst)
         else:
             failed[page] = nb.get("error") or "not executed"
-            if page.startswith(SUMMARY + "/"):
-                title = load_pilot(page.split("/", 1)[1], root).context.name
+            if nb["notebook"].startswith(SUMMARY + "/"):  # a pilot's summary: its name is the title
+                title = load_pilot(nb["notebook"].split("/", 1)[1], root).context.name
             else:
                 title = label(_PAGE_TITLES.get(page, "toc_appendix"), lang)
             banner = label("failed_page_banner", lang, error=failed[page].splitlines()[0])
