@@ -278,7 +278,10 @@ def event_study(
     lead_ks = [k for k in range(-leads - anticipation, -anticipation) if np.any(rel[o0] == k)]
     if lead_ks and leads > 0:
         names = [f"_lead{-k}" for k in lead_ks]
-        xl = np.column_stack([(rel[o0] == k).astype(float) for k in lead_ks])
+        rel0 = rel[o0]
+        xl = np.empty((len(o0), len(lead_ks)))
+        for j, k in enumerate(lead_ks):
+            xl[:, j] = rel0 == k
         fit = _lead_fit(y[o0], xl, fe, cl[o0] if cluster is not None else None)
         b = fit["coef"]
         vmat = fit["vcov"]

@@ -213,11 +213,13 @@ def ols_within(
     """
     fe = fe or TwoWay(unit, time)
     x = np.asarray(x, dtype=float).reshape(len(y), -1)
-    z = fe.demean(np.column_stack([y, x]))
-    yt, xt = z[:, 0], z[:, 1:]
-    k = xt.shape[1]
+    yt = fe.demean(np.asarray(y, dtype=float))
+    k = x.shape[1]
+    scale = np.maximum(np.einsum("ij,ij->j", x, x), 1e-300)
+    xt = np.empty_like(x)  # demeaned column by column: no N x (k + 1) stacked copies
+    for j in range(k):
+        xt[:, j] = fe.demean(x[:, j])
     xtx = xt.T @ xt
-    scale = np.maximum(np.diag(x.T @ x), 1e-300)
     if np.linalg.matrix_rank(xtx / np.sqrt(np.outer(scale, scale)), tol=1e-9) < k:
         return None
     bread = np.linalg.inv(xtx)
