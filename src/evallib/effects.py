@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-__all__ = ["SUBGROUPS", "PooledStepUp", "SubgroupResult", "outcome_effects", "pooled_step_up_did",
+__all__ = ["SUBGROUPS", "PooledStepUp", "SubgroupResult", "outcome_effects", "pooled_step_up_did", "relapse_effects",
            "subgroup_effects"]
 
 _DUTCH_LOW = ("none", "A1", "A2")
@@ -203,13 +203,18 @@ def pooled_step_up_did(
     d = ladder.step_up_data(panel, unit, time, state, keep=[treatment, group, cluster])
     d = d[d["origin"].isin(origins)].copy()
     d[treatment] = d[treatment].astype(float)
-    if d[treatment].nunique() < 2:
-        raise ValueError(f"no variation in {treatment!r} at origin step(s) {origins}")
-    fit = did.twfe(d, outcome="step_up", treatment=treatment, unit=group, time=time,
-                   cluster=cluster)
     definition = (f"monthly probability of moving up one or more ladder steps from step(s) "
                   f"{', '.join(map(str, origins))}; DiD (did.twfe) with group and calendar-month "
                   f"fixed effects, clustered by {cluster}")
+    if d[treatment].nunique() < 2 or d[cluster].nunique() < 2:
+        nan = float("nan")
+        return PooledStepUp(estimate=nan, std_error=nan, ci_low=nan, ci_high=nan, p_value=nan,
+                            n_obs=len(d), n_clusters=int(d[cluster].nunique()),
+                            definition=definition + " (not estimable: no variation in treatment "
+                                                    "at these steps)",
+                            spec={"origins": origins, "fe": [group, time], "cluster": cluster})
+    fit = did.twfe(d, outcome="step_up", treatment=treatment, unit=group, time=time,
+                   cluster=cluster)
     return PooledStepUp(estimate=fit.estimate, std_error=fit.std_error, ci_low=fit.conf_int[0],
                         ci_high=fit.conf_int[1], p_value=fit.p_value, n_obs=fit.n_obs,
                         n_clusters=fit.n_clusters, definition=definition,
@@ -250,3 +255,30 @@ def outcome_effects(
                      "estimate": simple.estimate, "ci_low": simple.conf_int[0],
                      "ci_high": simple.conf_int[1]})
     return pd.DataFrame(rows)
+
+
+def relapse_effects(
+    panel: pd.DataFrame,
+    *,
+    reached: Sequence[int] = (5, 6),
+    horizons: Sequence[int] = (6, 12),
+    threshold: int,
+    cluster: str = "area",
+    treatment: str = "treated",
+) -> dict[int, Any]:
+    """`ladder.relapse_did` for each step in ``reached``, or None for a step where fewer than
+    ``threshold`` episodes in the pilot (``treatment`` true when the step was reached) have
+    complete follow-up over the shortest horizon: such an estimate would rest on a handful of
+    people (and the fixed-effects regression may have nothing left to identify it)."""
+    from evallib import ladder
+
+    out: dict[int, Any] = {}
+    for s in reached:
+        ep = ladder.relapse_episodes(panel, reached=[s], horizons=horizons,
+                                     keep=[treatment, cluster])
+        h = min(horizons)
+        n_treated = int((ep[treatment].astype(bool) & ep[f"relapse_{h}"].notna()).sum())
+        out[int(s)] = (ladder.relapse_did(panel, reached=s, horizons=horizons, cluster=cluster,
+                                          treatment=treatment)
+                       if n_treated >= threshold else None)
+    return out

@@ -15,7 +15,7 @@ import seaborn as sns  # noqa: E402
 
 from evallib.report.labels import fmt_pp, label  # noqa: E402
 
-__all__ = ["subgroup_plot"]
+__all__ = ["figure_or_note", "flows_drawable", "subgroup_plot"]
 
 
 def subgroup_plot(res, *, lang: str = "nl", overall: float | None = None) -> tuple[plt.Figure, str]:
@@ -51,3 +51,25 @@ def subgroup_plot(res, *, lang: str = "nl", overall: float | None = None) -> tup
     hidden = int((~res.table["shown"]).sum())
     alt = label("sub_alt", lang, values=values, hidden=hidden)
     return fig, alt
+
+
+def flows_drawable(flows, threshold: int) -> bool:
+    """True when `report.ladder_plots.flow_plot` has any flow left after disclosure control."""
+    from evallib.disclosure import suppress_counts
+
+    return bool(suppress_counts(flows, threshold, secondary=False).values.fillna(0.0).to_numpy().sum() > 0)
+
+
+def figure_or_note(ok: bool, make, *, note: str, caption: str | None = None) -> None:
+    """Show the figure ``make()`` returns (``(fig, alt)``) when ``ok``; otherwise a one-line note
+    saying why there is no figure (e.g. too few persons to publish it), so that a small pilot's
+    chapter still builds and tells the reader what is missing."""
+    from IPython.display import Markdown, display
+
+    from evallib.report.show import show_figure
+
+    if ok:
+        fig, alt = make()
+        show_figure(fig, alt=alt, caption=caption)
+    else:
+        display(Markdown(note))

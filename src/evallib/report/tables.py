@@ -234,7 +234,8 @@ def markov_table(mk, lang: str = "nl", target: int = 6) -> pd.DataFrame:
     diff = mk.difference.set_index("state") if mk.difference is not None else None
 
     def months(v):
-        return "–" if v is None or not np.isfinite(v) else fmt_num(v, lang, 0)
+        # one decimal: a projection in months, not a count (and never read as one)
+        return "–" if v is None or not np.isfinite(v) else fmt_num(v, lang, 1)
 
     out = []
     for s in sorted(t["state"].unique()):
@@ -275,8 +276,8 @@ def cost_table(cost, lang: str = "nl") -> pd.DataFrame:
         (label("cost_total", lang) + f" ({label('cost_source_' + c['cost_source'], lang)})",
          eur(c["total_cost_eur"]), "–"),
         (label("cost_per_participant", lang), eur(c["per_participant_eur"]), "–"),
-        (label("cost_additional_persons", lang), fmt_num(c["additional_persons"], lang, 0),
-         label("range", lang, low=fmt_num(lo, lang, 0), high=fmt_num(hi, lang, 0))),
+        (label("cost_additional_persons", lang), fmt_num(c["additional_persons"], lang, 1),
+         label("range", lang, low=fmt_num(lo, lang, 1), high=fmt_num(hi, lang, 1))),
         (label("cost_per_additional", lang), per, ci),
     ]
     return pd.DataFrame(rows, columns=[label("col_quantity", lang), label("col_amount", lang),
