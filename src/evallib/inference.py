@@ -175,7 +175,7 @@ def _demean(x: np.ndarray, unit: np.ndarray, time: np.ndarray) -> np.ndarray:
 def _two_way(unit: np.ndarray, time: np.ndarray):
     from evallib.did._within import TwoWay  # local import: did depends on this module
 
-    return TwoWay(pd.factorize(unit)[0], pd.factorize(time)[0])
+    return TwoWay(pd.factorize(unit)[0], pd.factorize(time, sort=True)[0])
 
 
 def _residualize(a: np.ndarray, w: np.ndarray | None) -> np.ndarray:

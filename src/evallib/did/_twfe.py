@@ -213,7 +213,7 @@ def twfe(
     names = {f"_d{i}": c for i, c in enumerate(treats)} | {f"_x{i}": c for i, c in enumerate(ctrls)}
     cols = [*treats, *ctrls]
     ucode = pd.factorize(data[unit])[0]
-    tcode = pd.factorize(data[time])[0]
+    tcode = pd.factorize(data[time], sort=True)[0]  # period order: runs stay consecutive
     n_clusters = None
     ccode = None
     if cluster is not None:
