@@ -833,7 +833,7 @@ def derive_columns(panel: pd.DataFrame) -> pd.DataFrame:
     Returns a new frame; the input is not modified. ``event_time`` is whole calendar months
     since ``start_month`` (nullable integer, missing for the comparison group).
     """
-    out = panel.copy()
+    out = panel.copy(deep=False)  # columns are replaced below, never written into
     # calendar-month numbers by numpy's datetime64[M] cast (no per-row pandas field access)
     month_index = out["month"].to_numpy().astype("datetime64[M]").astype(np.int64)
     start = out["start_month"].to_numpy()
