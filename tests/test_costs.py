@@ -76,7 +76,7 @@ def _panel() -> pd.DataFrame:
         for e in range(13):
             rows.append({"person_id": pid, "group": "pilot", "event_time": e,
                          "work_or_training": work12 if e == 12 else False, "cost_eur": cost})
-    for e in range(13):
+    for _ in range(13):
         rows.append({"person_id": "z", "group": "comparison", "event_time": np.nan,
                      "work_or_training": True, "cost_eur": 0.0})
     return pd.DataFrame(rows)

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from evallib.report.text import (assumptions, cost_sentence, effect_sentence, fmt_p, mde_sentence,
-                                 p_eq, pretrend_sentence, reliability_reason)
 from evallib.costs import cost_effectiveness
+from evallib.report.text import (
+    assumptions,
+    cost_sentence,
+    effect_sentence,
+    fmt_p,
+    mde_sentence,
+    p_eq,
+    pretrend_sentence,
+    reliability_reason,
+)
 
 
 def test_p_values_in_prose():

@@ -12,9 +12,23 @@ import pandas as pd
 from evallib.disclosure import safe_count, suppress_counts
 from evallib.report.labels import fmt_int, fmt_num, fmt_pp, label
 
-__all__ = ["assumptions_table", "balance_table", "baseline_rows", "cost_table", "design_table", "effects_table",
-           "entry_table", "flow_table", "markov_table", "outcomes_table", "max_abs_smd", "relapse_table", "standardised_difference",
-           "step_up_table", "subgroup_table"]
+__all__ = [
+    "assumptions_table",
+    "balance_table",
+    "baseline_rows",
+    "cost_table",
+    "design_table",
+    "effects_table",
+    "entry_table",
+    "flow_table",
+    "markov_table",
+    "max_abs_smd",
+    "outcomes_table",
+    "relapse_table",
+    "standardised_difference",
+    "step_up_table",
+    "subgroup_table",
+]
 
 # characteristic → (label key, function of the baseline rows giving a 0/1 or numeric series)
 _BALANCE_VARS = {
@@ -217,7 +231,8 @@ def relapse_table(rel, rel_dids: dict, threshold: int, lang: str = "nl") -> pd.D
         e = None
         if dres is not None:
             m = dres.table[dres.table["horizon"] == h]
-            e = m.iloc[0] if len(m) and "ci_low" in m.columns and m["estimate"].iloc[0] == m["estimate"].iloc[0] else None
+            ok = len(m) and "ci_low" in m.columns and m["estimate"].iloc[0] == m["estimate"].iloc[0]
+            e = m.iloc[0] if ok else None
         row[label("col_effect_pp", lang)] = _pp(e["estimate"], lang) if e is not None else "–"
         row[label("col_ci95", lang)] = _ci(e["ci_low"], e["ci_high"], lang) if e is not None else "–"
         row[label("col_p_crv1", lang)] = fmt_p(e["p_value"], lang) if e is not None else "–"

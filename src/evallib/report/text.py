@@ -10,9 +10,24 @@ import pandas as pd
 
 from evallib.report.labels import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, label
 
-__all__ = ["assumptions", "assumptions_from_results", "comparison_share_in_areas", "cost_sentence", "effect_sentence", "fmt_p", "inference_sentence", "ladder_focus_sentence",
-           "mde_sentence", "ordinal_sentence", "p_eq",
-           "per_hundred", "pretrend_sentence", "reach_sentence", "reliability_reason", "subgroup_sentence"]
+__all__ = [
+    "assumptions",
+    "assumptions_from_results",
+    "comparison_share_in_areas",
+    "cost_sentence",
+    "effect_sentence",
+    "fmt_p",
+    "inference_sentence",
+    "ladder_focus_sentence",
+    "mde_sentence",
+    "ordinal_sentence",
+    "p_eq",
+    "per_hundred",
+    "pretrend_sentence",
+    "reach_sentence",
+    "reliability_reason",
+    "subgroup_sentence",
+]
 
 
 def per_hundred(share_diff: float) -> int:
