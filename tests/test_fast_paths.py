@@ -17,7 +17,7 @@ from linearmodels.panel import PanelOLS
 
 from evallib import did, inference, ladder
 from evallib.did._common import unique_ints
-from evallib.did._within import TwoWay, ols_within
+from evallib.did._within import TwoWay, _units_with_nonzero, ols_within
 
 AGREE = 1e-8  # agreement between exact implementations of the same estimator
 SSC = pf.ssc(k_adj=True, k_fixef="nonnested", G_adj=True)
@@ -109,6 +109,26 @@ def test_twfe_unit_not_nested_in_cluster_counts_the_unit_effects():
     assert res.std_error == pytest.approx(fit.se()["d"], rel=AGREE)
 
 
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("moved", [False, True])
+def test_twfe_with_few_treated_units_equals_pyfixest(shape, moved):
+    # one treated cluster of eight: the regressor is zero outside few units, which takes the
+    # path that never forms the demeaned regressor (evallib.did._within._ols_few_units);
+    # moved: some people change cluster, so units are not nested in clusters
+    df = _panel(13, shape, n_units=240)
+    df["cl"] = [f"c{c}" for c in pd.factorize(df["u"])[0] % 8]
+    df["d"] = ((df["cl"] == "c0") & (df["t"] >= 4)).astype(float)
+    if moved:
+        df["cl"] = np.where((df["t"] >= 7) & (df["u"] < "p010"), "c7", df["cl"])
+    res = did.twfe(df, outcome="y", treatment="d", unit="u", time="t", cluster="cl")
+    fit = pf.feols("y ~ d | u + t", data=df, fixef_rm="none", demeaner=EXACT, ssc=SSC,
+                   vcov={"CRV1": "cl"})
+    assert res.estimate == pytest.approx(fit.coef()["d"], abs=AGREE)
+    assert res.std_error == pytest.approx(fit.se()["d"], rel=AGREE)
+    u, t = pd.factorize(df["u"])[0], pd.factorize(df["t"], sort=True)[0]
+    assert _units_with_nonzero(df[["d"]].to_numpy(), TwoWay(u, t)) is not None  # the path taken
+
+
 def test_ols_within_reports_collinear_regressors_for_the_fallback():
     df = _panel(5, "balanced")
     u, t = pd.factorize(df["u"])[0], pd.factorize(df["t"], sort=True)[0]
@@ -161,9 +181,13 @@ def test_wild_bootstrap_equals_brute_force_refits(shape):
 
 
 @pytest.mark.parametrize("shape", ["runs", "gaps"])
-def test_event_study_leads_equal_pyfixest_on_unbalanced_panels(shape):
-    # BJS Test 1: y ~ lead dummies | unit + period on untreated observations, CRV1
+@pytest.mark.parametrize("few", [False, True])
+def test_event_study_leads_equal_pyfixest_on_unbalanced_panels(shape, few):
+    # BJS Test 1: y ~ lead dummies | unit + period on untreated observations, CRV1;
+    # few: only cluster c0 is ever treated (the leads live on few units: the sparse path)
     df = _panel(8, shape, n_units=120)
+    if few:
+        df["g"] = np.where(df["cl"] == "c0", df["g"], 0)
     es = did.event_study(df, outcome="y", unit="u", time="t", cohort="g", cluster="cl",
                          leads=2, lags=2)
     g, t = df["g"].to_numpy(), df["t"].to_numpy()

@@ -136,14 +136,15 @@ class _TwoWayFE:
                                np.bincount(self.t, y, minlength=self.n_t))
 
 
-def _lead_fit(y: np.ndarray, x: np.ndarray, fe: _TwoWayFE, cl: np.ndarray | None) -> dict:
+def _lead_fit(y: np.ndarray, x: np.ndarray, fe: _TwoWayFE, cl: np.ndarray | None,
+              y_demeaned: np.ndarray) -> dict:
     """y ~ leads | unit + period on the untreated observations, CRV1 (or HC1 without clusters),
     pyfixest's small-sample conventions: the exact within fast path (reusing the first stage's
     projection), pyfixest when a lead is collinear with the effects (pyfixest then drops it)."""
     uc, tc = fe.u, fe._tw.t
     clc = None if cl is None else pd.factorize(cl)[0]
     fast = ols_within(y, x, uc, tc, vcov="CRV1" if cl is not None else "hetero", cluster=clc,
-                      fe=fe._tw)
+                      fe=fe._tw, y_demeaned=y_demeaned)
     if fast is not None:
         return fast
     names = [f"_l{j}" for j in range(x.shape[1])]
@@ -282,7 +283,7 @@ def event_study(
         xl = np.empty((len(o0), len(lead_ks)))
         for j, k in enumerate(lead_ks):
             xl[:, j] = rel0 == k
-        fit = _lead_fit(y[o0], xl, fe, cl[o0] if cluster is not None else None)
+        fit = _lead_fit(y[o0], xl, fe, cl[o0] if cluster is not None else None, resid0)
         b = fit["coef"]
         vmat = fit["vcov"]
         se_l = np.sqrt(np.diag(vmat))
