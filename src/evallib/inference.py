@@ -309,10 +309,17 @@ def ri_twfe(
     for c in (outcome, unit, time, cluster, post, *controls):
         if c not in data.columns:
             raise ValueError(f"ri_twfe: column {c!r} not in data")
-    elig = sorted(set(data[cluster]) if eligible is None else set(eligible), key=str)
-    index = {c: j for j, c in enumerate(elig)}
-    postv = data[post].to_numpy(float)
     f, _ = _fwl(data, outcome, unit, time, cluster, controls, None)
+    return _ri_from_fwl(f, data[post].to_numpy(float), data[cluster], eligible=eligible,
+                        treated_clusters=treated_clusters, max_assignments=max_assignments,
+                        seed=seed)
+
+
+def _ri_from_fwl(f: _FWL, postv: np.ndarray, cluster_values: pd.Series, *,
+                 eligible: Collection[Any] | None, treated_clusters: Collection[Any],
+                 max_assignments: int, seed: int | np.random.Generator) -> RandomizationResult:
+    elig = sorted(set(pd.unique(cluster_values)) if eligible is None else set(eligible), key=str)
+    index = {c: j for j, c in enumerate(elig)}
     # b_c = x_c' y~ and M_cd = x~_c' x~_d for x_c = 1{cluster = c} * post, from cluster sums
     # (TwoWay.block_gram) instead of G demeaned N-vectors; with controls W~ (demeaned),
     # x~_c' x~_d = x_c' M x_d - (W~'x_c)' (W~'W~)^-1 (W~'x_d).
@@ -550,12 +557,15 @@ def assess(
     else:
         work, post_col = data, post
     rng = np.random.default_rng(seed)
-    wild = wild_cluster_bootstrap(data, outcome=outcome, treatment=treatment, unit=unit,
-                                  time=time, cluster=cluster, controls=controls,
-                                  weights=wild_weights, n_boot=n_boot, seed=rng)
-    ri = ri_twfe(work, outcome=outcome, unit=unit, time=time, cluster=cluster,
-                 treated_clusters=treated_clusters, post=post_col, eligible=eligible,
-                 controls=controls, max_assignments=max_assignments, seed=rng)
+    if n_boot < 1:
+        raise ValueError(f"n_boot must be positive, got {n_boot}")
+    # one partialling-out (unit and time effects, controls) serves both the wild bootstrap and
+    # randomization inference: the same as wild_cluster_bootstrap(...) then ri_twfe(...)
+    f, xd = _fwl(data, outcome, unit, time, cluster, controls, d)
+    wild = _wcr_from_fwl(f.y, xd[:, 0], f.w, f.cl, f.n_clusters, weights=wild_weights,
+                         n_boot=n_boot, rng=rng, demean_fe=f.fe)
+    ri = _ri_from_fwl(f, work[post_col].to_numpy(float), data[cluster], eligible=eligible,
+                      treated_clusters=treated_clusters, max_assignments=max_assignments, seed=rng)
     n_cl = res.n_clusters
     rel = inference_reliability(n_cl if eligible is None else len(set(eligible)),
                                 len(set(treated_clusters)))
