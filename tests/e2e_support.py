@@ -1,7 +1,9 @@
-"""Build a book from demo data in a scratch copy of the project (shared by the end-to-end tests).
+"""Build books from demo data in scratch copies of the project (shared by the end-to-end tests).
 
-The scratch copy keeps the developer's own build/ and book/_build/ untouched; the package itself
-is the installed (editable) one.
+The scratch copies keep the developer's own build/ and book/_build/ untouched; the package itself
+is the installed (editable) one. Each book is built once per test session and shared by every
+test module that asks for it (:func:`demo_book`, :func:`small_book`), because a run of all pilots
+takes minutes.
 """
 
 from __future__ import annotations
@@ -12,9 +14,23 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 EVALLIB = str(Path(sys.executable).parent / "evallib")
-COPY = ("params", "notebooks", "book", "pyproject.toml")
+COPY = ("params", "notebooks", "book", "pyproject.toml", "benchmarks/coverage.md", "benchmarks/results.md",
+        "tests/reference/data")
+PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
+# the English edition is built from a smaller project (the two largest pilots scaled down) to keep
+# it short; Antwerp keeps its size (12 areas: fewer persons leave its ladder flows empty)
+SMALL_PERSONS = {"gent_mobiel_arbeidsteam": 60, "westhoek_proeftuin": 25}
+# the tiny-data book: a copy of the small project whose Antwerp pilot is rerun on a deliberately
+# tiny panel (8 persons per area: about 9 pilot participants, below the disclosure threshold 10)
+TINY_PILOT = "antwerpen_ondersteuningsnetwerk"
+TINY_PERSONS = 8
+SCREENS = Path("/work/helpers/screens")
+
+_BOOKS: dict[str, Path] = {}
 
 
 def scratch_project(dest: Path) -> Path:
@@ -23,7 +39,8 @@ def scratch_project(dest: Path) -> Path:
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("_build", "_toc.yml"))
-        else:
+        elif src.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / name)
     return dest
 
@@ -42,3 +59,48 @@ def build_book(project: Path, lang: str = "nl") -> Path:
     index = Path(out.stdout.strip().splitlines()[-1])
     assert index.is_file(), out.stdout
     return index
+
+
+def demo_book(tmp_path_factory, lang: str = "nl") -> Path:
+    """The book of the demo data (all pilots, full size), built once per session per language."""
+    key = f"demo-{lang}"
+    if key not in _BOOKS:
+        _BOOKS[key] = build_book(scratch_project(tmp_path_factory.mktemp(key)), lang)
+    return _BOOKS[key]
+
+
+def small_book(tmp_path_factory) -> Path:
+    """The English book of a small project whose Antwerp pilot has a tiny panel (see above)."""
+    if "small-en" not in _BOOKS:
+        project = scratch_project(tmp_path_factory.mktemp("small-en"))
+        for pilot, persons in SMALL_PERSONS.items():
+            path = project / "params" / f"{pilot}.yaml"
+            params = yaml.safe_load(path.read_text(encoding="utf-8"))
+            params["simulation"]["persons_per_area"] = persons
+            params.pop("analysis_plan_sha256", None)  # a changed scratch copy is not the frozen plan
+            path.write_text(yaml.safe_dump(params, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        _BOOKS["small-en"] = build_book(project, "en")
+    return _BOOKS["small-en"]
+
+
+def tiny_book(tmp_path_factory) -> Path:
+    """The small English book with :data:`TINY_PILOT` rerun on a tiny panel (``run --data``)."""
+    if "tiny-en" not in _BOOKS:
+        from evallib.config import load_pilot
+        from evallib.simulate import write_demo
+
+        src = project_of(small_book(tmp_path_factory))
+        project = tmp_path_factory.mktemp("tiny-en") / "project"
+        shutil.copytree(src, project, symlinks=True)
+        config = load_pilot(TINY_PILOT, project)
+        sim = config.simulation.model_copy(update={"persons_per_area": TINY_PERSONS})
+        data = write_demo(config.model_copy(update={"simulation": sim}), project / "tiny")
+        evallib(project, "run", "--pilot", TINY_PILOT, "--data", str(data), "--lang", "en")
+        out = evallib(project, "book", "--lang", "en")
+        _BOOKS["tiny-en"] = Path(out.stdout.strip().splitlines()[-1])
+    return _BOOKS["tiny-en"]
+
+
+def project_of(index: Path) -> Path:
+    """The scratch project of a published book (index: <project>/book/_build/html*/index.html)."""
+    return index.parents[3]
