@@ -688,8 +688,15 @@ def _cross_row_checks(p: pd.DataFrame, rows: np.ndarray, col: _Collector) -> Non
     """Consistency between rows: one row per person-month, constant group and start month."""
     person = p["person_id"]
     key_ok = person.notna().to_numpy() & p["month"].notna().to_numpy()
-    key = p[["person_id", "month"]]
-    dup = key.duplicated(keep=False).to_numpy() & key_ok
+    if key_ok.all() and _sorted_by_person_month(p):
+        # sorted rows: a duplicated key equals its neighbour (no 12M-row hash of the pairs)
+        same = np.zeros(len(p) + 1, dtype=bool)
+        same[1:-1] = (np.diff(person.cat.codes.to_numpy()) == 0) & (
+            np.diff(p["month"].to_numpy().astype(np.int64)) == 0)
+        dup = same[:-1] | same[1:]
+    else:
+        key = p[["person_id", "month"]]
+        dup = key.duplicated(keep=False).to_numpy() & key_ok
     if dup.any():
         sub = p[dup]
         grouped = sub.groupby(["person_id", "month"], observed=True, sort=False)
