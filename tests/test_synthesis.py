@@ -90,7 +90,7 @@ def test_scorecard_table_formats_dutch_and_suppresses_small_counts(entries):
     # Westhoek: 7 participants < threshold 10 → not shown
     west = table.set_index("Indicator")["Proeftuin Westhoek"]
     assert west["Bereikte deelnemers"].startswith("<10") and "7" not in west["Bereikte deelnemers"]
-    assert gent["Kost per extra persoon aan het werk (95%-interval)"] == "€ 20.000"
+    assert gent["Kost per extra persoon aan het werk (95%-interval)"] == "€\u00a020.000"  # no line break after €
     assert table.set_index("Indicator")["Mobiel Arbeidsteam Gent"]["Advies"] == "opschalen"
 
 

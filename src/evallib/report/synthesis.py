@@ -130,10 +130,17 @@ def _interval(lo: float | None, hi: float | None, lang: str) -> str:
     return label("interval_range", lang, low=_pp(lo, lang), high=_pp(hi, lang))
 
 
+_NBSP = "\u00a0"  # keeps "€ 39.703" and "< 0,001" on one line in narrow table cells
+
+
+def _eur(x: float, lang: str) -> str:
+    return fmt_eur(x, lang).replace(" ", _NBSP)
+
+
 def _p(x: float | None, lang: str) -> str:
     if x is None:
         return "–"
-    return "< " + fmt_num(0.001, lang, 3) if x < 0.001 else fmt_num(x, lang, 3)
+    return "<" + _NBSP + fmt_num(0.001, lang, 3) if x < 0.001 else fmt_num(x, lang, 3)
 
 
 def fmt_prob(p: float | None, lang: str = "nl") -> str:
@@ -141,9 +148,9 @@ def fmt_prob(p: float | None, lang: str = "nl") -> str:
     if p is None:
         return "–"
     if p > 0.99:
-        return "> " + fmt_pct(0.99, lang)
+        return ">" + _NBSP + fmt_pct(0.99, lang)
     if p < 0.01:
-        return "< " + fmt_pct(0.01, lang)
+        return "<" + _NBSP + fmt_pct(0.01, lang)
     return fmt_pct(p, lang)
 
 
@@ -161,6 +168,8 @@ def natural_frequency_sentence(est: float | None, lo: float | None, hi: float | 
     if lo > 0 or hi < 0:
         a, b = sorted((abs(_per100(lo)), abs(_per100(hi))))
         key = "nf_more" if lo > 0 else "nf_fewer"
+        if a == b:  # a narrow interval: both ends round to the same number of people
+            key += "_about"
         return label(key, lang, low=fmt_int(a, lang), high=fmt_int(b, lang), what=what)
     text = label("nf_unclear", lang, fewer=fmt_int(abs(_per100(lo)), lang),
                  more=fmt_int(abs(_per100(hi)), lang), what=what)
@@ -222,7 +231,7 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
     with plt.rc_context({"font.size": 14, "axes.titlesize": 14}):
         # 4.8 in wide: at 110 dpi the image is ~530 px, so on a 390 px phone it shrinks by only a
         # third and the 12 pt labels stay readable
-        fig, axes = plt.subplots(2, 1, figsize=(4.8, 1.4 + 2 * (0.75 * n + 1.0)), sharex=False)
+        fig, axes = plt.subplots(2, 1, figsize=(4.8, 1.4 + 2 * (0.9 * n + 1.0)), sharex=False)
         alt_parts = []
         for ax, (key, title_key, colour, marker) in zip(axes, panels, strict=True):
             ys = list(range(n))[::-1]
@@ -232,7 +241,7 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
                 if est is None or lo is None or hi is None:
                     ax.text(0, y, label("forest_missing", lang), va="center", ha="center", fontsize=12, color="0.3")
                     continue
-                ax.plot([lo * 100, hi * 100], [y, y], color=colour, lw=2.5, solid_capstyle="butt")
+                ax.plot([lo * 100, hi * 100], [y, y], color=colour, lw=3, solid_capstyle="butt")
                 ax.plot([est * 100], [y], marker=marker, color=colour, ms=9, mec="black", mew=0.6)
                 alt_parts.append(label("forest_alt_item", lang, panel=label(title_key, lang), pilot=e.name,
                                        est=_pp(est, lang), interval=_interval(lo, hi, lang)))
@@ -240,10 +249,16 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
             if key == "work_12m":
                 thr = entries[0].config.decision.policy_threshold * 100
                 ax.axvline(thr, color=palette[3], lw=1.5, ls="--")
-                ax.text(thr, n - 0.45, " " + label("forest_threshold", lang), color=palette[3], fontsize=12,
+                ax.text(thr, -0.45, " " + label("forest_threshold", lang), color=palette[3], fontsize=12,
                         va="bottom", ha="left")
-            ax.set_yticks(ys, [_wrap(e.name, 16) for e in entries])
-            ax.set_ylim(-0.6, n - 0.1)
+            # pilot names above their interval (not as tick labels), so the plot keeps the full
+            # width of the figure on a phone
+            for y, e in zip(ys, entries, strict=True):
+                ax.text(0.0, y + 0.22, e.name, transform=ax.get_yaxis_transform(), ha="left", va="bottom",
+                        fontsize=12, color="0.1", zorder=5,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+            ax.set_yticks([])
+            ax.set_ylim(-0.5, n - 0.15)
             ax.set_title(_wrap(label(title_key, lang), 34), loc="left", fontweight="bold")
             ax.set_xlabel(_wrap(label("forest_xlabel", lang), 34))
             ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
@@ -302,7 +317,7 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
         "sc_inference": f"{label('inference_' + inf['label'], lang)} ({clusters})",
         "sc_pvalues": " / ".join(_p(inf.get(k), lang) for k in ("p_crv1", "p_wild", "p_ri")),
         "sc_pretrend": f"{_p(pt.get('p_value'), lang)} ({label('pretrend_ok' if pt_ok else 'pretrend_warn', lang)})",
-        "sc_cost_participant": fmt_eur(cost_pp, lang) if cost_pp is not None else "–",
+        "sc_cost_participant": _eur(cost_pp, lang) if cost_pp is not None else "–",
         "sc_cost_additional": _cost_additional(s["cost"], lang),
         "sc_reach": _reach(e, lang),
         "sc_verdict": _verdict(e, lang),
@@ -334,11 +349,11 @@ def _cost_additional(cost: dict, lang: str) -> str:
     if v is None or v <= 0:
         return label("cost_not_meaningful", lang)
     lo, hi = cost.get("per_additional_ci_low"), cost.get("per_additional_ci_high")
-    out = fmt_eur(v, lang)
+    out = _eur(v, lang)
     if lo is not None and lo > 0:
         # no upper bound when the effect's interval includes zero (evallib.costs gives None)
-        hi_text = fmt_eur(hi, lang) if hi is not None and math.isfinite(hi) and hi > 0 else label("unbounded", lang)
-        out += " (" + label("interval_range", lang, low=fmt_eur(lo, lang), high=hi_text) + ")"
+        hi_text = _eur(hi, lang) if hi is not None and math.isfinite(hi) and hi > 0 else label("unbounded", lang)
+        out += " (" + label("interval_range", lang, low=_eur(lo, lang), high=hi_text) + ")"
     return out
 
 
