@@ -258,3 +258,15 @@ def test_transition_counts_equal_pandas_on_unbalanced_panels(shape):
     ref = pd.crosstab(s.loc[consecutive, "step"], nxt[consecutive].astype(int))
     ref = ref.reindex(index=range(1, 7), columns=range(1, 7), fill_value=0)
     np.testing.assert_array_equal(tm.attrs["counts"].to_numpy(), ref.to_numpy())
+
+
+def test_within_projection_in_unit_blocks_equals_one_block(monkeypatch):
+    # panels too large for one dense unit x period block are processed in blocks of units
+    import evallib.did._within as within
+
+    df = _panel(14, "gaps")
+    u, t = pd.factorize(df["u"])[0], pd.factorize(df["t"], sort=True)[0]
+    v = df[["y", "x"]].to_numpy()
+    whole = TwoWay(u, t).demean(v)
+    monkeypatch.setattr(within, "_MAX_DENSE_CELLS", 50)  # 5 units of 10 periods per block
+    np.testing.assert_allclose(TwoWay(u, t).demean(v), whole, atol=1e-12)

@@ -69,8 +69,9 @@ class TwoWay:
             s2 = np.bincount(self.u, self.t.astype(float) ** 2, minlength=self.n_u)
             f, n = self.first.astype(float), self.n_i
             run_s2 = n * f**2 + f * n * (n - 1) + (n - 1) * n * (2 * n - 1) / 6
-            self.intervals = bool(np.all(s2 == run_s2) and np.all(self.first >= 0)
-                                  and np.all(self.last < self.n_t))
+            run_s1 = n * f + n * (n - 1) / 2
+            self.intervals = bool(np.all(s1 == run_s1) and np.all(s2 == run_s2)
+                                  and np.all(self.first >= 0) and np.all(self.last < self.n_t))
         if self.balanced:  # A = 1 1': C = n_u (I - 1 1' / n_t)
             c = self.n_u * (np.eye(self.n_t) - 1.0 / self.n_t)
         elif self.intervals:
