@@ -119,6 +119,7 @@ def test_scale_up_projection_is_effect_times_population(entries):
     table = scale_up_table(entries, "en")
     assert table.iloc[2, 1] == "no public count found"
     assert table.iloc[1, 3] == "1,000 (640 to 1,370)"
+    assert table.iloc[1, 4] == "€50.2\u00a0million"  # € 4,000 × 12,559 = € 50,236,000
 
 
 def test_rules_are_printed_with_their_numbers(entries):

@@ -429,25 +429,33 @@ def scale_up_projection(entry: PilotEntry, *, rounding: int = 10) -> ScaleUpProj
     )
 
 
+def _int(x: float, lang: str) -> str:
+    """A whole number with a real minus sign (−32, not -32)."""
+    return ("−" if round(x) < 0 else "") + fmt_int(abs(x), lang)
+
+
+def _millions(x: float, lang: str) -> str:
+    return label("eur_million", lang, amount=fmt_num(x / 1e6, lang, 1)).replace(" ", _NBSP, 1)
+
+
 def scale_up_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
-    """Per pilot: the population (with its source), and the projected additional people in work or
-    training, per 1,000 reached and in total, with the 95% interval."""
+    """Per pilot: the population (its source is listed under the table), and the projected
+    additional people in work or training, per 1,000 reached and in total, with the 95% interval."""
     rows = []
     for e in entries:
         proj = scale_up_projection(e)
         pop_cfg = e.config.scale_up
-        pop_text = (f"{fmt_int(pop_cfg.count, lang)} ({getattr(pop_cfg, 'label_' + lang)})" if pop_cfg and pop_cfg.count
-                    else label("population_not_public", lang))
+        pop_text = fmt_int(pop_cfg.count, lang) if pop_cfg and pop_cfg.count else label("population_not_public", lang)
         if proj is None:
             per1000 = total = cost = "–"
         else:
-            per1000 = (fmt_int(proj.per_1000, lang) + " ("
-                       + label("interval_range", lang, low=fmt_int(proj.per_1000_low, lang),
-                               high=fmt_int(proj.per_1000_high, lang)) + ")")
-            total = ("–" if proj.total is None else fmt_int(proj.total, lang) + " ("
-                     + label("interval_range", lang, low=fmt_int(proj.total_low, lang),
-                             high=fmt_int(proj.total_high, lang)) + ")")
-            cost = "–" if proj.cost_total_eur is None else fmt_eur(proj.cost_total_eur, lang)
+            per1000 = (_int(proj.per_1000, lang) + " ("
+                       + label("interval_range", lang, low=_int(proj.per_1000_low, lang),
+                               high=_int(proj.per_1000_high, lang)) + ")")
+            total = ("–" if proj.total is None else _int(proj.total, lang) + " ("
+                     + label("interval_range", lang, low=_int(proj.total_low, lang),
+                             high=_int(proj.total_high, lang)) + ")")
+            cost = "–" if proj.cost_total_eur is None else _millions(proj.cost_total_eur, lang)
         rows.append({label("col_pilot", lang): e.name, label("col_population", lang): pop_text,
                      label("col_per_1000", lang): per1000, label("col_total_projection", lang): total,
                      label("col_cost_total", lang): cost})
