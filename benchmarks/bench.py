@@ -303,7 +303,13 @@ def _run_sub(cmd: list[str], timeout: float) -> dict:
     if out.returncode != 0:
         tail = (out.stderr or out.stdout).strip().splitlines()[-1:] or ["?"]
         return {"error": tail[0][:200]}
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    for line in reversed(out.stdout.strip().splitlines()):  # libraries may print before the JSON
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                continue
+    return {"error": "no result: " + (out.stdout.strip().splitlines() or ["(no output)"])[-1][:150]}
 
 
 def _diff(a, b) -> float | None:
@@ -370,6 +376,7 @@ def main() -> None:
                 print(size, stage, ref, res.get("seconds", res.get("error")), flush=True)
                 row["refs"][ref] = res
             rows.append(row)
+            write_results(rows, Path(args.out), load_before, os.getloadavg(), time.time() - started)
     write_results(rows, Path(args.out), load_before, os.getloadavg(), time.time() - started)
 
 

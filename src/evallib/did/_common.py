@@ -59,6 +59,13 @@ def is_datetime(s: pd.Series) -> bool:
     return pd.api.types.is_datetime64_any_dtype(s)
 
 
+def _month_numbers(values: np.ndarray) -> np.ndarray:
+    """``year * 12 + month - 1`` of datetime64 values, by numpy's datetime64[M] cast (fast)."""
+    if values.dtype.kind != "M":  # timezone-aware or object: let pandas convert
+        values = pd.to_datetime(values).tz_localize(None).to_numpy()
+    return values.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+
+
 def period_codes(s: pd.Series, *, name: str) -> tuple[np.ndarray, str]:
     """Code a time column as integers.
 
@@ -69,7 +76,7 @@ def period_codes(s: pd.Series, *, name: str) -> tuple[np.ndarray, str]:
     if is_datetime(s):
         if s.isna().any():
             raise ValueError(f"time column {name!r} has missing dates")
-        return (s.dt.year.to_numpy() * 12 + s.dt.month.to_numpy() - 1).astype(np.int64), "month"
+        return _month_numbers(s.to_numpy()), "month"
     if pd.api.types.is_integer_dtype(s) or pd.api.types.is_float_dtype(s):
         if s.isna().any():
             raise ValueError(f"time column {name!r} has missing values")
@@ -91,7 +98,7 @@ def cohort_codes(s: pd.Series, *, name: str, time_kind: str) -> np.ndarray:
             raise ValueError(f"cohort column {name!r} holds dates but the time column does not")
         out = np.zeros(len(s), dtype=np.int64)
         ok = s.notna().to_numpy()
-        out[ok] = s[ok].dt.year.to_numpy() * 12 + s[ok].dt.month.to_numpy() - 1 + MONTH_SHIFT
+        out[ok] = _month_numbers(s.to_numpy()[ok]) + MONTH_SHIFT
         return out
     if pd.api.types.is_numeric_dtype(s):
         v = pd.to_numeric(s).to_numpy(dtype=float)

@@ -3,7 +3,7 @@
 Hand-written rather than wrapping a Python port: the ports available on PyPI (csdid,
 differences) have had standard-error bugs, and the pilots need a fast estimator (monthly
 cohorts, millions of person-months). Everything runs on the *unit* panel: the outcome is
-pivoted to an n_units x n_periods array once, each ATT(g,t) is a 2x2 comparison of long
+pivoted to an n_periods x n_units array once, each ATT(g,t) is a 2x2 comparison of long
 differences Y_t - Y_base between cohort g and its control units (no per-unit Python loop, no
 dummies), and each comparison's influence function is summed by cluster on the spot.
 
@@ -342,9 +342,9 @@ def staggered(
     n = int(keep.sum())
     tl = tlist[tmax_keep]
     n_t = len(tl)
-    y = np.empty((n, n_t))
+    y = np.empty((n_t, n))  # periods x units: each 2x2 reads two contiguous rows
     t_new = np.cumsum(tmax_keep) - 1  # position of each kept period in tl
-    y[old_to_new[ucode[rows]], t_new[tidx[rows]]] = data[outcome].to_numpy(float)[rows]
+    y[t_new[tidx[rows]], old_to_new[ucode[rows]]] = data[outcome].to_numpy(float)[rows]
     g = g_unit[keep]
     if cl_unit is None:
         cl = np.arange(n)
@@ -396,7 +396,7 @@ def staggered(
                 continue
             idx = np.concatenate([treated, controls])
             d = np.r_[np.ones(len(treated)), np.zeros(len(controls))]
-            dy = y[idx, tt] - y[idx, base]
+            dy = y[tt, idx] - y[base, idx]
             xs = None if x is None else x[idx]
             ps = None
             if xs is not None and method in ("dr", "ipw"):
