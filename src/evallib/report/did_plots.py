@@ -56,7 +56,9 @@ def event_study_plot(es: Any, lang: str = "nl", *, outcome_label: str | None = N
     fig.tight_layout()
     outcome = outcome_label or getattr(getattr(es, "spec", None), "outcome", "")
     pretrend = getattr(es, "pretrend", None)
-    p = fmt_num(pretrend.p_value, lang, 3) if pretrend is not None else "–"
+    p_pre = None if pretrend is None else (pretrend.p_value_bootstrap if getattr(
+        pretrend, "p_value_bootstrap", None) is not None else pretrend.p_value)
+    p = fmt_num(p_pre, lang, 3) if p_pre is not None else "–"
     avg = fmt_num(float(es.estimate), lang, 3) if np.isscalar(es.estimate) else "–"
     alt = label("did_alt_event_study", lang, outcome=outcome, first=int(rt.min()),
                 last=int(rt.max()), avg=avg, p=p)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from evallib.disclosure import safe_count
+from evallib.report.text import pretrend_p
 
 __all__ = ["ESTIMATOR_12M", "build_scorecard", "dynamic_row", "load_results", "persons_at_event_time"]
 
@@ -123,8 +124,10 @@ def build_scorecard(
                       "p_wild": a["p_value_wild"], "p_ri": a["p_value_ri"],
                       "ri_resolution": a["ri_resolution"]},
         "mde": mde,
-        "pretrend": ({"statistic": pt["statistic"], "p_value": pt["p_value"], "df": int(pt["df"])}
-                     if pt is not None else None),
+        # p_value: the wild score bootstrap's (holds size with few treated clusters);
+        # p_value_f: the cluster-robust F test's, which over-rejects there
+        "pretrend": ({"statistic": pt["statistic"], "p_value": pretrend_p(pt), "p_value_f": pt["p_value"],
+                      "df": int(pt["df"])} if pt is not None else None),
         "participants": safe_count(participants, threshold) if participants is not None else None,
         "target_participants": target_participants,
         "cost": cost_block,

@@ -23,6 +23,7 @@ __all__ = [
     "ordinal_sentence",
     "p_eq",
     "per_hundred",
+    "pretrend_p",
     "pretrend_sentence",
     "reach_sentence",
     "reliability_reason",
@@ -116,11 +117,22 @@ def mde_sentence(mde: float, ci_low: float, ci_high: float, lang: str = "nl") ->
     return label(key, lang, mde=fmt_pp(mde, lang, signed=False), n=fmt_int(100 * mde, lang))
 
 
+def pretrend_p(pretrend) -> float | None:
+    """The pre-trend p-value to report: the wild score bootstrap's when there is one (the
+    cluster-robust F over-rejects with few treated clusters), else the F test's."""
+    if pretrend is None:
+        return None
+    d = pretrend if isinstance(pretrend, dict) else {"p_value": pretrend.p_value,
+                                                     "p_value_bootstrap": pretrend.p_value_bootstrap}
+    boot = d.get("p_value_bootstrap")
+    return boot if boot is not None else d["p_value"]
+
+
 def pretrend_sentence(pretrend, lang: str = "nl") -> str:
     """The joint test of the leads in words; a small p-value is a warning, not a verdict."""
     if pretrend is None:
         return label("ch_pretrend_none", lang)
-    p = pretrend["p_value"] if isinstance(pretrend, dict) else pretrend.p_value
+    p = pretrend_p(pretrend)
     key = "ch_pretrend_ok" if p >= 0.10 else "ch_pretrend_doubt" if p >= 0.01 else "ch_pretrend_bad"
     return label(key, lang, p=p_eq(p, lang))
 
@@ -292,7 +304,7 @@ def assumptions_from_results(results: dict, *, design: str) -> list[dict]:
     a = results["headline_assessment"]
     facts = results["facts"]
     return assumptions(
-        pretrend_p=(es.get("pretrend") or {}).get("p_value"),
+        pretrend_p=pretrend_p(es.get("pretrend")),
         lead_estimate=lead1["estimate"] if lead1 else None,
         lead_ci=(lead1["ci_low"], lead1["ci_high"]) if lead1 else None,
         comparison_in_pilot_areas=facts["comparison_in_pilot_areas"],
