@@ -48,3 +48,18 @@ def test_safe_count():
 def test_negative_counts_are_rejected():
     with pytest.raises(ValueError, match="non-negative"):
         suppress_counts([[1, -2]], 10)
+
+
+def test_results_tree_loses_small_counts_of_people_only():
+    from evallib.disclosure import suppress_in_results
+
+    tree = {"n_obs": 12000, "participants": 7, "inference": {"n_treated_clusters": 3, "p_ri": 0.05},
+            "table": [{"origin": 5, "n_from": 4, "n_up": 12, "rate": 0.1}],
+            "counts": [[3, 40], [0, 25]], "estimate": 0.04, "horizon_months": 12}
+    out = suppress_in_results(tree, 10)
+    assert out["participants"] is None and out["n_obs"] == 12000
+    assert out["inference"] == {"n_treated_clusters": 3, "p_ri": 0.05}  # areas are not people
+    assert out["table"] == [{"origin": 5, "n_from": None, "n_up": 12, "rate": 0.1}]
+    assert out["counts"] == [[None, 40], [0, 25]]
+    assert out["estimate"] == 0.04 and out["horizon_months"] == 12
+    assert tree["participants"] == 7  # the input is not modified

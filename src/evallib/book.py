@@ -22,6 +22,7 @@ atomically.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -62,6 +63,19 @@ def _pilot_runs(root: Path, lang: str) -> dict[str, dict]:
     if not path.is_file():
         return {}
     return {r["pilot"]: r for r in json.loads(path.read_text())}
+
+
+_DEMO_BLOCK = re.compile(r"<!-- demo-only -->\n(.*?)<!-- /demo-only -->\n", re.DOTALL)
+
+
+def _uses_demo_data(runs: dict[str, dict]) -> bool:
+    """True when any pilot of the last run analysed the simulated demo data."""
+    return any("/data/demo/" in (r.get("data") or "").replace("\\", "/") for r in runs.values())
+
+
+def _demo_blocks(text: str, *, keep: bool) -> str:
+    """Keep (without the markers) or drop the ``<!-- demo-only -->`` blocks of a page."""
+    return _DEMO_BLOCK.sub(lambda m: m.group(1) if keep else "", text)
 
 
 def _prepare_notebook(src: Path, dst: Path) -> None:
@@ -192,8 +206,10 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
+    demo = _uses_demo_data(runs)
     for page in (root / "book" / lang).glob("*.md"):
-        shutil.copy2(page, staging / page.name)
+        (staging / page.name).write_text(_demo_blocks(page.read_text(encoding="utf-8"), keep=demo),
+                                         encoding="utf-8")
     if (root / "book" / "_static").is_dir():
         shutil.copytree(root / "book" / "_static", staging / "_static")
     config = yaml.safe_load((root / "book" / "_config.yml").read_text(encoding="utf-8"))

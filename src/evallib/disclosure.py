@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["SuppressedTable", "safe_count", "suppress_counts"]
+__all__ = ["SuppressedTable", "safe_count", "suppress_counts", "suppress_in_results"]
 
 DEFAULT_THRESHOLD = 10
 
@@ -89,6 +89,38 @@ def _secondary(v: np.ndarray, mask: np.ndarray) -> np.ndarray:
                         changed = True
             mask = m if axis == 1 else m.T
     return mask
+
+
+_COUNT_KEYS = {"n", "count", "counts", "persons", "episodes", "events", "at_risk", "participants",
+               "n_obs", "weight_sum"}
+# counts of things that are not people (areas, draws, parameters, periods) are not disclosive
+_NOT_PEOPLE = ("cluster", "boot", "draw", "assign", "threshold", "lead", "lag", "period", "month",
+               "state", "cohort", "param", "df", "restriction", "clipped", "horizon", "target")
+
+
+def _is_count_key(key: str) -> bool:
+    k = key.lower()
+    if any(word in k for word in _NOT_PEOPLE):
+        return False
+    return k in _COUNT_KEYS or k.startswith("n_") or k.endswith(("_n", "_count", "_counts", "_persons"))
+
+
+def suppress_in_results(obj, threshold: int = DEFAULT_THRESHOLD, *, _count: bool = False):
+    """A copy of a JSON-like results tree with every count of people below ``threshold`` set to None.
+
+    A value counts as a count of people when its key (or an enclosing key, for lists and
+    matrices) is a count key: ``n``, ``count``, ``counts``, ``persons``, ``n_*``, ``*_count`` …,
+    except keys about clusters, bootstrap draws, periods, thresholds and the like. Used for the
+    results files (``build/results/<pilot>.json``), which leave the analysis room.
+    """
+    if isinstance(obj, dict):
+        return {k: suppress_in_results(v, threshold, _count=_count or _is_count_key(str(k)))
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [suppress_in_results(v, threshold, _count=_count) for v in obj]
+    if _count and isinstance(obj, int | float) and not isinstance(obj, bool) and 0 < obj < threshold:
+        return None
+    return obj
 
 
 def safe_count(n: float, threshold: int = DEFAULT_THRESHOLD) -> int | None:

@@ -80,30 +80,52 @@ def _json_safe(obj):
     return obj
 
 
+def work_path(results_dir: str | Path, pilot: str) -> Path:
+    """The unsuppressed working copy that the notebooks of one pilot run share; deleted when the
+    pilot's run ends (it never leaves the analysis)."""
+    return Path(results_dir) / ".work" / f"{pilot}.json"
+
+
+def _write_json(path: Path, doc: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
 class Recorder:
     """Collects a pilot's results in a notebook and writes ``build/results/<pilot>.json``.
 
     Values may be result objects with ``to_dict()``, numbers, strings or nested dicts. The file is
     written with sorted keys and rounded floats so that the same data, params and seed give a
-    byte-identical file.
+    byte-identical file, and with every count of people below the pilot's disclosure threshold
+    removed (:func:`evallib.disclosure.suppress_in_results`). The notebooks of one run share an
+    unsuppressed working copy (:func:`work_path`), which the pipeline deletes afterwards.
     """
 
-    def __init__(self, pilot: str, results_dir: str | Path):
+    def __init__(self, pilot: str, results_dir: str | Path, threshold: int | None = None):
         self.pilot = pilot
         self.path = Path(results_dir) / f"{pilot}.json"
+        self.work = work_path(results_dir, pilot)
+        if threshold is None:
+            try:
+                threshold = load_pilot(pilot).disclosure_threshold
+            except ConfigError:
+                threshold = 10
+        self.threshold = threshold
         self._results: dict = {}
-        if self.path.is_file():  # several notebooks of one pilot add to the same file
-            self._results = json.loads(self.path.read_text(encoding="utf-8")).get("results", {})
+        if self.work.is_file():  # several notebooks of one pilot add to the same results
+            self._results = json.loads(self.work.read_text(encoding="utf-8")).get("results", {})
 
     def add(self, key: str, value) -> None:
         self._results[key] = _json_safe(value)
 
     def write(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        doc = {"pilot": self.pilot, "results": self._results}
-        tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        from evallib.disclosure import suppress_in_results
+
+        _write_json(self.work, {"pilot": self.pilot, "results": self._results})
+        _write_json(self.path, {"pilot": self.pilot,
+                                "results": suppress_in_results(self._results, self.threshold)})
         return self.path
 
 
@@ -197,9 +219,9 @@ def _run_one(pilot: str, lang: str, data: str | None, root: str, build: str) -> 
     results_dir = build_p / "results"
     out_dir = build_p / "executed" / lang / pilot
     out_dir.mkdir(parents=True, exist_ok=True)
-    stale = results_dir / f"{pilot}.json"
-    if stale.exists():
-        stale.unlink()  # results of this run only
+    for stale in (results_dir / f"{pilot}.json", work_path(results_dir, pilot)):
+        if stale.exists():
+            stale.unlink()  # results of this run only
     params = {"pilot": pilot, "data_path": str(path), "lang": lang, "results_dir": str(results_dir)}
     for template in pilot_templates(root_p):
         nb_run = _execute(template, out_dir / f"{template.stem}.ipynb", params, lang, root_p,
@@ -207,6 +229,7 @@ def _run_one(pilot: str, lang: str, data: str | None, root: str, build: str) -> 
         run.notebooks.append(nb_run)
         if nb_run.status != "OK":
             run.status = "FAILED"
+    work_path(results_dir, pilot).unlink(missing_ok=True)
     return run.to_dict()
 
 

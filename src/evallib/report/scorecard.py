@@ -41,7 +41,12 @@ def persons_at_event_time(gt: Any, e: int) -> int:
 
 def load_results(results_dir: str | Path, pilot: str) -> dict:
     """The ``results`` recorded so far for ``pilot`` (earlier notebooks of the same run)."""
-    path = Path(results_dir) / f"{pilot}.json"
+    from evallib.pipeline import work_path
+
+    # the unsuppressed working copy of this run when there is one (notebooks of one pilot run)
+    path = work_path(results_dir, pilot)
+    if not path.is_file():
+        path = Path(results_dir) / f"{pilot}.json"
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no results recorded yet (run the earlier notebooks first)")
     return json.loads(path.read_text(encoding="utf-8"))["results"]
