@@ -137,11 +137,14 @@ def test_ols_within_reports_collinear_regressors_for_the_fallback():
     assert ols_within(df["y"].to_numpy(), df["d"].to_numpy(), u, t, vcov="iid") is not None
 
 
-@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("shape", SHAPES + ["moved"])
 def test_randomization_inference_equals_refitting_every_assignment(shape):
     # 6 clusters, 3 treated: all C(6, 3) = 20 assignments; each statistic is the pyfixest TWFE
-    # coefficient of 1{cluster in A} x post with the control x
-    df = _panel(6, shape)
+    # coefficient of 1{cluster in A} x post with the control x; "moved": some people change
+    # cluster in their last months (units not nested in clusters: the sparse block_gram path)
+    df = _panel(6, "runs" if shape == "moved" else shape)
+    if shape == "moved":
+        df["cl"] = np.where((df["t"] >= 8) & (df["u"] < "p012"), "c5", df["cl"])
     treated = ["c0", "c1", "c4"]
     ri = inference.ri_twfe(df, outcome="y", unit="u", time="t", cluster="cl", post="post",
                            treated_clusters=treated, controls=["x"])
@@ -270,3 +273,28 @@ def test_within_projection_in_unit_blocks_equals_one_block(monkeypatch):
     whole = TwoWay(u, t).demean(v)
     monkeypatch.setattr(within, "_MAX_DENSE_CELLS", 50)  # 5 units of 10 periods per block
     np.testing.assert_allclose(TwoWay(u, t).demean(v), whole, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", ["runs", "gaps"])
+@pytest.mark.parametrize("few", [False, True])
+def test_pretrend_score_bootstrap_equals_explicit_partialling_out(shape, few):
+    # the event study builds the cluster scores of the partialled-out leads from sums; here the
+    # leads and the outcome are demeaned explicitly (pyfixest, converged) and handed to the same
+    # bootstrap: statistic and p-value must agree
+    from pyfixest.estimation import demean
+
+    from evallib.did._pretrend import score_bootstrap_wald
+
+    df = _panel(15, shape, n_units=120)
+    if few:
+        df["g"] = np.where(df["cl"] == "c0", df["g"], 0)
+    es = did.event_study(df, outcome="y", unit="u", time="t", cohort="g", cluster="cl",
+                         leads=2, lags=2)
+    g, t = df["g"].to_numpy(), df["t"].to_numpy()
+    w = df[(g == 0) | (t < g)]
+    x = np.column_stack([((w["g"] > 0) & (w["t"] - w["g"] == -k)).to_numpy(float) for k in (2, 1)])
+    flist = np.column_stack([pd.factorize(w["u"])[0], pd.factorize(w["t"])[0]]).astype(np.uint64)
+    dm, ok = demean(np.column_stack([w["y"].to_numpy(), x]), flist, np.ones(len(w)), tol=1e-14,
+                    maxiter=100_000)
+    ref = score_bootstrap_wald(dm[:, 1:], dm[:, 0], w["cl"].to_numpy(), n_boot=9999, seed=0)
+    assert es.pretrend.p_value_bootstrap == pytest.approx(ref.p_value, abs=1e-12)

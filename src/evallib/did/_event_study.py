@@ -45,7 +45,7 @@ from evallib.did._common import (
     unique_ints,
 )
 from evallib.did._pretrend import score_bootstrap_wald
-from evallib.did._within import TwoWay, ols_within
+from evallib.did._within import TwoWay, is_nested, ols_within, ols_within_rows
 from evallib.inference import minimum_detectable_effect
 
 
@@ -256,15 +256,18 @@ def event_study(
     # = -(sum_i b_u[i] E[i, c] + sum_t b_t[t] E[t, c]) with E the unit x cluster and
     # period x cluster sums of the first-stage residuals (computed once, O(N)).
     cl0 = cl[o0]
-    e_unit = sp.csr_matrix((resid0, (fe.u, cl0)), shape=(fe.n_u, n_cl))
+    # units nested in clusters: E[i, c] is the unit's residual sum, zero by the unit effects
+    units_nested = is_nested(fe.u, fe.n_u, cl0)
+    e_unit = None if units_nested else sp.csr_matrix((resid0, (fe.u, cl0)), shape=(fe.n_u, n_cl))
     e_time = np.bincount(fe.t * n_cl + cl0, resid0, minlength=fe.n_t * n_cl).reshape(fe.n_t, n_cl)
 
     def _estimate(w1: np.ndarray) -> tuple[float, float]:
         """Estimate sum(w1 * tau) and its BJS conservative cluster-robust SE."""
         b = fe.solve_sums(np.bincount(u1, w1, minlength=fe.n_u),
                           np.bincount(t1, w1, minlength=fe.n_t))
-        score = -(e_unit.T @ b[: fe.n_u] + e_time.T @ b[fe.n_u:]) + np.bincount(
-            cl[o1], w1 * resid1, minlength=n_cl)
+        score = -(e_time.T @ b[fe.n_u:]) + np.bincount(cl[o1], w1 * resid1, minlength=n_cl)
+        if e_unit is not None:
+            score -= e_unit.T @ b[: fe.n_u]
         return float(w1 @ tau), float(np.sqrt(np.sum(score**2)))
 
     z = stats.norm.ppf(1 - alpha / 2)
@@ -285,23 +288,43 @@ def event_study(
     lead_ks = [k for k in range(-leads - anticipation, -anticipation) if np.any(rel[o0] == k)]
     if lead_ks and leads > 0:
         names = [f"_lead{-k}" for k in lead_ks]
+        q = len(names)
         rel0 = rel[o0]
-        xl = np.empty((len(o0), len(lead_ks)))
+        # the leads are non-zero only on rows of eventually-treated units: keep just those rows
+        rows_s = np.flatnonzero(ever[o0])
+        xs = np.empty((len(rows_s), q))
         for j, k in enumerate(lead_ks):
-            xl[:, j] = rel0 == k
-        fit = _lead_fit(y[o0], xl, fe, cl[o0] if cluster is not None else None, resid0)
+            xs[:, j] = rel0[rows_s] == k
+        fit = None
+        if cluster is not None and len(rows_s) * 4 <= len(o0):
+            fit = ols_within_rows(y[o0], xs, rows_s, fe._tw, unique_ints(cl0, return_inverse=True)[1],
+                                  y_demeaned=resid0)
+        if fit is None:  # many treated units, no clusters, or collinear leads
+            xl = np.zeros((len(o0), q))
+            xl[rows_s] = xs
+            fit = _lead_fit(y[o0], xl, fe, cl0 if cluster is not None else None, resid0)
         b = fit["coef"]
         vmat = fit["vcov"]
         se_l = np.sqrt(np.diag(vmat))
         for j, (k, bb, ss) in enumerate(zip(lead_ks, b, se_l, strict=True)):
-            lead_rows.append((k, float(bb), float(ss), int(xl[:, j].sum())))
-        q = len(names)
+            lead_rows.append((k, float(bb), float(ss), int(xs[:, j].sum())))
         wald = float(b @ np.linalg.solve(vmat, b))
         if cluster is not None:
             dfd = float(n_cl - 1)
-            coef = np.column_stack([fe.fit(xl[:, j]) for j in range(q)])  # (n_u + n_t, q)
-            x_tilde = xl - coef[: fe.n_u][fe.u] - coef[fe.n_u:][fe.t]
-            boot = score_bootstrap_wald(x_tilde, resid0, cl[o0], n_boot=9999, seed=0)
+            # cluster scores s_c = sum_{r in c} x~_r e_r of the partialled-out leads without
+            # forming x~ = x - alpha^x[u] - lambda^x[t]: the x part lives on rows_s, the
+            # alpha/lambda parts are unit x cluster and period x cluster residual sums
+            scores = np.zeros((n_cl, q))
+            for j in range(q):
+                coef = fe.solve_sums(np.bincount(fe.u[rows_s], xs[:, j], minlength=fe.n_u),
+                                     np.bincount(fe.t[rows_s], xs[:, j], minlength=fe.n_t))
+                scores[:, j] = (np.bincount(cl0[rows_s], xs[:, j] * resid0[rows_s], minlength=n_cl)
+                                - e_time.T @ coef[fe.n_u:])
+                if e_unit is not None:
+                    scores[:, j] -= e_unit.T @ coef[: fe.n_u]
+            # score_bootstrap_wald sums x~ * resid by cluster: one row per cluster with resid 1
+            # gives exactly these scores
+            boot = score_bootstrap_wald(scores, np.ones(n_cl), np.arange(n_cl), n_boot=9999, seed=0)
             pretrend = PretrendTest(wald / q, float(stats.f.sf(wald / q, q, dfd)), q, dfd, "F",
                                     boot.p_value, boot.n_boot, boot.weights)
         else:

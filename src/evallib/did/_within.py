@@ -171,6 +171,16 @@ class TwoWay:
         a = np.asarray(a, dtype=float)
         b = np.asarray(b, dtype=float)
         direct = np.diag(np.bincount(cl, a * b, minlength=n_cl))
+        cl_unit = first_level(self.u, cl, self.n_u)
+        if np.all(cl_unit[self.u] == cl):
+            # units nested in clusters (the usual case): a unit's mean of x_c is abar_i for its
+            # own cluster and 0 elsewhere, and T'M_D x_c = period x cluster sums of a - abar_i
+            abar = np.bincount(self.u, a, minlength=self.n_u) / self.n_i
+            bbar = np.bincount(self.u, b, minlength=self.n_u) / self.n_i
+            within_units = np.diag(np.bincount(cl_unit, self.n_i * abar * bbar, minlength=n_cl))
+            qa = _bincount2(self.t, cl, a - abar[self.u], self.n_t, n_cl)
+            qb = _bincount2(self.t, cl, b - bbar[self.u], self.n_t, n_cl)
+            return direct - within_units - qa.T @ self.c_pinv @ qb
         shape = (self.n_u, n_cl)
         pa = sp.csr_matrix((a / self.n_i[self.u], (self.u, cl)), shape=shape)  # unit means
         pb = sp.csr_matrix((b / self.n_i[self.u], (self.u, cl)), shape=shape)
@@ -264,8 +274,14 @@ def _ols_few_units(y: np.ndarray, x: np.ndarray, rows: np.ndarray, fe: TwoWay, c
     period x cluster and unit x cluster sums of e (E_u = 0 when units are nested in clusters,
     since residuals sum to zero within a unit). O(N) for a handful of passes instead of k+1
     full demeanings (BJS pre-trend leads on 11M untreated person-months)."""
+    return ols_within_rows(y, x[rows], rows, fe, cluster, y_demeaned)
+
+
+def ols_within_rows(y: np.ndarray, xr: np.ndarray, rows: np.ndarray, fe: TwoWay, cluster: np.ndarray,
+                    y_demeaned: np.ndarray | None = None) -> dict | None:
+    """`_ols_few_units` given only the regressors' values on ``rows`` (all rows of the units
+    where they are non-zero; zero elsewhere), so that the caller never builds N x k arrays."""
     yt = fe.demean(np.asarray(y, dtype=float)) if y_demeaned is None else y_demeaned
-    xr = x[rows]
     ur, tr = fe.u[rows], fe.t[rows]
     k = xr.shape[1]
     xbar = np.column_stack([np.bincount(ur, xr[:, j], minlength=fe.n_u) for j in range(k)]) / fe.n_i[:, None]
