@@ -242,12 +242,15 @@ def ordinal_did(
     if np.unique(d_treat).size < 2:
         raise ValueError(f"treatment column {treatment!r} does not vary: nothing to compare")
     ucode = pd.factorize(base[unit])[0]
-    tcode = pd.factorize(base[time])[0]
+    tcode = pd.factorize(base[time], sort=True)[0]
+    n_t = int(tcode.max()) + 1
     n, q = len(base), len(thresholds)
+    # threshold-specific periods numbered i * n_t + t: each person's months stay consecutive
+    # codes, which lets the within transformation use its fast path for runs of months
     stacked = pd.DataFrame({
         "y": np.concatenate([(step.to_numpy() >= s).astype(float) for s in thresholds]),
         "_unit_thr": np.concatenate([ucode * q + i for i in range(q)]),
-        "_time_thr": np.concatenate([tcode * q + i for i in range(q)]),
+        "_time_thr": np.concatenate([i * n_t + tcode for i in range(q)]),
         "_cluster": np.tile(base[cluster].to_numpy(), q),
     })
     terms = [f"step_ge_{s}" for s in thresholds]
