@@ -32,6 +32,9 @@ def catalogue() -> dict[str, dict[str, str]]:
                 raise ValueError(f"label {key!r} is defined twice (second time in {entry.name})")
             if not isinstance(value, dict) or set(value) != set(LANGS):
                 raise ValueError(f"label {key!r} in {entry.name} must have exactly the keys nl and en")
+            if not all(isinstance(v, str) for v in value.values()):
+                # YAML reads yes/no/on/off as booleans: quote such words in the catalogue
+                raise ValueError(f"label {key!r} in {entry.name}: every text must be a string (quote it)")
             merged[key] = value
     return merged
 
