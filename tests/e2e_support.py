@@ -28,7 +28,8 @@ SMALL_PERSONS = {"gent_mobiel_arbeidsteam": 60, "westhoek_proeftuin": 25}
 # tiny panel (8 persons per area: about 9 pilot participants, below the disclosure threshold 10)
 TINY_PILOT = "antwerpen_ondersteuningsnetwerk"
 TINY_PERSONS = 8
-SCREENS = Path("/work/helpers/screens")
+# screenshots are also copied here when EVALLIB_SCREENSHOTS names a folder (for a human to look at)
+SCREENS = Path(os.environ["EVALLIB_SCREENSHOTS"]) if os.environ.get("EVALLIB_SCREENSHOTS") else None
 
 _BOOKS: dict[str, Path] = {}
 
