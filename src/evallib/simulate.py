@@ -171,7 +171,6 @@ def _simulate(
     v = rng.random((N, T))  # training draws, shared by both paths
     observed = np.where((joins[:, None]) & (np.arange(T)[None, :] >= start[:, None]), steps[1], steps[0])
 
-    month = first + pd.DateOffset(months=0)
     months = pd.date_range(first, periods=T, freq="MS")
     ids = np.array([f"P{seed % 1000:03d}{i:06d}" for i in range(N)])
     nis = np.array([next(iter(a.municipalities)) for a in areas])

@@ -35,7 +35,8 @@ def show_figure(fig, alt: str, caption: str | None = None, name: str | None = No
         meta[CAPTION_KEY] = caption
     if name:
         meta[NAME_KEY] = name
-    display({"image/png": buf.getvalue(), "text/plain": f"<figure: {alt[:60]}>"}, raw=True, metadata={"image/png": meta})
+    display({"image/png": buf.getvalue(), "text/plain": f"<figure: {alt[:60]}>"}, raw=True,
+            metadata={"image/png": meta})
 
 
 def show_table(table: pd.DataFrame, caption: str | None = None) -> None:

@@ -72,8 +72,10 @@ def balance_table(panel: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
             continue
         x = fn(base)
         p, c = x[is_pilot], x[~is_pilot]
-        decimals = 1 if key == "ladder_step" else 0
-        show = (lambda v, d=decimals, k=key: fmt_num(v, lang, d) if k == "ladder_step" else fmt_num(100 * v, lang, d) + "%")
+
+        def show(v: float, k: str = key) -> str:  # the mean step, or a share as a percentage
+            return fmt_num(v, lang, 1) if k == "ladder_step" else fmt_num(100 * v, lang, 0) + "%"
+
         rows.append({label("col_variable", lang): label(lab, lang),
                      label("group_pilot", lang): show(p.mean()),
                      label("group_comparison", lang): show(c.mean()),
