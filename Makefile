@@ -8,7 +8,7 @@ STAMP_DEV := $(VENV)/.installed-dev-$(shell cat pyproject.toml | sha256sum | cut
 # learn, hmmlearn, ...) are not needed to read a CSV, so it is installed without them.
 SEQUENZO := sequenzo==0.1.42
 
-.PHONY: book book-en test demo run clean help
+.PHONY: book book-en test lint clean help
 help:
 	@echo "make book   - install, make demo data if data/ has none, run every pilot, build the Dutch book"
 	@echo "make test   - install with dev extras and run the whole test suite"
@@ -36,6 +36,9 @@ book-en: $(STAMP)
 
 test: $(STAMP_DEV)
 	$(BIN)/python -m pytest
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check src tests benchmarks
 
 clean:
 	rm -rf build book/_build book/_toc.yml data/demo
