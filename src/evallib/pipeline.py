@@ -239,6 +239,10 @@ def _execute(template: Path, out: Path, params: dict, lang: str, root: Path, nam
     import papermill as pm
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    # notebooks already run in parallel (one per core): multi-threaded BLAS in each kernel only
+    # oversubscribes the cores (a 240x240 eigen-decomposition took 0.9 s instead of 10 ms)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     t0 = time.perf_counter()
     try:
         nb = load_template(template, lang, names)
