@@ -168,20 +168,9 @@ def validate(
         typer.echo(f"  note: params/{config.pilot}.yaml differs from the frozen analysis plan")
 
 
-def _prevalidate(pilots: list[str], data: Path | None, root: Path) -> None:
-    """Every params file and every panel to be analysed, before any kernel starts; all problems."""
-    from evallib.data import load_panel
-    from evallib.pipeline import resolve_data
-
-    problems: list[str] = []
-    for p in pilots:
-        try:
-            config = load_pilot(p, root)
-            load_panel(data if data is not None else resolve_data(config, root), config)
-        except (ConfigError, DataError) as exc:
-            problems.append(str(exc))
-    if problems:
-        _fail("\n".join(problems) + "\nnothing was run; the published book is unchanged", EXIT_INPUT)
+def _refused(exc) -> None:
+    """Exit 2 for params or data that the pipeline refused before running anything."""
+    _fail(f"{exc}\nnothing was run; the published book is unchanged", EXIT_INPUT)
 
 
 @_command()
@@ -198,16 +187,18 @@ def run(
         _fail(f"--lang must be nl or en, got {lang!r}", EXIT_INPUT)
     if data is not None and len(pilots) != 1:
         _fail("--data needs exactly one --pilot", EXIT_INPUT)
-    _prevalidate(pilots, data, root)
-
-    from evallib.pipeline import run_pilots
+    from evallib.pipeline import InputError, run_pilots
 
     typer.echo(f"running {len(pilots)} pilot(s) ({lang}) ...", err=True)
 
     def progress(r) -> None:
         typer.echo(f"  [{r.status}] {r.pilot}", err=True)
 
-    runs = run_pilots(pilots, data=data, lang=lang, root=root, workers=workers, progress=progress)
+    try:
+        runs = run_pilots(pilots, data=data, lang=lang, root=root, workers=workers, progress=progress,
+                          all_or_nothing=True)
+    except InputError as exc:
+        _refused(exc)
     typer.echo(f"{'pilot':34} {'notebook':10} {'status':9} detail")
     for r in runs:
         if r.status == "BAD INPUT":
@@ -236,15 +227,16 @@ def book(
 ) -> None:
     """Build the book offline and strictly, and publish it atomically; prints index.html's path."""
     from evallib.book import BookError, build
-    from evallib.pipeline import run_pilots
+    from evallib.pipeline import InputError, run_pilots
 
     root = _root()
     if lang not in ("nl", "en"):
         _fail(f"--lang must be nl or en, got {lang!r}", EXIT_INPUT)
     if rerun or not (root / "build" / f"run-{lang}.json").is_file():
-        if not allow_partial:
-            _prevalidate(list_pilots(root), None, root)
-        runs = run_pilots(lang=lang, root=root)
+        try:
+            runs = run_pilots(lang=lang, root=root, all_or_nothing=not allow_partial)
+        except InputError as exc:
+            _refused(exc)
         bad = [r for r in runs if r.status == "BAD INPUT"]
         if bad and not allow_partial:
             _fail("\n".join(r.error or r.pilot for r in bad), EXIT_INPUT)

@@ -44,8 +44,10 @@ from evallib.data import DataError, file_sha256, load_panel
 
 __all__ = [
     "NotebookRun",
+    "InputError",
     "PilotRun",
     "Recorder",
+    "check_inputs",
     "BOOK_STAGE",
     "book_templates",
     "load_template",
@@ -206,15 +208,34 @@ def resolve_data(config: PilotConfig, root: Path, data: str | Path | None = None
     return demo
 
 
+class InputError(ValueError):
+    """Params or data of one or more pilots were refused; nothing was run. ``problems``: pilot →
+    message (naming file, column and rows)."""
+
+    def __init__(self, problems: dict[str, str]):
+        self.problems = problems
+        super().__init__("\n".join(problems.values()))
+
+
+def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None) -> dict[str, str]:
+    """Validate each pilot's params and panel in this process, before any kernel starts (making
+    demo data where a pilot has none). Returns pilot → problem, for the refused pilots only."""
+    problems: dict[str, str] = {}
+    for p in pilots:
+        try:
+            config = load_pilot(p, root)
+            load_panel(resolve_data(config, root, data), config)
+        except (ConfigError, DataError) as exc:
+            problems[p] = str(exc)
+    return problems
+
+
 def _run_one(pilot: str, lang: str, data: str | None, root: str, build: str) -> dict:
-    """Worker: validate, then run every per-pilot notebook. Returns a PilotRun as dict."""
+    """Worker: run every per-pilot notebook of a pilot whose inputs :func:`check_inputs` passed.
+    Returns a PilotRun as dict."""
     root_p, build_p = Path(root), Path(build)
-    try:
-        config = load_pilot(pilot, root_p)
-        path = resolve_data(config, root_p, data)
-        load_panel(path, config)  # validate before any kernel starts
-    except (ConfigError, DataError) as exc:
-        return PilotRun(pilot, lang, data, "BAD INPUT", error=str(exc)).to_dict()
+    config = load_pilot(pilot, root_p)
+    path = resolve_data(config, root_p, data)
     run = PilotRun(pilot, lang, str(path), "OK")
     results_dir = build_p / "results"
     out_dir = build_p / "executed" / lang / pilot
@@ -316,9 +337,13 @@ def run_pilots(
     workers: int | None = None,
     progress=None,
     book_stage: bool = True,
+    all_or_nothing: bool = False,
 ) -> list[PilotRun]:
     """Run every per-pilot notebook for each pilot, in parallel over pilots, then the book stage.
 
+    Every pilot's params and data are validated first, once, in this process
+    (:func:`check_inputs`). A refused pilot becomes a "BAD INPUT" run; with ``all_or_nothing``
+    any refusal raises :class:`InputError` before anything is run or written.
     One failing pilot does not stop the others. ``progress(run)`` is called as each pilot ends
     (and once for the book stage, whose entry is last in the returned list, named
     :data:`BOOK_STAGE`; ``book_stage=False`` skips it).
@@ -329,17 +354,24 @@ def run_pilots(
     pilots = pilots or list_pilots(root)
     build = root / "build"
     workers = workers or min(len(pilots), os.cpu_count() or 1)
-    runs: list[PilotRun] = []
     data_s = None if data is None else str(Path(data).resolve())
+    refused = check_inputs(pilots, root, data_s)
+    if refused and all_or_nothing:
+        raise InputError(refused)
+    runs = [PilotRun(p, lang, data_s, "BAD INPUT", error=refused[p]) for p in pilots if p in refused]
+    for r in runs:
+        if progress:
+            progress(r)
+    todo = [p for p in pilots if p not in refused]
     if workers == 1:
-        for p in pilots:
+        for p in todo:
             r = _to_run(_run_one(p, lang, data_s, str(root), str(build)))
             runs.append(r)
             if progress:
                 progress(r)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_run_one, p, lang, data_s, str(root), str(build)): p for p in pilots}
+            futures = {pool.submit(_run_one, p, lang, data_s, str(root), str(build)): p for p in todo}
             for fut in as_completed(futures):
                 try:
                     r = _to_run(fut.result())
