@@ -167,11 +167,6 @@ def inference_reliability(
 # Frisch-Waugh-Lovell: partial out unit and time effects (and controls) once
 
 
-def _demean(x: np.ndarray, unit: np.ndarray, time: np.ndarray) -> np.ndarray:
-    """Two-way demeaning, exact (block elimination, `evallib.did._within.TwoWay`)."""
-    return _two_way(unit, time).demean(x)
-
-
 def _two_way(unit: np.ndarray, time: np.ndarray):
     from evallib.did._within import TwoWay  # local import: did depends on this module
 
