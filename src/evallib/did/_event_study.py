@@ -46,7 +46,7 @@ from evallib.did._common import (
 )
 from evallib.did._pretrend import score_bootstrap_wald
 from evallib.did._within import TwoWay, is_nested, ols_within, ols_within_rows
-from evallib.inference import minimum_detectable_effect
+from evallib.inference import minimum_detectable_effect, minimum_detectable_effects
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +336,7 @@ def event_study(
     table["ci_high"] = table["estimate"] + z * table["std_error"]
     with np.errstate(divide="ignore", invalid="ignore"):
         table["p_value"] = 2 * stats.norm.sf(np.abs(table["estimate"] / table["std_error"]))
-    table["mde"] = [minimum_detectable_effect(s, df=mde_df, alpha=alpha) for s in table["std_error"]]
+    table["mde"] = minimum_detectable_effects(table["std_error"].to_numpy(float), df=mde_df, alpha=alpha)
     table = table[["relative_time", "estimate", "std_error", "ci_low", "ci_high", "p_value",
                    "mde", "n_obs"]]
     spec = EventStudySpec(outcome, unit, time, cohort, cluster, int(leads), int(lags),

@@ -40,7 +40,7 @@ from evallib.did._common import (
     time_codes,
     unique_ints,
 )
-from evallib.inference import minimum_detectable_effect
+from evallib.inference import minimum_detectable_effect, minimum_detectable_effects
 
 CONTROL_GROUPS = ("never", "notyet")
 METHODS = ("dr", "ipw", "reg")
@@ -48,6 +48,7 @@ BASE_PERIODS = ("varying", "universal")
 AGGREGATIONS = ("simple", "dynamic", "group", "calendar")
 _PS_MAX = 1 - 1e-6  # DRDID caps the propensity score here ...
 _TRIM = 0.995  # ... and drops control units with a propensity score above this
+_CELL_BLOCK = 4_000_000  # cells x units per block in `_cohort_cells`
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +244,63 @@ def _att_2x2(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None, method: str,
     return eta_t - eta_c, inf_t - inf_c
 
 
+def _cell_pairs(tl: np.ndarray, gv: int, anticipation: int, base_period: str) -> list[tuple[int, int]]:
+    """(period, base period) positions of the ATT(g,t) cells of cohort ``gv``, in the order
+    `staggered` lists them (R ``att_gt``'s)."""
+    pre = np.flatnonzero(tl + anticipation < gv)
+    if len(pre) == 0:
+        return []
+    ref = int(pre[-1])
+    if base_period == "universal":
+        return [(tt, ref) for tt in range(len(tl)) if tt != ref]
+    return [(tt, ref if gv <= tl[tt] else tt - 1) for tt in range(1, len(tl))]
+
+
+def _cohort_cells(y: np.ndarray, tl: np.ndarray, gv: int, treated: np.ndarray,
+                  controls: np.ndarray, cl: np.ndarray, n: int, n_cl: int, anticipation: int,
+                  base_period: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Every ATT(g,t) of cohort ``gv`` against the never-treated units, without covariates:
+    period positions, estimates and cluster sums of the influence function (cells x clusters);
+    None when there is no cell.
+
+    The same arithmetic as `_att_2x2` without covariates (difference in means; influence
+    function d (dy - mu_t) / p - (1 - d) (dy - mu_c) / (1 - p), rescaled by n / n_(g,t)),
+    element for element, on the outcomes of the cohort's treated and control units gathered
+    once, and cells x units blocks instead of one cell at a time (thousands of cells when
+    cohorts are monthly). tests/test_fast_paths.py checks it against `_att_2x2`."""
+    n1, n0 = len(treated), len(controls)
+    pairs = _cell_pairs(tl, gv, anticipation, base_period)
+    if not pairs or n1 == 0 or n0 == 0:
+        return None
+    idx = np.concatenate([treated, controls])
+    m = n1 + n0
+    yg = y[:, idx]  # periods x (treated, controls): rows are contiguous
+    clg = cl[idx]
+    p = n1 / m  # = d.mean() of the 0/1 treatment indicator, exactly
+    scale = n / m
+    tts = np.array([tt for tt, _ in pairs])
+    bases = np.array([b for _, b in pairs])
+    est = np.empty(len(pairs))
+    psi = np.empty((len(pairs), n_cl))
+    step = max(1, _CELL_BLOCK // m)  # cells per block: bounded memory at millions of units
+    for lo in range(0, len(pairs), step):
+        sl = slice(lo, lo + step)
+        dy = yg[tts[sl]] - yg[bases[sl]]  # cells x units
+        mu_t = dy[:, :n1].mean(axis=1)  # row by row, as the 1-d means of `_att_2x2`
+        mu_c = dy[:, n1:].mean(axis=1)
+        inf = np.empty_like(dy)
+        np.divide(dy[:, :n1] - mu_t[:, None], p, out=inf[:, :n1])
+        np.divide(-(dy[:, n1:] - mu_c[:, None]), 1 - p, out=inf[:, n1:])
+        inf *= scale
+        # one bincount over (cell, cluster) keys adds each cell's terms in the same order as a
+        # bincount per cell
+        c = len(dy)
+        key = (np.arange(c)[:, None] * n_cl + clg[None, :]).ravel()
+        psi[sl] = np.bincount(key, weights=inf.ravel(), minlength=c * n_cl).reshape(c, n_cl)
+        est[sl] = mu_t - mu_c
+    return tts, est, psi
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -371,6 +429,24 @@ def staggered(
     ps_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
     att, gs, ts, ses, n_tr, n_co, psis = [], [], [], [], [], [], []
     for gv in glist:
+        if x is None and control_group == "never":
+            # the same treated and control units in every ATT(g,t) of this cohort: gather
+            # their outcomes once (`_cohort_cells`), not once per cell (thousands of cells
+            # when cohorts are monthly)
+            cells = _cohort_cells(y, tl, gv, members[int(gv)], members[0], cl, n, n_cl,
+                                  anticipation, base_period)
+            if cells is None:
+                continue
+            tts, est, psi = cells
+            c = len(tts)
+            att.extend(est.tolist())
+            gs.extend([gv] * c)
+            ts.extend(tl[tts].tolist())
+            ses.extend((np.sqrt(np.sum(psi**2, axis=1)) / n).tolist())
+            n_tr.extend([len(members[int(gv)])] * c)
+            n_co.extend([len(members[0])] * c)
+            psis.extend(psi)
+            continue
         pre = np.flatnonzero(tl + anticipation < gv)
         if len(pre) == 0:
             continue
@@ -430,7 +506,7 @@ def staggered(
         "ci_low": att - z * ses,
         "ci_high": att + z * ses,
         "p_value": p_values,
-        "mde": [minimum_detectable_effect(s, df=mde_df, alpha=alpha) for s in ses],
+        "mde": minimum_detectable_effects(ses, df=mde_df, alpha=alpha),
         "n_treated": n_tr,
         "n_control": n_co,
     })
@@ -550,7 +626,7 @@ def _aggregate(gt: GroupTimeResult, kind: str, *, min_e: float, max_e: float, n_
     table["ci_high"] = est_c + z * se_c
     with np.errstate(divide="ignore", invalid="ignore"):
         table["p_value"] = 2 * stats.norm.sf(np.abs(est_c / se_c))
-    table["mde"] = [minimum_detectable_effect(s, df=mde_df, alpha=alpha) for s in se_c]
+    table["mde"] = minimum_detectable_effects(se_c, df=mde_df, alpha=alpha)
     crit = None
     if n_boot > 0:
         from evallib.inference import multiplier_bootstrap

@@ -244,14 +244,75 @@ def ordinal_did(
     ucode = pd.factorize(base[unit])[0]
     tcode = pd.factorize(base[time], sort=True)[0]
     n_t = int(tcode.max()) + 1
-    n, q = len(base), len(thresholds)
+    fast = _ordinal_within(ucode, tcode, pd.factorize(base[cluster])[0], step.to_numpy(float),
+                           d_treat, thresholds)
+    if fast is not None:
+        beta, V, G, n_obs = fast
+    else:
+        beta, V, G, n_obs = _ordinal_stacked(base[cluster], step, d_treat, ucode, tcode, n_t,
+                                             thresholds)
+    return _ordinal_result(beta, V, G, n_obs, thresholds, level,
+                           {"unit": unit, "time": time, "state": state, "treatment": treatment,
+                            "cluster": cluster})
+
+
+def _ordinal_within(ucode: np.ndarray, tcode: np.ndarray, cl: np.ndarray, step: np.ndarray,
+                    d: np.ndarray, thresholds: list) -> tuple[np.ndarray, np.ndarray, int, int] | None:
+    """`ordinal_did`'s stacked regression without stacking (None: take the stacked path).
+
+    The stacked design is block-diagonal: threshold s has its own person and month effects and
+    its own treatment term, so the within transformation of a block is the one-threshold
+    transformation M (person + month effects, `evallib.did._within.TwoWay`, built once) and
+    X~'X~ = (d~'d~) I with d~ = M d. Hence beta_s = d~'y~_s / d~'d~, residuals
+    e_s = y~_s - beta_s d~, cluster scores S[c, s] = sum_{r in c} d~_r e_s,r and the CRV1
+    covariance (S'S) / (d~'d~)^2 times the stacked regression's small-sample factor
+    G/(G-1) (qN-1)/(qN-K), K counted as `did.twfe` counts it on the stacked data (q terms,
+    q x persons and q x months effects, minus those nested in the clusters). The same numbers
+    as `did.twfe` on the stacked frame (tests/test_fast_paths.py), without q copies of the
+    panel."""
+    from evallib.did._within import TwoWay, is_nested
+
+    n, q = len(d), len(thresholds)
+    if (n < 2 or (ucode < 0).any() or (tcode < 0).any() or (cl < 0).any()
+            or not np.isfinite(d).all()):
+        return None  # let did.twfe raise its usual error
+    g = int(cl.max()) + 1
+    if g < 2:
+        return None
+    fe = TwoWay(ucode, tcode)
+    dt = fe.demean(d)
+    dd = float(dt @ dt)
+    # did.twfe's collinearity test on the scaled X~'X~ (here a multiple of the identity)
+    if not dd / max(float(d @ d), 1e-300) > 1e-9:
+        return None
+    beta = np.empty(q)
+    scores = np.empty((g, q))
+    for i, s in enumerate(thresholds):
+        yt = fe.demean((step >= s).astype(float))
+        beta[i] = (dt @ yt) / dd
+        scores[:, i] = np.bincount(cl, dt * (yt - beta[i] * dt), minlength=g)
+    n_obs = q * n
+    df_k = q + q * fe.n_u + q * fe.n_t - 1
+    if is_nested(fe.u, fe.n_u, cl):
+        df_k -= q * fe.n_u - 1
+    if is_nested(fe.t, fe.n_t, cl):
+        df_k -= q * fe.n_t - 1
+    V = (scores.T @ scores) / dd**2 * (g / (g - 1) * (n_obs - 1) / (n_obs - df_k))
+    return beta, V, g, n_obs
+
+
+def _ordinal_stacked(cluster: pd.Series, step: pd.Series, d_treat: np.ndarray, ucode: np.ndarray,
+                     tcode: np.ndarray, n_t: int, thresholds: list
+                     ) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """`ordinal_did` by `did.twfe` on the stacked frame (q copies of the panel)."""
+    n, q = len(step), len(thresholds)
     # threshold-specific periods numbered i * n_t + t: each person's months stay consecutive
     # codes, which lets the within transformation use its fast path for runs of months
     stacked = pd.DataFrame({
         "y": np.concatenate([(step.to_numpy() >= s).astype(float) for s in thresholds]),
         "_unit_thr": np.concatenate([ucode * q + i for i in range(q)]),
         "_time_thr": np.concatenate([i * n_t + tcode for i in range(q)]),
-        "_cluster": np.tile(base[cluster].to_numpy(), q),
+        "_cluster": np.tile(cluster.to_numpy(), q),
     })
     terms = [f"step_ge_{s}" for s in thresholds]
     for i, name in enumerate(terms):
@@ -263,7 +324,13 @@ def ordinal_did(
                    cluster="_cluster")
     beta = fit.table.set_index("term").loc[terms, "estimate"].to_numpy()
     V = fit.vcov_matrix.loc[terms, terms].to_numpy()
-    G = fit.n_clusters
+    return beta, V, fit.n_clusters, fit.n_obs
+
+
+def _ordinal_result(beta: np.ndarray, V: np.ndarray, G: int, n_obs: int, thresholds: list,
+                    level: float, cols: dict[str, str]) -> OrdinalDidResult:
+    q = len(thresholds)
+    terms = [f"step_ge_{s}" for s in thresholds]
     dfree = G - 1
     crit = stats.t.ppf(0.5 + level / 2, dfree)
     se = np.sqrt(np.diag(V))
@@ -287,11 +354,10 @@ def ordinal_did(
         joint = {"statistic_wald": None, "f_statistic": None, "df_num": q, "df_den": dfree,
                  "p_value": None, "p_value_chi2": None, "rank": rank,
                  "note": f"covariance rank {rank} with {G} clusters: joint test not available"}
-    spec = {"unit": unit, "time": time, "state": state, "treatment": treatment,
-            "cluster": cluster, "thresholds": thresholds, "level": level,
+    spec = {**cols, "thresholds": thresholds, "level": level,
             "estimator": "evallib.did.twfe on stacked threshold indicators "
                          "(threshold x person and threshold x month fixed effects)",
-            "n_obs": fit.n_obs, "n_clusters": G}
+            "n_obs": n_obs, "n_clusters": G}
     caveats = ("Few clusters: the joint F test uses G-1 denominator degrees of freedom; with "
                "few treated clusters also report randomization inference / wild bootstrap.",)
     return OrdinalDidResult(table=tab, spec=spec,
