@@ -285,7 +285,11 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
         col.raise_if_any()
     if raw[:4] == b"PAR1":
         try:
-            frame = pd.read_parquet(path)
+            import pyarrow.parquet as pq
+
+            # self_destruct frees each Arrow column once converted: the file is never held twice
+            # (12M rows: peak memory about half of pd.read_parquet's)
+            frame = pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True)
         except Exception as exc:  # pyarrow raises many exception types for corrupt files
             col.add(None, (), f"not a readable Parquet file ({type(exc).__name__}: {exc})",
                     "a complete, valid Parquet file")
@@ -299,7 +303,8 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
             if values.dtype == object and values.map(lambda v: isinstance(v, list | tuple | dict | np.ndarray)).any():
                 col.add(name, (), "the column holds lists or nested records", "one plain value per row")
         col.raise_if_any()
-        return frame.reset_index(drop=True), np.arange(1, len(frame) + 1)
+        frame.index = pd.RangeIndex(len(frame))  # a stored index is dropped, without copying the data
+        return frame, np.arange(1, len(frame) + 1)
     _refuse_binary(raw, col)
     return _read_csv(_decode(raw, col), col)
 
@@ -340,6 +345,83 @@ def _checked(y: int, mo: int, d: int) -> tuple[int, int] | None:
     return (y, mo)
 
 
+_NAT = np.iinfo(np.int64).min  # NaT as int64 (datetime64 values)
+_NO_MONTH = np.iinfo(np.int32).min  # a missing month in month numbers (int32)
+_NS_PER_DAY = 86_400_000_000_000
+# Row-wise work on 12M-row columns runs in chunks of this many rows: temporary arrays stay small
+# and are reused, instead of a fresh 100 MB array per step. Fresh memory is what costs on a
+# virtual machine (each new page is a fault; measured ~0.2 s per 100 MB here, benchmarks/README.md).
+_CHUNK = 1 << 20
+
+
+def _chunks(n: int):
+    return (slice(a, min(a + _CHUNK, n)) for a in range(0, n, _CHUNK))
+
+
+def _month_numbers(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Months since 1970-01 (int32; a missing month is :data:`_NO_MONTH`) of a datetime column.
+
+    numpy's calendar cast (``datetime64[ns]`` -> ``datetime64[M]``) takes about 0.2 s per
+    12M-row column; whole days by integer division and then a lookup table over the days that
+    occur (a few thousand) gives the same numbers several times faster.
+    """
+    arr = values.to_numpy() if isinstance(values, pd.Series) else values
+    if arr.dtype != np.dtype("datetime64[ns]"):  # other units: rare, numpy's cast
+        as_months = arr.astype("datetime64[M]")
+        out = as_months.astype(np.int64)
+        out[np.isnat(as_months)] = _NO_MONTH
+        return out.astype(np.int32)
+    ns = arr.view(np.int64)
+    lo, hi = None, None
+    for sl in _chunks(len(ns)):
+        part = ns[sl]
+        real = part[part != _NAT]
+        if real.size:
+            lo = real.min() if lo is None else min(lo, real.min())
+            hi = real.max() if hi is None else max(hi, real.max())
+    out = np.empty(len(ns), dtype=np.int32)
+    if lo is None:
+        out[:] = _NO_MONTH
+        return out
+    d0, d1 = int(lo) // _NS_PER_DAY, int(hi) // _NS_PER_DAY
+    table = np.append(np.arange(d0, d1 + 1).astype("datetime64[D]").astype("datetime64[M]").astype(np.int32),
+                      np.int32(_NO_MONTH))  # the last entry: NaT
+    for sl in _chunks(len(ns)):
+        part = ns[sl]
+        days = part // _NS_PER_DAY - d0
+        days[part == _NAT] = -1
+        out[sl] = table[days]
+    return out
+
+
+def _months_to_datetimes(numbers: np.ndarray, like: np.ndarray | None = None) -> np.ndarray:
+    """The first day of each month (``datetime64[ns]``) from month numbers (missing -> NaT), by
+    a lookup table over the months that occur. ``like``: a ``datetime64[ns]`` array that may
+    already hold exactly these values (a Parquet month column); it is then returned as it is,
+    without a new 100 MB column."""
+    real = numbers[numbers != _NO_MONTH] if (numbers == _NO_MONTH).any() else numbers
+    if real.size == 0:
+        return np.full(len(numbers), np.datetime64("NaT"), dtype="datetime64[ns]")
+    lo, hi = int(real.min()), int(real.max())
+    table = np.append(np.arange(lo, hi + 1).astype("datetime64[M]").astype("datetime64[ns]"),
+                      np.datetime64("NaT", "ns"))
+
+    def index(part):
+        offset = part - lo
+        offset[part == _NO_MONTH] = -1
+        return offset
+
+    if like is not None and like.dtype == np.dtype("datetime64[ns]"):
+        same = all(np.array_equal(table[index(numbers[sl])].view(np.int64), like[sl].view(np.int64))
+                   for sl in _chunks(len(numbers)))
+        if same:
+            return like
+    out = np.empty(len(numbers), dtype="datetime64[ns]")
+    for sl in _chunks(len(numbers)):
+        out[sl] = table[index(numbers[sl])]
+    return out
+
+
 def parse_months(values: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray]]:
     """Parse a column of months (see the data dictionary) to the first day of each month.
 
@@ -348,33 +430,39 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray]]:
     :data:`~evallib.schema.MONTH_RANGE`. Slash dates that are evidently month first (the first
     number varies, the second is always 1) are refused as US order rather than misread.
     """
+    parsed, problems, _numbers = _parse_months(values)
+    return parsed, problems
+
+
+def _parse_months(values: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray], np.ndarray]:
+    """:func:`parse_months`, also returning the months as :func:`_month_numbers`."""
     problems: dict[str, np.ndarray] = {}
     lo, hi = (pd.Timestamp(m + "-01") for m in MONTH_RANGE)
     outside = f"month outside {MONTH_RANGE[0]} to {MONTH_RANGE[1]}"
     if pd.api.types.is_datetime64_any_dtype(values):
-        parsed = pd.Series(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.Series(values)
-        as_years = parsed.to_numpy().astype("datetime64[Y]")  # numpy casts: fast on 12M rows
-        years = as_years.astype(np.int64) + 1970
-        far = ~np.isnat(as_years) & ((years < lo.year) | (years > hi.year))
-        if far.any():  # e.g. year 3000 in a Parquet date column: outside pandas' nanosecond range
+        local = pd.Series(values).dt.tz_localize(None) if getattr(values.dt, "tz", None) else pd.Series(values)
+        # months since 1970-01 in any time unit (a Parquet date column may hold year 3000, outside
+        # pandas' nanosecond range), then the first day of each month
+        number = _month_numbers(local)
+        lo_m, hi_m = (np.datetime64(m, "M").astype(np.int64) for m in MONTH_RANGE)
+        far = (number != _NO_MONTH) & ((number < lo_m) | (number > hi_m))
+        if far.any():
             problems[outside] = far
-            parsed = parsed.where(~far)
-        # first day of the month, by numpy's datetime64[M] cast
-        parsed = pd.Series(parsed.to_numpy().astype("datetime64[M]").astype("datetime64[ns]"),
-                           index=parsed.index)
+            number[far] = _NO_MONTH
+        parsed = _months_to_datetimes(number, like=local.to_numpy())
+        return pd.Series(parsed, index=values.index, copy=False), problems, number
     else:
         typed = pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime")
         if pd.api.types.is_object_dtype(values) and typed:  # datetime.date objects from Parquet date32
-            return parse_months(pd.to_datetime(values))
+            return _parse_months(pd.to_datetime(values))
         # 202304 as a number is a month; 45017 an Excel serial; decimals are "not a month"
-        text = _text(values).fillna("")
-        uniques = pd.unique(text.to_numpy(dtype=object))
+        text = _text(values)  # categorical: each distinct spelling is read once
+        codes = text.cat.codes.to_numpy().astype(np.intp)
+        uniques = list(text.cat.categories)
         parsed_u: dict[str, pd.Timestamp] = {}
         reasons_u: dict[str, str] = {}
         dmy_pairs: dict[str, tuple[int, int]] = {}
         for u in uniques:
-            if u == "":
-                continue
             ym, why, pair = _month_of(u)
             if ym is not None and not lo.year <= ym[0] <= hi.year:  # also keeps pandas' date range safe
                 ym, why = None, outside
@@ -392,51 +480,73 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray]]:
                 parsed_u.pop(u, None)
                 reasons_u[u] = ("dates look month first (US order mm/dd/yyyy: the second number is always 1); "
                                 "dates are read day first")
-        codes, uniq = pd.factorize(text.to_numpy(dtype=object))
-        lookup = pd.DatetimeIndex([parsed_u.get(u, pd.NaT) for u in uniq], dtype="datetime64[ns]")
+        # one more entry for blanks (code -1 takes the last one)
+        lookup = pd.DatetimeIndex([parsed_u.get(u, pd.NaT) for u in uniques] + [pd.NaT], dtype="datetime64[ns]")
         parsed = pd.Series(lookup.take(codes), index=values.index)
+        position = {u: i for i, u in enumerate(uniques)}
         for reason in sorted(set(reasons_u.values())):
-            bad = [u for u, r in reasons_u.items() if r == reason]
-            problems[reason] = text.isin(bad).to_numpy()
+            which = [position[u] for u, r in reasons_u.items() if r == reason]
+            problems[reason] = np.isin(codes, which)
     out = (parsed.notna() & ((parsed < lo) | (parsed > hi))).to_numpy()
     if out.any():
         problems[outside] = problems.get(outside, np.zeros(len(parsed), dtype=bool)) | out
         parsed = parsed.where(~out)
-    return parsed.reset_index(drop=True).set_axis(values.index), problems
+    parsed = parsed.reset_index(drop=True).set_axis(values.index)
+    return parsed, problems, _month_numbers(parsed)
 
 
 # --------------------------------------------------------------------------------------------
 # other parsers: each returns parsed values and a mask of values that failed
 # --------------------------------------------------------------------------------------------
+def _distinct_codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Integer codes of each row into the column's distinct values (missing values included as
+    one more distinct value, None).
+
+    A categorical column (Parquet dictionary encoding) is read through its categories and codes:
+    no pass over the row values as Python objects.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy().astype(np.intp)
+        distinct = pd.Series(list(values.cat.categories) + [None], dtype=object)
+        codes[codes < 0] = len(distinct) - 1  # missing -> the extra None category
+        return codes, distinct
+    plain = values.to_numpy(dtype=object) if not pd.api.types.is_numeric_dtype(values) \
+        or pd.api.types.is_bool_dtype(values) else values.to_numpy()
+    codes, uniques = pd.factorize(plain, use_na_sentinel=False)
+    return codes, pd.Series(np.asarray(uniques, dtype=object))
+
+
 def _per_value(values: pd.Series, func) -> pd.Series:
     """Apply ``func`` (a Series of distinct values -> a Series of results) once per distinct value.
 
     Panels repeat few distinct values over many rows (months, areas, steps), so this is much
-    faster than element-wise string operations on the whole column. Missing values go to
-    ``func`` as one more distinct value (None).
-
-    A categorical column (Parquet dictionary encoding) is parsed through its categories and
-    comes back categorical when the results are text: no per-row Python objects, so a
-    12-million-row panel is parsed in well under a second per column (benchmarks/README.md).
+    faster than element-wise string operations on the whole column: a 12-million-row panel is
+    parsed in well under a second per column (benchmarks/README.md). Missing values go to
+    ``func`` as one more distinct value (None). Text results come back categorical (one small
+    integer per row, no per-row Python strings); other results as ``func``'s dtype.
     """
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        cats = pd.Series(list(values.cat.categories) + [None], dtype=object)
-        result = func(cats)
-        codes = values.cat.codes.to_numpy().astype(np.int64)
-        codes[codes < 0] = len(cats) - 1  # missing -> the extra None category
-        if pd.api.types.is_string_dtype(result.dtype) or result.dtype == object:
-            rcodes, runiq = pd.factorize(result.astype(object), use_na_sentinel=True)
-            return pd.Series(pd.Categorical.from_codes(rcodes[codes], pd.Index(runiq, dtype=object)),
-                             index=values.index)
-        return pd.Series(result.array.take(codes), index=values.index)
-    codes, uniques = pd.factorize(values.to_numpy(dtype=object) if not pd.api.types.is_numeric_dtype(values)
-                                  or pd.api.types.is_bool_dtype(values) else values.to_numpy(),
-                                  use_na_sentinel=False)
-    result = func(pd.Series(np.asarray(uniques, dtype=object)))
+    codes, distinct = _distinct_codes(values)
+    result = func(distinct)
+    if pd.api.types.is_string_dtype(result.dtype) or result.dtype == object:
+        # distinct inputs can give the same text (" 44021" and "44021"): categories are unique,
+        # and sorted, so that sorting rows by a column sorts them by its text, whatever the file
+        rcodes, runiq = pd.factorize(result.astype(object), use_na_sentinel=True)
+        order = np.argsort(np.asarray(runiq, dtype=str), kind="stable")
+        small = np.int8 if len(order) < 127 else np.int16 if len(order) < 32_767 else np.int32
+        rank = np.empty(len(order) + 1, dtype=small)  # row codes in the smallest integer type
+        rank[order] = np.arange(len(order))
+        rank[-1] = -1  # missing stays missing (code -1 indexes the last entry)
+        categories = pd.Index(np.asarray(runiq, dtype=object)[order], dtype=object)
+        return pd.Series(pd.Categorical.from_codes(rank[rcodes][codes], categories), index=values.index)
     return pd.Series(result.array.take(codes), index=values.index)
 
 
 def _text_small(u: pd.Series) -> pd.Series:
+    if pd.api.types.infer_dtype(u, skipna=True) in ("string", "empty"):
+        # the usual case, strings (and missing values): vectorised, not one call per value
+        text = u.astype("string").str.strip()
+        return text.mask(text == "")
+
     def one(v):
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
             return pd.NA
@@ -452,11 +562,17 @@ def _text(values: pd.Series) -> pd.Series:
     return _per_value(values, _text_small)
 
 
+def _plain_numbers(values: pd.Series) -> bool:
+    """True for numeric and boolean columns that are not categorical (blank only when missing)."""
+    return (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)) and not isinstance(
+        values.dtype, pd.CategoricalDtype)
+
+
 def _blank(values: pd.Series) -> np.ndarray:
-    if (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)) and not isinstance(
-            values.dtype, pd.CategoricalDtype):
+    if _plain_numbers(values):
         return values.isna().to_numpy()  # numbers and booleans are blank only when missing (fast)
-    return _text(values).isna().to_numpy()
+    codes, distinct = _distinct_codes(values)
+    return _text_small(distinct).isna().to_numpy()[codes]
 
 
 def _number_small(u: pd.Series) -> pd.Series:
@@ -472,11 +588,17 @@ def _number_small(u: pd.Series) -> pd.Series:
 def _number(values: pd.Series) -> pd.Series:
     """Numbers with a decimal comma or point; a thousands mark is allowed when the other is decimal."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return values.astype(float)
+        return values.astype(float, copy=False)
     return _per_value(values, _number_small)
 
 
 def _parse_int(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    if pd.api.types.is_integer_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype) \
+            and values.dtype.itemsize <= 4 and not values.isna().any():
+        # whole numbers already (Parquet int8/int16/int32): kept in their width, no float round trip
+        data = values.to_numpy()
+        return pd.Series(pd.arrays.IntegerArray(data, np.zeros(len(data), dtype=bool)), index=values.index), \
+            np.zeros(len(data), dtype=bool)
     num = _number(values)
     blank = _blank(values)
     huge = (num.abs() > 2**31).to_numpy()  # also inf: "1e400", "inf"
@@ -575,7 +697,7 @@ def _check_columns(frame: pd.DataFrame, col: _Collector, flagged: set[str] = fro
         else:
             col.add(u, (1,), "unknown column", "only the columns of the data dictionary (data/README.md): "
                     "remove this column before the analysis")
-    out = frame.copy()
+    out = frame.copy(deep=False)  # new column names, the same data (no copy of a 12M-row frame)
     out.columns = names
     out.attrs["renamed"] = renamed
     return out
@@ -596,63 +718,71 @@ def _identifier_problems(frame: pd.DataFrame, rows: np.ndarray, col: _Collector)
     return flagged
 
 
-def _parse(frame: pd.DataFrame, rows: np.ndarray, col: _Collector) -> pd.DataFrame:
+def _parse(frame: pd.DataFrame, rows: np.ndarray, col: _Collector) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Parse every contract column; a value that cannot be read is reported and left missing.
+
+    Each column is parsed once; whether a value was blank follows from the parse (a 12M-row
+    column is never read twice). Also returns the month columns as months since 1970-01
+    (:func:`_month_numbers`), which the checks and derived columns reuse.
+    """
     out = pd.DataFrame(index=frame.index)
+    months: dict[str, np.ndarray] = {}
     for spec in COLUMNS:
         if spec.name not in frame.columns:
             continue
         values = frame[spec.name]
-        blank = _blank(values) if spec.kind != "month" else None
         if spec.kind == "month":
-            parsed, problems = parse_months(values)
+            parsed, problems, months[spec.name] = _parse_months(values)
             for reason, mask in problems.items():
                 col.add(spec.name, rows[mask], f"{reason}: {_show(values, mask)}", _MONTH_EXPECTED)
-            bad_any = np.zeros(len(values), dtype=bool)
+            bad = np.zeros(len(values), dtype=bool)
             for mask in problems.values():
-                bad_any |= mask
-            blank = parsed.isna().to_numpy() & ~bad_any
+                bad |= mask
+            blank = parsed.isna().to_numpy() & ~bad
         elif spec.kind == "int":
             parsed, bad = _parse_int(values)
             if bad.any():
                 col.add(spec.name, rows[bad], f"not a whole number: {_show(values, bad)}", "a whole number from 1 to 6")
+            blank = parsed.isna().to_numpy() & ~bad
         elif spec.kind == "bool":
             parsed, bad = _parse_bool(values)
             if bad.any():
                 col.add(spec.name, rows[bad], f"cannot read {_show(values, bad)} as yes/no",
                         "true/false, 1/0, ja/nee or waar/onwaar")
+            blank = parsed.isna().to_numpy() & ~bad
         elif spec.kind == "float":
+            blank = _blank(values)
             parsed = _number(values)
             bad = parsed.isna().to_numpy() & ~blank
             if bad.any():
                 col.add(spec.name, rows[bad], f"not a number: {_show(values, bad)}",
                         "a number in euro, decimal comma or point (e.g. 190,50)")
-        elif spec.kind == "category":
-            parsed = _parse_category(values, spec)
-        else:
-            parsed = _text(values)
+        else:  # text and categories: blank exactly where the parsed value is missing
+            parsed = _parse_category(values, spec) if spec.kind == "category" else _text(values)
+            blank = parsed.isna().to_numpy()
         if not spec.nullable and blank.any():
             col.add(spec.name, rows[blank], "empty value", f"a value in every row ({spec.meaning})")
         out[spec.name] = parsed
-    return out
+    return out, months
 
 
 def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector) -> None:
     """Value checks of the schema (ranges, allowed values, formats) on the parsed columns."""
     schema = panel_schema(list(parsed.columns))
     # Every check of the schema is element-wise, so each column is validated on its distinct
-    # values only and failures are mapped back to rows (12M rows: seconds instead of minutes).
+    # values only (categories, or pd.unique: a hash table, no per-row array) and the rows of a
+    # failing value are looked up only when there is one (12M rows: a second instead of minutes).
     for name, column_schema in schema.columns.items():
         values = parsed[name]
         if isinstance(values.dtype, pd.CategoricalDtype):
-            codes = values.cat.codes.to_numpy().astype(np.int64)
-            distinct = pd.Series(list(values.cat.categories) + ([None] if (codes < 0).any() else []),
-                                 dtype=object)
-            codes[codes < 0] = len(distinct) - 1
+            codes = values.cat.codes.to_numpy()
+            distinct = pd.Series(list(values.cat.categories) + [None], dtype=object)
         else:
-            codes, uniques = pd.factorize(values, use_na_sentinel=False)
-            distinct = pd.Series(uniques)
+            distinct = pd.Series(pd.unique(values))
         if SPECS[name].kind in ("string", "category"):
             distinct = distinct.astype(object)
+        elif SPECS[name].kind == "int":
+            distinct = distinct.astype("Int64")  # the schema's type; the panel keeps the file's width
         try:
             type(schema)({name: column_schema}).validate(distinct.to_frame(name), lazy=True)
         except pandera.errors.SchemaErrors as err:
@@ -663,9 +793,12 @@ def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector) -
                 keep = distinct.iloc[bad].notna().to_numpy()  # empty/unreadable: reported already
                 if not keep.any():
                     continue
-                idx = np.flatnonzero(np.isin(codes, bad[keep]))
+                if isinstance(values.dtype, pd.CategoricalDtype):
+                    at = np.isin(codes, bad[keep])
+                else:
+                    at = values.isin(distinct.iloc[bad[keep]].to_numpy()).to_numpy()
                 shown = pd.unique(cases["failure_case"].astype(str)[keep])[:_MAX_VALUES_SHOWN].tolist()
-                col.add(column, rows[idx], f"value(s) {', '.join(repr(v) for v in shown)} not allowed",
+                col.add(column, rows[np.flatnonzero(at)], f"value(s) {', '.join(repr(v) for v in shown)} not allowed",
                         _expected_for(column))
 
 
@@ -684,15 +817,58 @@ def _expected_for(column: str) -> str:
     }.get(column, spec.meaning)
 
 
-def _cross_row_checks(p: pd.DataFrame, rows: np.ndarray, col: _Collector) -> None:
-    """Consistency between rows: one row per person-month, constant group and start month."""
-    person = p["person_id"]
-    key_ok = person.notna().to_numpy() & p["month"].notna().to_numpy()
-    if key_ok.all() and _sorted_by_person_month(p):
-        # sorted rows: a duplicated key equals its neighbour (no 12M-row hash of the pairs)
+def _person_codes(person: pd.Series) -> np.ndarray:
+    """An integer code per row for its person (-1 where the id is missing)."""
+    if isinstance(person.dtype, pd.CategoricalDtype):
+        return person.cat.codes.to_numpy()  # int32 for up to 2 billion persons: no copy
+    return pd.factorize(person, use_na_sentinel=True)[0]
+
+
+def _is(values: pd.Series, value) -> np.ndarray:
+    """``values == value`` as a plain boolean array (missing values are False)."""
+    return (values == value).to_numpy(dtype=bool, na_value=False)
+
+
+# Per-person aggregates in this module use np.bincount and np.minimum.at / np.maximum.at on the
+# person codes, chunk by chunk: on 12M rows they take milliseconds where pandas'
+# groupby(...).transform takes about half a second each (benchmarks/README.md).
+def _per_person_count(codes: np.ndarray, n_persons: int, where: np.ndarray | None = None) -> np.ndarray:
+    """Rows per person code (only rows where ``where`` holds; codes must be >= 0 there). Also
+    counts the rows per code of any other categorical column."""
+    out = np.zeros(n_persons, dtype=np.int64)
+    for sl in _chunks(len(codes)):
+        part = codes[sl] if where is None else codes[sl][where[sl]]
+        out += np.bincount(part, minlength=n_persons)
+    return out
+
+
+def _per_person_range(codes: np.ndarray, values: np.ndarray, n_persons: int,
+                      where: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest of ``values`` per person code (only rows where ``where`` holds)."""
+    info = np.iinfo(values.dtype)
+    lo = np.full(n_persons, info.max, dtype=values.dtype)
+    hi = np.full(n_persons, info.min, dtype=values.dtype)
+    for sl in _chunks(len(codes)):
+        c, v = (codes[sl], values[sl]) if where is None else (codes[sl][where[sl]], values[sl][where[sl]])
+        np.minimum.at(lo, c, v)
+        np.maximum.at(hi, c, v)
+    return lo, hi
+
+
+def _cross_row_checks(p: pd.DataFrame, rows: np.ndarray, col: _Collector, codes: np.ndarray,
+                      is_sorted: bool, start: np.ndarray | None) -> None:
+    """Consistency between rows: one row per person-month, constant group and start month.
+
+    ``codes`` are the person codes of :func:`_person_codes`; ``is_sorted`` says the rows are in
+    person-month order (then a duplicated key equals its neighbour: no 12M-row hash of the pairs).
+    ``start``: ``start_month`` as :func:`_month_numbers` (None without that column).
+    """
+    valid = codes >= 0
+    key_ok = valid & p["month"].notna().to_numpy()
+    if key_ok.all() and is_sorted:
+        month = p["month"].to_numpy().view(np.int64)
         same = np.zeros(len(p) + 1, dtype=bool)
-        same[1:-1] = (np.diff(person.cat.codes.to_numpy()) == 0) & (
-            np.diff(p["month"].to_numpy().astype(np.int64)) == 0)
+        same[1:-1] = (codes[1:] == codes[:-1]) & (month[1:] == month[:-1])
         dup = same[:-1] | same[1:]
     else:
         key = p[["person_id", "month"]]
@@ -711,29 +887,31 @@ def _cross_row_checks(p: pd.DataFrame, rows: np.ndarray, col: _Collector) -> Non
         if (~two_places).any():
             col.add("person_id, month", rows[dup][~two_places], "the same person and month appear more than once",
                     "one row per person per month (remove the duplicate rows)")
-    codes = person.astype("category").cat.codes.to_numpy()
-    valid = codes >= 0
+    n_persons = int(codes.max()) + 1 if valid.any() else 0
+    at = np.where(valid, codes, 0)  # rows without a person read a dummy entry, masked by `valid`
     group_varies = np.zeros(len(p), dtype=bool)
     if "group" in p.columns:
-        g = p["group"].where(p["group"].isin(["pilot", "comparison"]))
-        n = g.groupby(codes).transform("nunique").to_numpy()
-        group_varies = (n > 1) & valid
+        pilot, comparison = _is(p["group"], "pilot"), _is(p["group"], "comparison")
+        n_pilot = _per_person_count(codes, n_persons, valid & pilot)
+        n_comparison = _per_person_count(codes, n_persons, valid & comparison)
+        group_varies = valid & ((n_pilot > 0) & (n_comparison > 0))[at]
         if group_varies.any():
             col.add("group", rows[group_varies], "a person is 'pilot' in some rows and 'comparison' in others",
                     "'group' constant within a person (ever in the pilot or not)")
     if "start_month" in p.columns and "group" in p.columns:
-        sentinel = p["start_month"].fillna(pd.Timestamp("1800-01-01"))
-        n = sentinel.groupby(codes).transform("nunique").to_numpy()
-        bad = (n > 1) & valid & ~group_varies
+        # a missing start month is a value of its own here (the smallest int32)
+        lo, hi = _per_person_range(codes, start, n_persons, None if valid.all() else valid)
+        bad = valid & (lo != hi)[at] & ~group_varies
         if bad.any():
             col.add("start_month", rows[bad], "a person has more than one start month (or some rows without one)",
                     "the same start month on every row of a pilot person")
         bad |= group_varies
-        pilot_no_start = ((p["group"] == "pilot") & p["start_month"].isna()).to_numpy() & ~bad
+        no_start = p["start_month"].isna().to_numpy()
+        pilot_no_start = pilot & no_start & ~bad
         if pilot_no_start.any():
             col.add("start_month", rows[pilot_no_start], "pilot person without a start month",
                     "the month this person entered the pilot")
-        comp_start = ((p["group"] == "comparison") & p["start_month"].notna()).to_numpy() & ~bad
+        comp_start = comparison & ~no_start & ~bad
         if comp_start.any():
             col.add("start_month", rows[comp_start], "comparison person with a start month",
                     "an empty start_month for the comparison group (or group = 'pilot')")
@@ -753,15 +931,22 @@ def _cross_row_checks(p: pd.DataFrame, rows: np.ndarray, col: _Collector) -> Non
                         "appear after entry)")
 
 
-def _exclude(p: pd.DataFrame, rows: np.ndarray, config: PilotConfig | None, col: _Collector):
-    """Rows to keep and the exclusion log. Errors (nothing left, too many without a pre-period) go to col."""
+def _exclude(p: pd.DataFrame, rows: np.ndarray, config: PilotConfig | None, col: _Collector,
+             codes: np.ndarray):
+    """Rows to keep and the exclusion log. Errors (nothing left, too many without a pre-period) go to col.
+
+    ``codes``: the person code of each row (:func:`_person_codes`; every id is present here).
+    """
     n = len(p)
+    n_persons = int(codes.max()) + 1
     keep = np.ones(n, dtype=bool)
     exclusions: list[dict] = []
 
+    def persons(mask: np.ndarray) -> int:
+        return int(np.count_nonzero(_per_person_count(codes, n_persons, mask)))
+
     def log(code: str, reason: str, mask: np.ndarray) -> None:
-        exclusions.append({"code": code, "reason": reason, "rows": int(mask.sum()),
-                           "persons": int(p.loc[mask, "person_id"].nunique()),
+        exclusions.append({"code": code, "reason": reason, "rows": int(mask.sum()), "persons": persons(mask),
                            "first_rows": [int(r) for r in rows[mask][:_MAX_ROWS_SHOWN]]})
 
     if config is not None:
@@ -777,36 +962,44 @@ def _exclude(p: pd.DataFrame, rows: np.ndarray, config: PilotConfig | None, col:
         if outside.any():
             log("outside_study_period", f"month outside the study period {period}", outside)
             keep &= ~outside
-    cur = p[keep]
-    pilot = (cur["group"] == "pilot").to_numpy()
+    pilot = _is(p["group"], "pilot") & keep
     if pilot.any():
-        has_pre = (cur["month"] < cur["start_month"]).groupby(cur["person_id"], observed=True).transform("any")
-        no_pre = pilot & ~has_pre.to_numpy()
+        before_entry = (p["month"] < p["start_month"]).to_numpy() & keep  # NaT compares False
+        has_pre = _per_person_count(codes, n_persons, before_entry) > 0
+        no_pre = pilot & ~has_pre[codes]
         if no_pre.any():
-            n_pilot = cur.loc[pilot, "person_id"].nunique()
-            n_no_pre = cur.loc[no_pre, "person_id"].nunique()
+            n_pilot, n_no_pre = persons(pilot), persons(no_pre)
             share = n_no_pre / n_pilot
-            idx = np.flatnonzero(keep)
             if share > MAX_SHARE_WITHOUT_PRE:
                 which = "all" if n_no_pre == n_pilot else f"{n_no_pre} of {n_pilot} ({share:.0%})"
-                col.add("start_month", rows[idx[no_pre]],
+                col.add("start_month", rows[no_pre],
                         f"{which} pilot people have no month before their start month"
                         + (" within the study period" if config is not None else ""),
                         f"a month before entry for (nearly) every pilot person: at most "
                         f"{MAX_SHARE_WITHOUT_PRE:.0%} may lack one (they are then excluded); the extract may "
                         "start too late, or start_month may hold something else than the month of entry")
             else:
-                full = np.zeros(n, dtype=bool)  # no_pre is over the rows kept so far; the log is over all rows
-                full[idx[no_pre]] = True
-                log("no_month_before_entry", "pilot person without any month before entry", full)
-                keep &= ~full
+                log("no_month_before_entry", "pilot person without any month before entry", no_pre)
+                keep &= ~no_pre
     return keep, exclusions
 
 
+def _present(values: pd.Series) -> list:
+    """The distinct non-missing values that occur in a column (categories by their codes)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        used = _per_person_count(codes, len(values.cat.categories), codes >= 0) > 0
+        return list(values.cat.categories[used])
+    return list(values.dropna().unique())
+
+
 def _design_checks(panel: pd.DataFrame, col: _Collector, config: PilotConfig | None) -> None:
-    """Problems that make the evaluation impossible even though every row is valid."""
+    """Problems that make the evaluation impossible even though every row is valid.
+
+    ``panel``: the rows to be analysed, with the derived columns (:func:`derive_columns`).
+    """
     where = f" (params/{config.pilot}.yaml)" if config is not None else ""
-    groups = set(panel["group"].dropna().unique())
+    groups = set(_present(panel["group"]))
     if "comparison" not in groups:
         col.add("group", (), "there is no comparison group: every person is 'pilot'",
                 "also people who were never in the pilot (group = 'comparison')")
@@ -817,19 +1010,22 @@ def _design_checks(panel: pd.DataFrame, col: _Collector, config: PilotConfig | N
     if cluster not in panel.columns:
         col.add(cluster, (), f"the cluster column '{cluster}' named in the params{where} is not in the file",
                 "a column with the evaluation clusters, or 'cluster: area' in the params")
-    elif panel[cluster].nunique() < 2:
-        col.add(cluster, (), f"only one cluster ({panel[cluster].iloc[0]!r}): effects cannot be estimated "
-                "with cluster-robust inference", "at least two clusters (areas), pilot and comparison")
+    else:
+        clusters = _present(panel[cluster])
+        if len(clusters) < 2:
+            col.add(cluster, (), f"only one cluster ({clusters[0] if clusters else None!r}): effects cannot be "
+                    "estimated with cluster-robust inference",
+                    "at least two clusters (areas), pilot and comparison")
     outcomes = list(config.outcomes) if config is not None else ["employed"]
-    derived = derive_columns(panel[[c for c in panel.columns if c in SPECS]])
-    if derived["ladder_step"].nunique() == 1:
-        col.add("ladder_step", (), f"every analysed row has ladder step {derived['ladder_step'].iloc[0]}: "
+    step = panel["ladder_step"].to_numpy()
+    if step.min() == step.max():
+        col.add("ladder_step", (), f"every analysed row has ladder step {step[0]}: "
                 "the outcomes never vary", "ladder steps that change over time for at least some people")
     for outcome in outcomes:
-        values = derived[outcome]
-        if values.nunique() == 1:
+        values = panel[outcome].to_numpy()
+        if values.min() == values.max():
             col.add("ladder_step" if outcome != "work_or_training" else "ladder_step, in_training", (),
-                    f"the outcome '{outcome}' ({DERIVED.get(outcome, outcome)}) is {values.iloc[0]} in every "
+                    f"the outcome '{outcome}' ({DERIVED.get(outcome, outcome)}) is {values[0]} in every "
                     f"analysed row: it never varies",
                     f"an outcome that varies, or remove '{outcome}' from outcomes in the params{where}")
 
@@ -840,14 +1036,16 @@ def derive_columns(panel: pd.DataFrame) -> pd.DataFrame:
     Returns a new frame; the input is not modified. ``event_time`` is whole calendar months
     since ``start_month`` (nullable integer, missing for the comparison group).
     """
+    return _derive(panel, _month_numbers(panel["month"]), _month_numbers(panel["start_month"]))
+
+
+def _derive(panel: pd.DataFrame, month: np.ndarray, start: np.ndarray) -> pd.DataFrame:
+    """:func:`derive_columns` with the month columns as :func:`_month_numbers` at hand."""
     out = panel.copy(deep=False)  # columns are replaced below, never written into
-    # calendar-month numbers by numpy's datetime64[M] cast (no per-row pandas field access)
-    month_index = out["month"].to_numpy().astype("datetime64[M]").astype(np.int64)
-    start = out["start_month"].to_numpy()
-    has_start = ~np.isnat(start)
-    diff = month_index - start.astype("datetime64[M]").astype(np.int64)
-    out["event_time"] = pd.arrays.IntegerArray(np.where(has_start, diff, 0).astype(np.int16), ~has_start)
-    is_pilot = (out["group"] == "pilot").fillna(False).to_numpy(dtype=bool)
+    has_start = start != _NO_MONTH
+    diff = month - np.where(has_start, start, month)  # int32; 0 where there is no start month
+    out["event_time"] = pd.arrays.IntegerArray(diff.astype(np.int16), ~has_start)
+    is_pilot = _is(out["group"], "pilot")
     out["treated"] = is_pilot & has_start & (diff >= 0)
     step = out["ladder_step"].astype("int8")
     out["ladder_step"] = step
@@ -860,37 +1058,53 @@ def derive_columns(panel: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _sorted_by_person_month(panel: pd.DataFrame) -> bool:
+def _sorted_by_person_month(panel: pd.DataFrame, codes: np.ndarray | None = None) -> bool:
     """True when rows are already in the order ``sort_values(["person_id", "month"])`` gives
-    (checked for categorical ids, whose sort order is their codes; otherwise False)."""
+    (checked for categorical ids, whose sort order is their codes; otherwise False). ``codes``:
+    the person codes, if already at hand."""
     ids = panel["person_id"]
-    if not isinstance(ids.dtype, pd.CategoricalDtype) or ids.isna().any() or len(panel) < 2:
+    if not isinstance(ids.dtype, pd.CategoricalDtype) or len(panel) < 2:
         return False
-    code = ids.cat.codes.to_numpy()
-    month = panel["month"].to_numpy().astype(np.int64)
-    dc, dm = np.diff(code), np.diff(month)
-    return bool(np.all((dc > 0) | ((dc == 0) & (dm >= 0))))
+    code = ids.cat.codes.to_numpy() if codes is None else codes
+    if (code < 0).any():
+        return False
+    month = panel["month"].to_numpy().view(np.int64)
+    same = code[1:] == code[:-1]  # comparisons of neighbours, no 12M-row int64 differences
+    return bool(np.all((code[1:] > code[:-1]) | (same & (month[1:] >= month[:-1]))))
 
 
-def _compact(panel: pd.DataFrame) -> pd.DataFrame:
-    """Compact dtypes: categories for strings, plain booleans where no value is missing."""
+def _compact(panel: pd.DataFrame, *, drop_unused: bool = False) -> pd.DataFrame:
+    """Compact dtypes: categories for strings, plain booleans where no value is missing.
+
+    ``drop_unused``: drop categories no row uses any more (after exclusions), so that the number
+    of categories of ``person_id`` is the number of persons analysed.
+    """
     out = panel
     for name in ("person_id", "municipality", "area", "group", "age_band", "gender", "education", "dutch_level"):
-        if name in out.columns:
+        if name not in out.columns:
+            continue
+        if not isinstance(out[name].dtype, pd.CategoricalDtype):
             out[name] = out[name].astype("category")
+        elif drop_unused:
+            out[name] = out[name].cat.remove_unused_categories()
     for name in ("in_training", "migration_background", "single_parent"):
         if name in out.columns and out[name].notna().all():
             out[name] = out[name].astype(bool)
     return out
 
 
-def _gaps(panel: pd.DataFrame) -> dict:
-    """Persons with months missing between their first and last month, and how many are missing."""
-    index = panel["month"].dt.year * 12 + panel["month"].dt.month
-    g = index.groupby(panel["person_id"], observed=True)
-    missing = (g.max() - g.min() + 1) - g.count()
+def _gaps(panel: pd.DataFrame, months: np.ndarray | None = None) -> dict:
+    """Persons with months missing between their first and last month, and how many are missing.
+    ``months``: the month column as :func:`_month_numbers`, if at hand (in the panel's row order)."""
+    codes = _person_codes(panel["person_id"])
+    n_persons = int(codes.max()) + 1 if len(codes) else 0
+    months = _month_numbers(panel["month"]) if months is None else months
+    first, last = _per_person_range(codes, months, n_persons)
+    count = _per_person_count(codes, n_persons)
+    seen = count > 0
+    missing = (last - first + 1)[seen] - count[seen]
     return {"persons": int((missing > 0).sum()), "person_months_missing": int(missing.sum()),
-            "persons_with_one_month": int((g.count() == 1).sum())}
+            "persons_with_one_month": int((count == 1).sum())}
 
 
 def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFrame:
@@ -916,6 +1130,12 @@ def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFr
     ------
     DataError
         With every problem found, each naming file, column, rows and what was expected.
+
+    Notes
+    -----
+    Built for 12-million-row extracts (benchmarks/README.md): columns are parsed once each, on
+    their distinct values; checks between rows use integer person codes; the frame is copied only
+    where rows are dropped or reordered.
     """
     path = Path(path)
     frame, rows = read_table(path)
@@ -925,7 +1145,8 @@ def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFr
     renamed = frame.attrs.get("renamed", {})
     col.headers = {target: dutch for dutch, target in renamed.items()}
     col.raise_if_any()  # without the right columns nothing else can be checked sensibly
-    parsed = _parse(frame, rows, col)
+    parsed, months = _parse(frame, rows, col)
+    del frame  # the file's own values are no longer needed (problems quote them already)
     _pandera_problems(parsed, rows, col)
     # Rows whose key values are unreadable are left out of the checks between rows, so that
     # those checks still run (every problem in one pass) without reporting consequences twice.
@@ -933,21 +1154,39 @@ def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFr
     for problem in col.problems:
         if problem.column in ("person_id", "month", "group", "start_month"):
             unreadable |= np.isin(rows, problem.rows)
-    _cross_row_checks(parsed[~unreadable], rows[~unreadable], col)
+    codes = _person_codes(parsed["person_id"])
+    start = months.get("start_month")
+    if unreadable.any():  # there are problems already: the checks only add to the report
+        readable, is_sorted = ~unreadable, False
+        _cross_row_checks(parsed[readable], rows[readable], col, codes[readable],
+                          _sorted_by_person_month(parsed[readable], codes[readable]),
+                          None if start is None else start[readable])
+    else:
+        is_sorted = _sorted_by_person_month(parsed, codes)
+        _cross_row_checks(parsed, rows, col, codes, is_sorted, start)
     col.raise_if_any()
 
     n_read = len(parsed)
-    keep, exclusions = _exclude(parsed, rows, config, col)
+    keep, exclusions = _exclude(parsed, rows, config, col, codes)
     col.raise_if_any()
-    panel = parsed[keep]
+    if keep.all():
+        panel = parsed
+    else:  # a 12M-row copy only when rows are dropped
+        panel = parsed[keep]
+        months = {name: numbers[keep] for name, numbers in months.items()}
+    del parsed
+    panel = _derive(panel, months["month"], months["start_month"])
     _design_checks(panel, col, config)
     col.raise_if_any()
+    gaps = _gaps(panel, months["month"])
+    del months
 
-    panel = derive_columns(panel)
-    if not _sorted_by_person_month(panel):  # extracts usually come sorted: skip a 12M-row sort
+    if not is_sorted:  # extracts usually come sorted: skip a 12M-row sort
         panel = panel.sort_values(["person_id", "month"], kind="stable")
-    panel = panel.reset_index(drop=True)
-    panel = _compact(panel)
+    if not (isinstance(panel.index, pd.RangeIndex) and panel.index.start == 0 and panel.index.step == 1):
+        panel = panel.copy(deep=False)
+        panel.index = pd.RangeIndex(len(panel))  # a new index, not a copy of the data
+    panel = _compact(panel, drop_unused=len(panel) < n_read)
     flow = [{"step": "records read", "code": "read", "rows": n_read}]
     for e in exclusions:
         flow.append({"step": f"excluded: {e['reason']}", "code": e["code"], "rows": -e["rows"]})
@@ -955,7 +1194,7 @@ def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFr
     if n_read - sum(e["rows"] for e in exclusions) != len(panel):  # pragma: no cover - an internal error
         raise RuntimeError("exclusion log does not add up: records read - excluded != analysed")
     panel.attrs = {"source": str(path), "sha256": file_sha256(path), "exclusions": exclusions, "flow": flow,
-                   "renamed": renamed, "gaps": _gaps(panel)}
+                   "renamed": renamed, "gaps": gaps}
     return panel
 
 
