@@ -10,7 +10,7 @@ SEQUENZO := sequenzo==0.1.42
 
 .PHONY: book book-en test lint clean help
 help:
-	@echo "make book   - install, make demo data if data/ has none, run every pilot, build the Dutch book"
+	@echo "make book   - install, make demo data if data/ has none, run every pilot, build the Dutch and English books"
 	@echo "make test   - install with dev extras and run the whole test suite"
 
 $(BIN)/python:
@@ -26,9 +26,10 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps $(SEQUENZO)
 	touch $(STAMP) $@
 
+# both editions in one run (one pool of warm kernels), then both books side by side
 book: $(STAMP)
-	$(BIN)/evallib run --lang nl
-	@$(BIN)/evallib book --lang nl
+	$(BIN)/evallib run --lang nl,en
+	@$(BIN)/evallib book --lang nl,en
 
 book-en: $(STAMP)
 	$(BIN)/evallib run --lang en

@@ -239,7 +239,10 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
     pages, failed_pages = _stage_book_pages(root, lang, runs, staging, pilots, allow_partial)
     toc = write_toc(pilots, lang, sections, pages)
     (staging / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False))
-    shutil.copy2(staging / "_toc.yml", root / "book" / "_toc.yml")
+    # a copy for reading; replaced atomically, as two editions may be built at the same time
+    toc_copy = root / "book" / f"._toc.yml.{lang}.tmp"
+    shutil.copy2(staging / "_toc.yml", toc_copy)
+    os.replace(toc_copy, root / "book" / "_toc.yml")
 
     log = root / "build" / f"book-{lang}.log"
     log.parent.mkdir(parents=True, exist_ok=True)

@@ -177,28 +177,49 @@ def _refused(exc) -> None:
 def run(
     pilot: Annotated[list[str] | None, typer.Option("--pilot", help="pilot name (repeatable); default: all")] = None,
     data: Annotated[Path | None, typer.Option("--data", help="panel file to analyse (with one --pilot)")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="edition: nl or en")] = "nl",
+    lang: Annotated[str, typer.Option("--lang", help="edition: nl, en, or both (nl,en or all)")] = "nl",
     workers: Annotated[int | None, typer.Option("--workers", help="parallel pilots; default: number of cores")] = None,
 ) -> None:
     """Run the analysis notebooks for each pilot (papermill); print an OK/FAILED table."""
     root = _root()
     pilots = _pilots(pilot, root)
-    if lang not in ("nl", "en"):
-        _fail(f"--lang must be nl or en, got {lang!r}", EXIT_INPUT)
+    langs = _langs(lang)
     if data is not None and len(pilots) != 1:
         _fail("--data needs exactly one --pilot", EXIT_INPUT)
     from evallib.pipeline import InputError, run_pilots
 
-    typer.echo(f"running {len(pilots)} pilot(s) ({lang}) ...", err=True)
+    typer.echo(f"running {len(pilots)} pilot(s) ({', '.join(langs)}) ...", err=True)
 
     def progress(r) -> None:
-        typer.echo(f"  [{r.status}] {r.pilot}", err=True)
+        typer.echo(f"  [{r.status}] {r.pilot}" + (f" ({r.lang})" if len(langs) > 1 else ""), err=True)
 
     try:
-        runs = run_pilots(pilots, data=data, lang=lang, root=root, workers=workers, progress=progress,
+        runs = run_pilots(pilots, data=data, lang=langs, root=root, workers=workers, progress=progress,
                           all_or_nothing=True)
     except InputError as exc:
         _refused(exc)
+    for lg in langs:
+        if len(langs) > 1:
+            typer.echo(f"edition {lg}:")
+        _print_runs([r for r in runs if r.lang == lg])
+    statuses = {r.status for r in runs}
+    if "BAD INPUT" in statuses:
+        raise typer.Exit(EXIT_INPUT)
+    if "FAILED" in statuses:
+        raise typer.Exit(EXIT_FAIL)
+
+
+def _langs(lang: str) -> list[str]:
+    from evallib.pipeline import parse_langs
+
+    try:
+        return parse_langs(lang)
+    except ValueError as exc:
+        _fail(str(exc), EXIT_INPUT)
+
+
+def _print_runs(runs) -> None:
+    """The OK/FAILED table of one edition."""
     typer.echo(f"{'pilot':34} {'notebook':10} {'status':9} detail")
     for r in runs:
         if r.status == "BAD INPUT":
@@ -211,42 +232,61 @@ def run(
             detail = f"{nb.seconds:.0f} s" if nb.status == "OK" else \
                 f"cell {nb.cell}: {nb.error} (executed notebook: {nb.output})"
             typer.echo(f"{r.pilot:34} {nb.notebook:10} {nb.status:9} {detail}")
-    statuses = {r.status for r in runs}
-    if "BAD INPUT" in statuses:
-        raise typer.Exit(EXIT_INPUT)
-    if "FAILED" in statuses:
-        raise typer.Exit(EXIT_FAIL)
+        if r.status != "OK" and r.error and all(nb.status == "OK" for nb in r.notebooks):
+            typer.echo(f"{r.pilot:34} {'-':10} {r.status:9} {r.error.splitlines()[0]}")
 
 
 @_command()
 def book(
-    lang: Annotated[str, typer.Option("--lang", help="edition: nl (default) or en")] = "nl",
+    lang: Annotated[str, typer.Option("--lang", help="edition: nl (default), en, or both (nl,en or all)")] = "nl",
     allow_partial: Annotated[bool, typer.Option("--allow-partial",
                                                 help="publish even if a pilot failed (with a banner)")] = False,
     rerun: Annotated[bool, typer.Option("--rerun", help="run the pilots first even if they have run")] = False,
 ) -> None:
-    """Build the book offline and strictly, and publish it atomically; prints index.html's path."""
+    """Build the book offline and strictly, and publish it atomically; prints index.html's path
+    (one line per edition; several editions are built at the same time)."""
     from evallib.book import BookError, build
     from evallib.pipeline import InputError, run_pilots
 
     root = _root()
-    if lang not in ("nl", "en"):
-        _fail(f"--lang must be nl or en, got {lang!r}", EXIT_INPUT)
-    if rerun or not (root / "build" / f"run-{lang}.json").is_file():
+    langs = _langs(lang)
+    todo = [lg for lg in langs if rerun or not (root / "build" / f"run-{lg}.json").is_file()]
+    if todo:
         try:
-            runs = run_pilots(lang=lang, root=root, all_or_nothing=not allow_partial)
+            runs = run_pilots(lang=todo, root=root, all_or_nothing=not allow_partial)
         except InputError as exc:
             _refused(exc)
         bad = [r for r in runs if r.status == "BAD INPUT"]
         if bad and not allow_partial:
-            _fail("\n".join(r.error or r.pilot for r in bad), EXIT_INPUT)
+            _fail("\n".join(dict.fromkeys(r.error or r.pilot for r in bad)), EXIT_INPUT)
+    if len(langs) == 1:
+        outcomes = [_build_edition(build, langs[0], allow_partial, root)]
+    else:
+        # jupyter-book runs in a subprocess per edition: two editions build side by side
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=len(langs)) as pool:
+            outcomes = list(pool.map(lambda lg: _build_edition(build, lg, allow_partial, root), langs))
+    errors = [str(o) for o in outcomes if isinstance(o, BookError)]
+    for result in outcomes:
+        if not isinstance(result, BookError) and result.partial:
+            edition = f" ({result.lang})" if len(langs) > 1 else ""
+            typer.echo(f"published with failed pilot(s){edition}: {', '.join(result.partial)}", err=True)
+    for result in outcomes:
+        if not isinstance(result, BookError):
+            typer.echo(str(result.index))
+    if errors:
+        _fail("\n".join(errors), EXIT_FAIL)
+
+
+def _build_edition(build, lang: str, allow_partial: bool, root: Path):
+    """One edition's :class:`~evallib.book.BuildResult`, or the BookError that stopped it."""
+    from evallib.book import BookError
+
     try:
-        result = build(lang, allow_partial=allow_partial, root=root)
+        return build(lang, allow_partial=allow_partial, root=root)
     except BookError as exc:
-        _fail(str(exc), EXIT_FAIL)
-    if result.partial:
-        typer.echo(f"published with failed pilot(s): {', '.join(result.partial)}", err=True)
-    typer.echo(str(result.index))
+        return exc
 
 
 @_command()

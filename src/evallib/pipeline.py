@@ -51,6 +51,7 @@ __all__ = [
     "BOOK_STAGE",
     "book_templates",
     "load_template",
+    "parse_langs",
     "pilot_templates",
     "resolve_data",
     "run_book_stage",
@@ -168,6 +169,205 @@ def load_template(path: Path, lang: str, names: dict[str, str] | None = None) ->
 
 
 # --------------------------------------------------------------------------------------------
+# warm kernels
+# --------------------------------------------------------------------------------------------
+# Starting a kernel and importing the scientific stack cost ~3 s per notebook, more than most
+# notebooks compute, so each worker keeps one kernel and runs its notebooks in it one after the
+# other (papermill hands ``km`` to nbclient, which then neither starts nor shuts the kernel down).
+# Between notebooks the user namespace is cleared (modules stay imported: that is the saving),
+# figures are closed and the working directory restored, so no variable leaks from one notebook to
+# the next. Any failed notebook (cell error, timeout, dead kernel) drops the kernel: the next
+# notebook starts a fresh one.
+_WARM_ENGINE = "evallib-warm"
+_RESET_CODE = """\
+import os as _os, sys as _sys, warnings as _warnings
+if "matplotlib.pyplot" in _sys.modules:
+    _sys.modules["matplotlib.pyplot"].close("all")
+_os.chdir({cwd!r})
+# library warnings are shown once per notebook, as in a fresh kernel (per-module registries reset)
+getattr(_warnings, "_filters_mutated", lambda: None)()
+get_ipython().reset(new_session=True)
+__import__("gc").collect()
+"""
+
+
+def _single_threaded_blas() -> None:
+    # notebooks already run in parallel (one per core): multi-threaded BLAS in each kernel only
+    # oversubscribes the cores (a 240x240 eigen-decomposition took 0.9 s instead of 10 ms)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
+def _warm_engine() -> str:
+    """Register (once) a papermill engine that runs a notebook in a running kernel: ``km`` (passed
+    through to nbclient, which then neither starts nor shuts it down) and ``kc``, a client already
+    connected to it (nbclient would open a new one per notebook; ``wait_for_ready`` alone waits
+    0.2 s for IOPub to go quiet). nbclient matches every reply and output to its own request, so
+    messages of an earlier notebook on the same client are ignored."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    if _WARM_ENGINE in papermill_engines._engines:
+        return _WARM_ENGINE
+
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, *, km, kc,
+                                     **kwargs):
+            kwargs = {k: v for k, v in kwargs.items() if k not in ("input_path", "timeout", "startup_timeout")}
+            client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name, log=logger,
+                                             log_output=log_output, stdout_file=stdout_file,
+                                             stderr_file=stderr_file, startup_timeout=start_timeout,
+                                             timeout=execution_timeout, **kwargs)
+            client.kc = kc
+            return client.execute()
+
+    papermill_engines.register(_WARM_ENGINE, WarmEngine)
+    return _WARM_ENGINE
+
+
+class _WarmKernel:
+    """One Jupyter kernel, started on first use in ``cwd``, that runs notebooks one after the other
+    through one client.
+
+    Only the process that created it uses or shuts down its kernel (a forked child inherits the
+    object, not the kernel).
+    """
+
+    def __init__(self, cwd: Path):
+        self.cwd = str(cwd)
+        self.owner = os.getpid()
+        self.km = None
+        self.kc = None
+        self.started = 0  # kernels started so far (tests check that a failure replaces the kernel)
+
+    def engine_kwargs(self) -> dict:
+        """papermill arguments that run a notebook in this kernel (started if there is none, or
+        if it died)."""
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        if os.getpid() != self.owner:
+            raise RuntimeError("a warm kernel is used by the process that started it only")
+        if self.km is not None and not run_sync(self.km.is_alive)():
+            self.drop()
+        if self.km is None:
+            _single_threaded_blas()
+            km = AsyncKernelManager(kernel_name=KERNEL)
+            kc = None
+            try:
+                run_sync(km.start_kernel)(cwd=self.cwd)
+                kc = km.client()
+                kc.start_channels()
+                run_sync(kc.wait_for_ready)(timeout=60)
+            except Exception:
+                self._shutdown(km, kc)
+                raise
+            kc.allow_stdin = False
+            self.km, self.kc = km, kc
+            self.started += 1
+        return {"engine_name": _warm_engine(), "km": self.km, "kc": self.kc}
+
+    def reset(self) -> None:
+        """Clear the user namespace after a notebook; a kernel that does not answer is dropped."""
+        if self.km is None:
+            return
+        from jupyter_core.utils import run_sync
+
+        try:
+            reply = run_sync(self.kc.execute_interactive)(
+                _RESET_CODE.format(cwd=self.cwd), silent=True, store_history=False, timeout=60,
+                output_hook=lambda msg: None)
+            ok = reply.get("content", {}).get("status") == "ok"
+        except Exception:
+            ok = False
+        if not ok:
+            self.drop()
+
+    def drop(self) -> None:
+        """Shut the kernel down (if any); the next notebook starts a fresh one."""
+        km, kc, self.km, self.kc = self.km, self.kc, None, None
+        if km is not None and os.getpid() == self.owner:
+            self._shutdown(km, kc)
+
+    close = drop
+
+    @staticmethod
+    def _shutdown(km, kc) -> None:
+        from jupyter_core.utils import run_sync
+
+        if kc is not None:
+            kc.stop_channels()
+        try:
+            run_sync(km.shutdown_kernel)(now=False)
+        except Exception:
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:
+                pass
+
+
+_WORKER_KERNEL: _WarmKernel | None = None  # the warm kernel of a pool worker process
+
+
+def _init_worker(root: str) -> None:
+    """Pool initializer: one warm kernel per worker, shut down when the worker exits (pool
+    workers do not run atexit handlers; multiprocessing's finalizers with an exit priority do)."""
+    import multiprocessing.util
+
+    global _WORKER_KERNEL
+    _WORKER_KERNEL = _WarmKernel(Path(root))
+    multiprocessing.util.Finalize(None, _WORKER_KERNEL.close, exitpriority=10)
+
+
+def _in_worker(func, *args):
+    return func(*args, kernel=_WORKER_KERNEL)
+
+
+class _Runner:
+    """Runs jobs in this process (``workers == 1``) or in a process pool, with one warm kernel per
+    process, for both the pilots and the book stage; every kernel is shut down on exit."""
+
+    def __init__(self, root: Path, workers: int):
+        self.root, self.workers = root, max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+        self._kernel: _WarmKernel | None = None
+
+    def __enter__(self) -> _Runner:
+        if self.workers > 1:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
+                                             initargs=(str(self.root),))
+        else:
+            self._kernel = _WarmKernel(self.root)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._kernel is not None:
+            self._kernel.close()
+
+    def run(self, func, jobs: list[tuple]):
+        """Yield ``(index, result, error)`` for each job as it ends (error: a one-line traceback
+        of a job that raised, or of a worker that crashed)."""
+        if self._pool is None:
+            for i, job in enumerate(jobs):
+                try:
+                    yield i, func(*job, kernel=self._kernel), None
+                except Exception:
+                    yield i, None, traceback.format_exc(limit=1)
+            return
+        futures = {self._pool.submit(_in_worker, func, *job): i for i, job in enumerate(jobs)}
+        for fut in as_completed(futures):
+            try:
+                yield futures[fut], fut.result(), None
+            except Exception:
+                yield futures[fut], None, traceback.format_exc(limit=1)
+
+
+# --------------------------------------------------------------------------------------------
 # running
 # --------------------------------------------------------------------------------------------
 @dataclass
@@ -230,65 +430,105 @@ def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None) 
     return problems
 
 
-def _run_one(pilot: str, lang: str, data: str | None, root: str, build: str) -> dict:
-    """Worker: run every per-pilot notebook of a pilot whose inputs :func:`check_inputs` passed.
-    Returns a PilotRun as dict."""
-    root_p, build_p = Path(root), Path(build)
-    config = load_pilot(pilot, root_p)
-    path = resolve_data(config, root_p, data)
+def _pilot_notebooks(pilot: str, lang: str, path: Path, config: PilotConfig, root: Path, build: Path,
+                     kernel: _WarmKernel | None) -> PilotRun:
+    """Run every per-pilot notebook of one pilot in one edition, in order (later notebooks read
+    what the first recorded)."""
     run = PilotRun(pilot, lang, str(path), "OK")
-    results_dir = build_p / "results"
-    out_dir = build_p / "executed" / lang / pilot
+    results_dir = build / "results"
+    out_dir = build / "executed" / lang / pilot
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in (results_dir / f"{pilot}.json", work_path(results_dir, pilot)):
         if stale.exists():
             stale.unlink()  # results of this run only
     params = {"pilot": pilot, "data_path": str(path), "lang": lang, "results_dir": str(results_dir)}
-    for template in pilot_templates(root_p):
-        nb_run = _execute(template, out_dir / f"{template.stem}.ipynb", params, lang, root_p,
-                          {"name": config.context.name}, template.stem)
+    for template in pilot_templates(root):
+        nb_run = _execute(template, out_dir / f"{template.stem}.ipynb", params, lang, root,
+                          {"name": config.context.name}, template.stem, kernel)
         run.notebooks.append(nb_run)
         if nb_run.status != "OK":
             run.status = "FAILED"
     work_path(results_dir, pilot).unlink(missing_ok=True)
-    return run.to_dict()
+    return run
+
+
+def _pilot_job(pilot: str, langs: list[str], data: str | None, root: str, build: str, *,
+               kernel: _WarmKernel | None = None) -> list[dict]:
+    """Worker: run a pilot (whose inputs :func:`check_inputs` passed) in each edition, one after
+    the other, so that two editions never write the same ``results/<pilot>.json`` at once.
+
+    The results file does not depend on the edition: a later edition's run must reproduce the
+    first successful one byte for byte (else that run is FAILED), and a later edition that fails
+    leaves the earlier one's file in place. Returns one PilotRun (as dict) per edition.
+    """
+    root_p, build_p = Path(root), Path(build)
+    config = load_pilot(pilot, root_p)
+    path = resolve_data(config, root_p, data)
+    results = build_p / "results" / f"{pilot}.json"
+    runs: list[PilotRun] = []
+    first: tuple[str, bytes | None] | None = None  # (edition, results) of the first successful run
+    for lang in langs:
+        run = _pilot_notebooks(pilot, lang, path, config, root_p, build_p, kernel)
+        current = results.read_bytes() if results.is_file() else None
+        if run.status == "OK" and first is None:
+            first = (lang, current)
+        elif first is not None and (run.status != "OK" or current != first[1]):
+            if run.status == "OK":
+                run.status = "FAILED"
+                run.error = (f"build/results/{pilot}.json differs from the {first[0]} edition's run on the same "
+                             "data and params: the results are not reproducible")
+            if first[1] is None:
+                results.unlink(missing_ok=True)
+            else:
+                _write_bytes(results, first[1])  # keep the successful edition's results
+        runs.append(run)
+    return [r.to_dict() for r in runs]
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def _execute(template: Path, out: Path, params: dict, lang: str, root: Path, names: dict[str, str],
-             label: str) -> NotebookRun:
-    """Execute one template with papermill; a failure becomes a FAILED NotebookRun, never raises."""
+             label: str, kernel: _WarmKernel | None = None) -> NotebookRun:
+    """Execute one template with papermill, in ``kernel`` if given (else in a kernel of its own);
+    a failure becomes a FAILED NotebookRun, never raises."""
     import papermill as pm
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    # notebooks already run in parallel (one per core): multi-threaded BLAS in each kernel only
-    # oversubscribes the cores (a 240x240 eigen-decomposition took 0.9 s instead of 10 ms)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
+    _single_threaded_blas()
     t0 = time.perf_counter()
+    executing = False
     try:
         nb = load_template(template, lang, names)
+        warm = {} if kernel is None else kernel.engine_kwargs()
+        executing = True
         pm.execute_notebook(nb, str(out), parameters=params, kernel_name=KERNEL, cwd=str(root),
-                            progress_bar=False, log_output=False, report_mode=False)
-        return NotebookRun(label, "OK", str(out), time.perf_counter() - t0)
+                            progress_bar=False, log_output=False, report_mode=False, **warm)
+        result = NotebookRun(label, "OK", str(out), time.perf_counter() - t0)
     except pm.PapermillExecutionError as exc:
-        return NotebookRun(label, "FAILED", str(out), time.perf_counter() - t0,
-                           cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
-    except Exception as exc:  # a kernel that died, a template that does not parse
-        return NotebookRun(label, "FAILED", str(out), time.perf_counter() - t0,
-                           error=f"{type(exc).__name__}: {exc}")
+        result = NotebookRun(label, "FAILED", str(out), time.perf_counter() - t0,
+                             cell=exc.exec_count, error=f"{exc.ename}: {exc.evalue}")
+    except Exception as exc:  # a kernel that died or did not start, a template that does not parse
+        result = NotebookRun(label, "FAILED", str(out), time.perf_counter() - t0,
+                             error=f"{type(exc).__name__}: {exc}")
+    if kernel is not None:
+        if result.status == "OK":
+            kernel.reset()
+        elif executing:
+            kernel.drop()  # whatever the notebook left behind must not reach the next one
+    return result
 
 
-def _run_book_job(template: str, out: str, params: dict, lang: str, root: str, names: dict, label: str) -> dict:
-    return asdict(_execute(Path(template), Path(out), params, lang, Path(root), names, label))
+def _book_job(template: str, out: str, params: dict, lang: str, root: str, names: dict, label: str, *,
+              kernel: _WarmKernel | None = None) -> dict:
+    return asdict(_execute(Path(template), Path(out), params, lang, Path(root), names, label, kernel))
 
 
-def run_book_stage(lang: str = "nl", *, root: Path | None = None, workers: int | None = None) -> PilotRun:
-    """Run the book-level notebooks (see the module docstring) once, after all pilots.
-
-    Every pilot with a params file gets its summary page, also a pilot whose run failed (the page
-    then says so). Returns a :class:`PilotRun` named :data:`BOOK_STAGE`.
-    """
-    root = root or find_repo_root()
+def _book_jobs(lang: str, root: Path) -> list[tuple]:
+    """The book stage's notebooks of one edition (clearing that edition's earlier outputs)."""
     from evallib.config import list_pilots
 
     build = root / "build"
@@ -315,24 +555,60 @@ def run_book_stage(lang: str = "nl", *, root: Path | None = None, workers: int |
         else:
             jobs.append((str(template), str(out_dir / f"{template.stem}.ipynb"), common, lang, str(root), {},
                          template.stem))
-    run = PilotRun(BOOK_STAGE, lang, None, "OK")
-    workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
-    if workers == 1:
-        results = [_run_book_job(*job) for job in jobs]
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(_run_book_job, *zip(*jobs, strict=True)))
-    run.notebooks = [NotebookRun(**r) for r in results]
-    if any(n.status != "OK" for n in run.notebooks):
-        run.status = "FAILED"
-    return run
+    return jobs
+
+
+def _book_stages(langs: list[str], root: Path, runner: _Runner) -> list[PilotRun]:
+    """The book stage of each edition, all notebooks through one runner."""
+    jobs = [job for lang in langs for job in _book_jobs(lang, root)]
+    results: list[NotebookRun | None] = [None] * len(jobs)
+    for i, result, error in runner.run(_book_job, jobs):
+        if error is None:
+            results[i] = NotebookRun(**result)
+        else:  # a worker that crashed outright
+            template, out, _, _, _, _, label = jobs[i]
+            results[i] = NotebookRun(label, "FAILED", out, 0.0, error=error)
+    runs = []
+    for lang in langs:
+        run = PilotRun(BOOK_STAGE, lang, None, "OK")
+        run.notebooks = [r for job, r in zip(jobs, results, strict=True) if job[3] == lang]
+        if any(n.status != "OK" for n in run.notebooks):
+            run.status = "FAILED"
+        runs.append(run)
+    return runs
+
+
+def run_book_stage(lang: str = "nl", *, root: Path | None = None, workers: int | None = None) -> PilotRun:
+    """Run the book-level notebooks (see the module docstring) once, after all pilots.
+
+    Every pilot with a params file gets its summary page, also a pilot whose run failed (the page
+    then says so). Returns a :class:`PilotRun` named :data:`BOOK_STAGE`.
+    """
+    root = root or find_repo_root()
+    with _Runner(root, workers or os.cpu_count() or 1) as runner:
+        return _book_stages([lang], root, runner)[0]
+
+
+def parse_langs(lang: str | list[str] | tuple[str, ...]) -> list[str]:
+    """Editions from ``"nl"``, ``"nl,en"``, ``"all"`` or a list; in the order given, no repeats.
+    Raises ValueError for an unknown edition."""
+    items = lang.split(",") if isinstance(lang, str) else list(lang)
+    from evallib.report.labels import LANGS
+
+    items = [s.strip() for s in items if s.strip()]
+    if items == ["all"]:
+        items = list(LANGS)
+    unknown = [s for s in items if s not in LANGS]
+    if unknown or not items:
+        raise ValueError(f"--lang must be nl or en (or nl,en / all), got {lang!r}")
+    return list(dict.fromkeys(items))
 
 
 def run_pilots(
     pilots: list[str] | None = None,
     *,
     data: str | Path | None = None,
-    lang: str = "nl",
+    lang: str | list[str] = "nl",
     root: Path | None = None,
     workers: int | None = None,
     progress=None,
@@ -341,64 +617,79 @@ def run_pilots(
 ) -> list[PilotRun]:
     """Run every per-pilot notebook for each pilot, in parallel over pilots, then the book stage.
 
+    ``lang`` is one edition or several (``"nl,en"``, ``["nl", "en"]``, ``"all"``): every edition
+    runs in the same pool of workers (one warm kernel each); a pilot's editions run one after the
+    other in one job, as they write the same ``build/results/<pilot>.json`` (which must come out
+    identical: see :func:`_pilot_job`). ``build/manifest.json`` describes the first edition's
+    runs; each edition has its own ``run-<lang>.json``.
+
     Every pilot's params and data are validated first, once, in this process
     (:func:`check_inputs`). A refused pilot becomes a "BAD INPUT" run; with ``all_or_nothing``
     any refusal raises :class:`InputError` before anything is run or written.
     One failing pilot does not stop the others. ``progress(run)`` is called as each pilot ends
-    (and once for the book stage, whose entry is last in the returned list, named
-    :data:`BOOK_STAGE`; ``book_stage=False`` skips it).
+    (and once per edition for the book stage; ``book_stage=False`` skips it). Returned: per
+    edition (in the order given) its pilots' runs, then its book stage (named :data:`BOOK_STAGE`).
     """
     root = root or find_repo_root()
     from evallib.config import list_pilots
 
+    langs = parse_langs(lang)
     pilots = pilots or list_pilots(root)
     build = root / "build"
-    workers = workers or min(len(pilots), os.cpu_count() or 1)
     data_s = None if data is None else str(Path(data).resolve())
     refused = check_inputs(pilots, root, data_s)
     if refused and all_or_nothing:
         raise InputError(refused)
-    runs = [PilotRun(p, lang, data_s, "BAD INPUT", error=refused[p]) for p in pilots if p in refused]
+    runs = [PilotRun(p, lg, data_s, "BAD INPUT", error=refused[p]) for lg in langs for p in pilots if p in refused]
     for r in runs:
         if progress:
             progress(r)
     todo = [p for p in pilots if p not in refused]
-    if workers == 1:
-        for p in todo:
-            r = _to_run(_run_one(p, lang, data_s, str(root), str(build)))
-            runs.append(r)
-            if progress:
-                progress(r)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_run_one, p, lang, data_s, str(root), str(build)): p for p in todo}
-            for fut in as_completed(futures):
-                try:
-                    r = _to_run(fut.result())
-                except Exception:  # a worker that crashed outright
-                    r = PilotRun(futures[fut], lang, data_s, "FAILED", error=traceback.format_exc(limit=1))
+    # the largest panels first, so that the longest jobs do not start last
+    todo.sort(key=lambda p: -_data_size(p, root, data_s))
+    workers = workers or os.cpu_count() or 1
+    with _Runner(root, workers) as runner:
+        jobs = [(p, langs, data_s, str(root), str(build)) for p in todo]
+        for i, result, error in runner.run(_pilot_job, jobs):
+            if error is None:
+                done = [_to_run(d) for d in result]
+            else:  # a worker that crashed outright
+                done = [PilotRun(todo[i], lg, data_s, "FAILED", error=error) for lg in langs]
+            for r in done:
                 runs.append(r)
                 if progress:
                     progress(r)
-    runs.sort(key=lambda r: pilots.index(r.pilot))
-    for r in runs:
-        # a pilot whose run did not finish must not feed the synthesis with old or partial
-        # results: they are kept for debugging as <pilot>.incomplete.json
-        results = build / "results" / f"{r.pilot}.json"
-        if r.status != "OK" and results.is_file():
-            os.replace(results, results.with_suffix(".incomplete.json"))
-    write_manifest(root, runs)
-    if book_stage:
-        runs.append(run_book_stage(lang, root=root, workers=workers))
-        if progress:
-            progress(runs[-1])
-    # keep the last run of pilots not run this time (``--pilot``), so the book still has them
-    record = build / f"run-{lang}.json"
-    previous = json.loads(record.read_text()) if record.is_file() else []
-    now = {r.pilot for r in runs}
-    kept = [d for d in previous if d.get("pilot") not in now]  # incl. the last book stage if not rerun
-    record.write_text(json.dumps(kept + [r.to_dict() for r in runs], indent=1) + "\n")
+        for p in pilots:
+            # a pilot without a finished run must not feed the synthesis with old or partial
+            # results: they are kept for debugging as <pilot>.incomplete.json
+            results = build / "results" / f"{p}.json"
+            if not any(r.status == "OK" for r in runs if r.pilot == p) and results.is_file():
+                os.replace(results, results.with_suffix(".incomplete.json"))
+        write_manifest(root, sorted((r for r in runs if r.lang == langs[0]), key=lambda r: pilots.index(r.pilot)))
+        if book_stage:
+            for r in _book_stages(langs, root, runner):
+                runs.append(r)
+                if progress:
+                    progress(r)
+    order = {p: i for i, p in enumerate([*pilots, BOOK_STAGE])}
+    runs.sort(key=lambda r: (langs.index(r.lang), order[r.pilot]))
+    for lg in langs:
+        # keep the last run of pilots not run this time (``--pilot``), so the book still has them
+        record = build / f"run-{lg}.json"
+        previous = json.loads(record.read_text()) if record.is_file() else []
+        mine = [r for r in runs if r.lang == lg]
+        now = {r.pilot for r in mine}
+        kept = [d for d in previous if d.get("pilot") not in now]  # incl. the last book stage if not rerun
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps(kept + [r.to_dict() for r in mine], indent=1) + "\n")
     return runs
+
+
+def _data_size(pilot: str, root: Path, data: str | None) -> int:
+    try:
+        return resolve_data(load_pilot(pilot, root), root, data, make_demo=False).stat().st_size
+    except (ConfigError, OSError):
+        return 0
 
 
 def _to_run(d: dict) -> PilotRun:
