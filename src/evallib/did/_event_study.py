@@ -45,7 +45,7 @@ from evallib.did._common import (
     unique_ints,
 )
 from evallib.did._pretrend import score_bootstrap_wald
-from evallib.did._within import TwoWay, is_nested, ols_within, ols_within_rows
+from evallib.did._within import TwoWay, ols_within, ols_within_rows
 from evallib.inference import minimum_detectable_effect, minimum_detectable_effects
 
 
@@ -123,12 +123,34 @@ class _TwoWayFE:
     """Normal equations of y = alpha_unit + lambda_time on a subset of observations, solved
     exactly by block elimination (`evallib.did._within.TwoWay`; formerly conjugate gradients)."""
 
-    def __init__(self, u: np.ndarray, t: np.ndarray, n_u: int, n_t: int):
-        # compact period codes (periods without untreated observations were dropped upstream)
-        t_used, t_compact = unique_ints(t, return_inverse=True)
+    def __init__(self, u: np.ndarray, t: np.ndarray, n_u: int, n_t: int,
+                 t_used: np.ndarray | None = None):
+        # compact period codes (periods without untreated observations were dropped upstream);
+        # ``t_used``: the distinct values of t, if known
+        if t_used is None:
+            t_used, t_compact = unique_ints(t, return_inverse=True)
+        elif len(t_used) == n_t:  # every period used: the codes are already compact
+            t_compact = t
+        else:
+            pos = np.full(n_t, -1, dtype=np.int64)
+            pos[t_used] = np.arange(len(t_used))
+            t_compact = pos[t]
         self.u, self.t, self.n_u, self.n_t = u, t, n_u, n_t
         self._t_used = t_used
         self._tw = TwoWay(u, t_compact)
+
+    def clusters(self, cl: np.ndarray, n_cl: int):
+        """`TwoWay.clusters` of the compact problem (nesting does not depend on the coding)."""
+        return self._tw.clusters(cl, n_cl)
+
+    def sum_tc(self, info, w: np.ndarray) -> np.ndarray:
+        """Period x cluster sums of w over ALL n_t periods (zero rows for unused periods)."""
+        out = info.sum_tc(w)
+        if self._tw.n_t == self.n_t:
+            return out
+        full = np.zeros((self.n_t, out.shape[1]))
+        full[self._t_used] = out
+        return full
 
     def solve_sums(self, w_u: np.ndarray, w_t: np.ndarray) -> np.ndarray:
         """Coefficients (alpha, lambda) for the right-hand side (unit sums, period sums)."""
@@ -204,8 +226,9 @@ def event_study(
     g = gcode
     ever = g > 0
     rel = np.where(ever, tcode - g, np.iinfo(np.int64).min // 2)
+    del tcode
     untreated = ~ever | (rel < -anticipation)
-    treated_obs = ever & (rel >= -anticipation)
+    treated_obs = ~untreated  # = ever & (rel >= -anticipation)
     if cluster is not None:
         if data[cluster].isna().any():
             raise ValueError(f"{what}: cluster column {cluster!r} has missing values")
@@ -214,32 +237,44 @@ def event_study(
         cl = ucode
     n_cl = int(cl.max()) + 1
 
-    # units without untreated observations have no imputable alpha_i: drop them
+    o0 = np.flatnonzero(untreated)
+    # units without untreated observations have no imputable alpha_i, periods without untreated
+    # observations no imputable lambda_t: treated observations there are dropped (every
+    # untreated observation is usable by construction)
+    u0 = ucode[o0]
     has_untreated = np.zeros(ucode.max() + 1, dtype=bool)
-    has_untreated[ucode[untreated]] = True
-    # periods without untreated observations have no imputable lambda_t
+    has_untreated[u0] = True
+    t0 = tidx[o0]
     t_ok = np.zeros(len(tl), dtype=bool)
-    t_ok[tidx[untreated]] = True
-    usable = has_untreated[ucode] & t_ok[tidx]
-    win = treated_obs & usable & (rel <= lags)
+    t_ok[t0] = True
+    cand = np.flatnonzero(treated_obs)
+    usable = has_untreated[ucode[cand]] & t_ok[tidx[cand]]
+    win = np.zeros(len(y), dtype=bool)
+    win[cand[usable & (rel[cand] <= lags)]] = True
     if not win.any():
         raise ValueError(f"{what}: no treated observation can be imputed (need untreated "
                          "periods for the treated units and never/not-yet-treated comparisons)")
     if not (~ever).any():
         raise ValueError(f"{what}: no never-treated units (cohort 0/missing)")
 
-    o0 = np.flatnonzero(untreated & usable)
-    # compact unit/time codes over the usable observations
-    u_map = -np.ones(ucode.max() + 1, dtype=np.int64)
-    used_units = unique_ints(ucode[o0])
-    u_map[used_units] = np.arange(len(used_units))
-    fe = _TwoWayFE(u_map[ucode[o0]], tidx[o0], len(used_units), len(tl))
-    coef = fe.fit(y[o0])
+    # compact unit codes over the untreated observations (the identity when every unit has one)
+    used_units = np.flatnonzero(has_untreated)
+    if len(used_units) < len(has_untreated):
+        u_map = -np.ones(ucode.max() + 1, dtype=np.int64)
+        u_map[used_units] = np.arange(len(used_units))
+        u0 = u_map[u0]
+    else:
+        u_map = None
+    fe = _TwoWayFE(u0, t0, len(used_units), len(tl), t_used=np.flatnonzero(t_ok))
+    del u0, t0
+    y0 = y[o0]
+    coef = fe.fit(y0)
     alpha_u, lam_t = coef[: fe.n_u], coef[fe.n_u:]
-    resid0 = y[o0] - alpha_u[fe.u] - lam_t[fe.t]
+    resid0 = y0 - alpha_u[fe.u]
+    resid0 -= lam_t[fe.t]
 
     o1 = np.flatnonzero(win)
-    u1, t1 = u_map[ucode[o1]], tidx[o1]
+    u1, t1 = ucode[o1] if u_map is None else u_map[ucode[o1]], tidx[o1]
     tau = y[o1] - alpha_u[u1] - lam_t[t1]
     rel1 = rel[o1]
     ks = np.arange(-anticipation, lags + 1)
@@ -257,9 +292,9 @@ def event_study(
     # period x cluster sums of the first-stage residuals (computed once, O(N)).
     cl0 = cl[o0]
     # units nested in clusters: E[i, c] is the unit's residual sum, zero by the unit effects
-    units_nested = is_nested(fe.u, fe.n_u, cl0)
-    e_unit = None if units_nested else sp.csr_matrix((resid0, (fe.u, cl0)), shape=(fe.n_u, n_cl))
-    e_time = np.bincount(fe.t * n_cl + cl0, resid0, minlength=fe.n_t * n_cl).reshape(fe.n_t, n_cl)
+    info0 = fe.clusters(cl0, n_cl)
+    e_unit = None if info0.units_nested else sp.csr_matrix((resid0, (fe.u, cl0)), shape=(fe.n_u, n_cl))
+    e_time = fe.sum_tc(info0, resid0)
 
     def _estimate(w1: np.ndarray) -> tuple[float, float]:
         """Estimate sum(w1 * tau) and its BJS conservative cluster-robust SE."""
@@ -285,24 +320,25 @@ def event_study(
     # leads and the pre-trend test (BJS Test 1) on untreated observations
     pretrend = None
     lead_rows: list[tuple[int, float, float, int]] = []
-    lead_ks = [k for k in range(-leads - anticipation, -anticipation) if np.any(rel[o0] == k)]
+    # the leads are non-zero only on rows of eventually-treated units: keep just those rows
+    rows_s = np.flatnonzero(ever[o0])
+    rel_s = rel[o0[rows_s]]
+    lead_ks = [k for k in range(-leads - anticipation, -anticipation) if np.any(rel_s == k)]
     if lead_ks and leads > 0:
         names = [f"_lead{-k}" for k in lead_ks]
         q = len(names)
-        rel0 = rel[o0]
-        # the leads are non-zero only on rows of eventually-treated units: keep just those rows
-        rows_s = np.flatnonzero(ever[o0])
         xs = np.empty((len(rows_s), q))
         for j, k in enumerate(lead_ks):
-            xs[:, j] = rel0[rows_s] == k
+            xs[:, j] = rel_s == k
         fit = None
         if cluster is not None and len(rows_s) * 4 <= len(o0):
-            fit = ols_within_rows(y[o0], xs, rows_s, fe._tw, unique_ints(cl0, return_inverse=True)[1],
-                                  y_demeaned=resid0)
+            present = np.bincount(cl0, minlength=n_cl) > 0
+            cl0c = cl0 if present.all() else unique_ints(cl0, return_inverse=True)[1]
+            fit = ols_within_rows(y0, xs, rows_s, fe._tw, cl0c, y_demeaned=resid0)
         if fit is None:  # many treated units, no clusters, or collinear leads
             xl = np.zeros((len(o0), q))
             xl[rows_s] = xs
-            fit = _lead_fit(y[o0], xl, fe, cl0 if cluster is not None else None, resid0)
+            fit = _lead_fit(y0, xl, fe, cl0 if cluster is not None else None, resid0)
         b = fit["coef"]
         vmat = fit["vcov"]
         se_l = np.sqrt(np.diag(vmat))

@@ -51,6 +51,7 @@ class TwoWay:
         self.n_t = int(self.t.max()) + 1
         self.n_i = np.bincount(self.u, minlength=self.n_u).astype(float)
         self.count_t = np.bincount(self.t, minlength=self.n_t).astype(float)
+        self._clusters: tuple[np.ndarray, int, _Clusters] | None = None
         # Structure that makes A (unit x period incidence) cheap to apply:
         # balanced: every unit once in every period (the last check rules out duplicates);
         # intervals: every unit observed once in each of a run of consecutive periods
@@ -58,15 +59,21 @@ class TwoWay:
         # are differences of cumulative sums, O(units + periods) instead of O(N).
         dup = _has_duplicates(self.u, self.n_u, self.t, self.n_t)
         self.balanced = bool(not dup and len(self.u) == self.n_u * self.n_t)
-        s1 = np.bincount(self.u, self.t.astype(float), minlength=self.n_u)
-        self.first = np.rint((s1 - self.n_i * (self.n_i - 1) / 2) / self.n_i).astype(np.int64)
-        self.last = self.first + self.n_i.astype(np.int64) - 1
+        if self.balanced:  # every unit runs from the first period to the last
+            self.first = np.zeros(self.n_u, dtype=np.int64)
+            self.last = np.full(self.n_u, self.n_t - 1, dtype=np.int64)
+            self.intervals = True
+        else:
+            tf = self.t.astype(float)
+            s1 = np.bincount(self.u, tf, minlength=self.n_u)
+            self.first = np.rint((s1 - self.n_i * (self.n_i - 1) / 2) / self.n_i).astype(np.int64)
+            self.last = self.first + self.n_i.astype(np.int64) - 1
         if dup:
             self.intervals = False
-        else:
+        elif not self.balanced:
             # n distinct integers with the sum and sum of squares of a run of n consecutive
             # integers are that run (a run has the smallest spread of any n distinct integers)
-            s2 = np.bincount(self.u, self.t.astype(float) ** 2, minlength=self.n_u)
+            s2 = np.bincount(self.u, tf * tf, minlength=self.n_u)
             f, n = self.first.astype(float), self.n_i
             run_s2 = n * f**2 + f * n * (n - 1) + (n - 1) * n * (2 * n - 1) / 6
             run_s1 = n * f + n * (n - 1) / 2
@@ -137,18 +144,41 @@ class TwoWay:
         return np.bincount(self.t, v_unit[self.u], minlength=self.n_t)
 
     # -- the projection ---------------------------------------------------------------------
+    def unit_term(self, lam: np.ndarray) -> np.ndarray | float:
+        """((A lam) / n_i)[u]: each row's unit mean of lam over the unit's periods (a scalar
+        when the panel is balanced: every unit's mean is lam.sum() / n_t)."""
+        if self.balanced:
+            return lam.sum() / self.n_t
+        return (self._a_times(lam) / self.n_i)[self.u]
+
     def demean(self, v: np.ndarray) -> np.ndarray:
         """M v for a vector or an N x k matrix (residuals of v on unit and period dummies)."""
         v = np.asarray(v, dtype=float)
-        one = v.ndim == 1
-        v2 = v[:, None] if one else v
-        out = np.empty_like(v2)
-        for j in range(v2.shape[1]):
-            col = v2[:, j]
-            md = col - (np.bincount(self.u, col, minlength=self.n_u) / self.n_i)[self.u]
-            lam = self.c_pinv @ np.bincount(self.t, md, minlength=self.n_t)
-            out[:, j] = md - lam[self.t] + (self._a_times(lam) / self.n_i)[self.u]
-        return out[:, 0] if one else out
+        if v.ndim == 1:
+            return self._demean1(v)
+        out = np.empty_like(v)
+        for j in range(v.shape[1]):
+            out[:, j] = self._demean1(v[:, j])
+        return out
+
+    def _demean1(self, col: np.ndarray) -> np.ndarray:
+        # md - lam[t] + unit_term(lam), updated in place: one N-vector allocated, not five
+        md = col - (np.bincount(self.u, col, minlength=self.n_u) / self.n_i)[self.u]
+        lam = self.c_pinv @ np.bincount(self.t, md, minlength=self.n_t)
+        md -= lam[self.t]
+        md += self.unit_term(lam)
+        return md
+
+    def clusters(self, cl: np.ndarray, n_cl: int | None = None) -> _Clusters:
+        """Period x cluster codes and nesting of units and periods in the clusters ``cl``
+        (codes 0..n_cl-1), computed once per cluster array and reused by every step."""
+        n_cl = int(cl.max()) + 1 if n_cl is None else int(n_cl)
+        memo = self._clusters
+        if memo is not None and memo[0] is cl and memo[1] == n_cl:
+            return memo[2]
+        info = _Clusters(self, cl, n_cl)
+        self._clusters = (cl, n_cl, info)
+        return info
 
     def solve_normal(self, rhs_u: np.ndarray, rhs_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """A solution (alpha, lambda) of Z'Z (alpha, lambda) = (rhs_u, rhs_t), Z = [D T].
@@ -170,36 +200,50 @@ class TwoWay:
         """
         a = np.asarray(a, dtype=float)
         b = np.asarray(b, dtype=float)
+        same = a is b
         direct = np.diag(np.bincount(cl, a * b, minlength=n_cl))
-        cl_unit = first_level(self.u, cl, self.n_u)
-        if np.all(cl_unit[self.u] == cl):
+        info = self.clusters(cl, n_cl)
+        if info.units_nested:
             # units nested in clusters (the usual case): a unit's mean of x_c is abar_i for its
             # own cluster and 0 elsewhere, and T'M_D x_c = period x cluster sums of a - abar_i
             abar = np.bincount(self.u, a, minlength=self.n_u) / self.n_i
-            bbar = np.bincount(self.u, b, minlength=self.n_u) / self.n_i
-            within_units = np.diag(np.bincount(cl_unit, self.n_i * abar * bbar, minlength=n_cl))
-            qa = _bincount2(self.t, cl, a - abar[self.u], self.n_t, n_cl)
-            qb = _bincount2(self.t, cl, b - bbar[self.u], self.n_t, n_cl)
+            bbar = abar if same else np.bincount(self.u, b, minlength=self.n_u) / self.n_i
+            within_units = np.diag(np.bincount(info.unit_cl, self.n_i * abar * bbar, minlength=n_cl))
+            qa = info.sum_tc(a - abar[self.u])
+            qb = qa if same else info.sum_tc(b - bbar[self.u])
             return direct - within_units - qa.T @ self.c_pinv @ qb
         shape = (self.n_u, n_cl)
         pa = sp.csr_matrix((a / self.n_i[self.u], (self.u, cl)), shape=shape)  # unit means
         pb = sp.csr_matrix((b / self.n_i[self.u], (self.u, cl)), shape=shape)
         within_units = (pa.T @ sp.diags(self.n_i) @ pb).toarray()
         at = self.a_sparse.T
-        qa = _bincount2(self.t, cl, a, self.n_t, n_cl) - (at @ pa).toarray()  # T' M_D x_c
-        qb = _bincount2(self.t, cl, b, self.n_t, n_cl) - (at @ pb).toarray()
+        qa = info.sum_tc(a) - (at @ pa).toarray()  # T' M_D x_c
+        qb = info.sum_tc(b) - (at @ pb).toarray()
         return direct - within_units - qa.T @ self.c_pinv @ qb
 
 
+class _Clusters:
+    """What the cluster-robust steps need about one cluster-code array, computed once."""
+
+    def __init__(self, fe: TwoWay, cl: np.ndarray, n_cl: int):
+        self.n_cl = n_cl
+        self.n_t = fe.n_t
+        self.key_tc = fe.t * n_cl + cl  # period x cluster cell of each row
+        counts = np.bincount(self.key_tc, minlength=fe.n_t * n_cl).reshape(fe.n_t, n_cl)
+        # periods nested in clusters: every period's rows in one cluster (fixest's rule)
+        self.periods_nested = bool(np.all((counts > 0).sum(axis=1) <= 1))
+        self.unit_cl = first_level(fe.u, cl, fe.n_u)  # cluster of each unit's first row
+        self.units_nested = bool(np.all(self.unit_cl[fe.u] == cl))
+
+    def sum_tc(self, w: np.ndarray) -> np.ndarray:
+        """Period x cluster sums of w (n_t x n_cl)."""
+        return np.bincount(self.key_tc, w, minlength=self.n_t * self.n_cl).reshape(self.n_t, self.n_cl)
+
+
 def _has_duplicates(a: np.ndarray, n_a: int, b: np.ndarray, n_b: int) -> bool:
-    key = a * n_b + b
-    if n_a * n_b <= max(4 * len(key), 1_000_000):
-        return bool(len(key) and np.bincount(key, minlength=n_a * n_b).max() > 1)
-    return len(np.unique(key)) != len(key)
+    from evallib.did._common import has_duplicate_pairs
 
-
-def _bincount2(r: np.ndarray, c: np.ndarray, w: np.ndarray, n_r: int, n_c: int) -> np.ndarray:
-    return np.bincount(r * n_c + c, w, minlength=n_r * n_c).reshape(n_r, n_c)
+    return has_duplicate_pairs(a, n_a, b, n_b)
 
 
 def ols_within(
@@ -246,7 +290,8 @@ def ols_within(
 
 def _crv1_df_k(fe: TwoWay, k: int, cluster: np.ndarray) -> int:
     df_k = k + fe.n_u + fe.n_t - 1
-    nested = [lev for codes, lev in ((fe.u, fe.n_u), (fe.t, fe.n_t)) if is_nested(codes, lev, cluster)]
+    info = fe.clusters(cluster)
+    nested = [lev for ok, lev in ((info.units_nested, fe.n_u), (info.periods_nested, fe.n_t)) if ok]
     return df_k - sum(nested) + len(nested)
 
 
@@ -295,13 +340,15 @@ def ols_within_rows(y: np.ndarray, xr: np.ndarray, rows: np.ndarray, fe: TwoWay,
     bread = np.linalg.inv(xtx)
     beta = bread @ (xr.T @ yt[rows])
     lam_b = lam @ beta
-    e = yt + lam_b[fe.t] - (fe._a_times(lam_b) / fe.n_i)[fe.u]
+    e = yt + lam_b[fe.t]
+    e -= fe.unit_term(lam_b)
     e[rows] -= m @ beta
     n_cl = int(cluster.max()) + 1
+    info = fe.clusters(cluster, n_cl)
     s = np.column_stack([np.bincount(cluster[rows], m[:, j] * e[rows], minlength=n_cl) for j in range(k)])
-    e_time = _bincount2(fe.t, cluster, e, fe.n_t, n_cl)
+    e_time = info.sum_tc(e)
     s -= e_time.T @ lam
-    if not is_nested(fe.u, fe.n_u, cluster):
+    if not info.units_nested:
         abar = np.column_stack([fe._a_times(lam[:, j]) for j in range(k)]) / fe.n_i[:, None]
         e_unit = sp.csr_matrix((e, (fe.u, cluster)), shape=(fe.n_u, n_cl))
         s += (e_unit.T @ abar)
