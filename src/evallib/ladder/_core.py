@@ -68,7 +68,17 @@ def period_numbers(values: pd.Series, *, name: str) -> tuple[np.ndarray, np.ndar
         per = np.zeros(len(s), dtype=np.int64)
         per[valid] = s[valid].array.asi8
         return per, valid, "period"
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":  # naive datetime64
+        from evallib.did._common import _month_numbers  # day-table month numbers (fast)
+
+        valid = s.notna().to_numpy()
+        vals = s.to_numpy()
+        if valid.all():
+            return _month_numbers(vals), valid, "month"
+        per = np.zeros(len(s), dtype=np.int64)
+        per[valid] = _month_numbers(vals[valid])
+        return per, valid, "month"
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):  # timezone-aware: local calendar months
         valid = s.notna().to_numpy()
         dt = s.dt
         per = np.zeros(len(s), dtype=np.int64)
@@ -115,8 +125,10 @@ def resolve_states(values: pd.Series, states: Sequence[Any] | None, *, name: str
 
 def state_codes(values: pd.Series, states: list[Any], *, name: str) -> np.ndarray:
     """Codes 0..K-1 for ``states`` (their order), -1 for missing; ValueError on unknown values."""
-    cat = pd.Categorical(values, categories=states)
-    codes = np.asarray(cat.codes, dtype=np.int64)
+    codes = _int_state_codes(values, states)
+    if codes is None:
+        cat = pd.Categorical(values, categories=states)
+        codes = np.asarray(cat.codes, dtype=np.int64)
     unknown = (codes == -1) & values.notna().to_numpy()
     if unknown.any():
         bad = pd.unique(values[unknown])[:10].tolist()
@@ -124,6 +136,47 @@ def state_codes(values: pd.Series, states: list[Any], *, name: str) -> np.ndarra
             f"state column {name!r} holds values not in states={states}: {bad}"
         )
     return codes
+
+
+def _int_state_codes(values: pd.Series, states: list[Any]) -> np.ndarray | None:
+    """`state_codes` for an integer column (the ladder step, int8) and integer states by a
+    lookup table over the values' range (what ``pd.Categorical`` computes, without hashing
+    12M values); None when it does not apply."""
+    if not (isinstance(values.dtype, np.dtype) and values.dtype.kind in "iu"):
+        return None
+    if not all(isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_) for v in states):
+        return None
+    v = values.to_numpy()
+    if len(v) == 0:
+        return None
+    lo, hi = int(v.min()), int(v.max())
+    if hi - lo > 1_000_000:
+        return None
+    table = np.full(hi - lo + 1, -1, dtype=np.int64)
+    for k, st in enumerate(states):
+        if lo <= int(st) <= hi:
+            table[int(st) - lo] = k
+    return table[v.astype(np.int64) - lo]
+
+
+def _group_codes(panel: pd.DataFrame, by_cols: list[str]) -> tuple[np.ndarray, Any]:
+    """Codes and labels of ``groupby(by_cols, sort=True, observed=True, dropna=False)``: its
+    ``ngroup()`` and ``size().index``. One categorical column without missing values (the
+    group, a target group) is coded from its category codes directly: a pandas group-by over
+    12M rows costs about 0.4 s for the same numbers."""
+    if len(by_cols) == 1:
+        s = panel[by_cols[0]]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            codes = s.cat.codes.to_numpy()
+            if len(codes) and codes.min() >= 0:
+                cats = s.cat.categories
+                present = np.bincount(codes, minlength=len(cats)) > 0
+                pos = np.cumsum(present) - 1
+                labels = pd.CategoricalIndex(cats[present], categories=cats,
+                                             ordered=s.cat.ordered, name=by_cols[0])
+                return pos[codes].astype(np.int64), labels
+    grouped = panel.groupby(by_cols, sort=True, observed=True, dropna=False)
+    return grouped.ngroup().to_numpy(dtype=np.int64), grouped.size().index
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,17 +236,18 @@ def encode_panel(
     else:
         w = np.ones(len(panel), dtype="float64")
 
+    glabels: pd.Index | pd.MultiIndex | None
     if by_cols:
-        grouped = panel.groupby(by_cols, sort=True, observed=True, dropna=False)
-        gcodes = grouped.ngroup().to_numpy(dtype=np.int64)
-        glabels: pd.Index | pd.MultiIndex | None = grouped.size().index
+        gcodes, glabels = _group_codes(panel, by_cols)
     else:
         gcodes = np.zeros(len(panel), dtype=np.int64)
         glabels = None
 
-    rows = np.flatnonzero(keep)
-    u, p = ucodes[rows], per[rows]
+    all_rows = bool(keep.all())
+    rows = np.arange(len(keep)) if all_rows else np.flatnonzero(keep)
+    u, p = (ucodes, per) if all_rows else (ucodes[rows], per[rows])
     # Sort by (unit, period) unless already sorted (a validated panel usually is).
+    reordered = not all_rows
     if len(rows) > 1:
         du, dp = np.diff(u), np.diff(p)
         if not np.all((du > 0) | ((du == 0) & (dp >= 0))):
@@ -201,6 +255,7 @@ def encode_panel(
             rows = rows[order]
             u, p = u[order], p[order]
             du, dp = np.diff(u), np.diff(p)
+            reordered = True
         dup = (du == 0) & (dp == 0)
         if dup.any():
             i = int(np.flatnonzero(dup)[0])
@@ -212,9 +267,10 @@ def encode_panel(
     return EncodedPanel(
         unit=u,
         period=p,
-        state=codes[rows],
-        weight=w[rows],
-        group=gcodes[rows],
+        # every row kept in its order: the arrays themselves (they are fresh, not the panel's)
+        state=codes[rows] if reordered else codes,
+        weight=w[rows] if reordered else w,
+        group=gcodes[rows] if reordered else gcodes,
         row=rows,
         states=st,
         groups=glabels,
@@ -253,10 +309,20 @@ def count_transitions(
     K, G = enc.n_states, enc.n_groups
     if mask is None:
         mask = pair_mask(enc)
-    idx = np.flatnonzero(mask)
-    code = enc.group[idx] * (K * K) + enc.state[idx] * K + enc.state[idx + 1]
-    wc = np.bincount(code, weights=enc.weight[idx], minlength=G * K * K).reshape(G, K, K)
+    if len(mask) == 0:
+        z = np.zeros((G, K, K))
+        return z, z.astype(np.int64)
+    # codes of all adjacent row pairs from slices (no gathers), then the consecutive ones
+    code = enc.group[:-1] * (K * K)
+    code += enc.state[:-1] * K
+    code += enc.state[1:]
+    code = code[mask]
     nc = np.bincount(code, minlength=G * K * K).reshape(G, K, K)
+    w = enc.weight[:-1]
+    if np.all(w == 1):  # unweighted: the weighted counts are the counts (sums of ones, exact)
+        wc = nc.astype(float)
+    else:
+        wc = np.bincount(code, weights=w[mask], minlength=G * K * K).reshape(G, K, K)
     return wc, nc
 
 

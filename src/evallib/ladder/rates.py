@@ -143,27 +143,33 @@ def step_up_rates(
 # --------------------------------------------------------------------------- runs and episodes
 
 
-def _runs(enc: EncodedPanel) -> tuple[np.ndarray, np.ndarray]:
+def _runs(enc: EncodedPanel, pairs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Run id of every row and the last period of each run.
 
     A run is a maximal stretch of one unit's rows in consecutive periods with observed states;
     follow-up after an event is only known until the end of its run (a gap censors it).
+    ``pairs``: `pair_mask` of ``enc``, if already computed.
     """
     n = len(enc.unit)
     cont = np.zeros(n, dtype=bool)
     if n > 1:
-        cont[1:] = pair_mask(enc)
+        cont[1:] = pair_mask(enc) if pairs is None else pairs
     run = np.cumsum(~cont) - 1
     last_period = np.zeros(run.max() + 1 if n else 0, dtype=np.int64)
     last_period[run] = enc.period  # rows are sorted, so the last write per run is its end
     return run, last_period
 
 
-def _next_true(flag: np.ndarray) -> np.ndarray:
-    """For each row i, the smallest j >= i with flag[j] (len(flag) if none); vectorised."""
-    n = len(flag)
-    idx = np.where(flag, np.arange(n), n)
-    return np.minimum.accumulate(idx[::-1])[::-1]
+def _next_true_at(flag: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """For each position i in ``pos`` (0..len(flag)), the smallest j >= i with flag[j]
+    (len(flag) if none): a binary search among the flagged rows, O(n + len(pos) log n), instead
+    of a reversed running minimum over all n rows."""
+    idx = np.flatnonzero(flag)
+    k = np.searchsorted(idx, pos)
+    out = np.full(len(pos), len(flag), dtype=np.int64)
+    ok = k < len(idx)
+    out[ok] = idx[k[ok]]
+    return out
 
 
 def _km_at(durations: np.ndarray, events: np.ndarray, w: np.ndarray, horizons) -> list[float]:
@@ -206,26 +212,26 @@ def relapse_episodes(
     """
     enc = encode_panel(panel, unit=unit, time=time, state=state, states=states, weights=weights)
     check_columns(panel, keep=list(keep))
-    run, last_period = _runs(enc)
+    pairs = pair_mask(enc)
+    run, last_period = _runs(enc, pairs)
     n = len(enc.unit)
     frames = []
+    obs = enc.state >= 0
     for s in reached:
         if s not in enc.states:
             raise ValueError(f"reached={s!r} is not one of the states {enc.states}")
         c = enc.states.index(s)
-        obs = enc.state >= 0
         at = obs & (enc.state >= c)
         below = obs & (enc.state < c)
         prev_ok = np.zeros(n, dtype=bool)
-        prev_ok[1:] = pair_mask(enc) & below[:-1]
+        prev_ok[1:] = pairs & below[:-1]
         entry = np.flatnonzero(at & prev_ok)
-        nb = _next_true(below)
-        j = np.append(nb, n)[np.minimum(entry + 1, n)]
+        j = _next_true_at(below, entry + 1)  # first month below s after reaching it
         same_run = (j < n) & (run[np.minimum(j, n - 1)] == run[entry])
         rt = np.where(same_run, enc.period[np.minimum(j, n - 1)] - enc.period[entry], np.inf)
         fu = last_period[run[entry]] - enc.period[entry]
         rows = enc.row[entry]
-        ep = panel.iloc[rows][[unit, time, *keep]].reset_index(drop=True)
+        ep = panel[[unit, time, *keep]].iloc[rows].reset_index(drop=True)
         ep.insert(0, "reached", s)
         ep["weight"] = enc.weight[entry]
         ep["relapse_time"] = rt
@@ -379,7 +385,7 @@ def work_durations(
     org = np.flatnonzero(is_origin)
     already = reached_flag[org]
     org = org[~already]
-    nr = _next_true(reached_flag)[org]
+    nr = _next_true_at(reached_flag, org)
     event = (nr < n) & (run[np.minimum(nr, n - 1)] == run[org])
     dur = np.where(event, enc.period[np.minimum(nr, n - 1)] - enc.period[org],
                    last_period[run[org]] - enc.period[org])
