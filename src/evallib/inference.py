@@ -212,20 +212,28 @@ class _FWL:
 
 
 def _fwl(data: pd.DataFrame, outcome: str, unit: str, time: str, cluster: str,
-         controls: Sequence[str], extra: np.ndarray | None) -> tuple[_FWL, np.ndarray | None]:
-    cols = [data[outcome].to_numpy(float)] + [data[c].to_numpy(float) for c in controls]
-    if extra is not None:
-        cols.append(extra.reshape(len(data), -1))
-    mat = np.column_stack(cols)
-    fe = _two_way(data[unit], data[time])
-    dm = fe.demean(mat)
+         controls: Sequence[str], extra: np.ndarray | None,
+         prep: Any = None) -> tuple[_FWL, np.ndarray | None]:
+    """Partial the unit and time effects and the controls out of the outcome (and ``extra``).
+    ``prep``: `evallib.did._twfe._Prepared` of a `did.twfe` fit on the same data, unit, time
+    and cluster columns (its codes, projection and demeaned outcome are reused: the same
+    numbers, computed once)."""
+    n = len(data)
+    if prep is None:
+        fe = _two_way(data[unit], data[time])
+        yt = fe.demean(data[outcome].to_numpy(float))
+        cl, labels = pd.factorize(data[cluster])
+    else:
+        fe, yt, cl, labels = prep.fe, prep.y_demeaned, prep.ccode, prep.cluster_labels
     k = len(controls)
-    w = dm[:, 1:1 + k]
-    y = _residualize(dm[:, :1], w)[:, 0]
-    rest = _residualize(dm[:, 1 + k:], w) if extra is not None else None
-    cl, labels = pd.factorize(data[cluster])
+    if k:
+        w = fe.demean(np.column_stack([data[c].to_numpy(float) for c in controls]))
+    else:
+        w = np.empty((n, 0))
+    y = _residualize(yt[:, None], w)[:, 0]
+    rest = _residualize(fe.demean(extra.reshape(n, -1)), w) if extra is not None else None
     g = int(cl.max()) + 1
-    return _FWL(y, w, cl, len(data), g, k, fe, labels), rest
+    return _FWL(y, w, cl, n, g, k, fe, labels), rest
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,7 +406,7 @@ def _wcr_from_fwl(y: np.ndarray, x: np.ndarray, w: np.ndarray, cl: np.ndarray, g
     cluster d: ``demean_fe`` applies M_FE, and K[c, d] = a'X_c' M_FE(u_r 1_d)_c is built with
     G demeanings (one per cluster), after which every draw costs O(G^2). ``demean_fe`` may be a
     `evallib.did._within.TwoWay`, whose ``block_gram`` gives K from cluster sums directly."""
-    xx = np.column_stack([x, w])
+    xx = x[:, None] if w.shape[1] == 0 else np.column_stack([x, w])  # no copy without controls
     xtx_inv = np.linalg.inv(xx.T @ xx)
     a = xtx_inv[0]  # e1'(X'X)^-1
     # restricted model (H0: beta = 0): y on the controls only
@@ -428,7 +436,7 @@ def _wcr_from_fwl(y: np.ndarray, x: np.ndarray, w: np.ndarray, cl: np.ndarray, g
     # observed t from the unrestricted fit
     beta = xtx_inv @ (xx.T @ y)
     u = y - xx @ beta
-    score = np.bincount(cl, u * (xx @ a), minlength=g)
+    score = np.bincount(cl, u * xa, minlength=g)
     t_obs = beta[0] / np.sqrt(np.sum(score**2))
 
     if weights == "auto":
@@ -553,32 +561,32 @@ def assess(
     (a 0/1 column) defaults to ``time >= first treated period``. Randomization inference
     re-assigns ``1{cluster treated} x post`` among the ``eligible`` clusters (default: all).
     """
-    from evallib import did  # local import: did depends on this module
+    from evallib.did._twfe import _twfe  # local import: did depends on this module
 
     for c in (outcome, treatment, unit, time, cluster, *controls, post):
         if c is not None and c not in data.columns:
             raise ValueError(f"assess: column {c!r} not in data")
-    res = did.twfe(data, outcome=outcome, treatment=treatment, unit=unit, time=time,
-                   cluster=cluster, controls=tuple(controls), alpha=alpha)
+    res, prep = _twfe(data, outcome=outcome, treatment=treatment, unit=unit, time=time,
+                      cluster=cluster, controls=tuple(controls), alpha=alpha)
     d = data[treatment].to_numpy(float)
+    treated_rows = d > 0
     if treated_clusters is None:
-        treated_clusters = set(data.loc[d > 0, cluster])
+        treated_clusters = set(data[cluster][treated_rows].unique())
     if post is None:
-        first = data.loc[d > 0, time].min()
-        work = data[[outcome, unit, time, cluster, *controls]].copy()
-        work["_post"] = (data[time] >= first).to_numpy(float)
-        post_col = "_post"
+        first = data[time][treated_rows].min()
+        postv = (data[time] >= first).to_numpy(float)
     else:
-        work, post_col = data, post
+        postv = data[post].to_numpy(float)
     rng = np.random.default_rng(seed)
     if n_boot < 1:
         raise ValueError(f"n_boot must be positive, got {n_boot}")
-    # one partialling-out (unit and time effects, controls) serves both the wild bootstrap and
-    # randomization inference: the same as wild_cluster_bootstrap(...) then ri_twfe(...)
-    f, xd = _fwl(data, outcome, unit, time, cluster, controls, d)
+    # one partialling-out (unit and time effects, controls) serves the TWFE fit, the wild
+    # bootstrap and randomization inference: the same as did.twfe(...),
+    # wild_cluster_bootstrap(...) then ri_twfe(...)
+    f, xd = _fwl(data, outcome, unit, time, cluster, controls, d, prep=prep)
     wild = _wcr_from_fwl(f.y, xd[:, 0], f.w, f.cl, f.n_clusters, weights=wild_weights,
                          n_boot=n_boot, rng=rng, demean_fe=f.fe)
-    ri = _ri_from_fwl(f, work[post_col].to_numpy(float), data[cluster], eligible=eligible,
+    ri = _ri_from_fwl(f, postv, data[cluster], eligible=eligible,
                       treated_clusters=treated_clusters, max_assignments=max_assignments, seed=rng)
     n_cl = res.n_clusters
     rel = inference_reliability(n_cl if eligible is None else len(set(eligible)),

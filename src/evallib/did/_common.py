@@ -103,6 +103,16 @@ def period_codes(s: pd.Series, *, name: str) -> tuple[np.ndarray, str]:
     raise ValueError(f"time column {name!r} must be dates (datetime64) or integers, got {s.dtype}")
 
 
+def check_period_column(s: pd.Series, *, name: str) -> None:
+    """The checks of `period_codes` without computing the codes (dates: no missing values;
+    numbers: whole periods without missing values; anything else is an error)."""
+    if is_datetime(s):
+        if s.isna().any():
+            raise ValueError(f"time column {name!r} has missing dates")
+        return
+    period_codes(s, name=name)
+
+
 def cohort_codes(s: pd.Series, *, name: str, time_kind: str) -> np.ndarray:
     """Code a cohort (first treated period) column; never treated (0, NaN, NaT) -> 0.
 

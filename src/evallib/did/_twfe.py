@@ -25,11 +25,11 @@ from evallib.did._common import (
     as_tuple,
     check_columns,
     check_numeric,
+    check_period_column,
     jsonable,
-    period_codes,
     resolve_vcov,
 )
-from evallib.did._within import ols_within
+from evallib.did._within import TwoWay, ols_within
 from evallib.inference import minimum_detectable_effect
 
 TABLE_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "mde"]
@@ -198,6 +198,38 @@ def twfe(
     Under staggered adoption with heterogeneous effects this estimator is biased (Goodman-Bacon
     2021); use `staggered` or `event_study` there.
     """
+    return _twfe(data, outcome=outcome, treatment=treatment, unit=unit, time=time,
+                 cluster=cluster, controls=controls, vcov=vcov, alpha=alpha)[0]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Prepared:
+    """What `_twfe` computed on the way and `evallib.inference.assess` reuses: codes of units,
+    periods and clusters (``pd.factorize``; periods sorted), the two-way projection, the
+    outcome and its demeaned version."""
+
+    ucode: np.ndarray
+    tcode: np.ndarray
+    ccode: np.ndarray | None
+    cluster_labels: Any
+    fe: TwoWay
+    y: np.ndarray
+    y_demeaned: np.ndarray
+
+
+def _twfe(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str | list[str] | tuple[str, ...],
+    unit: str,
+    time: str,
+    cluster: str | None = None,
+    controls: tuple[str, ...] | list[str] = (),
+    vcov: str | None = None,
+    alpha: float = 0.05,
+) -> tuple[DidResult, _Prepared]:
+    """`twfe` and the pieces it computed (for `evallib.inference.assess`)."""
     what = "did.twfe"
     treats = as_tuple(treatment, name="treatment")
     ctrls = as_tuple(controls, name="controls")
@@ -206,8 +238,8 @@ def twfe(
     check_columns(data, [outcome, *treats, unit, time, cluster, *ctrls], what=what)
     check_numeric(data, [outcome, *treats, *ctrls], what=what)
     vc = resolve_vcov(vcov, cluster, what=what)
-    period_codes(data[time], name=time)  # validates the time column (dates or integers)
-    if data[[unit, time]].isna().any().any():
+    check_period_column(data[time], name=time)  # dates or integers
+    if data[unit].isna().any() or data[time].isna().any():
         raise ValueError(f"{what}: unit/time columns {unit!r}, {time!r} have missing values")
 
     names = {f"_d{i}": c for i, c in enumerate(treats)} | {f"_x{i}": c for i, c in enumerate(ctrls)}
@@ -215,11 +247,11 @@ def twfe(
     ucode = pd.factorize(data[unit])[0]
     tcode = pd.factorize(data[time], sort=True)[0]  # period order: runs stay consecutive
     n_clusters = None
-    ccode = None
+    ccode = labels = None
     if cluster is not None:
         if data[cluster].isna().any():
             raise ValueError(f"{what}: cluster column {cluster!r} has missing values")
-        ccode = pd.factorize(data[cluster])[0]
+        ccode, labels = pd.factorize(data[cluster])
         n_clusters = int(ccode.max()) + 1
         if n_clusters < 2:
             raise ValueError(f"{what}: cluster column {cluster!r} has fewer than 2 clusters")
@@ -228,11 +260,14 @@ def twfe(
     # Fast path: exact within transformation (evallib.did._within), same numbers as pyfixest.
     y = data[outcome].to_numpy(dtype=float)
     x = np.column_stack([data[c].to_numpy(dtype=float) for c in cols])
-    fast = ols_within(y, x, ucode, tcode, vcov=vc, cluster=ccode)
+    fe = TwoWay(ucode, tcode)
+    yt = fe.demean(y)
+    prep = _Prepared(ucode, tcode, ccode, labels, fe, y, yt)
+    fast = ols_within(y, x, ucode, tcode, vcov=vc, cluster=ccode, fe=fe, y_demeaned=yt)
     if fast is not None:
         table, vcm = _tidy_arrays(fast["coef"], fast["vcov"], [names[c] for c in order],
                                   df=fast["df"], alpha=alpha, mde_df=fast["df"] if vc == "CRV1" else None)
-        return DidResult(table, spec, int(fast["n_obs"]), n_clusters, fast["df"], vcm)
+        return DidResult(table, spec, int(fast["n_obs"]), n_clusters, fast["df"], vcm), prep
     # A regressor collinear with the effects: pyfixest drops it (with a warning), as before.
     work = pd.DataFrame({"_y": y})
     for safe, col in names.items():
@@ -245,7 +280,7 @@ def twfe(
     df = _df_of(fit, vc, n_clusters)
     table, vcm = _tidy(fit, names, order, df=df, alpha=alpha,
                        mde_df=df if vc == "CRV1" else None)
-    return DidResult(table, spec, int(fit._N), n_clusters, df, vcm)
+    return DidResult(table, spec, int(fit._N), n_clusters, df, vcm), prep
 
 
 def two_by_two(
