@@ -156,3 +156,61 @@ def test_between_row_checks_find_the_rows_pandas_finds(tmp_path, chunk):
     found_start = [rows for (c, m), rows in by_column.items() if c == "start_month" and "more than one" in m]
     assert found_group == [group_rows]
     assert found_start == [start_rows]
+
+
+def _careful(raw: bytes):
+    col = data._Collector("x.csv")
+    return data._read_csv(data._decode(raw, col), col)
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_fast_csv_reader_reads_what_the_careful_reader_reads(eol):
+    text = eol.join(["person_id;month;Ladder Step;note", 'P1;2023-01; 3 ;"a;b"', 'P2;01/02/2023;4;"say ""hi"""',
+                     ";;;", "P3;2023-03;;x", ";  ;;", ""])
+    raw = ("\ufeff" + text).encode("utf-8")
+    fast = data._read_csv_fast(raw)
+    assert fast is not None  # a well-formed file takes the fast path
+    frame, lines = fast
+    expected, expected_lines = _careful(raw)
+    np.testing.assert_array_equal(lines, expected_lines)  # blank rows skipped, line numbers kept
+    assert list(frame.columns) == list(expected.columns) == ["person_id", "month", "ladder_step", "note"]
+    for name in frame.columns:
+        assert frame[name].astype(object).tolist() == expected[name].tolist()
+
+
+@pytest.mark.parametrize("text", [
+    "a;b\n1;2\n3\n",                 # a line with too few fields
+    "a;b\n1;2\n3;4;5\n",             # too many
+    "a;b\n1;2\n\n3;4\n",             # a blank line
+    'a;b\n1;"two\nlines"\n3;4\n',    # a line break inside a quoted value
+    "sep=;\na;b\n1;2\n",             # Excel's separator line
+    "a;a\n1;2\n",                    # a repeated column
+    "a;\n1;2\n",                     # a column without a name
+    "a;b\n1;2\r3;4\n",               # an old Mac line break
+    "a;b\n1;2\n3;4",                  # no line break at the end
+])
+def test_fast_csv_reader_never_disagrees_with_the_careful_reader(text):
+    """Either the fast reader steps aside (None) or it gives the careful reader's rows and line
+    numbers; a file the careful reader refuses is never read by the fast one."""
+    raw = text.encode("utf-8")
+    fast = data._read_csv_fast(raw)
+    try:
+        expected, expected_lines = _careful(raw)
+    except DataError:
+        assert fast is None
+        return
+    if fast is not None:
+        frame, lines = fast
+        np.testing.assert_array_equal(lines, expected_lines)
+        assert list(frame.columns) == list(expected.columns)
+        for name in frame.columns:
+            assert frame[name].astype(object).tolist() == expected[name].tolist()
+
+
+@pytest.mark.parametrize("text", ['a;b\n1;"two\nlines"\n3;4\n', "a;b\n1;2\n3\n", "a;b\n1;2\r3;4\n"])
+def test_fast_csv_reader_steps_aside_where_rows_are_not_lines(text):
+    assert data._read_csv_fast(text.encode("utf-8")) is None
+
+
+def test_fast_csv_reader_leaves_text_that_is_not_utf8_to_the_careful_reader():
+    assert data._read_csv_fast("a;b\nJosé;2\n".encode("cp1252")) is None

@@ -311,7 +311,75 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
         frame.index = pd.RangeIndex(len(frame))  # a stored index is dropped, without copying the data
         return frame, np.arange(1, len(frame) + 1)
     _refuse_binary(raw, col)
+    fast = _read_csv_fast(raw)
+    if fast is not None:
+        return fast
     return _read_csv(_decode(raw, col), col)
+
+
+# Characters that Python's str.splitlines() (the careful reader) takes as line breaks besides \n
+_OTHER_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+
+
+def _read_csv_fast(raw: bytes) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """A well-formed CSV file read by pyarrow's multi-threaded reader, each column dictionary-encoded
+    (categorical, like Parquet); None when the file needs the careful reader (:func:`_read_csv`):
+    text that is not UTF-8, lines with the wrong number of fields, blank lines, line breaks inside
+    quoted values, an unnamed or repeated column. The careful reader, Python's csv module, then
+    finds and reports each problem; it reads about 100,000 rows a second, this one millions.
+    Line numbers: every line after the header is one row here, so row i is line i + 2."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if raw.count(b"\r") != raw.count(b"\r\n") or any(b in raw for b in _OTHER_BREAKS):
+        return None
+    end = raw.find(b"\n")
+    try:
+        first = raw[: end if end >= 0 else len(raw)].decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    if re.match(r"^\s*sep=(.)\s*$", first):
+        return None  # rare (Excel's "sep=;" line): the careful reader
+    delimiter = _delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter), [])
+    names = [_normalise_header(h) for h in header]
+    if not names or "" in names or len(set(names)) != len(names):
+        return None
+    bad: list = []
+
+    def invalid(row) -> str:
+        bad.append(row)
+        return "skip"
+
+    keys = [f"c{i}" for i in range(len(names))]
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(raw),
+            read_options=pcsv.ReadOptions(skip_rows=1, column_names=keys),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False,
+                                            invalid_row_handler=invalid),
+            convert_options=pcsv.ConvertOptions(column_types={k: pa.dictionary(pa.int32(), pa.string()) for k in keys},
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError):
+        return None
+    lines_after_header = raw.count(b"\n") - (0 if raw.endswith(b"\n") else -1) - 1
+    if bad or table.num_rows == 0 or table.num_rows != lines_after_header:
+        return None  # a quoted line break or a skipped line: row numbers would not be line numbers
+    frame = table.to_pandas()
+    frame.columns = names
+    lines = np.arange(2, 2 + len(frame))
+    # rows of empty fields only (Excel appends ";;;;" lines) are skipped, as the careful reader does
+    blank = np.ones(len(frame), dtype=bool)
+    for name in names:
+        values = frame[name]
+        empty = np.flatnonzero(values.cat.categories.str.strip() == "")
+        blank &= np.isin(values.cat.codes.to_numpy(), empty)
+        if not blank.any():
+            break
+    if blank.any():
+        frame, lines = frame[~blank].reset_index(drop=True), lines[~blank]
+    pa.default_memory_pool().release_unused()
+    return frame, lines
 
 
 # --------------------------------------------------------------------------------------------
