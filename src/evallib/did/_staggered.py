@@ -292,11 +292,15 @@ def _cohort_cells(y: np.ndarray, tl: np.ndarray, gv: int, treated: np.ndarray,
         np.divide(dy[:, :n1] - mu_t[:, None], p, out=inf[:, :n1])
         np.divide(-(dy[:, n1:] - mu_c[:, None]), 1 - p, out=inf[:, n1:])
         inf *= scale
-        # one bincount over (cell, cluster) keys adds each cell's terms in the same order as a
-        # bincount per cell
         c = len(dy)
-        key = (np.arange(c)[:, None] * n_cl + clg[None, :]).ravel()
-        psi[sl] = np.bincount(key, weights=inf.ravel(), minlength=c * n_cl).reshape(c, n_cl)
+        if m >= 20_000:  # large cells: one bincount per cell
+            for j in range(c):
+                psi[lo + j] = np.bincount(clg, weights=inf[j], minlength=n_cl)
+        else:
+            # many small cells: one bincount over (cell, cluster) keys adds each cell's terms
+            # in the same order as a bincount per cell
+            key = (np.arange(c)[:, None] * n_cl + clg[None, :]).ravel()
+            psi[sl] = np.bincount(key, weights=inf.ravel(), minlength=c * n_cl).reshape(c, n_cl)
         est[sl] = mu_t - mu_c
     return tts, est, psi
 
@@ -395,14 +399,19 @@ def staggered(
                          "use control_group='notyet'")
 
     # unit panel: Y[unit, period]
-    rows = keep[ucode] & tmax_keep[tidx]
-    old_to_new = np.cumsum(keep) - 1
     n = int(keep.sum())
     tl = tlist[tmax_keep]
     n_t = len(tl)
     y = np.empty((n_t, n))  # periods x units: each 2x2 reads two contiguous rows
-    t_new = np.cumsum(tmax_keep) - 1  # position of each kept period in tl
-    y[t_new[tidx[rows]], old_to_new[ucode[rows]]] = data[outcome].to_numpy(float)[rows]
+    yv = data[outcome].to_numpy(float)
+    if n == n_all and tmax_keep.all():  # every row kept (a balanced panel): no re-coding
+        y[tidx, ucode] = yv
+    else:
+        rows = keep[ucode] & tmax_keep[tidx]
+        old_to_new = np.cumsum(keep) - 1
+        t_new = np.cumsum(tmax_keep) - 1  # position of each kept period in tl
+        y[t_new[tidx[rows]], old_to_new[ucode[rows]]] = yv[rows]
+    del yv
     g = g_unit[keep]
     if cl_unit is None:
         cl = np.arange(n)

@@ -345,7 +345,8 @@ def ols_within_rows(y: np.ndarray, xr: np.ndarray, rows: np.ndarray, fe: TwoWay,
     e[rows] -= m @ beta
     n_cl = int(cluster.max()) + 1
     info = fe.clusters(cluster, n_cl)
-    s = np.column_stack([np.bincount(cluster[rows], m[:, j] * e[rows], minlength=n_cl) for j in range(k)])
+    cl_r, e_r = cluster[rows], e[rows]
+    s = np.column_stack([np.bincount(cl_r, m[:, j] * e_r, minlength=n_cl) for j in range(k)])
     e_time = info.sum_tc(e)
     s -= e_time.T @ lam
     if not info.units_nested:
