@@ -298,3 +298,241 @@ def test_pretrend_score_bootstrap_equals_explicit_partialling_out(shape, few):
                     maxiter=100_000)
     ref = score_bootstrap_wald(dm[:, 1:], dm[:, 0], w["cl"].to_numpy(), n_boot=9999, seed=0)
     assert es.pretrend.p_value_bootstrap == pytest.approx(ref.p_value, abs=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# fast paths added for the 12M-row evaluation and the book's notebooks (issue 7): each against
+# the code path it replaces or a direct computation, on balanced and unbalanced panels
+
+
+def _cells_reference(y, tl, gv, treated, controls, cl, n, n_cl, anticipation, base_period):
+    """ATT(g,t) of one cohort cell by cell with `_att_2x2` (the loop `_cohort_cells` replaces)."""
+    from evallib.did._staggered import _att_2x2, _cell_pairs
+
+    idx = np.concatenate([treated, controls])
+    d = np.r_[np.ones(len(treated)), np.zeros(len(controls))]
+    out = []
+    for tt, base in _cell_pairs(tl, gv, anticipation, base_period):
+        est, inf = _att_2x2(y[tt, idx] - y[base, idx], d, None, "dr", None)
+        out.append((tt, est, np.bincount(cl[idx], weights=inf * (n / len(idx)), minlength=n_cl)))
+    return out
+
+
+@pytest.mark.parametrize("base_period", ["varying", "universal"])
+@pytest.mark.parametrize("blocks", ["one", "small", "per_cell"])
+def test_staggered_cohort_cells_equal_the_cell_by_cell_2x2(monkeypatch, base_period, blocks):
+    import evallib.did._staggered as stag
+
+    if blocks == "small":
+        monkeypatch.setattr(stag, "_CELL_BLOCK", 50)  # blocks of a few cells
+    elif blocks == "per_cell":
+        monkeypatch.setattr(stag, "_PER_CELL_BINCOUNT", 0)  # one bincount per cell
+    rng = np.random.default_rng(21)
+    n, n_t, n_cl = 90, 12, 7
+    y = rng.normal(size=(n_t, n))
+    tl = np.arange(100, 100 + n_t)
+    cl = rng.integers(0, n_cl, n)
+    g = rng.choice([0, 0, 103, 106, 110], n)
+    for gv in (103, 106, 110):
+        got = stag._cohort_cells(y, tl, gv, np.flatnonzero(g == gv), np.flatnonzero(g == 0), cl, n,
+                                 n_cl, 0, base_period)
+        ref = _cells_reference(y, tl, gv, np.flatnonzero(g == gv), np.flatnonzero(g == 0), cl, n,
+                               n_cl, 0, base_period)
+        np.testing.assert_array_equal(got[0], [r[0] for r in ref])
+        np.testing.assert_allclose(got[1], [r[1] for r in ref], rtol=0, atol=1e-14)
+        np.testing.assert_allclose(got[2], np.array([r[2] for r in ref]), rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_staggered_without_covariates_equals_the_generic_2x2_path(shape):
+    # "never" without covariates takes `_cohort_cells`; "notyet" runs the cell-by-cell `_att_2x2`
+    # loop and, with a single entry cohort, compares it with the same (never-treated) units
+    df = _panel(22, shape)
+    df["g"] = np.where(df["g"] > 0, 5, 0)
+    kw = dict(outcome="y", unit="u", time="t", cohort="g", cluster="cl")
+    fast, slow = did.staggered(df, **kw), did.staggered(df, control_group="notyet", **kw)
+    cols = ["estimate", "std_error", "ci_low", "ci_high", "mde", "n_treated", "n_control"]
+    np.testing.assert_allclose(fast.table[cols].to_numpy(float), slow.table[cols].to_numpy(float),
+                               rtol=0, atol=1e-13)
+    for kind in ("simple", "dynamic", "group", "calendar"):
+        a, b = fast.aggregate(kind, n_boot=99, seed=3), slow.aggregate(kind, n_boot=99, seed=3)
+        assert a.estimate == pytest.approx(b.estimate, abs=AGREE)
+        assert a.std_error == pytest.approx(b.std_error, abs=AGREE)
+        np.testing.assert_allclose(a.table["boot_std_error"], b.table["boot_std_error"], atol=AGREE)
+
+
+def test_minimum_detectable_effects_equal_the_scalar_function():
+    se = np.array([0.1, np.nan, 0.0, 2.5, np.inf])
+    for df_ in (None, 7, np.inf):
+        ref = [inference.minimum_detectable_effect(s, df=df_) for s in se]
+        np.testing.assert_array_equal(inference.minimum_detectable_effects(se, df=df_), ref)
+    with pytest.raises(ValueError):
+        inference.minimum_detectable_effects(se, df=0)
+
+
+@pytest.mark.parametrize("shape", SHAPES + ["moved"])
+def test_ordinal_did_equals_the_stacked_twfe(shape):
+    # the block-diagonal fast path against did.twfe on the stacked frame (the previous code);
+    # "moved": some people change cluster (persons not nested in clusters)
+    from evallib.ladder.causal import _ordinal_stacked, _ordinal_within
+
+    df = _panel(23, "runs" if shape == "moved" else shape)
+    if shape == "moved":
+        df["cl"] = np.where((df["t"] >= 8) & (df["u"] < "p012"), "c5", df["cl"])
+    rng = np.random.default_rng(23)
+    df["step"] = np.clip(np.round(2 + df["y"] / 2 + rng.normal(size=len(df))), 1, 6).astype(int)
+    res = ladder.ordinal_did(df, unit="u", time="t", state="step", treatment="d", cluster="cl")
+    thresholds = [2, 3, 4, 5, 6]
+    beta, V, G, n_obs = _ordinal_stacked(df["cl"], df["step"], df["d"].to_numpy(float),
+                                         pd.factorize(df["u"])[0], pd.factorize(df["t"], sort=True)[0],
+                                         10, thresholds)
+    assert _ordinal_within(pd.factorize(df["u"])[0], pd.factorize(df["t"], sort=True)[0],
+                           pd.factorize(df["cl"])[0], df["step"].to_numpy(float),
+                           df["d"].to_numpy(float), thresholds) is not None  # the fast path ran
+    tab = res.table.set_index("term")
+    np.testing.assert_allclose(tab.loc[[f"step_ge_{s}" for s in thresholds], "estimate"], beta, atol=AGREE)
+    np.testing.assert_allclose(res.vcov.to_numpy(), V, atol=AGREE, rtol=1e-9)
+    assert res.spec["n_obs"] == n_obs and res.spec["n_clusters"] == G
+
+
+def test_month_numbers_by_day_table_equal_the_datetime_cast():
+    from evallib.did._common import _month_numbers
+
+    rng = np.random.default_rng(24)
+    secs = rng.integers(-40 * 365, 60 * 365, 150_000) * 86_400 + rng.integers(0, 86_400, 150_000)
+    for unit in ("ns", "us", "ms", "s"):
+        v = secs.astype("datetime64[s]").astype(f"datetime64[{unit}]")  # before and after 1970
+        np.testing.assert_array_equal(_month_numbers(v),
+                                      v.astype("datetime64[M]").astype(np.int64) + 1970 * 12)
+
+
+def test_duplicate_pairs_sorted_unsorted_and_sparse():
+    from evallib.did._common import has_duplicate_pairs
+
+    rng = np.random.default_rng(25)
+    for n_a, n_b, n in ((50, 10, 300), (10**6, 10**3, 2000)):  # dense counting, sort fallback
+        a, b = rng.integers(0, n_a, n), rng.integers(0, n_b, n)
+        order = np.lexsort((b, a))
+        for aa, bb in ((a, b), (a[order], b[order])):
+            ref = len(np.unique(aa * n_b + bb)) != n
+            assert has_duplicate_pairs(aa, n_a, bb, n_b) == ref
+        key = np.unique(a * n_b + b)  # no duplicates, sorted and shuffled
+        for k in (key, rng.permutation(key)):
+            assert not has_duplicate_pairs(k // n_b, n_a, k % n_b, n_b)
+
+
+def test_two_way_cluster_structure_is_recomputed_for_another_cluster_array():
+    df = _panel(26, "gaps")
+    u, t = pd.factorize(df["u"])[0], pd.factorize(df["t"], sort=True)[0]
+    cl1 = pd.factorize(df["cl"])[0]
+    cl2 = pd.factorize(np.where(df["t"] > 6, "z", df["cl"]))[0]  # units not nested any more
+    a, b = df["y"].to_numpy(), df["x"].to_numpy()
+    fe = TwoWay(u, t)
+    first = fe.block_gram(a, b, cl1, int(cl1.max()) + 1)
+    second = fe.block_gram(a, b, cl2, int(cl2.max()) + 1)
+    np.testing.assert_allclose(first, TwoWay(u, t).block_gram(a, b, cl1, int(cl1.max()) + 1), atol=1e-12)
+    np.testing.assert_allclose(second, TwoWay(u, t).block_gram(a, b, cl2, int(cl2.max()) + 1), atol=1e-12)
+    from evallib.did._within import is_nested
+
+    for cl in (cl1, cl2, t % 3, np.zeros_like(t)):
+        info = TwoWay(u, t).clusters(cl)
+        assert info.units_nested == is_nested(u, int(u.max()) + 1, cl)
+        assert info.periods_nested == is_nested(t, int(t.max()) + 1, cl)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_assess_equals_twfe_wild_bootstrap_and_ri_run_separately(shape):
+    # assess partials out once and reuses did.twfe's projection; the separate functions each
+    # partial out on their own: same estimate, same t statistics, same p-values
+    df = _panel(27, shape)
+    a = inference.assess(df, outcome="y", treatment="d", unit="u", time="t", cluster="cl",
+                         n_boot=999, max_assignments=5000, seed=4)
+    crv = did.twfe(df, outcome="y", treatment="d", unit="u", time="t", cluster="cl")
+    assert a.estimate == crv.estimate and a.std_error == crv.std_error
+    rng = np.random.default_rng(4)
+    wild = inference.wild_cluster_bootstrap(df, outcome="y", treatment="d", unit="u", time="t",
+                                            cluster="cl", n_boot=999, seed=rng)
+    first = df.loc[df["d"] > 0, "t"].min()
+    ri = inference.ri_twfe(df.assign(_post=(df["t"] >= first).astype(float)), outcome="y", unit="u",
+                           time="t", cluster="cl", post="_post",
+                           treated_clusters=set(df.loc[df["d"] > 0, "cl"]), seed=rng)
+    assert a.wild.t_statistic == pytest.approx(wild.t_statistic, rel=1e-10)
+    assert a.p_value_wild == wild.p_value and a.p_value_ri == ri.p_value
+    np.testing.assert_allclose(a.ri.distribution, ri.distribution, rtol=1e-10)
+
+
+@pytest.mark.parametrize("shape", ["runs", "gaps"])
+def test_event_study_drops_units_and_periods_without_untreated_observations(shape):
+    # units observed only after their entry and a last period without untreated observations:
+    # the compacted unit and period codes against a dummy-variable first stage
+    df = _panel(28, shape, n_units=120)
+    late = df["u"].isin(["p000", "p006"]) & (df["t"] < df["g"])  # cluster 0 units, entry at 3
+    last = (df["t"] == 9) & ((df["g"] == 0) | (df["t"] < df["g"]))
+    df = df[~late & ~last].reset_index(drop=True)
+    es = did.event_study(df, outcome="y", unit="u", time="t", cohort="g", cluster="cl",
+                         leads=2, lags=4)
+    g, t = df["g"].to_numpy(), df["t"].to_numpy()
+    untreated = (g == 0) | (t < g)
+    units = sorted(df.loc[untreated, "u"].unique())
+    periods = sorted(df.loc[untreated, "t"].unique())
+    dummies = np.column_stack([
+        pd.get_dummies(pd.Categorical(df["u"], categories=units)).to_numpy(float),
+        pd.get_dummies(pd.Categorical(df["t"], categories=periods)).to_numpy(float)])
+    coef, *_ = np.linalg.lstsq(dummies[untreated], df.loc[untreated, "y"].to_numpy(), rcond=None)
+    sel = ~untreated & (t - g <= 4) & df["u"].isin(units).to_numpy() & np.isin(t, periods)
+    tau = df["y"].to_numpy()[sel] - dummies[sel] @ coef
+    expected = pd.Series(tau).groupby((t - g)[sel]).mean()
+    tab = es.table.set_index("relative_time")
+    for k in expected.index:
+        assert tab.loc[k, "estimate"] == pytest.approx(expected[k], abs=AGREE)
+    assert es.n_units == len(units)
+
+
+def test_ladder_group_and_state_codes_equal_pandas():
+    from evallib.ladder._core import _group_codes, _int_state_codes
+
+    rng = np.random.default_rng(29)
+    n = 500
+    df = pd.DataFrame({
+        "g": pd.Categorical(rng.choice(["b", "a", "c"], n), categories=["z", "c", "b", "a"]),
+        "o": pd.Categorical(rng.choice(["lo", "hi"], n), categories=["lo", "mid", "hi"], ordered=True),
+        "s": rng.choice(["x", "y"], n), "step": rng.integers(1, 7, n).astype("int8")})
+    for by in (["g"], ["o"], ["s"], ["g", "s"]):
+        grouped = df.groupby(by, sort=True, observed=True, dropna=False)
+        codes, labels = _group_codes(df, by)
+        np.testing.assert_array_equal(codes, grouped.ngroup().to_numpy())
+        pd.testing.assert_index_equal(labels, grouped.size().index)
+    for states in ([1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1], [2, 3, 9]):
+        ref = pd.Categorical(df["step"], categories=states).codes
+        np.testing.assert_array_equal(_int_state_codes(df["step"], states), ref)
+    assert _int_state_codes(df["s"], [1, 2]) is None
+
+
+def test_next_flagged_row_equals_a_scan():
+    from evallib.ladder.rates import _next_true_at
+
+    rng = np.random.default_rng(30)
+    flag = rng.random(200) < 0.1
+    pos = np.arange(201)
+    ref = [next((j for j in range(i, 200) if flag[j]), 200) for i in pos]
+    np.testing.assert_array_equal(_next_true_at(flag, pos), ref)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_weighted_transition_counts_by_group_equal_pandas(shape):
+    df = _panel(31, shape)
+    rng = np.random.default_rng(31)
+    df["step"] = rng.integers(1, 7, len(df)).astype("int8")
+    df["w"] = rng.uniform(0.5, 2, 60)[pd.factorize(df["u"])[0]]
+    df["grp"] = pd.Categorical(np.where(df["g"] > 0, "pilot", "comparison"),
+                               categories=["comparison", "pilot", "unused"])
+    tm = ladder.transition_matrix(df, unit="u", time="t", state="step", weights="w", by="grp")
+    s = df.sort_values(["u", "t"])
+    nxt = s.groupby("u")["step"].shift(-1)
+    ok = (s.groupby("u")["t"].shift(-1) - s["t"] == 1).to_numpy()
+    ref = (s[ok].assign(to=nxt[ok].astype(int))
+           .groupby(["grp", "step", "to"], observed=True)["w"].sum()
+           .unstack("to", fill_value=0.0).reindex(columns=range(1, 7), fill_value=0.0))
+    got = tm.attrs["counts"]
+    ref = ref.reindex(got.index, fill_value=0.0)
+    np.testing.assert_allclose(got.to_numpy(), ref.to_numpy(), atol=1e-12)

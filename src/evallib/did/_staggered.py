@@ -49,6 +49,7 @@ AGGREGATIONS = ("simple", "dynamic", "group", "calendar")
 _PS_MAX = 1 - 1e-6  # DRDID caps the propensity score here ...
 _TRIM = 0.995  # ... and drops control units with a propensity score above this
 _CELL_BLOCK = 4_000_000  # cells x units per block in `_cohort_cells`
+_PER_CELL_BINCOUNT = 20_000  # ... and from this many units on, one bincount per cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +294,7 @@ def _cohort_cells(y: np.ndarray, tl: np.ndarray, gv: int, treated: np.ndarray,
         np.divide(-(dy[:, n1:] - mu_c[:, None]), 1 - p, out=inf[:, n1:])
         inf *= scale
         c = len(dy)
-        if m >= 20_000:  # large cells: one bincount per cell
+        if m >= _PER_CELL_BINCOUNT:  # large cells: one bincount per cell
             for j in range(c):
                 psi[lo + j] = np.bincount(clg, weights=inf[j], minlength=n_cl)
         else:
