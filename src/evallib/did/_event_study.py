@@ -277,12 +277,20 @@ def event_study(
     u1, t1 = ucode[o1] if u_map is None else u_map[ucode[o1]], tidx[o1]
     tau = y[o1] - alpha_u[u1] - lam_t[t1]
     rel1 = rel[o1]
+    g1, cl1 = g[o1], cl[o1]
+    cl0 = cl[o0]
+    # the leads are non-zero only on rows of eventually-treated units: keep just those rows
+    rows_s = np.flatnonzero(ever[o0])
+    rel_s = rel[o0[rows_s]]
+    n_obs = int(len(o0) + len(o1))
+    # the full-length arrays are not needed any more: free them before the memory-hungry steps
+    del ucode, tidx, rel, g, gcode, y, cl, o0, ever, untreated, treated_obs, win, cand
     ks = np.arange(-anticipation, lags + 1)
     ks = ks[np.isin(ks, rel1)]
 
     # tau~: v-weighted mean of tau within cohort x relative-time cells (equal weights here,
     # since every target below weights observations equally within a relative time)
-    cell = unique_ints(g[o1] * (lags + anticipation + 1) + (rel1 + anticipation),
+    cell = unique_ints(g1 * (lags + anticipation + 1) + (rel1 + anticipation),
                        return_inverse=True)[1]
     cell_mean = np.bincount(cell, tau) / np.bincount(cell)
     resid1 = tau - cell_mean[cell]
@@ -290,7 +298,6 @@ def event_study(
     # v0_it = -(b_u[i] + b_t[t]) is never formed: sum_{it in c} v0_it e_it
     # = -(sum_i b_u[i] E[i, c] + sum_t b_t[t] E[t, c]) with E the unit x cluster and
     # period x cluster sums of the first-stage residuals (computed once, O(N)).
-    cl0 = cl[o0]
     # units nested in clusters: E[i, c] is the unit's residual sum, zero by the unit effects
     info0 = fe.clusters(cl0, n_cl)
     e_unit = None if info0.units_nested else sp.csr_matrix((resid0, (fe.u, cl0)), shape=(fe.n_u, n_cl))
@@ -300,7 +307,7 @@ def event_study(
         """Estimate sum(w1 * tau) and its BJS conservative cluster-robust SE."""
         b = fe.solve_sums(np.bincount(u1, w1, minlength=fe.n_u),
                           np.bincount(t1, w1, minlength=fe.n_t))
-        score = -(e_time.T @ b[fe.n_u:]) + np.bincount(cl[o1], w1 * resid1, minlength=n_cl)
+        score = -(e_time.T @ b[fe.n_u:]) + np.bincount(cl1, w1 * resid1, minlength=n_cl)
         if e_unit is not None:
             score -= e_unit.T @ b[: fe.n_u]
         return float(w1 @ tau), float(np.sqrt(np.sum(score**2)))
@@ -320,9 +327,6 @@ def event_study(
     # leads and the pre-trend test (BJS Test 1) on untreated observations
     pretrend = None
     lead_rows: list[tuple[int, float, float, int]] = []
-    # the leads are non-zero only on rows of eventually-treated units: keep just those rows
-    rows_s = np.flatnonzero(ever[o0])
-    rel_s = rel[o0[rows_s]]
     lead_ks = [k for k in range(-leads - anticipation, -anticipation) if np.any(rel_s == k)]
     if lead_ks and leads > 0:
         names = [f"_lead{-k}" for k in lead_ks]
@@ -331,12 +335,12 @@ def event_study(
         for j, k in enumerate(lead_ks):
             xs[:, j] = rel_s == k
         fit = None
-        if cluster is not None and len(rows_s) * 4 <= len(o0):
+        if cluster is not None and len(rows_s) * 4 <= len(y0):
             present = np.bincount(cl0, minlength=n_cl) > 0
             cl0c = cl0 if present.all() else unique_ints(cl0, return_inverse=True)[1]
             fit = ols_within_rows(y0, xs, rows_s, fe._tw, cl0c, y_demeaned=resid0)
         if fit is None:  # many treated units, no clusters, or collinear leads
-            xl = np.zeros((len(o0), q))
+            xl = np.zeros((len(y0), q))
             xl[rows_s] = xs
             fit = _lead_fit(y0, xl, fe, cl0 if cluster is not None else None, resid0)
         b = fit["coef"]
@@ -382,6 +386,6 @@ def event_study(
         conf_int=(overall - z * overall_se, overall + z * overall_se),
         p_value=float(2 * stats.norm.sf(abs(overall / overall_se))) if overall_se > 0 else np.nan,
         mde=minimum_detectable_effect(overall_se, df=mde_df, alpha=alpha),
-        n_obs=int(len(o0) + len(o1)), n_units=int(len(used_units)),
+        n_obs=n_obs, n_units=int(len(used_units)),
         n_clusters=n_cl if cluster is not None else None,
     )

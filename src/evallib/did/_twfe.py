@@ -259,7 +259,10 @@ def _twfe(
     spec = DidSpec("twfe", outcome, treats, unit, time, cluster, ctrls, vc, alpha)
     # Fast path: exact within transformation (evallib.did._within), same numbers as pyfixest.
     y = data[outcome].to_numpy(dtype=float)
-    x = np.column_stack([data[c].to_numpy(dtype=float) for c in cols])
+    if len(cols) == 1:  # one regressor: a column view, not a copy
+        x = data[cols[0]].to_numpy(dtype=float).reshape(-1, 1)
+    else:
+        x = np.column_stack([data[c].to_numpy(dtype=float) for c in cols])
     fe = TwoWay(ucode, tcode)
     yt = fe.demean(y)
     prep = _Prepared(ucode, tcode, ccode, labels, fe, y, yt)

@@ -162,11 +162,17 @@ class TwoWay:
         return out
 
     def _demean1(self, col: np.ndarray) -> np.ndarray:
-        # md - lam[t] + unit_term(lam), updated in place: one N-vector allocated, not five
-        md = col - (np.bincount(self.u, col, minlength=self.n_u) / self.n_i)[self.u]
+        # md = col - mean_u[u]; md - lam[t] + unit_term(lam), with two N-vectors allocated
+        # instead of five (at 12M rows fresh memory costs as much as the arithmetic)
+        md = np.take(np.bincount(self.u, col, minlength=self.n_u) / self.n_i, self.u)
+        np.subtract(col, md, out=md)
         lam = self.c_pinv @ np.bincount(self.t, md, minlength=self.n_t)
-        md -= lam[self.t]
-        md += self.unit_term(lam)
+        tmp = np.take(lam, self.t)
+        md -= tmp
+        if self.balanced:
+            md += lam.sum() / self.n_t
+        else:
+            md += np.take(self._a_times(lam) / self.n_i, self.u, out=tmp)
         return md
 
     def clusters(self, cl: np.ndarray, n_cl: int | None = None) -> _Clusters:
@@ -228,7 +234,8 @@ class _Clusters:
     def __init__(self, fe: TwoWay, cl: np.ndarray, n_cl: int):
         self.n_cl = n_cl
         self.n_t = fe.n_t
-        self.key_tc = fe.t * n_cl + cl  # period x cluster cell of each row
+        self.key_tc = fe.t * n_cl  # period x cluster cell of each row
+        self.key_tc += cl
         counts = np.bincount(self.key_tc, minlength=fe.n_t * n_cl).reshape(fe.n_t, n_cl)
         # periods nested in clusters: every period's rows in one cluster (fixest's rule)
         self.periods_nested = bool(np.all((counts > 0).sum(axis=1) <= 1))
@@ -340,7 +347,8 @@ def ols_within_rows(y: np.ndarray, xr: np.ndarray, rows: np.ndarray, fe: TwoWay,
     bread = np.linalg.inv(xtx)
     beta = bread @ (xr.T @ yt[rows])
     lam_b = lam @ beta
-    e = yt + lam_b[fe.t]
+    e = np.take(lam_b, fe.t)
+    e += yt  # = yt + lam_b[t] (addition commutes exactly)
     e -= fe.unit_term(lam_b)
     e[rows] -= m @ beta
     n_cl = int(cluster.max()) + 1
