@@ -172,7 +172,8 @@ class TwoWay:
         if self.balanced:
             md += lam.sum() / self.n_t
         else:
-            md += np.take(self._a_times(lam) / self.n_i, self.u, out=tmp)
+            # codes are valid: mode="clip" lets np.take write straight into tmp (no buffer)
+            md += np.take(self._a_times(lam) / self.n_i, self.u, out=tmp, mode="clip")
         return md
 
     def clusters(self, cl: np.ndarray, n_cl: int | None = None) -> _Clusters:
@@ -207,7 +208,8 @@ class TwoWay:
         a = np.asarray(a, dtype=float)
         b = np.asarray(b, dtype=float)
         same = a is b
-        direct = np.diag(np.bincount(cl, a * b, minlength=n_cl))
+        tmp = np.multiply(a, b)  # one scratch N-vector for the row-wise terms below
+        direct = np.diag(np.bincount(cl, tmp, minlength=n_cl))
         info = self.clusters(cl, n_cl)
         if info.units_nested:
             # units nested in clusters (the usual case): a unit's mean of x_c is abar_i for its
@@ -215,8 +217,13 @@ class TwoWay:
             abar = np.bincount(self.u, a, minlength=self.n_u) / self.n_i
             bbar = abar if same else np.bincount(self.u, b, minlength=self.n_u) / self.n_i
             within_units = np.diag(np.bincount(info.unit_cl, self.n_i * abar * bbar, minlength=n_cl))
-            qa = info.sum_tc(a - abar[self.u])
-            qb = qa if same else info.sum_tc(b - bbar[self.u])
+            np.take(abar, self.u, out=tmp, mode="clip")  # valid codes: no buffer
+            qa = info.sum_tc(np.subtract(a, tmp, out=tmp))  # a - abar[u]
+            if same:
+                qb = qa
+            else:
+                np.take(bbar, self.u, out=tmp, mode="clip")
+                qb = info.sum_tc(np.subtract(b, tmp, out=tmp))
             return direct - within_units - qa.T @ self.c_pinv @ qb
         shape = (self.n_u, n_cl)
         pa = sp.csr_matrix((a / self.n_i[self.u], (self.u, cl)), shape=shape)  # unit means
