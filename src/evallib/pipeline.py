@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -286,27 +287,30 @@ class _WarmKernel:
         if not ok:
             self.drop()
 
-    def drop(self) -> None:
-        """Shut the kernel down (if any); the next notebook starts a fresh one."""
+    def drop(self, now: bool = False) -> None:
+        """Shut the kernel down (if any; ``now``: kill it); the next notebook starts a fresh one."""
         km, kc, self.km, self.kc = self.km, self.kc, None, None
         if km is not None and os.getpid() == self.owner:
-            self._shutdown(km, kc)
+            self._shutdown(km, kc, now)
 
-    close = drop
+    def close(self) -> None:
+        self.drop()
 
     @staticmethod
-    def _shutdown(km, kc) -> None:
+    def _shutdown(km, kc, now: bool = False) -> None:
         from jupyter_core.utils import run_sync
 
         if kc is not None:
             kc.stop_channels()
         try:
-            run_sync(km.shutdown_kernel)(now=False)
-        except Exception:
-            try:
-                run_sync(km.shutdown_kernel)(now=True)
-            except Exception:
-                pass
+            run_sync(km.shutdown_kernel)(now=now)
+        except BaseException:
+            pid = getattr(km.provisioner, "pid", None)  # the kernel runs in a session of its own
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
 
 
 _WORKER_KERNEL: _WarmKernel | None = None  # the warm kernel of a pool worker process
@@ -322,8 +326,18 @@ def _init_worker(root: str) -> None:
     multiprocessing.util.Finalize(None, _WORKER_KERNEL.close, exitpriority=10)
 
 
+_INTERRUPTED = False  # a pool worker that was interrupted (Ctrl-C) runs no further job
+
+
 def _in_worker(func, *args):
-    return func(*args, kernel=_WORKER_KERNEL)
+    global _INTERRUPTED
+    if _INTERRUPTED:
+        raise KeyboardInterrupt("the run was interrupted")
+    try:
+        return func(*args, kernel=_WORKER_KERNEL)
+    except KeyboardInterrupt:
+        _INTERRUPTED = True
+        raise
 
 
 class _Runner:
@@ -514,6 +528,10 @@ def _execute(template: Path, out: Path, params: dict, lang: str, root: Path, nam
     except Exception as exc:  # a kernel that died or did not start, a template that does not parse
         result = NotebookRun(label, "FAILED", str(out), time.perf_counter() - t0,
                              error=f"{type(exc).__name__}: {exc}")
+    except KeyboardInterrupt:
+        if kernel is not None:
+            kernel.drop(now=True)  # it may still be running the interrupted cell
+        raise
     if kernel is not None:
         if result.status == "OK":
             kernel.reset()
