@@ -61,15 +61,18 @@ def _template(path: Path, *cells: str, title: str = "t") -> Path:
 
 
 def _outputs(path: str | Path) -> list[str]:
-    """The lines of every stream and plain-text output of an executed notebook, in order."""
+    """The lines of every cell's printed and plain-text output of an executed notebook, in order
+    (a print may reach the notebook as several stream outputs: they are joined per cell)."""
     nb = nbformat.read(path, as_version=4)
     texts = []
     for cell in nb.cells:
+        text = ""
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream":
-                texts += out["text"].strip().splitlines()
+                text += out["text"]
             elif "text/plain" in out.get("data", {}):
-                texts += out["data"]["text/plain"].strip().splitlines()
+                text += out["data"]["text/plain"] + "\n"
+        texts += text.strip().splitlines()
     return texts
 
 
@@ -186,6 +189,7 @@ def _tiny_project(tmp_path: Path, *first_cells: str) -> Path:
         record.add("seen_by_second", load_results(results_dir, pilot).get("value") is not None)
         record.write()
         print(os.getpid(), "value" in globals())
+        print("ended", __import__("time").time())
         """)
     check = """
         import os
@@ -208,6 +212,7 @@ RECORD = """
 
 
 def _pids(runs) -> set[int]:
+    """The kernel processes that ran the notebooks (each prints its pid first)."""
     return {int(_outputs(nb.output)[0].split()[0]) for r in runs for nb in r.notebooks if nb.status == "OK"}
 
 
@@ -282,3 +287,28 @@ def test_parse_langs():
     for bad in ("fr", "nl,fr", "", ","):
         with pytest.raises(ValueError, match="--lang must be nl or en"):
             parse_langs(bad)
+
+
+def test_a_pilots_editions_never_run_at_the_same_time(tmp_path):
+    # two pilots x two editions on three workers: when Antwerp's Dutch run ends, a worker is free
+    # while Ghent's (slow) Dutch run goes on; Ghent's English run must still wait for it, as both
+    # write the same results file
+    project = _tiny_project(tmp_path, f"""
+        import time
+        started = time.time()
+        time.sleep(4 if (pilot, lang) == ("{GENT}", "nl") else 0.2)
+        """, RECORD.format(value="pilot"), "print('started', started)")
+    pilots = ["antwerpen_ondersteuningsnetwerk", GENT]
+    runs = run_pilots(pilots, data=BASE, lang="nl,en", root=project, workers=3, book_stage=False)
+    assert sorted((r.pilot, r.lang, r.status) for r in runs) == sorted(
+        (p, lang, "OK") for p in pilots for lang in ("nl", "en"))
+    spans: dict[str, dict[str, tuple[float, float]]] = {}
+    for r in runs:
+        first, second = (_outputs(nb.output) for nb in r.notebooks)
+        spans.setdefault(r.pilot, {})[r.lang] = (float(first[-1].split()[1]), float(second[-1].split()[1]))
+        value = json.loads((project / "build" / "results" / f"{r.pilot}.json").read_text())["results"]["value"]
+        assert value == r.pilot
+    for pilot, span in spans.items():
+        assert span["nl"][1] <= span["en"][0], (pilot, span)  # the Dutch edition ended before the English began
+    # the pilots ran side by side
+    assert spans["antwerpen_ondersteuningsnetwerk"]["nl"][0] < spans[GENT]["nl"][1]

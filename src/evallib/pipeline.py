@@ -18,6 +18,14 @@ After the pilots, the *book stage* (:func:`run_book_stage`) runs the book-level 
 ``build/results/*.json`` and ``build/manifest.json`` only and never re-estimate. Outputs:
 ``executed/<lang>/_book/<notebook>.ipynb`` and ``executed/<lang>/_book/summary/<pilot>.ipynb``; the
 stage is recorded in ``run-<lang>.json`` as the entry ``_book``.
+
+Notebooks run in *warm kernels*: each worker process keeps one Jupyter kernel and runs its
+notebooks in it one after the other, clearing the user namespace in between (imported modules
+stay: starting a kernel and importing the scientific stack cost more than most notebooks
+compute); a notebook that fails in any way takes its kernel with it. Several editions
+(``lang="nl,en"``) run in one pool: a pilot's editions one after the other, never at the same
+time (they write the same results file, which must come out byte-identical), other pilots' jobs
+alongside; then every edition's book stage.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ import subprocess
 import sys
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -363,22 +371,31 @@ class _Runner:
         if self._kernel is not None:
             self._kernel.close()
 
+    def submit(self, func, *args) -> Future:
+        """Start ``func(*args, kernel=...)`` on a free worker (in this process: run it now)."""
+        if self._pool is not None:
+            return self._pool.submit(_in_worker, func, *args)
+        fut: Future = Future()
+        try:
+            fut.set_result(func(*args, kernel=self._kernel))
+        except Exception as exc:
+            fut.set_exception(exc)
+        return fut
+
     def run(self, func, jobs: list[tuple]):
         """Yield ``(index, result, error)`` for each job as it ends (error: a one-line traceback
         of a job that raised, or of a worker that crashed)."""
-        if self._pool is None:
-            for i, job in enumerate(jobs):
-                try:
-                    yield i, func(*job, kernel=self._kernel), None
-                except Exception:
-                    yield i, None, traceback.format_exc(limit=1)
-            return
-        futures = {self._pool.submit(_in_worker, func, *job): i for i, job in enumerate(jobs)}
+        futures = {self.submit(func, *job): i for i, job in enumerate(jobs)}
         for fut in as_completed(futures):
-            try:
-                yield futures[fut], fut.result(), None
-            except Exception:
-                yield futures[fut], None, traceback.format_exc(limit=1)
+            yield (futures[fut], *_outcome(fut))
+
+
+def _outcome(fut: Future) -> tuple:
+    """(result, None) of a finished job, or (None, a one-line traceback) if it raised."""
+    try:
+        return fut.result(), None
+    except Exception as exc:
+        return None, "".join(traceback.format_exception_only(exc)).strip()
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,37 +483,66 @@ def _pilot_notebooks(pilot: str, lang: str, path: Path, config: PilotConfig, roo
     return run
 
 
-def _pilot_job(pilot: str, langs: list[str], data: str | None, root: str, build: str, *,
-               kernel: _WarmKernel | None = None) -> list[dict]:
-    """Worker: run a pilot (whose inputs :func:`check_inputs` passed) in each edition, one after
-    the other, so that two editions never write the same ``results/<pilot>.json`` at once.
-
-    The results file does not depend on the edition: a later edition's run must reproduce the
-    first successful one byte for byte (else that run is FAILED), and a later edition that fails
-    leaves the earlier one's file in place. Returns one PilotRun (as dict) per edition.
-    """
+def _pilot_job(pilot: str, lang: str, data: str | None, root: str, build: str, *,
+               kernel: _WarmKernel | None = None) -> dict:
+    """Worker: run one edition of a pilot whose inputs :func:`check_inputs` passed. Returns a
+    PilotRun as dict."""
     root_p, build_p = Path(root), Path(build)
     config = load_pilot(pilot, root_p)
     path = resolve_data(config, root_p, data)
-    results = build_p / "results" / f"{pilot}.json"
+    return _pilot_notebooks(pilot, lang, path, config, root_p, build_p, kernel).to_dict()
+
+
+def _check_edition(run: PilotRun, results: Path, first: tuple[str, bytes | None] | None):
+    """After an edition of a pilot ran (and before the next one starts): the results file does
+    not depend on the edition, so a later edition must reproduce the first successful one byte
+    for byte (else it is FAILED), and a later edition that failed leaves the earlier one's file in
+    place. Returns the (edition, results) of the first successful run so far."""
+    current = results.read_bytes() if results.is_file() else None
+    if first is None:
+        return (run.lang, current) if run.status == "OK" else None
+    if run.status == "OK" and current != first[1]:
+        run.status = "FAILED"
+        run.error = (f"build/results/{results.name} differs from the {first[0]} edition's run on the same data "
+                     "and params: the results are not reproducible")
+    if run.status != "OK":
+        if first[1] is None:
+            results.unlink(missing_ok=True)
+        else:
+            _write_bytes(results, first[1])  # keep the successful edition's results
+    return first
+
+
+def _run_editions(todo: list[str], langs: list[str], data: str | None, root: Path, runner: _Runner, progress):
+    """Run every (pilot, edition), a pilot's editions one after the other in the order given (they
+    write the same ``results/<pilot>.json``; see :func:`_check_edition`), as many at a time as
+    the runner has workers. A free worker takes the first edition waiting of the pilot with the
+    most work left (editions left x panel size), so that no worker idles at the end while one
+    pilot still has several editions to run."""
+    build = root / "build"
+    waiting = {p: list(langs) for p in todo}
+    size = {p: _data_size(p, root, data) for p in todo}
+    first: dict[str, tuple[str, bytes | None] | None] = dict.fromkeys(todo)
+    running: dict[Future, tuple[str, str]] = {}
     runs: list[PilotRun] = []
-    first: tuple[str, bytes | None] | None = None  # (edition, results) of the first successful run
-    for lang in langs:
-        run = _pilot_notebooks(pilot, lang, path, config, root_p, build_p, kernel)
-        current = results.read_bytes() if results.is_file() else None
-        if run.status == "OK" and first is None:
-            first = (lang, current)
-        elif first is not None and (run.status != "OK" or current != first[1]):
-            if run.status == "OK":
-                run.status = "FAILED"
-                run.error = (f"build/results/{pilot}.json differs from the {first[0]} edition's run on the same "
-                             "data and params: the results are not reproducible")
-            if first[1] is None:
-                results.unlink(missing_ok=True)
-            else:
-                _write_bytes(results, first[1])  # keep the successful edition's results
-        runs.append(run)
-    return [r.to_dict() for r in runs]
+    while any(waiting.values()) or running:
+        busy = {p for p, _ in running.values()}
+        ready = [p for p in todo if waiting[p] and p not in busy]
+        while ready and len(running) < runner.workers:
+            p = max(ready, key=lambda q: len(waiting[q]) * size[q])  # ties: the first in todo
+            ready.remove(p)
+            lang = waiting[p].pop(0)
+            running[runner.submit(_pilot_job, p, lang, data, str(root), str(build))] = (p, lang)
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for fut in done:
+            p, lang = running.pop(fut)
+            result, error = _outcome(fut)
+            run = _to_run(result) if error is None else PilotRun(p, lang, data, "FAILED", error=error)
+            first[p] = _check_edition(run, build / "results" / f"{p}.json", first[p])
+            runs.append(run)
+            if progress:
+                progress(run)
+    return runs
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
@@ -637,9 +683,9 @@ def run_pilots(
 
     ``lang`` is one edition or several (``"nl,en"``, ``["nl", "en"]``, ``"all"``): every edition
     runs in the same pool of workers (one warm kernel each); a pilot's editions run one after the
-    other in one job, as they write the same ``build/results/<pilot>.json`` (which must come out
-    identical: see :func:`_pilot_job`). ``build/manifest.json`` describes the first edition's
-    runs; each edition has its own ``run-<lang>.json``.
+    other, never at the same time, as they write the same ``build/results/<pilot>.json`` (which
+    must come out identical: see :func:`_check_edition`). ``build/manifest.json`` describes the
+    first edition's runs; each edition has its own ``run-<lang>.json``.
 
     Every pilot's params and data are validated first, once, in this process
     (:func:`check_inputs`). A refused pilot becomes a "BAD INPUT" run; with ``all_or_nothing``
@@ -663,20 +709,9 @@ def run_pilots(
         if progress:
             progress(r)
     todo = [p for p in pilots if p not in refused]
-    # the largest panels first, so that the longest jobs do not start last
-    todo.sort(key=lambda p: -_data_size(p, root, data_s))
     workers = workers or os.cpu_count() or 1
     with _Runner(root, workers) as runner:
-        jobs = [(p, langs, data_s, str(root), str(build)) for p in todo]
-        for i, result, error in runner.run(_pilot_job, jobs):
-            if error is None:
-                done = [_to_run(d) for d in result]
-            else:  # a worker that crashed outright
-                done = [PilotRun(todo[i], lg, data_s, "FAILED", error=error) for lg in langs]
-            for r in done:
-                runs.append(r)
-                if progress:
-                    progress(r)
+        runs += _run_editions(todo, langs, data_s, root, runner, progress)
         for p in pilots:
             # a pilot without a finished run must not feed the synthesis with old or partial
             # results: they are kept for debugging as <pilot>.incomplete.json
