@@ -311,6 +311,9 @@ STAGES = [  # (stage, evallib label, [reference implementations])
 ]
 
 
+FRESH_RUNS = {"load": 3, "pipeline": 3}  # stages timed in several fresh processes (median shown)
+
+
 def _run_sub(cmd: list[str], timeout: float) -> dict:
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
@@ -375,7 +378,17 @@ def main() -> None:
                 continue
             cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", stage, "evallib", size,
                    "--repeats", str(rep)]
-            ev = _run_sub(cmd, timeout=1800)
+            if stage in FRESH_RUNS:
+                # stages that start from the file: each run in its own fresh process (a second run in
+                # the same process would find its memory already paged in); the median run is shown
+                cmd[-1] = "1"
+                runs = [_run_sub(cmd, timeout=1800) for _ in range(FRESH_RUNS[stage])]
+                ok = sorted((r for r in runs if "seconds" in r), key=lambda r: r["seconds"])
+                ev = dict(ok[len(ok) // 2]) if ok else runs[0]
+                if ok:
+                    ev["runs"] = [{k: r[k] for k in ("seconds", "cpu_seconds", "peak_gb")} for r in ok]
+            else:
+                ev = _run_sub(cmd, timeout=1800)
             print(size, stage, "evallib", ev.get("seconds", ev.get("error")), flush=True)
             row = {"size": size, "stage": stage, "label": label, "evallib": ev, "refs": {}}
             for ref in refs:
@@ -454,9 +467,13 @@ def write_results(rows: list[dict], out: Path, load_before, load_after, wall: fl
     for r in rows:
         ev = r["evallib"]
         if r["stage"] == "pipeline" and "seconds" in ev:
+            runs = ev.get("runs", [ev])
+            worst_s, worst_gb = max(x["seconds"] for x in runs), max(x["peak_gb"] for x in runs)
             ok = ev["seconds"] <= 20 and ev["peak_gb"] <= 3
+            spread = (f"; {len(runs)} fresh runs: {min(x['seconds'] for x in runs):.1f}-{worst_s:.1f} s, "
+                      f"peak up to {worst_gb:.2f} GB" if len(runs) > 1 else "")
             lines.append(f"- {r['size']} rows, whole evaluation: {ev['seconds']:.1f} s wall "
-                         f"({ev['cpu_seconds']:.1f} s CPU), peak {ev['peak_gb']:.2f} GB -> "
+                         f"({ev['cpu_seconds']:.1f} s CPU), peak {ev['peak_gb']:.2f} GB (median run{spread}) -> "
                          f"{'meets' if ok else 'does NOT meet'} the goal (<= 20 s, <= 3 GB).")
         cs = r["refs"].get("csdid", {})
         if r["stage"] == "staggered" and "seconds" in cs and "seconds" in ev:
@@ -476,19 +493,14 @@ def write_results(rows: list[dict], out: Path, load_before, load_after, wall: fl
             notes.append(f"- {r['size']} rows: `load_panel` alone peaks at {load['peak_gb']:.2f} GB.")
     if notes:
         lines += ["", "## Where the time and memory go", "", *notes, "",
-                  "The validating loader (`evallib.data.load_panel`) copies the frame several times "
-                  "(renaming, parsing, exclusions, derived columns) and runs its cross-row checks "
-                  "with pandas group-bys; the estimators themselves work on integer codes and "
-                  "float arrays. See benchmarks/README.md for what each stage does.",
-                  "",
-                  "Not met at 12M rows: the 20 s / 3 GB goal for the whole evaluation. Everything after "
-                  "loading fits in 20 s on its own (see the line above), and each estimator stage, "
-                  "data included, peaks at about 3 GB or less (table); the validating loader takes "
-                  "about half the time and sets the peak memory (about 4 GB: several full copies of "
-                  "the 12M-row frame while parsing, checking and deriving columns). Making the loader "
-                  "work column by column on the Parquet dictionary codes (no frame copies, group checks "
-                  "by `np.bincount` on person codes) is the remaining step; it belongs to the loader's "
-                  "owner (see the report of issue 7)."]
+                  "The loader (`evallib.data.load_panel`: read, check every value and every "
+                  "person's rows, derive the outcome columns) parses each column once on its distinct "
+                  "values and checks persons by counting on integer person codes; the estimators work "
+                  "on integer codes and float arrays. On this virtual machine, memory a process touches "
+                  "for the first time costs several times more than memory it reuses (each new page is "
+                  "a fault handled by the host), so the first stages after loading pay for pages that "
+                  "later stages reuse, and wall time can exceed CPU time even on an idle machine. "
+                  "See benchmarks/README.md for what each stage does."]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     meta = {"load_before": list(load_before), "load_after": list(load_after), "wall": wall}
     out.with_suffix(".json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1), encoding="utf-8")
