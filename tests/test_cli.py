@@ -157,6 +157,8 @@ def test_simulate_twice_with_the_same_seed_gives_identical_files(project):
     (["run", "--data", str(BASE)], "--data needs exactly one --pilot"),
     (["run", "--pilot", GENT, "--lang", "fr"], "--lang must be nl or en"),
     (["book", "--lang", "fr"], "--lang must be nl or en"),
+    (["run", "--pilot", GENT, "--lang", "nl,fr"], "--lang must be nl or en"),
+    (["book", "--lang", ","], "--lang must be nl or en"),
     (["simulate", "--pilot", "gent"], "did you mean 'gent_mobiel_arbeidsteam'"),
     (["validate", str(BASE)], "Missing option '--pilot'"),
     (["validate", "nothere.csv", "--pilot", GENT], "nothere.csv: file not found"),
@@ -171,3 +173,35 @@ def test_outside_a_project_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = _run("validate", str(BASE), "--pilot", GENT)
     assert result.exit_code == 2 and "no evallib project" in result.output
+
+
+# --- book: several editions ----------------------------------------------------------------------
+def test_book_builds_both_editions_side_by_side_and_reports_each(project, monkeypatch):
+    import threading
+
+    from evallib import book as book_module
+    from evallib.book import BookError, BuildResult
+
+    for lang in ("nl", "en"):  # both editions have run: the book command builds only
+        (project / "build").mkdir(exist_ok=True)
+        (project / "build" / f"run-{lang}.json").write_text("[]\n")
+    both_started = threading.Barrier(2, timeout=30)  # each build waits for the other: in parallel
+    fail = set()
+
+    def fake_build(lang, *, allow_partial=False, root=None):
+        both_started.wait()
+        if lang in fail:
+            raise BookError(f"the {lang} book failed")
+        return BuildResult(lang, root / "book" / "_build" / lang / "index.html", root / "log")
+
+    monkeypatch.setattr(book_module, "build", fake_build)
+    result = _run("book", "--lang", "nl,en")
+    assert result.exit_code == 0, result.output
+    index = {lang: str(project / "book" / "_build" / lang / "index.html") for lang in ("nl", "en")}
+    assert result.output.splitlines() == [index["nl"], index["en"]]  # one line per edition, in order
+    fail.add("en")
+    both_started.reset()
+    result = _run("book", "--lang", "nl,en")
+    assert result.exit_code == 1
+    assert index["nl"] in result.output and index["en"] not in result.output  # the Dutch one is published
+    assert "the en book failed" in result.output
