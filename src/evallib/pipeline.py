@@ -188,6 +188,7 @@ def load_template(path: Path, lang: str, names: dict[str, str] | None = None) ->
 # the next. Any failed notebook (cell error, timeout, dead kernel) drops the kernel: the next
 # notebook starts a fresh one.
 _WARM_ENGINE = "evallib-warm"
+_WARM_ENGINE_REGISTERED = False
 _RESET_CODE = """\
 import os as _os, sys as _sys, warnings as _warnings
 if "matplotlib.pyplot" in _sys.modules:
@@ -217,7 +218,8 @@ def _warm_engine() -> str:
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
 
-    if _WARM_ENGINE in papermill_engines._engines:
+    global _WARM_ENGINE_REGISTERED
+    if _WARM_ENGINE_REGISTERED:
         return _WARM_ENGINE
 
     class WarmEngine(NBClientEngine):
@@ -234,6 +236,7 @@ def _warm_engine() -> str:
             return client.execute()
 
     papermill_engines.register(_WARM_ENGINE, WarmEngine)
+    _WARM_ENGINE_REGISTERED = True
     return _WARM_ENGINE
 
 
