@@ -324,10 +324,12 @@ _OTHER_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe
 def _read_csv_fast(raw: bytes) -> tuple[pd.DataFrame, np.ndarray] | None:
     """A well-formed CSV file read by pyarrow's multi-threaded reader, each column dictionary-encoded
     (categorical, like Parquet); None when the file needs the careful reader (:func:`_read_csv`):
-    text that is not UTF-8, lines with the wrong number of fields, blank lines, line breaks inside
-    quoted values, an unnamed or repeated column. The careful reader, Python's csv module, then
-    finds and reports each problem; it reads about 100,000 rows a second, this one millions.
-    Line numbers: every line after the header is one row here, so row i is line i + 2."""
+    text that is not UTF-8, lines with the wrong number of fields, line breaks inside quoted
+    values, Excel's "sep=" line, an unnamed or repeated column. The careful reader, Python's csv
+    module, then finds and reports each problem; it reads about 100,000 rows a second, this one
+    millions. Line numbers: every line after the header is one row here, so row i is line i + 2;
+    blank lines and lines of empty fields are skipped with their numbers, as the careful reader
+    skips them (tests/test_data_fast_paths.py checks that the two readers never disagree)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -360,7 +362,7 @@ def _read_csv_fast(raw: bytes) -> tuple[pd.DataFrame, np.ndarray] | None:
                                             invalid_row_handler=invalid),
             convert_options=pcsv.ConvertOptions(column_types={k: pa.dictionary(pa.int32(), pa.string()) for k in keys},
                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowException, UnicodeDecodeError):
+    except (pa.ArrowException, UnicodeDecodeError):
         return None
     lines_after_header = raw.count(b"\n") - (0 if raw.endswith(b"\n") else -1) - 1
     if bad or table.num_rows == 0 or table.num_rows != lines_after_header:
