@@ -212,5 +212,7 @@ def test_fast_csv_reader_steps_aside_where_rows_are_not_lines(text):
     assert data._read_csv_fast(text.encode("utf-8")) is None
 
 
-def test_fast_csv_reader_leaves_text_that_is_not_utf8_to_the_careful_reader():
-    assert data._read_csv_fast("a;b\nJosé;2\n".encode("cp1252")) is None
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("text", ["a;b\nJosé;2\n", "a;b\nJosé;2;3\n"])  # the second line also ragged
+def test_fast_csv_reader_leaves_text_that_is_not_utf8_to_the_careful_reader(text):
+    assert data._read_csv_fast(text.encode("cp1252")) is None

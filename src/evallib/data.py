@@ -353,6 +353,14 @@ def _read_csv_fast(raw: bytes) -> tuple[pd.DataFrame, np.ndarray] | None:
         bad.append(row)
         return "skip"
 
+    # UTF-8 checked first, by Arrow without a copy: pyarrow cannot even hand a row that is not
+    # UTF-8 to the invalid-row handler (the careful reader reports the encoding)
+    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, pa.py_buffer(np.array([0, len(raw)], dtype=np.int64)),
+                                                         pa.py_buffer(raw)])
+    try:
+        whole.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return None
     keys = [f"c{i}" for i in range(len(names))]
     try:
         table = pcsv.read_csv(
