@@ -59,27 +59,15 @@ def is_datetime(s: pd.Series) -> bool:
     return pd.api.types.is_datetime64_any_dtype(s)
 
 
-_PER_DAY = {"ns": 86_400_000_000_000, "us": 86_400_000_000, "ms": 86_400_000, "s": 86_400}
-
-
 def _month_numbers(values: np.ndarray) -> np.ndarray:
-    """``year * 12 + month - 1`` of datetime64 values (no NaT), by numpy's datetime64[M] cast.
+    """``year * 12 + month - 1`` of datetime64 values (no NaT): the loader's month numbers
+    (:func:`evallib.data._month_numbers`, a day lookup table instead of numpy's calendar cast,
+    0.2 s on 12M rows) shifted to year 0."""
+    from evallib.data import _month_numbers as months_since_1970
 
-    Large arrays span few distinct days: their whole days (one integer division) index a table
-    of the month numbers of every day in their range, which is several times faster than the
-    calendar arithmetic of the cast on every element (0.2 s on 12M rows) and gives the same
-    numbers (tests/test_fast_paths.py)."""
     if values.dtype.kind != "M":  # timezone-aware or object: let pandas convert
         values = pd.to_datetime(values).tz_localize(None).to_numpy()
-    unit = np.datetime_data(values.dtype)[0]
-    if len(values) >= 100_000 and unit in _PER_DAY:
-        days = values.view(np.int64) // _PER_DAY[unit]  # floor: also right before 1970
-        lo, hi = int(days.min()), int(days.max())
-        if hi - lo <= 1_000_000 and lo > np.iinfo(np.int64).min // _PER_DAY[unit]:  # no NaT
-            table = np.arange(lo, hi + 1).astype("datetime64[D]").astype("datetime64[M]")
-            days -= lo
-            return (table.astype(np.int64) + 1970 * 12)[days]
-    return values.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+    return months_since_1970(values).astype(np.int64) + 1970 * 12
 
 
 def period_codes(s: pd.Series, *, name: str) -> tuple[np.ndarray, str]:
