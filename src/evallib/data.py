@@ -32,7 +32,7 @@ import pandas as pd
 import pandera.errors
 
 from evallib.config import PilotConfig
-from evallib.privacy import scan_identifiers
+from evallib.privacy import distinct_values, scan_identifiers
 from evallib.schema import (
     COLUMNS,
     DERIVED,
@@ -916,8 +916,7 @@ def _is(values: pd.Series, value) -> np.ndarray:
 # person codes, chunk by chunk: on 12M rows they take milliseconds where pandas'
 # groupby(...).transform takes about half a second each (benchmarks/README.md).
 def _per_person_count(codes: np.ndarray, n_persons: int, where: np.ndarray | None = None) -> np.ndarray:
-    """Rows per person code (only rows where ``where`` holds; codes must be >= 0 there). Also
-    counts the rows per code of any other categorical column."""
+    """Rows per person code (only rows where ``where`` holds; codes must be >= 0 there)."""
     out = np.zeros(n_persons, dtype=np.int64)
     for sl in _chunks(len(codes)):
         part = codes[sl] if where is None else codes[sl][where[sl]]
@@ -1067,22 +1066,13 @@ def _exclude(p: pd.DataFrame, rows: np.ndarray, config: PilotConfig | None, col:
     return keep, exclusions
 
 
-def _present(values: pd.Series) -> list:
-    """The distinct non-missing values that occur in a column (categories by their codes)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy()
-        used = _per_person_count(codes, len(values.cat.categories), codes >= 0) > 0
-        return list(values.cat.categories[used])
-    return list(values.dropna().unique())
-
-
 def _design_checks(panel: pd.DataFrame, col: _Collector, config: PilotConfig | None) -> None:
     """Problems that make the evaluation impossible even though every row is valid.
 
     ``panel``: the rows to be analysed, with the derived columns (:func:`derive_columns`).
     """
     where = f" (params/{config.pilot}.yaml)" if config is not None else ""
-    groups = set(_present(panel["group"]))
+    groups = set(distinct_values(panel["group"]))
     if "comparison" not in groups:
         col.add("group", (), "there is no comparison group: every person is 'pilot'",
                 "also people who were never in the pilot (group = 'comparison')")
@@ -1094,7 +1084,7 @@ def _design_checks(panel: pd.DataFrame, col: _Collector, config: PilotConfig | N
         col.add(cluster, (), f"the cluster column '{cluster}' named in the params{where} is not in the file",
                 "a column with the evaluation clusters, or 'cluster: area' in the params")
     else:
-        clusters = _present(panel[cluster])
+        clusters = list(distinct_values(panel[cluster]))
         if len(clusters) < 2:
             col.add(cluster, (), f"only one cluster ({clusters[0] if clusters else None!r}): effects cannot be "
                     "estimated with cluster-robust inference",
@@ -1241,8 +1231,8 @@ def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFr
     start = months.get("start_month")
     if unreadable.any():  # there are problems already: the checks only add to the report
         readable, is_sorted = ~unreadable, False
-        _cross_row_checks(parsed[readable], rows[readable], col, codes[readable],
-                          _sorted_by_person_month(parsed[readable], codes[readable]),
+        subset, sub_codes = parsed[readable], codes[readable]
+        _cross_row_checks(subset, rows[readable], col, sub_codes, _sorted_by_person_month(subset, sub_codes),
                           None if start is None else start[readable])
     else:
         is_sorted = _sorted_by_person_month(parsed, codes)

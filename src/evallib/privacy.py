@@ -134,7 +134,7 @@ def scan_identifiers(frame: pd.DataFrame) -> list[Finding]:
         if pd.api.types.is_bool_dtype(values) or pd.api.types.is_float_dtype(values) \
                 or pd.api.types.is_datetime64_any_dtype(values):
             continue  # cannot hold identifiers as text
-        raw = pd.Series(_distinct(values)[:_MAX_VALUES], dtype=object)
+        raw = pd.Series(distinct_values(values)[:_MAX_VALUES], dtype=object)
         text = raw.astype(str).str.strip()
         keep = (text != "").to_numpy()
         raw, text = raw[keep], text[keep].astype("string")
@@ -150,7 +150,7 @@ def scan_identifiers(frame: pd.DataFrame) -> list[Finding]:
     return findings
 
 
-def _distinct(values: pd.Series) -> np.ndarray:
+def distinct_values(values: pd.Series) -> np.ndarray:
     """The distinct non-missing values of a column: in order of appearance, or for a categorical
     column (Parquet dictionary encoding) the categories that occur, read from its integer codes
     (no pass over 12 million row values as Python objects)."""
