@@ -35,15 +35,12 @@ import nbformat
 import yaml
 
 from evallib.config import find_repo_root, list_pilots, load_pilot
+from evallib.errors import BookError
 from evallib.pipeline import BOOK_STAGE, SUMMARY
 from evallib.report.labels import LANGS, label
 from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY
 
 __all__ = ["BookError", "BuildResult", "build", "published_path", "write_toc"]
-
-
-class BookError(RuntimeError):
-    """The book could not be built; the published book is unchanged."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from evallib.errors import ConfigError
+
 __all__ = [
     "Area",
     "ConfigError",
@@ -32,10 +34,6 @@ __all__ = [
     "load_pilot",
     "params_hash",
 ]
-
-
-class ConfigError(ValueError):
-    """A params file is missing, unreadable or does not match :class:`PilotConfig`."""
 
 
 class _Strict(BaseModel):

@@ -32,6 +32,7 @@ import pandas as pd
 import pandera.errors
 
 from evallib.config import PilotConfig
+from evallib.errors import DataError, Problem
 from evallib.privacy import distinct_values, scan_identifiers
 from evallib.schema import (
     COLUMNS,
@@ -85,44 +86,6 @@ _MY = re.compile(r"^(?P<m>\d{1,2})[/.-](?P<y>\d{4})$")
 _TWO_DIGIT_YEAR = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$")
 _SERIAL = re.compile(r"^\d{5}(?:[.,]0+)?$")
 _MONTH_EXPECTED = "a month written as YYYY-MM (e.g. 2023-04), YYYY-MM-DD, or dd/mm/yyyy (day first)"
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One problem in an input file: which column, which rows, what was found and what is expected."""
-
-    column: str | None
-    rows: tuple[int, ...]
-    message: str
-    expected: str = ""
-    header: str | None = None  # the column's name in the file when it differs (a Dutch header)
-
-    def render(self, source: str) -> str:
-        where = [source]
-        if self.column and self.header:
-            where.append(f"column '{self.header}' ({self.column})")
-        elif self.column:
-            where.append(f"column '{self.column}'")
-        if self.rows:
-            shown = ", ".join(str(r) for r in self.rows[:_MAX_ROWS_SHOWN])
-            more = len(self.rows) - _MAX_ROWS_SHOWN
-            noun = "row" if len(self.rows) == 1 else "rows"
-            where.append(f"{noun} {shown}" + (f" (and {more} more)" if more > 0 else ""))
-        text = ", ".join(where) + f": {self.message}"
-        if self.expected:
-            text += f"; expected {self.expected}"
-        return text
-
-
-class DataError(ValueError):
-    """An input file does not match the panel contract. ``problems`` lists every problem found."""
-
-    def __init__(self, source: str | Path, problems: list[Problem]):
-        self.source = str(source)
-        self.problems = list(problems)
-        head = f"{self.source}: {len(self.problems)} problem(s) found"
-        body = "\n".join(f"  - {p.render(self.source)}" for p in self.problems)
-        super().__init__(f"{head}\n{body}")
 
 
 @dataclass

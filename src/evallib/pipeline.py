@@ -49,7 +49,8 @@ import nbformat
 import numpy as np
 
 from evallib.config import ConfigError, PilotConfig, find_repo_root, load_pilot, params_hash
-from evallib.data import DataError, file_sha256, load_panel
+from evallib.data import file_sha256, load_panel
+from evallib.errors import DataError, InputError
 
 __all__ = [
     "NotebookRun",
@@ -440,15 +441,6 @@ def resolve_data(config: PilotConfig, root: Path, data: str | Path | None = None
 
         write_demo(config, root)
     return demo
-
-
-class InputError(ValueError):
-    """Params or data of one or more pilots were refused; nothing was run. ``problems``: pilot →
-    message (naming file, column and rows)."""
-
-    def __init__(self, problems: dict[str, str]):
-        self.problems = problems
-        super().__init__("\n".join(problems.values()))
 
 
 def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None) -> dict[str, str]:
