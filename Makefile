@@ -8,10 +8,11 @@ STAMP_DEV := $(VENV)/.installed-dev-$(shell cat pyproject.toml | sha256sum | cut
 # learn, hmmlearn, ...) are not needed to read a CSV, so it is installed without them.
 SEQUENZO := sequenzo==0.1.42
 
-.PHONY: book book-en test lint clean help
+.PHONY: book book-en test lint chromium clean help
 help:
 	@echo "make book   - install, make demo data if data/ has none, run every pilot, build the Dutch and English books"
-	@echo "make test   - install with dev extras and run the whole test suite"
+	@echo "make test   - install with dev extras (and Debian's chromium when missing) and run the whole test suite"
+	@echo "make lint   - ruff and the import-linter layers contract"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,11 +36,29 @@ book-en: $(STAMP)
 	$(BIN)/evallib run --lang en
 	@$(BIN)/evallib book --lang en
 
-test: $(STAMP_DEV)
+# The browser tests drive Debian's chromium (never a downloaded browser). Installed here when
+# missing and we are root (a fresh CI machine); otherwise stop at once with the command to run.
+CHROMIUM_PKGS := chromium fonts-dejavu-core
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's chromium for the browser tests (apt-get)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CHROMIUM_PKGS) >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium. Run:" >&2; \
+	    echo "  sudo apt-get install -y $(CHROMIUM_PKGS)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP_DEV) chromium
 	$(BIN)/python -m pytest
 
+# ruff, then the layers contract of docs/architecture.md (import-linter, config in pyproject.toml)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf build book/_build book/_toc.yml data/demo
