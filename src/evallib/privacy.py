@@ -10,16 +10,23 @@ codes, area names such as "Gent Dampoort" or "De Panne", months, amounts) do not
 - **national register number** (rijksregisternummer / INSZ): 11 digits (dots, dashes, spaces
   ignored) ``yymmddnnncc`` whose check ``cc`` is ``97 - (yymmddnnn mod 97)``, or, for people born
   in 2000 or later, ``97 - (2yymmddnnn mod 97)``; the month ``mm`` is 0-12, or 20-32 / 40-52 for
-  BIS numbers, the day 0-31. A column is refused when at least half of its 11-digit values pass
-  (random 11-digit pseudonyms pass the check with probability about 1/97);
-- **e-mail address**: any value ``x@y.tld``;
+  BIS numbers, the day 0-31. Numbers stored as numbers (integer or float columns, Excel's
+  habit) lose the leading zero of people born 2000-2009: 10-digit values are checked with the
+  zero put back. A column is refused when at least half of its 10/11-digit values pass (random
+  pseudonyms pass one of the checks with probability about 2/97);
+- **e-mail address**: any value containing ``x@y.tld``, also inside text (``Name <x@y.be>``) and
+  in the usual obfuscations (``x(at)y.be``, ``x [at] y [dot] be``, ``x at y dot be``);
 - **phone number** (Belgian): any value written the way phone numbers are written (``+32 ...``,
-  ``0032 ...``, ``0470 12 34 56``, ``09/123.45.67``), or a column of which at least half the
-  values are bare Belgian numbers (``0470123456``, ``091234567``);
+  ``+32 (0)470 ...``, ``0032 ...``, ``0470 12 34 56``, ``09/123.45.67``), or a column of which at
+  least half the values are bare Belgian numbers (``0470123456``, ``091234567``, also stored as
+  integers without the leading zero);
 - **names**: a header that names a direct identifier (``naam``, ``voornaam``, ``email``, ``gsm``,
   ``rijksregisternummer``, ``adres``, ``geboortedatum``...), or a column of which at least half
-  the distinct values look like "Firstname Lastname" (or "LASTNAME Firstname") with a common
-  first name, or are common first names on their own.
+  the distinct values look like a person's name: "Firstname Lastname", "LASTNAME Firstname",
+  "Lastname, Firstname", "F. Lastname" (an initial), in any letter case, with a common first
+  name (the initial form needs none), or a common first name on its own.
+
+Every column is scanned whatever its type: text, integer and float columns alike.
 """
 
 from __future__ import annotations
@@ -68,11 +75,16 @@ piotr tomasz pawel paweł katarzyna agnieszka magdalena andrei ion elena ioana m
 
 _PARTICLES = frozenset({"van", "de", "der", "den", "het", "ter", "ten", "vanden", "vander", "le", "la",
                         "du", "des", "d'", "el", "al", "ben", "bin", "di", "da", "dos", "von"})
+_INITIAL = re.compile(r"^(?:[A-ZÀ-ÖØ-Ý]\.){1,3}$")  # "M." or "J.P."
 _NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-Ý][a-zß-öø-ÿ]+(?:[-'][A-Za-zÀ-ÖØ-öø-ÿ]+)*$")
 _UPPER_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-Ý]{2,}(?:[-'][A-ZÀ-ÖØ-Ý]+)*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_EMAIL = re.compile(r"[^@\s<>()\[\]]+@[^@\s<>()\[\]]+\.[A-Za-z]{2,}")
+# obfuscated: x(at)y.be, x [at] y [dot] be, x at y dot be, x{at}y.be
+_EMAIL_OBFUSCATED = re.compile(
+    r"[\w.+-]+\s*(?:\(at\)|\[at\]|\{at\}|<at>|\s(?:at|AT)\s)\s*[\w-]+"
+    r"(?:\s*(?:\.|\(dot\)|\[dot\]|\{dot\}|\s(?:dot|DOT)\s)\s*[\w-]+)+")
 _PHONE_STRONG = re.compile(
-    r"^(?:(?:\+|00)32[\s./-]?\(?0?\)?[\s./-]?[1-9](?:[\s./-]?\d){7,8}"   # +32 / 0032 prefix
+    r"^(?:(?:\+|00)\s?32[\s./-]?\(?0?\)?[\s./-]?[1-9](?:[\s./-]?\d){7,8}"   # +32 / 0032, +32 (0)470
     r"|0[1-9]\d{0,2}[\s./-]\d{2,3}(?:[\s./-]\d{2,3}){1,3})$"           # 0470 12 34 56, 09/123.45.67
 )
 _PHONE_BARE = re.compile(r"^0(?:4\d{8}|[1-9]\d{7})$")  # 0470123456 (mobile), 091234567 (landline)
@@ -108,13 +120,28 @@ def is_national_number(value: str) -> bool:
 
 
 def looks_like_name(value: str) -> bool:
-    """True for "Firstname Lastname", "Firstname van der Lastname", "LASTNAME Firstname" or a lone
-    common first name, where the first name is in a list of common first names in Belgium."""
-    tokens = str(value).strip().split()
+    """True for "Firstname Lastname", "Firstname van der Lastname", "LASTNAME Firstname",
+    "Lastname, Firstname", "F. Lastname" or a lone common first name, in any letter case, where
+    the first name is in a list of common first names in Belgium (the initial form needs none)."""
+    text = str(value).strip()
+    if "," in text:  # "Peeters, Jan" -> "Jan Peeters"
+        parts = [p.strip() for p in text.split(",")]
+        if len(parts) != 2 or not all(parts):
+            return False
+        text = f"{parts[1]} {parts[0]}"
+    tokens = text.split()
     if not tokens or len(tokens) > 6:
         return False
+    if text == text.lower() or text == text.upper() and len(tokens) > 1:
+        # all lower case ("jan peeters") or all capitals ("JAN PEETERS"): judge the name's shape
+        # as if it were capitalised; a lone upper-case word stays an abbreviation
+        tokens = [t if t.lower() in _PARTICLES else t.capitalize() for t in tokens]
     if len(tokens) == 1:
         return tokens[0].lower() in _FIRST_NAMES and bool(_NAME_TOKEN.match(tokens[0]))
+    if _INITIAL.match(tokens[0]) and len(tokens) <= 4:  # "M. Peeters", "J.P. Van Damme"
+        rest = tokens[1:]
+        return (bool(_NAME_TOKEN.match(rest[-1]) or _UPPER_TOKEN.match(rest[-1]))
+                and all(_NAME_TOKEN.match(t) or _UPPER_TOKEN.match(t) or t.lower() in _PARTICLES for t in rest))
     has_first = any(t.lower() in _FIRST_NAMES and _NAME_TOKEN.match(t) for t in tokens)
     shaped = all(_NAME_TOKEN.match(t) or _UPPER_TOKEN.match(t) or t.lower() in _PARTICLES for t in tokens)
     return bool(has_first and shaped)
@@ -131,16 +158,21 @@ def scan_identifiers(frame: pd.DataFrame) -> list[Finding]:
             findings.append(Finding(name, "a direct identifier (by its column name)", (), by_header=True))
             continue
         values = frame.iloc[:, i]
-        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_float_dtype(values) \
-                or pd.api.types.is_datetime64_any_dtype(values):
-            continue  # cannot hold identifiers as text
+        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+            continue  # cannot hold identifiers
         raw = pd.Series(distinct_values(values)[:_MAX_VALUES], dtype=object)
-        text = raw.astype(str).str.strip()
+        if pd.api.types.is_numeric_dtype(values):
+            # numbers stored as numbers: national register or phone numbers in an integer or
+            # float column (Parquet, Excel) are integers; other floats cannot be identifiers
+            raw = raw[[_is_whole(v) for v in raw]]
+            text = pd.Series([str(int(float(v))) for v in raw], index=raw.index, dtype=object)
+        else:
+            text = raw.astype(str).str.strip()
         keep = (text != "").to_numpy()
         raw, text = raw[keep], text[keep].astype("string")
         if text.empty:
             continue
-        found = _classify(text.reset_index(drop=True))
+        found = _classify(text.reset_index(drop=True), numeric=pd.api.types.is_numeric_dtype(values))
         if found is None:
             continue
         what, hit = found
@@ -165,21 +197,38 @@ def distinct_values(values: pd.Series) -> np.ndarray:
     return np.asarray(uniques[~pd.isna(uniques)], dtype=object)
 
 
-def _classify(uniques: pd.Series) -> tuple[str, np.ndarray] | None:
+def _is_whole(v) -> bool:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(f)) and f == int(f) and f >= 0
+
+
+def _classify(uniques: pd.Series, numeric: bool = False) -> tuple[str, np.ndarray] | None:
     """What the distinct values of a column look like, and a mask of the values that do."""
     digits = uniques.str.replace(_SEPARATORS, "", regex=True)
-    eleven = digits.str.fullmatch(r"\d{11}").fillna(False)
-    if eleven.any():
-        rrn = uniques[eleven].map(is_national_number).astype(bool)
+    # 11 digits; 10 when the leading zero was lost (born 2000-2009, written by a spreadsheet);
+    # in a numeric column down to 6 (born in 2000: "00 02 29 ..." is stored as 22931126)
+    candidate = digits.str.fullmatch(r"\d{6,11}" if numeric else r"\d{10,11}").fillna(False)
+    if candidate.any():
+        padded = digits[candidate].str.zfill(11)
+        rrn = padded.map(is_national_number).astype(bool)
         if rrn.mean() >= 0.5:
-            mask = eleven.to_numpy().copy()
+            mask = candidate.to_numpy().copy()
             mask[mask] = rrn.to_numpy()
             return "Belgian national register numbers", mask
-    email = uniques.str.match(_EMAIL).fillna(False)
+    email = (uniques.str.contains(_EMAIL).fillna(False)
+             | uniques.str.contains(_EMAIL_OBFUSCATED).fillna(False))
     if email.any():
         return "e-mail addresses", email.to_numpy()
-    # 9-10 digits (0 prefix) or 11-12 (32 prefix): keeps dates such as 01.04.23 out
-    strong = uniques.str.match(_PHONE_STRONG).fillna(False) & digits.str.len().between(9, 13).fillna(False)
+    # 9-10 digits (0 prefix) or 11-12 (32 prefix, a (0) kept): keeps dates such as 01.04.23 out
+    n_digits = uniques.str.count(r"\d")
+    strong = uniques.str.match(_PHONE_STRONG).fillna(False) & n_digits.between(9, 13).fillna(False)
+    # bare numbers; in a numeric column also mobile numbers that lost their leading zero
+    # (470123456; not 8-digit landlines: too many pseudonymous integer ids look like them)
+    if numeric:
+        digits = digits.where(~digits.str.fullmatch(r"4\d{8}").fillna(False), "0" + digits)
     bare = digits.str.match(_PHONE_BARE).fillna(False) & uniques.str.fullmatch(r"[\d\s./-]+").fillna(False)
     if strong.any() or bare.mean() >= 0.5:
         return "phone numbers", (strong | bare).to_numpy()
