@@ -108,8 +108,14 @@ def _outcome(fut: Future) -> tuple:
 
 # --- the pilots ------------------------------------------------------------------------------
 def remove_work_dir(root: Path, pilot: str) -> None:
-    """Delete a pilot's unpublished intermediates (``build/work/<pilot>/``)."""
-    shutil.rmtree(paths.work_dir(root, pilot), ignore_errors=True)
+    """Delete a pilot's unpublished intermediates (``build/work/<pilot>/``), and ``build/work/``
+    when no other pilot's are left."""
+    work = paths.work_dir(root, pilot)
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        work.parent.rmdir()
+    except OSError:  # another pilot's work folder is still there, or there was none
+        pass
 
 
 def _pilot_notebooks(pilot: str, lang: str, path: Path, root: Path, kernel: _WarmKernel | None) -> PilotRun:
