@@ -99,11 +99,11 @@ def work_path(results_dir: str | Path, pilot: str) -> Path:
     return work_dir_for(results_dir, pilot) / "results.json"
 
 
-def write_results(pilot: str, doc: Mapping[str, Any], *, results_dir: str | Path,
-                  threshold: int = DEFAULT_THRESHOLD) -> Path:
+def write_results(pilot: str, doc: Mapping[str, Any], *, results_dir: str | Path, threshold: int) -> Path:
     """Write ``results_dir/<pilot>.json``: ``doc`` (typically ``{"results": {...}}``) with the
     pilot's name, floats rounded to :data:`DIGITS` decimals, keys sorted, and every count of people
-    below ``threshold`` suppressed. Atomic; byte-identical for the same inputs."""
+    below ``threshold`` (the pilot's ``disclosure_threshold``; required, so that no caller
+    publishes with a default by accident) suppressed. Atomic; byte-identical for the same inputs."""
     if doc.get("pilot", pilot) != pilot:
         raise ValueError(f"results of pilot {doc['pilot']!r} cannot be written as {pilot!r}")
     body = to_jsonable({**doc, "pilot": pilot}, digits=DIGITS)
