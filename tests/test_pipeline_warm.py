@@ -20,6 +20,7 @@ import nbformat
 import pytest
 
 from evallib.pipeline import BOOK_STAGE, _execute, _WarmKernel, parse_langs, run_pilots
+from evallib.results.cache import chapter_cache_path, fingerprint, load_or_compute
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "tests" / "corpus" / "_valid_base.csv"  # a valid panel for the Ghent pilot
@@ -312,3 +313,44 @@ def test_a_pilots_editions_never_run_at_the_same_time(tmp_path):
         assert span["nl"][1] <= span["en"][0], (pilot, span)  # the Dutch edition ended before the English began
     # the pilots ran side by side
     assert spans["antwerpen_ondersteuningsnetwerk"]["nl"][0] < spans[GENT]["nl"][1]
+
+
+# --- the pilot's work folder: a chapter cache shared by the editions, deleted when the run ends ---
+CACHED = """
+    import os
+    from pathlib import Path
+    from evallib.results.cache import chapter_cache_path, fingerprint, load_or_compute
+
+    def compute():
+        with open(Path(results_dir).parent / "computed.txt", "a") as fh:  # outside the work folder
+            fh.write(f"{lang}\\n")
+        return {"value": 42}
+
+    chapter = load_or_compute(chapter_cache_path(results_dir, pilot), fingerprint(Path(data_path)), compute)
+    value = chapter["value"]
+    print(os.getpid(), value)
+    """
+
+
+def test_both_editions_share_the_chapter_cache_and_the_work_folder_is_deleted(tmp_path):
+    project = _tiny_project(tmp_path, CACHED, RECORD.format(value="value"))
+    runs = run_pilots([GENT], data=BASE, lang="nl,en", root=project, workers=2, book_stage=False)
+    assert [(r.lang, r.status) for r in runs] == [("nl", "OK"), ("en", "OK")]
+    # computed by the first edition only; the second loaded it
+    assert (project / "build" / "computed.txt").read_text() == "nl\n"
+    assert all(_outputs(r.notebooks[0].output)[0].endswith(" 42") for r in runs)
+    assert json.loads((project / "build" / "results" / f"{GENT}.json").read_text())["results"]["value"] == 42
+    assert not (project / "build" / "work").exists()  # unsuppressed intermediates are gone
+
+
+def test_the_work_folder_is_deleted_when_the_pilot_fails(tmp_path):
+    project = _tiny_project(tmp_path, CACHED, "raise RuntimeError('late failure')")
+    work = project / "build" / "work" / GENT
+    # a cache left by an interrupted earlier run, under the very key this run will ask for
+    load_or_compute(chapter_cache_path(project / "build" / "results", GENT), fingerprint(BASE.resolve()),
+                    lambda: {"value": -1})
+    runs = run_pilots([GENT], data=BASE, lang="nl,en", root=project, workers=1, book_stage=False)
+    assert [(r.lang, r.status) for r in runs] == [("nl", "FAILED"), ("en", "FAILED")]
+    assert runs[0].notebooks[0].error == "RuntimeError: late failure"
+    assert (project / "build" / "computed.txt").read_text() == "nl\n"  # the stale cache was not used ...
+    assert not work.exists()  # ... and nothing is left

@@ -17,7 +17,7 @@ def test_two_runs_give_byte_identical_results(tmp_path):
     first = results.read_bytes()
     evallib(project, "run", "--pilot", PILOT)
     assert results.read_bytes() == first
-    assert not (project / "build" / "results" / ".work" / f"{PILOT}.json").exists()  # working copy removed
+    assert not (project / "build" / "work" / PILOT).exists()  # unpublished intermediates removed
 
 
 def test_both_editions_in_one_run_give_the_results_of_separate_runs(tmp_path):

@@ -21,7 +21,6 @@ atomically.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -39,6 +38,9 @@ from evallib.errors import BookError
 from evallib.pipeline import BOOK_STAGE, SUMMARY
 from evallib.report.labels import LANGS, label
 from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY
+from evallib.results import paths
+from evallib.results.paths import published_path
+from evallib.results.store import read_json
 
 __all__ = ["BookError", "BuildResult", "build", "published_path", "write_toc"]
 
@@ -51,15 +53,9 @@ class BuildResult:
     partial: tuple[str, ...] = ()
 
 
-def published_path(root: Path, lang: str) -> Path:
-    return root / "book" / "_build" / ("html" if lang == "nl" else f"html-{lang}")
-
-
 def _pilot_runs(root: Path, lang: str) -> dict[str, dict]:
-    path = root / "build" / f"run-{lang}.json"
-    if not path.is_file():
-        return {}
-    return {r["pilot"]: r for r in json.loads(path.read_text())}
+    """The last run of each pilot (and of the book stage) in an edition, from ``build/run-<lang>.json``."""
+    return {r["pilot"]: r for r in read_json(paths.run_record_path(root, lang), default=[])}
 
 
 _DEMO_BLOCK = re.compile(r"<!-- demo-only -->\n(.*?)<!-- /demo-only -->\n", re.DOTALL)
@@ -184,7 +180,7 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
     root = root or find_repo_root()
     pilots = list_pilots(root)
     runs = _pilot_runs(root, lang)
-    executed = root / "build" / "executed" / lang
+    executed = paths.executed_dir(root, lang)
     failed: dict[str, str] = {}
     for p in pilots:
         run = runs.get(p)
@@ -198,8 +194,7 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
         raise BookError(f"not building the {lang} book: pilot(s) without a successful run:\n{lines}\n"
                         "Fix and rerun them, or pass --allow-partial to publish with a banner.")
 
-    build_root = root / "book" / "_build"
-    staging = build_root / f".staging-{lang}"
+    staging = paths.staging_dir(root, lang)
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
@@ -237,18 +232,19 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
     toc = write_toc(pilots, lang, sections, pages)
     (staging / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False))
     # a copy for reading; replaced atomically, as two editions may be built at the same time
-    toc_copy = root / "book" / f"._toc.yml.{lang}.tmp"
+    toc_file = paths.toc_path(root)
+    toc_copy = toc_file.with_name(f".{toc_file.name}.{lang}.tmp")
     shutil.copy2(staging / "_toc.yml", toc_copy)
-    os.replace(toc_copy, root / "book" / "_toc.yml")
+    os.replace(toc_copy, toc_file)
 
-    log = root / "build" / f"book-{lang}.log"
+    log = paths.book_log_path(root, lang)
     log.parent.mkdir(parents=True, exist_ok=True)
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", str(staging), "--builder", "html", "-W", "-n", "--keep-going", "--all"]
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
     log.write_text(proc.stdout + "\n" + proc.stderr, encoding="utf-8")
-    html = staging / "_build" / "html"
+    html = paths.staged_html_dir(root, lang)
     if proc.returncode != 0 or not (html / "index.html").is_file():
         warnings = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "WARNING" in ln or "ERROR" in ln]
         shown = "\n".join(warnings[:20])

@@ -12,13 +12,23 @@ import functools
 import os
 import sys
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from evallib.config import ConfigError, PilotConfig, find_repo_root, list_pilots, load_pilot
-from evallib.data import DataError
+# evallib.book and evallib.data are used through their modules (``evallib.book.build``,
+# ``evallib.data.load_panel``) so that tests can replace those functions
+import evallib.book
+import evallib.data
+from evallib.book import BookError, BuildResult
+from evallib.config import ConfigError, PilotConfig, find_repo_root, freeze_plan, list_pilots, load_pilot
+from evallib.errors import DataError, InputError
+from evallib.pipeline import parse_langs, run_pilots
+from evallib.results import paths
+from evallib.schema import SPECS, data_dictionary_markdown, empty_panel
+from evallib.simulate import write_demo
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Evaluate Flemish labour-market activation pilots and publish the book.")
@@ -92,8 +102,6 @@ def simulate(
     seed: Annotated[int | None, typer.Option(help="random seed; default: the pilot's seed in params")] = None,
 ) -> None:
     """Write demo data with known truth: data/demo/<pilot>/panel.parquet and truth.json."""
-    from evallib.simulate import write_demo
-
     root = _root()
     for p in _pilots(pilot, root):
         path = write_demo(load_pilot(p, root), root, seed)
@@ -107,8 +115,6 @@ def template(
     force: Annotated[bool, typer.Option("--force", help="overwrite existing files")] = False,
 ) -> None:
     """Write an empty panel with the right columns, and the data dictionary beside it."""
-    from evallib.schema import SPECS, data_dictionary_markdown, empty_panel
-
     if path.suffix.lower() not in (".csv", ".parquet"):
         _fail(f"{path}: the template must end in .csv or .parquet", EXIT_INPUT)
     if headers not in ("en", "nl"):
@@ -137,12 +143,10 @@ def validate(
     pilot: Annotated[str, typer.Option("--pilot", help="pilot name (params/<pilot>.yaml) or a params file")],
 ) -> None:
     """Check a panel file: a summary (exit 0) or every problem found (exit 2)."""
-    from evallib.data import load_panel, summarise
-
     root = _root()
     config = _config(pilot, root)
-    panel = load_panel(data, config)
-    s = summarise(panel, config)
+    panel = evallib.data.load_panel(data, config)
+    s = evallib.data.summarise(panel, config)
     steps = ", ".join(str(k) for k in s["ladder_steps"])
     typer.echo(f"{data}: OK for pilot {config.pilot}")
     typer.echo(f"  persons: {s['persons']} (pilot {s['pilot_persons']}, comparison {s['comparison_persons']})")
@@ -186,8 +190,6 @@ def run(
     langs = _langs(lang)
     if data is not None and len(pilots) != 1:
         _fail("--data needs exactly one --pilot", EXIT_INPUT)
-    from evallib.pipeline import InputError, run_pilots
-
     typer.echo(f"running {len(pilots)} pilot(s) ({', '.join(langs)}) ...", err=True)
 
     def progress(r) -> None:
@@ -210,8 +212,6 @@ def run(
 
 
 def _langs(lang: str) -> list[str]:
-    from evallib.pipeline import parse_langs
-
     try:
         return parse_langs(lang)
     except ValueError as exc:
@@ -245,12 +245,9 @@ def book(
 ) -> None:
     """Build the book offline and strictly, and publish it atomically; prints index.html's path
     (one line per edition; several editions are built at the same time)."""
-    from evallib.book import BookError, build
-    from evallib.pipeline import InputError, run_pilots
-
     root = _root()
     langs = _langs(lang)
-    todo = [lg for lg in langs if rerun or not (root / "build" / f"run-{lg}.json").is_file()]
+    todo = [lg for lg in langs if rerun or not paths.run_record_path(root, lg).is_file()]
     if todo:
         try:
             runs = run_pilots(lang=todo, root=root, all_or_nothing=not allow_partial)
@@ -260,13 +257,11 @@ def book(
         if bad and not allow_partial:
             _fail("\n".join(dict.fromkeys(r.error or r.pilot for r in bad)), EXIT_INPUT)
     if len(langs) == 1:
-        outcomes = [_build_edition(build, langs[0], allow_partial, root)]
+        outcomes = [_build_edition(langs[0], allow_partial, root)]
     else:
         # jupyter-book runs in a subprocess per edition: two editions build side by side
-        from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(max_workers=len(langs)) as pool:
-            outcomes = list(pool.map(lambda lg: _build_edition(build, lg, allow_partial, root), langs))
+            outcomes = list(pool.map(lambda lg: _build_edition(lg, allow_partial, root), langs))
     errors = [str(o) for o in outcomes if isinstance(o, BookError)]
     for result in outcomes:
         if not isinstance(result, BookError) and result.partial:
@@ -279,12 +274,10 @@ def book(
         _fail("\n".join(errors), EXIT_FAIL)
 
 
-def _build_edition(build, lang: str, allow_partial: bool, root: Path):
+def _build_edition(lang: str, allow_partial: bool, root: Path) -> BuildResult | BookError:
     """One edition's :class:`~evallib.book.BuildResult`, or the BookError that stopped it."""
-    from evallib.book import BookError
-
     try:
-        return build(lang, allow_partial=allow_partial, root=root)
+        return evallib.book.build(lang, allow_partial=allow_partial, root=root)
     except BookError as exc:
         return exc
 
@@ -299,8 +292,6 @@ def freeze(
 
     From then on the book shows whether the params still match the frozen plan.
     """
-    from evallib.config import freeze_plan
-
     root = _root()
     path, digest, status = freeze_plan(pilot, root, force=force)
     shown = os.path.relpath(path, root) if path.is_absolute() else str(path)

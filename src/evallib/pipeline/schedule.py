@@ -1,0 +1,255 @@
+"""Scheduling: the pool of workers (one warm kernel each) and what runs on it.
+
+Several editions (``lang="nl,en"``) run in one pool: a pilot's editions one after the other,
+never at the same time (they write the same results file, which must come out byte-identical:
+:func:`_check_edition`), other pilots' jobs alongside; then every edition's book stage
+(:func:`_book_stages`). With one worker, jobs run in this process, in one warm kernel.
+
+A pilot's work folder (``build/work/<pilot>/``: the unsuppressed working copy of its results and
+its chapter cache, shared by its notebooks and editions) is emptied before its first edition
+starts and deleted when its last edition has ended, whether it succeeded or failed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing.util
+import shutil
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
+from dataclasses import asdict
+from pathlib import Path
+
+from evallib.config import list_pilots, load_pilot
+from evallib.errors import ConfigError
+from evallib.pipeline.execute import NotebookRun, PilotRun, _execute, _to_run
+from evallib.pipeline.inputs import data_size, resolve_data
+from evallib.pipeline.kernels import _WarmKernel
+from evallib.pipeline.manifest import read_manifest
+from evallib.pipeline.templates import BOOK_STAGE, SUMMARY, book_templates, pilot_templates
+from evallib.results import paths
+from evallib.results.store import work_path, write_bytes
+
+__all__: list[str] = []  # internal: run_pilots and run_book_stage (evallib.pipeline.run) use it
+
+_WORKER_KERNEL: _WarmKernel | None = None  # the warm kernel of a pool worker process
+
+
+def _init_worker(root: str) -> None:
+    """Pool initializer: one warm kernel per worker, shut down when the worker exits (pool
+    workers do not run atexit handlers; multiprocessing's finalizers with an exit priority do)."""
+    global _WORKER_KERNEL
+    _WORKER_KERNEL = _WarmKernel(Path(root))
+    multiprocessing.util.Finalize(None, _WORKER_KERNEL.close, exitpriority=10)
+
+
+_INTERRUPTED = False  # a pool worker that was interrupted (Ctrl-C) runs no further job
+
+
+def _in_worker(func, *args):
+    global _INTERRUPTED
+    if _INTERRUPTED:
+        raise KeyboardInterrupt("the run was interrupted")
+    try:
+        return func(*args, kernel=_WORKER_KERNEL)
+    except KeyboardInterrupt:
+        _INTERRUPTED = True
+        raise
+
+
+class _Runner:
+    """Runs jobs in this process (``workers == 1``) or in a process pool, with one warm kernel per
+    process, for both the pilots and the book stage; every kernel is shut down on exit."""
+
+    def __init__(self, root: Path, workers: int):
+        self.root, self.workers = root, max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+        self._kernel: _WarmKernel | None = None
+
+    def __enter__(self) -> _Runner:
+        if self.workers > 1:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
+                                             initargs=(str(self.root),))
+        else:
+            self._kernel = _WarmKernel(self.root)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._kernel is not None:
+            self._kernel.close()
+
+    def submit(self, func, *args) -> Future:
+        """Start ``func(*args, kernel=...)`` on a free worker (in this process: run it now)."""
+        if self._pool is not None:
+            return self._pool.submit(_in_worker, func, *args)
+        fut: Future = Future()
+        try:
+            fut.set_result(func(*args, kernel=self._kernel))
+        except Exception as exc:
+            fut.set_exception(exc)
+        return fut
+
+    def run(self, func, jobs: list[tuple]):
+        """Yield ``(index, result, error)`` for each job as it ends (error: a one-line traceback
+        of a job that raised, or of a worker that crashed)."""
+        futures = {self.submit(func, *job): i for i, job in enumerate(jobs)}
+        for fut in as_completed(futures):
+            yield (futures[fut], *_outcome(fut))
+
+
+def _outcome(fut: Future) -> tuple:
+    """(result, None) of a finished job, or (None, a one-line traceback) if it raised."""
+    try:
+        return fut.result(), None
+    except Exception as exc:
+        return None, "".join(traceback.format_exception_only(exc)).strip()
+
+
+# --- the pilots ------------------------------------------------------------------------------
+def remove_work_dir(root: Path, pilot: str) -> None:
+    """Delete a pilot's unpublished intermediates (``build/work/<pilot>/``), and ``build/work/``
+    when no other pilot's are left."""
+    work = paths.work_dir(root, pilot)
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        work.parent.rmdir()
+    except OSError:  # another pilot's work folder is still there, or there was none
+        pass
+
+
+def _pilot_notebooks(pilot: str, lang: str, path: Path, root: Path, kernel: _WarmKernel | None) -> PilotRun:
+    """Run every per-pilot notebook of one pilot in one edition, in order (later notebooks read
+    what the first recorded)."""
+    config = load_pilot(pilot, root)
+    run = PilotRun(pilot, lang, str(path), "OK")
+    results_dir = paths.results_dir(root)
+    out_dir = paths.executed_dir(root, lang, pilot)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in (paths.results_path(root, pilot), work_path(results_dir, pilot)):
+        stale.unlink(missing_ok=True)  # results of this run only
+    params = {"pilot": pilot, "data_path": str(path), "lang": lang, "results_dir": str(results_dir)}
+    for template in pilot_templates(root):
+        nb_run = _execute(template, out_dir / f"{template.stem}.ipynb", params, lang, root,
+                          {"name": config.context.name}, template.stem, kernel)
+        run.notebooks.append(nb_run)
+        if nb_run.status != "OK":
+            run.status = "FAILED"
+    work_path(results_dir, pilot).unlink(missing_ok=True)
+    return run
+
+
+def _pilot_job(pilot: str, lang: str, data: str | None, root: str, *, kernel: _WarmKernel | None = None) -> dict:
+    """Worker: run one edition of a pilot whose inputs :func:`check_inputs` passed. Returns a
+    PilotRun as dict."""
+    root_p = Path(root)
+    path = resolve_data(load_pilot(pilot, root_p), root_p, data)
+    return _pilot_notebooks(pilot, lang, path, root_p, kernel).to_dict()
+
+
+def _check_edition(run: PilotRun, results: Path, first: tuple[str, bytes | None] | None):
+    """After an edition of a pilot ran (and before the next one starts): the results file does
+    not depend on the edition, so a later edition must reproduce the first successful one byte
+    for byte (else it is FAILED), and a later edition that failed leaves the earlier one's file in
+    place. Returns the (edition, results) of the first successful run so far."""
+    current = results.read_bytes() if results.is_file() else None
+    if first is None:
+        return (run.lang, current) if run.status == "OK" else None
+    if run.status == "OK" and current != first[1]:
+        run.status = "FAILED"
+        run.error = (f"build/results/{results.name} differs from the {first[0]} edition's run on the same data "
+                     "and params: the results are not reproducible")
+    if run.status != "OK":
+        if first[1] is None:
+            results.unlink(missing_ok=True)
+        else:
+            write_bytes(results, first[1])  # keep the successful edition's results
+    return first
+
+
+def _run_editions(todo: list[str], langs: list[str], data: str | None, root: Path, runner: _Runner, progress):
+    """Run every (pilot, edition), a pilot's editions one after the other in the order given (they
+    write the same ``results/<pilot>.json``; see :func:`_check_edition`), as many at a time as
+    the runner has workers. A free worker takes the first edition waiting of the pilot with the
+    most work left (editions left x panel size), so that no worker idles at the end while one
+    pilot still has several editions to run. A pilot's work folder is emptied before its first
+    edition and deleted after its last."""
+    waiting = {p: list(langs) for p in todo}
+    size = {p: data_size(p, root, data) for p in todo}
+    first: dict[str, tuple[str, bytes | None] | None] = dict.fromkeys(todo)
+    running: dict[Future, tuple[str, str]] = {}
+    runs: list[PilotRun] = []
+    for p in todo:
+        remove_work_dir(root, p)  # intermediates of this run only
+    while any(waiting.values()) or running:
+        busy = {p for p, _ in running.values()}
+        ready = [p for p in todo if waiting[p] and p not in busy]
+        while ready and len(running) < runner.workers:
+            p = max(ready, key=lambda q: len(waiting[q]) * size[q])  # ties: the first in todo
+            ready.remove(p)
+            lang = waiting[p].pop(0)
+            running[runner.submit(_pilot_job, p, lang, data, str(root))] = (p, lang)
+        done, _ = wait(running, return_when=FIRST_COMPLETED)
+        for fut in done:
+            p, lang = running.pop(fut)
+            result, error = _outcome(fut)
+            run = _to_run(result) if error is None else PilotRun(p, lang, data, "FAILED", error=error)
+            first[p] = _check_edition(run, paths.results_path(root, p), first[p])
+            if not waiting[p]:
+                remove_work_dir(root, p)  # the pilot's last edition has ended
+            runs.append(run)
+            if progress:
+                progress(run)
+    return runs
+
+
+# --- the book stage --------------------------------------------------------------------------
+def _book_job(template: str, out: str, params: dict, lang: str, root: str, names: dict, label: str, *,
+              kernel: _WarmKernel | None = None) -> dict:
+    return asdict(_execute(Path(template), Path(out), params, lang, Path(root), names, label, kernel))
+
+
+def _book_jobs(lang: str, root: Path) -> list[tuple]:
+    """The book stage's notebooks of one edition (clearing that edition's earlier outputs)."""
+    out_dir = paths.book_stage_dir(root, lang)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)  # outputs of this run only
+    manifest = read_manifest(root)
+    common = {"lang": lang, "results_dir": str(paths.results_dir(root)),
+              "manifest_path": str(paths.manifest_path(root))}
+    jobs = []
+    for template in book_templates(root):
+        if template.stem == SUMMARY:
+            for p in list_pilots(root):
+                try:
+                    name = load_pilot(p, root).context.name
+                except ConfigError:
+                    name = p
+                data = manifest["pilots"].get(p, {}).get("data")
+                params = {**common, "pilot": p, "data_path": str(root / data) if data else ""}
+                jobs.append((str(template), str(out_dir / SUMMARY / f"{p}.ipynb"), params, lang, str(root),
+                             {"name": name}, f"{SUMMARY}/{p}"))
+        else:
+            jobs.append((str(template), str(out_dir / f"{template.stem}.ipynb"), common, lang, str(root), {},
+                         template.stem))
+    return jobs
+
+
+def _book_stages(langs: list[str], root: Path, runner: _Runner) -> list[PilotRun]:
+    """The book stage of each edition, all notebooks through one runner."""
+    jobs = [job for lang in langs for job in _book_jobs(lang, root)]
+    results: list[NotebookRun | None] = [None] * len(jobs)
+    for i, result, error in runner.run(_book_job, jobs):
+        if error is None:
+            results[i] = NotebookRun(**result)
+        else:  # a worker that crashed outright
+            template, out, _, _, _, _, label = jobs[i]
+            results[i] = NotebookRun(label, "FAILED", out, 0.0, error=error)
+    runs = []
+    for lang in langs:
+        run = PilotRun(BOOK_STAGE, lang, None, "OK")
+        run.notebooks = [r for job, r in zip(jobs, results, strict=True) if job[3] == lang]
+        if any(n.status != "OK" for n in run.notebooks):
+            run.status = "FAILED"
+        runs.append(run)
+    return runs

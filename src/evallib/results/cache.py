@@ -1,0 +1,113 @@
+"""A fingerprinted object cache, so that a pilot's chapter is computed once per run.
+
+The per-pilot notebooks of both editions need the same estimates. The first notebook that needs
+them computes them and pickles them in the pilot's work folder (``build/work/<pilot>/``, see
+:func:`chapter_cache_path`); later notebooks and the other edition load them, as long as the key
+is unchanged. The key is a :func:`fingerprint` of what the result depends on: the data file's
+SHA-256, the params hash and, always, a hash of evallib's own source files, so that a change to
+the code invalidates the cache.
+
+The pickles hold unsuppressed intermediate results: they live only in the work folder, which
+the pipeline deletes when the pilot's run ends (they never leave the analysis room). Only
+pickles written by this module, in the project's own ``build/`` folder, are ever loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import evallib
+from evallib.data import file_sha256
+from evallib.protocol import to_jsonable
+from evallib.results.paths import work_dir_for
+from evallib.results.store import write_bytes
+
+__all__ = ["chapter_cache_path", "fingerprint", "load_or_compute", "source_hash"]
+
+T = TypeVar("T")
+
+_KEY_SUFFIX = ".key"
+
+
+@lru_cache(maxsize=1)
+def source_hash() -> str:
+    """SHA-256 over evallib's own source files (their paths inside the package and contents)."""
+    package = Path(evallib.__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package).as_posix()
+        h.update(rel.encode("utf-8") + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _part_digest(part: Any) -> bytes:
+    """One part of a fingerprint: a file (``os.PathLike``) by its contents' SHA-256, text and
+    bytes as they are, anything else as canonical JSON."""
+    if isinstance(part, os.PathLike):
+        return b"file:" + file_sha256(part).encode("ascii")
+    if isinstance(part, bytes):
+        return b"bytes:" + hashlib.sha256(part).digest()
+    if isinstance(part, str):
+        return b"str:" + hashlib.sha256(part.encode("utf-8")).digest()
+    canonical = json.dumps(to_jsonable(part), sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return b"json:" + hashlib.sha256(canonical.encode("ascii")).digest()
+
+
+def fingerprint(*parts: Any) -> str:
+    """A cache key: SHA-256 over ``parts`` (in order) and :func:`source_hash`.
+
+    Typical parts are the data file's SHA-256 and the params hash (strings), or the data file as
+    a :class:`~pathlib.Path` (hashed by content). Any change to a part, to their order or to
+    evallib's source gives another key.
+    """
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(_part_digest(part) + b"\0")
+    h.update(b"evallib-source:" + source_hash().encode("ascii"))
+    return h.hexdigest()
+
+
+def chapter_cache_path(results_dir: str | Path, pilot: str) -> Path:
+    """Where a pilot's computed chapter is cached: ``build/work/<pilot>/chapter.pkl`` beside
+    ``results_dir``."""
+    return work_dir_for(results_dir, pilot) / "chapter.pkl"
+
+
+def _key_path(path: Path) -> Path:
+    return path.with_name(path.name + _KEY_SUFFIX)
+
+
+def load_or_compute(path: str | Path, key: str, compute: Callable[[], T]) -> T:
+    """The object pickled at ``path`` if it was stored under ``key``; else ``compute()``, pickled
+    at ``path`` (atomically, with ``key`` beside it in ``<path>.key`` and inside the pickle).
+
+    A missing, stale or unreadable cache is recomputed; an exception in ``compute`` propagates
+    and leaves no cache behind.
+    """
+    path = Path(path)
+    key_file = _key_path(path)
+    try:
+        stored = key_file.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        stored = None
+    if stored == key:
+        try:
+            with open(path, "rb") as fh:
+                pickled_key, value = pickle.load(fh)
+            if pickled_key == key:
+                return value
+        except Exception:  # a damaged pickle, or one of classes since changed: recompute
+            pass
+    key_file.unlink(missing_ok=True)  # no key matches while the pickle is replaced
+    value = compute()
+    write_bytes(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
+    write_bytes(key_file, key.encode("utf-8"))
+    return value
