@@ -79,7 +79,11 @@ def month_numbers(values: pd.Series | np.ndarray) -> np.ndarray:
 
     numpy's calendar cast (``datetime64[ns]`` -> ``datetime64[M]``) takes about 0.2 s per
     12M-row column; whole days by integer division and then a lookup table over the days that
-    occur (a few thousand) gives the same numbers several times faster.
+    occur (a few thousand) gives the same numbers several times faster. The table spans the
+    first to the last day in ``values``, whatever the year (floor division: days before 1970 are
+    negative and count back from 1969-12-31), so the accepted range of months
+    (:data:`~evallib.schema.MONTH_RANGE`) does not depend on it; months before 1970 have negative
+    numbers.
     """
     arr = values.to_numpy() if isinstance(values, pd.Series) else values
     if arr.dtype != np.dtype("datetime64[ns]"):  # other units: rare, numpy's cast
