@@ -57,13 +57,13 @@ _HINTS = {
     "nederlands": "dutch_level", "kost": "cost_eur", "kosten": "cost_eur", "cost": "cost_eur",
     "kostprijs": "cost_eur",
 }
-
-
-_MAX_ROWS_SHOWN = 5
+_MAX_ROWS_SHOWN = 5  # rows listed per exclusion in the exclusion log
 
 
 @dataclass
 class _Collector:
+    """Every problem found in one file; :meth:`raise_if_any` raises them as one DataError."""
+
     source: str
     problems: list[Problem] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # contract name -> name in the file
