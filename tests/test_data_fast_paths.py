@@ -15,11 +15,12 @@ import pytest
 
 from evallib import data
 from evallib.data import DataError, load_panel
+from evallib.data import months as data_months
 
 
 @pytest.fixture(params=[7, 1 << 20], ids=["tiny-chunks", "one-chunk"])
 def chunk(request, monkeypatch):
-    monkeypatch.setattr(data, "_CHUNK", request.param)
+    monkeypatch.setattr(data_months, "_CHUNK", request.param)  # the one chunk size of the loader
     return request.param
 
 

@@ -92,8 +92,10 @@ COLUMNS: tuple[ColumnSpec, ...] = (
                "comma or point)", example="190,50", nullable=True, dutch="kost_eur"),
 )
 
-MONTH_RANGE: tuple[str, str] = ("2000-01", "2099-12")
-"""Months outside this range are errors (a typo such as 2203 or an Excel zero date 1900)."""
+MONTH_RANGE: tuple[str, str] = ("1950-01", "2099-12")
+"""Months outside this range are errors (a typo such as 2203 or an Excel zero date 1900). Any
+plausible calendar month is inside: the loader's day lookup table spans the days that occur in a
+file, not this range, so a wider range costs nothing."""
 
 MAX_SHARE_WITHOUT_PRE: float = 0.20
 """Largest share of pilot people without any month before entry that is excluded with a log entry;

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evallib.data.months import month_numbers
+
 __all__ = [
     "EncodedPanel",
     "encode_panel",
@@ -69,14 +71,13 @@ def period_numbers(values: pd.Series, *, name: str) -> tuple[np.ndarray, np.ndar
         per[valid] = s[valid].array.asi8
         return per, valid, "period"
     if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":  # naive datetime64
-        from evallib.did._common import _month_numbers  # day-table month numbers (fast)
-
+        # the loader's day-table month numbers (fast), shifted to year 0 like the branch below
         valid = s.notna().to_numpy()
         vals = s.to_numpy()
         if valid.all():
-            return _month_numbers(vals), valid, "month"
+            return month_numbers(vals).astype(np.int64) + 1970 * 12, valid, "month"
         per = np.zeros(len(s), dtype=np.int64)
-        per[valid] = _month_numbers(vals[valid])
+        per[valid] = month_numbers(vals[valid]).astype(np.int64) + 1970 * 12
         return per, valid, "month"
     if pd.api.types.is_datetime64_any_dtype(s.dtype):  # timezone-aware: local calendar months
         valid = s.notna().to_numpy()

@@ -1,0 +1,264 @@
+"""Reading a panel file: CSV (pyarrow's fast reader, or the careful reader that reports every
+irregular line) or Parquet, with refusals for spreadsheets, binary files and text that is not UTF-8.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evallib.data.checks import _Collector
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 fingerprint of a file (for the reproducibility page)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _normalise_header(name) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name).replace("\ufeff", "").strip().lower())
+
+
+def _refuse_binary(raw: bytes, col: _Collector) -> None:
+    """Recognise files that are not CSV text; adds a problem and raises."""
+    if raw[:4] == b"PK\x03\x04":
+        try:
+            names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+        except zipfile.BadZipFile:
+            names = []
+        if any(n.startswith("xl/") for n in names):
+            what = "an Excel workbook (.xlsx), not a CSV file"
+        elif "content.xml" in names:
+            what = "an OpenDocument spreadsheet (.ods), not a CSV file"
+        else:
+            what = "a ZIP archive, not a CSV file"
+        col.add(None, (), f"this is {what}",
+                "a CSV file: in Excel use 'Save as' > 'CSV UTF-8 (comma delimited)' (or 'CSV (semicolon)')")
+    elif raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        col.add(None, (), "this is an old Excel workbook (.xls), not a CSV file",
+                "a CSV file: in Excel use 'Save as' > 'CSV UTF-8 (comma delimited)'")
+    elif raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        col.add(None, (), "the file is saved as UTF-16 (Excel's 'Unicode text'), not as UTF-8",
+                "a CSV file saved as UTF-8: in Excel use 'Save as' > 'CSV UTF-8 (comma delimited)'")
+    elif raw[:2] == b"\x1f\x8b":
+        col.add(None, (), "this is a gzip-compressed file", "an uncompressed CSV file, or Parquet")
+    elif b"\x00" in raw[:4096]:
+        col.add(None, (), "this is a binary file, not a text CSV file", "a CSV file saved as UTF-8, or Parquet")
+    col.raise_if_any()
+
+
+def _decode(raw: bytes, col: _Collector) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        bad = [i for i in range(len(raw)) if raw[i] >= 0x80]
+        lines = sorted({raw[:i].count(b"\n") + 1 for i in bad[:200]})
+        guess = raw[exc.start:exc.start + 1].decode("cp1252", errors="replace")
+        col.add(None, lines or (line,),
+                f"the file is not UTF-8: byte {raw[exc.start]:#04x} (probably '{guess}' in Windows-1252/ANSI)",
+                "a CSV file saved as UTF-8: in Excel use 'Save as' > 'CSV UTF-8 (comma delimited)'")
+        col.raise_if_any()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def _read_csv(text: str, col: _Collector) -> tuple[pd.DataFrame, np.ndarray]:
+    lines = text.splitlines()
+    skip = 0
+    sep_line = re.match(r"^\s*sep=(.)\s*$", lines[0]) if lines else None
+    if sep_line:  # Excel's "sep=;" first line
+        delimiter, skip = sep_line.group(1), 1
+    else:
+        delimiter = _delimiter(lines[0] if lines else "")
+    reader = csv.reader(io.StringIO("\n".join(lines[skip:])), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        header = []
+    names = [_normalise_header(h) for h in header]
+    width = len(names)
+    data: list[list[str]] = []
+    line_numbers: list[int] = []
+    ragged: list[int] = []
+    try:
+        for record in reader:
+            line = reader.line_num + skip
+            if not any(v.strip() for v in record):
+                continue  # blank line (Excel often appends some)
+            if len(record) > width and not any(v.strip() for v in record[width:]):
+                record = record[:width]  # trailing empty fields
+            if len(record) != width:
+                ragged.append(line)
+                continue
+            data.append(record)
+            line_numbers.append(line)
+    except csv.Error as exc:
+        col.add(None, (reader.line_num + skip,), f"the CSV file cannot be parsed ({exc})",
+                "a CSV file with quotes (\") around values that contain the separator")
+        col.raise_if_any()
+    if ragged:
+        hint = ""
+        if delimiter == ",":
+            hint = " (a decimal comma in a comma-separated file must be quoted; or save as semicolon-separated)"
+        col.add(None, ragged, f"wrong number of fields: the header has {width}, separated by "
+                f"'{delimiter}'{hint}", "the same number of fields on every line")
+        col.raise_if_any()
+    if not data:
+        col.add(None, (), "the file has a header but no data rows", "one row per person-month below the header")
+        col.raise_if_any()
+    frame = pd.DataFrame(data, columns=names, dtype="object")
+    # Columns without a name and without values: Excel's trailing separators. Drop them.
+    nameless = [i for i, n in enumerate(names) if n == ""]
+    drop = [i for i in nameless if not frame.iloc[:, i].str.strip().astype(bool).any()]
+    for i in nameless:
+        if i not in drop:
+            col.add(f"(column {i + 1}, no name)", (1,), "a column with values but no name in the header",
+                    "a column name from the data dictionary, or remove the column")
+    if drop:
+        frame = frame.iloc[:, [i for i in range(width) if i not in drop]]
+    return frame, np.asarray(line_numbers)
+
+
+def read_table(path: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read a CSV or Parquet file: CSV values as strings, Parquet columns with their types.
+
+    Returns the frame with normalised column names (lower case, spaces and hyphens as ``_``) and the
+    source row number of each row (CSV: line number, header = 1; Parquet: row number from 1).
+    Raises :class:`DataError` for an unreadable file: missing, empty, an Excel or other binary
+    file, a wrong text encoding, or lines with the wrong number of fields.
+    """
+    path = Path(path)
+    col = _Collector(str(path))
+    if not path.is_file():
+        col.add(None, (), "file not found" if not path.exists() else "not a file",
+                "the path of a CSV or Parquet file")
+        col.raise_if_any()
+    raw = path.read_bytes()
+    if len(raw.strip().lstrip(b"\xef\xbb\xbf").strip()) == 0:
+        col.add(None, (), "the file is empty", "a header line with the column names and one row per person-month")
+        col.raise_if_any()
+    if raw[:4] == b"PAR1":
+        try:
+            import pyarrow.parquet as pq
+
+            # self_destruct frees each Arrow column once converted: the file is never held twice
+            # (12M rows: peak memory about half of pd.read_parquet's)
+            frame = pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True)
+            # Arrow's memory pool keeps what it freed for reuse (0.7 GB after a 12M-row file):
+            # give it back, since the rest of the analysis allocates through numpy, not Arrow
+            import pyarrow
+
+            pyarrow.default_memory_pool().release_unused()
+        except Exception as exc:  # pyarrow raises many exception types for corrupt files
+            col.add(None, (), f"not a readable Parquet file ({type(exc).__name__}: {exc})",
+                    "a complete, valid Parquet file")
+            col.raise_if_any()
+        if len(frame) == 0:
+            col.add(None, (), "the Parquet file has no rows", "one row per person-month")
+            col.raise_if_any()
+        frame.columns = [_normalise_header(c) for c in frame.columns]
+        for i, name in enumerate(frame.columns):
+            values = frame.iloc[:, i]
+            if values.dtype == object and values.map(lambda v: isinstance(v, list | tuple | dict | np.ndarray)).any():
+                col.add(name, (), "the column holds lists or nested records", "one plain value per row")
+        col.raise_if_any()
+        frame.index = pd.RangeIndex(len(frame))  # a stored index is dropped, without copying the data
+        return frame, np.arange(1, len(frame) + 1)
+    _refuse_binary(raw, col)
+    fast = _read_csv_fast(raw)
+    if fast is not None:
+        return fast
+    return _read_csv(_decode(raw, col), col)
+
+
+# Characters that Python's str.splitlines() (the careful reader) takes as line breaks besides \n
+_OTHER_BREAKS = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+
+
+def _read_csv_fast(raw: bytes) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """A well-formed CSV file read by pyarrow's multi-threaded reader, each column dictionary-encoded
+    (categorical, like Parquet); None when the file needs the careful reader (:func:`_read_csv`):
+    text that is not UTF-8, lines with the wrong number of fields, line breaks inside quoted
+    values, Excel's "sep=" line, an unnamed or repeated column. The careful reader, Python's csv
+    module, then finds and reports each problem; it reads about 100,000 rows a second, this one
+    millions. Line numbers: every line after the header is one row here, so row i is line i + 2;
+    blank lines and lines of empty fields are skipped with their numbers, as the careful reader
+    skips them (tests/test_data_fast_paths.py checks that the two readers never disagree)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    if raw.count(b"\r") != raw.count(b"\r\n") or any(b in raw for b in _OTHER_BREAKS):
+        return None
+    end = raw.find(b"\n")
+    try:
+        first = raw[: end if end >= 0 else len(raw)].decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError:
+        return None
+    if re.match(r"^\s*sep=(.)\s*$", first):
+        return None  # rare (Excel's "sep=;" line): the careful reader
+    delimiter = _delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter), [])
+    names = [_normalise_header(h) for h in header]
+    if not names or "" in names or len(set(names)) != len(names):
+        return None
+    bad: list = []
+
+    def invalid(row) -> str:
+        bad.append(row)
+        return "skip"
+
+    # UTF-8 checked first, by Arrow without a copy: pyarrow cannot even hand a row that is not
+    # UTF-8 to the invalid-row handler (the careful reader reports the encoding)
+    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, pa.py_buffer(np.array([0, len(raw)], dtype=np.int64)),
+                                                         pa.py_buffer(raw)])
+    try:
+        whole.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return None
+    keys = [f"c{i}" for i in range(len(names))]
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(raw),
+            read_options=pcsv.ReadOptions(skip_rows=1, column_names=keys),
+            parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=False,
+                                            invalid_row_handler=invalid),
+            convert_options=pcsv.ConvertOptions(column_types={k: pa.dictionary(pa.int32(), pa.string()) for k in keys},
+                                                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowException, UnicodeDecodeError):
+        return None
+    lines_after_header = raw.count(b"\n") - (0 if raw.endswith(b"\n") else -1) - 1
+    if bad or table.num_rows == 0 or table.num_rows != lines_after_header:
+        return None  # a quoted line break or a skipped line: row numbers would not be line numbers
+    frame = table.to_pandas()
+    frame.columns = names
+    lines = np.arange(2, 2 + len(frame))
+    # rows of empty fields only (Excel appends ";;;;" lines) are skipped, as the careful reader does
+    blank = np.ones(len(frame), dtype=bool)
+    for name in names:
+        values = frame[name]
+        empty = np.flatnonzero(values.cat.categories.str.strip() == "")
+        blank &= np.isin(values.cat.codes.to_numpy(), empty)
+        if not blank.any():
+            break
+    if blank.any():
+        frame, lines = frame[~blank].reset_index(drop=True), lines[~blank]
+    pa.default_memory_pool().release_unused()
+    return frame, lines
+
