@@ -27,9 +27,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ScoreBootstrap", "score_bootstrap_wald"]
+from evallib.errors import EstimationError
+from evallib.inference import WEBB, WEBB_BELOW
 
-_WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+__all__ = ["PRETREND_BOOT", "PRETREND_SEED", "ScoreBootstrap", "score_bootstrap_wald"]
+
+PRETREND_BOOT = 9999  # draws of the event study's pre-trend score bootstrap ...
+PRETREND_SEED = 0  # ... and its seed
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +75,15 @@ def score_bootstrap_wald(
     for j in range(q):
         scores[:, j] = np.bincount(codes, x_tilde[:, j] * resid, minlength=g)
     if weights == "auto":
-        weights = "webb" if g < 13 else "rademacher"
+        weights = "webb" if g < WEBB_BELOW else "rademacher"
     if weights not in ("rademacher", "webb"):
-        raise ValueError("weights must be 'rademacher', 'webb' or 'auto'")
+        raise EstimationError("weights must be 'rademacher', 'webb' or 'auto'")
     enumerated = weights == "rademacher" and 2**g <= n_boot
     if enumerated:
         w = np.array(list(itertools.product([-1.0, 1.0], repeat=g)))
     else:
         rng = np.random.default_rng(seed)
-        w = rng.choice(_WEBB, size=(n_boot, g)) if weights == "webb" else rng.choice([-1.0, 1.0], size=(n_boot, g))
+        w = rng.choice(WEBB, size=(n_boot, g)) if weights == "webb" else rng.choice([-1.0, 1.0], size=(n_boot, g))
     s_obs = scores.sum(axis=0)[None, :]
     omega_obs = (scores.T @ scores)[None, :, :]
     lm_obs = float(_lm(s_obs, omega_obs)[0])
