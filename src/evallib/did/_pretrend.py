@@ -26,23 +26,42 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from evallib.errors import EstimationError
 from evallib.inference import WEBB, WEBB_BELOW
+from evallib.protocol import Result, Spec
 
-__all__ = ["PRETREND_BOOT", "PRETREND_SEED", "ScoreBootstrap", "score_bootstrap_wald"]
+__all__ = ["PRETREND_BOOT", "PRETREND_SEED", "ScoreBootstrap", "ScoreBootstrapSpec",
+           "score_bootstrap_wald"]
 
 PRETREND_BOOT = 9999  # draws of the event study's pre-trend score bootstrap ...
 PRETREND_SEED = 0  # ... and its seed
 
 
 @dataclass(frozen=True, slots=True)
-class ScoreBootstrap:
+class ScoreBootstrapSpec(Spec):
+    n_boot: int
+    seed: int
+    weights: str  # as asked for ("auto", "rademacher" or "webb")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreBootstrap(Result):
+    """The LM statistic, its bootstrap p-value, the draws made (``n_boot``: 2^G when
+    enumerated) and the weights used."""
+
     statistic: float
     p_value: float
     n_boot: int
     weights: str
     enumerated: bool
+    spec: ScoreBootstrapSpec | None = None
+    _extra = ("statistic", "p_value", "n_boot", "weights", "enumerated")
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([{"statistic": self.statistic, "p_value": self.p_value}])
 
 
 def _lm(s: np.ndarray, omega: np.ndarray) -> np.ndarray:
@@ -65,6 +84,7 @@ def score_bootstrap_wald(
     ``resid`` are the restricted (null-imposed) residuals, ``cluster`` integer or label codes.
     ``weights``: "rademacher", "webb" or "auto" (Webb below 13 clusters).
     """
+    spec = ScoreBootstrapSpec(int(n_boot), int(seed), weights)
     x_tilde = np.asarray(x_tilde, dtype=float)
     if x_tilde.ndim == 1:
         x_tilde = x_tilde[:, None]
@@ -92,4 +112,4 @@ def score_bootstrap_wald(
     lm_star = _lm(s_star, omega_star)
     # ties count as at least as extreme (the observed draw is one of the enumerated ones)
     p = float(np.mean(lm_star >= lm_obs * (1 - 1e-10)))
-    return ScoreBootstrap(lm_obs, p, int(len(w)), weights, enumerated)
+    return ScoreBootstrap(lm_obs, p, int(len(w)), weights, enumerated, spec)

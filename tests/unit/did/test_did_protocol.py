@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from evallib import did
+from evallib.did._pretrend import score_bootstrap_wald
 from evallib.errors import EstimationError
 from evallib.protocol import Result, Spec
 
@@ -84,7 +85,8 @@ def test_results_are_protocol_results_with_frozen_specs():
     results = [did.twfe(DF, **TWFE), gt, gt.aggregate("simple", n_boot=0),
                did.event_study(DF, **STAG, leads=2, lags=3),
                did.assess(DF, **TWFE, cluster="cl", n_boot=99, max_assignments=50)]
-    results += [results[-2].pretrend, results[-1].wild, results[-1].ri]
+    results += [results[-2].pretrend, results[-1].wild, results[-1].ri,
+                score_bootstrap_wald(np.eye(4)[:, :2], np.ones(4), np.arange(4), n_boot=99)]
     for res in results:
         assert isinstance(res, Result), type(res)
         assert dataclasses.is_dataclass(res.spec) and isinstance(res.spec, Spec)
