@@ -65,7 +65,7 @@ def _panel(path: Path):
 
 def _evallib(stage: str, path: Path):
     """Returns (setup, run): setup prepares inputs (not timed); run(inputs) -> estimates."""
-    from evallib import did, inference, ladder
+    from evallib import did, ladder
     from evallib.data import load_panel
 
     def twfe(p):
@@ -95,9 +95,9 @@ def _evallib(stage: str, path: Path):
         return r.table["p_relapse"].tolist()
 
     def ri_wild(p):
-        a = inference.assess(p, outcome="employed", treatment="treated", unit="person_id",
-                             time="month", cluster="area", n_boot=N_BOOT,
-                             max_assignments=MAX_ASSIGN, seed=1)
+        a = did.assess(p, outcome="employed", treatment="treated", unit="person_id",
+                       time="month", cluster="area", n_boot=N_BOOT,
+                       max_assignments=MAX_ASSIGN, seed=1)
         return [a.p_value_wild, a.p_value_ri]
 
     def pipeline(_):

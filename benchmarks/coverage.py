@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evallib import did, inference
+from evallib import did
 from evallib.simulate import simulate_panel
 
 DESIGNS = {
@@ -71,13 +71,12 @@ def one_rep(args: tuple[str, int]) -> dict:
     # without effect
     p0, _ = _panel(design, seed + 50_000, 0.0)
     tw0 = did.twfe(p0, outcome="y", treatment="d", unit="person_id", time="month", cluster="area")
-    wild = inference.wild_cluster_bootstrap(p0, outcome="y", treatment="d", unit="person_id",
-                                            time="month", cluster="area", n_boot=N_BOOT,
-                                            seed=seed)
+    wild = did.wild_cluster_bootstrap(p0, outcome="y", treatment="d", unit="person_id",
+                                      time="month", cluster="area", n_boot=N_BOOT, seed=seed)
     treated_areas = set(p0.loc[p0["group"] == "pilot", "area"])
-    ri = inference.ri_twfe(p0, outcome="y", unit="person_id", time="month", cluster="area",
-                           treated_clusters=treated_areas, post="post",
-                           max_assignments=MAX_ASSIGN, seed=seed)
+    ri = did.ri_twfe(p0, outcome="y", unit="person_id", time="month", cluster="area",
+                     treated_clusters=treated_areas, post="post",
+                     max_assignments=MAX_ASSIGN, seed=seed)
     cs0 = did.staggered(p0, outcome="y", unit="person_id", time="month", cohort="start_month",
                         cluster="area").aggregate("simple", n_boot=0)
     out |= {"rej_crv1": tw0.p_value < ALPHA, "rej_wild": wild.p_value < ALPHA,

@@ -146,8 +146,8 @@ def test_randomization_inference_equals_refitting_every_assignment(shape):
     if shape == "moved":
         df["cl"] = np.where((df["t"] >= 8) & (df["u"] < "p012"), "c5", df["cl"])
     treated = ["c0", "c1", "c4"]
-    ri = inference.ri_twfe(df, outcome="y", unit="u", time="t", cluster="cl", post="post",
-                           treated_clusters=treated, controls=["x"])
+    ri = did.ri_twfe(df, outcome="y", unit="u", time="t", cluster="cl", post="post",
+                     treated_clusters=treated, controls=["x"])
     assert ri.exact and ri.n_assignments == 20
     ref = []
     for a in itertools.combinations(sorted(df["cl"].unique()), 3):
@@ -162,9 +162,9 @@ def test_wild_bootstrap_equals_brute_force_refits(shape):
     # + residual(H0) * v_cluster is refitted with pyfixest (CRV1 without small-sample factor,
     # which cancels in |t*| >= |t|)
     df = _panel(7, shape)
-    res = inference.wild_cluster_bootstrap(df, outcome="y", treatment="d", unit="u", time="t",
-                                           cluster="cl", controls=["x"], weights="rademacher",
-                                           n_boot=999)
+    res = did.wild_cluster_bootstrap(df, outcome="y", treatment="d", unit="u", time="t",
+                                     cluster="cl", controls=["x"], weights="rademacher",
+                                     n_boot=999)
     assert res.enumerated and res.n_draws == 64
     r0 = pf.feols("y ~ x | u + t", data=df, fixef_rm="none", demeaner=EXACT)
     fitted, resid = df["y"] - r0.resid(), r0.resid()
@@ -445,17 +445,17 @@ def test_assess_equals_twfe_wild_bootstrap_and_ri_run_separately(shape):
     # assess partials out once and reuses did.twfe's projection; the separate functions each
     # partial out on their own: same estimate, same t statistics, same p-values
     df = _panel(27, shape)
-    a = inference.assess(df, outcome="y", treatment="d", unit="u", time="t", cluster="cl",
-                         n_boot=999, max_assignments=5000, seed=4)
+    a = did.assess(df, outcome="y", treatment="d", unit="u", time="t", cluster="cl",
+                   n_boot=999, max_assignments=5000, seed=4)
     crv = did.twfe(df, outcome="y", treatment="d", unit="u", time="t", cluster="cl")
     assert a.estimate == crv.estimate and a.std_error == crv.std_error
     rng = np.random.default_rng(4)
-    wild = inference.wild_cluster_bootstrap(df, outcome="y", treatment="d", unit="u", time="t",
-                                            cluster="cl", n_boot=999, seed=rng)
+    wild = did.wild_cluster_bootstrap(df, outcome="y", treatment="d", unit="u", time="t",
+                                      cluster="cl", n_boot=999, seed=rng)
     first = df.loc[df["d"] > 0, "t"].min()
-    ri = inference.ri_twfe(df.assign(_post=(df["t"] >= first).astype(float)), outcome="y", unit="u",
-                           time="t", cluster="cl", post="_post",
-                           treated_clusters=set(df.loc[df["d"] > 0, "cl"]), seed=rng)
+    ri = did.ri_twfe(df.assign(_post=(df["t"] >= first).astype(float)), outcome="y", unit="u",
+                     time="t", cluster="cl", post="_post",
+                     treated_clusters=set(df.loc[df["d"] > 0, "cl"]), seed=rng)
     assert a.wild.t_statistic == pytest.approx(wild.t_statistic, rel=1e-10)
     assert a.p_value_wild == wild.p_value and a.p_value_ri == ri.p_value
     np.testing.assert_allclose(a.ri.distribution, ri.distribution, rtol=1e-10)

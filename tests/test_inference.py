@@ -28,8 +28,8 @@ def test_randomization_inference_by_hand():
     # TWFE with one unit per cluster and two periods = mean change treated - mean change rest.
     # {a,b}: 3.5-0.5 = 3 (observed); {a,c}: 2.5-1.5 = 1; {a,d}: 2-2 = 0; {b,c}: 0;
     # {b,d}: 1.5-2.5 = -1; {c,d}: 0.5-3.5 = -3. |T| >= 3 for {a,b} and {c,d}: p = 2/6.
-    ri = inference.ri_twfe(_four_clusters(), outcome="y", unit="unit", time="t", cluster="area",
-                           treated_clusters=["a", "b"], post="post")
+    ri = did.ri_twfe(_four_clusters(), outcome="y", unit="unit", time="t", cluster="area",
+                     treated_clusters=["a", "b"], post="post")
     assert ri.statistic == pytest.approx(3.0)
     assert ri.p_value == pytest.approx(2 / 6)
     assert ri.resolution == pytest.approx(1 / 6)
@@ -72,9 +72,9 @@ def test_wild_cluster_restricted_bootstrap_matches_brute_force_enumeration():
     # fit y ~ x | unit + t, flip residuals by cluster, refit the full model with pyfixest and
     # compare |t*| with |t|; the small-sample factor is common to all t's.
     df = _few_clusters(0)
-    res = inference.wild_cluster_bootstrap(df, outcome="y", treatment="d", unit="unit", time="t",
-                                           cluster="cl", controls=["x"], weights="rademacher",
-                                           n_boot=999)
+    res = did.wild_cluster_bootstrap(df, outcome="y", treatment="d", unit="unit", time="t",
+                                     cluster="cl", controls=["x"], weights="rademacher",
+                                     n_boot=999)
     assert res.enumerated and res.n_draws == 32
     import pyfixest as pf
 
@@ -95,8 +95,8 @@ def test_wild_cluster_restricted_bootstrap_matches_brute_force_enumeration():
 
 def test_wild_bootstrap_weights_auto_uses_webb_with_few_clusters():
     df = _few_clusters(1)
-    res = inference.wild_cluster_bootstrap(df, outcome="y", treatment="d", unit="unit", time="t",
-                                           cluster="cl", n_boot=499, seed=1)
+    res = did.wild_cluster_bootstrap(df, outcome="y", treatment="d", unit="unit", time="t",
+                                     cluster="cl", n_boot=499, seed=1)
     assert res.weights == "webb" and not res.enumerated and res.n_draws == 499
     assert 0 <= res.p_value <= 1
 

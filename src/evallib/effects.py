@@ -200,7 +200,7 @@ def pooled_step_up_did(
     origins = [int(o) for o in origins]
     if not origins:
         raise ValueError("origins must not be empty")
-    d = ladder.step_up_data(panel, unit, time, state, keep=[treatment, group, cluster])
+    d = ladder.step_up_data(panel, unit=unit, time=time, state=state, keep=[treatment, group, cluster])
     d = d[d["origin"].isin(origins)].copy()
     d[treatment] = d[treatment].astype(float)
     definition = (f"monthly probability of moving up one or more ladder steps from step(s) "

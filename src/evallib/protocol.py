@@ -11,6 +11,10 @@ Mixing in :class:`Result` gives it, from one implementation:
 - ``to_dict()``: ``{"kind", "spec", "table", <extra fields>}``, JSON-safe through
   :func:`to_jsonable`.
 
+Mixing :class:`Spec` into a frozen spec dataclass gives it ``to_dict()`` and read-only mapping
+access (``spec["by"]``, ``spec.get("by")``), so code written against the plain-dict specs of
+earlier versions keeps working.
+
 :func:`to_jsonable` is the only converter from numpy/pandas/dataclass values to plain JSON in
 the package (the results store, the manifest and every ``to_dict`` use it).
 
@@ -30,7 +34,7 @@ from scipy import stats
 
 from evallib.errors import EstimationError
 
-__all__ = ["Result", "frame_records", "to_jsonable"]
+__all__ = ["Result", "Spec", "frame_records", "to_jsonable"]
 
 
 def to_jsonable(x: Any, *, digits: int | None = None) -> Any:
@@ -147,3 +151,32 @@ class Result:
         if caveats:
             out["caveats"] = list(caveats)
         return out
+
+
+class Spec:
+    """Mixin for frozen spec dataclasses (the options of one estimator call).
+
+    ``to_dict()``: the fields as plain JSON values, plus the read-only properties listed in
+    ``_derived`` (kept for readers of older results files). ``spec["name"]``, ``spec.get(name)``,
+    ``"name" in spec`` and ``spec.keys()`` read the fields like a dict.
+    """
+
+    __slots__ = ()
+    _derived: ClassVar[tuple[str, ...]] = ()
+
+    def keys(self) -> list[str]:
+        return [f.name for f in dataclasses.fields(self)] + list(self._derived)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: to_jsonable(getattr(self, k)) for k in self.keys()}

@@ -1,39 +1,54 @@
 """Difference-in-differences estimators (DESIGN §5).
 
-* `twfe`, `two_by_two` — regression DiD (pyfixest engine), results `DidResult`.
+* `twfe`, `two_by_two` — regression DiD, results `DidResult`. `twfe` absorbs the unit and
+  period effects by an exact within transformation (`_within`; pyfixest only when a regressor
+  is collinear with the effects), `two_by_two` fits its dummy regression with pyfixest.
 * `staggered` — Callaway & Sant'Anna (2021) group-time ATT(g,t), `GroupTimeResult.aggregate`.
-* `event_study` — effects by periods since entry, valid under staggered adoption.
+* `event_study` — effects by periods since entry (Borusyak, Jaravel & Spiess imputation), valid
+  under staggered adoption, with a pre-trend test.
+* `assess` (= `headline`) — the headline TWFE estimate with CRV1, wild-cluster-bootstrap and
+  randomization-inference p-values, the reliability label and the MDE; `wild_cluster_bootstrap`
+  and `ri_twfe` are its two few-cluster tests on their own.
+
+Every result follows the results protocol (`evallib.protocol.Result`: ``tidy(alpha)``,
+``to_dict()``, a frozen ``spec``).
 """
 
-from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
-
-__all__ = ["DidResult", "DidSpec", "two_by_two", "twfe"]
-
-from evallib.did._staggered import (  # noqa: E402
-    AggregateResult,
-    GroupTimeResult,
-    StaggeredSpec,
-    staggered,
-)
-
-__all__ += ["AggregateResult", "GroupTimeResult", "StaggeredSpec", "staggered"]
-
-from evallib.did._event_study import (  # noqa: E402
+from evallib.did._aggregate import AggregateResult, AggregateSpec
+from evallib.did._event_study import (
     EventStudyResult,
     EventStudySpec,
+    PretrendSpec,
     PretrendTest,
     event_study,
 )
+from evallib.did._fwl import ri_twfe, wild_cluster_bootstrap
+from evallib.did._headline import Assessment, HeadlineSpec, assess
+from evallib.did._staggered import GroupTimeResult, StaggeredSpec, staggered
+from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
 
-__all__ += ["EventStudyResult", "EventStudySpec", "PretrendTest", "event_study"]
+headline = assess
+"""The headline estimate of a chapter: `assess` (same keywords, same numbers)."""
 
-
-def headline(data, **kwargs):
-    """The headline TWFE estimate with CRV1, wild-bootstrap and randomization-inference
-    p-values, reliability label and MDE: `evallib.inference.assess` (same keywords)."""
-    from evallib.inference import assess
-
-    return assess(data, **kwargs)
-
-
-__all__ += ["headline"]
+__all__ = [
+    "AggregateResult",
+    "AggregateSpec",
+    "Assessment",
+    "DidResult",
+    "DidSpec",
+    "EventStudyResult",
+    "EventStudySpec",
+    "GroupTimeResult",
+    "HeadlineSpec",
+    "PretrendSpec",
+    "PretrendTest",
+    "StaggeredSpec",
+    "assess",
+    "event_study",
+    "headline",
+    "ri_twfe",
+    "staggered",
+    "twfe",
+    "two_by_two",
+    "wild_cluster_bootstrap",
+]

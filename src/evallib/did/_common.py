@@ -1,15 +1,14 @@
-"""Shared helpers for the DiD estimators: validation, time coding, small result pieces."""
+"""Shared helpers for the DiD estimators: validation of arguments and columns, time coding."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, is_dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from evallib.data.months import month_numbers as months_since_1970
+from evallib.errors import EstimationError
 
 ALLOWED_VCOV = ("iid", "hetero", "CRV1")
 
@@ -23,17 +22,17 @@ def as_tuple(value: str | Sequence[str] | None, *, name: str) -> tuple[str, ...]
     out = tuple(value)
     for v in out:
         if not isinstance(v, str):
-            raise ValueError(f"{name} must be column names (str); got {v!r}")
+            raise EstimationError(f"{name} must be column names (str); got {v!r}")
     return out
 
 
 def check_columns(data: pd.DataFrame, columns: Iterable[str | None], *, what: str) -> None:
-    """Raise a ValueError naming every requested column that is not in ``data``."""
+    """Raise an EstimationError naming every requested column that is not in ``data``."""
     if not isinstance(data, pd.DataFrame):
-        raise ValueError(f"{what}: data must be a pandas DataFrame, got {type(data).__name__}")
+        raise EstimationError(f"{what}: data must be a pandas DataFrame, got {type(data).__name__}")
     missing = [c for c in columns if c is not None and c not in data.columns]
     if missing:
-        raise ValueError(f"{what}: column(s) {missing} not in data; available: {list(data.columns)}")
+        raise EstimationError(f"{what}: column(s) {missing} not in data; available: {list(data.columns)}")
 
 
 def check_numeric(data: pd.DataFrame, columns: Iterable[str], *, what: str) -> None:
@@ -41,9 +40,9 @@ def check_numeric(data: pd.DataFrame, columns: Iterable[str], *, what: str) -> N
     for c in columns:
         s = data[c]
         if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-            raise ValueError(f"{what}: column {c!r} must be numeric or boolean, got dtype {s.dtype}")
+            raise EstimationError(f"{what}: column {c!r} must be numeric or boolean, got dtype {s.dtype}")
         if s.isna().any():
-            raise ValueError(f"{what}: column {c!r} has {int(s.isna().sum())} missing value(s)")
+            raise EstimationError(f"{what}: column {c!r} has {int(s.isna().sum())} missing value(s)")
 
 
 def resolve_vcov(vcov: str | None, cluster: str | None, *, what: str) -> str:
@@ -51,9 +50,9 @@ def resolve_vcov(vcov: str | None, cluster: str | None, *, what: str) -> str:
     if vcov is None:
         return "CRV1" if cluster is not None else "hetero"
     if vcov not in ALLOWED_VCOV:
-        raise ValueError(f"{what}: vcov must be one of {ALLOWED_VCOV} or None, got {vcov!r}")
+        raise EstimationError(f"{what}: vcov must be one of {ALLOWED_VCOV} or None, got {vcov!r}")
     if vcov == "CRV1" and cluster is None:
-        raise ValueError(f"{what}: vcov='CRV1' needs a cluster column (cluster=...)")
+        raise EstimationError(f"{what}: vcov='CRV1' needs a cluster column (cluster=...)")
     return vcov
 
 
@@ -79,16 +78,16 @@ def period_codes(s: pd.Series, *, name: str) -> tuple[np.ndarray, str]:
     """
     if is_datetime(s):
         if s.isna().any():
-            raise ValueError(f"time column {name!r} has missing dates")
+            raise EstimationError(f"time column {name!r} has missing dates")
         return _month_numbers(s.to_numpy()), "month"
     if pd.api.types.is_integer_dtype(s) or pd.api.types.is_float_dtype(s):
         if s.isna().any():
-            raise ValueError(f"time column {name!r} has missing values")
+            raise EstimationError(f"time column {name!r} has missing values")
         v = s.to_numpy(dtype=float)
         if not np.all(v == np.round(v)):
-            raise ValueError(f"time column {name!r} must hold whole periods (integers or dates)")
+            raise EstimationError(f"time column {name!r} must hold whole periods (integers or dates)")
         return v.astype(np.int64), "integer"
-    raise ValueError(f"time column {name!r} must be dates (datetime64) or integers, got {s.dtype}")
+    raise EstimationError(f"time column {name!r} must be dates (datetime64) or integers, got {s.dtype}")
 
 
 def check_period_column(s: pd.Series, *, name: str) -> None:
@@ -96,7 +95,7 @@ def check_period_column(s: pd.Series, *, name: str) -> None:
     numbers: whole periods without missing values; anything else is an error)."""
     if is_datetime(s):
         if s.isna().any():
-            raise ValueError(f"time column {name!r} has missing dates")
+            raise EstimationError(f"time column {name!r} has missing dates")
         return
     period_codes(s, name=name)
 
@@ -109,7 +108,7 @@ def cohort_codes(s: pd.Series, *, name: str, time_kind: str) -> np.ndarray:
     """
     if is_datetime(s):
         if time_kind != "month":
-            raise ValueError(f"cohort column {name!r} holds dates but the time column does not")
+            raise EstimationError(f"cohort column {name!r} holds dates but the time column does not")
         out = np.zeros(len(s), dtype=np.int64)
         ok = s.notna().to_numpy()
         out[ok] = _month_numbers(s.to_numpy()[ok]) + MONTH_SHIFT
@@ -118,13 +117,13 @@ def cohort_codes(s: pd.Series, *, name: str, time_kind: str) -> np.ndarray:
         v = pd.to_numeric(s).to_numpy(dtype=float)
         v = np.where(np.isnan(v), 0.0, v)
         if not np.all(v == np.round(v)):
-            raise ValueError(f"cohort column {name!r} must hold whole periods")
+            raise EstimationError(f"cohort column {name!r} must hold whole periods")
         if time_kind == "month":
-            raise ValueError(
+            raise EstimationError(
                 f"cohort column {name!r} is numeric but time is a date; give the cohort as dates"
             )
         return v.astype(np.int64)
-    raise ValueError(f"cohort column {name!r} must be dates or integers, got {s.dtype}")
+    raise EstimationError(f"cohort column {name!r} must be dates or integers, got {s.dtype}")
 
 
 # Month codes are shifted by one so that code 0 is free to mean "never treated".
@@ -180,24 +179,3 @@ def has_duplicate_pairs(a: np.ndarray, n_a: int, b: np.ndarray, n_b: int) -> boo
         return bool(np.bincount(key, minlength=n_a * n_b).max() > 1)
     key.sort()  # numpy 2's hash-based np.unique is slow on millions of integers
     return bool(np.any(key[1:] == key[:-1]))
-
-
-def jsonable(obj: Any) -> Any:
-    """Turn results into JSON-safe Python objects (for build/results/<pilot>.json)."""
-    if is_dataclass(obj) and not isinstance(obj, type):
-        return {k: jsonable(v) for k, v in asdict(obj).items()}
-    if isinstance(obj, pd.DataFrame):
-        return [jsonable(r) for r in obj.to_dict(orient="records")]
-    if isinstance(obj, dict):
-        return {str(k): jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, pd.Timestamp | np.datetime64):
-        return None if pd.isna(obj) else pd.Timestamp(obj).strftime("%Y-%m-%d")
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        return None if not np.isfinite(obj) else float(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj

@@ -12,15 +12,19 @@ Hand-written (no PyPI implementation installs cleanly alongside our pins) and sp
 
 Standard errors: BJS Theorem 3 (conservative, cluster-robust): each estimate is a linear
 combination ``sum v_it y_it``; for treated observations v = w (the averaging weights), for
-untreated ones ``v = -Z0 (Z0'Z0)^-1 Z1' w`` (solved again by CG); the variance is
+untreated ones ``v = -Z0 (Z0'Z0)^-1 Z1' w`` (the same block elimination, never formed row by
+row: only its unit and period sums enter the cluster scores); the variance is
 ``sum_c (sum_{it in c} v_it e~_it)^2`` with e~ the first-stage residuals for untreated
 observations and ``tau_it - tau~`` for treated ones, tau~ the v-weighted average of tau within
 its cohort x relative-time cell.
 
 Leads and the pre-trend test follow BJS Test 1: on the untreated observations, regress y on
-unit and time effects plus indicators for relative times -1..-``leads`` (pyfixest, CRV1), and
-test the lead coefficients jointly (Wald F with (leads, G-1) degrees of freedom when clustered);
-the regression uses the within fast path with pyfixest's conventions (pyfixest if collinear).
+unit and time effects plus indicators for relative times -1..-``leads`` (CRV1 when clustered,
+else HC1), and test the lead coefficients jointly (Wald F with (leads, G-1) degrees of freedom
+when clustered, chi-square otherwise). The regression uses the exact within transformation with
+pyfixest's small-sample conventions (`evallib.did._within`; pyfixest ``feols`` only when a lead
+is collinear with the effects). With clusters, a wild restricted score bootstrap
+(`evallib.did._pretrend`) gives a second p-value that holds its size with few treated clusters.
 Under staggered adoption these coefficients are not contaminated by treatment effects because
 treated observations are excluded.
 """
@@ -28,7 +32,6 @@ treated observations are excluded.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,17 +43,19 @@ from evallib.did._common import (
     check_columns,
     check_numeric,
     cohort_codes,
-    jsonable,
     time_codes,
     unique_ints,
 )
-from evallib.did._pretrend import score_bootstrap_wald
+from evallib.did._pretrend import PRETREND_BOOT, PRETREND_SEED, score_bootstrap_wald
+from evallib.did._result import DidResultMixin
 from evallib.did._within import TwoWay, ols_within, ols_within_rows
+from evallib.errors import EstimationError
 from evallib.inference import minimum_detectable_effect, minimum_detectable_effects
+from evallib.protocol import Result, Spec
 
 
 @dataclass(frozen=True, slots=True)
-class EventStudySpec:
+class EventStudySpec(Spec):
     outcome: str
     unit: str
     time: str
@@ -62,12 +67,19 @@ class EventStudySpec:
     estimator: str
     alpha: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return jsonable(self)
+
+@dataclass(frozen=True, slots=True)
+class PretrendSpec(Spec):
+    """How the pre-trend test was computed (BJS Test 1 and the score bootstrap's settings)."""
+
+    test: str = "joint Wald test of the lead coefficients on untreated observations (BJS Test 1)"
+    n_boot: int | None = PRETREND_BOOT
+    seed: int | None = PRETREND_SEED
+    weights: str | None = "auto"
 
 
 @dataclass(frozen=True, slots=True)
-class PretrendTest:
+class PretrendTest(Result):
     """Joint Wald test that all lead coefficients are zero."""
 
     statistic: float
@@ -80,13 +92,18 @@ class PretrendTest:
     p_value_bootstrap: float | None = None
     n_boot: int | None = None
     bootstrap_weights: str | None = None
+    spec: PretrendSpec = PretrendSpec()
+    _extra = ("statistic", "p_value", "df", "df_denom", "distribution", "p_value_bootstrap",
+              "n_boot", "bootstrap_weights")
 
-    def to_dict(self) -> dict[str, Any]:
-        return jsonable(self)
+    @property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([{"statistic": self.statistic, "p_value": self.p_value,
+                              "p_value_bootstrap": self.p_value_bootstrap}])
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class EventStudyResult:
+class EventStudyResult(DidResultMixin):
     """``table``: relative_time, estimate, std_error, ci_low, ci_high, p_value, mde, n_obs
     (leads are negative relative times); ``pretrend``: joint test of the leads; ``estimate`` /
     ``std_error`` / ``conf_int``: the average effect over relative times 0..lags."""
@@ -103,25 +120,13 @@ class EventStudyResult:
     n_units: int
     n_clusters: int | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "spec": self.spec.to_dict(),
-            "estimate": self.estimate,
-            "std_error": self.std_error,
-            "conf_int": list(self.conf_int),
-            "p_value": self.p_value,
-            "mde": self.mde,
-            "n_obs": self.n_obs,
-            "n_units": self.n_units,
-            "n_clusters": self.n_clusters,
-            "pretrend": None if self.pretrend is None else self.pretrend.to_dict(),
-            "table": jsonable(self.table),
-        }
+    _extra = ("estimate", "std_error", "conf_int", "p_value", "mde", "n_obs", "n_units",
+              "n_clusters", "pretrend")
 
 
 class _TwoWayFE:
     """Normal equations of y = alpha_unit + lambda_time on a subset of observations, solved
-    exactly by block elimination (`evallib.did._within.TwoWay`; formerly conjugate gradients)."""
+    exactly by block elimination (`evallib.did._within.TwoWay`)."""
 
     def __init__(self, u: np.ndarray, t: np.ndarray, n_u: int, n_t: int,
                  t_used: np.ndarray | None = None):
@@ -186,7 +191,7 @@ def _lead_fit(y: np.ndarray, x: np.ndarray, fe: _TwoWayFE, cl: np.ndarray | None
     vc = pd.DataFrame(fit._vcov, index=fit.coef().index, columns=fit.coef().index)
     kept = [n for n in names if n in vc.index]
     if len(kept) < len(names):
-        raise ValueError("event_study: a lead indicator is collinear with the unit and period "
+        raise EstimationError("event_study: a lead indicator is collinear with the unit and period "
                          f"effects ({sorted(set(names) - set(kept))}); use fewer leads")
     return {"coef": fit.coef()[names].to_numpy(), "vcov": vc.loc[names, names].to_numpy()}
 
@@ -215,9 +220,9 @@ def event_study(
     check_numeric(data, [outcome], what=what)
     for name, v in (("leads", leads), ("lags", lags), ("anticipation", anticipation)):
         if not isinstance(v, int | np.integer) or v < 0:
-            raise ValueError(f"{what}: {name} must be a non-negative integer, got {v!r}")
+            raise EstimationError(f"{what}: {name} must be a non-negative integer, got {v!r}")
     if data[unit].isna().any():
-        raise ValueError(f"{what}: unit column {unit!r} has missing values")
+        raise EstimationError(f"{what}: unit column {unit!r} has missing values")
     tcode, kind = time_codes(data[time], name=time)
     gcode = cohort_codes(data[cohort], name=cohort, time_kind=kind)
     y = data[outcome].to_numpy(float)
@@ -231,7 +236,7 @@ def event_study(
     treated_obs = ~untreated  # = ever & (rel >= -anticipation)
     if cluster is not None:
         if data[cluster].isna().any():
-            raise ValueError(f"{what}: cluster column {cluster!r} has missing values")
+            raise EstimationError(f"{what}: cluster column {cluster!r} has missing values")
         cl = pd.factorize(data[cluster])[0]
     else:
         cl = ucode
@@ -252,10 +257,10 @@ def event_study(
     win = np.zeros(len(y), dtype=bool)
     win[cand[usable & (rel[cand] <= lags)]] = True
     if not win.any():
-        raise ValueError(f"{what}: no treated observation can be imputed (need untreated "
+        raise EstimationError(f"{what}: no treated observation can be imputed (need untreated "
                          "periods for the treated units and never/not-yet-treated comparisons)")
     if not (~ever).any():
-        raise ValueError(f"{what}: no never-treated units (cohort 0/missing)")
+        raise EstimationError(f"{what}: no never-treated units (cohort 0/missing)")
 
     # compact unit codes over the untreated observations (the identity when every unit has one)
     used_units = np.flatnonzero(has_untreated)
@@ -364,11 +369,13 @@ def event_study(
                     scores[:, j] -= e_unit.T @ coef[: fe.n_u]
             # score_bootstrap_wald sums x~ * resid by cluster: one row per cluster with resid 1
             # gives exactly these scores
-            boot = score_bootstrap_wald(scores, np.ones(n_cl), np.arange(n_cl), n_boot=9999, seed=0)
+            boot = score_bootstrap_wald(scores, np.ones(n_cl), np.arange(n_cl), n_boot=PRETREND_BOOT,
+                                        seed=PRETREND_SEED)
             pretrend = PretrendTest(wald / q, float(stats.f.sf(wald / q, q, dfd)), q, dfd, "F",
                                     boot.p_value, boot.n_boot, boot.weights)
         else:
-            pretrend = PretrendTest(wald, float(stats.chi2.sf(wald, q)), q, None, "chi2")
+            pretrend = PretrendTest(wald, float(stats.chi2.sf(wald, q)), q, None, "chi2",
+                                    spec=PretrendSpec(n_boot=None, seed=None, weights=None))
 
     all_rows = sorted(lead_rows) + rows
     table = pd.DataFrame(all_rows, columns=["relative_time", "estimate", "std_error", "n_obs"])

@@ -26,19 +26,42 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
-__all__ = ["ScoreBootstrap", "score_bootstrap_wald"]
+from evallib.errors import EstimationError
+from evallib.inference import WEBB, WEBB_BELOW
+from evallib.protocol import Result, Spec
 
-_WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+__all__ = ["PRETREND_BOOT", "PRETREND_SEED", "ScoreBootstrap", "ScoreBootstrapSpec",
+           "score_bootstrap_wald"]
+
+PRETREND_BOOT = 9999  # draws of the event study's pre-trend score bootstrap ...
+PRETREND_SEED = 0  # ... and its seed
 
 
 @dataclass(frozen=True, slots=True)
-class ScoreBootstrap:
+class ScoreBootstrapSpec(Spec):
+    n_boot: int
+    seed: int
+    weights: str  # as asked for ("auto", "rademacher" or "webb")
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreBootstrap(Result):
+    """The LM statistic, its bootstrap p-value, the draws made (``n_boot``: 2^G when
+    enumerated) and the weights used."""
+
     statistic: float
     p_value: float
     n_boot: int
     weights: str
     enumerated: bool
+    spec: ScoreBootstrapSpec | None = None
+    _extra = ("statistic", "p_value", "n_boot", "weights", "enumerated")
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([{"statistic": self.statistic, "p_value": self.p_value}])
 
 
 def _lm(s: np.ndarray, omega: np.ndarray) -> np.ndarray:
@@ -61,6 +84,7 @@ def score_bootstrap_wald(
     ``resid`` are the restricted (null-imposed) residuals, ``cluster`` integer or label codes.
     ``weights``: "rademacher", "webb" or "auto" (Webb below 13 clusters).
     """
+    spec = ScoreBootstrapSpec(int(n_boot), int(seed), weights)
     x_tilde = np.asarray(x_tilde, dtype=float)
     if x_tilde.ndim == 1:
         x_tilde = x_tilde[:, None]
@@ -71,15 +95,15 @@ def score_bootstrap_wald(
     for j in range(q):
         scores[:, j] = np.bincount(codes, x_tilde[:, j] * resid, minlength=g)
     if weights == "auto":
-        weights = "webb" if g < 13 else "rademacher"
+        weights = "webb" if g < WEBB_BELOW else "rademacher"
     if weights not in ("rademacher", "webb"):
-        raise ValueError("weights must be 'rademacher', 'webb' or 'auto'")
+        raise EstimationError("weights must be 'rademacher', 'webb' or 'auto'")
     enumerated = weights == "rademacher" and 2**g <= n_boot
     if enumerated:
         w = np.array(list(itertools.product([-1.0, 1.0], repeat=g)))
     else:
         rng = np.random.default_rng(seed)
-        w = rng.choice(_WEBB, size=(n_boot, g)) if weights == "webb" else rng.choice([-1.0, 1.0], size=(n_boot, g))
+        w = rng.choice(WEBB, size=(n_boot, g)) if weights == "webb" else rng.choice([-1.0, 1.0], size=(n_boot, g))
     s_obs = scores.sum(axis=0)[None, :]
     omega_obs = (scores.T @ scores)[None, :, :]
     lm_obs = float(_lm(s_obs, omega_obs)[0])
@@ -88,4 +112,4 @@ def score_bootstrap_wald(
     lm_star = _lm(s_star, omega_star)
     # ties count as at least as extreme (the observed draw is one of the enumerated ones)
     p = float(np.mean(lm_star >= lm_obs * (1 - 1e-10)))
-    return ScoreBootstrap(lm_obs, p, int(len(w)), weights, enumerated)
+    return ScoreBootstrap(lm_obs, p, int(len(w)), weights, enumerated, spec)

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evallib.did._aggregate import AggregateResult, aggregate_group_time
 from evallib.did._common import (
     as_tuple,
     check_columns,
@@ -36,16 +36,17 @@ from evallib.did._common import (
     code_to_label,
     cohort_codes,
     has_duplicate_pairs,
-    jsonable,
     time_codes,
     unique_ints,
 )
-from evallib.inference import minimum_detectable_effect, minimum_detectable_effects
+from evallib.did._result import DidResultMixin
+from evallib.errors import EstimationError
+from evallib.inference import minimum_detectable_effects
+from evallib.protocol import Spec
 
 CONTROL_GROUPS = ("never", "notyet")
 METHODS = ("dr", "ipw", "reg")
 BASE_PERIODS = ("varying", "universal")
-AGGREGATIONS = ("simple", "dynamic", "group", "calendar")
 _PS_MAX = 1 - 1e-6  # DRDID caps the propensity score here ...
 _TRIM = 0.995  # ... and drops control units with a propensity score above this
 _CELL_BLOCK = 4_000_000  # cells x units per block in `_cohort_cells`
@@ -53,7 +54,7 @@ _PER_CELL_BINCOUNT = 20_000  # ... and from this many units on, one bincount per
 
 
 @dataclass(frozen=True, slots=True)
-class StaggeredSpec:
+class StaggeredSpec(Spec):
     """What `staggered` estimated (kept with every result, like R's DIDparams)."""
 
     outcome: str
@@ -68,54 +69,9 @@ class StaggeredSpec:
     base_period: str
     alpha: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return jsonable(self)
-
 
 @dataclass(frozen=True, slots=True, eq=False)
-class AggregateResult:
-    """An aggregation of ATT(g,t) (R ``aggte``).
-
-    ``estimate``/``std_error``/``conf_int``/``p_value``/``mde``: the overall summary parameter.
-    ``table``: the components (one row per event time / cohort / calendar period, or one row
-    for "simple") with analytic SEs and pointwise CIs, plus, when bootstrapped, the multiplier
-    bootstrap SE (``boot_std_error``) and the simultaneous band (``band_low``, ``band_high``,
-    critical value ``band_crit``).
-    """
-
-    kind: str
-    estimate: float
-    std_error: float
-    conf_int: tuple[float, float]
-    p_value: float
-    mde: float
-    table: pd.DataFrame
-    spec: StaggeredSpec
-    options: dict[str, Any]
-    band_crit: float | None
-    n_units: int
-    n_clusters: int | None
-    influence: np.ndarray = field(repr=False)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "spec": self.spec.to_dict(),
-            "options": jsonable(self.options),
-            "estimate": self.estimate,
-            "std_error": self.std_error,
-            "conf_int": list(self.conf_int),
-            "p_value": self.p_value,
-            "mde": self.mde,
-            "band_crit": jsonable(self.band_crit),
-            "n_units": self.n_units,
-            "n_clusters": self.n_clusters,
-            "table": jsonable(self.table),
-        }
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class GroupTimeResult:
+class GroupTimeResult(DidResultMixin):
     """Group-time ATT(g,t) (R ``att_gt``): ``table`` has cohort, time, relative_time, estimate,
     std_error, ci_low, ci_high (pointwise), p_value, mde, n_treated, n_control.
     ``influence`` is the cluster-level influence function (n_clusters x n_(g,t)); ``aggregate``
@@ -133,6 +89,7 @@ class GroupTimeResult:
     _cohorts: np.ndarray = field(repr=False)  # cohort codes (columns of _cohort_counts)
     _tlist: np.ndarray = field(repr=False)
     _time_kind: str = "integer"
+    _extra = ("n_units", "n_clusters", "n_units_dropped")
 
     @property
     def estimate(self) -> np.ndarray:
@@ -155,17 +112,8 @@ class GroupTimeResult:
         bootstrap SEs (IQR / 1.349, as R) and a simultaneous (uniform) confidence band over the
         table's rows. ``min_e``/``max_e`` restrict event times (R's ``min_e``/``max_e``).
         """
-        return _aggregate(self, kind, min_e=min_e, max_e=max_e, n_boot=n_boot, seed=seed,
-                          alpha=self.spec.alpha if alpha is None else alpha)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "spec": self.spec.to_dict(),
-            "n_units": self.n_units,
-            "n_clusters": self.n_clusters,
-            "n_units_dropped": self.n_units_dropped,
-            "table": jsonable(self.table),
-        }
+        return aggregate_group_time(self, kind, min_e=min_e, max_e=max_e, n_boot=n_boot,
+                                    seed=seed, alpha=self.spec.alpha if alpha is None else alpha)
 
 
 # --------------------------------------------------------------------------------------------
@@ -340,45 +288,45 @@ def staggered(
     check_columns(data, [outcome, unit, time, cohort, cluster, *covs], what=what)
     check_numeric(data, [outcome, *covs], what=what)
     if control_group not in CONTROL_GROUPS:
-        raise ValueError(f"{what}: control_group must be one of {CONTROL_GROUPS}, got {control_group!r}")
+        raise EstimationError(f"{what}: control_group must be one of {CONTROL_GROUPS}, got {control_group!r}")
     if method not in METHODS:
-        raise ValueError(f"{what}: method must be one of {METHODS}, got {method!r}")
+        raise EstimationError(f"{what}: method must be one of {METHODS}, got {method!r}")
     if base_period not in BASE_PERIODS:
-        raise ValueError(f"{what}: base_period must be one of {BASE_PERIODS}, got {base_period!r}")
+        raise EstimationError(f"{what}: base_period must be one of {BASE_PERIODS}, got {base_period!r}")
     if not isinstance(anticipation, int | np.integer) or anticipation < 0:
-        raise ValueError(f"{what}: anticipation must be a non-negative integer, got {anticipation!r}")
+        raise EstimationError(f"{what}: anticipation must be a non-negative integer, got {anticipation!r}")
     if data[unit].isna().any():
-        raise ValueError(f"{what}: unit column {unit!r} has missing values")
+        raise EstimationError(f"{what}: unit column {unit!r} has missing values")
 
     tcode, kind = time_codes(data[time], name=time)
     gcode = cohort_codes(data[cohort], name=cohort, time_kind=kind)
     ucode, _ = pd.factorize(data[unit])
     n_all = int(ucode.max()) + 1 if len(ucode) else 0
     if n_all == 0:
-        raise ValueError(f"{what}: data has no rows")
+        raise EstimationError(f"{what}: data has no rows")
     tlist, tidx = unique_ints(tcode, return_inverse=True)
     n_t = len(tlist)
     if n_t < 2:
-        raise ValueError(f"{what}: need at least two periods in {time!r}")
+        raise EstimationError(f"{what}: need at least two periods in {time!r}")
     # duplicates and balance
     if has_duplicate_pairs(ucode, n_all, tidx, n_t):
-        raise ValueError(f"{what}: more than one row per ({unit}, {time})")
+        raise EstimationError(f"{what}: more than one row per ({unit}, {time})")
     obs_per_unit = np.bincount(ucode, minlength=n_all)
     balanced = obs_per_unit == n_t
     # per-unit cohort (must not vary within unit)
     g_unit = np.zeros(n_all, dtype=np.int64)
     g_unit[ucode] = gcode
     if np.any(g_unit[ucode] != gcode):
-        raise ValueError(f"{what}: cohort column {cohort!r} varies within a unit")
+        raise EstimationError(f"{what}: cohort column {cohort!r} varies within a unit")
     cl_unit = None
     if cluster is not None:
         if data[cluster].isna().any():
-            raise ValueError(f"{what}: cluster column {cluster!r} has missing values")
+            raise EstimationError(f"{what}: cluster column {cluster!r} has missing values")
         ccode, _ = pd.factorize(data[cluster])
         cl_unit = np.full(n_all, -1, dtype=np.int64)
         cl_unit[ucode] = ccode
         if np.any(cl_unit[ucode] != ccode):
-            raise ValueError(f"{what}: cluster column {cluster!r} varies within a unit")
+            raise EstimationError(f"{what}: cluster column {cluster!r} varies within a unit")
 
     # R did: cohorts after the last period are never treated within the window
     g_unit = np.where(g_unit > tlist[-1], 0, g_unit)
@@ -392,11 +340,11 @@ def staggered(
         g_unit = np.where(g_unit == last, 0, g_unit)
         tmax_keep = tlist < last - anticipation
         if tmax_keep.sum() < 2:
-            raise ValueError(f"{what}: too few periods before the last cohort enters")
+            raise EstimationError(f"{what}: too few periods before the last cohort enters")
     else:
         tmax_keep = np.ones(n_t, dtype=bool)
     if not np.any(keep & (g_unit == 0)):
-        raise ValueError(f"{what}: no never-treated units (cohort 0/missing); "
+        raise EstimationError(f"{what}: no never-treated units (cohort 0/missing); "
                          "use control_group='notyet'")
 
     # unit panel: Y[unit, period]
@@ -500,7 +448,7 @@ def staggered(
             n_co.append(len(controls))
             psis.append(psi)
     if not att:
-        raise ValueError(f"{what}: no ATT(g,t) could be estimated (check cohorts and periods)")
+        raise EstimationError(f"{what}: no ATT(g,t) could be estimated (check cohorts and periods)")
     att, ses = np.asarray(att), np.asarray(ses)
     gs, ts = np.asarray(gs, dtype=np.int64), np.asarray(ts, dtype=np.int64)
     z = stats.norm.ppf(1 - alpha / 2)
@@ -526,141 +474,4 @@ def staggered(
         table=table, spec=spec, n_units=n, n_clusters=n_cl if cluster is not None else None,
         n_units_dropped=dropped, influence=np.column_stack(psis), _groups=gs, _times=ts,
         _cohort_counts=cohort_counts, _cohorts=cohorts, _tlist=tl, _time_kind=kind,
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# aggregation (R aggte)
-
-
-def _wif(gt: GroupTimeResult, keepers: np.ndarray, pg: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Cluster-level influence function of the estimated weights pg_k / sum(pg) (R ``wif``).
-
-    Unit i contributes (1{G_i = g_k} - pg_k) / S - [sum_k' (1{G_i = g_k'} - pg_k')] pg_k / S^2,
-    S = sum over keepers of pg; summed by cluster that is N_c,g_k - n_c pg_k etc."""
-    counts = gt._cohort_counts  # clusters x cohorts
-    n_c = counts.sum(axis=1)
-    col = np.searchsorted(gt._cohorts, groups[keepers])
-    a = counts[:, col] - n_c[:, None] * pg[keepers][None, :]  # clusters x keepers
-    s = pg[keepers].sum()
-    return a / s - a.sum(axis=1, keepdims=True) * (pg[keepers] / s**2)[None, :]
-
-
-def _combine(gt: GroupTimeResult, keepers: np.ndarray, weights: np.ndarray,
-             wif: np.ndarray | None) -> tuple[float, np.ndarray]:
-    att = gt.table["estimate"].to_numpy()
-    est = float(att[keepers] @ weights)
-    psi = gt.influence[:, keepers] @ weights
-    if wif is not None:
-        psi = psi + wif @ att[keepers]
-    return est, psi
-
-
-def _aggregate(gt: GroupTimeResult, kind: str, *, min_e: float, max_e: float, n_boot: int,
-               seed: int | np.random.Generator, alpha: float) -> AggregateResult:
-    if kind not in AGGREGATIONS:
-        raise ValueError(f"aggregate: kind must be one of {AGGREGATIONS}, got {kind!r}")
-    if n_boot < 0:
-        raise ValueError(f"aggregate: n_boot must be >= 0, got {n_boot}")
-    groups, times = gt._groups, gt._times
-    n = gt.n_units
-    shares = gt._cohort_counts.sum(axis=0) / n  # P(G = g) over all units kept
-    pg = shares[np.searchsorted(gt._cohorts, groups)]  # per ATT(g,t)
-    e = times - groups
-    in_window = (e >= min_e) & (e <= max_e)
-    labels: dict[str, Any]
-    comps: list[tuple[float, np.ndarray]] = []
-    if kind == "simple":
-        keep = np.flatnonzero((groups <= times) & in_window)
-        if len(keep) == 0:
-            raise ValueError("aggregate: no post-treatment ATT(g,t)")
-        w = pg[keep] / pg[keep].sum()
-        overall = _combine(gt, keep, w, _wif(gt, keep, pg, groups))
-        comps = [overall]
-        labels = {"term": ["ATT"]}
-    elif kind == "dynamic":
-        eseq = np.unique(e[in_window])
-        for ev in eseq:
-            keep = np.flatnonzero(e == ev)
-            w = pg[keep] / pg[keep].sum()
-            comps.append(_combine(gt, keep, w, _wif(gt, keep, pg, groups)))
-        pos = eseq >= 0
-        if not pos.any():
-            raise ValueError("aggregate: no event time >= 0 in the window")
-        est = float(np.mean([c[0] for c, p in zip(comps, pos, strict=True) if p]))
-        psi = np.mean([c[1] for c, p in zip(comps, pos, strict=True) if p], axis=0)
-        overall = (est, psi)
-        labels = {"relative_time": eseq.astype(int)}
-    elif kind == "group":
-        glist = np.unique(groups)
-        for gv in glist:
-            keep = np.flatnonzero((groups == gv) & (gv <= times) & in_window)
-            w = np.full(len(keep), 1 / len(keep))
-            comps.append(_combine(gt, keep, w, None))
-        g_att = np.array([c[0] for c in comps])
-        g_psi = np.column_stack([c[1] for c in comps])
-        pgg = shares[np.searchsorted(gt._cohorts, glist)]
-        wts = pgg / pgg.sum()
-        # weights' influence function over cohorts (R uses wif with group = glist)
-        idx = np.arange(len(glist))
-        counts = gt._cohort_counts[:, np.searchsorted(gt._cohorts, glist)]
-        n_c = gt._cohort_counts.sum(axis=1)
-        a = counts - n_c[:, None] * pgg[None, :]
-        s = pgg.sum()
-        wif = a / s - a.sum(axis=1, keepdims=True) * (pgg / s**2)[None, :]
-        overall = (float(g_att @ wts), g_psi @ wts + wif @ g_att[idx])
-        labels = {"cohort": code_to_label(glist, gt._time_kind)}
-    else:  # calendar
-        tl = np.unique(times[times >= groups.min()])
-        kept_t = []
-        for tv in tl:
-            keep = np.flatnonzero((groups <= tv) & (times == tv) & in_window)
-            if len(keep) == 0:
-                continue
-            w = pg[keep] / pg[keep].sum()
-            comps.append(_combine(gt, keep, w, _wif(gt, keep, pg, groups)))
-            kept_t.append(tv)
-        est = float(np.mean([c[0] for c in comps]))
-        overall = (est, np.mean([c[1] for c in comps], axis=0))
-        labels = {"time": code_to_label(np.asarray(kept_t, dtype=np.int64), gt._time_kind)}
-
-    z = stats.norm.ppf(1 - alpha / 2)
-    mde_df = gt.n_clusters - 1 if gt.n_clusters is not None else None
-    est_c = np.array([c[0] for c in comps])
-    psi_c = np.column_stack([c[1] for c in comps])
-    se_c = np.sqrt((psi_c**2).sum(axis=0)) / n
-    table = pd.DataFrame(labels)
-    table["estimate"] = est_c
-    table["std_error"] = se_c
-    table["ci_low"] = est_c - z * se_c
-    table["ci_high"] = est_c + z * se_c
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table["p_value"] = 2 * stats.norm.sf(np.abs(est_c / se_c))
-    table["mde"] = minimum_detectable_effects(se_c, df=mde_df, alpha=alpha)
-    crit = None
-    if n_boot > 0:
-        from evallib.inference import multiplier_bootstrap
-
-        boot = multiplier_bootstrap(psi_c / n, n_boot=n_boot, seed=seed, alpha=alpha)
-        table["boot_std_error"] = boot.std_error
-        crit = boot.crit
-        table["band_low"] = est_c - crit * boot.std_error
-        table["band_high"] = est_c + crit * boot.std_error
-    o_est, o_psi = overall
-    o_se = float(np.sqrt(np.sum(o_psi**2)) / n)
-    return AggregateResult(
-        kind=kind,
-        estimate=float(o_est),
-        std_error=o_se,
-        conf_int=(float(o_est - z * o_se), float(o_est + z * o_se)),
-        p_value=float(2 * stats.norm.sf(abs(o_est / o_se))) if o_se > 0 else float("nan"),
-        mde=minimum_detectable_effect(o_se, df=mde_df, alpha=alpha),
-        table=table,
-        spec=gt.spec,
-        options={"min_e": min_e, "max_e": max_e, "n_boot": n_boot,
-                 "seed": seed if isinstance(seed, int) else None},
-        band_crit=crit,
-        n_units=n,
-        n_clusters=gt.n_clusters,
-        influence=o_psi,
     )

@@ -4,11 +4,11 @@ Engine: `twfe` uses the exact within transformation of `evallib.did._within` (un
 effects by block elimination; ~10x faster and ~3x leaner than pyfixest at 12M rows, same numbers
 to 1e-8, checked in tests/test_fast_paths.py); it falls back to pyfixest ``feols`` when a
 regressor is collinear with the effects (pyfixest drops it). `two_by_two` uses pyfixest.
-pyfixest absorbs the unit and time effects by alternating projections (no dense dummies) and
-applies fixest's small-sample factors: CRV1 = G/(G-1) * (N-1)/(N-K) with K not counting fixed
-effects nested in the cluster (``ssc(k_fixef="nonnested")``), HC1 = N/(N-K), and the t
-distribution with G-1 (clustered) or N-K degrees of freedom. tests/test_did_twfe.py checks the
-numbers against linearmodels ``PanelOLS`` and a statsmodels dummy-variable OLS to 1e-8.
+Both follow fixest's small-sample conventions: CRV1 = G/(G-1) * (N-1)/(N-K) with K not
+counting fixed effects nested in the cluster (``ssc(k_fixef="nonnested")``), HC1 = N/(N-K),
+and the t distribution with G-1 (clustered) or N-K degrees of freedom.
+tests/test_did_twfe.py checks the numbers against linearmodels ``PanelOLS`` and a statsmodels
+dummy-variable OLS to 1e-8.
 """
 
 from __future__ import annotations
@@ -26,17 +26,19 @@ from evallib.did._common import (
     check_columns,
     check_numeric,
     check_period_column,
-    jsonable,
     resolve_vcov,
 )
+from evallib.did._result import DidResultMixin
 from evallib.did._within import TwoWay, ols_within
+from evallib.errors import EstimationError
 from evallib.inference import minimum_detectable_effect
+from evallib.protocol import Spec
 
 TABLE_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "mde"]
 
 
 @dataclass(frozen=True, slots=True)
-class DidSpec:
+class DidSpec(Spec):
     """What was estimated: enough to say in the book exactly which model produced a number."""
 
     estimator: str
@@ -49,12 +51,9 @@ class DidSpec:
     vcov: str = "hetero"
     alpha: float = 0.05
 
-    def to_dict(self) -> dict[str, Any]:
-        return jsonable(self)
-
 
 @dataclass(frozen=True, slots=True, eq=False)
-class DidResult:
+class DidResult(DidResultMixin):
     """A regression DiD estimate.
 
     Attributes: ``table`` (one row per term: term, estimate, std_error, ci_low, ci_high, p_value,
@@ -69,6 +68,7 @@ class DidResult:
     n_clusters: int | None
     df: float
     vcov_matrix: pd.DataFrame = field(repr=False)
+    _extra = ("estimate", "std_error", "conf_int", "p_value", "mde", "n_obs", "n_clusters", "df")
 
     @property
     def estimate(self) -> float:
@@ -91,19 +91,8 @@ class DidResult:
         """Minimum detectable effect (80 % power, 5 % two-sided) for the headline term."""
         return float(self.table["mde"].iloc[0])
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "spec": self.spec.to_dict(),
-            "estimate": self.estimate,
-            "std_error": self.std_error,
-            "conf_int": list(self.conf_int),
-            "p_value": self.p_value,
-            "mde": self.mde,
-            "n_obs": self.n_obs,
-            "n_clusters": self.n_clusters,
-            "df": jsonable(self.df),
-            "table": jsonable(self.table),
-        }
+    def _mde_df(self) -> float | None:
+        return self.df if self.spec.vcov == "CRV1" else None
 
 
 def _tidy(
@@ -204,7 +193,7 @@ def twfe(
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Prepared:
-    """What `_twfe` computed on the way and `evallib.inference.assess` reuses: codes of units,
+    """What `_twfe` computed on the way and `evallib.did.assess` reuses: codes of units,
     periods and clusters (``pd.factorize``; periods sorted), the two-way projection, the
     outcome and its demeaned version."""
 
@@ -229,18 +218,18 @@ def _twfe(
     vcov: str | None = None,
     alpha: float = 0.05,
 ) -> tuple[DidResult, _Prepared]:
-    """`twfe` and the pieces it computed (for `evallib.inference.assess`)."""
+    """`twfe` and the pieces it computed (for `evallib.did.assess`)."""
     what = "did.twfe"
     treats = as_tuple(treatment, name="treatment")
     ctrls = as_tuple(controls, name="controls")
     if not treats:
-        raise ValueError(f"{what}: treatment must name at least one column")
+        raise EstimationError(f"{what}: treatment must name at least one column")
     check_columns(data, [outcome, *treats, unit, time, cluster, *ctrls], what=what)
     check_numeric(data, [outcome, *treats, *ctrls], what=what)
     vc = resolve_vcov(vcov, cluster, what=what)
     check_period_column(data[time], name=time)  # dates or integers
     if data[unit].isna().any() or data[time].isna().any():
-        raise ValueError(f"{what}: unit/time columns {unit!r}, {time!r} have missing values")
+        raise EstimationError(f"{what}: unit/time columns {unit!r}, {time!r} have missing values")
 
     names = {f"_d{i}": c for i, c in enumerate(treats)} | {f"_x{i}": c for i, c in enumerate(ctrls)}
     cols = [*treats, *ctrls]
@@ -250,11 +239,11 @@ def _twfe(
     ccode = labels = None
     if cluster is not None:
         if data[cluster].isna().any():
-            raise ValueError(f"{what}: cluster column {cluster!r} has missing values")
+            raise EstimationError(f"{what}: cluster column {cluster!r} has missing values")
         ccode, labels = pd.factorize(data[cluster])
         n_clusters = int(ccode.max()) + 1
         if n_clusters < 2:
-            raise ValueError(f"{what}: cluster column {cluster!r} has fewer than 2 clusters")
+            raise EstimationError(f"{what}: cluster column {cluster!r} has fewer than 2 clusters")
     order = list(names)
     spec = DidSpec("twfe", outcome, treats, unit, time, cluster, ctrls, vc, alpha)
     # Fast path: exact within transformation (evallib.did._within), same numbers as pyfixest.
@@ -308,7 +297,7 @@ def two_by_two(
     for c in (group, post):
         vals = set(np.unique(data[c].to_numpy(dtype=float)))
         if not vals <= {0.0, 1.0}:
-            raise ValueError(f"{what}: column {c!r} must be 0/1 or boolean, found {sorted(vals)[:5]}")
+            raise EstimationError(f"{what}: column {c!r} must be 0/1 or boolean, found {sorted(vals)[:5]}")
     vc = resolve_vcov(vcov, cluster, what=what)
     g = data[group].to_numpy(dtype=float)
     p = data[post].to_numpy(dtype=float)
@@ -320,7 +309,7 @@ def two_by_two(
     n_clusters = None
     if cluster is not None:
         if data[cluster].isna().any():
-            raise ValueError(f"{what}: cluster column {cluster!r} has missing values")
+            raise EstimationError(f"{what}: cluster column {cluster!r} has missing values")
         work["_cl"] = pd.factorize(data[cluster])[0]
         n_clusters = int(work["_cl"].nunique())
     order = list(names)

@@ -22,6 +22,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from evallib.did._common import has_duplicate_pairs
+from evallib.errors import EstimationError
+
 _MAX_DENSE_CELLS = 16_000_000  # unit x period cells per block when forming A' diag(1/n) A
 _EIG_TOL = 1e-10  # relative eigenvalue cut-off of C (zero eigenvalues: one per connected set)
 
@@ -57,7 +60,7 @@ class TwoWay:
         # intervals: every unit observed once in each of a run of consecutive periods
         # [first_i, last_i] (people who enter and leave, without gaps) -- then A lam and A'v
         # are differences of cumulative sums, O(units + periods) instead of O(N).
-        dup = _has_duplicates(self.u, self.n_u, self.t, self.n_t)
+        dup = has_duplicate_pairs(self.u, self.n_u, self.t, self.n_t)
         self.balanced = bool(not dup and len(self.u) == self.n_u * self.n_t)
         if self.balanced:  # every unit runs from the first period to the last
             self.first = np.zeros(self.n_u, dtype=np.int64)
@@ -254,12 +257,6 @@ class _Clusters:
         return np.bincount(self.key_tc, w, minlength=self.n_t * self.n_cl).reshape(self.n_t, self.n_cl)
 
 
-def _has_duplicates(a: np.ndarray, n_a: int, b: np.ndarray, n_b: int) -> bool:
-    from evallib.did._common import has_duplicate_pairs
-
-    return has_duplicate_pairs(a, n_a, b, n_b)
-
-
 def ols_within(
     y: np.ndarray,
     x: np.ndarray,
@@ -394,5 +391,5 @@ def _vcov_out(vcov: str, fe: TwoWay, beta: np.ndarray, bread: np.ndarray, xt: np
         v = bread @ (s.T @ s) @ bread * (n_cl / (n_cl - 1) * (n - 1) / (n - df_k))
         df = float(n_cl - 1)
     else:  # pragma: no cover - callers validate vcov
-        raise ValueError(f"unknown vcov {vcov!r}")
+        raise EstimationError(f"unknown vcov {vcov!r}")
     return {"coef": beta, "vcov": v, "df": df, "n_obs": n, "n_clusters": n_cl, "df_k": df_k}

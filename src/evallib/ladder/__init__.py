@@ -8,10 +8,14 @@ Markov projections
 Causal (builds transition outcomes and calls `evallib.did`'s estimators)
     step_up_data, step_up_did, relapse_did, ordinal_did, counterfactual_chronogram
 
-All functions take a panel (one row per unit and period) and column names, never modify it,
-and count only consecutive periods of the same unit. Results are frozen dataclasses with a
-tidy ``table``, their ``spec`` and ``to_dict()``; the two contract functions of DESIGN §5
-(`transition_matrix`, `state_distribution`) return DataFrames.
+All functions take a panel (one row per unit and period) and then keyword-only arguments
+(``unit=``, ``time=``, ``state=``, ...), never modify it, and count only consecutive periods
+of the same unit. Intervals are at level ``1 - alpha``; bootstraps are seeded (``seed=0`` by
+default); arguments or data an estimator cannot use raise `evallib.errors.EstimationError`.
+Results follow the results protocol (`evallib.protocol.Result`): a tidy ``table``, a frozen
+``spec`` dataclass (it also reads like a dict: ``spec["by"]``), ``to_dict()`` and
+``tidy(alpha)``; the two contract functions of DESIGN §5 (`transition_matrix`,
+`state_distribution`) return DataFrames. The DiDs are `evallib.did`'s estimators.
 """
 
 from .causal import (

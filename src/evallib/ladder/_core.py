@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from evallib.data.months import month_numbers
+from evallib.errors import EstimationError
 
 __all__ = [
     "EncodedPanel",
@@ -37,16 +38,16 @@ def _as_list(cols: str | Sequence[str] | None) -> list[str]:
 
 
 def check_columns(panel: pd.DataFrame, **cols: str | Sequence[str] | None) -> None:
-    """Raise a ValueError naming every argument whose column is missing from ``panel``."""
+    """Raise an EstimationError naming every argument whose column is missing from ``panel``."""
     if not isinstance(panel, pd.DataFrame):
-        raise ValueError(f"panel must be a pandas DataFrame, got {type(panel).__name__}")
+        raise EstimationError(f"panel must be a pandas DataFrame, got {type(panel).__name__}")
     missing = []
     for arg, value in cols.items():
         for c in _as_list(value):
             if c not in panel.columns:
                 missing.append(f"{arg}={c!r}")
     if missing:
-        raise ValueError(
+        raise EstimationError(
             "column(s) not found in panel: "
             + ", ".join(missing)
             + f"; available columns: {sorted(map(str, panel.columns))}"
@@ -91,13 +92,13 @@ def period_numbers(values: pd.Series, *, name: str) -> tuple[np.ndarray, np.ndar
         valid = s.notna().to_numpy()
         arr = s.to_numpy(dtype="float64", na_value=np.nan)
         if valid.any() and not np.all(np.mod(arr[valid], 1) == 0):
-            raise ValueError(
+            raise EstimationError(
                 f"time column {name!r} holds non-integer numbers; use integer periods "
                 "or monthly dates"
             )
         per = np.where(valid, arr, 0).astype(np.int64)
         return per, valid, "integer"
-    raise ValueError(
+    raise EstimationError(
         f"time column {name!r} must be datetime64 (monthly dates), pandas Period or integer "
         f"periods; got dtype {s.dtype}"
     )
@@ -108,9 +109,9 @@ def resolve_states(values: pd.Series, states: Sequence[Any] | None, *, name: str
     if states is not None:
         states = list(states)
         if len(states) == 0:
-            raise ValueError("states must not be empty")
+            raise EstimationError("states must not be empty")
         if len(set(states)) != len(states):
-            raise ValueError(f"states contains duplicates: {states}")
+            raise EstimationError(f"states contains duplicates: {states}")
         return states
     if isinstance(values.dtype, pd.CategoricalDtype):
         return list(values.cat.categories)
@@ -118,14 +119,14 @@ def resolve_states(values: pd.Series, states: Sequence[Any] | None, *, name: str
     try:
         return sorted(uniq.tolist())
     except TypeError as err:  # mixed types cannot be ordered
-        raise ValueError(
+        raise EstimationError(
             f"state column {name!r} holds values that cannot be sorted; pass states=[...] "
             "in the intended order"
         ) from err
 
 
 def state_codes(values: pd.Series, states: list[Any], *, name: str) -> np.ndarray:
-    """Codes 0..K-1 for ``states`` (their order), -1 for missing; ValueError on unknown values."""
+    """Codes 0..K-1 for ``states`` (their order), -1 for missing; EstimationError on unknown values."""
     codes = _int_state_codes(values, states)
     if codes is None:
         cat = pd.Categorical(values, categories=states)
@@ -133,7 +134,7 @@ def state_codes(values: pd.Series, states: list[Any], *, name: str) -> np.ndarra
     unknown = (codes == -1) & values.notna().to_numpy()
     if unknown.any():
         bad = pd.unique(values[unknown])[:10].tolist()
-        raise ValueError(
+        raise EstimationError(
             f"state column {name!r} holds values not in states={states}: {bad}"
         )
     return codes
@@ -230,7 +231,7 @@ def encode_panel(
         )
         bad = ~np.isfinite(w) | (w < 0)
         if np.any(bad & keep):
-            raise ValueError(
+            raise EstimationError(
                 f"weights column {weights!r} must hold finite non-negative numbers; "
                 f"{int(np.sum(bad & keep))} row(s) do not"
             )
@@ -260,7 +261,7 @@ def encode_panel(
         dup = (du == 0) & (dp == 0)
         if dup.any():
             i = int(np.flatnonzero(dup)[0])
-            raise ValueError(
+            raise EstimationError(
                 f"panel has {int(dup.sum())} duplicated ({unit}, {time}) row(s), e.g. "
                 f"{unit}={ulabels[u[i]]!r} at {time}={panel[time].iloc[rows[i]]!r}; "
                 "one row per unit and period is required"

@@ -15,11 +15,23 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from evallib import did
+from evallib.did._within import TwoWay, is_nested
+from evallib.errors import EstimationError
+
 from ._core import check_columns, encode_panel, pair_mask, period_numbers, resolve_states
-from ._results import CounterfactualChronogram, OrdinalDidResult, TransitionDidResult
+from ._results import (
+    ChronogramSpec,
+    CounterfactualChronogram,
+    OrdinalDidResult,
+    OrdinalDidSpec,
+    RelapseDidSpec,
+    StepUpDidSpec,
+    TransitionDidResult,
+)
 from .rates import relapse_episodes
 
-__all__ = ["step_up_did", "relapse_did", "ordinal_did", "counterfactual_chronogram"]
+__all__ = ["step_up_data", "step_up_did", "relapse_did", "ordinal_did", "counterfactual_chronogram"]
 
 SELECTION_CAVEAT = (
     "Conditioning on the origin step selects the sample: if the pilot changes who is at step k "
@@ -42,12 +54,6 @@ FE_NOTE = (
 )
 
 
-def _did():
-    from evallib import did  # imported lazily: did is built in parallel with this module
-
-    return did
-
-
 def _fit_rows(fit: Any) -> dict[str, Any]:
     return {
         "estimate": fit.estimate, "std_error": fit.std_error,
@@ -58,11 +64,11 @@ def _fit_rows(fit: Any) -> dict[str, Any]:
 
 def step_up_data(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
-    *,
     keep: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Person-months with an observed next month: origin step, ``step_up`` / ``step_down`` (0/1).
@@ -91,11 +97,11 @@ def _baseline(d: pd.DataFrame, outcome: str, group: str, pilot: Any, treatment: 
 
 def step_up_did(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
-    *,
     treatment: str = "treated",
     cluster: str = "area",
     group: str = "group",
@@ -103,6 +109,7 @@ def step_up_did(
     origins: Sequence[Any] | None = None,
     fe: str | None = None,
     outcome: str = "step_up",
+    alpha: float = 0.05,
 ) -> TransitionDidResult:
     """The pilot's effect on the monthly probability of moving up from each origin step.
 
@@ -110,24 +117,24 @@ def step_up_did(
     (`step_up_data`); outcome 1{step next month > k} (or ``outcome="step_down"``); treatment =
     ``treatment`` at the origin month; estimated with ``evallib.did.twfe`` with fixed effects
     for ``fe`` (default: the ``group`` column, pilot vs comparison) and the calendar month,
-    clustered by ``cluster`` -- the same estimator and inference as the book's other DiDs.
-    ``baseline`` is the pilot group's rate before entry. Default origins: every step but the top.
+    clustered by ``cluster`` -- the same estimator and inference as the book's other DiDs
+    (intervals at level ``1 - alpha``). ``baseline`` is the pilot group's rate before entry.
+    Default origins: every step but the top.
 
     Caveat (also in ``result.caveats``): conditioning on the origin step is a selected sample;
     see ``SELECTION_CAVEAT``. One line for a notebook:
     ``ladder.step_up_did(panel).to_dict()``.
     """
     if outcome not in ("step_up", "step_down"):
-        raise ValueError(f"outcome must be 'step_up' or 'step_down', got {outcome!r}")
+        raise EstimationError(f"outcome must be 'step_up' or 'step_down', got {outcome!r}")
     fe = fe or group
     check_columns(panel, treatment=treatment, cluster=cluster, group=group, fe=fe)
     keep = list(dict.fromkeys([treatment, cluster, group, fe]))
-    d = step_up_data(panel, unit, time, state, states, keep=keep)
+    d = step_up_data(panel, unit=unit, time=time, state=state, states=states, keep=keep)
     d[treatment] = d[treatment].astype(float)
     order = resolve_states(panel[state], states, name=state)
     if origins is None:
         origins = order[:-1] if outcome == "step_up" else order[1:]
-    did = _did()
     rows, fits = [], {}
     for k in origins:
         sub = d[d["origin"] == k]
@@ -138,23 +145,24 @@ def step_up_did(
                          "note": "no variation in treatment at this origin"})
             continue
         fit = did.twfe(sub, outcome=outcome, treatment=treatment, unit=fe, time=time,
-                       cluster=cluster)
+                       cluster=cluster, alpha=alpha)
         fits[k] = fit
         rows.append({**base, **_fit_rows(fit), "estimator": "did.twfe"})
-    spec = {"unit": unit, "time": time, "state": state, "treatment": treatment,
-            "cluster": cluster, "group": group, "fe": [fe, time], "outcome": outcome,
-            "origins": list(origins), "estimator": "evallib.did.twfe"}
+    spec = StepUpDidSpec(unit=unit, time=time, state=state, treatment=treatment,
+                         cluster=cluster, group=group, pilot=pilot, fe=(fe, time),
+                         outcome=outcome, origins=tuple(origins), estimator="evallib.did.twfe",
+                         alpha=alpha)
     return TransitionDidResult(table=pd.DataFrame(rows), spec=spec,
                                caveats=(SELECTION_CAVEAT, FE_NOTE), fits=fits)
 
 
 def relapse_did(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
-    *,
     treatment: str = "treated",
     cluster: str = "area",
     group: str = "group",
@@ -162,23 +170,24 @@ def relapse_did(
     reached: Any = 5,
     horizons: Sequence[int] = (6, 12),
     fe: str | None = None,
+    alpha: float = 0.05,
 ) -> TransitionDidResult:
     """The pilot's effect on relapse: falling below step ``reached`` within h months of reaching it.
 
     Episodes from `relapse_episodes` (same censoring rule as `relapse`: only episodes followed
     for all h months); outcome ``relapse_<h>``; treatment read in the month the step was
     reached; ``evallib.did.twfe`` with fixed effects for ``fe`` (default the ``group`` column)
-    and the calendar month of reaching the step, clustered by ``cluster``.
+    and the calendar month of reaching the step, clustered by ``cluster`` (intervals at level
+    ``1 - alpha``).
     Caveat: selection on reaching the step (``RELAPSE_CAVEAT``). One line for a notebook:
     ``ladder.relapse_did(panel, reached=5).to_dict()``.
     """
     fe = fe or group
     check_columns(panel, treatment=treatment, cluster=cluster, group=group, fe=fe)
     keep = list(dict.fromkeys([treatment, cluster, group, fe]))
-    ep = relapse_episodes(panel, unit, time, state, states, reached=[reached],
-                          horizons=horizons, keep=keep)
+    ep = relapse_episodes(panel, unit=unit, time=time, state=state, states=states,
+                          reached=[reached], horizons=horizons, keep=keep)
     ep[treatment] = ep[treatment].astype(float)
-    did = _did()
     rows, fits = [], {}
     for h in horizons:
         y = f"relapse_{h}"
@@ -189,27 +198,31 @@ def relapse_did(
             rows.append({**base, "estimate": np.nan, "n_obs": len(sub),
                          "note": "too few episodes with complete follow-up"})
             continue
-        fit = did.twfe(sub, outcome=y, treatment=treatment, unit=fe, time=time, cluster=cluster)
+        fit = did.twfe(sub, outcome=y, treatment=treatment, unit=fe, time=time, cluster=cluster,
+                       alpha=alpha)
         fits[h] = fit
         rows.append({**base, **_fit_rows(fit), "estimator": "did.twfe"})
-    spec = {"unit": unit, "time": time, "state": state, "treatment": treatment,
-            "cluster": cluster, "group": group, "fe": [fe, time], "reached": reached,
-            "horizons": list(horizons), "estimator": "evallib.did.twfe",
-            "rule": "episodes with complete follow-up over the horizon (see ladder.relapse)"}
+    spec = RelapseDidSpec(unit=unit, time=time, state=state, treatment=treatment,
+                          cluster=cluster, group=group, pilot=pilot, fe=(fe, time),
+                          reached=reached, horizons=tuple(horizons),
+                          estimator="evallib.did.twfe",
+                          rule="episodes with complete follow-up over the horizon "
+                               "(see ladder.relapse)",
+                          alpha=alpha)
     return TransitionDidResult(table=pd.DataFrame(rows), spec=spec,
                                caveats=(RELAPSE_CAVEAT, FE_NOTE), fits=fits)
 
 
 def ordinal_did(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
-    *,
     treatment: str = "treated",
     cluster: str = "area",
     thresholds: Sequence[int] = (2, 3, 4, 5, 6),
-    level: float = 0.95,
+    alpha: float = 0.05,
 ) -> OrdinalDidResult:
     r"""Effects on the cumulative ladder distribution: P(step >= s) for every threshold s.
 
@@ -226,21 +239,22 @@ def ordinal_did(
       :math:`E[step] = 1 + \sum_{s\ge2} P(step \ge s)` on steps 1..6), with its standard error
       from V. It equals the TWFE estimate on the step itself.
     Person and calendar-month fixed effects (the outcome is a level, not a transition).
+    Intervals at level ``1 - alpha`` from the t distribution with G - 1 degrees of freedom.
     """
     check_columns(panel, unit=unit, time=time, state=state, treatment=treatment,
                   cluster=cluster)
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+    if not 0 < alpha < 1:
+        raise EstimationError(f"alpha must be in (0, 1), got {alpha!r}")
     thresholds = list(thresholds)
     if len(thresholds) < 1:
-        raise ValueError("thresholds must not be empty")
+        raise EstimationError("thresholds must not be empty")
     base = panel[[unit, time, state, treatment, cluster]].dropna(subset=[state])
     step = pd.to_numeric(base[state], errors="coerce")
     if step.isna().any():
-        raise ValueError(f"ordinal_did needs a numeric ladder column; {state!r} is not")
+        raise EstimationError(f"ordinal_did needs a numeric ladder column; {state!r} is not")
     d_treat = base[treatment].astype(float).to_numpy()
     if np.unique(d_treat).size < 2:
-        raise ValueError(f"treatment column {treatment!r} does not vary: nothing to compare")
+        raise EstimationError(f"treatment column {treatment!r} does not vary: nothing to compare")
     ucode = pd.factorize(base[unit])[0]
     tcode = pd.factorize(base[time], sort=True)[0]
     n_t = int(tcode.max()) + 1
@@ -251,7 +265,7 @@ def ordinal_did(
     else:
         beta, V, G, n_obs = _ordinal_stacked(base[cluster], step, d_treat, ucode, tcode, n_t,
                                              thresholds)
-    return _ordinal_result(beta, V, G, n_obs, thresholds, level,
+    return _ordinal_result(beta, V, G, n_obs, thresholds, alpha,
                            {"unit": unit, "time": time, "state": state, "treatment": treatment,
                             "cluster": cluster})
 
@@ -270,8 +284,6 @@ def _ordinal_within(ucode: np.ndarray, tcode: np.ndarray, cl: np.ndarray, step: 
     q x persons and q x months effects, minus those nested in the clusters). The same numbers
     as `did.twfe` on the stacked frame (tests/test_fast_paths.py), without q copies of the
     panel."""
-    from evallib.did._within import TwoWay, is_nested
-
     n, q = len(d), len(thresholds)
     if (n < 2 or (ucode < 0).any() or (tcode < 0).any() or (cl < 0).any()
             or not np.isfinite(d).all()):
@@ -319,7 +331,6 @@ def _ordinal_stacked(cluster: pd.Series, step: pd.Series, d_treat: np.ndarray, u
         col = np.zeros(n * q)
         col[i * n:(i + 1) * n] = d_treat
         stacked[name] = col
-    did = _did()
     fit = did.twfe(stacked, outcome="y", treatment=terms, unit="_unit_thr", time="_time_thr",
                    cluster="_cluster")
     beta = fit.table.set_index("term").loc[terms, "estimate"].to_numpy()
@@ -328,8 +339,9 @@ def _ordinal_stacked(cluster: pd.Series, step: pd.Series, d_treat: np.ndarray, u
 
 
 def _ordinal_result(beta: np.ndarray, V: np.ndarray, G: int, n_obs: int, thresholds: list,
-                    level: float, cols: dict[str, str]) -> OrdinalDidResult:
+                    alpha: float, cols: dict[str, str]) -> OrdinalDidResult:
     q = len(thresholds)
+    level = 1 - alpha
     terms = [f"step_ge_{s}" for s in thresholds]
     dfree = G - 1
     crit = stats.t.ppf(0.5 + level / 2, dfree)
@@ -354,10 +366,10 @@ def _ordinal_result(beta: np.ndarray, V: np.ndarray, G: int, n_obs: int, thresho
         joint = {"statistic_wald": None, "f_statistic": None, "df_num": q, "df_den": dfree,
                  "p_value": None, "p_value_chi2": None, "rank": rank,
                  "note": f"covariance rank {rank} with {G} clusters: joint test not available"}
-    spec = {**cols, "thresholds": thresholds, "level": level,
-            "estimator": "evallib.did.twfe on stacked threshold indicators "
-                         "(threshold x person and threshold x month fixed effects)",
-            "n_obs": n_obs, "n_clusters": G}
+    spec = OrdinalDidSpec(**cols, thresholds=tuple(thresholds), alpha=alpha,
+                          estimator="evallib.did.twfe on stacked threshold indicators "
+                                    "(threshold x person and threshold x month fixed effects)",
+                          n_obs=int(n_obs), n_clusters=int(G))
     caveats = ("Few clusters: the joint F test uses G-1 denominator degrees of freedom; with "
                "few treated clusters also report randomization inference / wild bootstrap.",)
     return OrdinalDidResult(table=tab, spec=spec,
@@ -367,12 +379,12 @@ def _ordinal_result(beta: np.ndarray, V: np.ndarray, G: int, n_obs: int, thresho
 
 def counterfactual_chronogram(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
     weights: str | None = None,
-    *,
     group: str = "group",
     pilot: Any = "pilot",
     comparison: Any = "comparison",
@@ -410,7 +422,7 @@ def counterfactual_chronogram(
     is_p = (g == pilot) & cvalid & obs
     is_c = (g == comparison) & obs
     if not is_p.any() or not is_c.any():
-        raise ValueError(f"column {group!r} needs both {pilot!r} rows with a {cohort!r} and "
+        raise EstimationError(f"column {group!r} needs both {pilot!r} rows with a {cohort!r} and "
                          f"{comparison!r} rows")
     # comparison shares by calendar period
     tc = t[is_c]
@@ -467,9 +479,11 @@ def counterfactual_chronogram(
     })
     table["effect"] = table["observed"] - table["counterfactual"]
     table["weighted_n"] = np.repeat(wsum, K)
-    spec = {"unit": unit, "time": time, "state": state, "weights": weights, "group": group,
-            "cohort": cohort, "method": "comparison change added to the cohort's pre-entry "
-            "(e=-1) distribution; cohorts weighted by persons observed", "n_clipped": n_clipped}
+    spec = ChronogramSpec(unit=unit, time=time, state=state, weights=weights, group=group,
+                          pilot=pilot, comparison=comparison, cohort=cohort,
+                          method="comparison change added to the cohort's pre-entry (e=-1) "
+                                 "distribution; cohorts weighted by persons observed",
+                          n_clipped=n_clipped)
     caveats = ("Parallel trends in every step share between each pilot cohort and the "
                "comparison group; shares before entry (e < -1) serve as a placebo check.",)
     return CounterfactualChronogram(table=table, spec=spec, caveats=caveats)

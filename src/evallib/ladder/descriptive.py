@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
+
+from evallib.errors import EstimationError
 
 from ._core import (
     EncodedPanel,
@@ -20,7 +23,7 @@ from ._core import (
     row_normalise,
     state_codes,
 )
-from ._results import TransitionMatrixCI
+from ._results import TransitionMatrixCI, TransitionMatrixCISpec
 
 __all__ = [
     "transition_matrix",
@@ -54,6 +57,7 @@ def _matrix_frame(arr: np.ndarray, enc: EncodedPanel) -> pd.DataFrame:
 
 def transition_matrix(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
@@ -82,7 +86,7 @@ def transition_matrix(
         are dropped (e.g. ``time="event_time"`` drops the comparison group).
     states : the ordered states; default the categorical's categories or the sorted unique
         values. Any ordered categorical states work, not only ladder steps. Values outside
-        ``states`` raise ``ValueError``.
+        ``states`` raise ``EstimationError``.
     weights : optional column with a unit's case weight (non-negative).
     by : optional column(s) whose value at the origin row splits the pairs (group, period, target
         group); the result then has one matrix per level, stacked with index ``[by..., from]``.
@@ -123,16 +127,16 @@ def _unit_cell_matrix(enc: EncodedPanel, resample: np.ndarray) -> sparse.csr_mat
 
 def transition_matrix_ci(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
     weights: str | None = None,
     by: str | Sequence[str] | None = None,
-    *,
     n_boot: int = 999,
-    seed: int | np.random.Generator | None = None,
-    level: float = 0.95,
+    seed: int | np.random.Generator = 0,
+    alpha: float = 0.05,
     cluster: str | None = None,
 ) -> TransitionMatrixCI:
     """`transition_matrix` with percentile intervals from a bootstrap over units (persons).
@@ -142,13 +146,16 @@ def transition_matrix_ci(
     resampled instead (use it when outcomes are correlated within areas). Each replicate's
     counts are a sparse product ``f @ U`` of the replicate's draw frequencies ``f`` with the
     per-unit count matrix ``U`` -- no loop over persons. Cells whose row has no transitions in
-    a replicate are ignored in that replicate (``nanquantile``).
+    a replicate are ignored in that replicate (``nanquantile``). Intervals at level
+    ``1 - alpha``; ``seed`` seeds the draws (the same seed gives the same intervals).
     """
     if not isinstance(n_boot, int | np.integer) or n_boot < 2:
-        raise ValueError(f"n_boot must be an integer >= 2, got {n_boot!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
-    tm = transition_matrix(panel, unit, time, state, states, weights, by)
+        raise EstimationError(f"n_boot must be an integer >= 2, got {n_boot!r}")
+    if not 0 < alpha < 1:
+        raise EstimationError(f"alpha must be in (0, 1), got {alpha!r}")
+    level = 1 - alpha
+    tm = transition_matrix(panel, unit=unit, time=time, state=state, states=states,
+                           weights=weights, by=by)
     enc = encode_panel(
         panel, unit=unit, time=time, state=state, states=states, weights=weights, by=by
     )
@@ -157,7 +164,7 @@ def transition_matrix_ci(
         ccodes, _ = pd.factorize(panel[cluster])
         resample = np.asarray(ccodes, dtype=np.int64)[enc.row]
         if (resample < 0).any():
-            raise ValueError(f"cluster column {cluster!r} has missing values")
+            raise EstimationError(f"cluster column {cluster!r} has missing values")
     else:
         resample = enc.unit
     U = _unit_cell_matrix(enc, resample)
@@ -168,14 +175,11 @@ def transition_matrix_ci(
     for b in range(n_boot):  # loop over replicates, not persons
         f = np.bincount(rng.integers(0, n_res, size=n_res), minlength=n_res).astype(float)
         boot[b] = row_normalise(np.asarray(U.T @ f).reshape(G, K, K))
-    alpha = (1 - level) / 2
-    with np.errstate(invalid="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():  # all-NaN cells (never-observed rows) stay NaN
-            warnings.simplefilter("ignore", RuntimeWarning)
-            lo = np.nanquantile(boot, alpha, axis=0)
-            hi = np.nanquantile(boot, 1 - alpha, axis=0)
+    a = (1 - level) / 2
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells (never-observed rows) stay NaN
+        lo = np.nanquantile(boot, a, axis=0)
+        hi = np.nanquantile(boot, 1 - a, axis=0)
     low, high = _matrix_frame(lo, enc), _matrix_frame(hi, enc)
     est = tm.copy()
     est.attrs = {}
@@ -186,22 +190,23 @@ def transition_matrix_ci(
         .join(tm.attrs["counts"].stack(future_stack=True).rename("count"))
         .reset_index()
     )
-    spec = dict(tm.attrs["spec"])
-    spec.update(n_boot=int(n_boot), level=level, cluster=cluster,
-                resampled="clusters" if cluster else "units",
-                seed=seed if isinstance(seed, int | None) else "Generator")
+    spec = TransitionMatrixCISpec(
+        unit=unit, time=time, state=state, states=tuple(enc.states), weights=weights,
+        by=tuple(_as_list(by)), n_boot=int(n_boot), alpha=alpha, cluster=cluster,
+        resampled="clusters" if cluster else "units",
+        seed=seed if isinstance(seed, int | None) else "Generator")
     return TransitionMatrixCI(estimate=tm, low=low, high=high, table=table, spec=spec,
                               n_boot=int(n_boot))
 
 
 def state_distribution(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
     weights: str | None = None,
-    *,
     by: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Chronogram: the (weighted) share of units in each state at each time.
@@ -223,7 +228,7 @@ def state_distribution(
             dtype="float64", na_value=np.nan
         )
         if np.any(~np.isfinite(w) | (w < 0)):
-            raise ValueError(f"weights column {weights!r} must hold finite non-negative numbers")
+            raise EstimationError(f"weights column {weights!r} must hold finite non-negative numbers")
     else:
         w = np.ones(len(panel))
     keys = [*by_cols, time]
@@ -250,6 +255,7 @@ def state_distribution(
 
 def time_in_state(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
@@ -273,12 +279,12 @@ def time_in_state(
 
 def mean_time_in_state(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
     weights: str | None = None,
-    *,
     by: str | None = None,
 ) -> pd.DataFrame:
     """Mean number of periods spent in each state per unit (TraMineR's ``seqmeant``).
@@ -288,7 +294,7 @@ def mean_time_in_state(
     Depends on how long units are observed: compare groups over the same window.
     """
     check_columns(panel, weights=weights, by=by)
-    tis = time_in_state(panel, unit, time, state, states)
+    tis = time_in_state(panel, unit=unit, time=time, state=state, states=states)
     first = panel.groupby(unit, sort=False, observed=True)
     w = first[weights].first().reindex(tis.index).to_numpy(float) if weights else np.ones(len(tis))
     g = first[by].first().reindex(tis.index) if by else pd.Series("all", index=tis.index)
@@ -302,12 +308,12 @@ def mean_time_in_state(
 
 def flow_table(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
     weights: str | None = None,
-    *,
     origin: str = "first",
     horizon: int = 12,
 ) -> pd.DataFrame:
@@ -320,7 +326,7 @@ def flow_table(
     flow (alluvial) figure; ``.attrs["n_units"]`` is the unweighted number of units.
     """
     if not isinstance(horizon, int | np.integer) or horizon < 1:
-        raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
+        raise EstimationError(f"horizon must be a positive integer, got {horizon!r}")
     enc = encode_panel(panel, unit=unit, time=time, state=state, states=states, weights=weights)
     n, K = len(enc.unit), enc.n_states
     if origin == "first":

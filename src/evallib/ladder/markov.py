@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._core import _as_list, count_transitions, encode_panel, row_normalise
-from ._results import MarkovResult
+from evallib.errors import EstimationError
+
+from ._core import _as_list, check_columns, count_transitions, encode_panel, row_normalise
+from ._results import MarkovResult, MarkovSpec
 from .rates import _check_boot, _resample_codes, bootstrap_counts
 
-__all__ = ["absorption_times", "stationary_distribution", "markov_projection"]
+__all__ = ["absorption_times", "stationary_distribution", "markov_projection", "pilot_period_groups"]
 
 
 def _absorption(P: np.ndarray, target_mask: np.ndarray) -> np.ndarray:
@@ -69,17 +71,17 @@ def _stationary(P: np.ndarray) -> np.ndarray:
 def _as_matrix(P: pd.DataFrame | np.ndarray) -> tuple[np.ndarray, list[Any]]:
     if isinstance(P, pd.DataFrame):
         if list(P.index) != list(P.columns):
-            raise ValueError("transition matrix must have the same states as index and columns")
+            raise EstimationError("transition matrix must have the same states as index and columns")
         arr, states = P.to_numpy(float), list(P.index)
     else:
         arr = np.asarray(P, float)
         states = list(range(arr.shape[0]))
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-        raise ValueError(f"transition matrix must be square, got shape {arr.shape}")
+        raise EstimationError(f"transition matrix must be square, got shape {arr.shape}")
     rows = arr.sum(axis=1)
     bad = ~np.isnan(rows) & (np.abs(rows - 1) > 1e-8)
     if bad.any():
-        raise ValueError(f"rows of the transition matrix must sum to 1; rows {np.flatnonzero(bad)}"
+        raise EstimationError(f"rows of the transition matrix must sum to 1; rows {np.flatnonzero(bad)}"
                          " do not")
     return arr, states
 
@@ -97,7 +99,7 @@ def absorption_times(P: pd.DataFrame | np.ndarray, target: Any | Sequence[Any] =
         list(target) if isinstance(target, Sequence) else [target])
     missing = [t for t in targets if t not in states]
     if missing:
-        raise ValueError(f"target state(s) {missing} not among the states {states}")
+        raise EstimationError(f"target state(s) {missing} not among the states {states}")
     mask = np.isin(np.arange(len(states)), [states.index(t) for t in targets])
     return pd.Series(_absorption(arr, mask), index=pd.Index(states, name="state"),
                      name="expected_time")
@@ -111,18 +113,18 @@ def stationary_distribution(P: pd.DataFrame | np.ndarray) -> pd.Series:
 
 def markov_projection(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
     weights: str | None = None,
     by: str | None = None,
-    *,
     target: Any = 6,
     compare: tuple[Any, Any] | None = None,
     n_boot: int = 0,
-    seed: int | None = None,
-    level: float = 0.95,
+    seed: int = 0,
+    alpha: float = 0.05,
     cluster: str | None = None,
 ) -> MarkovResult:
     """Expected months to ``target`` and long-run distribution per group, with the difference.
@@ -132,21 +134,22 @@ def markov_projection(
     ``compare=(a, b)`` (e.g. ``("pilot", "comparison")``) adds a table ``difference`` = a - b.
     For a pilot evaluation, make the ``by`` column hold "pilot" only for months in the pilot
     (``treated``) and "comparison" for the comparison group -- see `pilot_period_groups`.
-    ``n_boot > 0``: percentile intervals by resampling persons (or ``cluster``), re-estimating
-    the matrices and the projections in every replicate.
+    ``n_boot > 0``: percentile intervals (level ``1 - alpha``) by resampling persons (or
+    ``cluster``), re-estimating the matrices and the projections in every replicate, seeded by
+    ``seed``.
     """
-    _check_boot(n_boot, level)
+    level = _check_boot(n_boot, alpha)
     enc = encode_panel(panel, unit=unit, time=time, state=state, states=states,
                        weights=weights, by=by)
     if by is not None and compare is not None:
         for c in compare:
             if c not in list(enc.groups):
-                raise ValueError(f"compare level {c!r} not found in column {by!r}: "
+                raise EstimationError(f"compare level {c!r} not found in column {by!r}: "
                                  f"{list(enc.groups)}")
     targets = target if isinstance(target, list | tuple) else [target]
     for t in targets:
         if t not in enc.states:
-            raise ValueError(f"target={t!r} is not one of the states {enc.states}")
+            raise EstimationError(f"target={t!r} is not one of the states {enc.states}")
     tmask = np.isin(np.arange(enc.n_states), [enc.states.index(t) for t in targets])
     glabels = list(enc.groups) if enc.groups is not None else ["all"]
 
@@ -192,11 +195,11 @@ def markov_projection(
     matrices = {g: pd.DataFrame(row_normalise(wc)[i], index=pd.Index(enc.states, name="from"),
                                 columns=pd.Index(enc.states, name="to"))
                 for i, g in enumerate(glabels)}
-    spec = {"unit": unit, "time": time, "state": state, "weights": weights, "by": by,
-            "target": targets, "compare": list(compare) if compare else None, "n_boot": n_boot,
-            "seed": seed, "level": level, "cluster": cluster,
-            "assumption": "time-homogeneous first-order Markov chain; target made absorbing "
-                          "for expected_time"}
+    spec = MarkovSpec(unit=unit, time=time, state=state, weights=weights, by=by,
+                      target=tuple(targets), compare=tuple(compare) if compare else None,
+                      n_boot=n_boot, seed=seed, alpha=alpha, cluster=cluster,
+                      assumption="time-homogeneous first-order Markov chain; target made "
+                                 "absorbing for expected_time")
     return MarkovResult(table=table, spec=spec, matrices=matrices, difference=diff)
 
 
@@ -211,13 +214,11 @@ def pilot_period_groups(
     those months are not counted). Returns a Series aligned with ``panel``; add it with
     ``panel.assign(period_group=pilot_period_groups(panel))``.
     """
-    from ._core import check_columns
-
     check_columns(panel, group=group, treated=treated)
     g = panel[group]
     bad = set(pd.unique(g.dropna())) - {pilot, comparison}
     if bad:
-        raise ValueError(f"column {group!r} must hold {pilot!r}/{comparison!r}; found {bad}")
+        raise EstimationError(f"column {group!r} must hold {pilot!r}/{comparison!r}; found {bad}")
     tr = panel[treated].fillna(False).astype(bool)
     out = pd.Series(pd.NA, index=panel.index, dtype="object", name="period_group")
     out[(g == pilot) & tr] = pilot

@@ -8,7 +8,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.stats import norm
 from statsmodels.duration.survfunc import SurvfuncRight
+
+from evallib.errors import EstimationError
 
 from ._core import (
     EncodedPanel,
@@ -18,9 +22,17 @@ from ._core import (
     encode_panel,
     pair_mask,
 )
-from ._results import RelapseResult, StepUpResult, SurvivalResult
+from ._results import (
+    RelapseResult,
+    RelapseSpec,
+    StepUpResult,
+    StepUpSpec,
+    SurvivalResult,
+    SurvivalSpec,
+)
 
-__all__ = ["step_up_rates", "relapse", "time_to_work", "bootstrap_counts"]
+__all__ = ["step_up_rates", "relapse", "relapse_episodes", "time_to_work", "work_durations",
+           "bootstrap_counts"]
 
 
 def bootstrap_counts(
@@ -32,8 +44,6 @@ def bootstrap_counts(
     are the sparse product of the draw frequencies with the per-unit count matrix (no loop over
     persons).
     """
-    from scipy import sparse
-
     K, G = enc.n_states, enc.n_groups
     idx = np.flatnonzero(pair_mask(enc))
     cell = enc.group[idx] * (K * K) + enc.state[idx] * K + enc.state[idx + 1]
@@ -53,15 +63,22 @@ def _resample_codes(panel: pd.DataFrame, enc: EncodedPanel, cluster: str | None)
     codes, _ = pd.factorize(panel[cluster])
     codes = np.asarray(codes, dtype=np.int64)[enc.row]
     if (codes < 0).any():
-        raise ValueError(f"cluster column {cluster!r} has missing values")
+        raise EstimationError(f"cluster column {cluster!r} has missing values")
     return codes
 
 
-def _check_boot(n_boot: int, level: float) -> None:
+def _check_alpha(alpha: float) -> float:
+    """``1 - alpha``, the coverage of the intervals, after checking ``alpha``."""
+    if not 0 < alpha < 1:
+        raise EstimationError(f"alpha must be in (0, 1), got {alpha!r}")
+    return 1 - alpha
+
+
+def _check_boot(n_boot: int, alpha: float) -> float:
+    """``1 - alpha`` after checking ``n_boot`` and ``alpha``."""
     if not isinstance(n_boot, int | np.integer) or n_boot < 0 or n_boot == 1:
-        raise ValueError(f"n_boot must be 0 (no bootstrap) or an integer >= 2, got {n_boot!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
+        raise EstimationError(f"n_boot must be 0 (no bootstrap) or an integer >= 2, got {n_boot!r}")
+    return _check_alpha(alpha)
 
 
 def _up_stay_down(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -87,16 +104,16 @@ def _group_columns(enc: EncodedPanel, by_cols: list[str], g: np.ndarray) -> dict
 
 def step_up_rates(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
     weights: str | None = None,
     by: str | Sequence[str] | None = None,
-    *,
     n_boot: int = 0,
-    seed: int | None = None,
-    level: float = 0.95,
+    seed: int = 0,
+    alpha: float = 0.05,
     cluster: str | None = None,
 ) -> StepUpResult:
     """Monthly probability of moving up (to any higher step), staying, or moving down, by origin.
@@ -104,9 +121,10 @@ def step_up_rates(
     ``p_up(k) = sum_{j > k} n_kj / sum_j n_kj`` with ``n`` the (weighted) consecutive-pair counts
     of `transition_matrix` (states in their given order; the top state has p_up = 0).
     With ``n_boot > 0`` percentile intervals come from a bootstrap over persons (or over
-    ``cluster``). One line for a notebook: ``ladder.step_up_rates(panel, by="group").to_dict()``.
+    ``cluster``), at level ``1 - alpha``, seeded by ``seed``. One line for a notebook:
+    ``ladder.step_up_rates(panel, by="group").to_dict()``.
     """
-    _check_boot(n_boot, level)
+    level = _check_boot(n_boot, alpha)
     enc = encode_panel(panel, unit=unit, time=time, state=state, states=states,
                        weights=weights, by=by)
     wc, nc = count_transitions(enc)
@@ -134,9 +152,9 @@ def step_up_rates(
             for name, arr in (("p_up", bu), ("p_down", bd)):
                 table[f"{name}_low"] = np.nanquantile(arr, a, axis=0).ravel()
                 table[f"{name}_high"] = np.nanquantile(arr, 1 - a, axis=0).ravel()
-    spec = {"unit": unit, "time": time, "state": state, "states": list(enc.states),
-            "weights": weights, "by": by_cols, "n_boot": n_boot, "seed": seed, "level": level,
-            "cluster": cluster}
+    spec = StepUpSpec(unit=unit, time=time, state=state, states=tuple(enc.states),
+                      weights=weights, by=tuple(by_cols), n_boot=n_boot, seed=seed, alpha=alpha,
+                      cluster=cluster)
     return StepUpResult(table=table, spec=spec)
 
 
@@ -189,12 +207,12 @@ def _km_at(durations: np.ndarray, events: np.ndarray, w: np.ndarray, horizons) -
 
 def relapse_episodes(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
     weights: str | None = None,
-    *,
     reached: Sequence[Any] = (5, 6),
     horizons: Sequence[int] = (6, 12),
     keep: Sequence[str] = (),
@@ -219,7 +237,7 @@ def relapse_episodes(
     obs = enc.state >= 0
     for s in reached:
         if s not in enc.states:
-            raise ValueError(f"reached={s!r} is not one of the states {enc.states}")
+            raise EstimationError(f"reached={s!r} is not one of the states {enc.states}")
         c = enc.states.index(s)
         at = obs & (enc.state >= c)
         below = obs & (enc.state < c)
@@ -244,18 +262,18 @@ def relapse_episodes(
 
 def relapse(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
     weights: str | None = None,
     by: str | Sequence[str] | None = None,
-    *,
     reached: Sequence[Any] = (5, 6),
     horizons: Sequence[int] = (6, 12),
     n_boot: int = 0,
-    seed: int | None = None,
-    level: float = 0.95,
+    seed: int = 0,
+    alpha: float = 0.05,
     cluster: str | None = None,
 ) -> RelapseResult:
     """Relapse ("terugval"): falling below step ``s`` within h months after reaching it.
@@ -274,15 +292,16 @@ def relapse(
     treating the end of follow-up as censoring (more efficient, same target).
 
     With ``by``, the group is read at the month of reaching the step. ``n_boot > 0`` adds
-    percentile intervals for ``p_relapse`` from a bootstrap over persons (or ``cluster``).
-    One line for a notebook: ``ladder.relapse(panel, by="group").to_dict()``.
+    percentile intervals for ``p_relapse`` at level ``1 - alpha`` from a bootstrap over persons
+    (or ``cluster``), seeded by ``seed``. One line for a notebook:
+    ``ladder.relapse(panel, by="group").to_dict()``.
     """
-    _check_boot(n_boot, level)
+    level = _check_boot(n_boot, alpha)
     by_cols = _as_list(by)
     check_columns(panel, by=by_cols, cluster=cluster)
     keep = list(dict.fromkeys([*by_cols, *([cluster] if cluster else [])]))
-    ep = relapse_episodes(panel, unit, time, state, states, weights, reached=reached,
-                          horizons=horizons, keep=keep)
+    ep = relapse_episodes(panel, unit=unit, time=time, state=state, states=states,
+                          weights=weights, reached=reached, horizons=horizons, keep=keep)
     rows = []
     keys = ["reached", *by_cols]
     for key, d in ep.groupby(keys, sort=True, dropna=False, observed=True):
@@ -331,14 +350,15 @@ def relapse(
             sel = table["horizon"] == h
             table.loc[sel, "p_relapse_low"] = lo
             table.loc[sel, "p_relapse_high"] = hi
-    spec = {"unit": unit, "time": time, "state": state, "weights": weights, "by": by_cols,
-            "reached": list(reached), "horizons": list(horizons), "n_boot": n_boot,
-            "seed": seed, "level": level, "cluster": cluster,
-            "rule": ("episode = first month at or above the step after a consecutive month "
-                     "below it (left-censored episodes excluded); relapse by h = a month below "
-                     "the step within h months; an episode enters the denominator for h only "
-                     "if all h following months are observed (complete follow-up), whatever "
-                     "its outcome; p_relapse_km = 1 - Kaplan-Meier at h using all episodes")}
+    spec = RelapseSpec(
+        unit=unit, time=time, state=state, weights=weights, by=tuple(by_cols),
+        reached=tuple(reached), horizons=tuple(horizons), n_boot=n_boot, seed=seed, alpha=alpha,
+        cluster=cluster,
+        rule=("episode = first month at or above the step after a consecutive month "
+              "below it (left-censored episodes excluded); relapse by h = a month below "
+              "the step within h months; an episode enters the denominator for h only "
+              "if all h following months are observed (complete follow-up), whatever "
+              "its outcome; p_relapse_km = 1 - Kaplan-Meier at h using all episodes"))
     return RelapseResult(table=table, spec=spec, episodes=ep)
 
 
@@ -347,12 +367,12 @@ def relapse(
 
 def work_durations(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
     weights: str | None = None,
-    *,
     threshold: Any = 5,
     origin: str = "first",
     keep: Sequence[str] = (),
@@ -369,7 +389,7 @@ def work_durations(
     enc = encode_panel(panel, unit=unit, time=time, state=state, states=states, weights=weights)
     check_columns(panel, keep=list(keep))
     if threshold not in enc.states:
-        raise ValueError(f"threshold={threshold!r} is not one of the states {enc.states}")
+        raise EstimationError(f"threshold={threshold!r} is not one of the states {enc.states}")
     c = enc.states.index(threshold)
     n = len(enc.unit)
     if origin == "first":
@@ -398,8 +418,6 @@ def work_durations(
 
 
 def _km_table(d: pd.DataFrame, level: float) -> pd.DataFrame:
-    from scipy.stats import norm
-
     if len(d) == 0 or not d["event"].any():
         return pd.DataFrame({"time": [0], "n_at_risk": [len(d)], "n_events": [0],
                              "survival": [1.0], "std_error": [0.0], "ci_low": [1.0],
@@ -433,16 +451,16 @@ def _km_table(d: pd.DataFrame, level: float) -> pd.DataFrame:
 
 def time_to_work(
     panel: pd.DataFrame,
+    *,
     unit: str = "person_id",
     time: str = "month",
     state: str = "ladder_step",
     states: Sequence[Any] | None = None,
     weights: str | None = None,
     by: str | None = None,
-    *,
     threshold: Any = 5,
     origin: str = "first",
-    level: float = 0.95,
+    alpha: float = 0.05,
     horizons: Sequence[int] = (6, 12, 24),
 ) -> SurvivalResult:
     """Kaplan-Meier curve of the time to the first month at or above ``threshold``.
@@ -452,13 +470,14 @@ def time_to_work(
     ``origin="start_month"`` for time since entry into the pilot). The estimator is statsmodels'
     ``SurvfuncRight`` (weighted by ``weights``) with Greenwood standard errors (with weights:
     statsmodels' Tsiatis standard error of the cumulative hazard, times S); pointwise
-    intervals use the log(-log) transform so they stay inside [0, 1]. ``cumulative`` = 1 - S:
-    the share that has reached the step by then. ``by`` is read at the origin row.
+    intervals (level ``1 - alpha``) use the log(-log) transform so they stay inside [0, 1].
+    ``cumulative`` = 1 - S: the share that has reached the step by then. ``by`` is read at the
+    origin row.
     """
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level!r}")
-    dur = work_durations(panel, unit, time, state, states, weights, threshold=threshold,
-                         origin=origin, keep=[by] if by else [])
+    level = _check_alpha(alpha)
+    dur = work_durations(panel, unit=unit, time=time, state=state, states=states,
+                         weights=weights, threshold=threshold, origin=origin,
+                         keep=[by] if by else [])
     parts, summ = [], []
     groups = dur.groupby(by, sort=True, dropna=False, observed=True) if by else [("all", dur)]
     for g, d in groups:
@@ -476,10 +495,10 @@ def time_to_work(
     table["cumulative"] = 1 - table["survival"]
     table["cum_low"] = 1 - table["ci_high"]
     table["cum_high"] = 1 - table["ci_low"]
-    spec = {"unit": unit, "time": time, "state": state, "weights": weights, "by": by,
-            "threshold": threshold, "origin": origin, "level": level,
-            "n_already": dur.attrs.get("n_already", 0),
-            "rule": ("at risk: persons below the threshold at the origin; event: first month at "
-                     "or above it within the run of consecutive observed months from the "
-                     "origin; otherwise censored at the last month of that run")}
+    spec = SurvivalSpec(
+        unit=unit, time=time, state=state, weights=weights, by=by, threshold=threshold,
+        origin=origin, alpha=alpha, n_already=dur.attrs.get("n_already", 0),
+        rule=("at risk: persons below the threshold at the origin; event: first month at "
+              "or above it within the run of consecutive observed months from the "
+              "origin; otherwise censored at the last month of that run"))
     return SurvivalResult(table=table, spec=spec, summary=pd.DataFrame(summ), durations=dur)
