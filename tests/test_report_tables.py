@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evallib.costs import cost_effectiveness
-from evallib.report.scorecard import build_scorecard
-from evallib.report.tables import cost_table, effects_table, entry_table, shown_event_times
+from evallib.analysis.balance import design_counts
+from evallib.analysis.costs import cost_effectiveness
+from evallib.analysis.scorecard import build_scorecard
+from evallib.analysis.sections import shown_event_times
+from evallib.report.tables import cost_table, effects_table, entry_table
 
 
 def test_effects_table_formats_percentage_points():
@@ -38,7 +40,8 @@ def _pilot_panel(sizes: dict[str, int]) -> pd.DataFrame:
 def test_entry_table_suppresses_small_areas_and_one_more():
     # B has 5 persons (< 10): suppressed; as the only suppressed cell its value could be
     # recovered from the published total, so the next-smallest (A, 12) is suppressed too; C (15) shown
-    t = entry_table(_pilot_panel({"A": 12, "B": 5, "C": 15}), "area_staggered", 10, "nl")
+    counts = design_counts(_pilot_panel({"A": 12, "B": 5, "C": 15}), design="area_staggered")
+    t = entry_table(counts, 10, "nl")
     shown = dict(zip(t["Gebied"], t["Personen"], strict=True))
     assert shown == {"A": "<10", "B": "<10", "C": "15"}
 
@@ -69,7 +72,7 @@ def test_scorecard_has_the_contract_shape_and_suppresses_small_counts():
     sc = build_scorecard(pilot="p", outcome="work_or_training", dynamic=dynamic, simple=simple,
                          n_persons_12m=4, step_up=step_up, assessment=assessment,
                          pretrend={"statistic": 1.2, "p_value": 0.3, "df": 6}, participants=5,
-                         target_participants=900, cost=cost, threshold=10)
+                         target_participants=900, cost=cost, threshold=10).to_dict()
     assert set(sc) == CONTRACT_KEYS
     assert sc["work_12m"]["estimate"] == 0.05 and sc["work_12m"]["horizon_months"] == 12
     assert sc["work_12m"]["estimator"] == "Callaway-Sant'Anna dynamic, e=12, never-treated"

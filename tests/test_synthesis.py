@@ -8,17 +8,17 @@ import matplotlib.pyplot as plt
 import pytest
 from test_decision import scorecard
 
+from evallib.analysis.synthesis import load_scorecards, scale_up_projection
+from evallib.errors import EvallibError
 from evallib.report.synthesis import (
     decision_table,
     forest_plot,
-    load_scorecards,
     natural_frequency_sentence,
     rules_markdown,
-    scale_up_projection,
     scale_up_table,
     scorecard_table,
-    validate_scorecard,
 )
+from evallib.results.schema import ResultsSchemaError, validate_scorecard
 
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
 
@@ -60,9 +60,12 @@ def test_a_broken_scorecard_names_its_missing_keys(tmp_path, root):
     sc = scorecard()
     del sc["pretrend"]
     del sc["work_12m"]["std_error"]
-    assert validate_scorecard(sc) == ["work_12m.std_error", "pretrend.p_value"]
+    with pytest.raises(ResultsSchemaError) as err:
+        validate_scorecard(sc)
+    assert "at work_12m: 'std_error' is a required property" in str(err.value)
+    assert "at (top level): 'pretrend' is a required property" in str(err.value)
     _write(tmp_path / "r", "gent_mobiel_arbeidsteam", sc)
-    with pytest.raises(ValueError, match="pretrend.p_value"):
+    with pytest.raises(EvallibError, match="gent_mobiel_arbeidsteam.json"):
         load_scorecards(tmp_path / "r", root=root, pilots=["gent_mobiel_arbeidsteam"])
 
 
