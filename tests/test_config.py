@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evallib.config import ConfigError, list_pilots, load_pilot
+from evallib.config import ConfigError, freeze_plan, list_pilots, load_pilot, params_hash
 
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
 
@@ -81,7 +81,6 @@ def test_typo_in_pilot_name_lists_known_pilots(root):
 
 
 # --- frozen analysis plan -------------------------------------------------------------------
-from evallib.config import freeze_plan, params_hash  # noqa: E402
 
 
 def _copy_params(tmp_path: Path, root: Path, pilot: str = "gent_mobiel_arbeidsteam", newline: str = "\n") -> Path:

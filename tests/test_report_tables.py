@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 
 from evallib.analysis.balance import design_counts
 from evallib.analysis.costs import cost_effectiveness
 from evallib.analysis.scorecard import build_scorecard
 from evallib.analysis.sections import shown_event_times
-from evallib.report.tables import cost_table, effects_table, entry_table
+from evallib.report.tables import cost_table, effects_table, entry_table, headline_effects_table
 
 
 def test_effects_table_formats_percentage_points():
@@ -85,3 +87,20 @@ def test_scorecard_has_the_contract_shape_and_suppresses_small_counts():
     assert round(sc["cost"]["per_additional_ci_high"]) == 20000
     assert set(sc["cost"]) == {"per_participant_eur", "per_additional_in_work_eur",
                                "per_additional_ci_low", "per_additional_ci_high", "notes"}
+
+
+def test_headline_effects_table_names_the_horizon_from_the_settings():
+    def res(est):
+        return SimpleNamespace(estimate=est, conf_int=(est - 0.01, est + 0.01), p_value=0.5, mde=0.02)
+
+    at = {"estimate": 0.05, "ci_low": 0.01, "ci_high": 0.09, "p_value": 0.01, "mde": 0.03}
+    h = SimpleNamespace(at_horizon=at, simple=res(0.04), event_study=res(0.03), twfe=res(0.02))
+    t = headline_effects_table(h, "en", horizon=6, event_months=9)
+    assert list(t.iloc[:, 0]) == ["Callaway-Sant'Anna, 6 months after entry (headline)",
+                                  "Callaway-Sant'Anna, average after entry",
+                                  "Event study (imputation), average 0-9 months",
+                                  "TWFE regression (comparison only)"]
+    assert list(t.iloc[:, 1]) == ["+5.0", "+4.0", "+3.0", "+2.0"]
+    # no estimate at the horizon: no headline row (nothing invented)
+    t = headline_effects_table(SimpleNamespace(**{**vars(h), "at_horizon": None}), "en", horizon=6, event_months=9)
+    assert len(t) == 3

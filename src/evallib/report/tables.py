@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from evallib.analysis.balance import Balance, DesignCounts
+from evallib.analysis.sections import HeadlineSection
 from evallib.disclosure import safe_count, suppress_counts
 from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pp, fmt_pp_value, p_eq
 from evallib.report.labels import label
@@ -22,6 +23,7 @@ __all__ = [
     "effects_table",
     "entry_table",
     "flow_table",
+    "headline_effects_table",
     "markov_table",
     "outcomes_table",
     "relapse_table",
@@ -99,6 +101,22 @@ def effects_table(rows: list[dict], lang: str = "nl") -> pd.DataFrame:
                     label("col_mde", lang): fmt_num(100 * r["mde"], lang, 1)
                     if r.get("mde") is not None else "–"})
     return pd.DataFrame(out)
+
+
+def headline_effects_table(headline: HeadlineSection, lang: str = "nl", *, horizon: int,
+                           event_months: int) -> pd.DataFrame:
+    """`effects_table` of a chapter's headline section: Callaway-Sant'Anna at the horizon (when
+    estimated) and on average, the event study's average over months 0 to ``event_months``, and
+    TWFE for comparison."""
+    def row(key: str, res, **extra) -> dict:
+        return {"key": key, "estimate": res.estimate, "ci_low": res.conf_int[0], "ci_high": res.conf_int[1],
+                "p_value": res.p_value, "mde": res.mde, **extra}
+
+    at = headline.at_horizon
+    rows = [{"key": "cs_dynamic", "months": horizon, **at}] if at else []
+    rows += [row("cs_simple", headline.simple), row("event_study_avg", headline.event_study, months=event_months),
+             row("twfe", headline.twfe)]
+    return effects_table(rows, lang)
 
 
 def subgroup_table(res, lang: str = "nl") -> pd.DataFrame:
