@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import pytest
 from test_decision import scorecard
 
-from evallib.analysis.synthesis import load_scorecards, scale_up_projection
+from evallib.analysis.synthesis import PilotEntry, horizon_months, load_scorecards, scale_up_projection
+from evallib.config import ConfigError
 from evallib.errors import EvallibError
 from evallib.report.synthesis import (
     decision_table,
@@ -137,3 +138,14 @@ def test_a_precise_null_says_what_it_rules_out():
     assert "niet aantonen, maar ook niet uitsluiten" in s and "3 of meer per 100" in s
     wide = natural_frequency_sentence(0.01, -0.05, 0.07, what="aan het werk", lang="nl", threshold=0.03)
     assert "of meer per 100" not in wide
+
+
+def test_the_synthesis_compares_pilots_at_one_horizon(entries):
+    assert horizon_months(entries) == 12  # the params' analysis.horizon
+    e = entries[0]
+    six = e.config.model_copy(update={"analysis": e.config.analysis.model_copy(update={"horizon": 6})})
+    moved = PilotEntry(e.pilot, six, e.scorecard, e.decision)
+    assert horizon_months([moved]) == 6
+    assert "het effect na 6 maanden groter" in rules_markdown(six.decision, "nl", months=6)
+    with pytest.raises(ConfigError, match="analysis.horizon differ"):
+        horizon_months([moved, *entries[1:]])

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evallib.analysis.decision import Decision, decide
-from evallib.config import PilotConfig, find_repo_root, list_pilots, load_pilot
+from evallib.config import ConfigError, PilotConfig, find_repo_root, list_pilots, load_pilot
 from evallib.results.schema import validate_scorecard
 from evallib.results.store import read_results, results_path
 
-__all__ = ["PilotEntry", "ScaleUpProjection", "load_scorecards", "scale_up_projection", "validate_scorecard"]
+__all__ = ["PilotEntry", "ScaleUpProjection", "horizon_months", "load_scorecards", "scale_up_projection",
+           "validate_scorecard"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,18 @@ def load_scorecards(results_dir: str | Path, *, root: Path | None = None,
         entries.append(PilotEntry(p, config, sc, decide(sc, config.decision),
                                   records_flow=doc["results"].get("records_flow")))
     return entries
+
+
+def horizon_months(entries: list[PilotEntry]) -> int:
+    """The months after entry of the harmonised headline (``analysis.horizon`` in params), the
+    same for every pilot: the synthesis compares pilots at one horizon, so params that differ are
+    a :class:`~evallib.config.ConfigError`."""
+    horizons = {e.config.analysis.horizon for e in entries}
+    if len(horizons) > 1:
+        per_pilot = ", ".join(f"{e.pilot}: {e.config.analysis.horizon}" for e in entries)
+        raise ConfigError(f"the pilots' analysis.horizon differ ({per_pilot}); the synthesis compares "
+                          "all pilots at one horizon: set the same analysis.horizon in every params file")
+    return horizons.pop() if horizons else 12
 
 
 @dataclass(frozen=True, slots=True)

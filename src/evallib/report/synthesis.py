@@ -16,7 +16,7 @@ import seaborn as sns
 from IPython.display import Markdown, display
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from evallib.analysis.synthesis import PilotEntry, scale_up_projection
+from evallib.analysis.synthesis import PilotEntry, horizon_months, scale_up_projection
 from evallib.config import PilotConfig
 from evallib.disclosure import safe_count
 from evallib.report.format import (
@@ -90,12 +90,13 @@ def target_groups_text(config: PilotConfig, lang: str = "nl") -> str:
     return ", ".join(words[:-1]) + " " + label("and", lang) + " " + words[-1]
 
 
-def rules_markdown(rules, lang: str = "nl") -> str:
-    """The decision rules as a Markdown list, with the numbers from params."""
+def rules_markdown(rules, lang: str = "nl", *, months: int = 12) -> str:
+    """The decision rules as a Markdown list, with the numbers from params (``months``: the
+    headline's horizon, `evallib.analysis.synthesis.horizon_months`)."""
     pct = lambda x: fmt_pct(x, lang)  # noqa: E731
     lines = [
         label("rule_text_stop", lang, threshold=fmt_pp_value(rules.policy_threshold, lang, signed=False),
-              pmax=pct(rules.stop_max_probability)),
+              pmax=pct(rules.stop_max_probability), months=months),
         label("rule_text_scale", lang, threshold=fmt_pp_value(rules.policy_threshold, lang, signed=False),
               pmin=pct(rules.scale_min_probability), pretrend=fmt_num(rules.pretrend_min_p, lang, 2),
               robust=fmt_num(rules.robust_p_max, lang, 2)),
@@ -127,6 +128,7 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
     if not entries:
         raise ValueError("forest_plot needs at least one pilot")
     palette = sns.color_palette("colorblind")
+    months = horizon_months(entries)
     panels = (("work_12m", "forest_panel_work", palette[0], "o"), ("step_up", "forest_panel_step", palette[2], "D"))
     n = len(entries)
     with plt.rc_context({"font.size": 14, "axes.titlesize": 14}):
@@ -144,8 +146,8 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
                     continue
                 ax.plot([lo * 100, hi * 100], [y, y], color=colour, lw=3, solid_capstyle="butt")
                 ax.plot([est * 100], [y], marker=marker, color=colour, ms=9, mec="black", mew=0.6)
-                alt_parts.append(label("forest_alt_item", lang, panel=label(title_key, lang), pilot=e.name,
-                                       est=fmt_pp_value(est, lang), interval=_interval(lo, hi, lang)))
+                alt_parts.append(label("forest_alt_item", lang, panel=label(title_key, lang, months=months),
+                                       pilot=e.name, est=fmt_pp_value(est, lang), interval=_interval(lo, hi, lang)))
             ax.axvline(0, color="0.2", lw=1, ls="-")
             if key == "work_12m":
                 thr = entries[0].config.decision.policy_threshold * 100
@@ -160,7 +162,7 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
             ax.set_yticks([])
             ax.set_ylim(-0.5, n - 0.15)
-            ax.set_title(_wrap(label(title_key, lang), 34), loc="left", fontweight="bold")
+            ax.set_title(_wrap(label(title_key, lang, months=months), 34), loc="left", fontweight="bold")
             ax.set_xlabel(_wrap(label("forest_xlabel", lang), 34))
             ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick(v, lang)))
@@ -239,8 +241,9 @@ def scorecard_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame
     """
     thr = entries[0].config.decision.policy_threshold if entries else 0.03
     columns = {e.name: _scorecard_column(e, lang) for e in entries}
+    months = horizon_months(entries)
     index = [label(k, lang, threshold=fmt_pp_value(thr, lang, signed=False)) if k == "sc_probability"
-             else label(k, lang) for k in _SCORECARD_ROWS]
+             else label(k, lang, months=months) for k in _SCORECARD_ROWS]
     table = pd.DataFrame({name: [col.get(k, "–") for k in _SCORECARD_ROWS] for name, col in columns.items()},
                          index=index)
     table.index.name = label("sc_indicator", lang)
@@ -276,7 +279,7 @@ def decision_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
             elif d.rule == "scale":
                 why = label("why_scale", lang, p=fmt_prob(d.probability, lang))
             elif d.rule == "no_estimate":
-                why = label("why_no_estimate", lang)
+                why = label("why_no_estimate", lang, months=e.config.analysis.horizon)
             else:
                 why = "; ".join(label(f"check_{c.name}", lang) for c in d.failed)
         rows.append({label("col_pilot", lang): e.name, label("col_verdict", lang): _verdict(e, lang),
@@ -337,7 +340,7 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
         out["reach"] = label("sum_reach", lang, n=fmt_int(n, lang))
     w, st = sc["work_12m"], sc["step_up"]
     out["work"] = natural_frequency_sentence(w["estimate"], w["ci_low"], w["ci_high"],
-                                             what=label("what_work_12m", lang), lang=lang,
+                                             what=label("what_work_12m", lang, months=c.analysis.horizon), lang=lang,
                                              threshold=c.decision.policy_threshold)
     out["step"] = natural_frequency_sentence(st["estimate"], st["ci_low"], st["ci_high"],
                                              what=label("what_step_up", lang), lang=lang)
@@ -361,7 +364,8 @@ def overview_markdown(entries: list[PilotEntry], lang: str = "nl") -> str:
     for e in entries:
         w = (e.scorecard or {}).get("work_12m") or {}
         sentence = (natural_frequency_sentence(w.get("estimate"), w.get("ci_low"), w.get("ci_high"),
-                                               what=label("what_work_12m", lang), lang=lang,
+                                               what=label("what_work_12m", lang, months=e.config.analysis.horizon),
+                                               lang=lang,
                                                threshold=e.config.decision.policy_threshold)
                     if e.scorecard else label("sum_failed", lang, problem=e.problem or ""))
         lines.append("- " + label("sum_overview_row", lang, name=e.name, sentence=sentence, verdict=_verdict(e, lang)))
@@ -389,7 +393,8 @@ def rules_per_pilot_markdown(entries: list[PilotEntry], lang: str = "nl") -> str
     if not entries:
         return ""
     first = entries[0].config.decision
-    parts = [label("rules_differ", lang, pilot=e.name) + "\n\n" + rules_markdown(e.config.decision, lang)
+    months = horizon_months(entries)
+    parts = [label("rules_differ", lang, pilot=e.name) + "\n\n" + rules_markdown(e.config.decision, lang, months=months)
              for e in entries[1:] if e.config.decision != first]
     return "\n\n".join(parts)
 
