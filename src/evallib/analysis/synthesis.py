@@ -13,7 +13,7 @@ from pathlib import Path
 from evallib.analysis.decision import Decision, decide
 from evallib.config import ConfigError, PilotConfig, find_repo_root, list_pilots, load_pilot
 from evallib.results.schema import validate_scorecard
-from evallib.results.store import read_results, results_path
+from evallib.results.store import read_results
 
 __all__ = ["PilotEntry", "ScaleUpProjection", "horizon_months", "load_scorecards", "scale_up_projection",
            "validate_scorecard"]
@@ -53,7 +53,7 @@ def load_scorecards(results_dir: str | Path, *, root: Path | None = None,
     entries = []
     for p in pilots or list_pilots(root):
         config = load_pilot(p, root)
-        path = results_path(p, results_dir=results_dir)
+        path = Path(results_dir) / f"{p}.json"  # as evallib.results.store writes it
         if not path.is_file():
             entries.append(PilotEntry(p, config, None, None, f"no results file {path.name}"))
             continue
