@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evallib.config import ConfigError, list_pilots, load_pilot
+from evallib.config import ConfigError, freeze_plan, list_pilots, load_pilot, params_hash
 
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
 
@@ -53,13 +53,34 @@ def test_pilot_name_must_match_file(tmp_path, root):
         load_pilot(path)
 
 
+def test_analysis_block_is_optional_and_defaults_apply(tmp_path, root):
+    path = _write(tmp_path, root, "westhoek_proeftuin", lambda r: r.pop("analysis"))
+    a = load_pilot(path).analysis
+    assert (a.horizon, a.n_boot_dynamic, a.wild_bootstrap_draws, a.ri_max_assignments) == (12, 499, 499, 250)
+    assert (a.ladder_bootstrap_draws, a.chronogram_window, a.focus_steps) == (99, (-6, 24), [1, 2, 3, 4])
+    assert (a.relapse_reached, a.relapse_horizons, a.time_to_work_months) == ([5, 6], [6, 12], 24)
+    # the params files write the defaults out: the same settings either way
+    for p in PILOTS:
+        assert load_pilot(p, root).analysis == a
+
+
+def test_analysis_block_is_strict(tmp_path, root):
+    path = _write(tmp_path, root, "westhoek_proeftuin", lambda r: r["analysis"].update(horizn=6))
+    with pytest.raises(ConfigError, match="'analysis.horizn': unknown key"):
+        load_pilot(path)
+    path = _write(tmp_path, root, "westhoek_proeftuin", lambda r: r["analysis"].update(chronogram_window=[6, -6]))
+    with pytest.raises(ConfigError, match="chronogram_window"):
+        load_pilot(path)
+    path = _write(tmp_path, root, "westhoek_proeftuin", lambda r: r["analysis"].update(horizon=6))
+    assert load_pilot(path).analysis.horizon == 6
+
+
 def test_typo_in_pilot_name_lists_known_pilots(root):
     with pytest.raises(ConfigError, match="unknown pilot 'gent_mobiel'.*known pilots: antwerpen"):
         load_pilot("gent_mobiel", root)
 
 
 # --- frozen analysis plan -------------------------------------------------------------------
-from evallib.config import freeze_plan, params_hash  # noqa: E402
 
 
 def _copy_params(tmp_path: Path, root: Path, pilot: str = "gent_mobiel_arbeidsteam", newline: str = "\n") -> Path:

@@ -1,4 +1,4 @@
-"""The innovation centre's decision rules on constructed scorecards (evallib.decision)."""
+"""The innovation centre's decision rules on constructed scorecards (evallib.analysis.decision)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import copy
 import pytest
 from pydantic import ValidationError
 
+from evallib.analysis.decision import decide, prob_exceeds
 from evallib.config import DecisionRules
-from evallib.decision import decide, prob_exceeds
 
 RULES = DecisionRules(policy_threshold=0.03, scale_min_probability=0.8, stop_max_probability=0.1,
                       pretrend_min_p=0.05, robust_p_max=0.05, max_cost_per_additional_eur=50_000,

@@ -1,4 +1,5 @@
-from evallib.report.labels import catalogue, fmt_eur, fmt_num, fmt_pct, fmt_pp, label
+from evallib.report.format import fmt_eur, fmt_num, fmt_pct, fmt_pp
+from evallib.report.labels import catalogue, label
 from evallib.report.text import effect_sentence
 
 

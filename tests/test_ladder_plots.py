@@ -3,17 +3,14 @@ request) and never shows a count below the disclosure threshold."""
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import pytest  # noqa: E402
-
-from evallib import ladder  # noqa: E402
-from evallib.report import ladder_plots as lp  # noqa: E402
-from evallib.report.labels import label  # noqa: E402
+from evallib import ladder
+from evallib.report import ladder_plots as lp  # importing evallib.report selects the Agg backend
+from evallib.report.labels import label
 
 
 @pytest.fixture(scope="module")

@@ -184,10 +184,11 @@ def _tiny_project(tmp_path: Path, *first_cells: str) -> Path:
     _template(project / "notebooks" / "pilot" / "01_first.md", *first_cells)
     _template(project / "notebooks" / "pilot" / "02_second.md", """
         import os
-        from evallib.pipeline import Recorder
-        from evallib.report.scorecard import load_results
+        import json
+        from evallib.pipeline import Recorder, work_path
         record = Recorder(pilot, results_dir, threshold=10)
-        record.add("seen_by_second", load_results(results_dir, pilot).get("value") is not None)
+        earlier = json.loads(work_path(results_dir, pilot).read_text(encoding="utf-8"))["results"]
+        record.add("seen_by_second", earlier.get("value") is not None)
         record.write()
         print(os.getpid(), "value" in globals())
         print("ended", __import__("time").time())

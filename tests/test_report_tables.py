@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 
-from evallib.costs import cost_effectiveness
-from evallib.report.scorecard import build_scorecard
-from evallib.report.tables import cost_table, effects_table, entry_table, shown_event_times
+from evallib.analysis.balance import design_counts
+from evallib.analysis.costs import cost_effectiveness
+from evallib.analysis.scorecard import build_scorecard
+from evallib.analysis.sections import shown_event_times
+from evallib.report.tables import cost_table, effects_table, entry_table, headline_effects_table
 
 
 def test_effects_table_formats_percentage_points():
@@ -38,7 +42,8 @@ def _pilot_panel(sizes: dict[str, int]) -> pd.DataFrame:
 def test_entry_table_suppresses_small_areas_and_one_more():
     # B has 5 persons (< 10): suppressed; as the only suppressed cell its value could be
     # recovered from the published total, so the next-smallest (A, 12) is suppressed too; C (15) shown
-    t = entry_table(_pilot_panel({"A": 12, "B": 5, "C": 15}), "area_staggered", 10, "nl")
+    counts = design_counts(_pilot_panel({"A": 12, "B": 5, "C": 15}), design="area_staggered")
+    t = entry_table(counts, 10, "nl")
     shown = dict(zip(t["Gebied"], t["Personen"], strict=True))
     assert shown == {"A": "<10", "B": "<10", "C": "15"}
 
@@ -69,7 +74,7 @@ def test_scorecard_has_the_contract_shape_and_suppresses_small_counts():
     sc = build_scorecard(pilot="p", outcome="work_or_training", dynamic=dynamic, simple=simple,
                          n_persons_12m=4, step_up=step_up, assessment=assessment,
                          pretrend={"statistic": 1.2, "p_value": 0.3, "df": 6}, participants=5,
-                         target_participants=900, cost=cost, threshold=10)
+                         target_participants=900, cost=cost, threshold=10).to_dict()
     assert set(sc) == CONTRACT_KEYS
     assert sc["work_12m"]["estimate"] == 0.05 and sc["work_12m"]["horizon_months"] == 12
     assert sc["work_12m"]["estimator"] == "Callaway-Sant'Anna dynamic, e=12, never-treated"
@@ -82,3 +87,20 @@ def test_scorecard_has_the_contract_shape_and_suppresses_small_counts():
     assert round(sc["cost"]["per_additional_ci_high"]) == 20000
     assert set(sc["cost"]) == {"per_participant_eur", "per_additional_in_work_eur",
                                "per_additional_ci_low", "per_additional_ci_high", "notes"}
+
+
+def test_headline_effects_table_names_the_horizon_from_the_settings():
+    def res(est):
+        return SimpleNamespace(estimate=est, conf_int=(est - 0.01, est + 0.01), p_value=0.5, mde=0.02)
+
+    at = {"estimate": 0.05, "ci_low": 0.01, "ci_high": 0.09, "p_value": 0.01, "mde": 0.03}
+    h = SimpleNamespace(at_horizon=at, simple=res(0.04), event_study=res(0.03), twfe=res(0.02))
+    t = headline_effects_table(h, "en", horizon=6, event_months=9)
+    assert list(t.iloc[:, 0]) == ["Callaway-Sant'Anna, 6 months after entry (headline)",
+                                  "Callaway-Sant'Anna, average after entry",
+                                  "Event study (imputation), average 0-9 months",
+                                  "TWFE regression (comparison only)"]
+    assert list(t.iloc[:, 1]) == ["+5.0", "+4.0", "+3.0", "+2.0"]
+    # no estimate at the horizon: no headline row (nothing invented)
+    t = headline_effects_table(SimpleNamespace(**{**vars(h), "at_horizon": None}), "en", horizon=6, event_months=9)
+    assert len(t) == 3

@@ -8,17 +8,18 @@ import matplotlib.pyplot as plt
 import pytest
 from test_decision import scorecard
 
+from evallib.analysis.synthesis import PilotEntry, horizon_months, load_scorecards, scale_up_projection
+from evallib.config import ConfigError
+from evallib.errors import EvallibError
 from evallib.report.synthesis import (
     decision_table,
     forest_plot,
-    load_scorecards,
     natural_frequency_sentence,
     rules_markdown,
-    scale_up_projection,
     scale_up_table,
     scorecard_table,
-    validate_scorecard,
 )
+from evallib.results.schema import ResultsSchemaError, validate_scorecard
 
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
 
@@ -60,9 +61,12 @@ def test_a_broken_scorecard_names_its_missing_keys(tmp_path, root):
     sc = scorecard()
     del sc["pretrend"]
     del sc["work_12m"]["std_error"]
-    assert validate_scorecard(sc) == ["work_12m.std_error", "pretrend.p_value"]
+    with pytest.raises(ResultsSchemaError) as err:
+        validate_scorecard(sc)
+    assert "at work_12m: 'std_error' is a required property" in str(err.value)
+    assert "at (top level): 'pretrend' is a required property" in str(err.value)
     _write(tmp_path / "r", "gent_mobiel_arbeidsteam", sc)
-    with pytest.raises(ValueError, match="pretrend.p_value"):
+    with pytest.raises(EvallibError, match="gent_mobiel_arbeidsteam.json"):
         load_scorecards(tmp_path / "r", root=root, pilots=["gent_mobiel_arbeidsteam"])
 
 
@@ -134,3 +138,14 @@ def test_a_precise_null_says_what_it_rules_out():
     assert "niet aantonen, maar ook niet uitsluiten" in s and "3 of meer per 100" in s
     wide = natural_frequency_sentence(0.01, -0.05, 0.07, what="aan het werk", lang="nl", threshold=0.03)
     assert "of meer per 100" not in wide
+
+
+def test_the_synthesis_compares_pilots_at_one_horizon(entries):
+    assert horizon_months(entries) == 12  # the params' analysis.horizon
+    e = entries[0]
+    six = e.config.model_copy(update={"analysis": e.config.analysis.model_copy(update={"horizon": 6})})
+    moved = PilotEntry(e.pilot, six, e.scorecard, e.decision)
+    assert horizon_months([moved]) == 6
+    assert "het effect na 6 maanden groter" in rules_markdown(six.decision, "nl", months=6)
+    with pytest.raises(ConfigError, match="analysis.horizon differ"):
+        horizon_months([moved, *entries[1:]])

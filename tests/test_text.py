@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from evallib.costs import cost_effectiveness
+from evallib.analysis.assumptions import assumptions
+from evallib.analysis.costs import cost_effectiveness
+from evallib.report.format import fmt_p, p_eq
 from evallib.report.text import (
-    assumptions,
     cost_sentence,
     effect_sentence,
-    fmt_p,
     mde_sentence,
-    p_eq,
+    or_list,
     pretrend_sentence,
     reliability_reason,
 )
+
+
+def test_or_list_joins_numbers_with_the_languages_or():
+    assert or_list([6, 12], "nl") == "6 of 12"
+    assert or_list([6, 12, 24], "en") == "6, 12 or 24"
+    assert or_list([5], "en") == "5"
 
 
 def test_p_values_in_prose():

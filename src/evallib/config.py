@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from evallib.errors import ConfigError
 
 __all__ = [
+    "AnalysisSettings",
     "Area",
     "ConfigError",
     "DecisionRules",
@@ -112,7 +113,7 @@ class DecisionRules(_Strict):
     """The innovation centre's rules for a recommendation per pilot (shown next to each verdict).
 
     All effects are shares (0.03 = 3 percentage points) on the harmonised headline: being in work
-    or training 12 months after entry. See :mod:`evallib.decision` for how they are applied.
+    or training 12 months after entry. See :mod:`evallib.analysis.decision` for how they are applied.
     """
 
     policy_threshold: float = Field(
@@ -148,6 +149,48 @@ class ScaleUpPopulation(_Strict):
     source: str = Field(description="where the count comes from, or why it is missing")
 
 
+class AnalysisSettings(_Strict):
+    """How the chapter is estimated: horizons, bootstrap draws and windows (``analysis:`` in the
+    params file; optional, every field has the default shown). The chapter's prose takes these
+    numbers by glue, never typed. The random seed is the top-level ``seed``."""
+
+    horizon: int = Field(
+        default=12, ge=1, le=60,
+        description="months after entry of the headline effect, the flows and the costs (default 12)")
+    n_boot_dynamic: int = Field(
+        default=499, ge=0, description="multiplier-bootstrap draws of the dynamic aggregation's "
+                                       "uniform band (default 499)")
+    wild_bootstrap_draws: int = Field(
+        default=499, ge=0, description="wild cluster bootstrap draws of the headline test (default 499)")
+    ri_max_assignments: int = Field(
+        default=250, ge=1, description="randomization inference: most re-assignments drawn (default 250)")
+    ladder_bootstrap_draws: int = Field(
+        default=99, ge=0, description="cluster-bootstrap draws of the Markov projection (default 99)")
+    chronogram_window: tuple[int, int] = Field(
+        default=(-6, 24), description="first and last month since entry shown in the chronogram "
+                                      "(default [-6, 24])")
+    relapse_reached: list[Annotated[int, Field(ge=2, le=6)]] = Field(
+        default=[5, 6], min_length=1, description="steps whose relapse is measured (default [5, 6])")
+    relapse_horizons: list[Annotated[int, Field(ge=1, le=60)]] = Field(
+        default=[6, 12], min_length=1,
+        description="months after reaching a step within which a fall back counts (default [6, 12])")
+    focus_steps: list[Annotated[int, Field(ge=1, le=5)]] = Field(
+        default=[1, 2, 3, 4], min_length=1,
+        description="origin steps of the pooled step-up effect when ladder_focus is [] "
+                    "(default [1, 2, 3, 4])")
+    time_to_work_months: int = Field(
+        default=24, ge=1, description="months after entry shown in the time-to-work curve (default 24)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AnalysisSettings:
+        first, last = self.chronogram_window
+        if first >= last:
+            raise ValueError("chronogram_window: the first month must be before the last")
+        if sorted(set(self.relapse_horizons)) != list(self.relapse_horizons):
+            raise ValueError("relapse_horizons must be increasing and distinct")
+        return self
+
+
 class PilotConfig(_Strict):
     """Everything that differs between pilots. Read with :func:`load_pilot`."""
 
@@ -170,6 +213,9 @@ class PilotConfig(_Strict):
     simulation: SimulationSettings
     decision: DecisionRules = Field(default_factory=DecisionRules)
     scale_up: ScaleUpPopulation | None = None
+    analysis: AnalysisSettings = Field(
+        default_factory=AnalysisSettings,
+        description="estimation settings of the chapter (optional; defaults apply)")
     analysis_plan_sha256: str | None = Field(
         default=None, pattern=r"^[0-9a-f]{64}$",
         description="params_hash() of these params when the analysis plan was frozen (evallib freeze)",

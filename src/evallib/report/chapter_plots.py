@@ -6,20 +6,21 @@ Functions return ``(Figure, alt_text)``; no title baked in; labels from the cata
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+from IPython.display import Markdown, display
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from evallib.report.labels import fmt_pp, label  # noqa: E402
+from evallib.disclosure import suppress_counts
+from evallib.report.format import fmt_pp
+from evallib.report.labels import label
+from evallib.report.show import show_figure
 
 __all__ = ["figure_or_note", "flows_drawable", "subgroup_plot"]
 
 
 def subgroup_plot(res, *, lang: str = "nl", overall: float | None = None) -> tuple[plt.Figure, str]:
-    """Dot-and-interval chart of `evallib.effects.subgroup_effects` (percentage points), one row
+    """Dot-and-interval chart of `evallib.analysis.effects.subgroup_effects` (percentage points), one row
     per shown subgroup level, grouped by variable; suppressed levels are left out (and named in
     the alt text as not shown). ``overall``: the pilot-wide estimate, drawn as a dotted line."""
     t = res.table[res.table["shown"]].reset_index(drop=True)
@@ -55,8 +56,6 @@ def subgroup_plot(res, *, lang: str = "nl", overall: float | None = None) -> tup
 
 def flows_drawable(flows, threshold: int) -> bool:
     """True when `report.ladder_plots.flow_plot` has any flow left after disclosure control."""
-    from evallib.disclosure import suppress_counts
-
     return bool(suppress_counts(flows, threshold, secondary=False).values.fillna(0.0).to_numpy().sum() > 0)
 
 
@@ -64,10 +63,6 @@ def figure_or_note(ok: bool, make, *, note: str, caption: str | None = None) -> 
     """Show the figure ``make()`` returns (``(fig, alt)``) when ``ok``; otherwise a one-line note
     saying why there is no figure (e.g. too few persons to publish it), so that a small pilot's
     chapter still builds and tells the reader what is missing."""
-    from IPython.display import Markdown, display
-
-    from evallib.report.show import show_figure
-
     if ok:
         fig, alt = make()
         show_figure(fig, alt=alt, caption=caption)

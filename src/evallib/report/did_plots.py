@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import seaborn as sns  # noqa: E402
-
-from evallib.report.labels import fmt_num, label  # noqa: E402
+from evallib.report.format import fmt_num
+from evallib.report.labels import label
 
 __all__ = ["event_study_plot"]
 

@@ -1,4 +1,4 @@
-"""The label catalogue (Dutch and English) and number formats.
+"""The label catalogue (Dutch and English); number formats are in :mod:`evallib.report.format`.
 
 All reader-facing words come from the YAML files in ``evallib/catalogue/``; each key carries
 ``nl`` and ``en``. Number formats use Babel's CLDR data for nl-BE and en-GB (decimal comma and
@@ -11,12 +11,10 @@ from functools import cache
 from importlib.resources import files
 
 import yaml
-from babel.numbers import format_decimal, format_percent
 
-__all__ = ["LANGS", "catalogue", "fmt_eur", "fmt_int", "fmt_num", "fmt_pct", "fmt_pp", "label"]
+__all__ = ["LANGS", "catalogue", "label"]
 
 LANGS = ("nl", "en")
-_LOCALE = {"nl": "nl_BE", "en": "en_GB"}
 
 
 @cache
@@ -48,31 +46,3 @@ def label(key: str, lang: str = "nl", **fields) -> str:
     except KeyError:
         raise KeyError(f"no label {key!r} in the catalogue (src/evallib/catalogue/*.yaml)") from None
     return text.format(**fields) if fields else text
-
-
-def fmt_num(x: float, lang: str = "nl", decimals: int = 1) -> str:
-    """A number with the language's decimal and grouping marks: 1234.5 → '1.234,5' (nl)."""
-    fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(x, format=fmt, locale=_LOCALE[lang])
-
-
-def fmt_int(x: float, lang: str = "nl") -> str:
-    return fmt_num(round(x), lang, 0)
-
-
-def fmt_pct(share: float, lang: str = "nl", decimals: int = 0) -> str:
-    """A share as a percentage: 0.123 → '12 %' (nl) / '12%' (en)."""
-    fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
-    return format_percent(share, format=fmt, locale=_LOCALE[lang])
-
-
-def fmt_pp(diff: float, lang: str = "nl", decimals: int = 1, signed: bool = True) -> str:
-    """A difference of shares in percentage points: 0.034 → '+3,4 procentpunt'."""
-    value = fmt_num(abs(diff) * 100, lang, decimals)
-    sign = ("+" if diff > 0 else "−" if diff < 0 else "") if signed else ""
-    unit = label("unit_pp", lang)
-    return f"{sign}{value} {unit}"
-
-
-def fmt_eur(x: float, lang: str = "nl") -> str:
-    return f"€ {fmt_num(x, lang, 0)}" if lang == "nl" else f"€{fmt_num(x, lang, 0)}"

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.patches import PathPatch, Rectangle
+from matplotlib.path import Path
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
-from matplotlib.path import Path  # noqa: E402
-
-from evallib.disclosure import DEFAULT_THRESHOLD, suppress_counts  # noqa: E402
-from evallib.report.labels import fmt_num, fmt_pct, fmt_pp, label  # noqa: E402
+from evallib.disclosure import DEFAULT_THRESHOLD, suppress_counts
+from evallib.report.format import fmt_num, fmt_pct, fmt_pp
+from evallib.report.labels import label
 
 __all__ = [
     "transition_heatmap",

@@ -1,161 +1,62 @@
 """The cross-pilot synthesis: scorecards, forest plot, scorecard table, decisions, scale-up.
 
-Everything here reads the per-pilot *scorecards* that the pilot notebooks write into
-``build/results/<pilot>.json`` (key ``results.scorecard``, shape in the results contract) and
-renders them; nothing is re-estimated. Effects are shares (0.052 = 5.2 percentage points).
+Everything here renders the per-pilot *scorecards* (`evallib.analysis.synthesis.load_scorecards`
+reads them from ``build/results/<pilot>.json``, key ``results.scorecard``, validated against the
+results schema); nothing is re-estimated. Effects are shares (0.052 = 5.2 percentage points).
 """
 
 from __future__ import annotations
 
-import json
 import math
 import textwrap
-from dataclasses import dataclass
-from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from IPython.display import Markdown, display
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-
-from evallib.config import PilotConfig, find_repo_root, list_pilots, load_pilot  # noqa: E402
-from evallib.decision import Decision, decide  # noqa: E402
-from evallib.disclosure import safe_count  # noqa: E402
-from evallib.report.labels import fmt_eur, fmt_int, fmt_num, fmt_pct, label  # noqa: E402
+from evallib.analysis.synthesis import PilotEntry, horizon_months, scale_up_projection
+from evallib.config import PilotConfig
+from evallib.disclosure import safe_count
+from evallib.report.format import (
+    fmt_eur,
+    fmt_eur_millions,
+    fmt_int,
+    fmt_num,
+    fmt_p,
+    fmt_pct,
+    fmt_pp_value,
+    fmt_prob,
+    fmt_signed_int,
+    per_hundred,
+)
+from evallib.report.labels import label
+from evallib.report.tables import flow_table
 
 __all__ = [
-    "PilotEntry",
-    "ScaleUpProjection",
     "decision_table",
-    "fmt_prob",
     "forest_plot",
-    "load_scorecards",
     "natural_frequency_sentence",
     "overview_markdown",
     "population_sources_markdown",
     "records_flow",
     "rules_markdown",
     "rules_per_pilot_markdown",
-    "scale_up_projection",
     "scale_up_table",
     "scorecard_table",
     "show_admonition",
     "summary_texts",
     "target_groups_text",
-    "validate_scorecard",
 ]
-
-# the contract's required keys (helpers/results_contract.md); nested ones as "a.b"
-_REQUIRED = ("pilot", "work_12m.estimate", "work_12m.std_error", "work_12m.ci_low", "work_12m.ci_high",
-             "work_overall", "step_up.estimate", "step_up.ci_low", "step_up.ci_high", "inference.label",
-             "mde", "pretrend.p_value", "participants", "target_participants", "cost", "notes")
-
-
-@dataclass(frozen=True)
-class PilotEntry:
-    """One pilot in the synthesis: its params, its scorecard (or why there is none), its decision."""
-
-    pilot: str
-    config: PilotConfig
-    scorecard: dict | None
-    decision: Decision | None
-    problem: str | None = None
-
-    @property
-    def name(self) -> str:
-        return self.config.context.name
-
-    @property
-    def threshold(self) -> int:
-        return self.config.disclosure_threshold
-
-
-def validate_scorecard(sc: dict) -> list[str]:
-    """Problems with a scorecard's shape: the missing keys (an empty list when it is complete)."""
-    problems = []
-    for key in _REQUIRED:
-        node = sc
-        for part in key.split("."):
-            if not isinstance(node, dict) or part not in node:
-                problems.append(key)
-                break
-            node = node[part]
-    if isinstance(sc.get("inference"), dict) and sc["inference"].get("label") not in ("reliable", "fragile", None):
-        problems.append("inference.label (must be 'reliable' or 'fragile')")
-    return problems
-
-
-def load_scorecards(results_dir: str | Path, *, root: Path | None = None,
-                    pilots: list[str] | None = None) -> list[PilotEntry]:
-    """Every pilot's scorecard from ``results_dir/<pilot>.json``, with its decision.
-
-    A pilot without a results file or without a scorecard (a failed run) gets ``problem`` set and
-    no decision; a scorecard with missing keys is an error that names them (the contract broke).
-    """
-    root = root or find_repo_root()
-    entries = []
-    for p in pilots or list_pilots(root):
-        config = load_pilot(p, root)
-        path = Path(results_dir) / f"{p}.json"
-        if not path.is_file():
-            entries.append(PilotEntry(p, config, None, None, f"no results file {path.name}"))
-            continue
-        sc = json.loads(path.read_text(encoding="utf-8")).get("results", {}).get("scorecard")
-        if sc is None:
-            entries.append(PilotEntry(p, config, None, None, f"{path.name} has no scorecard"))
-            continue
-        missing = validate_scorecard(sc)
-        if missing:
-            raise ValueError(f"{path}: scorecard lacks {', '.join(missing)} (see the results contract)")
-        entries.append(PilotEntry(p, config, sc, decide(sc, config.decision)))
-    return entries
-
 
 # --------------------------------------------------------------------------------------------
 # words and numbers
 # --------------------------------------------------------------------------------------------
-def _pp(x: float | None, lang: str, decimals: int = 1, signed: bool = True) -> str:
-    if x is None:
-        return "–"
-    sign = ("+" if x > 0 else "−" if x < 0 else "") if signed else ""
-    return sign + fmt_num(abs(x) * 100, lang, decimals)
-
-
 def _interval(lo: float | None, hi: float | None, lang: str) -> str:
     if lo is None or hi is None:
         return "–"
-    return label("interval_range", lang, low=_pp(lo, lang), high=_pp(hi, lang))
-
-
-_NBSP = "\u00a0"  # keeps "€ 39.703" and "< 0,001" on one line in narrow table cells
-
-
-def _eur(x: float, lang: str) -> str:
-    return fmt_eur(x, lang).replace(" ", _NBSP)
-
-
-def _p(x: float | None, lang: str) -> str:
-    if x is None:
-        return "–"
-    return "<" + _NBSP + fmt_num(0.001, lang, 3) if x < 0.001 else fmt_num(x, lang, 3)
-
-
-def fmt_prob(p: float | None, lang: str = "nl") -> str:
-    """A probability as a percentage, never rounded to a certain 0% or 100%."""
-    if p is None:
-        return "–"
-    if p > 0.99:
-        return ">" + _NBSP + fmt_pct(0.99, lang)
-    if p < 0.01:
-        return "<" + _NBSP + fmt_pct(0.01, lang)
-    return fmt_pct(p, lang)
-
-
-def _per100(x: float) -> int:
-    return int(round(x * 100))
+    return label("interval_range", lang, low=fmt_pp_value(lo, lang), high=fmt_pp_value(hi, lang))
 
 
 def natural_frequency_sentence(est: float | None, lo: float | None, hi: float | None, *, what: str,
@@ -166,13 +67,13 @@ def natural_frequency_sentence(est: float | None, lo: float | None, hi: float | 
     if est is None or lo is None or hi is None:
         return label("nf_none", lang)
     if lo > 0 or hi < 0:
-        a, b = sorted((abs(_per100(lo)), abs(_per100(hi))))
+        a, b = sorted((abs(per_hundred(lo)), abs(per_hundred(hi))))
         key = "nf_more" if lo > 0 else "nf_fewer"
         if a == b:  # a narrow interval: both ends round to the same number of people
             key += "_about"
         return label(key, lang, low=fmt_int(a, lang), high=fmt_int(b, lang), what=what)
-    text = label("nf_unclear", lang, fewer=fmt_int(abs(_per100(lo)), lang),
-                 more=fmt_int(abs(_per100(hi)), lang), what=what)
+    text = label("nf_unclear", lang, fewer=fmt_int(abs(per_hundred(lo)), lang),
+                 more=fmt_int(abs(per_hundred(hi)), lang), what=what)
     if threshold is not None and hi < threshold:
         text += " " + label("nf_ruled_out", lang, threshold=fmt_num(threshold * 100, lang, 0))
     return text
@@ -189,13 +90,14 @@ def target_groups_text(config: PilotConfig, lang: str = "nl") -> str:
     return ", ".join(words[:-1]) + " " + label("and", lang) + " " + words[-1]
 
 
-def rules_markdown(rules, lang: str = "nl") -> str:
-    """The decision rules as a Markdown list, with the numbers from params."""
+def rules_markdown(rules, lang: str = "nl", *, months: int = 12) -> str:
+    """The decision rules as a Markdown list, with the numbers from params (``months``: the
+    headline's horizon, `evallib.analysis.synthesis.horizon_months`)."""
     pct = lambda x: fmt_pct(x, lang)  # noqa: E731
     lines = [
-        label("rule_text_stop", lang, threshold=_pp(rules.policy_threshold, lang, signed=False),
-              pmax=pct(rules.stop_max_probability)),
-        label("rule_text_scale", lang, threshold=_pp(rules.policy_threshold, lang, signed=False),
+        label("rule_text_stop", lang, threshold=fmt_pp_value(rules.policy_threshold, lang, signed=False),
+              pmax=pct(rules.stop_max_probability), months=months),
+        label("rule_text_scale", lang, threshold=fmt_pp_value(rules.policy_threshold, lang, signed=False),
               pmin=pct(rules.scale_min_probability), pretrend=fmt_num(rules.pretrend_min_p, lang, 2),
               robust=fmt_num(rules.robust_p_max, lang, 2)),
     ]
@@ -226,6 +128,7 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
     if not entries:
         raise ValueError("forest_plot needs at least one pilot")
     palette = sns.color_palette("colorblind")
+    months = horizon_months(entries)
     panels = (("work_12m", "forest_panel_work", palette[0], "o"), ("step_up", "forest_panel_step", palette[2], "D"))
     n = len(entries)
     with plt.rc_context({"font.size": 14, "axes.titlesize": 14}):
@@ -243,8 +146,8 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
                     continue
                 ax.plot([lo * 100, hi * 100], [y, y], color=colour, lw=3, solid_capstyle="butt")
                 ax.plot([est * 100], [y], marker=marker, color=colour, ms=9, mec="black", mew=0.6)
-                alt_parts.append(label("forest_alt_item", lang, panel=label(title_key, lang), pilot=e.name,
-                                       est=_pp(est, lang), interval=_interval(lo, hi, lang)))
+                alt_parts.append(label("forest_alt_item", lang, panel=label(title_key, lang, months=months),
+                                       pilot=e.name, est=fmt_pp_value(est, lang), interval=_interval(lo, hi, lang)))
             ax.axvline(0, color="0.2", lw=1, ls="-")
             if key == "work_12m":
                 thr = entries[0].config.decision.policy_threshold * 100
@@ -259,7 +162,7 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
             ax.set_yticks([])
             ax.set_ylim(-0.5, n - 0.15)
-            ax.set_title(_wrap(label(title_key, lang), 34), loc="left", fontweight="bold")
+            ax.set_title(_wrap(label(title_key, lang, months=months), 34), loc="left", fontweight="bold")
             ax.set_xlabel(_wrap(label("forest_xlabel", lang), 34))
             ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _tick(v, lang)))
@@ -308,16 +211,18 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
     pt_ok = pt.get("p_value") is not None and pt["p_value"] >= e.config.decision.pretrend_min_p
     cost_pp = s["cost"].get("per_participant_eur")
     return {
-        "sc_work_12m": _pp(w["estimate"], lang),
+        "sc_work_12m": fmt_pp_value(w["estimate"], lang),
         "sc_interval": _interval(w["ci_low"], w["ci_high"], lang),
         "sc_probability": fmt_prob(e.decision.probability if e.decision else None, lang),
-        "sc_work_overall": f"{_pp(o.get('estimate'), lang)} ({_interval(o.get('ci_low'), o.get('ci_high'), lang)})",
-        "sc_step_up": f"{_pp(st['estimate'], lang)} ({_interval(st['ci_low'], st['ci_high'], lang)})",
-        "sc_mde": _pp(s["mde"], lang, signed=False) if s.get("mde") is not None else "–",
+        "sc_work_overall": (f"{fmt_pp_value(o.get('estimate'), lang)} "
+                            f"({_interval(o.get('ci_low'), o.get('ci_high'), lang)})"),
+        "sc_step_up": f"{fmt_pp_value(st['estimate'], lang)} ({_interval(st['ci_low'], st['ci_high'], lang)})",
+        "sc_mde": fmt_pp_value(s["mde"], lang, signed=False) if s.get("mde") is not None else "–",
         "sc_inference": f"{label('inference_' + inf['label'], lang)} ({clusters})",
-        "sc_pvalues": " / ".join(_p(inf.get(k), lang) for k in ("p_crv1", "p_wild", "p_ri")),
-        "sc_pretrend": f"{_p(pt.get('p_value'), lang)} ({label('pretrend_ok' if pt_ok else 'pretrend_warn', lang)})",
-        "sc_cost_participant": _eur(cost_pp, lang) if cost_pp is not None else "–",
+        "sc_pvalues": " / ".join(fmt_p(inf.get(k), lang, nbsp=True) for k in ("p_crv1", "p_wild", "p_ri")),
+        "sc_pretrend": (f"{fmt_p(pt.get('p_value'), lang, nbsp=True)} "
+                        f"({label('pretrend_ok' if pt_ok else 'pretrend_warn', lang)})"),
+        "sc_cost_participant": fmt_eur(cost_pp, lang, nbsp=True) if cost_pp is not None else "–",
         "sc_cost_additional": _cost_additional(s["cost"], lang),
         "sc_reach": _reach(e, lang),
         "sc_verdict": _verdict(e, lang),
@@ -336,8 +241,9 @@ def scorecard_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame
     """
     thr = entries[0].config.decision.policy_threshold if entries else 0.03
     columns = {e.name: _scorecard_column(e, lang) for e in entries}
-    index = [label(k, lang, threshold=_pp(thr, lang, signed=False)) if k == "sc_probability" else label(k, lang)
-             for k in _SCORECARD_ROWS]
+    months = horizon_months(entries)
+    index = [label(k, lang, threshold=fmt_pp_value(thr, lang, signed=False)) if k == "sc_probability"
+             else label(k, lang, months=months) for k in _SCORECARD_ROWS]
     table = pd.DataFrame({name: [col.get(k, "–") for k in _SCORECARD_ROWS] for name, col in columns.items()},
                          index=index)
     table.index.name = label("sc_indicator", lang)
@@ -349,11 +255,12 @@ def _cost_additional(cost: dict, lang: str) -> str:
     if v is None or v <= 0:
         return label("cost_not_meaningful", lang)
     lo, hi = cost.get("per_additional_ci_low"), cost.get("per_additional_ci_high")
-    out = _eur(v, lang)
+    out = fmt_eur(v, lang, nbsp=True)
     if lo is not None and lo > 0:
-        # no upper bound when the effect's interval includes zero (evallib.costs gives None)
-        hi_text = _eur(hi, lang) if hi is not None and math.isfinite(hi) and hi > 0 else label("unbounded", lang)
-        out += " (" + label("interval_range", lang, low=_eur(lo, lang), high=hi_text) + ")"
+        # no upper bound when the effect's interval includes zero (evallib.analysis.costs gives None)
+        bounded = hi is not None and math.isfinite(hi) and hi > 0
+        hi_text = fmt_eur(hi, lang, nbsp=True) if bounded else label("unbounded", lang)
+        out += " (" + label("interval_range", lang, low=fmt_eur(lo, lang, nbsp=True), high=hi_text) + ")"
     return out
 
 
@@ -372,7 +279,7 @@ def decision_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
             elif d.rule == "scale":
                 why = label("why_scale", lang, p=fmt_prob(d.probability, lang))
             elif d.rule == "no_estimate":
-                why = label("why_no_estimate", lang)
+                why = label("why_no_estimate", lang, months=e.config.analysis.horizon)
             else:
                 why = "; ".join(label(f"check_{c.name}", lang) for c in d.failed)
         rows.append({label("col_pilot", lang): e.name, label("col_verdict", lang): _verdict(e, lang),
@@ -381,63 +288,8 @@ def decision_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
-# scale-up projection
+# scale-up
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ScaleUpProjection:
-    """What the 12-month effect would mean for a whole population (if it carried over unchanged).
-
-    ``per_1000_*``: additional people in work or training per 1,000 people reached (always
-    available); ``total_*``: for the whole population when a public count exists, else None.
-    Projected numbers are rounded to ``rounding`` people (they are projections, not counts).
-    """
-
-    pilot: str
-    population: int | None
-    per_1000: float
-    per_1000_low: float
-    per_1000_high: float
-    total: float | None
-    total_low: float | None
-    total_high: float | None
-    cost_total_eur: float | None
-    rounding: int = 10
-
-
-def _round_to(x: float | None, step: int) -> float | None:
-    return None if x is None else float(step * round(x / step))
-
-
-def scale_up_projection(entry: PilotEntry, *, rounding: int = 10) -> ScaleUpProjection | None:
-    """Effect × population with the effect's 95% interval; None without a 12-month estimate."""
-    sc = entry.scorecard or {}
-    w = sc.get("work_12m") or {}
-    est, lo, hi = w.get("estimate"), w.get("ci_low"), w.get("ci_high")
-    if est is None or lo is None or hi is None:
-        return None
-    pop_cfg = entry.config.scale_up
-    pop = pop_cfg.count if pop_cfg else None
-    cost_pp = (sc.get("cost") or {}).get("per_participant_eur")
-    return ScaleUpProjection(
-        pilot=entry.pilot, population=pop,
-        per_1000=est * 1000, per_1000_low=lo * 1000, per_1000_high=hi * 1000,
-        total=_round_to(est * pop, rounding) if pop else None,
-        total_low=_round_to(lo * pop, rounding) if pop else None,
-        total_high=_round_to(hi * pop, rounding) if pop else None,
-        cost_total_eur=(cost_pp * pop) if (pop and cost_pp is not None) else None,
-        rounding=rounding,
-    )
-
-
-def _int(x: float, lang: str) -> str:
-    """A whole number with a real minus sign (−32, not -32)."""
-    return ("−" if round(x) < 0 else "") + fmt_int(abs(x), lang)
-
-
-def _millions(x: float, lang: str) -> str:
-    return label("eur_million", lang, amount=fmt_num(x / 1e6, lang, 1)).replace(" ", _NBSP, 1)
-
-
 def scale_up_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
     """Per pilot: the population (its source is listed under the table), and the projected
     additional people in work or training, per 1,000 reached and in total, with the 95% interval."""
@@ -449,13 +301,13 @@ def scale_up_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
         if proj is None:
             per1000 = total = cost = "–"
         else:
-            per1000 = (_int(proj.per_1000, lang) + " ("
-                       + label("interval_range", lang, low=_int(proj.per_1000_low, lang),
-                               high=_int(proj.per_1000_high, lang)) + ")")
-            total = ("–" if proj.total is None else _int(proj.total, lang) + " ("
-                     + label("interval_range", lang, low=_int(proj.total_low, lang),
-                             high=_int(proj.total_high, lang)) + ")")
-            cost = "–" if proj.cost_total_eur is None else _millions(proj.cost_total_eur, lang)
+            per1000 = (fmt_signed_int(proj.per_1000, lang) + " ("
+                       + label("interval_range", lang, low=fmt_signed_int(proj.per_1000_low, lang),
+                               high=fmt_signed_int(proj.per_1000_high, lang)) + ")")
+            total = ("–" if proj.total is None else fmt_signed_int(proj.total, lang) + " ("
+                     + label("interval_range", lang, low=fmt_signed_int(proj.total_low, lang),
+                             high=fmt_signed_int(proj.total_high, lang)) + ")")
+            cost = "–" if proj.cost_total_eur is None else fmt_eur_millions(proj.cost_total_eur, lang)
         rows.append({label("col_pilot", lang): e.name, label("col_population", lang): pop_text,
                      label("col_per_1000", lang): per1000, label("col_total_projection", lang): total,
                      label("col_cost_total", lang): cost})
@@ -488,7 +340,7 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
         out["reach"] = label("sum_reach", lang, n=fmt_int(n, lang))
     w, st = sc["work_12m"], sc["step_up"]
     out["work"] = natural_frequency_sentence(w["estimate"], w["ci_low"], w["ci_high"],
-                                             what=label("what_work_12m", lang), lang=lang,
+                                             what=label("what_work_12m", lang, months=c.analysis.horizon), lang=lang,
                                              threshold=c.decision.policy_threshold)
     out["step"] = natural_frequency_sentence(st["estimate"], st["ci_low"], st["ci_high"],
                                              what=label("what_step_up", lang), lang=lang)
@@ -500,7 +352,7 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
         "sum_pretrend_ok" if p_pre >= c.decision.pretrend_min_p else "sum_pretrend_warn", lang)
     d = entry.decision
     out["probability"] = "" if d is None or d.probability is None else label(
-        "sum_probability", lang, threshold=_pp(c.decision.policy_threshold, lang, signed=False),
+        "sum_probability", lang, threshold=fmt_pp_value(c.decision.policy_threshold, lang, signed=False),
         p=fmt_prob(d.probability, lang))
     out["verdict"] = label("sum_verdict", lang, verdict=_verdict(entry, lang))
     return out
@@ -512,29 +364,25 @@ def overview_markdown(entries: list[PilotEntry], lang: str = "nl") -> str:
     for e in entries:
         w = (e.scorecard or {}).get("work_12m") or {}
         sentence = (natural_frequency_sentence(w.get("estimate"), w.get("ci_low"), w.get("ci_high"),
-                                               what=label("what_work_12m", lang), lang=lang,
+                                               what=label("what_work_12m", lang, months=e.config.analysis.horizon),
+                                               lang=lang,
                                                threshold=e.config.decision.policy_threshold)
                     if e.scorecard else label("sum_failed", lang, problem=e.problem or ""))
         lines.append("- " + label("sum_overview_row", lang, name=e.name, sentence=sentence, verdict=_verdict(e, lang)))
     return "\n".join(lines)
 
 
-def records_flow(entry: PilotEntry, data_path: str, lang: str = "nl") -> pd.DataFrame | None:
-    """Records submitted → excluded (with reasons) → analysed, for the pilot's data file, with
-    small counts suppressed (``evallib.report.tables.flow_table``); None without a data file."""
-    if not data_path or not Path(data_path).is_file():
+def records_flow(entry: PilotEntry, lang: str = "nl") -> pd.DataFrame | None:
+    """Records submitted → excluded (with reasons) → analysed, from the pilot's results (small
+    counts suppressed: ``evallib.report.tables.flow_table``); None without results."""
+    if not entry.records_flow:
         return None
-    from evallib.data import load_panel
-    from evallib.report.tables import flow_table
-
-    return flow_table(load_panel(data_path, entry.config), entry.threshold, lang)
+    return flow_table(entry.records_flow, entry.threshold, lang)
 
 
 def show_admonition(text: str, kind: str = "warning") -> None:
     """Display a MyST admonition (``warning``, ``caution``, ``important``, ``note``) in a notebook.
     The book renders Markdown outputs as MyST (``nb_render_markdown_format: myst``)."""
-    from IPython.display import Markdown, display
-
     if kind not in ("warning", "caution", "important", "note"):
         raise ValueError("kind must be warning, caution, important or note")
     display(Markdown(f"```{{{kind}}}\n{text}\n```"))
@@ -545,7 +393,8 @@ def rules_per_pilot_markdown(entries: list[PilotEntry], lang: str = "nl") -> str
     if not entries:
         return ""
     first = entries[0].config.decision
-    parts = [label("rules_differ", lang, pilot=e.name) + "\n\n" + rules_markdown(e.config.decision, lang)
+    months = horizon_months(entries)
+    parts = [label("rules_differ", lang, pilot=e.name) + "\n\n" + rules_markdown(e.config.decision, lang, months=months)
              for e in entries[1:] if e.config.decision != first]
     return "\n\n".join(parts)
 

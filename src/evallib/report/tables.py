@@ -9,101 +9,60 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evallib.analysis.balance import Balance, DesignCounts
+from evallib.analysis.sections import HeadlineSection
 from evallib.disclosure import safe_count, suppress_counts
-from evallib.report.labels import fmt_int, fmt_num, fmt_pp, label
+from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pp, fmt_pp_value, p_eq
+from evallib.report.labels import label
 
 __all__ = [
     "assumptions_table",
     "balance_table",
-    "baseline_rows",
     "cost_table",
     "design_table",
     "effects_table",
     "entry_table",
     "flow_table",
+    "headline_effects_table",
     "markov_table",
-    "max_abs_smd",
     "outcomes_table",
     "relapse_table",
-    "standardised_difference",
     "step_up_table",
     "subgroup_table",
 ]
 
-# characteristic → (label key, function of the baseline rows giving a 0/1 or numeric series)
-_BALANCE_VARS = {
-    "employed": ("var_employed", lambda b: b["employed"].astype(float)),
-    "work_or_training": ("var_work_or_training", lambda b: b["work_or_training"].astype(float)),
-    "ladder_step": ("var_ladder_step", lambda b: b["ladder_step"].astype(float)),
-    "age_lt30": ("var_age_lt30", lambda b: (b["age_band"] == "<30").astype(float)),
-    "age_55": ("var_age_55", lambda b: (b["age_band"] == "55+").astype(float)),
-    "female": ("var_female", lambda b: (b["gender"] == "F").astype(float)),
-    "low_edu": ("var_low_edu", lambda b: (b["education"] == "low").astype(float)),
-    "migration": ("var_migration", lambda b: b["migration_background"].astype(float)),
-    "dutch_low": ("var_dutch_low", lambda b: b["dutch_level"].isin(["none", "A1", "A2"]).astype(float)),
-    "single_parent": ("var_single_parent", lambda b: b["single_parent"].astype(float)),
-}
-_NEEDS = {"age_lt30": "age_band", "age_55": "age_band", "female": "gender", "low_edu": "education",
-          "migration": "migration_background", "dutch_low": "dutch_level", "single_parent": "single_parent"}
 
-
-def baseline_rows(panel: pd.DataFrame, unit: str = "person_id", time: str = "month") -> pd.DataFrame:
-    """One row per person at baseline: pilot people in the month before entry, comparison people
-    in their first observed month."""
-    pre = panel[~panel["treated"]]
-    pilot = pre[pre["group"] == "pilot"].sort_values(time).groupby(unit, observed=True).tail(1)
-    comp = panel[panel["group"] == "comparison"].sort_values(time).groupby(unit, observed=True).head(1)
-    return pd.concat([pilot, comp], ignore_index=True)
-
-
-def standardised_difference(x_pilot: pd.Series, x_comp: pd.Series) -> float:
-    """(mean_pilot - mean_comparison) / sqrt((var_pilot + var_comparison) / 2)."""
-    pooled = np.sqrt((x_pilot.var(ddof=1) + x_comp.var(ddof=1)) / 2)
-    return float((x_pilot.mean() - x_comp.mean()) / pooled) if pooled > 0 else 0.0
-
-
-def balance_table(panel: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
-    """Baseline means of pilot and comparison group and their standardised mean difference."""
-    base = baseline_rows(panel)
-    is_pilot = base["group"] == "pilot"
+def balance_table(bal: Balance, lang: str = "nl") -> pd.DataFrame:
+    """Baseline means of pilot and comparison group and their standardised mean difference
+    (`evallib.analysis.balance.balance`)."""
     rows = []
-    for key, (lab, fn) in _BALANCE_VARS.items():
-        if _NEEDS.get(key, key) not in base.columns:
-            continue
-        x = fn(base)
-        p, c = x[is_pilot], x[~is_pilot]
-
-        def show(v: float, k: str = key) -> str:  # the mean step, or a share as a percentage
+    for r in bal.table.itertuples(index=False):
+        def show(v: float, k: str = r.key) -> str:  # the mean step, or a share as a percentage
             return fmt_num(v, lang, 1) if k == "ladder_step" else fmt_num(100 * v, lang, 0) + "%"
 
-        rows.append({label("col_variable", lang): label(lab, lang),
-                     label("group_pilot", lang): show(p.mean()),
-                     label("group_comparison", lang): show(c.mean()),
-                     label("col_smd", lang): fmt_num(standardised_difference(p, c), lang, 2)})
+        rows.append({label("col_variable", lang): label(r.label_key, lang),
+                     label("group_pilot", lang): show(r.mean_pilot),
+                     label("group_comparison", lang): show(r.mean_comparison),
+                     label("col_smd", lang): fmt_num(r.smd, lang, 2)})
     return pd.DataFrame(rows)
 
 
-def design_table(panel: pd.DataFrame, cluster: str, threshold: int, lang: str = "nl") -> pd.DataFrame:
-    """Persons, person-months and areas per group, with small counts suppressed."""
-    g = panel.groupby("group", observed=True)
-    counts = pd.DataFrame({
-        "persons": g["person_id"].nunique(),
-        "person_months": g.size(),
-        "areas": g[cluster].nunique(),
-    }).reindex(["pilot", "comparison"])
-    sup = suppress_counts(counts[["persons", "person_months"]], threshold)
+def design_table(counts: DesignCounts, threshold: int, lang: str = "nl") -> pd.DataFrame:
+    """Persons, person-months and areas per group (`evallib.analysis.balance.design_counts`),
+    with small counts suppressed."""
+    groups = counts.groups
+    sup = suppress_counts(groups[["persons", "person_months"]], threshold)
     table = sup.formatted(fmt=lambda v: fmt_int(v, lang))
-    table["areas"] = counts["areas"].map(lambda v: fmt_int(v, lang))  # areas are not people
+    table["areas"] = groups["areas"].map(lambda v: fmt_int(v, lang))  # areas are not people
     table.index = [label("group_pilot", lang), label("group_comparison", lang)]
     table.columns = [label("col_persons", lang), label("col_person_months", lang), label("col_areas", lang)]
     table.index.name = label("col_group", lang)
     return table.reset_index()
 
 
-def flow_table(panel: pd.DataFrame, threshold: int, lang: str = "nl") -> pd.DataFrame:
-    """Records in → excluded with reasons → analysed (from ``panel.attrs``)."""
-    flow = panel.attrs.get("flow") or [{"step": "records read", "rows": len(panel)},
-                                       {"step": "records analysed", "rows": len(panel)}]
+def flow_table(flow: list[dict], threshold: int, lang: str = "nl") -> pd.DataFrame:
+    """Records in → excluded with reasons → analysed. ``flow``: entries with ``step`` and
+    ``rows`` (`DesignCounts.flow`) or ``n_rows`` (the results file, already suppressed: None)."""
     out = []
     for entry in flow:
         step = entry["step"]
@@ -113,7 +72,8 @@ def flow_table(panel: pd.DataFrame, threshold: int, lang: str = "nl") -> pd.Data
             text = label("flow_records_analysed", lang)
         else:
             text = label("flow_excluded", lang, reason=step.removeprefix("excluded: "))
-        n = safe_count(abs(entry["rows"]), threshold)
+        rows = entry["rows"] if "rows" in entry else entry["n_rows"]
+        n = safe_count(abs(rows), threshold) if rows is not None else None
         shown = f"<{threshold}" if n is None else fmt_int(n, lang)
         out.append({label("col_flow_step", lang): text, label("col_rows", lang): shown})
     return pd.DataFrame(out)
@@ -123,27 +83,19 @@ def flow_table(panel: pd.DataFrame, threshold: int, lang: str = "nl") -> pd.Data
 # effects, subgroups, ladder, costs, assumptions
 
 
-def _pp(x: float, lang: str) -> str:
-    """A difference of shares as signed percentage points without the unit (the column header
-    carries it): 0.034 -> '+3,4'."""
-    sign = "+" if x > 0 else "−" if x < 0 else ""
-    return sign + fmt_num(abs(x) * 100, lang, 1)
-
-
 def _ci(lo: float, hi: float, lang: str) -> str:
-    return label("range", lang, low=_pp(lo, lang), high=_pp(hi, lang))
+    return label("range", lang, low=fmt_pp_value(lo, lang), high=fmt_pp_value(hi, lang))
 
 
 def effects_table(rows: list[dict], lang: str = "nl") -> pd.DataFrame:
     """The effect estimates side by side. ``rows``: dicts with ``key`` (catalogue suffix of the
     estimator's name, ``est_<key>``), ``estimate``, ``ci_low``, ``ci_high``, ``p_value`` and
-    optionally ``mde``. Effects in percentage points."""
-    from evallib.report.text import fmt_p
-
+    optionally ``mde`` and ``months`` (filled into the estimator's name). Effects in percentage
+    points."""
     out = []
     for r in rows:
-        out.append({label("col_term", lang): label("est_" + r["key"], lang),
-                    label("col_effect_pp", lang): _pp(r["estimate"], lang),
+        out.append({label("col_term", lang): label("est_" + r["key"], lang, months=r.get("months", "")),
+                    label("col_effect_pp", lang): fmt_pp_value(r["estimate"], lang),
                     label("col_ci95", lang): _ci(r["ci_low"], r["ci_high"], lang),
                     label("col_p_crv1", lang): fmt_p(r.get("p_value"), lang),
                     label("col_mde", lang): fmt_num(100 * r["mde"], lang, 1)
@@ -151,11 +103,25 @@ def effects_table(rows: list[dict], lang: str = "nl") -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def subgroup_table(res, lang: str = "nl") -> pd.DataFrame:
-    """Subgroup effects (`evallib.effects.subgroup_effects`): persons per group (suppressed below
-    the threshold), effect and interval, p-value and Holm-adjusted p-value."""
-    from evallib.report.text import fmt_p
+def headline_effects_table(headline: HeadlineSection, lang: str = "nl", *, horizon: int,
+                           event_months: int) -> pd.DataFrame:
+    """`effects_table` of a chapter's headline section: Callaway-Sant'Anna at the horizon (when
+    estimated) and on average, the event study's average over months 0 to ``event_months``, and
+    TWFE for comparison."""
+    def row(key: str, res, **extra) -> dict:
+        return {"key": key, "estimate": res.estimate, "ci_low": res.conf_int[0], "ci_high": res.conf_int[1],
+                "p_value": res.p_value, "mde": res.mde, **extra}
 
+    at = headline.at_horizon
+    rows = [{"key": "cs_dynamic", "months": horizon, **at}] if at else []
+    rows += [row("cs_simple", headline.simple), row("event_study_avg", headline.event_study, months=event_months),
+             row("twfe", headline.twfe)]
+    return effects_table(rows, lang)
+
+
+def subgroup_table(res, lang: str = "nl") -> pd.DataFrame:
+    """Subgroup effects (`evallib.analysis.effects.subgroup_effects`): persons per group (suppressed below
+    the threshold), effect and interval, p-value and Holm-adjusted p-value."""
     threshold = res.spec["threshold"]
     out = []
     for r in res.table.itertuples(index=False):
@@ -167,7 +133,7 @@ def subgroup_table(res, lang: str = "nl") -> pd.DataFrame:
             label("col_level", lang): label(f"sub_{r.variable}_{r.level}", lang),
             label("col_n_pilot", lang): n(r.n_pilot),
             label("col_n_comparison", lang): n(r.n_comparison),
-            label("col_effect_pp", lang): _pp(r.estimate, lang) if shown else "–",
+            label("col_effect_pp", lang): fmt_pp_value(r.estimate, lang) if shown else "–",
             label("col_ci95", lang): _ci(r.ci_low, r.ci_high, lang) if shown else "–",
             label("col_p", lang): fmt_p(r.p_value, lang) if shown else "–",
             label("col_p_holm", lang): fmt_p(r.p_holm, lang) if shown else "–",
@@ -180,8 +146,6 @@ def step_up_table(rates, did_res, threshold: int, lang: str = "nl", *, focus=())
     group, with the DiD effect per origin. ``rates``: `ladder.step_up_rates` by a pilot/comparison
     column; ``did_res``: `ladder.step_up_did`. Focus origins come first. Rates resting on fewer
     than ``threshold`` person-months are not shown."""
-    from evallib.report.text import fmt_p
-
     by = rates.spec["by"][0]
     t = rates.table[rates.table[by].isin(["pilot", "comparison"])]
     d = did_res.table.set_index("origin")
@@ -198,7 +162,7 @@ def step_up_table(rates, did_res, threshold: int, lang: str = "nl", *, focus=())
                                                  if ok else f"<{threshold}")
         e = d.loc[o]
         has = e.get("estimate") == e.get("estimate") and "ci_low" in d.columns
-        row[label("col_effect_pp", lang)] = _pp(e["estimate"], lang) if has else "–"
+        row[label("col_effect_pp", lang)] = fmt_pp_value(e["estimate"], lang) if has else "–"
         row[label("col_ci95", lang)] = _ci(e["ci_low"], e["ci_high"], lang) if has else "–"
         row[label("col_p_crv1", lang)] = fmt_p(e["p_value"], lang) if has else "–"
         out.append(row)
@@ -211,8 +175,6 @@ def relapse_table(rel, rel_dids: dict, threshold: int, lang: str = "nl") -> pd.D
     -> `ladder.relapse_did`. Shares resting on fewer than ``threshold`` episodes are not shown,
     nor are shares with fewer than ``threshold`` relapses or non-relapses (they would disclose a
     small count)."""
-    from evallib.report.text import fmt_p
-
     by = rel.spec["by"][0]
     t = rel.table[rel.table[by].isin(["pilot", "comparison"])]
     out = []
@@ -235,7 +197,7 @@ def relapse_table(rel, rel_dids: dict, threshold: int, lang: str = "nl") -> pd.D
             m = dres.table[dres.table["horizon"] == h]
             ok = len(m) and "ci_low" in m.columns and m["estimate"].iloc[0] == m["estimate"].iloc[0]
             e = m.iloc[0] if ok else None
-        row[label("col_effect_pp", lang)] = _pp(e["estimate"], lang) if e is not None else "–"
+        row[label("col_effect_pp", lang)] = fmt_pp_value(e["estimate"], lang) if e is not None else "–"
         row[label("col_ci95", lang)] = _ci(e["ci_low"], e["ci_high"], lang) if e is not None else "–"
         row[label("col_p_crv1", lang)] = fmt_p(e["p_value"], lang) if e is not None else "–"
         out.append(row)
@@ -271,10 +233,8 @@ def markov_table(mk, lang: str = "nl", target: int = 6) -> pd.DataFrame:
 
 
 def cost_table(cost, lang: str = "nl") -> pd.DataFrame:
-    """Costs (`evallib.costs.cost_effectiveness`): total, per participant, additional persons and
+    """Costs (`evallib.analysis.costs.cost_effectiveness`): total, per participant, additional persons and
     cost per additional person, with intervals; "not bounded" / "not defined" in words."""
-    from evallib.report.labels import fmt_eur
-
     c = cost if isinstance(cost, dict) else cost.to_dict()
 
     def eur(v):
@@ -302,10 +262,8 @@ def cost_table(cost, lang: str = "nl") -> pd.DataFrame:
 
 
 def assumptions_table(items: list[dict], lang: str = "nl") -> pd.DataFrame:
-    """Assumptions and caveats (`evallib.report.text.assumptions`) with evidence, quality and
+    """Assumptions and caveats (`evallib.analysis.assumptions.assumptions`) with evidence, quality and
     impact in words."""
-    from evallib.report.text import p_eq
-
     out = []
     for it in items:
         ev = it["evidence"]
@@ -336,36 +294,16 @@ def assumptions_table(items: list[dict], lang: str = "nl") -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def max_abs_smd(panel: pd.DataFrame) -> float | None:
-    """The largest absolute standardised baseline difference over `balance_table`'s characteristics."""
-    base = baseline_rows(panel)
-    is_pilot = base["group"] == "pilot"
-    vals = []
-    for key, (_, fn) in _BALANCE_VARS.items():
-        if _NEEDS.get(key, key) not in base.columns:
-            continue
-        x = fn(base)
-        vals.append(abs(standardised_difference(x[is_pilot], x[~is_pilot])))
-    return max(vals) if vals else None
-
-
-def entry_table(panel: pd.DataFrame, design: str, threshold: int, lang: str = "nl",
-                *, cluster: str = "area") -> pd.DataFrame:
+def entry_table(counts: DesignCounts, threshold: int, lang: str = "nl") -> pd.DataFrame:
     """Who enters when. Area designs: one row per pilot area with its entry month and pilot
     persons; person designs: pilot persons by quarter of entry. Counts are suppressed below the
     threshold (with secondary suppression, since the total is published in the design table)."""
-    pil = panel[panel["group"] == "pilot"]
-    first = pil.sort_values("month").groupby("person_id", observed=True).head(1)
-    if design == "area_staggered":
-        g = first.groupby(cluster, observed=True).agg(start=("start_month", "min"),
-                                                        n=("person_id", "size")).reset_index()
-        g = g.sort_values(["start", cluster])
+    g = counts.entry.copy()
+    if counts.design == "area_staggered":
         keys = [label("col_area", lang), label("col_area_start", lang)]
-        g[keys[0]] = g[cluster].astype(str)
+        g[keys[0]] = g["area"].astype(str)
         g[keys[1]] = g["start"].dt.strftime("%m/%Y")
     else:
-        q = first["start_month"].dt.to_period("Q")
-        g = q.value_counts().sort_index().rename("n").reset_index()
         keys = [label("col_entry_quarter", lang)]
         g[keys[0]] = g["start_month"].astype(str)
     sup = suppress_counts(g[["n"]].T.reset_index(drop=True), threshold)
@@ -374,21 +312,13 @@ def entry_table(panel: pd.DataFrame, design: str, threshold: int, lang: str = "n
 
 
 def outcomes_table(effects: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
-    """`evallib.effects.outcome_effects` for readers: effect at the horizon and on average."""
+    """`evallib.analysis.effects.outcome_effects` for readers: effect at the horizon and on average."""
     out = []
     for r in effects.itertuples(index=False):
         has = r.e_estimate == r.e_estimate
         out.append({label("col_outcome", lang): label("var_" + r.outcome, lang),
-                    label("col_effect_h", lang, months=r.horizon): _pp(r.e_estimate, lang) if has else "–",
+                    label("col_effect_h", lang, months=r.horizon): fmt_pp_value(r.e_estimate, lang) if has else "–",
                     label("col_ci95", lang): _ci(r.e_ci_low, r.e_ci_high, lang) if has else "–",
-                    label("col_effect_avg", lang): _pp(r.estimate, lang),
+                    label("col_effect_avg", lang): fmt_pp_value(r.estimate, lang),
                     label("col_ci_avg", lang): _ci(r.ci_low, r.ci_high, lang)})
     return pd.DataFrame(out)
-
-
-def shown_event_times(pilot_rows: pd.DataFrame, threshold: int, *, first: int, last: int,
-                      event_time: str = "event_time", unit: str = "person_id") -> list[int]:
-    """Event times in [first, last] at which at least ``threshold`` pilot persons are observed:
-    shares by event time are published only where their denominator is not a small count."""
-    n = pilot_rows.dropna(subset=[event_time]).groupby(event_time, observed=True)[unit].nunique()
-    return [int(e) for e, v in n.items() if first <= e <= last and v >= threshold]

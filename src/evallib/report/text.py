@@ -8,32 +8,25 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evallib.report.labels import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, label
+from evallib.analysis.assumptions import pretrend_p
+from evallib.disclosure import safe_count
+from evallib.inference import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, inference_reliability
+from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, p_eq, per_hundred
+from evallib.report.labels import label
 
 __all__ = [
-    "assumptions",
-    "assumptions_from_results",
-    "comparison_share_in_areas",
     "cost_sentence",
     "effect_sentence",
-    "fmt_p",
     "inference_sentence",
     "ladder_focus_sentence",
     "mde_sentence",
+    "or_list",
     "ordinal_sentence",
-    "p_eq",
-    "per_hundred",
-    "pretrend_p",
     "pretrend_sentence",
     "reach_sentence",
     "reliability_reason",
     "subgroup_sentence",
 ]
-
-
-def per_hundred(share_diff: float) -> int:
-    """A difference of shares as people per 100 participants, rounded to a whole person."""
-    return int(round(share_diff * 100))
 
 
 def effect_sentence(estimate: float, ci_low: float, ci_high: float, outcome: str, lang: str = "nl",
@@ -62,26 +55,9 @@ def effect_sentence(estimate: float, ci_low: float, ci_high: float, outcome: str
 # inference, power, costs: sentences for the chapter
 
 
-def fmt_p(p: float | None, lang: str = "nl") -> str:
-    """A p-value for prose and tables: three decimals, '< 0,001' below that, '–' when missing."""
-    if p is None or p != p:
-        return "–"
-    if p < 0.001:
-        return "< " + fmt_num(0.001, lang, 3)
-    return fmt_num(p, lang, 3)
-
-
-def p_eq(p: float | None, lang: str = "nl") -> str:
-    """A p-value after "p" in prose: '= 0,012' or '< 0,001' (so "p < 0,001", never "p = < 0,001")."""
-    v = fmt_p(p, lang)
-    return v if v.startswith("<") else "= " + v
-
-
 def reliability_reason(n_clusters: int, n_treated_clusters: int, lang: str = "nl") -> tuple[str, str]:
     """(label, reason) in words: the design check of `evallib.inference.inference_reliability`
     (same rule and thresholds), phrased for readers."""
-    from evallib.inference import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, inference_reliability
-
     rel = inference_reliability(n_clusters, n_treated_clusters)
     n_control = n_clusters - n_treated_clusters
     if n_treated_clusters < MIN_TREATED_CLUSTERS:
@@ -117,17 +93,6 @@ def mde_sentence(mde: float, ci_low: float, ci_high: float, lang: str = "nl") ->
     return label(key, lang, mde=fmt_pp(mde, lang, signed=False), n=fmt_int(100 * mde, lang))
 
 
-def pretrend_p(pretrend) -> float | None:
-    """The pre-trend p-value to report: the wild score bootstrap's when there is one (the
-    cluster-robust F over-rejects with few treated clusters), else the F test's."""
-    if pretrend is None:
-        return None
-    d = pretrend if isinstance(pretrend, dict) else {"p_value": pretrend.p_value,
-                                                     "p_value_bootstrap": pretrend.p_value_bootstrap}
-    boot = d.get("p_value_bootstrap")
-    return boot if boot is not None else d["p_value"]
-
-
 def pretrend_sentence(pretrend, lang: str = "nl") -> str:
     """The joint test of the leads in words; a small p-value is a warning, not a verdict."""
     if pretrend is None:
@@ -158,8 +123,6 @@ def cost_sentence(cost, lang: str = "nl") -> str:
 
 def reach_sentence(r, threshold: int, lang: str = "nl") -> str:
     """Participants against the target, gross and net numbers in the outcome (disclosure-safe)."""
-    from evallib.disclosure import safe_count
-
     d = r if isinstance(r, dict) else r.to_dict()
 
     def count(n):
@@ -192,79 +155,6 @@ def subgroup_sentence(res, lang: str = "nl") -> str:
                  n_sig=n_sig)
 
 
-# --------------------------------------------------------------------------------------------
-# assumptions and caveats, generated from the results
-
-
-def _rate(value: float | None, good: float, moderate: float, *, higher_is_better: bool = False) -> str:
-    if value is None or value != value:
-        return "unknown"
-    if higher_is_better:
-        return "good" if value >= good else "moderate" if value >= moderate else "weak"
-    return "good" if value <= good else "moderate" if value <= moderate else "weak"
-
-
-def assumptions(
-    *,
-    pretrend_p: float | None,
-    lead_estimate: float | None,
-    lead_ci: tuple[float, float] | None,
-    comparison_in_pilot_areas: float,
-    max_abs_smd: float | None,
-    dropped_share: float,
-    n_clusters: int,
-    n_treated_clusters: int,
-    design: str,
-) -> list[dict]:
-    """The assumptions the chapter's estimates rest on, each with the evidence from the results,
-    a quality rating ("good" / "moderate" / "weak" / "unknown" / "untestable") and the impact on
-    the headline if it fails ("high" / "medium" / "low"). Language-neutral records: render with
-    `evallib.report.tables.assumptions_table`.
-
-    Rules (documented in the book's methods appendix):
-    * parallel trends: pre-trend test p >= 0.10 good, >= 0.01 moderate, else weak; impact high;
-    * no anticipation: the estimate one month before entry has a 95 % CI containing 0 → good,
-      else weak; impact medium;
-    * no spillovers: share of comparison persons living in pilot areas 0 → good, <= 25 % →
-      moderate, more → weak (they may be reached by the pilot's partners); impact medium;
-    * comparable groups at baseline: max |standardised difference| <= 0.10 good, <= 0.25
-      moderate, else weak; impact medium (DiD allows level differences, large ones make
-      parallel trends less plausible);
-    * stable composition (balanced panel): share of persons dropped by the staggered estimator
-      for incomplete follow-up <= 5 % good, <= 20 % moderate, else weak; impact medium;
-    * inference with few clusters: `inference_reliability` reliable → good, fragile → weak;
-      impact high for p-values and intervals, not for the point estimate;
-    * ladder transitions: conditioning on the origin step (step-up, relapse) cannot be tested;
-      impact low for the headline (it concerns the ladder section only).
-    """
-    from evallib.inference import inference_reliability
-
-    anticipation = "unknown"
-    if lead_ci is not None and all(v is not None and v == v for v in lead_ci):
-        anticipation = "good" if lead_ci[0] <= 0 <= lead_ci[1] else "weak"
-    spill = ("good" if comparison_in_pilot_areas == 0
-             else "moderate" if comparison_in_pilot_areas <= 0.25 else "weak")
-    rel = inference_reliability(n_clusters, n_treated_clusters)
-    return [
-        {"key": "parallel_trends", "quality": _rate(pretrend_p, 0.10, 0.01, higher_is_better=True),
-         "impact": "high", "evidence": {"pretrend_p": pretrend_p}},
-        {"key": "no_anticipation", "quality": anticipation, "impact": "medium",
-         "evidence": {"lead_estimate": lead_estimate,
-                      "lead_ci": list(lead_ci) if lead_ci is not None else None}},
-        {"key": "no_spillovers", "quality": spill, "impact": "medium",
-         "evidence": {"comparison_in_pilot_areas": comparison_in_pilot_areas, "design": design}},
-        {"key": "baseline_balance", "quality": _rate(max_abs_smd, 0.10, 0.25), "impact": "medium",
-         "evidence": {"max_abs_smd": max_abs_smd}},
-        {"key": "stable_composition", "quality": _rate(dropped_share, 0.05, 0.20), "impact": "medium",
-         "evidence": {"dropped_share": dropped_share}},
-        {"key": "few_clusters", "quality": "good" if rel.label == "reliable" else "weak",
-         "impact": "high", "evidence": {"n_clusters": n_clusters,
-                                        "n_treated_clusters": n_treated_clusters,
-                                        "reliability": rel.label}},
-        {"key": "ladder_selection", "quality": "untestable", "impact": "low", "evidence": {}},
-    ]
-
-
 def ladder_focus_sentence(focus, lang: str = "nl") -> str:
     """What the ladder section leads with: the pilot's focus steps (params ``ladder_focus``)."""
     if not focus:
@@ -286,28 +176,9 @@ def ordinal_sentence(od, lang: str = "nl") -> str:
     return label("ordinal_joint", lang, p=p_eq(jt["p_value"], lang)) + " " + mean
 
 
-def comparison_share_in_areas(panel: pd.DataFrame, areas, *, cluster: str = "area") -> float:
-    """Share of comparison persons living in one of ``areas`` (e.g. the pilot areas)."""
-    comp = panel[panel["group"] == "comparison"]
-    n = comp["person_id"].nunique()
-    return comp.loc[comp[cluster].isin(set(areas)), "person_id"].nunique() / n if n else 0.0
-
-
-def assumptions_from_results(results: dict, *, design: str) -> list[dict]:
-    """`assumptions` with its evidence read from a pilot's recorded results: ``event_study``,
-    ``staggered_gt``, ``headline_assessment`` and ``facts`` (``comparison_in_pilot_areas``,
-    ``max_abs_smd``, recorded by the chapter notebook from the panel)."""
-    es = results["event_study"]
-    lead1 = next((r for r in es["table"] if r["relative_time"] == -1), None)
-    gt = results["staggered_gt"]
-    dropped = sum(gt["n_units_dropped"].values())
-    a = results["headline_assessment"]
-    facts = results["facts"]
-    return assumptions(
-        pretrend_p=pretrend_p(es.get("pretrend")),
-        lead_estimate=lead1["estimate"] if lead1 else None,
-        lead_ci=(lead1["ci_low"], lead1["ci_high"]) if lead1 else None,
-        comparison_in_pilot_areas=facts["comparison_in_pilot_areas"],
-        max_abs_smd=facts["max_abs_smd"],
-        dropped_share=dropped / (gt["n_units"] + dropped) if gt["n_units"] + dropped else 0.0,
-        n_clusters=a["n_clusters"], n_treated_clusters=a["n_treated_clusters"], design=design)
+def or_list(values, lang: str = "nl") -> str:
+    """Whole numbers joined by 'or' for prose: [6, 12] → '6 of 12' (nl), '6, 12 or 24' (en)."""
+    words = [fmt_int(v, lang) for v in values]
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {label('or', lang)} " + words[-1]

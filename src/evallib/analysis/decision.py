@@ -3,7 +3,7 @@
 The rules are explicit and live in each pilot's params (``decision:``, :class:`evallib.config.
 DecisionRules`); the decision note prints them next to each verdict. They are applied to the
 pilot's *scorecard* (``build/results/<pilot>.json`` → ``results.scorecard``, see
-``evallib.report.synthesis.load_scorecards``) and never re-estimate anything.
+``evallib.analysis.synthesis.load_scorecards``) and never re-estimate anything.
 
 Probability that the effect exceeds the policy threshold
     ``P = 1 - Φ((threshold - estimate) / std_error)``: the share of the normal approximation to

@@ -19,6 +19,9 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
+from evallib import did, ladder
+from evallib.disclosure import suppress_counts
+
 __all__ = ["SUBGROUPS", "PooledStepUp", "SubgroupResult", "outcome_effects", "pooled_step_up_did", "relapse_effects",
            "subgroup_effects"]
 
@@ -79,8 +82,6 @@ def subgroup_effects(
     missing from the panel are skipped. ``p_holm``: Holm-adjusted p-values over all estimated
     levels (family-wise error 5 %), because many subgroups are compared at once.
     """
-    from evallib import did
-
     if threshold < 1:
         raise ValueError(f"threshold must be a positive integer, got {threshold!r}")
     variables = list(SUBGROUPS) if variables is None else list(variables)
@@ -144,8 +145,6 @@ def subgroup_effects(
 def _suppress_level_counts(table: pd.DataFrame, raw: dict, threshold: int) -> pd.DataFrame:
     """Counts per level go through `suppress_counts` per variable (levels x pilot/comparison), so
     a suppressed level cannot be recovered from the group totals published elsewhere."""
-    from evallib.disclosure import suppress_counts
-
     out = table.copy()
     out["n_pilot"] = out["n_pilot"].astype(object)
     out["n_comparison"] = out["n_comparison"].astype(object)
@@ -195,8 +194,6 @@ def pooled_step_up_did(
     calendar month, not person: see `evallib.ladder.causal.FE_NOTE`) and clustering as
     `ladder.step_up_did`, with the origins pooled into one estimate. The selection caveat of
     conditioning on the origin step applies (`ladder.causal.SELECTION_CAVEAT`)."""
-    from evallib import did, ladder
-
     origins = [int(o) for o in origins]
     if not origins:
         raise ValueError("origins must not be empty")
@@ -237,8 +234,6 @@ def outcome_effects(
     aggregation) and averaged over all months after entry (simple). ``cached``: outcome ->
     `GroupTimeResult` already estimated (not re-estimated). One row per outcome: outcome,
     e_estimate, e_ci_low, e_ci_high, e_mde, estimate, ci_low, ci_high (no bootstrap)."""
-    from evallib import did
-
     rows = []
     for o in outcomes:
         gt = (cached or {}).get(o) or did.staggered(panel, outcome=o, unit=unit, time=time,
@@ -270,8 +265,6 @@ def relapse_effects(
     ``threshold`` episodes in the pilot (``treatment`` true when the step was reached) have
     complete follow-up over the shortest horizon: such an estimate would rest on a handful of
     people (and the fixed-effects regression may have nothing left to identify it)."""
-    from evallib import ladder
-
     out: dict[int, Any] = {}
     for s in reached:
         ep = ladder.relapse_episodes(panel, reached=[s], horizons=horizons,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evallib.costs import cost_effectiveness, reach, total_cost
+from evallib.analysis.costs import cost_effectiveness, reach, total_cost
 
 
 def test_bounded_interval_by_hand():

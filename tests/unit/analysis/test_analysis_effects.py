@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evallib.effects import pooled_step_up_did, subgroup_effects
+from evallib.analysis.effects import pooled_step_up_did, subgroup_effects
 
 M1, M2, M3 = pd.Timestamp("2020-01-01"), pd.Timestamp("2020-02-01"), pd.Timestamp("2020-03-01")
 

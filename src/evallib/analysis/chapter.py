@@ -1,0 +1,103 @@
+"""`chapter(panel, config)`: everything a pilot's chapter shows, computed once.
+
+The three pilot notebooks (chapter, ladder, costs) only show, glue and explain the
+:class:`ChapterResults` that :func:`chapter` returns; :func:`evallib.analysis.compute_pilot`
+caches it and writes its :meth:`ChapterResults.to_dict` as ``build/results/<pilot>.json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from evallib.analysis.decision import Decision, decide
+from evallib.analysis.scorecard import Scorecard, build_scorecard
+from evallib.analysis.sections import (
+    CostsSection,
+    DesignSection,
+    HeadlineSection,
+    LadderSection,
+    costs_section,
+    design_section,
+    headline_section,
+    ladder_section,
+)
+from evallib.config import AnalysisSettings, PilotConfig
+
+__all__ = ["ChapterResults", "chapter", "scorecard_section"]
+
+
+@dataclass(frozen=True)
+class ChapterResults:
+    """A pilot's chapter: design, headline, ladder and costs sections, the scorecard the
+    synthesis reads and the decision its rules give. ``settings``: the analysis settings used."""
+
+    pilot: str
+    settings: AnalysisSettings
+    design: DesignSection
+    headline: HeadlineSection
+    ladder: LadderSection
+    costs: CostsSection
+    scorecard: Scorecard
+    decision: Decision
+
+    def to_dict(self) -> dict[str, Any]:
+        """The results document (``build/results/<pilot>.json`` before suppression): ``pilot``
+        and ``results``, whose values are the results' ``to_dict()``."""
+        h, ld, c, d = self.headline, self.ladder, self.costs, self.design
+        results = {
+            "settings": self.settings.model_dump(mode="json"),
+            "facts": dict(d.facts),
+            # the records flow (records, not persons): n_rows is suppressed below the threshold
+            "records_flow": [{"step": f["step"], "n_rows": abs(int(f["rows"]))} for f in d.counts.flow],
+            "staggered_gt": h.gt,
+            "staggered_simple": h.simple,
+            "staggered_dynamic": h.dynamic,
+            "headline_assessment": h.assessment,
+            "twfe": h.twfe,
+            "event_study": h.event_study,
+            "n_persons_at_horizon": h.n_persons_at_horizon,
+            "outcomes": h.outcomes,
+            "subgroups": h.subgroups,
+            "step_up_rates": ld.rates,
+            "step_up_did": ld.step_up,
+            "step_up_pooled": ld.pooled,
+            "relapse": ld.relapse,
+            "relapse_did": {str(s): r for s, r in ld.relapse_did.items()},
+            "counterfactual_chronogram": ld.counterfactual,
+            "time_to_work": ld.time_to_work,
+            "ordinal_did": ld.ordinal,
+            "markov": ld.markov,
+            "cost": c.cost,
+            "reach": c.reach,
+            "assumptions": c.assumptions,
+            "scorecard": self.scorecard,
+            "decision": self.decision,
+        }
+        return {"pilot": self.pilot, "results": results}
+
+
+def scorecard_section(config: PilotConfig, design: DesignSection, headline: HeadlineSection,
+                      ladder: LadderSection, costs: CostsSection) -> tuple[Scorecard, Decision]:
+    """The scorecard (the synthesis's contract) and the decision the pilot's rules give."""
+    sc = build_scorecard(
+        pilot=config.pilot, outcome=config.headline_outcome, dynamic=headline.dynamic,
+        simple=headline.simple, n_persons_12m=headline.n_persons_at_horizon, step_up=ladder.pooled,
+        assessment=headline.assessment, pretrend=headline.event_study.pretrend,
+        participants=design.facts["participants"],
+        target_participants=config.context.target_participants, cost=costs.cost,
+        threshold=config.disclosure_threshold, horizon=config.analysis.horizon)
+    return sc, decide(sc.to_dict(), config.decision)
+
+
+def chapter(panel: pd.DataFrame, config: PilotConfig) -> ChapterResults:
+    """Compute a pilot's chapter from its panel (`evallib.data.load_panel`) and params."""
+    design = design_section(panel, config)
+    headline = headline_section(panel, config)
+    ladder = ladder_section(panel, config)
+    costs = costs_section(config, design, headline)
+    sc, decision = scorecard_section(config, design, headline, ladder, costs)
+    return ChapterResults(pilot=config.pilot, settings=config.analysis, design=design,
+                          headline=headline, ladder=ladder, costs=costs, scorecard=sc, decision=decision)

@@ -1,0 +1,45 @@
+"""`compute_pilot`: load a pilot's panel, compute its chapter once (cached) and write its results.
+
+Every pilot notebook calls it first; whichever runs first computes, the others read the cache,
+so the notebooks can run in any order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evallib.analysis.chapter import ChapterResults, chapter
+from evallib.config import PilotConfig
+from evallib.data import file_sha256, load_panel
+from evallib.disclosure import suppress_in_results
+from evallib.protocol import to_jsonable
+from evallib.results.cache import chapter_cache_path, fingerprint, load_or_compute
+from evallib.results.schema import validate_results
+from evallib.results.store import write_results
+
+__all__ = ["cache_key", "compute_pilot"]
+
+
+def cache_key(config: PilotConfig, data_path: str | Path) -> str:
+    """The chapter cache's key: the data file's SHA-256, every params value (defaults included)
+    and evallib's source."""
+    return fingerprint(file_sha256(Path(data_path)), config.model_dump_json())
+
+
+def compute_pilot(config: PilotConfig, data_path: str | Path, *, results_dir: str | Path,
+                  work_dir: str | Path | None = None) -> ChapterResults:
+    """The pilot's :class:`ChapterResults`: from ``<work_dir>/<pilot>/chapter.pkl`` when data, params
+    and code are unchanged, else computed from the panel. ``<work_dir>/<pilot>/`` is the pilot's
+    unpublished work folder, which the pipeline deletes when the pilot's run ends; by default
+    the one beside ``results_dir`` (:func:`evallib.results.cache.chapter_cache_path`).
+    Writes ``<results_dir>/<pilot>.json`` (suppressed, atomic) after validating the document
+    against the results schema."""
+    path = Path(data_path)
+    cache = (Path(work_dir) / config.pilot / "chapter.pkl" if work_dir is not None
+             else chapter_cache_path(results_dir, config.pilot))  # build/work/<pilot>/chapter.pkl
+    ch = load_or_compute(cache, cache_key(config, path),
+                         lambda: chapter(load_panel(path, config), config))
+    doc = to_jsonable(ch.to_dict())
+    validate_results(suppress_in_results(doc, config.disclosure_threshold), source=f"{config.pilot} results")
+    write_results(config.pilot, doc, results_dir=results_dir, threshold=config.disclosure_threshold)
+    return ch

@@ -1,0 +1,148 @@
+"""The per-pilot scorecard: the block of ``build/results/<pilot>.json`` that the synthesis reads.
+
+Built from result objects (`did` aggregations and assessment, the pooled step-up effect, the
+cost result), not from a results file. Its shape is a contract with the cross-pilot synthesis;
+`Scorecard.to_dict` gives it and :mod:`evallib.results.schema` validates it. Effects are shares
+(0.052 = 5.2 percentage points); unavailable values are None with a reason in ``notes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from evallib.analysis.assumptions import pretrend_p
+from evallib.disclosure import safe_count
+
+__all__ = ["ESTIMATOR_TEMPLATE", "Scorecard", "build_scorecard", "dynamic_row", "persons_at_event_time"]
+
+ESTIMATOR_TEMPLATE = "Callaway-Sant'Anna dynamic, e={horizon}, never-treated"
+_COST_NOTES = {"bounded": "interval from the effect's 95% CI endpoints (monotone transform)",
+               "not_bounded": "effect CI includes zero: upper bound not bounded",
+               "not_defined": "effect estimate not positive: cost per additional person not defined"}
+
+
+def _d(obj: Any) -> dict:
+    return obj if isinstance(obj, dict) else obj.to_dict()
+
+
+def dynamic_row(dynamic: Any, e: int) -> dict | None:
+    """The row of a dynamic aggregation's table at relative time ``e`` (None if absent)."""
+    rows = dynamic.table.to_dict(orient="records") if hasattr(dynamic, "table") else dynamic["table"]
+    for r in rows:
+        if int(r["relative_time"]) == e:
+            return r
+    return None
+
+
+def persons_at_event_time(gt: Any, e: int) -> int:
+    """Pilot persons behind ATT(g, g+e): the sum over cohorts of treated units at relative time e
+    (from a `did.staggered` result)."""
+    rows = gt.table.to_dict(orient="records") if hasattr(gt, "table") else gt["table"]
+    return int(sum(r["n_treated"] for r in rows
+                   if r.get("relative_time") is not None and r["relative_time"] == r["relative_time"]
+                   and int(r["relative_time"]) == e))
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """One pilot's scorecard (see the module docstring); ``to_dict`` is the contract's shape."""
+
+    pilot: str
+    outcome_work: str
+    work_12m: dict[str, Any]
+    work_overall: dict[str, Any]
+    step_up: dict[str, Any]
+    inference: dict[str, Any]
+    mde: float | None
+    pretrend: dict[str, Any] | None
+    participants: int | None
+    target_participants: int | None
+    cost: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in (
+            "pilot", "outcome_work", "work_12m", "work_overall", "step_up", "inference", "mde",
+            "pretrend", "participants", "target_participants", "cost", "notes")}
+
+
+def _cost_block(cost: Any) -> dict[str, Any]:
+    if cost is None:
+        return {"per_participant_eur": None, "per_additional_in_work_eur": None,
+                "per_additional_ci_low": None, "per_additional_ci_high": None,
+                "notes": "no cost data and no budget"}
+    c = _d(cost)
+    return {"per_participant_eur": c["per_participant_eur"],
+            "per_additional_in_work_eur": c["per_additional_eur"],
+            "per_additional_ci_low": c["per_additional_ci_low"],
+            "per_additional_ci_high": c["per_additional_ci_high"],
+            "notes": f"{_COST_NOTES[c['status']]}; total cost from {c['cost_source']}; "
+                     f"horizon {c['spec'].get('horizon_months')} months"}
+
+
+def build_scorecard(
+    *,
+    pilot: str,
+    outcome: str,
+    dynamic: Any,
+    simple: Any,
+    n_persons_12m: int | None,
+    step_up: Any,
+    assessment: Any,
+    pretrend: Any,
+    participants: int | None,
+    target_participants: int | None,
+    cost: Any,
+    threshold: int,
+    horizon: int = 12,
+    notes: list[str] | None = None,
+) -> Scorecard:
+    """Assemble the scorecard from result objects (their ``to_dict()`` is accepted too).
+
+    ``dynamic``/``simple``: the staggered estimator's aggregations; ``step_up``:
+    `effects.PooledStepUp`; ``assessment``: `did.headline`'s assessment (p-values of the test of
+    no effect, reliability); ``pretrend``: the event study's pre-trend test; ``cost``:
+    `costs.CostResult` or None; counts below ``threshold`` become None."""
+    notes = list(notes or [])
+    row = dynamic_row(dynamic, horizon)
+    if row is None:
+        work_12m: dict[str, Any] = {"estimate": None, "std_error": None, "ci_low": None, "ci_high": None}
+        mde = None
+        notes.append(f"no pilot person observed {horizon} months after entry: work_12m unavailable")
+    else:
+        work_12m = {k: row[k] for k in ("estimate", "std_error", "ci_low", "ci_high")}
+        mde = row.get("mde")
+    work_12m.update({"horizon_months": horizon, "estimator": ESTIMATOR_TEMPLATE.format(horizon=horizon),
+                     "n_persons_pilot": safe_count(n_persons_12m, threshold)
+                     if n_persons_12m is not None else None})
+    s = _d(simple)
+    lo, hi = s["conf_int"]
+    su = _d(step_up)
+    a = _d(assessment)
+    pt = _d(pretrend) if pretrend is not None else None
+    if pt is None:
+        notes.append("no pre-trend test (no pre-entry periods)")
+    notes.append("p_crv1, p_wild and p_ri test the null of no effect with the TWFE coefficient "
+                 "as statistic (evallib.did.headline); the estimates are Callaway-Sant'Anna")
+    return Scorecard(
+        pilot=pilot,
+        outcome_work=outcome,
+        work_12m=work_12m,
+        work_overall={"estimate": s["estimate"], "std_error": s["std_error"], "ci_low": lo, "ci_high": hi},
+        step_up={"estimate": su["estimate"], "std_error": su["std_error"], "ci_low": su["ci_low"],
+                 "ci_high": su["ci_high"], "definition": su["definition"]},
+        inference={"label": a["reliability"], "reason": a["reliability_reason"],
+                   "n_clusters": a["n_clusters"], "n_treated_clusters": a["n_treated_clusters"],
+                   "p_crv1": a["p_value_crv1"], "p_wild": a["p_value_wild"], "p_ri": a["p_value_ri"],
+                   "ri_resolution": a["ri_resolution"]},
+        mde=mde,
+        # p_value: the wild score bootstrap's (holds size with few treated clusters);
+        # p_value_f: the cluster-robust F test's, which over-rejects there
+        pretrend=({"statistic": pt["statistic"], "p_value": pretrend_p(pt), "p_value_f": pt["p_value"],
+                   "df": int(pt["df"])} if pt is not None else None),
+        participants=safe_count(participants, threshold) if participants is not None else None,
+        target_participants=target_participants,
+        cost=_cost_block(cost),
+        notes=notes,
+    )

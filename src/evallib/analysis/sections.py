@@ -1,0 +1,221 @@
+"""The sections of a pilot's chapter, each computed from the panel and the pilot's params.
+
+`evallib.analysis.chapter` calls them in turn; every setting (horizon, bootstrap draws, windows,
+seed) comes from ``config.analysis`` and ``config.seed``, none is typed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from evallib import did, ladder
+from evallib.analysis import costs
+from evallib.analysis.assumptions import assumptions, lead_one, pretrend_p
+from evallib.analysis.balance import Balance, DesignCounts, balance, comparison_share_in_areas, design_counts
+from evallib.analysis.effects import (
+    PooledStepUp,
+    SubgroupResult,
+    outcome_effects,
+    pooled_step_up_did,
+    relapse_effects,
+    subgroup_effects,
+)
+from evallib.analysis.scorecard import dynamic_row, persons_at_event_time
+from evallib.config import PilotConfig
+
+__all__ = ["CostsSection", "DesignSection", "HeadlineSection", "LadderSection", "costs_section",
+           "design_section", "headline_section", "ladder_section", "shown_event_times"]
+
+
+# --------------------------------------------------------------------------------------------
+# design and data
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DesignSection:
+    """Who is in the data: counts for the design, entry and flow tables, baseline balance, and
+    the facts the costs and assumptions use (``facts``: participants, observed_at_horizon,
+    in_outcome_at_horizon, total_cost_eur, comparison_in_pilot_areas, max_abs_smd)."""
+
+    counts: DesignCounts
+    balance: Balance
+    n_clusters: int
+    facts: dict[str, Any]
+
+
+def design_section(panel: pd.DataFrame, config: PilotConfig) -> DesignSection:
+    a = config.analysis
+    bal = balance(panel)
+    facts = {**costs.panel_counts(panel, outcome=config.headline_outcome, horizon_months=a.horizon),
+             "total_cost_eur": costs.total_cost(panel),
+             "comparison_in_pilot_areas": comparison_share_in_areas(
+                 panel, [x.area for x in config.areas if x.pilot], cluster=config.cluster),
+             "max_abs_smd": bal.max_abs_smd}
+    return DesignSection(counts=design_counts(panel, design=config.design, cluster=config.cluster),
+                         balance=bal, n_clusters=int(panel[config.cluster].nunique()), facts=facts)
+
+
+# --------------------------------------------------------------------------------------------
+# the headline effect, other outcomes, subgroups
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class HeadlineSection:
+    """The headline: Callaway & Sant'Anna (never-treated comparisons) simple and dynamic, the
+    row of the dynamic aggregation at the horizon (``at_horizon``, None if nobody is observed
+    then), the test of no effect (`did.headline`), TWFE for comparison, the event study, the
+    pilot persons behind the horizon estimate, other outcomes and target groups."""
+
+    gt: Any
+    simple: Any
+    dynamic: Any
+    at_horizon: dict | None
+    assessment: Any
+    twfe: Any
+    event_study: Any
+    n_persons_at_horizon: int
+    outcomes: pd.DataFrame
+    subgroups: SubgroupResult
+
+
+def headline_section(panel: pd.DataFrame, config: PilotConfig) -> HeadlineSection:
+    a, outcome, cluster = config.analysis, config.headline_outcome, config.cluster
+    gt = did.staggered(panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
+                       control_group="never", cluster=cluster)
+    simple = gt.aggregate("simple", n_boot=0)
+    dynamic = gt.aggregate("dynamic", n_boot=a.n_boot_dynamic, seed=config.seed)
+    # CRV1, wild cluster bootstrap and randomization-inference p-values of the test of no effect
+    assessment = did.headline(panel, outcome=outcome, treatment="treated", unit="person_id",
+                              time="month", cluster=cluster, n_boot=a.wild_bootstrap_draws,
+                              max_assignments=a.ri_max_assignments, seed=config.seed)
+    twfe = did.twfe(panel, outcome=outcome, treatment="treated", unit="person_id", time="month",
+                    cluster=cluster)
+    lead, lag = config.event_window
+    es = did.event_study(panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
+                         cluster=cluster, leads=-lead, lags=lag)
+    outcomes = outcome_effects(panel, outcomes=config.outcomes, horizon=a.horizon, cluster=cluster,
+                               cached={outcome: gt})
+    subgroups = subgroup_effects(panel, outcome=outcome, threshold=config.disclosure_threshold,
+                                 cluster=cluster)
+    return HeadlineSection(gt=gt, simple=simple, dynamic=dynamic, at_horizon=dynamic_row(dynamic, a.horizon),
+                           assessment=assessment, twfe=twfe, event_study=es,
+                           n_persons_at_horizon=persons_at_event_time(gt, a.horizon),
+                           outcomes=outcomes, subgroups=subgroups)
+
+
+# --------------------------------------------------------------------------------------------
+# the participation ladder
+# --------------------------------------------------------------------------------------------
+def shown_event_times(pilot_rows: pd.DataFrame, threshold: int, *, first: int, last: int,
+                      event_time: str = "event_time", unit: str = "person_id") -> list[int]:
+    """Event times in [first, last] at which at least ``threshold`` pilot persons are observed:
+    shares by event time are published only where their denominator is not a small count."""
+    n = pilot_rows.dropna(subset=[event_time]).groupby(event_time, observed=True)[unit].nunique()
+    return [int(e) for e, v in n.items() if first <= e <= last and v >= threshold]
+
+
+@dataclass(frozen=True)
+class LadderSection:
+    """The ladder analyses. ``focus``: the params' ladder focus; ``origins``: the origins of the
+    pooled step-up effect (the focus, or ``analysis.focus_steps`` when there is none);
+    ``event_times``: the chronogram's months since entry with enough pilot persons;
+    ``state_distribution``/``counterfactual``: None when too few months can be shown;
+    ``work_step``: the step of the time-to-work curve."""
+
+    focus: list[int]
+    origins: list[int]
+    rates: Any
+    step_up: Any
+    pooled: PooledStepUp
+    relapse: Any
+    relapse_did: dict[int, Any]
+    transitions: Any
+    event_times: list[int]
+    state_distribution: pd.DataFrame | None
+    counterfactual: Any
+    flows: pd.DataFrame
+    work_step: int
+    time_to_work: Any
+    ordinal: Any
+    markov: Any
+
+
+def ladder_section(panel: pd.DataFrame, config: PilotConfig) -> LadderSection:
+    a, cluster, threshold = config.analysis, config.cluster, config.disclosure_threshold
+    focus = list(config.ladder_focus)
+    origins = focus or list(a.focus_steps)
+    # "pilot" = the pilot group's months in the pilot, "comparison" = the comparison group
+    panel = panel.assign(period_group=ladder.pilot_period_groups(panel))
+    in_period = panel[panel["period_group"].notna()]
+    pilot_rows = panel[panel["group"] == "pilot"]
+    reached = tuple(a.relapse_reached)
+    horizons = tuple(a.relapse_horizons)
+    first, last = a.chronogram_window
+    event_times = shown_event_times(pilot_rows, threshold, first=first, last=last)
+    shown = pilot_rows[pilot_rows["event_time"].isin(event_times)]
+    post_times = [e for e in event_times if e >= 0]
+    work_step = 6 if 5 in focus else 5
+    return LadderSection(
+        focus=focus, origins=origins,
+        rates=ladder.step_up_rates(in_period, by="period_group"),
+        step_up=ladder.step_up_did(panel, cluster=cluster),
+        pooled=pooled_step_up_did(panel, origins=origins, cluster=cluster),
+        relapse=ladder.relapse(in_period, by="period_group", reached=reached, horizons=horizons),
+        relapse_did=relapse_effects(panel, reached=reached, horizons=horizons, threshold=threshold,
+                                    cluster=cluster),
+        transitions=ladder.transition_matrix(pilot_rows, unit="person_id", time="month", state="ladder_step"),
+        event_times=event_times,
+        state_distribution=(ladder.state_distribution(shown, unit="person_id", time="event_time",
+                                                      state="ladder_step") if len(shown) else None),
+        counterfactual=(ladder.counterfactual_chronogram(panel, event_times=post_times)
+                        if len(post_times) > 1 else None),
+        flows=ladder.flow_table(pilot_rows, origin="start_month", horizon=a.horizon),
+        work_step=work_step,
+        time_to_work=ladder.time_to_work(pilot_rows, by="group", threshold=work_step, origin="start_month"),
+        ordinal=ladder.ordinal_did(panel, cluster=cluster),
+        markov=ladder.markov_projection(in_period, by="period_group", target=6,
+                                        compare=("pilot", "comparison"), n_boot=a.ladder_bootstrap_draws,
+                                        seed=config.seed, cluster=cluster),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# costs, reach, assumptions
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CostsSection:
+    """Cost-effectiveness at the horizon (None without cost data and budget, or without an
+    estimate at the horizon), reach, and the rated assumptions."""
+
+    cost: costs.CostResult | None
+    reach: costs.ReachResult
+    assumptions: list[dict]
+
+
+def costs_section(config: PilotConfig, design: DesignSection, headline: HeadlineSection) -> CostsSection:
+    a, facts, at = config.analysis, design.facts, headline.at_horizon
+    recorded = facts["total_cost_eur"]
+    total, source = (recorded, "panel") if recorded is not None else (config.context.budget_eur, "budget")
+    nan = float("nan")
+    est, lo, hi = (at["estimate"], at["ci_low"], at["ci_high"]) if at is not None else (nan, nan, nan)
+    cost = (costs.cost_effectiveness(total_cost_eur=total, n_participants=facts["participants"],
+                                     effect=est, ci_low=lo, ci_high=hi, cost_source=source,
+                                     horizon_months=a.horizon)
+            if total is not None and at is not None else None)
+    reach = costs.reach_from_counts(
+        participants=facts["participants"], observed_at_horizon=facts["observed_at_horizon"],
+        in_outcome_at_horizon=facts["in_outcome_at_horizon"], target=config.context.target_participants,
+        effect=est, ci_low=lo, ci_high=hi, outcome=config.headline_outcome, horizon_months=a.horizon)
+    es, gt, asmt = headline.event_study, headline.gt, headline.assessment
+    lead1 = lead_one(es)
+    dropped = sum(gt.n_units_dropped.values())
+    items = assumptions(
+        pretrend_p=pretrend_p(es.pretrend),
+        lead_estimate=lead1["estimate"] if lead1 else None,
+        lead_ci=(lead1["ci_low"], lead1["ci_high"]) if lead1 else None,
+        comparison_in_pilot_areas=facts["comparison_in_pilot_areas"],
+        max_abs_smd=facts["max_abs_smd"],
+        dropped_share=dropped / (gt.n_units + dropped) if gt.n_units + dropped else 0.0,
+        n_clusters=asmt.n_clusters, n_treated_clusters=asmt.n_treated_clusters, design=config.design)
+    return CostsSection(cost=cost, reach=reach, assumptions=items)
