@@ -1,7 +1,7 @@
 """Monte-Carlo coverage and size of the DiD estimators on the pilots' three designs.
 
 Run: ``.venv/bin/python benchmarks/coverage.py --reps 500`` (writes benchmarks/coverage.md).
-``--reps 20 --out PATH`` runs a quick version (used by tests/test_coverage_small.py).
+``--reps 20 --out PATH`` runs a quick version (used by tests/simulation/test_coverage_small.py).
 
 Each replication draws a person x month panel from `evallib.simulate.simulate_panel`
 (areas enter the pilot in the same month, so two-way fixed effects is a valid estimator and the

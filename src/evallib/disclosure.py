@@ -8,7 +8,7 @@ so the smallest other count in that row or column is suppressed too, repeated un
 column has a lone suppressed cell. Zero counts are published (they disclose nothing about a
 person). The rule is the one the UK data labs and Statbel apply to small cells; no maintained
 Python package implements secondary suppression for small frequency tables (sdcMicro is R-only),
-so it is written here and tested in ``tests/test_disclosure.py``.
+so it is written here and tested in ``tests/unit/disclosure/test_disclosure.py``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every file is the small valid panel ``_valid_base.csv`` (8 people, 6 months, pilot
 gent_mobiel_arbeidsteam) with one defect, except the handmade Dutch Excel exports. The files are
 checked into git; this script documents how each was made and rewrites them all. README.md lists
-each file, what it tests and what the message must contain (tests/test_corpus.py reads it).
+each file, what it tests and what the message must contain (tests/unit/data/test_corpus.py reads it).
 """
 
 from __future__ import annotations

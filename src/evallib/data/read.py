@@ -200,7 +200,7 @@ def _read_csv_fast(raw: bytes) -> tuple[pd.DataFrame, np.ndarray] | None:
     module, then finds and reports each problem; it reads about 100,000 rows a second, this one
     millions. Line numbers: every line after the header is one row here, so row i is line i + 2;
     blank lines and lines of empty fields are skipped with their numbers, as the careful reader
-    skips them (tests/test_data_fast_paths.py checks that the two readers never disagree)."""
+    skips them (tests/unit/data/test_data_fast_paths.py checks that the two readers never disagree)."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 

@@ -216,7 +216,7 @@ def _cohort_cells(y: np.ndarray, tl: np.ndarray, gv: int, treated: np.ndarray,
     function d (dy - mu_t) / p - (1 - d) (dy - mu_c) / (1 - p), rescaled by n / n_(g,t)),
     element for element, on the outcomes of the cohort's treated and control units gathered
     once, and cells x units blocks instead of one cell at a time (thousands of cells when
-    cohorts are monthly). tests/test_fast_paths.py checks it against `_att_2x2`."""
+    cohorts are monthly). tests/unit/did/test_fast_paths.py checks it against `_att_2x2`."""
     n1, n0 = len(treated), len(controls)
     pairs = _cell_pairs(tl, gv, anticipation, base_period)
     if not pairs or n1 == 0 or n0 == 0:

@@ -2,12 +2,12 @@
 
 Engine: `twfe` uses the exact within transformation of `evallib.did._within` (unit and period
 effects by block elimination; ~10x faster and ~3x leaner than pyfixest at 12M rows, same numbers
-to 1e-8, checked in tests/test_fast_paths.py); it falls back to pyfixest ``feols`` when a
+to 1e-8, checked in tests/unit/did/test_fast_paths.py); it falls back to pyfixest ``feols`` when a
 regressor is collinear with the effects (pyfixest drops it). `two_by_two` uses pyfixest.
 Both follow fixest's small-sample conventions: CRV1 = G/(G-1) * (N-1)/(N-K) with K not
 counting fixed effects nested in the cluster (``ssc(k_fixef="nonnested")``), HC1 = N/(N-K),
 and the t distribution with G-1 (clustered) or N-K degrees of freedom.
-tests/test_did_twfe.py checks the numbers against linearmodels ``PanelOLS`` and a statsmodels
+tests/unit/did/test_did_twfe.py checks the numbers against linearmodels ``PanelOLS`` and a statsmodels
 dummy-variable OLS to 1e-8.
 """
 

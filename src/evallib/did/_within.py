@@ -14,7 +14,7 @@ unbalanced panels (people who enter and leave the data) are handled by the same 
 disconnected unit-period graph only adds zero eigenvalues, which the pseudo-inverse drops.
 
 Every function works on integer codes and float arrays; memory stays linear in N (no N x G or
-N x B matrices). tests/test_fast_paths.py checks the results against pyfixest and linearmodels.
+N x B matrices). tests/unit/did/test_fast_paths.py checks the results against pyfixest and linearmodels.
 """
 
 from __future__ import annotations

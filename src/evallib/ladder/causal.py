@@ -282,7 +282,7 @@ def _ordinal_within(ucode: np.ndarray, tcode: np.ndarray, cl: np.ndarray, step: 
     covariance (S'S) / (d~'d~)^2 times the stacked regression's small-sample factor
     G/(G-1) (qN-1)/(qN-K), K counted as `did.twfe` counts it on the stacked data (q terms,
     q x persons and q x months effects, minus those nested in the clusters). The same numbers
-    as `did.twfe` on the stacked frame (tests/test_fast_paths.py), without q copies of the
+    as `did.twfe` on the stacked frame (tests/unit/did/test_fast_paths.py), without q copies of the
     panel."""
     n, q = len(d), len(thresholds)
     if (n < 2 or (ucode < 0).any() or (tcode < 0).any() or (cl < 0).any()

@@ -19,7 +19,7 @@ from evallib.config import load_pilot, params_hash
 from evallib.data import read_table
 from evallib.schema import COLUMNS, data_dictionary_markdown
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 BASE = ROOT / "tests" / "corpus" / "_valid_base.csv"
 GENT = "gent_mobiel_arbeidsteam"
 

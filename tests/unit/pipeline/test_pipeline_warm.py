@@ -22,7 +22,7 @@ import pytest
 from evallib.pipeline import BOOK_STAGE, _execute, _WarmKernel, parse_langs, run_pilots
 from evallib.results.cache import chapter_cache_path, fingerprint, load_or_compute
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 BASE = ROOT / "tests" / "corpus" / "_valid_base.csv"  # a valid panel for the Ghent pilot
 GENT = "gent_mobiel_arbeidsteam"
 

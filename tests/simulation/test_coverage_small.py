@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REPS = 20
 # With 20 replications a rejection rate has MC s.e. sqrt(.05*.95/20) ~ 0.05 under a correct
 # 5% test; a rate above 0.40 for the many-clusters design would be ~7 s.e. out: a real bug.

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from evallib.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "corpus"
 BASE_PILOT = "gent_mobiel_arbeidsteam"
 EVALLIB = str(Path(sys.executable).parent / "evallib")

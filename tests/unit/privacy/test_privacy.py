@@ -17,7 +17,7 @@ from evallib.config import list_pilots, load_pilot
 from evallib.data import DataError, load_panel
 from evallib.privacy import is_national_number, looks_like_name, scan_identifiers
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "corpus"
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from evallib.config import load_pilot
 from evallib.data import DataError, load_panel, parse_months
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 GENT = load_pilot("gent_mobiel_arbeidsteam", ROOT)  # study period 2018-01 to 2023-06
 COLS = ["person_id", "month", "municipality", "area", "ladder_step", "group", "start_month", "in_training"]
 

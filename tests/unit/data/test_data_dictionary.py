@@ -10,7 +10,7 @@ import pandas as pd
 from evallib.data import parse_months
 from evallib.schema import COLUMNS, MAX_SHARE_WITHOUT_PRE, MONTH_RANGE, data_dictionary_markdown
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_data_readme_is_exactly_the_generated_dictionary():
