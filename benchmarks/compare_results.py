@@ -3,9 +3,10 @@
     python benchmarks/compare_results.py OLD_DIR NEW_DIR [--rel 1e-9]
 
 Collects every numeric leaf (with its key path) of ``OLD_DIR/<pilot>.json`` and of
-``NEW_DIR/<pilot>.json`` and lists the old numbers that occur nowhere in the new file (equal
-within a relative tolerance ``--rel``, default 1e-9, or absolute 1e-12). Keys may have been
-reorganised: a number counts as present wherever it is. Exit status 1 when a number is missing.
+``NEW_DIR/<pilot>.json``. An old number whose key path still exists in the new file must be
+equal there (within a relative tolerance ``--rel``, default 1e-9, or absolute 1e-12); one whose
+key was reorganised away must occur somewhere in the new file (a weaker check, reported apart).
+Exit status 1 when a number changed at its own key or is missing altogether.
 
 The default tolerance matters for the cost and reach numbers only: the notebooks used to compute
 them from the headline effect as read back from the results file (rounded to 12 decimals); the
@@ -34,14 +35,19 @@ def leaves(obj, path: str = ""):
         yield path, float(obj)
 
 
-def missing(old: dict, new: dict, rel: float) -> list[tuple[str, float]]:
-    values = sorted(v for _, v in leaves(new))
-    out = []
+def compare(old: dict, new: dict, rel: float) -> dict[str, list[tuple[str, float]]]:
+    """Old leaves by outcome: ``same`` (equal at the same key), ``changed`` (different at the
+    same key), ``moved`` (key gone, number found elsewhere), ``missing`` (found nowhere)."""
+    at = dict(leaves(new))
+    values = sorted(at.values())
+    out: dict[str, list[tuple[str, float]]] = {"same": [], "changed": [], "moved": [], "missing": []}
     for path, v in leaves(old):
         tol = max(abs(v) * rel, 1e-12)
+        if path in at:
+            out["same" if abs(at[path] - v) <= tol else "changed"].append((path, v))
+            continue
         i = bisect.bisect_left(values, v - tol)
-        if not (i < len(values) and values[i] <= v + tol):
-            out.append((path, v))
+        out["moved" if i < len(values) and values[i] <= v + tol else "missing"].append((path, v))
     return out
 
 
@@ -59,12 +65,15 @@ def main(argv: list[str] | None = None) -> int:
             status = 1
             continue
         old, new = (json.loads(f.read_text(encoding="utf-8")) for f in (old_file, new_file))
-        gone = missing(old, new, args.rel)
-        n_old = sum(1 for _ in leaves(old))
-        print(f"{old_file.name}: {n_old} old numbers, {n_old - len(gone)} found in new, {len(gone)} missing")
-        for path, v in gone[:50]:
-            print(f"  missing {path} = {v!r}")
-        status |= bool(gone)
+        res = compare(old, new, args.rel)
+        n_old = sum(len(v) for v in res.values())
+        print(f"{old_file.name}: {n_old} old numbers: {len(res['same'])} equal at the same key, "
+              f"{len(res['moved'])} found under another key, {len(res['changed'])} changed, "
+              f"{len(res['missing'])} missing")
+        for kind in ("changed", "missing"):
+            for path, v in res[kind][:50]:
+                print(f"  {kind} {path} = {v!r}")
+        status |= bool(res["changed"] or res["missing"])
     return status
 
 
