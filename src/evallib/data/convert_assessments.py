@@ -101,11 +101,11 @@ def panel_from_assessments(persons: pd.DataFrame | Records, assessments: pd.Data
     unknown = person < 0
     log.add(rec, unknown, NOT_USED, "person not in the persons file")
     after = ~unknown & (month > last)
-    log.add(rec, after, NOT_USED, "after the study period", _month_detail(month, after))
+    log.add(rec, after, NOT_USED, "after the study period", lambda at: _assessed(month[at]))
 
-    # the assessments in (person, month, date, file) order; the last of each person-month is kept
+    # the assessments in (person id, month, date, file) order; the last of each person-month is kept
     todo = np.flatnonzero(~unknown & ~after)
-    o = todo[np.lexsort((todo, day[todo], month[todo], person[todo]))]
+    o = todo[np.lexsort((todo, day[todo], month[todo], who.rank[person[todo]]))]
     p, m, d, s = person[o], month[o], day[o], step[o]
     same_month = (p[1:] == p[:-1]) & (m[1:] == m[:-1])  # [i]: o[i + 1] is in o[i]'s person-month
     same_date = same_month & (d[1:] == d[:-1])
@@ -122,11 +122,10 @@ def panel_from_assessments(persons: pd.DataFrame | Records, assessments: pd.Data
     later_row[o[:-1][same_month]] = rec.rows[o[1:][same_month]]
     duplicate = np.zeros(n, dtype=bool)
     duplicate[o[:-1][same_date]] = True  # same date, hence (no clash) the same step
-    row_text = pd.Series(later_row).astype(str).to_numpy(dtype=object)
     log.add(rec, duplicate, NOT_USED, "a duplicate: the same person, date and step as a later row",
-            "row " + row_text)
+            lambda at: "row " + pd.Series(later_row[at]).astype(str).to_numpy(dtype=object))
     log.add(rec, replaced & ~duplicate, NOT_USED, "replaced by a later assessment in the same month",
-            "by row " + row_text)
+            lambda at: "by row " + pd.Series(later_row[at]).astype(str).to_numpy(dtype=object))
 
     keep = np.ones(o.size, dtype=bool)
     keep[:-1] = ~same_month
@@ -143,9 +142,9 @@ def panel_from_assessments(persons: pd.DataFrame | Records, assessments: pd.Data
     superseded = np.zeros(n, dtype=bool)
     superseded[k[empty & (mk + age - 1 >= first)]] = True
     log.add(rec, too_old, NOT_USED, f"more than {age} months old when the study period begins "
-            f"({month_text(first)})", _month_detail(month, too_old))
+            f"({month_text(first)})", lambda at: _assessed(month[at]))
     log.add(rec, superseded, NOT_USED, "replaced by a later assessment before the study period begins",
-            _month_detail(month, superseded))
+            lambda at: _assessed(month[at]))
 
     # months left missing: after a step's last month (its age) until the next assessment or the end
     gap_from = np.maximum(mk + age, first)
@@ -203,8 +202,6 @@ def _days(values: pd.Series) -> np.ndarray:
     return np.asarray([day(v) for v in text], dtype=np.int64)[codes]
 
 
-def _month_detail(month: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``"assessed 2019-03"`` per record (filled in where ``mask`` holds)."""
-    out = np.full(len(month), "", dtype=object)
-    out[mask] = "assessed " + pd.Series(month_text(month[mask]), dtype=object)
-    return out
+def _assessed(month: np.ndarray) -> np.ndarray:
+    """``"assessed 2019-03"`` per month number."""
+    return ("assessed " + pd.Series(month_text(month), dtype=object)).to_numpy(dtype=object)

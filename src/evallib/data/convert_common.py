@@ -148,7 +148,7 @@ def _checked(frame: pd.DataFrame, rows: np.ndarray, source: str, required: Seque
     out = frame.copy(deep=False)
     out.columns = names
     out = out[[n for n in names if n in known]]
-    out.attrs = {"ignored": ignored}
+    out.attrs = {"ignored": [*frame.attrs.get("ignored", []), *ignored]}  # also those of an earlier check
     return Records(out, np.asarray(rows), source)
 
 
@@ -161,6 +161,7 @@ class Persons:
     parsed: pd.DataFrame
     index: pd.Index
     start: pd.Series
+    rank: np.ndarray  # each person's position in the order of their ids (the panel's order)
 
     def codes(self, ids: pd.Series) -> np.ndarray:
         """The position in the persons file of each id (``-1``: not in the file, or empty)."""
@@ -191,7 +192,10 @@ def parse_persons(data: pd.DataFrame | Records) -> Persons:
                 "an empty start_month for the comparison group (or group = 'pilot')")
     col.raise_if_any()
     start = parsed["start_month"].dt.strftime("%Y-%m").astype("category")
-    return Persons(rec, parsed, pd.Index(ids.astype(str).to_numpy()), start)
+    index = pd.Index(ids.astype(str).to_numpy(), dtype=object)
+    rank = np.empty(len(index), dtype=np.int64)
+    rank[np.argsort(index.to_numpy(), kind="stable")] = np.arange(len(index))
+    return Persons(rec, parsed, index, start, rank)
 
 
 def study_months(study_period: Sequence[str]) -> tuple[int, int]:
@@ -243,13 +247,14 @@ class Log:
     read: dict[str, int] = field(default_factory=dict)
 
     def add(self, rec: Records, mask: np.ndarray, outcome: str, reason, detail="") -> None:
-        """Log the records where ``mask`` holds; ``reason`` and ``detail``: one value, or one per row."""
+        """Log the records where ``mask`` holds. ``reason`` and ``detail``: one text, or a function
+        of the logged records' positions that gives one text per logged record."""
         if not mask.any():
             return
-        n = int(mask.sum())
+        at = np.flatnonzero(mask)
 
         def each(v):
-            return np.asarray(v, dtype=object)[mask] if np.ndim(v) else np.full(n, v, dtype=object)
+            return np.asarray(v(at), dtype=object) if callable(v) else np.full(at.size, v, dtype=object)
 
         self.parts.append(pd.DataFrame({"file": rec.source, "row": rec.rows[mask], "outcome": outcome,
                                         "reason": each(reason), "detail": each(detail)}))
@@ -283,17 +288,19 @@ def build_panel(persons: Persons, log: Log, person: np.ndarray, month: np.ndarra
         raise DataError(source, [_problem(f"no {what} of a person in the persons file lies within the study "
                                           f"period {month_text(first)} to {month_text(last)}",
                                           "records of the persons in the persons file, within the study period")])
-    ids = persons.index.to_numpy(dtype=object)
-    by_id = np.argsort(ids, kind="stable")
-    rank = np.empty(n_persons, dtype=np.int64)
-    rank[by_id] = np.arange(n_persons)
-    order = np.lexsort((month, rank[person]))
-    person, month = person[order], month[order]
+    rank = persons.rank[person]
+    key = rank * (last - first + 1) + (month - first)
+    if not (key[1:] > key[:-1]).all():  # the conversions give their rows in this order already
+        order = np.argsort(key)
+        person, month, step, rank = person[order], month[order], step[order], rank[order]
+    del key
+    by_id = np.empty(n_persons, dtype=np.int64)
+    by_id[persons.rank] = np.arange(n_persons)
     data: dict[str, object] = {
-        "person_id": pd.Categorical.from_codes(rank[person], categories=pd.Index(ids[by_id], dtype=object)),
+        "person_id": pd.Categorical.from_codes(rank, categories=persons.index[by_id]),
         "month": pd.Categorical.from_codes(month - first, ordered=True,  # YYYY-MM sorts as the months
                                            categories=pd.Index(month_text(np.arange(first, last + 1)), dtype=object)),
-        "ladder_step": step[order].astype(np.int8),
+        "ladder_step": step.astype(np.int8),
         "start_month": persons.start.array.take(person),
     }
     for name in persons.parsed.columns:
@@ -344,10 +351,18 @@ def write_panel(result: ConversionResult | pd.DataFrame, path: str | Path) -> Pa
                 if pa.types.is_dictionary(column.type):
                     column = column.cast(column.type.value_type)
                 columns.append(column)
-            with open(tmp, "wb") as fh:
-                fh.write(b"\xef\xbb\xbf")
-                pcsv.write_csv(pa.table(columns, names=table.column_names), fh,
-                               write_options=pcsv.WriteOptions(delimiter=";", quoting_style="needed"))
+            plain = pa.table(columns, names=table.column_names)
+            # quotes only if a value needs them (a ';', a quote or a line break), as Excel writes it:
+            # Arrow's "none" refuses such values, its "needed" would quote every text value
+            for quoting in ("none", "needed"):
+                try:
+                    with open(tmp, "wb") as fh:
+                        fh.write(b"\xef\xbb\xbf" + ";".join(plain.column_names).encode("utf-8") + b"\n")
+                        pcsv.write_csv(plain, fh, write_options=pcsv.WriteOptions(
+                            include_header=False, delimiter=";", quoting_style=quoting))
+                    break
+                except pa.ArrowInvalid:
+                    continue
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -133,47 +133,52 @@ def panel_from_spells(persons: pd.DataFrame | Records, spells: pd.DataFrame | Re
     stop = np.where(running, last, end)
     lo, hi = np.maximum(start, first), np.minimum(stop, last)
     outside = ~unknown & (lo > hi)
-    log.add(rec, outside, NOT_USED, OUTSIDE, _period_text(start, end, running))
+    log.add(rec, outside, NOT_USED, OUTSIDE, lambda at: _period_text(start[at], end[at], running[at]))
 
     # every month of every usable spell, then one sort: (person, month, precedence, file order)
     use = np.flatnonzero(~unknown & ~outside)
     length = hi[use] - lo[use] + 1
     spell = np.repeat(use, length)
     month = lo[spell] + (np.arange(spell.size) - np.repeat(np.cumsum(length) - length, length))
-    precedence = -step if priority == "higher" else step
-    order = np.lexsort((spell, precedence[spell], month, person[spell]))
-    p_sorted, m_sorted = person[spell][order], month[order]
+    # one stable sort by person (in id order), month and precedence (1 first); a tie keeps the file order
+    precedence = (step if priority == "lower" else 7 - step)[spell]
+    cell = who.rank[person[spell]] * (last - first + 1) + (month - first)  # a number per person-month
+    order = np.argsort(cell * 8 + precedence, kind="stable")
+    cell = cell[order]
     wins = np.ones(order.size, dtype=bool)
-    wins[1:] = (p_sorted[1:] != p_sorted[:-1]) | (m_sorted[1:] != m_sorted[:-1])
-    winner = spell[order][np.maximum.accumulate(np.where(wins, np.arange(order.size), 0))]
+    wins[1:] = cell[1:] != cell[:-1]
+    del cell
+    winner = spell[order][np.maximum.accumulate(np.where(wins, np.arange(order.size), 0))[~wins]]
     lost_at = order[~wins]  # spell-months that another spell takes
     losing = spell[lost_at]
     lost = np.bincount(losing, minlength=n)
     inner = (month[lost_at] != lo[losing]) & (month[lost_at] != hi[losing])
     lost_inner = np.bincount(losing[inner], minlength=n)
     first_winner = np.full(n, np.iinfo(np.int64).max)
-    np.minimum.at(first_winner, losing, rec.rows[winner[~wins]])
+    np.minimum.at(first_winner, losing, rec.rows[winner])
     months_used = np.zeros(n, dtype=np.int64)
     months_used[use] = length
 
     covered = (lost > 0) & (lost == months_used)
-    log.add(rec, covered, NOT_USED, COVERED, _rows_text("first such spell: row", first_winner))
+    log.add(rec, covered, NOT_USED, COVERED, lambda at: _text_of("first such spell: row ", first_winner[at]))
     cut_before = np.where(~covered & (months_used > 0) & (start < first), first - start, 0)
     cut_after = np.where(~covered & (months_used > 0) & ~running & (end > last), end - last, 0)
     cut = (cut_before > 0) | (cut_after > 0)
     partly = (lost > 0) & ~covered
-    truncated = cut | partly
-    if truncated.any():
-        overlap = np.where(lost_inner > 0, OVERLAP, EDGE)
-        reason = _join(np.where(cut, PART_OUTSIDE, ""), np.where(partly, overlap, ""))
-        detail = _join(_count_text(cut_before, f"before {month_text(first)}"),
-                       _count_text(cut_after, f"after {month_text(last)}"),
-                       np.where(partly, _count_text(lost, "taken by other spells (first: row ")
-                                + pd.Series(first_winner).astype(str).to_numpy(dtype=object) + ")", ""))
-        log.add(rec, truncated, TRUNCATED, reason, detail)
 
+    def reason(at: np.ndarray) -> np.ndarray:
+        return _join(np.where(cut[at], PART_OUTSIDE, ""),
+                     np.where(partly[at], np.where(lost_inner[at] > 0, OVERLAP, EDGE), ""))
+
+    def detail(at: np.ndarray) -> np.ndarray:
+        taken = _count_text(lost[at], "taken by other spells (first: row ")
+        return _join(_count_text(cut_before[at], f"before {month_text(first)}"),
+                     _count_text(cut_after[at], f"after {month_text(last)}"),
+                     np.where(partly[at], taken + _text_of("", first_winner[at]) + ")", ""))
+
+    log.add(rec, cut | partly, TRUNCATED, reason, detail)
     kept = order[wins]
-    panel = build_panel(who, log, person[spell][kept], month[kept], step[spell][kept], (first, last),
+    panel = build_panel(who, log, person[spell[kept]], month[kept], step[spell[kept]], (first, last),
                         "spell", rec.source)
     return log.result(panel, ignored_notes(rec))
 
@@ -210,8 +215,8 @@ def _count_text(counts: np.ndarray, what: str) -> np.ndarray:
     return np.where(counts > 0, text.to_numpy(dtype=object), "")
 
 
-def _rows_text(prefix: str, rows: np.ndarray) -> np.ndarray:
-    return (prefix + " " + pd.Series(rows).astype(str)).to_numpy(dtype=object)
+def _text_of(prefix: str, numbers: np.ndarray) -> np.ndarray:
+    return (prefix + pd.Series(numbers).astype(str)).to_numpy(dtype=object)
 
 
 def _period_text(start: np.ndarray, end: np.ndarray, running: np.ndarray) -> np.ndarray:
