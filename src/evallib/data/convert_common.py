@@ -24,7 +24,7 @@ from evallib.data.months import _MONTH_EXPECTED, _NO_MONTH, _parse_months
 from evallib.data.parse import _show, _text
 from evallib.data.read import _normalise_header, read_table
 from evallib.errors import ConfigError, DataError, Problem
-from evallib.schema import COLUMNS, DERIVED, DUTCH_HEADERS, OPTIONAL
+from evallib.schema import COLUMNS, DERIVED, DUTCH_HEADERS, OPTIONAL, SPECS
 
 __all__ = ["ConversionResult", "Records", "read_records", "write_panel", "write_report"]
 
@@ -79,7 +79,10 @@ class ConversionResult:
             out.append(f"{source}: {count[('read', '')]} records read: {count[('used', '')]} used"
                        + (f" ({n_trunc} of them in part)" if n_trunc else "") + f", {n_not} not used")
             listed = self.report[self.report["file"] == source]
-            for (outcome, reason), part in listed.groupby(["outcome", "reason"], sort=False):
+            for outcome, reason in zip(flow["outcome"], flow["reason"], strict=True):
+                if outcome not in (TRUNCATED, NOT_USED):
+                    continue
+                part = listed[(listed["outcome"] == outcome) & (listed["reason"] == reason)]
                 rows = part["row"].tolist()
                 more = f" (and {len(rows) - _ROWS_SHOWN} more)" if len(rows) > _ROWS_SHOWN else ""
                 out.append(f"  {outcome}: {len(rows)} ({reason}); rows "
@@ -136,20 +139,35 @@ def _checked(frame: pd.DataFrame, rows: np.ndarray, source: str, required: Seque
                 "each column once")
     for name in required:
         if name not in names:
-            col.add(name, (1,), "required column is missing",
-                    f"the columns {', '.join(required)}" + (f" (optional: {', '.join(optional)})" if optional else ""))
+            col.add(name, (1,), "required column is missing", _expected_column(name))
     ignored = [c for c, n in zip(frame.columns, names, strict=True) if n not in known and c not in flagged]
     if extra == "refuse":
         for c in ignored:
             why = "derived by evallib" if c in DERIVED else "not a column of this file"
             col.add(c, (1,), f"unknown column ({why})",
-                    f"only the columns {', '.join(known)}: remove this column before the conversion")
+                    f"only the columns {', '.join(required)} and optional panel columns (docs/panel-conversion.md): "
+                    "remove this column before the conversion")
     col.raise_if_any()
     out = frame.copy(deep=False)
     out.columns = names
     out = out[[n for n in names if n in known]]
     out.attrs = {"ignored": [*frame.attrs.get("ignored", []), *ignored]}  # also those of an earlier check
     return Records(out, np.asarray(rows), source)
+
+
+_MEANINGS = {
+    "state": "the state of the spell (one of spell_states in the params)",
+    "start": "the first day or month of the spell",
+    "end": "the last day or month of the spell (inclusive; empty while it runs)",
+    "date": "the date or month of the assessment",
+    "ladder_step": "the ladder step assessed, 1-6",
+}
+
+
+def _expected_column(name: str) -> str:
+    dutch = {v: k for k, v in RECORD_ALIASES.items()}.get(name) or (SPECS[name].dutch if name in SPECS else "")
+    meaning = _MEANINGS.get(name) or SPECS[name].meaning
+    return f"a column named '{name}'" + (f" (or '{dutch}')" if dutch else "") + f": {meaning}"
 
 
 @dataclass(frozen=True)
