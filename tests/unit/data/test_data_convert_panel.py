@@ -13,7 +13,14 @@ import pytest
 
 from evallib.config import load_pilot
 from evallib.data import load_panel, summarise
-from evallib.data.convert import panel_from_files, panel_from_spells, read_persons, write_panel, write_report
+from evallib.data.convert import (
+    panel_from_assessments,
+    panel_from_files,
+    panel_from_spells,
+    read_persons,
+    write_panel,
+    write_report,
+)
 from evallib.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -138,3 +145,18 @@ def test_a_value_with_a_semicolon_is_quoted_and_read_back(tmp_path, config):
     assert '"Gent; Noord"' in out.read_text(encoding="utf-8-sig")
     panel = load_panel(out, config)
     assert set(panel["area"]) == {"Gent; Noord", 'Aalst "centrum"'} and len(panel) == 7
+
+
+def test_the_examples_of_the_data_dictionary():
+    # data/README.md, "From spells or assessments": two spells, and one assessment with age 3
+    persons = pd.DataFrame({"person_id": ["P1"], "group": ["comparison"], "area": ["Gent"],
+                            "municipality": ["44021"], "start_month": [None]})
+    spells = pd.DataFrame({"person_id": ["P1", "P1"], "state": ["werkzoekend", "traject"],
+                           "start": ["2020-10-01", "16/02/2021"], "end": ["2021-02-15", "30/04/2021"]})
+    result = panel_from_spells(persons, spells, study_period=("2021-01", "2021-06"),
+                               spell_states={"werkzoekend": 2, "traject": 4})
+    assert result.panel[["month", "ladder_step"]].astype(str).values.tolist() == [
+        ["2021-01", "2"], ["2021-02", "4"], ["2021-03", "4"], ["2021-04", "4"]]
+    assessments = pd.DataFrame({"person_id": ["P1"], "date": ["2020-12-20"], "ladder_step": [2]})
+    result = panel_from_assessments(persons, assessments, study_period=("2021-01", "2021-06"), max_assessment_age=3)
+    assert result.panel[["month", "ladder_step"]].astype(str).values.tolist() == [["2021-01", "2"], ["2021-02", "2"]]
