@@ -152,7 +152,7 @@ def panel_from_spells(persons: pd.DataFrame | Records, spells: pd.DataFrame | Re
     lost_at = order[~wins]  # spell-months that another spell takes
     losing = spell[lost_at]
     lost = np.bincount(losing, minlength=n)
-    inner = (month[lost_at] != lo[losing]) & (month[lost_at] != hi[losing])
+    inner = (month[lost_at] != start[losing]) & (month[lost_at] != stop[losing])  # not its own first or last
     lost_inner = np.bincount(losing[inner], minlength=n)
     first_winner = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(first_winner, losing, rec.rows[winner])

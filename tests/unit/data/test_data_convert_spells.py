@@ -257,3 +257,16 @@ def test_many_spells_are_converted_without_a_loop_per_person():
     assert int((result.panel["ladder_step"] == 2).sum()) == int((length - 1).sum())
     shared = result.report[result.report["reason"] == EDGE]
     assert len(shared) == n - int((length == 1).sum())  # a one-month first spell is covered throughout
+
+
+def test_a_month_lost_at_the_study_periods_edge_is_an_overlap_not_a_changeover():
+    # A: traject 2020-11 .. 2021-03 (step 4); werk 2021-01 .. 2021-01 (6) takes 2021-01, which is
+    # the first month of the period but the third of the spell: an overlap, not a month shared
+    # at a change of state
+    spells = pd.DataFrame({"person_id": ["A", "A"], "state": ["traject", "werk"], "start": ["2020-11", "2021-01"],
+                           "end": ["2021-03", "2021-01"]})
+    result = panel_from_spells(_persons(), spells, study_period=PERIOD, spell_states=STATES)
+    assert _triples(result.panel) == {"A": [("2021-01", 6), ("2021-02", 4), ("2021-03", 4)]}
+    spell_rows = result.report[result.report["file"] == "spells"]
+    assert spell_rows[["row", "reason", "detail"]].values.tolist() == [
+        [1, f"{PART_OUTSIDE}; {OVERLAP}", "2 months before 2021-01; 1 month taken by other spells (first: row 2)"]]
