@@ -211,6 +211,16 @@ class PilotConfig(_Strict):
     )
     areas: list[Area] = Field(min_length=2)
     simulation: SimulationSettings
+    spell_states: dict[str, Annotated[int, Field(ge=1, le=6)]] = Field(
+        default_factory=dict,
+        description="state of a spell -> ladder step 1-6, for evallib panel --spells (states are matched "
+                    "without regard to case)")
+    spell_priority: Literal["higher", "lower"] = Field(
+        default="higher", description="where spells of a person overlap in a month, the higher (or lower) step wins")
+    max_assessment_age: int = Field(
+        default=12, ge=1, le=120,
+        description="most months an assessment's ladder step holds, counting its own month (evallib panel "
+                    "--assessments); later months are missing until the next assessment")
     decision: DecisionRules = Field(default_factory=DecisionRules)
     scale_up: ScaleUpPopulation | None = None
     analysis: AnalysisSettings = Field(
@@ -238,6 +248,9 @@ class PilotConfig(_Strict):
             raise ValueError("area_staggered design: every pilot area needs an entry month")
         if self.design == "person_staggered" and self.simulation.entry_window is None:
             raise ValueError("person_staggered design: simulation.entry_window is required")
+        states = [s.strip().lower() for s in self.spell_states]
+        if "" in states or len(set(states)) != len(states):
+            raise ValueError("spell_states: each state once and not empty (states are matched without regard to case)")
         return self
 
     @property

@@ -25,6 +25,13 @@ from __future__ import annotations
 from evallib.data.checks import _Collector as _Collector
 from evallib.data.checks import _per_person_count as _per_person_count
 from evallib.data.checks import _per_person_range as _per_person_range
+from evallib.data.convert import (
+    ConversionResult,
+    panel_from_assessments,
+    panel_from_files,
+    panel_from_spells,
+    write_panel,
+)
 from evallib.data.derive import derive_columns
 from evallib.data.load import load_panel, summarise
 from evallib.data.months import _NO_MONTH as _NO_MONTH
@@ -40,8 +47,13 @@ _month_numbers = month_numbers
 _months_to_datetimes = months_to_datetimes
 
 __all__ = [
+    "ConversionResult",
     "DataError",
     "Problem",
+    "panel_from_assessments",
+    "panel_from_files",
+    "panel_from_spells",
+    "write_panel",
     "derive_columns",
     "file_sha256",
     "load_panel",
