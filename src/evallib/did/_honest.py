@@ -7,8 +7,9 @@ trends may fail:
 - ``method="relative_magnitudes"`` (Δ^RM(M̄)): a post-period change in the trend difference is at
   most M̄ times the largest pre-period change. Intervals by the conditional-least-favourable hybrid
   test of Andrews, Roth & Pakes ("C-LF", the R package's default) or the pure conditional test
-  (``ci="conditional"``), inverted over 1,000 grid points on ±20 standard errors of θ̂, and the union
-  over which pre-period change is the largest and its sign;
+  (``ci="conditional"``), inverted over 1,000 grid points and united over which pre-period change
+  is the largest and its sign; the grid is θ̂ ± (M̄·Σ_t t|l_t|·max|Δβ_pre| + 20·se(θ̂)) as in
+  moderndid (R's ±20·se(θ̂) around 0 can cut the interval off when M̄ is large);
 - ``method="smoothness"`` (Δ^SD(M)): the slope of the trend difference changes by at most M per
   period; the optimal fixed-length confidence interval (FLCI, the R package's default).
 
@@ -30,7 +31,8 @@ three deliberate differences, each exact where R approximates:
 The linear programs are solved by HiGHS (scipy), all grid points (or simulation draws) of one
 moment set in one block-diagonal program; the FLCI's convex programs by SLSQP, with the
 minimum-variance problem in closed form. tests/reference/test_honest_did.py compares the intervals
-with moderndid 0.2.0's ``didhonest`` on fixed inputs (to 1e-6) and with the published R results.
+with moderndid 0.2.0's ``didhonest`` on fixed inputs (to 1e-6) and with the published R results
+(moderndid 0.2.0 indexes the relative-magnitudes constraint one period late; see that test).
 """
 
 from __future__ import annotations
@@ -528,10 +530,6 @@ def honest_did(
     ci = allowed[0] if ci is None else ci
     if ci not in allowed:
         raise EstimationError(f"{_WHAT}: ci must be one of {allowed} for method={method!r}, got {ci!r}")
-    if method == "relative_magnitudes" and num_pre < 1:
-        raise EstimationError(f"{_WHAT}: relative magnitudes need at least one pre-period")
-    if method == "smoothness" and num_pre < 2:
-        raise EstimationError(f"{_WHAT}: smoothness bounds need at least two pre-periods (num_pre >= 2)")
     if not isinstance(grid_points, int | np.integer) or grid_points < 10:
         raise EstimationError(f"{_WHAT}: grid_points must be an integer of at least 10, got {grid_points!r}")
 
