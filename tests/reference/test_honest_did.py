@@ -4,7 +4,11 @@ published R results.
 Independent implementation: moderndid 0.2.0 (``moderndid.didhonest``), run on the same fixed
 coefficients and covariance by tests/reference/data/make_honest_did_reference.py (kept with its
 output honest_did_reference.json; moderndid needs scipy >= 1.17, outside evallib's pin, so it ran
-in a separate environment). Tolerance 1e-6 on every endpoint, with one documented exception: the
+in a separate environment). For relative magnitudes with one post period moderndid's wrapper
+fails (IndexError), so those rows come from moderndid's own no-nuisance ARP test and
+least-favourable critical value applied to R's constraint matrices.
+
+Tolerance 1e-6 on every endpoint, with one documented exception: the
 FLCI at M = 0, where the optimal estimator is the minimum-variance one; evallib solves that
 equality-constrained quadratic programme in closed form while moderndid's conic solver (Clarabel)
 works on a feasible set that has shrunk to a point (h = h_min) and lands 4e-6 away. There the

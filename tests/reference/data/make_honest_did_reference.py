@@ -12,6 +12,7 @@ Inputs:
   ``dins ~ i(year, D, ref=2013) | stfips + year`` clustered by state (pyfixest, fixest's CRV1),
   5 pre-periods and 2 post-periods;
 - "ehec_one_post": its first 5 pre-periods and the first post-period only (one post period);
+  its relative-magnitudes rows come from one_post_rm (moderndid's engine, R's constraints);
 - "three_post": a made-up event study with 3 pre- and 3 post-periods (fixed numbers below).
 """
 
@@ -53,6 +54,39 @@ def intervals(frame) -> list[list[float]]:
     return [[float(r["lb"]), float(r["ub"])] for r in frame.to_dicts()]
 
 
+def one_post_rm(inp: dict, ci: str, m_values: list[float]) -> list[list[float]]:
+    """Relative magnitudes with one post period through moderndid's own no-nuisance ARP test
+    (``compute_arp_ci``, ``compute_least_favorable_cv``) on R's constraint matrices (from
+    evallib.did._honest._a_rm, as R's .create_A_RM: moderndid's copy indexes s one period late),
+    united over s and sign on the grid of moderndid's compute_conditional_cs_rm."""
+    from moderndid.didhonest.arp_no_nuisance import compute_arp_ci
+    from moderndid.didhonest.arp_nuisance import compute_least_favorable_cv
+
+    from evallib.did._honest import _a_rm
+
+    b, s = np.array(inp["betahat"]), np.array(inp["sigma"])
+    n_pre = inp["num_pre"]
+    out = []
+    for mbar in m_values:
+        max_pre = np.abs(np.diff(np.r_[b[:n_pre], 0])).max()
+        half = mbar * max_pre + 20 * np.sqrt(s[n_pre, n_pre])
+        lb, ub = b[n_pre] - half, b[n_pre] + half
+        grid = np.linspace(lb, ub, 1000)
+        accept = np.zeros(1000, dtype=bool)
+        for s_idx in range(-(n_pre - 1), 1):
+            for positive in (True, False):
+                a = _a_rm(n_pre, 1, mbar, s_idx, positive)
+                a = a[a[:, n_pre] != 0]
+                lf = (compute_least_favorable_cv(x_t=None, sigma=a @ s @ a.T, hybrid_kappa=0.005, seed=0)
+                      if ci == "C-LF" else None)
+                res = compute_arp_ci(beta_hat=b, sigma=s, A=a, d=np.zeros(len(a)), n_pre_periods=n_pre,
+                                     n_post_periods=1, alpha=0.05, hybrid_flag="LF" if ci == "C-LF" else "ARP",
+                                     hybrid_kappa=0.005, lf_cv=lf, grid_lb=lb, grid_ub=ub, grid_points=1000)
+                accept |= np.asarray(res.accept_grid).astype(bool).ravel()[-1000:]
+        out.append([float(grid[accept].min()), float(grid[accept].max())])
+    return out
+
+
 def main() -> None:
     b, s = ehec_inputs()
     inputs = {
@@ -68,7 +102,7 @@ def main() -> None:
         ("ehec", "smoothness", "FLCI", None, [0.0, 0.01, 0.02, 0.03, 0.04, 0.05]),
         ("ehec", "smoothness", "FLCI", [0.5, 0.5], [0.0, 0.01, 0.02, 0.03]),
         # (relative magnitudes with one post period: moderndid 0.2.0 raises IndexError in
-        # _compute_conditional_cs_rm_fixed_s, so that branch has no independent reference here)
+        # _compute_conditional_cs_rm_fixed_s; see one_post_rm below)
         ("ehec_one_post", "smoothness", "FLCI", None, [0.0, 0.01, 0.02]),
         ("three_post", "relative_magnitudes", "C-LF", [1 / 3, 1 / 3, 1 / 3], [0.5, 1.0]),
         ("three_post", "smoothness", "FLCI", [1 / 3, 1 / 3, 1 / 3], [0.005, 0.01]),
@@ -86,6 +120,10 @@ def main() -> None:
         results.append({"inputs": name, "method": method, "ci": ci, "l_vec": l_vec, "m_values": m_values,
                         "moderndid": intervals(frame)})
         print(results[-1])
+    for ci in ("C-LF", "conditional"):
+        results.append({"inputs": "ehec_one_post", "method": "relative_magnitudes", "ci": ci, "l_vec": None,
+                        "m_values": [0.5, 1.0, 2.0],
+                        "moderndid": one_post_rm(inputs["ehec_one_post"], ci, [0.5, 1.0, 2.0])})
     OUT.write_text(json.dumps({"source": "moderndid 0.2.0 didhonest", "inputs": inputs, "cases": results},
                               indent=1) + "\n")
 
