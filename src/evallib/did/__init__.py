@@ -9,6 +9,10 @@
 * `assess` (= `headline`) — the headline TWFE estimate with CRV1, wild-cluster-bootstrap and
   randomization-inference p-values, the reliability label and the MDE; `wild_cluster_bootstrap`
   and `ri_twfe` are its two few-cluster tests on their own.
+* `synthetic_did` — synthetic DiD, synthetic control and DiD on a block design (Arkhangelsky
+  et al. 2021, as the R `synthdid` package), with placebo standard errors.
+* `honest_did` — HonestDiD sensitivity of an event-study effect to violations of parallel
+  trends (Rambachan & Roth 2023: relative magnitudes, smoothness), with the breakdown value.
 
 Every result follows the results protocol (`evallib.protocol.Result`: ``tidy(alpha)``,
 ``to_dict()``, a frozen ``spec``).
@@ -24,7 +28,9 @@ from evallib.did._event_study import (
 )
 from evallib.did._fwl import ri_twfe, wild_cluster_bootstrap
 from evallib.did._headline import Assessment, HeadlineSpec, assess
+from evallib.did._honest import HonestDidResult, HonestDidSpec, honest_did
 from evallib.did._staggered import GroupTimeResult, StaggeredSpec, staggered
+from evallib.did._synthetic import SyntheticDidResult, SyntheticDidSpec, synthetic_did
 from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
 
 headline = assess
@@ -40,14 +46,20 @@ __all__ = [
     "EventStudySpec",
     "GroupTimeResult",
     "HeadlineSpec",
+    "HonestDidResult",
+    "HonestDidSpec",
     "PretrendSpec",
     "PretrendTest",
     "StaggeredSpec",
+    "SyntheticDidResult",
+    "SyntheticDidSpec",
     "assess",
     "event_study",
     "headline",
+    "honest_did",
     "ri_twfe",
     "staggered",
+    "synthetic_did",
     "twfe",
     "two_by_two",
     "wild_cluster_bootstrap",
