@@ -165,6 +165,11 @@ def _parse(frame: pd.DataFrame, rows: np.ndarray, col: _Collector) -> tuple[pd.D
         if spec.name not in frame.columns:
             continue
         values = frame[spec.name]
+        infinite = _infinite(values)
+        if infinite is not None:  # a float column (Parquet) holding inf: refused, then left missing
+            col.add(spec.name, rows[infinite], f"not a finite number: {_show(values, infinite)}",
+                    _FINITE if spec.kind == "float" else f"a finite number: {_expected_for(spec.name)}")
+            values = values.mask(infinite)
         if spec.kind == "month":
             parsed, problems, months[spec.name] = _parse_months(values)
             for reason, mask in problems.items():
@@ -189,15 +194,35 @@ def _parse(frame: pd.DataFrame, rows: np.ndarray, col: _Collector) -> tuple[pd.D
             parsed = _number(values)
             bad = parsed.isna().to_numpy() & ~blank
             if bad.any():
-                col.add(spec.name, rows[bad], f"not a number: {_show(values, bad)}",
-                        "a number in euro, decimal comma or point (e.g. 190,50)")
+                col.add(spec.name, rows[bad], f"not a number: {_show(values, bad)}", _FINITE)
+            # "inf", "-Infinity", "1e999" in a CSV file: never an amount (a sum over them would be
+            # infinite, and the cost analysis would fall back on the params' budget)
+            text_infinite = np.isinf(parsed.to_numpy(dtype=float, na_value=np.nan))
+            if text_infinite.any():
+                col.add(spec.name, rows[text_infinite], f"not a finite number: {_show(values, text_infinite)}",
+                        _FINITE)
+                parsed = parsed.mask(text_infinite)
+                bad |= text_infinite
         else:  # text and categories: blank exactly where the parsed value is missing
             parsed = _parse_category(values, spec) if spec.kind == "category" else _text(values)
             blank = parsed.isna().to_numpy()
+        if infinite is not None:
+            blank &= ~infinite  # reported as not finite, not as empty
         if not spec.nullable and blank.any():
             col.add(spec.name, rows[blank], "empty value", f"a value in every row ({spec.meaning})")
         out[spec.name] = parsed
     return out, months
+
+
+_FINITE = "a finite number (an amount in euro, decimal comma or point, e.g. 190,50)"
+
+
+def _infinite(values: pd.Series) -> np.ndarray | None:
+    """Rows holding +-inf in a float column (a Parquet file); None when there are none."""
+    if not (pd.api.types.is_float_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype)):
+        return None
+    infinite = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+    return infinite if infinite.any() else None
 
 
 def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector) -> None:

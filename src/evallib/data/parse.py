@@ -102,7 +102,21 @@ def _number_small(u: pd.Series) -> pd.Series:
     s = s.where(~(both & comma_last).fillna(False), s.str.replace(".", "", regex=False))   # 1.234,50
     s = s.where(~(both & ~comma_last).fillna(False), s.str.replace(",", "", regex=False))  # 1,234.50
     s = s.str.replace(",", ".", regex=False)
-    return pd.to_numeric(s, errors="coerce").astype(float)
+    out = pd.to_numeric(s, errors="coerce").astype(float)
+    # pandas reads "1e999" as not a number where Python reads it as infinity: infinity it is, so
+    # that the loader refuses it as "not a finite number", like "inf" and "Infinity"
+    unread = out.isna().to_numpy() & s.notna().to_numpy()
+    if unread.any():
+        out[unread] = [_float_or_nan(v) for v in s[unread]]
+    return out
+
+
+def _float_or_nan(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        return np.nan
+    return number if np.isinf(number) else np.nan  # "nan" stays unreadable: not a number
 
 
 def _number(values: pd.Series) -> pd.Series:
