@@ -3,10 +3,13 @@ file, the column and the rows, never accepted, never crash it, and never be echo
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from evallib.config import load_pilot
@@ -71,3 +74,40 @@ def test_the_text_nan_in_cost_eur_is_not_a_number(tmp_path):
     path = tmp_path / "panel.csv"
     frame.to_csv(path, index=False)
     assert "column 'cost_eur', row 2: not a number: 'nan'" in _refusal(path)
+
+
+# --- 2. a Parquet date in year 9999 or year 1 -----------------------------------------------------
+def _parquet_with_month(path: Path, when, kind: pa.DataType) -> Path:
+    """The valid base panel as Parquet with a typed month column; row 4 holds ``when``."""
+    frame = _base()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    months = [dt.datetime(int(m[:4]), int(m[5:7]), 1) for m in frame["month"]]
+    months[3] = when
+    if kind == pa.date32():
+        months = [m.date() for m in months]
+    table = table.set_column(table.schema.get_field_index("month"), "month", pa.array(months, kind))
+    pq.write_table(table, path)
+    return path
+
+
+@pytest.mark.parametrize("year", [9999, 1])
+@pytest.mark.parametrize("kind", [pa.date32(), pa.timestamp("us"), pa.timestamp("ms", tz="UTC")],
+                         ids=["date32", "timestamp_us", "timestamp_ms_utc"])
+def test_parquet_date_out_of_pandas_range_is_reported_like_csv(tmp_path, year, kind):
+    path = _parquet_with_month(tmp_path / "panel.parquet", dt.datetime(year, 1, 1), kind)
+    message = _refusal(path)  # a DataError, not OutOfBoundsDatetime
+    assert f"{path}, column 'month', row 4: month outside 1950-01 to 2099-12" in message
+    frame = _base()
+    frame.loc[3, "month"] = f"{year:04d}-01"
+    csv = tmp_path / "panel.csv"
+    frame.to_csv(csv, index=False)
+    assert f"{csv}, column 'month', row 5: month outside 1950-01 to 2099-12" in _refusal(csv)
+
+
+def test_typed_dates_within_range_still_read_as_their_month(tmp_path):
+    path = _parquet_with_month(tmp_path / "panel.parquet", dt.datetime(2021, 4, 1), pa.date32())
+    panel = load_panel(path, GENT)
+    assert panel["month"].dtype == np.dtype("datetime64[ns]")
+    expected = pd.to_datetime(_base()["month"] + "-01")
+    expected[3] = pd.Timestamp("2021-04-01")
+    assert sorted(panel["month"]) == sorted(expected)
