@@ -22,10 +22,12 @@ from evallib.data.months import _MONTH_EXPECTED, _chunks, _parse_months
 from evallib.data.parse import (
     _MAX_VALUES_SHOWN,
     _blank,
+    _cut,
     _number,
     _parse_bool,
     _parse_category,
     _parse_int,
+    _quoted,
     _show,
     _text,
 )
@@ -72,8 +74,9 @@ class _Collector:
         rows = tuple(sorted({int(r) for r in rows}))
         header = None
         if column and any(part in self.headers for part in column.split(", ")):
-            header = ", ".join(self.headers.get(part, part) for part in column.split(", "))
-        self.problems.append(Problem(column, rows, message, expected, header))
+            header = _cut(", ".join(self.headers.get(part, part) for part in column.split(", ")))
+        # a column name is the file's own text: never quoted in full (a 1 MiB header cell)
+        self.problems.append(Problem(_cut(column) if column else column, rows, message, expected, header))
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -97,8 +100,8 @@ def _check_columns(frame: pd.DataFrame, col: _Collector, flagged: set[str] = fro
             continue
         if target in present or target in renamed.values():
             other = target if target in present else next(k for k, v in renamed.items() if v == target)
-            col.add(c, (1,), f"both '{c}' and '{other}' are present (the same column twice, e.g. in Dutch "
-                    "and English)", "one of the two")
+            col.add(c, (1,), f"both {_quoted(c)} and {_quoted(other)} are present (the same column twice, e.g. "
+                    "in Dutch and English)", "one of the two")
         else:
             renamed[c] = target
     names = [renamed.get(c, c) for c in present]
@@ -113,7 +116,7 @@ def _check_columns(frame: pd.DataFrame, col: _Collector, flagged: set[str] = fro
         candidates += difflib.get_close_matches(dutch, unknown, n=1, cutoff=0.6)
         hint = ""
         if candidates:
-            hint = f" (found a column '{candidates[0]}': rename it to '{m}')"
+            hint = f" (found a column {_quoted(candidates[0])}: rename it to '{m}')"
             suggested.add(candidates[0])
         col.add(m, (1,), f"required column is missing{hint}",
                 f"a column named '{m}' (or '{dutch}'): {SPECS[m].meaning}")
@@ -257,8 +260,8 @@ def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector) -
                 else:
                     at = values.isin(distinct.iloc[bad[keep]].to_numpy()).to_numpy()
                 shown = pd.unique(cases["failure_case"].astype(str)[keep])[:_MAX_VALUES_SHOWN].tolist()
-                col.add(column, rows[np.flatnonzero(at)], f"value(s) {', '.join(repr(v) for v in shown)} not allowed",
-                        _expected_for(column))
+                col.add(column, rows[np.flatnonzero(at)],
+                        f"value(s) {', '.join(_quoted(v) for v in shown)} not allowed", _expected_for(column))
 
 
 def _expected_for(column: str) -> str:
@@ -462,7 +465,7 @@ def _design_checks(panel: pd.DataFrame, col: _Collector, config: PilotConfig | N
     else:
         clusters = list(distinct_values(panel[cluster]))
         if len(clusters) < 2:
-            col.add(cluster, (), f"only one cluster ({clusters[0] if clusters else None!r}): effects cannot be "
+            col.add(cluster, (), f"only one cluster ({_quoted(clusters[0]) if clusters else None}): effects cannot be "
                     "estimated with cluster-robust inference",
                     "at least two clusters (areas), pilot and comparison")
     outcomes = list(config.outcomes) if config is not None else ["employed"]

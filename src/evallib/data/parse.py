@@ -11,11 +11,28 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evallib.schema import MAX_VALUE_CHARS
+
 _TRUE = {"true", "1", "yes", "ja", "waar", "y", "j", "t", "1.0"}
 _FALSE = {"false", "0", "no", "nee", "onwaar", "n", "f", "0.0"}
 
 
 _MAX_VALUES_SHOWN = 3
+
+
+def _cut(text: str) -> str:
+    """``text`` cut at MAX_VALUE_CHARS characters (with its length), for a message."""
+    if len(text) <= MAX_VALUE_CHARS:
+        return text
+    return f"{text[:MAX_VALUE_CHARS]}... ({len(text):,} characters)"
+
+
+def _quoted(value) -> str:
+    """A value as a message quotes it: in quotes, cut at MAX_VALUE_CHARS characters."""
+    text = str(value)
+    if len(text) <= MAX_VALUE_CHARS:
+        return repr(text)
+    return f"{text[:MAX_VALUE_CHARS]!r}... ({len(text):,} characters)"
 
 
 def _distinct_codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -174,4 +191,4 @@ def _parse_category(values: pd.Series, spec) -> pd.Series:
 
 def _show(values: pd.Series, mask: np.ndarray) -> str:
     shown = pd.unique(values[mask].astype(str))[:_MAX_VALUES_SHOWN].tolist()
-    return ", ".join(repr(v) for v in shown)
+    return ", ".join(_quoted(v) for v in shown)

@@ -4,6 +4,7 @@ file, the column and the rows, never accepted, never crash it, and never be echo
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 
 from evallib.config import load_pilot
 from evallib.data import DataError, load_panel
+from evallib.data import read as read_module
 
 ROOT = Path(__file__).resolve().parents[3]
 BASE = ROOT / "tests" / "corpus" / "_valid_base.csv"
@@ -111,3 +113,119 @@ def test_typed_dates_within_range_still_read_as_their_month(tmp_path):
     expected = pd.to_datetime(_base()["month"] + "-01")
     expected[3] = pd.Timestamp("2021-04-01")
     assert sorted(panel["month"]) == sorted(expected)
+
+
+# --- 3. limits: columns, value lengths, quoted values, decompressed size ----------------------------
+def test_a_million_column_csv_header_is_refused_before_any_work_per_column(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(1_000_000)) + "\n" + ",".join(["1"] * 1_000_000) + "\n")
+    started = time.perf_counter()
+    message = _refusal(path)
+    assert time.perf_counter() - started < 2  # milliseconds in practice; per-column work would take minutes
+    assert f"{path}, row 1: the header has 1,000,000 columns; expected at most 200 columns" in message
+    assert len(message) < 400
+
+
+def test_201_columns_are_refused_and_200_are_not_refused_for_their_number(tmp_path):
+    frame = _base()
+    for n_extra, refused in ((200 - frame.shape[1], False), (201 - frame.shape[1], True)):
+        wide = pd.concat([frame, pd.DataFrame({f"extra_{i}": "1" for i in range(n_extra)}, index=frame.index)],
+                         axis=1)
+        assert wide.shape[1] == (201 if refused else 200)
+        for path in (tmp_path / "wide.csv", tmp_path / "wide.parquet"):
+            wide.to_csv(path, index=False) if path.suffix == ".csv" else wide.to_parquet(path, index=False)
+            message = _refusal(path)  # 200 columns: refused too, for the unknown columns, one by one
+            assert ("columns; expected at most 200 columns" in message) == refused
+            assert ("unknown column" in message) == (not refused)
+
+
+@pytest.mark.parametrize("where", ["group", "ladder_step", "person_id"])
+def test_a_1_mib_value_is_refused_and_never_printed(tmp_path, where):
+    frame = _base()
+    frame.loc[4, where] = "Q" * (1 << 20)
+    for path, row in ((tmp_path / "panel.csv", 6), (tmp_path / "panel.parquet", 5)):
+        frame.to_csv(path, index=False) if path.suffix == ".csv" else frame.to_parquet(path, index=False)
+        started = time.perf_counter()
+        message = _refusal(path)
+        assert time.perf_counter() - started < 5
+        assert f"column '{where}', row {row}: a value of 1,048,576 characters (values not shown)" in message
+        assert "QQQQ" not in message and len(message) < 400
+
+
+def test_a_1_mib_column_name_is_refused_and_never_printed(tmp_path):
+    frame = _base()
+    frame["N" * (1 << 20)] = "1"
+    for path in (tmp_path / "panel.csv", tmp_path / "panel.parquet"):
+        frame.to_csv(path, index=False) if path.suffix == ".csv" else frame.to_parquet(path, index=False)
+        message = _refusal(path)
+        assert "NNNN" not in message and len(message) < 400
+        assert "expected at most 200 columns (the data dictionary has 15), each named in at most 200" in message
+
+
+def test_values_quoted_in_messages_are_cut_at_80_characters(tmp_path):
+    frame = _base()
+    long_group = "p" + "i" * 149  # 150 characters: allowed in length, not as a group
+    frame.loc[0:1, "group"] = long_group
+    frame.loc[6, "month"] = "2021-" + "1" * 120  # not a month
+    path = tmp_path / "panel.csv"
+    frame.to_csv(path, index=False)
+    message = _refusal(path)
+    assert f"value(s) {long_group[:80]!r}... (150 characters) not allowed" in message
+    assert f"{('2021-' + '1' * 120)[:80]!r}... (125 characters)" in message
+    assert long_group[:81] not in message
+
+
+def _bomb(path: Path, rows_per_group: int, groups: int, *, dictionary: bool) -> Path:
+    """Zeros, zstd-compressed: plain encoding decompresses to 8 bytes a row; dictionary encoding
+    stays small decompressed (run lengths) but still becomes 8 bytes a row in memory."""
+    table = pa.table({"person_id": pa.array(np.zeros(rows_per_group, dtype=np.int64))})
+    with pq.ParquetWriter(path, table.schema, compression="zstd", use_dictionary=dictionary) as writer:
+        for _ in range(groups):
+            writer.write_table(table, row_group_size=rows_per_group)
+    return path
+
+
+@pytest.mark.parametrize("dictionary", [False, True], ids=["plain_pages", "dictionary_run_lengths"])
+def test_parquet_decompression_bomb_is_refused_from_its_metadata(tmp_path, monkeypatch, dictionary):
+    path = _bomb(tmp_path / "bomb.parquet", 1 << 22, 10, dictionary=dictionary)  # 42M rows, 320 MiB as int64
+    size = path.stat().st_size
+    assert size < 300_000  # about 1,000 times smaller than the data it holds
+
+    def never(*args, **kwargs):
+        raise AssertionError("the data of a refused file must not be read")
+
+    monkeypatch.setattr(pq, "read_table", never)
+    started = time.perf_counter()
+    message = _refusal(path)
+    assert time.perf_counter() - started < 1
+    assert f"{path}: the Parquet file is refused before reading it" in message
+    assert f"holds 41,943,040 rows x 1 columns in {size:,} bytes (at most 125 values per byte of file)" in message
+    assert ("decompresses to" in message) == (not dictionary)  # run lengths stay small decompressed
+
+
+def test_a_small_parquet_file_is_never_refused_for_its_compression(tmp_path):
+    # 2M zeros: 16 MB in memory from a file of a few KB, under the 256 MiB floor: read (and then
+    # refused for its content, not its size)
+    path = _bomb(tmp_path / "small.parquet", 1 << 21, 1, dictionary=False)
+    message = _refusal(path)
+    assert "refused before reading it" not in message
+    assert "required column is missing" in message
+
+
+def test_parquet_larger_than_the_available_memory_is_refused_from_its_metadata(tmp_path, monkeypatch):
+    path = tmp_path / "panel.parquet"
+    _base().to_parquet(path, index=False)
+    monkeypatch.setattr(read_module, "_available_memory", lambda: 1000)
+    message = _refusal(path)
+    assert "needs at least" in message and "bytes of memory; 1,000 are available" in message
+
+
+def test_a_long_value_in_a_dictionary_encoded_parquet_column_is_refused_with_its_rows(tmp_path):
+    frame = _base()
+    frame.loc[[4, 9], "area"] = "A" * 201  # one character over the limit, on two rows
+    frame["area"] = frame["area"].astype("category")  # stored with a dictionary, read as one
+    path = tmp_path / "panel.parquet"
+    frame.to_parquet(path, index=False)
+    assert pa.types.is_dictionary(pq.read_table(path).schema.field("area").type)
+    message = _refusal(path)
+    assert "column 'area', rows 5, 10: a value of 201 characters (values not shown)" in message
