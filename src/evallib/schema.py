@@ -223,7 +223,8 @@ def data_dictionary_markdown() -> str:
         "",
         "  A real panel decompresses to a few times its size and holds 10 to 20 values per byte",
         "  (12 million rows of 15 columns in 18.5 MB); a decompression \"bomb\" thousands;",
-        f"- messages quote at most {MAX_VALUE_CHARS} characters of a value (and its length).",
+        f"- messages quote at most {MAX_VALUE_CHARS} characters of a value (and its length), and never",
+        "  a value that may identify a person (see *Privacy*).",
         "",
         "## Columns",
         "",
@@ -336,6 +337,10 @@ def data_dictionary_markdown() -> str:
         "- columns named like an address or an identity number.",
         "",
         "Messages about identifiers name the column and rows but never repeat the values.",
+        "No message quotes a single value that may identify a person either, even in a column",
+        "that is not refused: a value with an `@` (or `(at)`), with 9 or more digits (and no `:`",
+        "of a time), or that looks like a name is shown as \"(a value that may identify a",
+        "person: not shown)\".",
         "Pseudonymous ids (`person_id`) never appear in the book or the results files.",
     ]
     return "\n".join(lines) + "\n"

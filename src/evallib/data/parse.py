@@ -8,9 +8,12 @@ values that could not be read; :func:`evallib.data.checks._parse` reports them.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
+from evallib.privacy import looks_like_name
 from evallib.schema import MAX_VALUE_CHARS
 
 _TRUE = {"true", "1", "yes", "ja", "waar", "y", "j", "t", "1.0"}
@@ -27,9 +30,29 @@ def _cut(text: str) -> str:
     return f"{text[:MAX_VALUE_CHARS]}... ({len(text):,} characters)"
 
 
+_WITHHELD = "(a value that may identify a person: not shown)"
+_EMAIL_LIKE = re.compile(r"@|[\s(\[{<]at[\s)\]}>]", re.IGNORECASE)
+
+
+def _may_identify(text: str) -> bool:
+    """True for a value that a message must not quote because it may be a direct identifier:
+    an e-mail address (an ``@``, or ``(at)``/`` at ``), a value with 9 or more digits that is not
+    a date-time (a national register, phone, bank account or card number: no ``:``), or a
+    personal name (:func:`evallib.privacy.looks_like_name`). Stricter than the privacy scan,
+    which refuses a *column* by the share of its values: one value is enough not to quote it."""
+    if _EMAIL_LIKE.search(text):
+        return True
+    if sum(c.isdigit() for c in text) >= 9 and ":" not in text:
+        return True
+    return looks_like_name(text)
+
+
 def _quoted(value) -> str:
-    """A value as a message quotes it: in quotes, cut at MAX_VALUE_CHARS characters."""
+    """A value as a message quotes it: in quotes, cut at MAX_VALUE_CHARS characters; a value that
+    may identify a person (:func:`_may_identify`) is not quoted at all."""
     text = str(value)
+    if _may_identify(text):
+        return _WITHHELD
     if len(text) <= MAX_VALUE_CHARS:
         return repr(text)
     return f"{text[:MAX_VALUE_CHARS]!r}... ({len(text):,} characters)"

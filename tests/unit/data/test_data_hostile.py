@@ -166,12 +166,12 @@ def test_values_quoted_in_messages_are_cut_at_80_characters(tmp_path):
     frame = _base()
     long_group = "p" + "i" * 149  # 150 characters: allowed in length, not as a group
     frame.loc[0:1, "group"] = long_group
-    frame.loc[6, "month"] = "2021-" + "1" * 120  # not a month
+    frame.loc[6, "month"] = "2021-" + "x" * 120  # not a month
     path = tmp_path / "panel.csv"
     frame.to_csv(path, index=False)
     message = _refusal(path)
     assert f"value(s) {long_group[:80]!r}... (150 characters) not allowed" in message
-    assert f"{('2021-' + '1' * 120)[:80]!r}... (125 characters)" in message
+    assert f"{('2021-' + 'x' * 120)[:80]!r}... (125 characters)" in message
     assert long_group[:81] not in message
 
 
@@ -229,3 +229,51 @@ def test_a_long_value_in_a_dictionary_encoded_parquet_column_is_refused_with_its
     assert pa.types.is_dictionary(pq.read_table(path).schema.field("area").type)
     message = _refusal(path)
     assert "column 'area', rows 5, 10: a value of 201 characters (values not shown)" in message
+
+
+# --- 7. refusals name the column and rows, never a value that may identify a person -------------------
+def _national_number(born: str, serial: str) -> str:
+    """A valid Belgian national register number for someone born before 2000: yymmdd + serial
+    + check digits 97 - (yymmddnnn mod 97)."""
+    body = born + serial
+    return f"{body}{97 - int(body) % 97:02d}"
+
+
+@pytest.mark.parametrize("column, value", [
+    ("group", "Jan Peeters"),              # a name where a group belongs
+    ("area", "0470123456"),                # any text is an area name: accepted, never printed
+    ("municipality", "0470123456"),        # a mobile number where a NIS code belongs
+    ("ladder_step", "470123456"),          # the same number without its 0, as Excel keeps it
+    ("month", _national_number("850730", "033")),  # a national register number where a month belongs
+    ("start_month", "85.07.30-033.61"),    # a number written like one (not a valid check: still withheld)
+    ("group", "jan(at)voorbeeld.be"),      # an obfuscated e-mail address
+    ("gender", "BE68 5390 0754 7034"),     # a bank account number
+])
+def test_refusals_never_quote_a_value_that_may_identify_a_person(tmp_path, column, value):
+    frame = _base()
+    frame["gender"] = "F"
+    frame.loc[5, column] = value  # line 7 of the CSV file
+    path = tmp_path / "panel.csv"
+    frame.to_csv(path, index=False)
+    try:
+        load_panel(path, GENT)
+    except DataError as exc:
+        message = str(exc)
+    else:
+        assert column == "area"  # any text is an area name: accepted, and never printed
+        return
+    assert value not in message and value.split()[-1] not in message
+    line = next(x for x in message.splitlines() if f"column '{column}'" in x)
+    assert f"column '{column}', row 7: " in line
+    assert "(a value that may identify a person: not shown)" in line or "(values not shown)" in line
+
+
+def test_an_ordinary_wrong_value_is_still_quoted(tmp_path):
+    frame = _base()
+    frame.loc[5, "group"] = "Pilot-ish"
+    frame.loc[6, "month"] = "2021-04-31 10:00"  # digits and a time: a date-time, quoted
+    path = tmp_path / "panel.csv"
+    frame.to_csv(path, index=False)
+    message = _refusal(path)
+    assert "column 'group', row 7: value(s) 'Pilot-ish' not allowed" in message
+    assert "column 'month', row 8: no such date: '2021-04-31 10:00'" in message
