@@ -54,3 +54,18 @@ def test_validate_reports_a_parquet_date_out_of_range_with_exit_2(project, year)
     assert result.exit_code == 2, result.output
     assert f"{path}, column 'month', row 7: month outside 1950-01 to 2099-12" in result.output
     assert "OutOfBoundsDatetime" not in result.output
+
+
+# --- 4. a data path in params that is not a file is an error, never demo data ----------------------
+def test_run_with_a_misspelt_data_path_in_params_exits_2_and_uses_no_demo_data(project):
+    params = project / "params" / f"{GENT}.yaml"
+    text = params.read_text(encoding="utf-8")
+    params.write_text(text.replace(f"data: data/{GENT}/panel.parquet", f"data: data/{GENT}/panel.parqet"),
+                      encoding="utf-8")
+    before = _files(project)
+    result = _run("run", "--pilot", GENT)
+    assert result.exit_code == 2, result.output
+    assert f"{params}: data: 'data/{GENT}/panel.parqet'" in result.output
+    assert "expected a readable CSV or Parquet file" in result.output
+    assert "nothing was run" in result.output
+    assert _files(project) == before  # no demo data written, nothing run
