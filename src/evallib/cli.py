@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -23,17 +24,32 @@ import typer
 import evallib.book
 import evallib.data
 from evallib.book import BookError, BuildResult
-from evallib.config import ConfigError, PilotConfig, find_repo_root, freeze_plan, list_pilots, load_pilot
+from evallib.config import (
+    ConfigError,
+    PilotConfig,
+    _params_path,
+    find_repo_root,
+    freeze_plan,
+    list_pilots,
+    load_pilot,
+)
 from evallib.errors import DataError, InputError
 from evallib.pipeline import parse_langs, run_pilots
 from evallib.results import paths
 from evallib.schema import SPECS, data_dictionary_markdown, empty_panel
 from evallib.simulate import write_demo
 
+_PILOT_NAME = re.compile(r"[a-z0-9_]{1,100}")
+
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Evaluate Flemish labour-market activation pilots and publish the book.")
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+
+
+def _shown(text: str) -> str:
+    """A user's argument as a message quotes it: in quotes, cut at 80 characters."""
+    return repr(text) if len(text) <= 80 else f"{text[:80]!r}... ({len(text):,} characters)"
 
 
 def _fail(message: str, code: int) -> None:
@@ -79,13 +95,25 @@ def _root() -> Path:
 
 def _config(name_or_path: str, root: Path) -> PilotConfig:
     """A pilot by name (params/<name>.yaml) or an explicit params file (for validate and freeze)."""
+    _params_path(name_or_path, root)  # a name must be an identifier: ConfigError -> exit 2
     return load_pilot(name_or_path, root)
 
 
 def _pilots(names: list[str] | None, root: Path) -> list[str]:
+    """The pilots named by ``--pilot`` (identifiers ``[a-z0-9_]{1,100}`` with a params file), or all.
+    Checked before anything is written: a name such as ``../../x`` never becomes a path."""
     known = list_pilots(root)
     problems = []
     for n in names or []:
+        if not _PILOT_NAME.fullmatch(n):
+            try:
+                _params_path(n, root)  # raises for anything but an identifier
+            except ConfigError as exc:
+                problems.append(f"--pilot: {exc}")
+                continue
+            problems.append(f"--pilot {_shown(n)}: a pilot name, not a file (validate and freeze take a params "
+                            "file; run and simulate a name)")
+            continue
         if n not in known:
             try:
                 load_pilot(n, root)  # its message suggests the closest known name
@@ -293,6 +321,7 @@ def freeze(
     From then on the book shows whether the params still match the frozen plan.
     """
     root = _root()
+    _params_path(pilot, root)  # a name must be an identifier: ConfigError -> exit 2, nothing written
     path, digest, status = freeze_plan(pilot, root, force=force)
     shown = os.path.relpath(path, root) if path.is_absolute() else str(path)
     message = {"frozen": "analysis plan frozen", "unchanged": "already frozen, params unchanged",

@@ -14,6 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from evallib.cli import app
+from evallib.config import _params_path
+from evallib.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[3]
 BASE = ROOT / "tests" / "corpus" / "_valid_base.csv"
@@ -69,3 +71,36 @@ def test_run_with_a_misspelt_data_path_in_params_exits_2_and_uses_no_demo_data(p
     assert "expected a readable CSV or Parquet file" in result.output
     assert "nothing was run" in result.output
     assert _files(project) == before  # no demo data written, nothing run
+
+
+# --- 5. pilot names are identifiers: nothing is written outside the repository ---------------------
+@pytest.mark.parametrize("name", ["../../x", "../x", "x/../../x", "/tmp/x", "X", "x y", "", "x.", "x" * 100_000])
+def test_pilot_name_that_is_not_an_identifier_is_refused_by_params_path(name):
+    with pytest.raises(ConfigError, match="expected at most 100 lower-case letters, digits and _ only") as info:
+        _params_path(name, ROOT)
+    assert len(str(info.value)) < 400
+
+
+def test_params_path_accepts_identifiers_and_explicit_yaml_files():
+    assert _params_path("gent_mobiel_arbeidsteam", ROOT) == ROOT / "params" / "gent_mobiel_arbeidsteam.yaml"
+    assert _params_path("pilot_2", ROOT) == ROOT / "params" / "pilot_2.yaml"
+    assert _params_path("../elsewhere/x.yaml", ROOT) == Path("../elsewhere/x.yaml")  # a file the user names
+
+
+@pytest.mark.parametrize("command", [
+    ("simulate", "--pilot", "{name}"),
+    ("run", "--pilot", "{name}"),
+    ("validate", str(BASE), "--pilot", "{name}"),
+    ("freeze", "--pilot", "{name}"),
+])
+@pytest.mark.parametrize("name", ["../../x", "../x", "x/../../../x"])
+def test_pilot_names_outside_the_repository_are_refused_and_nothing_is_created(project, command, name):
+    outside = project.parent.parent  # tmp_path: the repository is tmp_path/a/repo
+    text = (project / "params" / f"{GENT}.yaml").read_text(encoding="utf-8")
+    for where in (outside / "x.yaml", outside / "a" / "x.yaml"):  # params a traversal would reach
+        where.write_text(text.replace(f"pilot: {GENT}", "pilot: x"), encoding="utf-8")
+    before = {p: p.stat().st_mtime_ns for p in _files(outside)}
+    result = _run(*(part.format(name=name) for part in command))
+    assert result.exit_code == 2, result.output
+    assert "expected at most 100 lower-case letters, digits and _ only" in result.output
+    assert {p: p.stat().st_mtime_ns for p in _files(outside)} == before  # nothing created or changed
