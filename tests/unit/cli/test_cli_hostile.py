@@ -13,9 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+import evallib.data
 from evallib.cli import app
 from evallib.config import _params_path
-from evallib.errors import ConfigError
+from evallib.errors import BookError, ConfigError, EstimationError, EvallibError, InputError
 
 ROOT = Path(__file__).resolve().parents[3]
 BASE = ROOT / "tests" / "corpus" / "_valid_base.csv"
@@ -104,3 +105,65 @@ def test_pilot_names_outside_the_repository_are_refused_and_nothing_is_created(p
     assert result.exit_code == 2, result.output
     assert "expected at most 100 lower-case letters, digits and _ only" in result.output
     assert {p: p.stat().st_mtime_ns for p in _files(outside)} == before  # nothing created or changed
+
+
+# --- 6. exit status 2 for every bad input; template never follows a symbolic link ------------------
+def test_simulate_with_a_negative_seed_exits_2_and_writes_nothing(project):
+    before = _files(project)
+    result = _run("simulate", "--pilot", GENT, "--seed", "-1")
+    assert result.exit_code == 2, result.output
+    assert "--seed" in result.output
+    assert _files(project) == before
+
+
+@pytest.mark.parametrize("where", ["/proc/x.csv", "/proc/self/nope/x.parquet"])
+def test_template_where_nothing_can_be_written_exits_2(where):
+    result = _run("template", where)
+    assert result.exit_code == 2, result.output
+    assert "cannot write the template" in result.output
+    assert "unexpected error" not in result.output
+
+
+@pytest.mark.parametrize("link", ["panel.csv", "panel_data_dictionary.md"])
+def test_template_force_never_follows_a_symlink(tmp_path, link):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    (tmp_path / link).symlink_to(victim)
+    for args in (("template", str(tmp_path / "panel.csv")), ("template", str(tmp_path / "panel.csv"), "--force")):
+        result = _run(*args)
+        assert result.exit_code == 2, result.output
+        assert "is a symbolic link; nothing was written" in result.output
+        assert victim.read_text(encoding="utf-8") == "precious"
+        assert (tmp_path / link).is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"victim.txt", link})
+
+
+def test_template_force_replaces_a_regular_file(tmp_path):
+    path = tmp_path / "panel.csv"
+    path.write_text("old", encoding="utf-8")
+    assert _run("template", str(path)).exit_code == 2  # exists: refused without --force
+    result = _run("template", str(path), "--force")
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfperson_id;month;")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["panel.csv", "panel_data_dictionary.md"]
+
+
+@pytest.mark.parametrize("error, code", [
+    (ConfigError("params/x.yaml: key 'seed' is wrong"), 2),
+    (EstimationError("column 'employed' is missing"), 2),
+    (InputError({"x": "x.csv, column 'month', row 3: not a month"}), 2),
+    (BookError("the book could not be built"), 2),
+    (EvallibError("some other input problem"), 2),
+    (RuntimeError("a bug"), 1),
+    (OSError("disk full"), 1),
+])
+def test_every_evallib_error_exits_2_and_anything_else_1(project, monkeypatch, error, code):
+    def refuse(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(evallib.data, "load_panel", refuse)
+    result = _run("validate", str(BASE), "--pilot", GENT)
+    assert result.exit_code == code, result.output
+    assert str(error) in result.output
+    assert "Traceback" not in result.output
+    assert ("unexpected error" in result.output) == (code == 1)
