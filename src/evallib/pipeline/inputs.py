@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from evallib.config import PilotConfig, load_pilot
+from evallib.config import PilotConfig, _params_path, load_pilot
 from evallib.data import load_panel
 from evallib.data.parse import _cut
 from evallib.errors import ConfigError, EvallibError
@@ -82,6 +82,7 @@ def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None) 
     problems: dict[str, str] = {}
     for p in pilots:
         try:
+            _params_path(p, root)  # a pilot name is an identifier: never a path out of params/
             config = load_pilot(p, root)
             load_panel(resolve_data(config, root, data), config)
         except EvallibError as exc:  # params, data, or the data path named in the params

@@ -11,7 +11,7 @@ import pytest
 
 from evallib.config import load_pilot
 from evallib.errors import ConfigError
-from evallib.pipeline.inputs import resolve_data
+from evallib.pipeline.inputs import check_inputs, resolve_data
 
 ROOT = Path(__file__).resolve().parents[3]
 GENT = load_pilot("gent_mobiel_arbeidsteam", ROOT)
@@ -85,3 +85,13 @@ def test_a_readable_file_named_in_params_is_analysed(tmp_path):
     link = tmp_path / "link.csv"
     link.symlink_to(path)  # a link to a regular file is that file
     assert resolve_data(_config("link.csv"), tmp_path, make_demo=False) == link
+
+
+def test_check_inputs_refuses_a_pilot_name_that_is_a_path(tmp_path):
+    (tmp_path / "params").mkdir()
+    text = (ROOT / "params" / "gent_mobiel_arbeidsteam.yaml").read_text(encoding="utf-8")
+    (tmp_path / "x.yaml").write_text(text.replace("pilot: gent_mobiel_arbeidsteam", "pilot: x"), encoding="utf-8")
+    problems = check_inputs(["../x"], tmp_path)  # params/../x.yaml exists and is valid: still refused
+    assert list(problems) == ["../x"]
+    assert "is not a pilot name" in problems["../x"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["params", "x.yaml"]
