@@ -102,7 +102,10 @@ def _refuse_bad_header(raw: bytes, col: _Collector) -> None:
         col.add(None, (1,), f"the header {what}", expected)
         col.raise_if_any()
     text = first.decode("utf-8", errors="replace")
-    names = next(csv.reader([text], delimiter=_delimiter(text)), [])  # quoted separators do not count
+    try:
+        names = next(csv.reader([text], delimiter=_delimiter(text)), [])  # quoted separators do not count
+    except csv.Error:  # e.g. a stray carriage return: the readers report the line itself
+        names = text.split(_delimiter(text))
     longest = max((len(n) for n in names), default=0)
     if longest > MAX_VALUE_LENGTH:
         col.add(None, (1,), f"a column name of {longest:,} characters (not shown)", expected)
