@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
+import tempfile
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,17 +25,32 @@ import typer
 import evallib.book
 import evallib.data
 from evallib.book import BookError, BuildResult
-from evallib.config import ConfigError, PilotConfig, find_repo_root, freeze_plan, list_pilots, load_pilot
-from evallib.errors import DataError, InputError
+from evallib.config import (
+    ConfigError,
+    PilotConfig,
+    _params_path,
+    find_repo_root,
+    freeze_plan,
+    list_pilots,
+    load_pilot,
+)
+from evallib.errors import DataError, EvallibError, InputError
 from evallib.pipeline import parse_langs, run_pilots
 from evallib.results import paths
 from evallib.schema import SPECS, data_dictionary_markdown, empty_panel
 from evallib.simulate import write_demo
 
+_PILOT_NAME = re.compile(r"[a-z0-9_]{1,100}")
+
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
                   help="Evaluate Flemish labour-market activation pilots and publish the book.")
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
+
+
+def _shown(text: str) -> str:
+    """A user's argument as a message quotes it: in quotes, cut at 80 characters."""
+    return repr(text) if len(text) <= 80 else f"{text[:80]!r}... ({len(text):,} characters)"
 
 
 def _fail(message: str, code: int) -> None:
@@ -42,8 +59,9 @@ def _fail(message: str, code: int) -> None:
 
 
 def _guarded(func):
-    """Bad input (DataError, ConfigError) → exit 2 with its message; anything unexpected → exit 1
-    with one line. typer.Exit and click's own usage errors pass through."""
+    """Bad input (any :class:`~evallib.errors.EvallibError`: DataError, ConfigError, InputError,
+    ...) → exit 2 with its message; anything unexpected → exit 1 with one line. typer.Exit and
+    click's own usage errors pass through."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -54,7 +72,7 @@ def _guarded(func):
         except DataError as exc:
             _fail(f"{exc}\n(the columns and accepted spellings are in the data dictionary: data/README.md, "
                   "or evallib template)", EXIT_INPUT)
-        except ConfigError as exc:
+        except EvallibError as exc:  # every error a user can cause: params, arguments, estimation, book
             _fail(str(exc), EXIT_INPUT)
         except KeyboardInterrupt:
             _fail("interrupted", EXIT_FAIL)
@@ -79,13 +97,25 @@ def _root() -> Path:
 
 def _config(name_or_path: str, root: Path) -> PilotConfig:
     """A pilot by name (params/<name>.yaml) or an explicit params file (for validate and freeze)."""
+    _params_path(name_or_path, root)  # a name must be an identifier: ConfigError -> exit 2
     return load_pilot(name_or_path, root)
 
 
 def _pilots(names: list[str] | None, root: Path) -> list[str]:
+    """The pilots named by ``--pilot`` (identifiers ``[a-z0-9_]{1,100}`` with a params file), or all.
+    Checked before anything is written: a name such as ``../../x`` never becomes a path."""
     known = list_pilots(root)
     problems = []
     for n in names or []:
+        if not _PILOT_NAME.fullmatch(n):
+            try:
+                _params_path(n, root)  # raises for anything but an identifier
+            except ConfigError as exc:
+                problems.append(f"--pilot: {exc}")
+                continue
+            problems.append(f"--pilot {_shown(n)}: a pilot name, not a file (validate and freeze take a params "
+                            "file; run and simulate a name)")
+            continue
         if n not in known:
             try:
                 load_pilot(n, root)  # its message suggests the closest known name
@@ -99,7 +129,8 @@ def _pilots(names: list[str] | None, root: Path) -> list[str]:
 @_command()
 def simulate(
     pilot: Annotated[list[str] | None, typer.Option("--pilot", help="pilot name (repeatable); default: all")] = None,
-    seed: Annotated[int | None, typer.Option(help="random seed; default: the pilot's seed in params")] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (0 or more); default: the pilot's seed in params",
+                                             min=0)] = None,
 ) -> None:
     """Write demo data with known truth: data/demo/<pilot>/panel.parquet and truth.json."""
     root = _root()
@@ -120,21 +151,47 @@ def template(
     if headers not in ("en", "nl"):
         _fail(f"--headers must be en or nl, got {headers!r}", EXIT_INPUT)
     dictionary = path.with_name(path.stem + "_data_dictionary.md")
+    links = [p for p in (path, dictionary) if p.is_symlink()]
+    if links:  # never written through, not even with --force: the link may point anywhere
+        _fail(f"{', '.join(map(str, links))} is a symbolic link; nothing was written (template never follows "
+              "a link: remove it, or give another path)", EXIT_INPUT)
     existing = [p for p in (path, dictionary) if p.exists()]
     if existing and not force:
         _fail(f"{', '.join(map(str, existing))} already exist(s); nothing was written (use --force to "
               "overwrite)", EXIT_INPUT)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    not_files = [p for p in existing if not p.is_file()]
+    if not_files:
+        _fail(f"{', '.join(map(str, not_files))} is not a regular file; nothing was written", EXIT_INPUT)
     frame = empty_panel()
     if headers == "nl":
         frame = frame.rename(columns={c: SPECS[c].dutch for c in frame.columns})
     if path.suffix.lower() == ".csv":
         # semicolons and a BOM: what Belgian Excel reads (and writes) without an import dialogue
-        path.write_bytes(b"\xef\xbb\xbf" + frame.to_csv(sep=";", index=False).encode("utf-8"))
+        panel = b"\xef\xbb\xbf" + frame.to_csv(sep=";", index=False).encode("utf-8")
     else:
-        frame.astype("string").to_parquet(path, index=False)
-    dictionary.write_text(data_dictionary_markdown(), encoding="utf-8")
+        panel = frame.astype("string").to_parquet(index=False)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _replace_file(path, panel)
+        _replace_file(dictionary, data_dictionary_markdown().encode("utf-8"))
+    except OSError as exc:
+        _fail(f"{exc.filename or path}: cannot write the template ({exc.strerror or exc}); nothing usable was "
+              "written", EXIT_INPUT)
     typer.echo(f"wrote {path} and {dictionary}")
+
+
+def _replace_file(path: Path, content: bytes) -> None:
+    """Write ``content`` to a new file beside ``path`` and rename it over ``path``: a symbolic link
+    put at ``path`` meanwhile is replaced, never written through."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @_command()
@@ -293,6 +350,7 @@ def freeze(
     From then on the book shows whether the params still match the frozen plan.
     """
     root = _root()
+    _params_path(pilot, root)  # a name must be an identifier: ConfigError -> exit 2, nothing written
     path, digest, status = freeze_plan(pilot, root, force=force)
     shown = os.path.relpath(path, root) if path.is_absolute() else str(path)
     message = {"frozen": "analysis plan frozen", "unchanged": "already frozen, params unchanged",

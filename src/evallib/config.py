@@ -422,7 +422,18 @@ def freeze_plan(name_or_path: str | Path, root: Path | None = None, *, force: bo
 
 
 def _params_path(name_or_path: str | Path, root: Path | None) -> Path:
+    """The params file of a pilot name (``params/<name>.yaml``) or an explicit ``.yaml`` path.
+
+    A pilot name is an identifier, ``[a-z0-9_]+`` of at most 100 characters: anything else
+    (``../../x``, ``a/b``, an empty name) is refused with :class:`ConfigError`, so that a name can
+    never lead outside ``params/`` (or, through the paths built from it, outside the repository)."""
     candidate = Path(name_or_path)
     if candidate.suffix in {".yaml", ".yml"}:
         return candidate
+    if not re.fullmatch(r"[a-z0-9_]{1,100}", str(name_or_path)):
+        shown = str(name_or_path)
+        shown = repr(shown) if len(shown) <= 80 else f"{shown[:80]!r}... ({len(shown):,} characters)"
+        raise ConfigError(f"pilot name {shown} is not a pilot name: expected at most 100 lower-case letters, "
+                          "digits and _ only (the name of a file params/<pilot>.yaml), or the path of a .yaml "
+                          "params file")
     return (root or find_repo_root()) / "params" / f"{name_or_path}.yaml"

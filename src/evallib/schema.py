@@ -17,9 +17,15 @@ __all__ = [
     "DERIVED",
     "DUTCH_HEADERS",
     "LADDER_STEPS",
+    "MAX_COLUMNS",
     "MAX_SHARE_WITHOUT_PRE",
+    "MAX_VALUE_CHARS",
+    "MAX_VALUE_LENGTH",
     "MONTH_RANGE",
     "OPTIONAL",
+    "PARQUET_FLOOR_BYTES",
+    "PARQUET_MAX_CELLS_PER_BYTE",
+    "PARQUET_MAX_EXPANSION",
     "REQUIRED",
     "ColumnSpec",
     "SPECS",
@@ -102,6 +108,31 @@ MAX_SHARE_WITHOUT_PRE: float = 0.20
 above it the file is refused. A few such people are normal (entered in the extract's first month);
 many mean the extract starts too late or ``start_month`` holds something else."""
 
+MAX_COLUMNS: int = 200
+"""Most columns a panel file may have. The contract has 15; a header of thousands (a hostile or
+broken file) is refused from its first line, before any work per column."""
+
+MAX_VALUE_CHARS: int = 80
+"""Longest value quoted in a message; a longer one is cut and its length given."""
+
+MAX_VALUE_LENGTH: int = 200
+"""Longest value (in characters) a panel file may hold in any column: ids, codes, area names
+and months are far shorter. A longer value is refused before any check looks at it (the
+identifier scan's patterns take time that grows with the square of a value's length)."""
+
+PARQUET_MAX_EXPANSION: int = 200
+"""A Parquet file may decompress to at most this many times its size (its row groups'
+``total_byte_size``, read from the footer before any data) ..."""
+
+PARQUET_MAX_CELLS_PER_BYTE: int = 125
+"""... and hold at most this many values (rows x columns) per byte of file: at 8 bytes a value in
+memory, 1000 times its size. A real 12-million-row panel of 15 columns has about 10 (18.5 MB;
+3 times its size decompressed); a "bomb" of constant values has thousands."""
+
+PARQUET_FLOOR_BYTES: int = 256 * 2**20
+"""Below this size in memory (decompressed, and rows x columns x 8 bytes) a Parquet file is never
+refused for its expansion: small files cannot exhaust memory whatever their ratio."""
+
 REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
 OPTIONAL: tuple[str, ...] = tuple(c.name for c in COLUMNS if not c.required)
 SPECS: dict[str, ColumnSpec] = {c.name: c for c in COLUMNS}
@@ -174,6 +205,37 @@ def data_dictionary_markdown() -> str:
         "  `PersoonID` and `persoon_id` are the same column).",
         "  Columns not in the table are refused: remove them before the analysis (data",
         "  minimisation), or correct their spelling.",
+        "",
+        "## Which file is analysed",
+        "",
+        "`evallib run` analyses the file named by `--data`, else the file named by `data:` in",
+        "`params/<pilot>.yaml`. Demo data (`data/demo/<pilot>/`) is analysed only while `data:`",
+        "still names the conventional `data/<pilot>/panel.parquet`, nothing is at that path and",
+        "the folder `data/<pilot>/` holds no file. Any other case where `data:` does not name a",
+        "readable regular file -- a misspelt name (`panel.parqet`), a directory, a FIFO, a broken",
+        "link, an unreadable file, or a file of yours in `data/<pilot>/` under another name -- is",
+        "an error (exit status 2) naming the params file and the path: demo data is never",
+        "analysed when you named a file of your own.",
+        "",
+        "## Limits",
+        "",
+        "A file outside these limits is refused (exit status 2) before its values are checked:",
+        "",
+        f"- at most {MAX_COLUMNS} columns (counted from the header line, or from a Parquet file's",
+        f"  metadata); a column name, and any value, of at most {MAX_VALUE_LENGTH} characters;",
+        "- a Parquet file is refused from its metadata (the row groups' decompressed sizes and",
+        "  the number of rows), before any data is read, when",
+        f"  - it decompresses to more than {PARQUET_MAX_EXPANSION} times its size, or",
+        f"  - it holds more than {PARQUET_MAX_CELLS_PER_BYTE} values (rows x columns) per byte of file "
+        f"(at 8 bytes a value in memory: {8 * PARQUET_MAX_CELLS_PER_BYTE} times its size),",
+        f"  each only when that size is over {PARQUET_FLOOR_BYTES // 2**20} MiB (a small file cannot "
+        "exhaust memory); or when",
+        "  - either size exceeds the memory available.",
+        "",
+        "  A real panel decompresses to a few times its size and holds 10 to 20 values per byte",
+        "  (12 million rows of 15 columns in 18.5 MB); a decompression \"bomb\" thousands;",
+        f"- messages quote at most {MAX_VALUE_CHARS} characters of a value (and its length), and never",
+        "  a value that may identify a person (see *Privacy*).",
         "",
         "## Columns",
         "",
@@ -286,6 +348,10 @@ def data_dictionary_markdown() -> str:
         "- columns named like an address or an identity number.",
         "",
         "Messages about identifiers name the column and rows but never repeat the values.",
+        "No message quotes a single value that may identify a person either, even in a column",
+        "that is not refused: a value with an `@` (or `(at)`), with 9 or more digits (and no `:`",
+        "of a time), or that looks like a name is shown as \"(a value that may identify a",
+        "person: not shown)\".",
         "Pseudonymous ids (`person_id`) never appear in the book or the results files.",
     ]
     return "\n".join(lines) + "\n"

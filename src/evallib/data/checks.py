@@ -22,10 +22,13 @@ from evallib.data.months import _MONTH_EXPECTED, _chunks, _parse_months
 from evallib.data.parse import (
     _MAX_VALUES_SHOWN,
     _blank,
+    _cut,
     _number,
     _parse_bool,
     _parse_category,
     _parse_int,
+    _plain_numbers,
+    _quoted,
     _show,
     _text,
 )
@@ -72,8 +75,9 @@ class _Collector:
         rows = tuple(sorted({int(r) for r in rows}))
         header = None
         if column and any(part in self.headers for part in column.split(", ")):
-            header = ", ".join(self.headers.get(part, part) for part in column.split(", "))
-        self.problems.append(Problem(column, rows, message, expected, header))
+            header = _cut(", ".join(self.headers.get(part, part) for part in column.split(", ")))
+        # a column name is the file's own text: never quoted in full (a 1 MiB header cell)
+        self.problems.append(Problem(_cut(column) if column else column, rows, message, expected, header))
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -97,8 +101,8 @@ def _check_columns(frame: pd.DataFrame, col: _Collector, flagged: set[str] = fro
             continue
         if target in present or target in renamed.values():
             other = target if target in present else next(k for k, v in renamed.items() if v == target)
-            col.add(c, (1,), f"both '{c}' and '{other}' are present (the same column twice, e.g. in Dutch "
-                    "and English)", "one of the two")
+            col.add(c, (1,), f"both {_quoted(c)} and {_quoted(other)} are present (the same column twice, e.g. "
+                    "in Dutch and English)", "one of the two")
         else:
             renamed[c] = target
     names = [renamed.get(c, c) for c in present]
@@ -113,7 +117,7 @@ def _check_columns(frame: pd.DataFrame, col: _Collector, flagged: set[str] = fro
         candidates += difflib.get_close_matches(dutch, unknown, n=1, cutoff=0.6)
         hint = ""
         if candidates:
-            hint = f" (found a column '{candidates[0]}': rename it to '{m}')"
+            hint = f" (found a column {_quoted(candidates[0])}: rename it to '{m}')"
             suggested.add(candidates[0])
         col.add(m, (1,), f"required column is missing{hint}",
                 f"a column named '{m}' (or '{dutch}'): {SPECS[m].meaning}")
@@ -165,6 +169,11 @@ def _parse(frame: pd.DataFrame, rows: np.ndarray, col: _Collector) -> tuple[pd.D
         if spec.name not in frame.columns:
             continue
         values = frame[spec.name]
+        infinite = _infinite(values)
+        if infinite is not None:  # a float column (Parquet) holding inf: refused, then left missing
+            col.add(spec.name, rows[infinite], f"not a finite number: {_show(values, infinite)}",
+                    _FINITE if spec.kind == "float" else f"a finite number: {_expected_for(spec.name)}")
+            values = values.mask(infinite)
         if spec.kind == "month":
             parsed, problems, months[spec.name] = _parse_months(values)
             for reason, mask in problems.items():
@@ -189,15 +198,39 @@ def _parse(frame: pd.DataFrame, rows: np.ndarray, col: _Collector) -> tuple[pd.D
             parsed = _number(values)
             bad = parsed.isna().to_numpy() & ~blank
             if bad.any():
-                col.add(spec.name, rows[bad], f"not a number: {_show(values, bad)}",
-                        "a number in euro, decimal comma or point (e.g. 190,50)")
+                col.add(spec.name, rows[bad], f"not a number: {_show(values, bad)}", _FINITE)
+            # "inf", "-Infinity", "1e999" in a CSV file: never an amount (a sum over them would be
+            # infinite, and the cost analysis would fall back on the params' budget). A float
+            # column's own infinities were refused above (_infinite); integers have none.
+            text_infinite = np.zeros(len(parsed), dtype=bool) if _plain_numbers(values) \
+                else np.isinf(parsed.to_numpy())
+            if text_infinite.any():
+                col.add(spec.name, rows[text_infinite], f"not a finite number: {_show(values, text_infinite)}",
+                        _FINITE)
+                parsed = parsed.mask(text_infinite)
+                bad |= text_infinite
         else:  # text and categories: blank exactly where the parsed value is missing
             parsed = _parse_category(values, spec) if spec.kind == "category" else _text(values)
             blank = parsed.isna().to_numpy()
+        if infinite is not None:
+            blank &= ~infinite  # reported as not finite, not as empty
         if not spec.nullable and blank.any():
             col.add(spec.name, rows[blank], "empty value", f"a value in every row ({spec.meaning})")
         out[spec.name] = parsed
     return out, months
+
+
+_FINITE = "a finite number (an amount in euro, decimal comma or point, e.g. 190,50)"
+
+
+def _infinite(values: pd.Series) -> np.ndarray | None:
+    """Rows holding +-inf in a float column (a Parquet file); None when there are none."""
+    if not (pd.api.types.is_float_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype)):
+        return None
+    # a numpy float column as it is (no 100 MB copy on 12M rows); a nullable one with NaN for NA
+    plain = values.to_numpy() if isinstance(values.dtype, np.dtype) else values.to_numpy(float, na_value=np.nan)
+    infinite = np.isinf(plain)
+    return infinite if infinite.any() else None
 
 
 def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector) -> None:
@@ -232,8 +265,8 @@ def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector) -
                 else:
                     at = values.isin(distinct.iloc[bad[keep]].to_numpy()).to_numpy()
                 shown = pd.unique(cases["failure_case"].astype(str)[keep])[:_MAX_VALUES_SHOWN].tolist()
-                col.add(column, rows[np.flatnonzero(at)], f"value(s) {', '.join(repr(v) for v in shown)} not allowed",
-                        _expected_for(column))
+                col.add(column, rows[np.flatnonzero(at)],
+                        f"value(s) {', '.join(_quoted(v) for v in shown)} not allowed", _expected_for(column))
 
 
 def _expected_for(column: str) -> str:
@@ -437,7 +470,7 @@ def _design_checks(panel: pd.DataFrame, col: _Collector, config: PilotConfig | N
     else:
         clusters = list(distinct_values(panel[cluster]))
         if len(clusters) < 2:
-            col.add(cluster, (), f"only one cluster ({clusters[0] if clusters else None!r}): effects cannot be "
+            col.add(cluster, (), f"only one cluster ({_quoted(clusters[0]) if clusters else None}): effects cannot be "
                     "estimated with cluster-robust inference",
                     "at least two clusters (areas), pilot and comparison")
     outcomes = list(config.outcomes) if config is not None else ["employed"]

@@ -154,6 +154,20 @@ def parse_months(values: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray]]:
     return parsed, problems
 
 
+def _typed_dates(values: pd.Series) -> pd.Series:
+    """datetime.date or datetime.datetime objects as ``datetime64`` in a unit that holds any year
+    (days, or microseconds for date-times): year 9999 or year 1 is then reported as out of range,
+    where pandas' nanosecond timestamps (``pd.to_datetime``) would raise OutOfBoundsDatetime."""
+    unit = "datetime64[D]" if pd.api.types.infer_dtype(values, skipna=True) == "date" else "datetime64[us]"
+    objects = values.to_numpy(dtype=object)
+    present = values.dropna()
+    if len(present) and getattr(present.iloc[0], "tzinfo", None) is not None:
+        # time-zone-aware date-times: their local date and time (as for a typed Parquet column)
+        objects = np.array([v.replace(tzinfo=None) if v is not None and not pd.isna(v) else None
+                            for v in objects], dtype=object)
+    return pd.Series(objects.astype(unit), index=values.index)
+
+
 def _parse_months(values: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray], np.ndarray]:
     """:func:`parse_months`, also returning the months as :func:`month_numbers`."""
     problems: dict[str, np.ndarray] = {}
@@ -173,8 +187,8 @@ def _parse_months(values: pd.Series) -> tuple[pd.Series, dict[str, np.ndarray], 
         return pd.Series(parsed, index=values.index, copy=False), problems, number
     else:
         typed = pd.api.types.infer_dtype(values, skipna=True) in ("date", "datetime")
-        if pd.api.types.is_object_dtype(values) and typed:  # datetime.date objects from Parquet date32
-            return _parse_months(pd.to_datetime(values))
+        if pd.api.types.is_object_dtype(values) and typed:  # datetime.date / datetime objects
+            return _parse_months(_typed_dates(values))
         # 202304 as a number is a month; 45017 an Excel serial; decimals are "not a month"
         text = _text(values)  # categorical: each distinct spelling is read once
         codes = text.cat.codes.to_numpy().astype(np.intp)

@@ -8,14 +8,54 @@ values that could not be read; :func:`evallib.data.checks._parse` reports them.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
+
+from evallib.privacy import looks_like_name
+from evallib.schema import MAX_VALUE_CHARS
 
 _TRUE = {"true", "1", "yes", "ja", "waar", "y", "j", "t", "1.0"}
 _FALSE = {"false", "0", "no", "nee", "onwaar", "n", "f", "0.0"}
 
 
 _MAX_VALUES_SHOWN = 3
+
+
+def _cut(text: str) -> str:
+    """``text`` cut at MAX_VALUE_CHARS characters (with its length), for a message."""
+    if len(text) <= MAX_VALUE_CHARS:
+        return text
+    return f"{text[:MAX_VALUE_CHARS]}... ({len(text):,} characters)"
+
+
+_WITHHELD = "(a value that may identify a person: not shown)"
+_EMAIL_LIKE = re.compile(r"@|[\s(\[{<]at[\s)\]}>]", re.IGNORECASE)
+
+
+def _may_identify(text: str) -> bool:
+    """True for a value that a message must not quote because it may be a direct identifier:
+    an e-mail address (an ``@``, or ``(at)``/`` at ``), a value with 9 or more digits that is not
+    a date-time (a national register, phone, bank account or card number: no ``:``), or a
+    personal name (:func:`evallib.privacy.looks_like_name`). Stricter than the privacy scan,
+    which refuses a *column* by the share of its values: one value is enough not to quote it."""
+    if _EMAIL_LIKE.search(text):
+        return True
+    if sum(c.isdigit() for c in text) >= 9 and ":" not in text:
+        return True
+    return looks_like_name(text)
+
+
+def _quoted(value) -> str:
+    """A value as a message quotes it: in quotes, cut at MAX_VALUE_CHARS characters; a value that
+    may identify a person (:func:`_may_identify`) is not quoted at all."""
+    text = str(value)
+    if _may_identify(text):
+        return _WITHHELD
+    if len(text) <= MAX_VALUE_CHARS:
+        return repr(text)
+    return f"{text[:MAX_VALUE_CHARS]!r}... ({len(text):,} characters)"
 
 
 def _distinct_codes(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -102,7 +142,21 @@ def _number_small(u: pd.Series) -> pd.Series:
     s = s.where(~(both & comma_last).fillna(False), s.str.replace(".", "", regex=False))   # 1.234,50
     s = s.where(~(both & ~comma_last).fillna(False), s.str.replace(",", "", regex=False))  # 1,234.50
     s = s.str.replace(",", ".", regex=False)
-    return pd.to_numeric(s, errors="coerce").astype(float)
+    out = pd.to_numeric(s, errors="coerce").astype(float)
+    # pandas reads "1e999" as not a number where Python reads it as infinity: infinity it is, so
+    # that the loader refuses it as "not a finite number", like "inf" and "Infinity"
+    unread = out.isna().to_numpy() & s.notna().to_numpy()
+    if unread.any():
+        out[unread] = [_float_or_nan(v) for v in s[unread]]
+    return out
+
+
+def _float_or_nan(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        return np.nan
+    return number if np.isinf(number) else np.nan  # "nan" stays unreadable: not a number
 
 
 def _number(values: pd.Series) -> pd.Series:
@@ -160,4 +214,4 @@ def _parse_category(values: pd.Series, spec) -> pd.Series:
 
 def _show(values: pd.Series, mask: np.ndarray) -> str:
     shown = pd.unique(values[mask].astype(str))[:_MAX_VALUES_SHOWN].tolist()
-    return ", ".join(repr(v) for v in shown)
+    return ", ".join(_quoted(v) for v in shown)

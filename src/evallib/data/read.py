@@ -15,6 +15,18 @@ import numpy as np
 import pandas as pd
 
 from evallib.data.checks import _Collector
+from evallib.data.parse import _cut
+from evallib.schema import (
+    MAX_COLUMNS,
+    MAX_VALUE_LENGTH,
+    PARQUET_FLOOR_BYTES,
+    PARQUET_MAX_CELLS_PER_BYTE,
+    PARQUET_MAX_EXPANSION,
+)
+
+# A Parquet footer (the metadata, read before any data) larger than this is refused unread: a
+# panel of MAX_COLUMNS columns needs a few hundred bytes per column and row group.
+_MAX_FOOTER_BYTES = 64 * 2**20
 
 
 def file_sha256(path: str | Path) -> str:
@@ -71,6 +83,169 @@ def _decode(raw: bytes, col: _Collector) -> str:
                 "a CSV file saved as UTF-8: in Excel use 'Save as' > 'CSV UTF-8 (comma delimited)'")
         col.raise_if_any()
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refuse_bad_header(raw: bytes, col: _Collector) -> None:
+    """Refuse a CSV file whose header has more than MAX_COLUMNS fields or a name longer than
+    MAX_VALUE_LENGTH characters, from its first line (or the line after Excel's "sep=" line)
+    only, before any work per column: a header of a million columns is refused in milliseconds."""
+    end = raw.find(b"\n")
+    first = raw[: end if end >= 0 else len(raw)]
+    if re.match(rb"^\s*sep=.\s*$", first) and end >= 0:
+        nxt = raw.find(b"\n", end + 1)
+        first = raw[end + 1: nxt if nxt >= 0 else len(raw)]
+    expected = f"at most {MAX_COLUMNS} columns (the data dictionary has 15), each named in at most " \
+               f"{MAX_VALUE_LENGTH} characters"
+    fields = max(first.count(d) for d in (b";", b",", b"\t")) + 1  # at least the header's fields
+    if fields > MAX_COLUMNS or len(first) > MAX_COLUMNS * (MAX_VALUE_LENGTH + 3):
+        what = f"has {fields:,} columns" if fields > MAX_COLUMNS else f"line is {len(first):,} bytes long"
+        col.add(None, (1,), f"the header {what}", expected)
+        col.raise_if_any()
+    text = first.decode("utf-8", errors="replace")
+    try:
+        names = next(csv.reader([text], delimiter=_delimiter(text)), [])  # quoted separators do not count
+    except csv.Error:  # e.g. a stray carriage return: the readers report the line itself
+        names = text.split(_delimiter(text))
+    longest = max((len(n) for n in names), default=0)
+    if longest > MAX_VALUE_LENGTH:
+        col.add(None, (1,), f"a column name of {longest:,} characters (not shown)", expected)
+        col.raise_if_any()
+
+
+def _available_memory() -> int | None:
+    """Bytes of memory available to new allocations (Linux: MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _check_parquet_metadata(path: Path, size: int, col: _Collector) -> None:
+    """Refuse a Parquet file from its footer, before reading any data: more than MAX_COLUMNS
+    columns, or more data than the file's size can hold honestly (a decompression "bomb"),
+    or more than the memory available. O(row groups): the footer only.
+
+    The rule (data/README.md, "Limits"): refused when the decompressed size (the row groups'
+    ``total_byte_size``) exceeds ``max(PARQUET_MAX_EXPANSION x file size, PARQUET_FLOOR_BYTES)``,
+    or rows x columns x 8 bytes exceeds ``max(8 x PARQUET_MAX_CELLS_PER_BYTE x file size,
+    PARQUET_FLOOR_BYTES)``, or either exceeds the memory available.
+    """
+    import pyarrow.parquet as pq
+
+    with open(path, "rb") as fh:
+        fh.seek(max(size - 8, 0))
+        tail = fh.read(8)
+    footer = int.from_bytes(tail[:4], "little") if len(tail) == 8 and tail[4:] == b"PAR1" else 0
+    if footer > _MAX_FOOTER_BYTES:
+        col.add(None, (), f"the Parquet metadata (footer) is {footer:,} bytes",
+                f"at most {_MAX_FOOTER_BYTES:,} bytes of metadata (at most {MAX_COLUMNS} columns)")
+        col.raise_if_any()
+    try:
+        meta = pq.read_metadata(path)
+    except Exception as exc:  # pyarrow raises many exception types for corrupt files
+        col.add(None, (), f"not a readable Parquet file ({type(exc).__name__}: {_cut(str(exc))})",
+                "a complete, valid Parquet file")
+        col.raise_if_any()
+    longest = max((len(n) for n in meta.schema.names), default=0)
+    if meta.num_columns > MAX_COLUMNS or longest > MAX_VALUE_LENGTH:
+        what = f"{meta.num_columns:,} columns" if meta.num_columns > MAX_COLUMNS else \
+            f"a column name of {longest:,} characters (not shown)"
+        col.add(None, (), f"the file has {what}", f"at most {MAX_COLUMNS} columns (the data dictionary has 15), "
+                f"each named in at most {MAX_VALUE_LENGTH} characters")
+        col.raise_if_any()
+    decompressed = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    cells = meta.num_rows * max(meta.num_columns, 1) * 8
+    memory = _available_memory()
+    reasons = []
+    if decompressed > max(PARQUET_MAX_EXPANSION * size, PARQUET_FLOOR_BYTES):
+        reasons.append(f"decompresses to {decompressed:,} bytes, {decompressed / max(size, 1):,.0f} times its "
+                       f"size of {size:,} bytes (at most {PARQUET_MAX_EXPANSION} times)")
+    if cells > max(8 * PARQUET_MAX_CELLS_PER_BYTE * size, PARQUET_FLOOR_BYTES):
+        reasons.append(f"holds {meta.num_rows:,} rows x {meta.num_columns} columns in {size:,} bytes (at most "
+                       f"{PARQUET_MAX_CELLS_PER_BYTE} values per byte of file)")
+    if memory is not None and max(decompressed, cells) > memory:
+        reasons.append(f"needs at least {max(decompressed, cells):,} bytes of memory; {memory:,} are available")
+    if reasons:
+        col.add(None, (), "the Parquet file is refused before reading it: it " + "; it ".join(reasons),
+                "a Parquet panel of ordinary compression (a decompression bomb or a corrupt footer is "
+                "never read; see 'Limits' in data/README.md)")
+        col.raise_if_any()
+
+
+def _long_value_problem(col: _Collector, name: str, rows, longest: int) -> None:
+    col.add(name, rows, f"a value of {longest:,} characters (values not shown)",
+            f"values of at most {MAX_VALUE_LENGTH} characters")
+
+
+def _refuse_long_values(frame: pd.DataFrame, rows: np.ndarray, col: _Collector) -> None:
+    """Refuse values longer than MAX_VALUE_LENGTH characters in a CSV file's columns (categorical
+    from the fast reader: their categories only; plain strings from the careful reader)."""
+    for i, name in enumerate(frame.columns):
+        values = frame.iloc[:, i]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            lengths = values.cat.categories.str.len().to_numpy()
+            if len(lengths) == 0 or lengths.max() <= MAX_VALUE_LENGTH:
+                continue
+            at = np.isin(values.cat.codes.to_numpy(), np.flatnonzero(lengths > MAX_VALUE_LENGTH))
+            longest = int(lengths.max())
+        else:
+            lengths = values.astype(str).str.len().to_numpy()
+            at = lengths > MAX_VALUE_LENGTH
+            if not at.any():
+                continue
+            longest = int(lengths.max())
+        _long_value_problem(col, name, rows[at], longest)
+    col.raise_if_any()
+
+
+def _refuse_long_arrow_values(table, col: _Collector) -> None:
+    """:func:`_refuse_long_values` on a Parquet file's Arrow table, before it becomes a frame:
+    lengths in bytes first (from the offsets, no decoding), characters only where the bytes
+    exceed the limit; a dictionary column by its dictionary, once per distinct dictionary (a 12M-row
+    panel's person ids: 97 chunks sharing one dictionary of 200,000 ids, a few milliseconds)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def too_long(array) -> np.ndarray | None:
+        """Where ``array`` (strings or bytes) holds a value over the limit; None if nowhere."""
+        kind = array.type
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind)
+                or pa.types.is_large_binary(kind)):
+            return None
+        nbytes = pc.binary_length(array)
+        top = pc.max(nbytes).as_py()
+        if top is None or top <= MAX_VALUE_LENGTH:  # characters <= bytes
+            return None
+        length = pc.utf8_length(array) if pa.types.is_string(kind) or pa.types.is_large_string(kind) else nbytes
+        at = pc.fill_null(pc.greater(length, MAX_VALUE_LENGTH), False).to_numpy(zero_copy_only=False)
+        return at if at.any() else None
+
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        bad_rows, longest, offset, seen = [], 0, 0, {}
+        for chunk in column.chunks:
+            if pa.types.is_dictionary(chunk.type):
+                dictionary = chunk.dictionary
+                key = tuple(b.address if b is not None else 0 for b in dictionary.buffers()) + (len(dictionary),)
+                if key not in seen:
+                    seen[key] = too_long(dictionary)
+                at_dict = seen[key]
+                if at_dict is not None:
+                    codes = chunk.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+                    bad_rows.append(offset + np.flatnonzero(np.isin(codes, np.flatnonzero(at_dict))))
+                    longest = max(longest, max(len(v) for v in dictionary.filter(pa.array(at_dict)).to_pylist()))
+            else:
+                at = too_long(chunk)
+                if at is not None:
+                    bad_rows.append(offset + np.flatnonzero(at))
+                    longest = max(longest, max(len(v) for v in chunk.filter(pa.array(at)).to_pylist()))
+            offset += len(chunk)
+        if bad_rows:
+            _long_value_problem(col, _normalise_header(name), np.concatenate(bad_rows) + 1, longest)
+    col.raise_if_any()
 
 
 def _delimiter(header_line: str) -> str:
@@ -150,24 +325,33 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
         col.add(None, (), "file not found" if not path.exists() else "not a file",
                 "the path of a CSV or Parquet file")
         col.raise_if_any()
-    raw = path.read_bytes()
-    if len(raw.strip().lstrip(b"\xef\xbb\xbf").strip()) == 0:
-        col.add(None, (), "the file is empty", "a header line with the column names and one row per person-month")
-        col.raise_if_any()
-    if raw[:4] == b"PAR1":
+    with open(path, "rb") as fh:
+        magic = fh.read(4)
+    if magic == b"PAR1":
+        _check_parquet_metadata(path, path.stat().st_size, col)
         try:
             import pyarrow.parquet as pq
 
+            table = pq.read_table(path)
+        except Exception as exc:  # pyarrow raises many exception types for corrupt files
+            col.add(None, (), f"not a readable Parquet file ({type(exc).__name__}: {_cut(str(exc))})",
+                    "a complete, valid Parquet file")
+            col.raise_if_any()
+        _refuse_long_arrow_values(table, col)
+        try:
             # self_destruct frees each Arrow column once converted: the file is never held twice
-            # (12M rows: peak memory about half of pd.read_parquet's)
-            frame = pq.read_table(path).to_pandas(split_blocks=True, self_destruct=True)
+            # (12M rows: peak memory about half of pd.read_parquet's). date_as_object=False: a
+            # date column as datetime64 in days' precision (any year: year 9999 is reported as out
+            # of range by the month check, not raised by pandas)
+            frame = table.to_pandas(split_blocks=True, self_destruct=True, date_as_object=False)
+            del table
             # Arrow's memory pool keeps what it freed for reuse (0.7 GB after a 12M-row file):
             # give it back, since the rest of the analysis allocates through numpy, not Arrow
             import pyarrow
 
             pyarrow.default_memory_pool().release_unused()
         except Exception as exc:  # pyarrow raises many exception types for corrupt files
-            col.add(None, (), f"not a readable Parquet file ({type(exc).__name__}: {exc})",
+            col.add(None, (), f"not a readable Parquet file ({type(exc).__name__}: {_cut(str(exc))})",
                     "a complete, valid Parquet file")
             col.raise_if_any()
         if len(frame) == 0:
@@ -181,11 +365,15 @@ def read_table(path: str | Path) -> tuple[pd.DataFrame, np.ndarray]:
         col.raise_if_any()
         frame.index = pd.RangeIndex(len(frame))  # a stored index is dropped, without copying the data
         return frame, np.arange(1, len(frame) + 1)
+    raw = path.read_bytes()
+    if len(raw.strip().lstrip(b"\xef\xbb\xbf").strip()) == 0:
+        col.add(None, (), "the file is empty", "a header line with the column names and one row per person-month")
+        col.raise_if_any()
     _refuse_binary(raw, col)
-    fast = _read_csv_fast(raw)
-    if fast is not None:
-        return fast
-    return _read_csv(_decode(raw, col), col)
+    _refuse_bad_header(raw, col)
+    frame, rows = _read_csv_fast(raw) or _read_csv(_decode(raw, col), col)
+    _refuse_long_values(frame, rows, col)
+    return frame, rows
 
 
 # Characters that Python's str.splitlines() (the careful reader) takes as line breaks besides \n

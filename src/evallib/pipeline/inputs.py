@@ -3,28 +3,77 @@ accepted (checked once, before any kernel starts), and which editions are asked 
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
-from evallib.config import PilotConfig, load_pilot
+from evallib.config import PilotConfig, _params_path, load_pilot
 from evallib.data import load_panel
-from evallib.errors import ConfigError, DataError
+from evallib.data.parse import _cut
+from evallib.errors import ConfigError, EvallibError
 from evallib.report.labels import LANGS
 from evallib.simulate import write_demo
 
-__all__ = ["check_inputs", "parse_langs", "resolve_data"]
+__all__ = ["check_inputs", "default_data", "parse_langs", "resolve_data"]
+
+
+def default_data(pilot: str) -> Path:
+    """Where a pilot's own panel goes by convention: ``data/<pilot>/panel.parquet`` (relative to
+    the repository root); what a new params file names until the pilot's data arrives."""
+    return Path("data") / pilot / "panel.parquet"
+
+
+def _what_is(path: Path) -> str | None:
+    """None for a readable regular file (or a symbolic link to one); else what ``path`` is."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a broken symbolic link" if path.is_symlink() else "missing: no such file"
+    except OSError as exc:
+        return f"not accessible ({exc.strerror})"
+    if stat.S_ISDIR(mode):
+        return "a directory, not a file"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a FIFO, socket or device)"
+    if not os.access(path, os.R_OK):
+        return "not readable (permission denied)"
+    return None
 
 
 def resolve_data(config: PilotConfig, root: Path, data: str | Path | None = None, *, make_demo: bool = True) -> Path:
-    """The panel to analyse: ``data`` if given, else the pilot's own file, else demo data."""
+    """The panel to analyse: ``data`` if given (checked by the loader), else the file named by
+    ``data:`` in the params, else -- only when the params name the conventional
+    ``data/<pilot>/panel.parquet``, nothing at all is at that path and the folder
+    ``data/<pilot>/`` holds no file either -- the pilot's demo data.
+
+    Demo data is never analysed when the user named a file of their own: a ``data:`` path that is
+    anything but a readable regular file (missing, a misspelling such as ``panel.parqet``, a
+    directory, a FIFO, unreadable) raises :class:`ConfigError` naming the params file, the path
+    and what was expected (exit status 2; ``check_inputs`` reports it before anything runs).
+    """
     if data is not None:
         return Path(data).resolve()
     own = config.data_path(root)
-    if own.is_file():
+    problem = _what_is(own)
+    if problem is None:
         return own
-    demo = config.demo_data_path(root)
-    if not demo.is_file() and make_demo:
-        write_demo(config, root)
-    return demo
+    default = root / default_data(config.pilot)
+    folder = default.parent
+    placeholder = os.path.normpath(own) == os.path.normpath(default)
+    others = sorted(p.name for p in folder.iterdir())[:3] if placeholder and folder.is_dir() else []
+    if placeholder and not os.path.lexists(own) and not others:
+        demo = config.demo_data_path(root)
+        if not demo.is_file() and make_demo:
+            write_demo(config, root)
+        return demo
+    params = root / "params" / f"{config.pilot}.yaml"
+    hint = ""
+    if others:
+        hint = f" ({folder} holds {', '.join(_cut(n) for n in others)}: name that file in 'data:')"
+    raise ConfigError(f"{params}: data: {_cut(config.data)!r} ({own}) is {problem}{hint}; expected a readable "
+                      f"CSV or Parquet file (the pilot's panel). Demo data is used only while 'data:' names "
+                      f"{default_data(config.pilot)} and there is nothing at that path or in "
+                      f"{default_data(config.pilot).parent}/")
 
 
 def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None) -> dict[str, str]:
@@ -33,9 +82,10 @@ def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None) 
     problems: dict[str, str] = {}
     for p in pilots:
         try:
+            _params_path(p, root)  # a pilot name is an identifier: never a path out of params/
             config = load_pilot(p, root)
             load_panel(resolve_data(config, root, data), config)
-        except (ConfigError, DataError) as exc:
+        except EvallibError as exc:  # params, data, or the data path named in the params
             problems[p] = str(exc)
     return problems
 
