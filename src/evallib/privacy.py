@@ -78,11 +78,14 @@ _PARTICLES = frozenset({"van", "de", "der", "den", "het", "ter", "ten", "vanden"
 _INITIAL = re.compile(r"^(?:[A-ZÀ-ÖØ-Ý]\.){1,3}$")  # "M." or "J.P."
 _NAME_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-Ý][a-zß-öø-ÿ]+(?:[-'][A-Za-zÀ-ÖØ-öø-ÿ]+)*$")
 _UPPER_TOKEN = re.compile(r"^[A-ZÀ-ÖØ-Ý]{2,}(?:[-'][A-ZÀ-ÖØ-Ý]+)*$")
-_EMAIL = re.compile(r"[^@\s<>()\[\]]+@[^@\s<>()\[\]]+\.[A-Za-z]{2,}")
+# Bounded repetitions (local part <= 64, labels <= 63 characters, as RFC 5321 allows): a search
+# over a long value without "@" then costs O(length), not O(length^2).
+_EMAIL = re.compile(r"[^@\s<>()\[\]]{1,64}@[^@\s<>()\[\].]{1,63}(?:\.[^@\s<>()\[\].]{1,63})*\.[A-Za-z]{2,24}")
 # obfuscated: x(at)y.be, x [at] y [dot] be, x at y dot be, x{at}y.be
 _EMAIL_OBFUSCATED = re.compile(
-    r"[\w.+-]+\s*(?:\(at\)|\[at\]|\{at\}|<at>|\s(?:at|AT)\s)\s*[\w-]+"
-    r"(?:\s*(?:\.|\(dot\)|\[dot\]|\{dot\}|\s(?:dot|DOT)\s)\s*[\w-]+)+")
+    r"[\w.+-]{1,64}\s{0,3}(?:\(at\)|\[at\]|\{at\}|<at>|\s(?:at|AT)\s)\s{0,3}[\w-]{1,63}"
+    r"(?:\s{0,3}(?:\.|\(dot\)|\[dot\]|\{dot\}|\s(?:dot|DOT)\s)\s{0,3}[\w-]{1,63}){1,8}")
+
 _PHONE_STRONG = re.compile(
     r"^(?:(?:\+|00)\s?32[\s./-]?\(?0?\)?[\s./-]?[1-9](?:[\s./-]?\d){7,8}"   # +32 / 0032, +32 (0)470
     r"|0[1-9]\d{0,2}[\s./-]\d{2,3}(?:[\s./-]\d{2,3}){1,3})$"           # 0470 12 34 56, 09/123.45.67
@@ -218,8 +221,11 @@ def _classify(uniques: pd.Series, numeric: bool = False) -> tuple[str, np.ndarra
             mask = candidate.to_numpy().copy()
             mask[mask] = rrn.to_numpy()
             return "Belgian national register numbers", mask
-    email = (uniques.str.contains(_EMAIL).fillna(False)
-             | uniques.str.contains(_EMAIL_OBFUSCATED).fillna(False))
+    # cheap literal pre-filters first: the patterns only run on values that could match
+    has_at = uniques.str.contains("@", regex=False).fillna(False)
+    has_word_at = uniques.str.contains(r"\(at\)|\[at\]|\{at\}|<at>|\sat\s", case=False, regex=True).fillna(False)
+    email = ((has_at & uniques.str.contains(_EMAIL).fillna(False))
+             | (has_word_at & uniques.str.contains(_EMAIL_OBFUSCATED).fillna(False)))
     if email.any():
         return "e-mail addresses", email.to_numpy()
     # 9-10 digits (0 prefix) or 11-12 (32 prefix, a (0) kept): keeps dates such as 01.04.23 out
