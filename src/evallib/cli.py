@@ -34,6 +34,7 @@ from evallib.config import (
     list_pilots,
     load_pilot,
 )
+from evallib.data.convert import panel_from_files, write_panel, write_report
 from evallib.errors import DataError, EvallibError, InputError
 from evallib.pipeline import parse_langs, run_pilots
 from evallib.results import paths
@@ -356,6 +357,50 @@ def freeze(
     message = {"frozen": "analysis plan frozen", "unchanged": "already frozen, params unchanged",
                "refrozen": "analysis plan RE-frozen (the params had changed since the previous freeze)"}[status]
     typer.echo(f"{shown}: {message}: analysis_plan_sha256 = {digest}")
+
+
+@_command()
+def panel(
+    pilot: Annotated[str, typer.Option("--pilot", help="pilot name (params/<pilot>.yaml) or a params file")],
+    persons: Annotated[Path, typer.Option("--persons", help="persons: person_id, group, area, municipality, "
+                                          "start_month and optional panel columns (CSV or Parquet)")],
+    out: Annotated[Path, typer.Option("--out", help="the panel to write: .csv or .parquet")],
+    spells: Annotated[Path | None, typer.Option("--spells", help="spells: person_id, state, start, end")] = None,
+    assessments: Annotated[Path | None, typer.Option("--assessments",
+                                                     help="assessments: person_id, date, ladder_step")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite an existing panel and report")] = False,
+) -> None:
+    """Build a pilot's monthly panel from spells or assessments and a persons file, print what
+    happened to every record (also written beside the panel) and validate the panel."""
+    root = _root()
+    config = _config(pilot, root)
+    if (spells is None) == (assessments is None):
+        _fail("give either --spells or --assessments (one of the two)", EXIT_INPUT)
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        _fail(f"{out}: the panel must end in .csv or .parquet", EXIT_INPUT)
+    report = out.with_name(out.stem + "_conversion_report.csv")
+    links = [p for p in (out, report) if p.is_symlink()]
+    if links:
+        _fail(f"{', '.join(map(str, links))} is a symbolic link; nothing was written", EXIT_INPUT)
+    existing = [p for p in (out, report) if p.exists()]
+    if existing and not force:
+        _fail(f"{', '.join(map(str, existing))} already exist(s); nothing was written (use --force to "
+              "overwrite)", EXIT_INPUT)
+    result = panel_from_files(persons, spells=spells, assessments=assessments, study_period=config.study_period,
+                              spell_states=config.spell_states, priority=config.spell_priority,
+                              max_assessment_age=config.max_assessment_age)
+    write_panel(result, out)
+    write_report(result, report)
+    for line in result.lines():
+        typer.echo(line)
+    typer.echo(f"wrote {out} and {report}")
+    try:
+        checked = evallib.data.load_panel(out, config)
+    except DataError as exc:
+        _fail(f"{out} was written but evallib validate refuses it:\n{exc}", EXIT_INPUT)
+    s = evallib.data.summarise(checked, config)
+    typer.echo(f"{out}: OK for pilot {config.pilot}: {s['persons']} persons, {s['person_months']} "
+               f"person-months analysed (evallib validate {out} --pilot {pilot} for the full summary)")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -330,7 +330,7 @@ def load_pilot(name_or_path: str | Path, root: Path | None = None) -> PilotConfi
         path = candidate
     else:
         base = root or find_repo_root()
-        path = base / "params" / f"{name_or_path}.yaml"
+        path = _params_path(name_or_path, base)  # a name must be an identifier: never outside params/
         if not path.is_file():
             pilots = list_pilots(base)
             close = [p for p in pilots if p.startswith(str(name_or_path))] or \

@@ -1,8 +1,5 @@
 """`evallib panel` (issue 12), end to end through the command line: the example records of
 tests/corpus/convert/ give a panel that `evallib validate` accepts, with the conversion report.
-
-The command and the params keys `spell_states` / `max_assessment_age` are wired in by the
-integrator; until then these tests are skipped.
 """
 
 from __future__ import annotations
@@ -10,20 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import yaml
 from typer.testing import CliRunner
 
 from evallib.cli import app
-from evallib.config import PilotConfig
 
 ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "corpus" / "convert"
 
-pytestmark = pytest.mark.skipif(
-    not any(c.name == "panel" or getattr(c.callback, "__name__", "") == "panel" for c in app.registered_commands)
-    or "spell_states" not in PilotConfig.model_fields,
-    reason="evallib panel is not wired into the CLI and params yet")
 
 
 def _params(tmp_path: Path, **keys) -> Path:
