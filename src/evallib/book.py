@@ -37,7 +37,7 @@ from evallib.config import find_repo_root, list_pilots, load_pilot
 from evallib.errors import BookError
 from evallib.pipeline import BOOK_STAGE, SUMMARY
 from evallib.report.labels import LANGS, label
-from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY
+from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY, text
 from evallib.results import paths
 from evallib.results.paths import published_path
 from evallib.results.store import read_json
@@ -163,8 +163,9 @@ def _stage_book_pages(root: Path, lang: str, runs: dict[str, dict], staging: Pat
                 title = load_pilot(nb["notebook"].split("/", 1)[1], root).context.name
             else:
                 title = label(_PAGE_TITLES.get(page, "toc_appendix"), lang)
-            banner = label("failed_page_banner", lang, error=failed[page].splitlines()[0])
-            (staging / f"{page}.md").write_text(f"# {title}\n\n```{{warning}}\n{banner}\n```\n", encoding="utf-8")
+            banner = label("failed_page_banner", lang, error=text(failed[page].splitlines()[0]))
+            (staging / f"{page}.md").write_text(f"# {text(title)}\n\n```{{warning}}\n{banner}\n```\n",
+                                                encoding="utf-8")
         pages.append(page)
     if failed and not allow_partial:
         lines = "\n".join(f"  - {p}: {e.splitlines()[0]}" for p, e in failed.items())
@@ -216,8 +217,9 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
     for p in pilots:
         if p in failed:
             name = load_pilot(p, root).context.name
-            banner = label("failed_banner", lang, error=failed[p].splitlines()[0] if failed[p] else "")
-            (pilots_dir / f"{p}.md").write_text(f"# {name}\n\n```{{warning}}\n{banner}\n```\n", encoding="utf-8")
+            banner = label("failed_banner", lang, error=text(failed[p].splitlines()[0]) if failed[p] else "")
+            (pilots_dir / f"{p}.md").write_text(f"# {text(name)}\n\n```{{warning}}\n{banner}\n```\n",
+                                                encoding="utf-8")
             continue
         notebooks = sorted((executed / p).glob("*.ipynb"))
         # one chapter per pilot: the first notebook (in name order) is the chapter, later ones
