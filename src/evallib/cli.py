@@ -26,6 +26,7 @@ from evallib.book import BookError, BuildResult
 from evallib.config import ConfigError, PilotConfig, find_repo_root, freeze_plan, list_pilots, load_pilot
 from evallib.errors import DataError, InputError
 from evallib.pipeline import parse_langs, run_pilots
+from evallib.pipeline.lock import RunStateError
 from evallib.results import paths
 from evallib.schema import SPECS, data_dictionary_markdown, empty_panel
 from evallib.simulate import write_demo
@@ -54,7 +55,7 @@ def _guarded(func):
         except DataError as exc:
             _fail(f"{exc}\n(the columns and accepted spellings are in the data dictionary: data/README.md, "
                   "or evallib template)", EXIT_INPUT)
-        except ConfigError as exc:
+        except (ConfigError, RunStateError) as exc:  # RunStateError: build/ busy or holding a mix of runs
             _fail(str(exc), EXIT_INPUT)
         except KeyboardInterrupt:
             _fail("interrupted", EXIT_FAIL)
