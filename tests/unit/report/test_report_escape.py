@@ -153,3 +153,18 @@ def test_legitimate_params_text_is_accepted(root):
     params["context"]["name"] = "Gent & Co (centrum) — 50% / 'proef' #1"
     params["context"]["goal_nl"] = "Eerste regel;\ntweede regel: https://example.org/x?a=1"
     assert PilotConfig.model_validate(params).context.name.startswith("Gent & Co")
+
+
+def test_params_file_shown_verbatim_cannot_close_its_code_block(root, tmp_path):
+    """The reproducibility appendix shows each params file verbatim; a comment holding fences
+    must stay inside the code block."""
+    import shutil
+
+    from evallib.report.reproducibility import params_markdown
+
+    shutil.copytree(root / "params", tmp_path / "params")
+    path = tmp_path / "params" / "westhoek_proeftuin.yaml"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "\n# ````\n# ```{raw} html\n# <script>alert(1)</script>\n# ```\n", encoding="utf-8")
+    body = render(params_markdown(tmp_path, "en").replace(":class: dropdown\n", ""))
+    assert "<script>alert" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
