@@ -15,6 +15,9 @@ name, a source) is text, never markup. It holds here, in one place:
   banners and titles insert data-origin strings only through it;
 * :func:`show_table` escapes every cell, header and the caption as HTML (the table is HTML that
   the book inserts as is);
+* figures draw text as text: Matplotlib's mathtext (``$...$``) is switched off when this module is
+  imported (every notebook that shows a figure imports it first), so an area called ``$x$`` or
+  holding one ``$`` is drawn as written instead of as a formula or a parse error;
 * :func:`glue_text` and figure captions (Markdown composed by the report from labels and data)
   pass through :func:`safe_markdown`, which keeps the labels' simple Markdown (emphasis, lists,
   code spans) but neutralises what could turn text into markup that runs: raw HTML (``<``),
@@ -27,6 +30,7 @@ import html
 import io
 import re
 
+import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -36,6 +40,8 @@ __all__ = ["ALT_KEY", "CAPTION_KEY", "glue_text", "safe_markdown", "show_figure"
 ALT_KEY = "evallib_alt"
 CAPTION_KEY = "evallib_caption"
 NAME_KEY = "evallib_name"
+
+matplotlib.rcParams["text.parse_math"] = False  # figure text from the data is text, never mathtext
 
 # every ASCII punctuation character can be backslash-escaped in CommonMark (and so in MyST)
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")

@@ -168,3 +168,16 @@ def test_params_file_shown_verbatim_cannot_close_its_code_block(root, tmp_path):
                     + "\n# ````\n# ```{raw} html\n# <script>alert(1)</script>\n# ```\n", encoding="utf-8")
     body = render(params_markdown(tmp_path, "en").replace(":class: dropdown\n", ""))
     assert "<script>alert" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_figure_text_from_the_data_is_drawn_as_text(monkeypatch):
+    """An area holding ``$`` would be parsed as mathtext (a formula, or an error that fails the
+    chapter): with evallib.report.show imported, figure text is text."""
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(show, "display", lambda *a, **k: None)
+    fig, ax = plt.subplots()
+    ax.set_yticks([0, 1], ["$\\unbalanced", "Gent $5"])
+    ax.set_title("$\\frac{a}{")
+    assert not ax.title.get_parse_math()
+    show.show_figure(fig, alt="areas")  # draws without a mathtext error
