@@ -168,10 +168,8 @@ def check_same_run(root: Path, lang: str, pilots: list[str], stage_notebooks: li
     if stale:
         lines.append(f"  - book-level notebooks not made with the current results: {', '.join(stale[:3])}"
                      + (f" and {len(stale) - 3} more" if len(stale) > 3 else ""))
-    if problems and not stale:
-        rerun = "evallib run --lang " + lang + "".join(f" --pilot {p}" for p in problems)
-    else:
-        rerun = f"evallib run --lang {lang}"
+    # a run of some pilots also reruns the book stage (with every pilot's results as they are)
+    rerun = f"evallib run --lang {lang}" + "".join(f" --pilot {p}" for p in problems)
     raise MixedRunError(f"not building the {lang} book: build/ holds outputs of different runs, which would "
                         "publish numbers that do not belong together:\n" + "\n".join(lines)
                         + f"\nRerun: {rerun}\nthen build the book again; the published book is unchanged.")

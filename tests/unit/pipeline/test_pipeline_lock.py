@@ -103,7 +103,7 @@ def test_results_of_a_killed_run_are_refused_naming_the_pilot_to_rerun(tmp_path)
         check_same_run(tmp_path, "nl", ["a", "b"], [stage])
     message = str(err.value)
     assert "b: build/results/b.json is not the results file that build/manifest.json records" in message
-    assert "a:" not in message and "Rerun: evallib run --lang nl" in message
+    assert "a:" not in message and "Rerun: evallib run --lang nl --pilot b\n" in message
 
 
 def test_notebooks_of_another_run_are_refused(tmp_path):
@@ -117,7 +117,8 @@ def test_notebooks_of_another_run_are_refused(tmp_path):
 def test_a_stale_book_stage_is_refused(tmp_path):
     _, stage = _one_run(tmp_path)
     stamp_notebooks([stage], "run-0", {"a": None, "b": None})
-    with pytest.raises(MixedRunError, match="book-level notebooks not made with the current results"):
+    with pytest.raises(MixedRunError, match="(?s)book-level notebooks not made with the current results.*"
+                                            "Rerun: evallib run --lang nl\n"):
         check_same_run(tmp_path, "nl", ["a", "b"], [stage])
 
 
