@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from e2e_support import EVALLIB, evallib, project_of, scratch_project, small_book
+from e2e_support import EVALLIB, TINY_PERSONS, evallib, project_of, scratch_project, small_book
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +68,7 @@ def test_a_killed_run_leaves_no_kernel_and_book_refuses_the_mix(tmp_path_factory
     shutil.copytree(src, project, symlinks=True)
     published = (project / "book" / "_build" / "html-en").resolve()
     config = load_pilot(PILOT, project)
-    sim = config.simulation.model_copy(update={"persons_per_area": 9, "effect_up": 0.0})
+    sim = config.simulation.model_copy(update={"persons_per_area": TINY_PERSONS})  # as the tiny book: it runs
     data = write_demo(config.model_copy(update={"simulation": sim}), project / "new")
     assert len(pd.read_parquet(data)) > 0
     ladder = project / "build" / "executed" / "en" / PILOT / "02_ladder.ipynb"
@@ -92,3 +92,9 @@ def test_a_killed_run_leaves_no_kernel_and_book_refuses_the_mix(tmp_path_factory
     assert book.returncode == 2, book.stdout + book.stderr
     assert "outputs of different runs" in book.stderr and f"evallib run --lang en --pilot {PILOT}" in book.stderr
     assert (project / "book" / "_build" / "html-en").resolve() == published  # unchanged
+    # the advice works: the rerun it names removes what the killed run left and gives a book
+    advice = book.stderr.split("Rerun: ", 1)[1].splitlines()[0].split()
+    assert advice[:2] == ["evallib", "run"]
+    evallib(project, *advice[1:], "--data", str(data))
+    assert not (project / "build" / "work").exists()
+    assert evallib(project, "book", "--lang", "en").returncode == 0
