@@ -17,6 +17,13 @@ atomically.
 4. only if that succeeded, publishes: ``book/_build/html`` (Dutch) or ``book/_build/html-en``
    is a symbolic link swapped in one ``os.replace`` to the new build, so readers never see a
    half-written book and a failed build leaves the last good one in place.
+
+Before staging, ``build/.lock`` is taken (one ``evallib run`` or ``evallib book`` at a time per
+checkout: :mod:`evallib.pipeline.lock`) and the outputs are checked to come from the same run:
+each staged executed notebook was made with the results files as they are now, and the manifest
+records those same files (:func:`check_same_run`); a mix raises :class:`MixedRunError` (the
+command line exits 2) naming what to rerun. Published notebooks (``_sources/``) hold no absolute
+path of this machine (:func:`_prepare_notebook`).
 """
 
 from __future__ import annotations
@@ -36,13 +43,20 @@ import yaml
 from evallib.config import find_repo_root, list_pilots, load_pilot
 from evallib.errors import BookError
 from evallib.pipeline import BOOK_STAGE, SUMMARY
+from evallib.pipeline.lock import RunStateError, checkout_lock
+from evallib.pipeline.manifest import STAMP_KEY, notebook_stamp, read_manifest, results_fingerprints
 from evallib.report.labels import LANGS, label
-from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY
+from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY, text
 from evallib.results import paths
 from evallib.results.paths import published_path
 from evallib.results.store import read_json
 
-__all__ = ["BookError", "BuildResult", "build", "published_path", "write_toc"]
+__all__ = ["BookError", "BuildResult", "MixedRunError", "build", "check_same_run", "published_path", "write_toc"]
+
+
+class MixedRunError(RunStateError):
+    """The executed notebooks, the results and the manifest do not come from the same run; the
+    book is not built (the command line exits 2) and the message says what to rerun."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +85,37 @@ def _demo_blocks(text: str, *, keep: bool) -> str:
     return _DEMO_BLOCK.sub(lambda m: m.group(1) if keep else "", text)
 
 
-def _prepare_notebook(src: Path, dst: Path) -> None:
+def _local_paths(root: Path) -> list[tuple[str, str]]:
+    """(absolute path of this machine, what a published notebook shows instead), longest first."""
+    pairs = {str(root.resolve()): ".", str(root): ".", sys.prefix: "<python>", sys.base_prefix: "<python>",
+             str(Path.home()): "~"}
+    return sorted(((k, v) for k, v in pairs.items() if len(k) > 1), key=lambda kv: -len(kv[0]))
+
+
+def _relative(value, local: list[tuple[str, str]]):
+    """``value`` (any JSON value of a notebook) with every absolute path of this machine made
+    relative (the repository root becomes ``.``)."""
+    if isinstance(value, str):
+        for path, shown in local:
+            value = value.replace(path, shown)
+        return value
+    if isinstance(value, list):
+        return [_relative(v, local) for v in value]
+    if isinstance(value, dict):
+        return {k: _relative(v, local) for k, v in value.items()}
+    return value
+
+
+def _prepare_notebook(src: Path, dst: Path, root: Path | None = None) -> None:
+    """Stage an executed notebook: hide the parameter cells, move figures' alt text and captions
+    into the metadata myst-nb reads, and drop what must not be published: papermill's metadata
+    (input and output paths, parameters) and every absolute path of this machine (the injected
+    parameters name the data file and the results folder by absolute path)."""
     nb = nbformat.read(src, as_version=4)
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop(STAMP_KEY, None)
+    if root is not None:
+        nb = nbformat.from_dict(_relative(nb, _local_paths(root)))
     for cell in nb.cells:
         tags = cell.metadata.setdefault("tags", [])
         if "parameters" in tags or "injected-parameters" in tags:
@@ -88,7 +131,48 @@ def _prepare_notebook(src: Path, dst: Path) -> None:
                     fig["caption"] = meta.pop(CAPTION_KEY)
                     if NAME_KEY in meta:
                         fig["name"] = meta.pop(NAME_KEY)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
     nbformat.write(nb, dst)
+
+
+def check_same_run(root: Path, lang: str, pilots: list[str], stage_notebooks: list[Path]) -> None:
+    """Refuse (:class:`MixedRunError`) a book whose parts come from different runs: every
+    executed notebook of ``pilots`` (those to be published with results) must have been made
+    with the results file that is there now, the manifest must record that same file, and every
+    book-stage notebook in ``stage_notebooks`` must have been made with the results of ``pilots``
+    as they are now (see :mod:`evallib.pipeline.manifest`)."""
+    now = results_fingerprints(root, pilots)
+    manifest = read_manifest(root).get("pilots", {})
+    problems: dict[str, str] = {}
+    for p in pilots:
+        if manifest.get(p, {}).get("results_sha256") != now[p]:
+            problems[p] = (f"build/results/{p}.json is not the results file that build/manifest.json records "
+                           "(a run that did not finish?)")
+            continue
+        for nb in sorted(paths.executed_dir(root, lang, p).glob("*.ipynb")):
+            stamp = notebook_stamp(nb)
+            if stamp is None or stamp.get("results_sha256", {}).get(p, "missing") != now[p]:
+                problems[p] = (f"{os.path.relpath(nb, root)} was not made with build/results/{p}.json as it is "
+                               "now (another run, data or edition)")
+                break
+    stale = []
+    for nb in stage_notebooks:
+        stamp = notebook_stamp(nb)
+        made = (stamp or {}).get("results_sha256", {})
+        if stamp is None or any(made.get(p, "missing") != now[p] for p in pilots):
+            stale.append(os.path.relpath(nb, root))
+    if not problems and not stale:
+        return
+    lines = [f"  - {p}: {why}" for p, why in problems.items()]
+    if stale:
+        lines.append(f"  - book-level notebooks not made with the current results: {', '.join(stale[:3])}"
+                     + (f" and {len(stale) - 3} more" if len(stale) > 3 else ""))
+    # a run of some pilots also reruns the book stage (with every pilot's results as they are)
+    rerun = f"evallib run --lang {lang}" + "".join(f" --pilot {p}" for p in problems)
+    raise MixedRunError(f"not building the {lang} book: build/ holds outputs of different runs, which would "
+                        "publish numbers that do not belong together:\n" + "\n".join(lines)
+                        + f"\nRerun: {rerun}\nthen build the book again; the published book is unchanged.")
 
 
 # book-level notebook (notebooks/<stem>.md) → page in the book; others go to the appendices
@@ -156,15 +240,16 @@ def _stage_book_pages(root: Path, lang: str, runs: dict[str, dict], staging: Pat
         dst.parent.mkdir(parents=True, exist_ok=True)
         src = Path(nb["output"])
         if nb["status"] == "OK" and src.is_file():
-            _prepare_notebook(src, dst)
+            _prepare_notebook(src, dst, root)
         else:
             failed[page] = nb.get("error") or "not executed"
             if nb["notebook"].startswith(SUMMARY + "/"):  # a pilot's summary: its name is the title
                 title = load_pilot(nb["notebook"].split("/", 1)[1], root).context.name
             else:
                 title = label(_PAGE_TITLES.get(page, "toc_appendix"), lang)
-            banner = label("failed_page_banner", lang, error=failed[page].splitlines()[0])
-            (staging / f"{page}.md").write_text(f"# {title}\n\n```{{warning}}\n{banner}\n```\n", encoding="utf-8")
+            banner = label("failed_page_banner", lang, error=text(failed[page].splitlines()[0]))
+            (staging / f"{page}.md").write_text(f"# {text(title)}\n\n```{{warning}}\n{banner}\n```\n",
+                                                encoding="utf-8")
         pages.append(page)
     if failed and not allow_partial:
         lines = "\n".join(f"  - {p}: {e.splitlines()[0]}" for p, e in failed.items())
@@ -174,10 +259,16 @@ def _stage_book_pages(root: Path, lang: str, runs: dict[str, dict], staging: Pat
 
 
 def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = None) -> BuildResult:
-    """Build the ``lang`` edition from the executed notebooks and publish it atomically."""
+    """Build the ``lang`` edition from the executed notebooks and publish it atomically (holding
+    ``build/.lock``; :class:`~evallib.pipeline.lock.CheckoutBusy` while a run is going on)."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}")
     root = root or find_repo_root()
+    with checkout_lock(root, "evallib book"):
+        return _build(lang, allow_partial, root)
+
+
+def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
     pilots = list_pilots(root)
     runs = _pilot_runs(root, lang)
     executed = paths.executed_dir(root, lang)
@@ -193,6 +284,10 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
         lines = "\n".join(f"  - {p}: {e.splitlines()[0] if e else ''}" for p, e in failed.items())
         raise BookError(f"not building the {lang} book: pilot(s) without a successful run:\n{lines}\n"
                         "Fix and rerun them, or pass --allow-partial to publish with a banner.")
+
+    stage = runs.get(BOOK_STAGE, {}).get("notebooks", [])
+    check_same_run(root, lang, [p for p in pilots if p not in failed],
+                   [Path(n["output"]) for n in stage if n["status"] == "OK" and Path(n["output"]).is_file()])
 
     staging = paths.staging_dir(root, lang)
     if staging.exists():
@@ -216,17 +311,18 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
     for p in pilots:
         if p in failed:
             name = load_pilot(p, root).context.name
-            banner = label("failed_banner", lang, error=failed[p].splitlines()[0] if failed[p] else "")
-            (pilots_dir / f"{p}.md").write_text(f"# {name}\n\n```{{warning}}\n{banner}\n```\n", encoding="utf-8")
+            banner = label("failed_banner", lang, error=text(failed[p].splitlines()[0]) if failed[p] else "")
+            (pilots_dir / f"{p}.md").write_text(f"# {text(name)}\n\n```{{warning}}\n{banner}\n```\n",
+                                                encoding="utf-8")
             continue
         notebooks = sorted((executed / p).glob("*.ipynb"))
         # one chapter per pilot: the first notebook (in name order) is the chapter, later ones
         # are its sections, under pilots/<pilot>/
-        _prepare_notebook(notebooks[0], pilots_dir / f"{p}.ipynb")
+        _prepare_notebook(notebooks[0], pilots_dir / f"{p}.ipynb", root)
         if len(notebooks) > 1:
             (pilots_dir / p).mkdir()
             for nb in notebooks[1:]:
-                _prepare_notebook(nb, pilots_dir / p / nb.name)
+                _prepare_notebook(nb, pilots_dir / p / nb.name, root)
         sections[p] = [f"pilots/{p}/{nb.stem}" for nb in notebooks[1:]]
     pages, failed_pages = _stage_book_pages(root, lang, runs, staging, pilots, allow_partial)
     toc = write_toc(pilots, lang, sections, pages)

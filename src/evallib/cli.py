@@ -73,7 +73,8 @@ def _guarded(func):
         except DataError as exc:
             _fail(f"{exc}\n(the columns and accepted spellings are in the data dictionary: data/README.md, "
                   "or evallib template)", EXIT_INPUT)
-        except EvallibError as exc:  # every error a user can cause: params, arguments, estimation, book
+        except EvallibError as exc:  # every error a user can cause: params, arguments, estimation,
+            # and RunStateError (build/ busy with another run, or holding a mix of runs)
             _fail(str(exc), EXIT_INPUT)
         except KeyboardInterrupt:
             _fail("interrupted", EXIT_FAIL)

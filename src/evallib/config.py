@@ -37,6 +37,30 @@ __all__ = [
 ]
 
 
+# Strings from the params reach the book as text (evallib.report.show.text escapes them); what can
+# never be part of a legitimate name, label or source is refused here, with the file and the key:
+# line breaks in names, and the characters that form HTML (< >), MyST roles and directives
+# (backticks, { }, colon fences), escapes (backslash) and Markdown links.
+_MARKUP = re.compile(r"[`<>{}\\]|:::|\]\(")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+_BREAK = re.compile(r"[\r\n]")
+
+
+def _plain_text(value, *, multiline: bool = False):
+    """Refuse markup (and, unless ``multiline``, line breaks) in a params string or list of strings."""
+    for item in value if isinstance(value, list | dict) else [value]:
+        item = value[item] if isinstance(value, dict) else item
+        if not isinstance(item, str):
+            continue
+        found = _MARKUP.search(item) or _CONTROL.search(item) or (None if multiline else _BREAK.search(item))
+        if found:
+            what = "a line break" if found.group(0) in "\r\n" else f"{found.group(0)!r}"
+            raise ValueError(f"contains {what}: names, labels and sources are plain text (no HTML, "
+                             "MyST roles or directives, backslashes or Markdown links"
+                             + ("" if multiline else ", one line") + ")")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -46,6 +70,11 @@ class Source(_Strict):
 
     fact: str
     source: str
+
+    @field_validator("fact", "source")
+    @classmethod
+    def _plain(cls, value: str) -> str:
+        return _plain_text(value, multiline=True)
 
 
 class Context(_Strict):
@@ -62,6 +91,16 @@ class Context(_Strict):
     budget_eur: float | None = None
     target_participants: int | None = None
     facts: list[Source] = Field(default_factory=list)
+
+    @field_validator("name", "promoter", "region", "period", "target_groups", "partners")
+    @classmethod
+    def _one_line(cls, value):
+        return _plain_text(value)
+
+    @field_validator("goal_nl", "goal_en")
+    @classmethod
+    def _plain(cls, value: str) -> str:
+        return _plain_text(value, multiline=True)
 
 
 class Area(_Strict):
@@ -81,6 +120,11 @@ class Area(_Strict):
             if not (len(code) == 5 and code.isdigit()):
                 raise ValueError(f"NIS code {code!r} must be 5 digits")
         return value
+
+    @field_validator("area", "municipalities", "entry")
+    @classmethod
+    def _plain(cls, value):
+        return _plain_text(value)
 
 
 class SimulationSettings(_Strict):
@@ -147,6 +191,16 @@ class ScaleUpPopulation(_Strict):
     count: int | None = Field(default=None, gt=0, description="null when no public count is known")
     reference_date: str | None = None
     source: str = Field(description="where the count comes from, or why it is missing")
+
+    @field_validator("label_nl", "label_en", "reference_date")
+    @classmethod
+    def _one_line(cls, value):
+        return _plain_text(value)
+
+    @field_validator("source")
+    @classmethod
+    def _plain(cls, value: str) -> str:
+        return _plain_text(value, multiline=True)
 
 
 class AnalysisSettings(_Strict):

@@ -29,7 +29,8 @@ byte-identical), other pilots' jobs alongside; then every edition's book stage.
 
 Modules: ``templates`` (templates, editions' cells), ``kernels`` (warm kernels), ``execute`` (one
 notebook; run records), ``inputs`` (data, input checks, editions), ``schedule`` (the worker pool,
-editions, book stage), ``manifest``, ``run`` (:func:`run_pilots`, :func:`run_book_stage`).
+editions, book stage), ``manifest`` (and the fingerprints that tie a run's outputs together),
+``lock`` (``build/.lock``: one run at a time; the run id), ``run`` (:func:`run_pilots`, :func:`run_book_stage`).
 """
 
 from evallib.errors import InputError
@@ -37,6 +38,7 @@ from evallib.pipeline.execute import NotebookRun, PilotRun
 from evallib.pipeline.execute import _execute as _execute  # used by tests
 from evallib.pipeline.inputs import check_inputs, parse_langs, resolve_data
 from evallib.pipeline.kernels import _WarmKernel as _WarmKernel  # used by tests
+from evallib.pipeline.lock import CheckoutBusy, RunStateError, checkout_lock
 from evallib.pipeline.manifest import package_versions, read_manifest, write_manifest
 from evallib.pipeline.run import run_book_stage, run_pilots
 from evallib.pipeline.templates import BOOK_STAGE, KERNEL, SUMMARY, book_templates, load_template, pilot_templates
@@ -44,13 +46,16 @@ from evallib.results.store import Recorder, work_path
 
 __all__ = [
     "BOOK_STAGE",
+    "CheckoutBusy",
     "KERNEL",
     "SUMMARY",
     "InputError",
     "NotebookRun",
     "PilotRun",
     "Recorder",
+    "RunStateError",
     "book_templates",
+    "checkout_lock",
     "check_inputs",
     "load_template",
     "package_versions",

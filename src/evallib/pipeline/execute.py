@@ -35,6 +35,7 @@ class PilotRun:
     status: str  # "OK", "FAILED" (a notebook failed) or "BAD INPUT" (data or params refused)
     notebooks: list[NotebookRun] = field(default_factory=list)
     error: str | None = None
+    run_id: str | None = None  # the `evallib run` that made it (see evallib.pipeline.lock)
 
     def to_dict(self) -> dict:
         return asdict(self)

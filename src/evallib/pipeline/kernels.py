@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 from pathlib import Path
 
 from evallib.pipeline.templates import KERNEL
 
-__all__ = ["single_threaded_blas"]
+__all__ = ["exit_with_parent", "single_threaded_blas"]
 
 _WARM_ENGINE = "evallib-warm"
 _WARM_ENGINE_REGISTERED = False
@@ -35,6 +37,31 @@ getattr(_warnings, "_filters_mutated", lambda: None)()
 get_ipython().reset(new_session=True)
 __import__("gc").collect()
 """
+
+# run in every kernel when it starts: the kernel exits as soon as the process that started it is
+# gone (a `kill -9` of `evallib run` would otherwise leave it running, holding memory and files)
+_WATCHDOG_CODE = """\
+def _evallib_watchdog(parent, os=__import__("os"), time=__import__("time")):
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+__import__("threading").Thread(target=_evallib_watchdog, args=({parent},), daemon=True,
+                               name="evallib-watchdog").start()
+del _evallib_watchdog
+"""
+
+
+def exit_with_parent(interval: float = 0.5) -> None:
+    """Exit this process (at once, ``os._exit``) when its parent is gone; for the pool workers,
+    whose parent may be killed without a chance to stop them."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="evallib-watchdog").start()
 
 
 def single_threaded_blas() -> None:
@@ -115,8 +142,25 @@ class _WarmKernel:
                 raise
             kc.allow_stdin = False
             self.km, self.kc = km, kc
+            self._watch_parent()
             self.started += 1
         return {"engine_name": _warm_engine(), "km": self.km, "kc": self.kc}
+
+    def _watch_parent(self) -> None:
+        """Make the kernel exit when this process is gone (see :data:`_WATCHDOG_CODE`). The
+        kernel runs in a session of its own, so only its parent pid tells it that we died."""
+        from jupyter_core.utils import run_sync
+
+        try:
+            reply = run_sync(self.kc.execute_interactive)(
+                _WATCHDOG_CODE.format(parent=os.getpid()), silent=True, store_history=False, timeout=60,
+                output_hook=lambda msg: None)
+            ok = reply.get("content", {}).get("status") == "ok"
+        except Exception:
+            ok = False
+        if not ok:
+            self.drop()
+            raise RuntimeError("the new kernel did not accept its watchdog")
 
     def reset(self) -> None:
         """Clear the user namespace after a notebook; a kernel that does not answer is dropped."""

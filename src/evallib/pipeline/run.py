@@ -10,8 +10,9 @@ from evallib.config import find_repo_root, list_pilots
 from evallib.errors import InputError
 from evallib.pipeline.execute import PilotRun
 from evallib.pipeline.inputs import check_inputs, parse_langs
+from evallib.pipeline.lock import checkout_lock, new_run_id
 from evallib.pipeline.manifest import write_manifest
-from evallib.pipeline.schedule import _book_stages, _run_editions, _Runner, remove_work_dir
+from evallib.pipeline.schedule import _book_stages, _run_editions, _Runner, remove_stale_work, remove_work_dir
 from evallib.pipeline.templates import BOOK_STAGE
 from evallib.results import paths
 from evallib.results.store import read_json, write_json
@@ -26,8 +27,8 @@ def run_book_stage(lang: str = "nl", *, root: Path | None = None, workers: int |
     then says so). Returns a :class:`PilotRun` named :data:`BOOK_STAGE`.
     """
     root = root or find_repo_root()
-    with _Runner(root, workers or os.cpu_count() or 1) as runner:
-        return _book_stages([lang], root, runner)[0]
+    with checkout_lock(root, "evallib run"), _Runner(root, workers or os.cpu_count() or 1) as runner:
+        return _book_stages([lang], root, runner, new_run_id())[0]
 
 
 def run_pilots(
@@ -55,15 +56,28 @@ def run_pilots(
     One failing pilot does not stop the others. ``progress(run)`` is called as each pilot ends
     (and once per edition for the book stage; ``book_stage=False`` skips it). Returned: per
     edition (in the order given) its pilots' runs, then its book stage (named :data:`BOOK_STAGE`).
+
+    One run at a time per checkout: ``build/.lock`` is held throughout (a second run raises
+    :class:`~evallib.pipeline.lock.CheckoutBusy` before doing anything). Each call is a run with
+    its own id (in the run records, the manifest and every executed notebook's metadata).
     """
     root = root or find_repo_root()
+    with checkout_lock(root, "evallib run"):
+        return _run_pilots(pilots, data, lang, root, workers, progress, book_stage, all_or_nothing)
+
+
+def _run_pilots(pilots, data, lang, root: Path, workers, progress, book_stage: bool,
+                all_or_nothing: bool) -> list[PilotRun]:
     langs = parse_langs(lang)
     pilots = pilots or list_pilots(root)
     data_s = None if data is None else str(Path(data).resolve())
     refused = check_inputs(pilots, root, data_s)
     if refused and all_or_nothing:
         raise InputError(refused)
-    runs = [PilotRun(p, lg, data_s, "BAD INPUT", error=refused[p]) for lg in langs for p in pilots if p in refused]
+    run_id = new_run_id()
+    remove_stale_work(root)  # what a killed run left behind (nobody else can be using it: we hold the lock)
+    runs = [PilotRun(p, lg, data_s, "BAD INPUT", error=refused[p], run_id=run_id)
+            for lg in langs for p in pilots if p in refused]
     for r in runs:
         if progress:
             progress(r)
@@ -71,16 +85,17 @@ def run_pilots(
     workers = workers or os.cpu_count() or 1
     try:
         with _Runner(root, workers) as runner:
-            runs += _run_editions(todo, langs, data_s, root, runner, progress)
+            runs += _run_editions(todo, langs, data_s, root, runner, progress, run_id)
             for p in pilots:
                 # a pilot without a finished run must not feed the synthesis with old or partial
                 # results: they are kept for debugging as <pilot>.incomplete.json
                 results = paths.results_path(root, p)
                 if not any(r.status == "OK" for r in runs if r.pilot == p) and results.is_file():
                     os.replace(results, paths.incomplete_results_path(root, p))
-            write_manifest(root, sorted((r for r in runs if r.lang == langs[0]), key=lambda r: pilots.index(r.pilot)))
+            write_manifest(root, sorted((r for r in runs if r.lang == langs[0]), key=lambda r: pilots.index(r.pilot)),
+                           run_id=run_id)
             if book_stage:
-                for r in _book_stages(langs, root, runner):
+                for r in _book_stages(langs, root, runner, run_id):
                     runs.append(r)
                     if progress:
                         progress(r)

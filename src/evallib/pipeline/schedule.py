@@ -23,8 +23,8 @@ from evallib.config import list_pilots, load_pilot
 from evallib.errors import ConfigError
 from evallib.pipeline.execute import NotebookRun, PilotRun, _execute, _to_run
 from evallib.pipeline.inputs import data_size, resolve_data
-from evallib.pipeline.kernels import _WarmKernel
-from evallib.pipeline.manifest import read_manifest
+from evallib.pipeline.kernels import _WarmKernel, exit_with_parent
+from evallib.pipeline.manifest import read_manifest, results_fingerprints, stamp_notebooks
 from evallib.pipeline.templates import BOOK_STAGE, SUMMARY, book_templates, pilot_templates
 from evallib.results import paths
 from evallib.results.store import work_path, write_bytes
@@ -38,6 +38,7 @@ def _init_worker(root: str) -> None:
     """Pool initializer: one warm kernel per worker, shut down when the worker exits (pool
     workers do not run atexit handlers; multiprocessing's finalizers with an exit priority do)."""
     global _WORKER_KERNEL
+    exit_with_parent()  # a killed run leaves no worker (and so no kernel) behind
     _WORKER_KERNEL = _WarmKernel(Path(root))
     multiprocessing.util.Finalize(None, _WORKER_KERNEL.close, exitpriority=10)
 
@@ -107,6 +108,18 @@ def _outcome(fut: Future) -> tuple:
 
 
 # --- the pilots ------------------------------------------------------------------------------
+def remove_stale_work(root: Path) -> None:
+    """At the start of a run (holding ``build/.lock``): delete what a killed run left behind, the
+    unpublished work folders of every pilot (``build/work/``) and half-written temporary files."""
+    shutil.rmtree(paths.build_dir(root) / "work", ignore_errors=True)
+    for folder in (paths.build_dir(root), paths.results_dir(root)):
+        for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
+            tmp.unlink(missing_ok=True)
+    executed = paths.build_dir(root) / "executed"
+    for tmp in executed.rglob(".*.tmp") if executed.is_dir() else ():
+        tmp.unlink(missing_ok=True)
+
+
 def remove_work_dir(root: Path, pilot: str) -> None:
     """Delete a pilot's unpublished intermediates (``build/work/<pilot>/``), and ``build/work/``
     when no other pilot's are left."""
@@ -167,13 +180,15 @@ def _check_edition(run: PilotRun, results: Path, first: tuple[str, bytes | None]
     return first
 
 
-def _run_editions(todo: list[str], langs: list[str], data: str | None, root: Path, runner: _Runner, progress):
+def _run_editions(todo: list[str], langs: list[str], data: str | None, root: Path, runner: _Runner, progress,
+                  run_id: str | None = None):
     """Run every (pilot, edition), a pilot's editions one after the other in the order given (they
     write the same ``results/<pilot>.json``; see :func:`_check_edition`), as many at a time as
     the runner has workers. A free worker takes the first edition waiting of the pilot with the
     most work left (editions left x panel size), so that no worker idles at the end while one
     pilot still has several editions to run. A pilot's work folder is emptied before its first
-    edition and deleted after its last."""
+    edition and deleted after its last. A successful edition's notebooks are stamped with
+    ``run_id`` and the results file they made (:func:`~evallib.pipeline.manifest.stamp_notebooks`)."""
     waiting = {p: list(langs) for p in todo}
     size = {p: data_size(p, root, data) for p in todo}
     first: dict[str, tuple[str, bytes | None] | None] = dict.fromkeys(todo)
@@ -195,6 +210,9 @@ def _run_editions(todo: list[str], langs: list[str], data: str | None, root: Pat
             result, error = _outcome(fut)
             run = _to_run(result) if error is None else PilotRun(p, lang, data, "FAILED", error=error)
             first[p] = _check_edition(run, paths.results_path(root, p), first[p])
+            run.run_id = run_id
+            if run.status == "OK":
+                stamp_notebooks([n.output for n in run.notebooks], run_id, results_fingerprints(root, [p]))
             if not waiting[p]:
                 remove_work_dir(root, p)  # the pilot's last edition has ended
             runs.append(run)
@@ -235,8 +253,9 @@ def _book_jobs(lang: str, root: Path) -> list[tuple]:
     return jobs
 
 
-def _book_stages(langs: list[str], root: Path, runner: _Runner) -> list[PilotRun]:
-    """The book stage of each edition, all notebooks through one runner."""
+def _book_stages(langs: list[str], root: Path, runner: _Runner, run_id: str | None = None) -> list[PilotRun]:
+    """The book stage of each edition, all notebooks through one runner; each notebook that ran is
+    stamped with ``run_id`` and the results files of every pilot as they were."""
     jobs = [job for lang in langs for job in _book_jobs(lang, root)]
     results: list[NotebookRun | None] = [None] * len(jobs)
     for i, result, error in runner.run(_book_job, jobs):
@@ -245,9 +264,11 @@ def _book_stages(langs: list[str], root: Path, runner: _Runner) -> list[PilotRun
         else:  # a worker that crashed outright
             template, out, _, _, _, _, label = jobs[i]
             results[i] = NotebookRun(label, "FAILED", out, 0.0, error=error)
+    read = results_fingerprints(root, list_pilots(root))
+    stamp_notebooks([r.output for r in results if r is not None and r.status == "OK"], run_id, read)
     runs = []
     for lang in langs:
-        run = PilotRun(BOOK_STAGE, lang, None, "OK")
+        run = PilotRun(BOOK_STAGE, lang, None, "OK", run_id=run_id)
         run.notebooks = [r for job, r in zip(jobs, results, strict=True) if job[3] == lang]
         if any(n.status != "OK" for n in run.notebooks):
             run.status = "FAILED"

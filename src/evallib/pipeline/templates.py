@@ -13,6 +13,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from evallib.report.show import text
 from evallib.results.paths import BOOK_STAGE
 
 __all__ = ["BOOK_STAGE", "KERNEL", "SUMMARY", "book_templates", "load_template", "pilot_templates"]
@@ -36,6 +37,7 @@ def load_template(path: Path, lang: str, names: dict[str, str] | None = None) ->
 
     ``names`` fills ``{{ key }}`` placeholders in Markdown cells: only proper names such as the
     pilot's name in the chapter title (a title cannot be glued); numbers reach the text by glue.
+    A name is inserted as text (:func:`evallib.report.show.text`), never as MyST source.
     """
     nb = jupytext.read(path, fmt="md:myst")
     other = {"nl", "en"} - {lang}
@@ -43,7 +45,7 @@ def load_template(path: Path, lang: str, names: dict[str, str] | None = None) ->
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             for key, value in (names or {}).items():
-                cell.source = cell.source.replace("{{ " + key + " }}", value)
+                cell.source = cell.source.replace("{{ " + key + " }}", text(value))
     if not any("parameters" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
         raise ValueError(f"{path}: no cell tagged 'parameters'")
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python 3", "language": "python"}

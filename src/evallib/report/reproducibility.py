@@ -9,6 +9,7 @@ changed after its analysis plan was frozen (:attr:`evallib.config.PilotConfig.pl
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,5 +100,9 @@ def params_markdown(root: Path, lang: str = "nl") -> str:
             name = p
         title = label("params_file_heading", lang, pilot=name, file=f"params/{p}.yaml")
         text = path.read_text(encoding="utf-8").rstrip()
-        parts.append(f"````{{admonition}} {title}\n:class: dropdown\n\n```yaml\n{text}\n```\n````")
+        # the file is shown verbatim: its fences are longer than any run of backticks in it (a
+        # comment holding ``` must not close the code block and have the rest parsed as MyST)
+        code = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", text)), default=0))
+        outer = code + "`"
+        parts.append(f"{outer}{{admonition}} {title}\n:class: dropdown\n\n{code}yaml\n{text}\n{code}\n{outer}")
     return "\n\n".join(parts)

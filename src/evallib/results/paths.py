@@ -12,6 +12,7 @@
       manifest.json                     data fingerprints, params hashes, git commit, package versions
       run-<lang>.json                   the OK/FAILED table of the last run of an edition
       book-<lang>.log                   the jupyter-book log of the last build of an edition
+      .lock                             held by `evallib run` and `evallib book` (one at a time)
 
 ``book/`` holds the hand-written pages and, git-ignored, what the book build makes::
 
@@ -38,6 +39,7 @@ __all__ = [
     "executed_dir",
     "generated_dir",
     "incomplete_results_path",
+    "lock_path",
     "manifest_path",
     "published_path",
     "results_dir",
@@ -101,6 +103,11 @@ def manifest_path(root: Path) -> Path:
 def run_record_path(root: Path, lang: str) -> Path:
     """``build/run-<lang>.json``: the OK/FAILED table of an edition's last run."""
     return build_dir(root) / f"run-{lang}.json"
+
+
+def lock_path(root: Path) -> Path:
+    """``build/.lock``: one ``evallib run`` or ``evallib book`` at a time per checkout."""
+    return build_dir(root) / ".lock"
 
 
 def book_log_path(root: Path, lang: str) -> Path:
