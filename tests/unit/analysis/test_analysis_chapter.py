@@ -70,7 +70,7 @@ def test_settings_from_params_are_honoured(pilot):
     assert other.scorecard.work_12m["horizon_months"] == 6
     assert "e=6" in other.scorecard.work_12m["estimator"]
     assert other.costs.reach.horizon_months == 6
-    assert other.ladder.relapse.spec["horizons"] == [3, 6]
+    assert list(other.ladder.relapse.spec["horizons"]) == [3, 6]
     # draws: 0 bootstrap draws of the dynamic aggregation give no uniform band
     assert ch.headline.dynamic.table["band_low"].notna().any()
     assert other.headline.dynamic.table.get("band_low") is None or other.headline.dynamic.table["band_low"].isna().all()
