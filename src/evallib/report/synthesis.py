@@ -351,15 +351,20 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
     else:
         out["reach"] = label("sum_reach", lang, n=fmt_int(n, lang))
     w, st = sc["work_12m"], sc["step_up"]
+    absences = sc.get("absences") or {}
     out["work"] = natural_frequency_sentence(w["estimate"], w["ci_low"], w["ci_high"],
                                              what=label("what_work_12m", lang, months=c.analysis.horizon), lang=lang,
                                              threshold=c.decision.policy_threshold)
     out["step"] = natural_frequency_sentence(st["estimate"], st["ci_low"], st["ci_high"],
                                              what=label("what_step_up", lang), lang=lang)
+    # what the data do not allow: "cannot be judged" and why, instead of a sentence without numbers
+    out.update({k: cannot_judge(absences[block], lang) for k, block in (("work", "work_12m"), ("step", "step_up"))
+                if block in absences})
     inf = sc["inference"]
-    out["sure"] = (label("sum_sure_reliable", lang) if inf["label"] == "reliable"
+    out["sure"] = (cannot_judge(absences["inference"], lang) if "inference" in absences
+                   else label("sum_sure_reliable", lang) if inf["label"] == "reliable"
                    else label("sum_sure_fragile", lang, g=fmt_int(inf.get("n_treated_clusters") or 0, lang)))
-    p_pre = sc["pretrend"].get("p_value")
+    p_pre = (sc["pretrend"] or {}).get("p_value")
     out["pretrend"] = "" if p_pre is None else label(
         "sum_pretrend_ok" if p_pre >= c.decision.pretrend_min_p else "sum_pretrend_warn", lang)
     d = entry.decision
