@@ -182,6 +182,8 @@ def relapse_table(rel, rel_dids: dict, threshold: int, lang: str = "nl") -> pd.D
     nor are shares with fewer than ``threshold`` relapses or non-relapses (they would disclose a
     small count)."""
     by = rel.spec["by"][0]
+    if by not in rel.table.columns:  # no episode at all (nobody reached the steps)
+        return pd.DataFrame()
     t = rel.table[rel.table[by].isin(["pilot", "comparison"])]
     out = []
     for (reached, h), _ in t.groupby(["reached", "horizon"], sort=True):
@@ -290,7 +292,7 @@ def assumptions_table(items: list[dict], lang: str = "nl") -> pd.DataFrame:
                              share=fmt_num(100 * ev["dropped_share"], lang, 1) + "%")
         elif k == "few_clusters":
             evidence = label("ev_few_clusters", lang, n=ev["n_clusters"], t=ev["n_treated_clusters"],
-                             label=label("did_" + ev["reliability"], lang))
+                             label=label("did_" + (ev["reliability"] or "unknown"), lang))
         else:
             evidence = label("ev_" + k, lang)
         out.append({label("col_assumption", lang): label("as_" + k, lang),
