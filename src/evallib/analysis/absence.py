@@ -9,10 +9,10 @@ JSON as ``{"available": false, "reason_code": ..., "reason": {"nl": ..., "en": .
 in the book in the analysis's place.
 
 :func:`attempt` checks the preconditions explicitly before estimating. Besides those, it turns
-two *declared* signals of infeasibility into an absence: :class:`evallib.errors.EstimationError`
-(which estimators raise for data they cannot estimate on) and pyfixest's "All variables are
-collinear" (the regression has nothing left to identify the effect). Every other exception is a
-bug and propagates.
+*declared* signals of infeasibility into an absence: :class:`evallib.errors.EstimationError`
+(which estimators raise for data they cannot estimate on), pyfixest's "All variables are
+collinear" and numpy's ``LinAlgError`` (a singular system: the data cannot separate what is
+estimated). Every other exception is a bug and propagates.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any, TypeVar
 
+import numpy as np
 import yaml
 
 from evallib.errors import EstimationError
@@ -119,8 +120,8 @@ def attempt(what: str, fn: Callable[[], T], checks: Iterable[Check | Callable[[]
     A check may be a callable (evaluated lazily, in order, so a later check may assume the
     earlier ones hold); it returns a :class:`Check` or None (nothing to check). An input that is
     itself absent (``need(available(x), "depends", ...)``) makes the analysis absent too.
-    ``EstimationError`` and a collinear regression become the reason codes ``not_estimable`` and
-    ``collinear``; any other exception propagates (a bug, not a property of the data).
+    ``EstimationError`` becomes the reason code ``not_estimable``; a collinear regression or a
+    singular system ``collinear``; any other exception propagates (a bug, not a property of the data).
     """
     for check in checks:
         c = check() if callable(check) else check
@@ -130,7 +131,9 @@ def attempt(what: str, fn: Callable[[], T], checks: Iterable[Check | Callable[[]
         return fn()
     except EstimationError as e:
         return Absent(what, "not_estimable", {"detail": _short(str(e))})
-    except ValueError as e:
+    except np.linalg.LinAlgError:  # a singular system: as collinear, the data cannot separate it
+        return Absent(what, "collinear")
+    except ValueError as e:  # (LinAlgError is a ValueError: caught above)
         if _COLLINEAR in str(e):
             return Absent(what, "collinear")
         raise

@@ -158,6 +158,19 @@ class LadderSection:
     markov: Any
 
 
+def _relapse_residual_df(panel: pd.DataFrame, s: int, *, horizons, cluster: str) -> int:
+    """The fewest residual degrees of freedom of the relapse DiD over ``horizons``: episodes with
+    complete follow-up minus the regression's parameters (group and calendar-month effects and
+    the effect). Zero or less: the regression has nothing left to estimate the variance from."""
+    ep = ladder.relapse_episodes(panel, reached=[s], horizons=horizons, keep=["treated", "group", cluster])
+    out = None
+    for h in horizons:
+        sub = ep[ep[f"relapse_{h}"].notna()]
+        dof = len(sub) - (sub["group"].nunique() + sub["month"].nunique() - 1) - 1
+        out = dof if out is None else min(out, dof)
+    return out if out is not None else 0
+
+
 def _relapse_did(panel: pd.DataFrame, s: int, *, horizons, threshold: int, cluster: str) -> Any:
     """`relapse_effects` for one step; too few pilot episodes is an explained absence."""
     r = relapse_effects(panel, reached=(s,), horizons=horizons, threshold=threshold, cluster=cluster)[int(s)]
@@ -199,7 +212,9 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts |
                                              step=reached[0])]),
         relapse_did={int(s): attempt(f"relapse_did_{s}", lambda s=s: _relapse_did(
             panel, s, horizons=horizons, threshold=threshold, cluster=cluster),
-            [months, moves, need(s in f.steps, "step_not_occupied", step=s)]) for s in reached},
+            [months, moves, need(s in f.steps, "step_not_occupied", step=s),
+             lambda s=s: need(_relapse_residual_df(panel, s, horizons=horizons, cluster=cluster) > 0,
+                              "too_few_observations")]) for s in reached},
         transitions=ladder.transition_matrix(pilot_rows, unit="person_id", time="month", state="ladder_step",
                                              states=STEPS),
         event_times=event_times,

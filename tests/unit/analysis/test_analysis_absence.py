@@ -3,6 +3,7 @@ absence; anything else is a bug and propagates."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import yaml
 
@@ -50,6 +51,8 @@ def test_declared_infeasibility_becomes_an_absence():
     out = attempt("did", raises(EstimationError("did.staggered: need at least two periods in 'month'")))
     assert out.reason_code == "not_estimable" and "two periods" in out.reason("en")
     out = attempt("twfe", raises(ValueError("\n  All variables are collinear. Maybe your model ...")))
+    assert out.reason_code == "collinear"
+    out = attempt("event_study", raises(np.linalg.LinAlgError("Singular matrix")))
     assert out.reason_code == "collinear"
 
 
