@@ -160,7 +160,7 @@ def params_for(name: str, spec: Spec, areas: list[dict], data: str) -> dict:
     return {
         "pilot": name,
         "context": {"name": f"Shape {name}", "promoter": "test", "region": "test", "period": "test",
-                    "goal_nl": "Een vormtest.", "goal_en": "A shape test.", "target_groups": ["all"],
+                    "goal_nl": "Een vormtest.", "goal_en": "A shape test.", "target_groups": ["low-skilled", "55+"],
                     "partners": ["test"], "budget_eur": 50000.0, "target_participants": 40},
         "design": spec.design, "cluster": "area",
         "outcomes": ["employed", "work_or_training"], "headline_outcome": "work_or_training",
