@@ -69,7 +69,8 @@ def assumptions(
       parallel trends less plausible);
     * stable composition (balanced panel): share of persons dropped by the staggered estimator
       for incomplete follow-up <= 5 % good, <= 20 % moderate, else weak; impact medium;
-    * inference with few clusters: `inference_reliability` reliable → good, fragile → weak;
+    * inference with few clusters: `inference_reliability` reliable → good, fragile → weak
+      (unknown without both pilot and comparison clusters);
       impact high for p-values and intervals, not for the point estimate;
     * ladder transitions: conditioning on the origin step (step-up, relapse) cannot be tested;
       impact low for the headline (it concerns the ladder section only).
@@ -79,7 +80,8 @@ def assumptions(
         anticipation = "good" if lead_ci[0] <= 0 <= lead_ci[1] else "weak"
     spill = ("good" if comparison_in_pilot_areas == 0
              else "moderate" if comparison_in_pilot_areas <= 0.25 else "weak")
-    rel = inference_reliability(n_clusters, n_treated_clusters)
+    # without both pilot and comparison clusters the reliability rule does not apply
+    rel = inference_reliability(n_clusters, n_treated_clusters) if 0 < n_treated_clusters < n_clusters else None
     return [
         {"key": "parallel_trends", "quality": _rate(pretrend_p, 0.10, 0.01, higher_is_better=True),
          "impact": "high", "evidence": {"pretrend_p": pretrend_p}},
@@ -92,9 +94,10 @@ def assumptions(
          "evidence": {"max_abs_smd": max_abs_smd}},
         {"key": "stable_composition", "quality": _rate(dropped_share, 0.05, 0.20), "impact": "medium",
          "evidence": {"dropped_share": dropped_share}},
-        {"key": "few_clusters", "quality": "good" if rel.label == "reliable" else "weak",
+        {"key": "few_clusters",
+         "quality": "unknown" if rel is None else "good" if rel.label == "reliable" else "weak",
          "impact": "high", "evidence": {"n_clusters": n_clusters,
                                         "n_treated_clusters": n_treated_clusters,
-                                        "reliability": rel.label}},
+                                        "reliability": rel.label if rel is not None else None}},
         {"key": "ladder_selection", "quality": "untestable", "impact": "low", "evidence": {}},
     ]

@@ -12,7 +12,9 @@ from typing import Any
 
 import pandas as pd
 
+from evallib.analysis.absence import available
 from evallib.analysis.decision import Decision, decide
+from evallib.analysis.preconditions import panel_facts
 from evallib.analysis.scorecard import Scorecard, build_scorecard
 from evallib.analysis.sections import (
     CostsSection,
@@ -85,7 +87,8 @@ def scorecard_section(config: PilotConfig, design: DesignSection, headline: Head
     sc = build_scorecard(
         pilot=config.pilot, outcome=config.headline_outcome, dynamic=headline.dynamic,
         simple=headline.simple, n_persons_12m=headline.n_persons_at_horizon, step_up=ladder.pooled,
-        assessment=headline.assessment, pretrend=headline.event_study.pretrend,
+        assessment=headline.assessment,
+        pretrend=headline.event_study.pretrend if available(headline.event_study) else headline.event_study,
         participants=design.facts["participants"],
         target_participants=config.context.target_participants, cost=costs.cost,
         threshold=config.disclosure_threshold, horizon=config.analysis.horizon)
@@ -93,10 +96,14 @@ def scorecard_section(config: PilotConfig, design: DesignSection, headline: Head
 
 
 def chapter(panel: pd.DataFrame, config: PilotConfig) -> ChapterResults:
-    """Compute a pilot's chapter from its panel (`evallib.data.load_panel`) and params."""
-    design = design_section(panel, config)
-    headline = headline_section(panel, config)
-    ladder = ladder_section(panel, config)
+    """Compute a pilot's chapter from its panel (`evallib.data.load_panel`) and params.
+
+    Complete for every panel that `load_panel` accepts: an analysis these data do not allow is
+    an :class:`~evallib.analysis.absence.Absent` with its reason, in its place."""
+    allows = panel_facts(panel, config.cluster)
+    design = design_section(panel, config, allows)
+    headline = headline_section(panel, config, allows)
+    ladder = ladder_section(panel, config, allows)
     costs = costs_section(config, design, headline)
     sc, decision = scorecard_section(config, design, headline, ladder, costs)
     return ChapterResults(pilot=config.pilot, settings=config.analysis, design=design,

@@ -70,6 +70,8 @@ class Decision:
     probability: float | None
     checks: tuple[Check, ...]
     rules: DecisionRules
+    # rule "no_estimate": why the effect cannot be judged ({"reason_code", "reason": {"nl", "en"}})
+    reason: dict[str, Any] | None = None
 
     @property
     def failed(self) -> tuple[Check, ...]:
@@ -78,7 +80,7 @@ class Decision:
     def to_dict(self) -> dict[str, Any]:
         return {"pilot": self.pilot, "verdict": self.verdict, "rule": self.rule,
                 "probability": self.probability, "checks": [asdict(c) for c in self.checks],
-                "rules": self.rules.model_dump()}
+                "rules": self.rules.model_dump(), "reason": self.reason}
 
 
 def _get(d: dict | None, *keys):
@@ -97,7 +99,8 @@ def decide(scorecard: dict, rules: DecisionRules) -> Decision:
     est, se = _get(scorecard, "work_12m", "estimate"), _get(scorecard, "work_12m", "std_error")
     lo = _get(scorecard, "work_12m", "ci_low")
     if est is None or se is None or not se > 0:
-        return Decision(pilot, "continue", "no_estimate", None, (), rules)
+        why = _get(scorecard, "absences", "work_12m")
+        return Decision(pilot, "continue", "no_estimate", None, (), rules, why)
     p = prob_exceeds(est, se, rules.policy_threshold)
     if p <= rules.stop_max_probability:
         return Decision(pilot, "stop", "stop", p,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from evallib.analysis.absence import Absent
 from evallib.analysis.assumptions import pretrend_p
 from evallib.disclosure import safe_count
 
@@ -60,18 +61,20 @@ class Scorecard:
     target_participants: int | None
     cost: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    # what cannot be judged and why: block name -> {"reason_code", "reason": {"nl", "en"}}
+    absences: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
             "pilot", "outcome_work", "work_12m", "work_overall", "step_up", "inference", "mde",
-            "pretrend", "participants", "target_participants", "cost", "notes")}
+            "pretrend", "participants", "target_participants", "cost", "notes", "absences")}
 
 
 def _cost_block(cost: Any) -> dict[str, Any]:
-    if cost is None:
+    if cost is None or isinstance(cost, Absent):
         return {"per_participant_eur": None, "per_additional_in_work_eur": None,
                 "per_additional_ci_low": None, "per_additional_ci_high": None,
-                "notes": "no cost data and no budget"}
+                "notes": cost.reason("en") if isinstance(cost, Absent) else "no cost data and no budget"}
     c = _d(cost)
     return {"per_participant_eur": c["per_participant_eur"],
             "per_additional_in_work_eur": c["per_additional_eur"],
@@ -103,39 +106,67 @@ def build_scorecard(
     ``dynamic``/``simple``: the staggered estimator's aggregations; ``step_up``:
     `effects.PooledStepUp`; ``assessment``: `did.headline`'s assessment (p-values of the test of
     no effect, reliability); ``pretrend``: the event study's pre-trend test; ``cost``:
-    `costs.CostResult` or None; counts below ``threshold`` become None."""
+    `costs.CostResult` or None; counts below ``threshold`` become None. Each may be an
+    :class:`~evallib.analysis.absence.Absent`: its block is then None-valued and ``absences``
+    says why it cannot be judged."""
     notes = list(notes or [])
-    row = dynamic_row(dynamic, horizon)
+    absences: dict[str, dict[str, Any]] = {}
+
+    def absent(block: str, x: Any) -> bool:
+        if isinstance(x, Absent):
+            absences[block] = {"reason_code": x.reason_code, "reason": x.to_dict()["reason"]}
+            notes.append(f"{block} cannot be judged: {x.reason('en')}")
+            return True
+        return False
+
+    row = None if absent("work_12m", dynamic) else dynamic_row(dynamic, horizon)
+    if row is None and "work_12m" not in absences:
+        absent("work_12m", Absent("work_12m", "no_estimate_at_horizon", {"months": horizon}))
     if row is None:
         work_12m: dict[str, Any] = {"estimate": None, "std_error": None, "ci_low": None, "ci_high": None}
         mde = None
-        notes.append(f"no pilot person observed {horizon} months after entry: work_12m unavailable")
     else:
         work_12m = {k: row[k] for k in ("estimate", "std_error", "ci_low", "ci_high")}
         mde = row.get("mde")
+        se = work_12m["std_error"]
+        if se is None or not se > 0:  # NaN too: the decision cannot weigh the estimate
+            absent("work_12m", Absent("work_12m", "no_standard_error"))
     work_12m.update({"horizon_months": horizon, "estimator": ESTIMATOR_TEMPLATE.format(horizon=horizon),
                      "n_persons_pilot": safe_count(n_persons_12m, threshold)
                      if n_persons_12m is not None else None})
-    s = _d(simple)
-    lo, hi = s["conf_int"]
-    su = _d(step_up)
-    a = _d(assessment)
-    pt = _d(pretrend) if pretrend is not None else None
-    if pt is None:
+    none4 = {"estimate": None, "std_error": None, "ci_low": None, "ci_high": None}
+    if absent("work_overall", simple):
+        work_overall = dict(none4)
+    else:
+        s = _d(simple)
+        lo, hi = s["conf_int"]
+        work_overall = {"estimate": s["estimate"], "std_error": s["std_error"], "ci_low": lo, "ci_high": hi}
+    if absent("step_up", step_up):
+        step_up_block = {**none4, "definition": step_up.reason("en")}
+    else:
+        su = _d(step_up)
+        step_up_block = {"estimate": su["estimate"], "std_error": su["std_error"], "ci_low": su["ci_low"],
+                         "ci_high": su["ci_high"], "definition": su["definition"]}
+    a = None if absent("inference", assessment) else _d(assessment)
+    pt = None if pretrend is None or absent("pretrend", pretrend) else _d(pretrend)
+    if pt is None and "pretrend" not in absences:
         notes.append("no pre-trend test (no pre-entry periods)")
+    absent("cost", cost)
     notes.append("p_crv1, p_wild and p_ri test the null of no effect with the TWFE coefficient "
                  "as statistic (evallib.did.headline); the estimates are Callaway-Sant'Anna")
     return Scorecard(
         pilot=pilot,
         outcome_work=outcome,
         work_12m=work_12m,
-        work_overall={"estimate": s["estimate"], "std_error": s["std_error"], "ci_low": lo, "ci_high": hi},
-        step_up={"estimate": su["estimate"], "std_error": su["std_error"], "ci_low": su["ci_low"],
-                 "ci_high": su["ci_high"], "definition": su["definition"]},
-        inference={"label": a["reliability"], "reason": a["reliability_reason"],
-                   "n_clusters": a["n_clusters"], "n_treated_clusters": a["n_treated_clusters"],
-                   "p_crv1": a["p_value_crv1"], "p_wild": a["p_value_wild"], "p_ri": a["p_value_ri"],
-                   "ri_resolution": a["ri_resolution"]},
+        work_overall=work_overall,
+        step_up=step_up_block,
+        inference=({"label": a["reliability"], "reason": a["reliability_reason"],
+                    "n_clusters": a["n_clusters"], "n_treated_clusters": a["n_treated_clusters"],
+                    "p_crv1": a["p_value_crv1"], "p_wild": a["p_value_wild"], "p_ri": a["p_value_ri"],
+                    "ri_resolution": a["ri_resolution"]} if a is not None else
+                   {"label": "fragile", "reason": assessment.reason("en"), "n_clusters": None,
+                    "n_treated_clusters": None, "p_crv1": None, "p_wild": None, "p_ri": None,
+                    "ri_resolution": None}),
         mde=mde,
         # p_value: the wild score bootstrap's (holds size with few treated clusters);
         # p_value_f: the cluster-robust F test's, which over-rejects there
@@ -145,4 +176,5 @@ def build_scorecard(
         target_participants=target_participants,
         cost=_cost_block(cost),
         notes=notes,
+        absences=absences,
     )

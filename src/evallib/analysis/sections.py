@@ -13,6 +13,7 @@ import pandas as pd
 
 from evallib import did, ladder
 from evallib.analysis import costs
+from evallib.analysis.absence import Absent, attempt, available, need, needs
 from evallib.analysis.assumptions import assumptions, lead_one, pretrend_p
 from evallib.analysis.balance import Balance, DesignCounts, balance, comparison_share_in_areas, design_counts
 from evallib.analysis.effects import (
@@ -23,6 +24,7 @@ from evallib.analysis.effects import (
     relapse_effects,
     subgroup_effects,
 )
+from evallib.analysis.preconditions import STEPS, PanelFacts, panel_facts
 from evallib.analysis.scorecard import dynamic_row, persons_at_event_time
 from evallib.config import PilotConfig
 
@@ -43,9 +45,10 @@ class DesignSection:
     balance: Balance
     n_clusters: int
     facts: dict[str, Any]
+    panel: PanelFacts | None = None  # what the panel allows (the preconditions' facts)
 
 
-def design_section(panel: pd.DataFrame, config: PilotConfig) -> DesignSection:
+def design_section(panel: pd.DataFrame, config: PilotConfig, allows: PanelFacts | None = None) -> DesignSection:
     a = config.analysis
     bal = balance(panel)
     facts = {**costs.panel_counts(panel, outcome=config.headline_outcome, horizon_months=a.horizon),
@@ -54,7 +57,8 @@ def design_section(panel: pd.DataFrame, config: PilotConfig) -> DesignSection:
                  panel, [x.area for x in config.areas if x.pilot], cluster=config.cluster),
              "max_abs_smd": bal.max_abs_smd}
     return DesignSection(counts=design_counts(panel, design=config.design, cluster=config.cluster),
-                         balance=bal, n_clusters=int(panel[config.cluster].nunique()), facts=facts)
+                         balance=bal, n_clusters=int(panel[config.cluster].nunique()), facts=facts,
+                         panel=allows or panel_facts(panel, config.cluster))
 
 
 # --------------------------------------------------------------------------------------------
@@ -67,40 +71,52 @@ class HeadlineSection:
     then), the test of no effect (`did.headline`), TWFE for comparison, the event study, the
     pilot persons behind the horizon estimate, other outcomes and target groups."""
 
-    gt: Any
+    gt: Any  # each result below may be an Absent (evallib.analysis.absence) instead
     simple: Any
     dynamic: Any
     at_horizon: dict | None
     assessment: Any
     twfe: Any
     event_study: Any
-    n_persons_at_horizon: int
-    outcomes: pd.DataFrame
-    subgroups: SubgroupResult
+    n_persons_at_horizon: int | None
+    outcomes: pd.DataFrame | Absent
+    subgroups: SubgroupResult | Absent
 
 
-def headline_section(panel: pd.DataFrame, config: PilotConfig) -> HeadlineSection:
+def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None) -> HeadlineSection:
+    """Each estimate, or an :class:`~evallib.analysis.absence.Absent` when the panel does not
+    allow it (checked first: see :mod:`evallib.analysis.absence`)."""
     a, outcome, cluster = config.analysis, config.headline_outcome, config.cluster
-    gt = did.staggered(panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
-                       control_group="never", cluster=cluster)
-    simple = gt.aggregate("simple", n_boot=0)
-    dynamic = gt.aggregate("dynamic", n_boot=a.n_boot_dynamic, seed=config.seed)
+    f = facts or panel_facts(panel, cluster)
+    months = need(f.n_months >= 2, "too_few_months", months=f.n_months, needed=2)
+    gt = attempt("staggered_gt", lambda: did.staggered(
+        panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
+        control_group="never", cluster=cluster),
+        [months, need(f.n_balanced_comparison > 0, "no_never_treated")])
+    simple = attempt("staggered_simple", lambda: gt.aggregate("simple", n_boot=0), [needs(gt)])
+    dynamic = attempt("staggered_dynamic", lambda: gt.aggregate("dynamic", n_boot=a.n_boot_dynamic,
+                                                                seed=config.seed), [needs(gt)])
     # CRV1, wild cluster bootstrap and randomization-inference p-values of the test of no effect
-    assessment = did.headline(panel, outcome=outcome, treatment="treated", unit="person_id",
-                              time="month", cluster=cluster, n_boot=a.wild_bootstrap_draws,
-                              max_assignments=a.ri_max_assignments, seed=config.seed)
-    twfe = did.twfe(panel, outcome=outcome, treatment="treated", unit="person_id", time="month",
-                    cluster=cluster)
+    assessment = attempt("headline_assessment", lambda: did.headline(
+        panel, outcome=outcome, treatment="treated", unit="person_id", time="month", cluster=cluster,
+        n_boot=a.wild_bootstrap_draws, max_assignments=a.ri_max_assignments, seed=config.seed),
+        [months, need(f.n_untreated_clusters > 0, "no_comparison_area")])
+    twfe = attempt("twfe", lambda: did.twfe(panel, outcome=outcome, treatment="treated", unit="person_id",
+                                            time="month", cluster=cluster), [months])
     lead, lag = config.event_window
-    es = did.event_study(panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
-                         cluster=cluster, leads=-lead, lags=lag)
-    outcomes = outcome_effects(panel, outcomes=config.outcomes, horizon=a.horizon, cluster=cluster,
-                               cached={outcome: gt})
-    subgroups = subgroup_effects(panel, outcome=outcome, threshold=config.disclosure_threshold,
-                                 cluster=cluster)
-    return HeadlineSection(gt=gt, simple=simple, dynamic=dynamic, at_horizon=dynamic_row(dynamic, a.horizon),
+    es = attempt("event_study", lambda: did.event_study(
+        panel, outcome=outcome, unit="person_id", time="month", cohort="start_month", cluster=cluster,
+        leads=-lead, lags=lag), [months, need(f.n_pilot_with_pre > 0, "no_pre_period")])
+    outcomes = attempt("outcomes", lambda: outcome_effects(
+        panel, outcomes=config.outcomes, horizon=a.horizon, cluster=cluster, cached={outcome: gt}),
+        [needs(gt)])
+    subgroups = attempt("subgroups", lambda: subgroup_effects(
+        panel, outcome=outcome, threshold=config.disclosure_threshold, cluster=cluster),
+        [need(f.subgroup_columns, "no_subgroup_columns"), needs(gt)])
+    at = dynamic_row(dynamic, a.horizon) if available(dynamic) else None
+    return HeadlineSection(gt=gt, simple=simple, dynamic=dynamic, at_horizon=at,
                            assessment=assessment, twfe=twfe, event_study=es,
-                           n_persons_at_horizon=persons_at_event_time(gt, a.horizon),
+                           n_persons_at_horizon=persons_at_event_time(gt, a.horizon) if available(gt) else None,
                            outcomes=outcomes, subgroups=subgroups)
 
 
@@ -120,7 +136,8 @@ class LadderSection:
     """The ladder analyses. ``focus``: the params' ladder focus; ``origins``: the origins of the
     pooled step-up effect (the focus, or ``analysis.focus_steps`` when there is none);
     ``event_times``: the chronogram's months since entry with enough pilot persons;
-    ``state_distribution``/``counterfactual``: None when too few months can be shown;
+    ``state_distribution``/``counterfactual``: an Absent when too few months can be shown
+    (as is every other analysis the panel does not allow, :mod:`evallib.analysis.absence`);
     ``work_step``: the step of the time-to-work curve."""
 
     focus: list[int]
@@ -129,10 +146,10 @@ class LadderSection:
     step_up: Any
     pooled: PooledStepUp
     relapse: Any
-    relapse_did: dict[int, Any]
+    relapse_did: dict[int, Any]  # step -> result or Absent
     transitions: Any
     event_times: list[int]
-    state_distribution: pd.DataFrame | None
+    state_distribution: pd.DataFrame | Absent
     counterfactual: Any
     flows: pd.DataFrame
     work_step: int
@@ -141,8 +158,30 @@ class LadderSection:
     markov: Any
 
 
-def ladder_section(panel: pd.DataFrame, config: PilotConfig) -> LadderSection:
+def _relapse_residual_df(panel: pd.DataFrame, s: int, *, horizons, cluster: str) -> int:
+    """The fewest residual degrees of freedom of the relapse DiD over ``horizons``: episodes with
+    complete follow-up minus the regression's parameters (group and calendar-month effects and
+    the effect). Zero or less: the regression has nothing left to estimate the variance from."""
+    ep = ladder.relapse_episodes(panel, reached=[s], horizons=horizons, keep=["treated", "group", cluster])
+    out = None
+    for h in horizons:
+        sub = ep[ep[f"relapse_{h}"].notna()]
+        dof = len(sub) - (sub["group"].nunique() + sub["month"].nunique() - 1) - 1
+        out = dof if out is None else min(out, dof)
+    return out if out is not None else 0
+
+
+def _relapse_did(panel: pd.DataFrame, s: int, *, horizons, threshold: int, cluster: str) -> Any:
+    """`relapse_effects` for one step; too few pilot episodes is an explained absence."""
+    r = relapse_effects(panel, reached=(s,), horizons=horizons, threshold=threshold, cluster=cluster)[int(s)]
+    return r if r is not None else Absent(f"relapse_did_{s}", "too_few_people", {"threshold": threshold})
+
+
+def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None) -> LadderSection:
+    """The ladder analyses over the six steps of the schema (observed or not); each one that the
+    panel does not allow is an :class:`~evallib.analysis.absence.Absent`."""
     a, cluster, threshold = config.analysis, config.cluster, config.disclosure_threshold
+    f = facts or panel_facts(panel, cluster)
     focus = list(config.ladder_focus)
     origins = focus or list(a.focus_steps)
     # "pilot" = the pilot group's months in the pilot, "comparison" = the comparison group
@@ -156,27 +195,43 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig) -> LadderSection:
     shown = pilot_rows[pilot_rows["event_time"].isin(event_times)]
     post_times = [e for e in event_times if e >= 0]
     work_step = 6 if 5 in focus else 5
+    months = need(f.n_months >= 2, "too_few_months", months=f.n_months, needed=2)
+    moves = need(f.movers > 0, "no_movement")
+    occupied = [need(s in f.steps, "step_not_occupied", step=s) for s in origins]
+    few_times = need(len(post_times) > 1, "too_few_event_times", threshold=threshold)
     return LadderSection(
         focus=focus, origins=origins,
-        rates=ladder.step_up_rates(in_period, by="period_group"),
-        step_up=ladder.step_up_did(panel, cluster=cluster),
-        pooled=pooled_step_up_did(panel, origins=origins, cluster=cluster),
-        relapse=ladder.relapse(in_period, by="period_group", reached=reached, horizons=horizons),
-        relapse_did=relapse_effects(panel, reached=reached, horizons=horizons, threshold=threshold,
-                                    cluster=cluster),
-        transitions=ladder.transition_matrix(pilot_rows, unit="person_id", time="month", state="ladder_step"),
+        rates=attempt("step_up_rates", lambda: ladder.step_up_rates(in_period, by="period_group", states=STEPS),
+                      [months]),
+        step_up=attempt("step_up_did", lambda: ladder.step_up_did(panel, cluster=cluster), [months, moves]),
+        pooled=attempt("step_up_pooled", lambda: pooled_step_up_did(panel, origins=origins, cluster=cluster),
+                       [months, moves, *occupied]),
+        relapse=attempt("relapse", lambda: ladder.relapse(in_period, by="period_group", reached=reached,
+                                                          horizons=horizons, states=STEPS),
+                        [months, moves, need(any(s in f.steps for s in reached), "step_not_occupied",
+                                             step=reached[0])]),
+        relapse_did={int(s): attempt(f"relapse_did_{s}", lambda s=s: _relapse_did(
+            panel, s, horizons=horizons, threshold=threshold, cluster=cluster),
+            [months, moves, need(s in f.steps, "step_not_occupied", step=s),
+             lambda s=s: need(_relapse_residual_df(panel, s, horizons=horizons, cluster=cluster) > 0,
+                              "too_few_observations")]) for s in reached},
+        transitions=ladder.transition_matrix(pilot_rows, unit="person_id", time="month", state="ladder_step",
+                                             states=STEPS),
         event_times=event_times,
         state_distribution=(ladder.state_distribution(shown, unit="person_id", time="event_time",
-                                                      state="ladder_step") if len(shown) else None),
-        counterfactual=(ladder.counterfactual_chronogram(panel, event_times=post_times)
-                        if len(post_times) > 1 else None),
-        flows=ladder.flow_table(pilot_rows, origin="start_month", horizon=a.horizon),
+                                                      state="ladder_step", states=STEPS) if len(shown)
+                            else Absent("state_distribution", "too_few_event_times", {"threshold": threshold})),
+        counterfactual=attempt("counterfactual_chronogram", lambda: ladder.counterfactual_chronogram(
+            panel, event_times=post_times), [months, few_times]),
+        flows=ladder.flow_table(pilot_rows, origin="start_month", horizon=a.horizon, states=STEPS),
         work_step=work_step,
-        time_to_work=ladder.time_to_work(pilot_rows, by="group", threshold=work_step, origin="start_month"),
-        ordinal=ladder.ordinal_did(panel, cluster=cluster),
-        markov=ladder.markov_projection(in_period, by="period_group", target=6,
-                                        compare=("pilot", "comparison"), n_boot=a.ladder_bootstrap_draws,
-                                        seed=config.seed, cluster=cluster),
+        time_to_work=attempt("time_to_work", lambda: ladder.time_to_work(
+            pilot_rows, by="group", threshold=work_step, origin="start_month", states=STEPS), [months]),
+        ordinal=attempt("ordinal_did", lambda: ladder.ordinal_did(panel, cluster=cluster), [months]),
+        markov=attempt("markov", lambda: ladder.markov_projection(
+            in_period, by="period_group", target=6, compare=("pilot", "comparison"),
+            n_boot=a.ladder_bootstrap_draws, seed=config.seed, cluster=cluster),
+            [months, moves, need(6 in f.steps, "step_not_occupied", step=6)]),
     )
 
 
@@ -185,10 +240,10 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig) -> LadderSection:
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CostsSection:
-    """Cost-effectiveness at the horizon (None without cost data and budget, or without an
+    """Cost-effectiveness at the horizon (an Absent without cost data and budget, or without an
     estimate at the horizon), reach, and the rated assumptions."""
 
-    cost: costs.CostResult | None
+    cost: costs.CostResult | Absent
     reach: costs.ReachResult
     assumptions: list[dict]
 
@@ -199,23 +254,27 @@ def costs_section(config: PilotConfig, design: DesignSection, headline: Headline
     total, source = (recorded, "panel") if recorded is not None else (config.context.budget_eur, "budget")
     nan = float("nan")
     est, lo, hi = (at["estimate"], at["ci_low"], at["ci_high"]) if at is not None else (nan, nan, nan)
-    cost = (costs.cost_effectiveness(total_cost_eur=total, n_participants=facts["participants"],
-                                     effect=est, ci_low=lo, ci_high=hi, cost_source=source,
-                                     horizon_months=a.horizon)
-            if total is not None and at is not None else None)
+    cost = attempt("cost", lambda: costs.cost_effectiveness(
+        total_cost_eur=total, n_participants=facts["participants"], effect=est, ci_low=lo, ci_high=hi,
+        cost_source=source, horizon_months=a.horizon),
+        [need(total is not None, "no_cost"), needs(headline.dynamic),
+         need(at is not None, "no_estimate_at_horizon", months=a.horizon)])
     reach = costs.reach_from_counts(
         participants=facts["participants"], observed_at_horizon=facts["observed_at_horizon"],
         in_outcome_at_horizon=facts["in_outcome_at_horizon"], target=config.context.target_participants,
         effect=est, ci_low=lo, ci_high=hi, outcome=config.headline_outcome, horizon_months=a.horizon)
     es, gt, asmt = headline.event_study, headline.gt, headline.assessment
-    lead1 = lead_one(es)
-    dropped = sum(gt.n_units_dropped.values())
+    lead1 = lead_one(es) if available(es) else None
+    dropped = sum(gt.n_units_dropped.values()) if available(gt) else 0
+    n_units = gt.n_units if available(gt) else 0
     items = assumptions(
-        pretrend_p=pretrend_p(es.pretrend),
+        pretrend_p=pretrend_p(es.pretrend) if available(es) else None,
         lead_estimate=lead1["estimate"] if lead1 else None,
         lead_ci=(lead1["ci_low"], lead1["ci_high"]) if lead1 else None,
         comparison_in_pilot_areas=facts["comparison_in_pilot_areas"],
         max_abs_smd=facts["max_abs_smd"],
-        dropped_share=dropped / (gt.n_units + dropped) if gt.n_units + dropped else 0.0,
-        n_clusters=asmt.n_clusters, n_treated_clusters=asmt.n_treated_clusters, design=config.design)
+        dropped_share=dropped / (n_units + dropped) if n_units + dropped else 0.0,
+        n_clusters=asmt.n_clusters if available(asmt) else design.n_clusters,
+        n_treated_clusters=(asmt.n_treated_clusters if available(asmt)
+                            else design.panel.n_treated_clusters if design.panel else 0), design=config.design)
     return CostsSection(cost=cost, reach=reach, assumptions=items)

@@ -19,6 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from evallib.analysis.synthesis import PilotEntry, horizon_months, scale_up_projection
 from evallib.config import PilotConfig
 from evallib.disclosure import safe_count
+from evallib.report.absence import cannot_judge
 from evallib.report.format import (
     fmt_eur,
     fmt_eur_millions,
@@ -205,12 +206,12 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
     s = e.scorecard
     if s is None:
         return {"sc_verdict": _verdict(e, lang)}
-    w, o, st, inf, pt = s["work_12m"], s["work_overall"], s["step_up"], s["inference"], s["pretrend"]
+    w, o, st, inf, pt = s["work_12m"], s["work_overall"], s["step_up"], s["inference"], s["pretrend"] or {}
     clusters = label("clusters_treated", lang, g=fmt_int(inf.get("n_treated_clusters") or 0, lang),
                      n=fmt_int(inf.get("n_clusters") or 0, lang))
     pt_ok = pt.get("p_value") is not None and pt["p_value"] >= e.config.decision.pretrend_min_p
     cost_pp = s["cost"].get("per_participant_eur")
-    return {
+    column = {
         "sc_work_12m": fmt_pp_value(w["estimate"], lang),
         "sc_interval": _interval(w["ci_low"], w["ci_high"], lang),
         "sc_probability": fmt_prob(e.decision.probability if e.decision else None, lang),
@@ -227,7 +228,17 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
         "sc_reach": _reach(e, lang),
         "sc_verdict": _verdict(e, lang),
     }
+    # a block the data do not allow: "cannot be judged" (the decision table says why)
+    short = label("rule_short_no_estimate", lang)
+    for block, cells in _ABSENT_CELLS.items():
+        if block in (s.get("absences") or {}):
+            column.update({c: short for c in cells})
+    return column
 
+
+_ABSENT_CELLS = {"work_12m": ("sc_work_12m", "sc_interval", "sc_mde"), "work_overall": ("sc_work_overall",),
+                 "step_up": ("sc_step_up",), "inference": ("sc_inference", "sc_pvalues"),
+                 "pretrend": ("sc_pretrend",), "cost": ("sc_cost_additional",)}
 
 _SCORECARD_ROWS = ("sc_work_12m", "sc_interval", "sc_probability", "sc_work_overall", "sc_step_up", "sc_mde",
                    "sc_inference", "sc_pvalues", "sc_pretrend", "sc_cost_participant", "sc_cost_additional",
@@ -278,8 +289,9 @@ def decision_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
                 why = label("why_stop", lang, p=fmt_prob(d.probability, lang))
             elif d.rule == "scale":
                 why = label("why_scale", lang, p=fmt_prob(d.probability, lang))
-            elif d.rule == "no_estimate":
-                why = label("why_no_estimate", lang, months=e.config.analysis.horizon)
+            elif d.rule == "no_estimate":  # cannot be judged: the scorecard says why
+                why = (cannot_judge(d.reason, lang) if d.reason
+                       else label("why_no_estimate", lang, months=e.config.analysis.horizon))
             else:
                 why = "; ".join(label(f"check_{c.name}", lang) for c in d.failed)
         rows.append({label("col_pilot", lang): e.name, label("col_verdict", lang): _verdict(e, lang),
@@ -339,15 +351,20 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
     else:
         out["reach"] = label("sum_reach", lang, n=fmt_int(n, lang))
     w, st = sc["work_12m"], sc["step_up"]
+    absences = sc.get("absences") or {}
     out["work"] = natural_frequency_sentence(w["estimate"], w["ci_low"], w["ci_high"],
                                              what=label("what_work_12m", lang, months=c.analysis.horizon), lang=lang,
                                              threshold=c.decision.policy_threshold)
     out["step"] = natural_frequency_sentence(st["estimate"], st["ci_low"], st["ci_high"],
                                              what=label("what_step_up", lang), lang=lang)
+    # what the data do not allow: "cannot be judged" and why, instead of a sentence without numbers
+    out.update({k: cannot_judge(absences[block], lang) for k, block in (("work", "work_12m"), ("step", "step_up"))
+                if block in absences})
     inf = sc["inference"]
-    out["sure"] = (label("sum_sure_reliable", lang) if inf["label"] == "reliable"
+    out["sure"] = (cannot_judge(absences["inference"], lang) if "inference" in absences
+                   else label("sum_sure_reliable", lang) if inf["label"] == "reliable"
                    else label("sum_sure_fragile", lang, g=fmt_int(inf.get("n_treated_clusters") or 0, lang)))
-    p_pre = sc["pretrend"].get("p_value")
+    p_pre = (sc["pretrend"] or {}).get("p_value")
     out["pretrend"] = "" if p_pre is None else label(
         "sum_pretrend_ok" if p_pre >= c.decision.pretrend_min_p else "sum_pretrend_warn", lang)
     d = entry.decision

@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evallib.analysis.absence import available
 from evallib.analysis.balance import Balance, DesignCounts
+from evallib.analysis.preconditions import STEPS
 from evallib.analysis.sections import HeadlineSection
 from evallib.disclosure import safe_count, suppress_counts
 from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pp, fmt_pp_value, p_eq
@@ -114,8 +116,10 @@ def headline_effects_table(headline: HeadlineSection, lang: str = "nl", *, horiz
 
     at = headline.at_horizon
     rows = [{"key": "cs_dynamic", "months": horizon, **at}] if at else []
-    rows += [row("cs_simple", headline.simple), row("event_study_avg", headline.event_study, months=event_months),
-             row("twfe", headline.twfe)]
+    # an estimate the data do not allow (an Absent) has no row; the chapter says why
+    rows += [row(key, res, **extra) for key, res, extra in (
+        ("cs_simple", headline.simple, {}), ("event_study_avg", headline.event_study, {"months": event_months}),
+        ("twfe", headline.twfe, {})) if available(res)]
     return effects_table(rows, lang)
 
 
@@ -144,12 +148,14 @@ def subgroup_table(res, lang: str = "nl") -> pd.DataFrame:
 def step_up_table(rates, did_res, threshold: int, lang: str = "nl", *, focus=()) -> pd.DataFrame:
     """Monthly step-up rate per origin step in the pilot (months in the pilot) and the comparison
     group, with the DiD effect per origin. ``rates``: `ladder.step_up_rates` by a pilot/comparison
-    column; ``did_res``: `ladder.step_up_did`. Focus origins come first. Rates resting on fewer
-    than ``threshold`` person-months are not shown."""
+    column; ``did_res``: `ladder.step_up_did` (or an Absent: no effects). Every origin step 1-5
+    has a row, observed or not; focus origins come first. Rates resting on fewer than
+    ``threshold`` person-months are not shown."""
     by = rates.spec["by"][0]
     t = rates.table[rates.table[by].isin(["pilot", "comparison"])]
-    d = did_res.table.set_index("origin")
+    d = did_res.table.set_index("origin") if available(did_res) else pd.DataFrame(columns=["estimate"])
     origins = [o for o in d.index]
+    origins += [o for o in STEPS[:-1] if o not in origins]
     origins = [o for o in focus if o in origins] + [o for o in origins if o not in focus]
     out = []
     for o in origins:
@@ -160,7 +166,7 @@ def step_up_table(rates, did_res, threshold: int, lang: str = "nl", *, focus=())
             ok = safe_count(n_pairs, threshold) not in (None, 0)
             row[label(f"col_rate_{g}", lang)] = (fmt_num(100 * float(sel["p_up"].iloc[0]), lang, 1) + "%"
                                                  if ok else f"<{threshold}")
-        e = d.loc[o]
+        e = d.loc[o] if o in d.index else pd.Series({"estimate": float("nan")})
         has = e.get("estimate") == e.get("estimate") and "ci_low" in d.columns
         row[label("col_effect_pp", lang)] = fmt_pp_value(e["estimate"], lang) if has else "–"
         row[label("col_ci95", lang)] = _ci(e["ci_low"], e["ci_high"], lang) if has else "–"
@@ -176,6 +182,8 @@ def relapse_table(rel, rel_dids: dict, threshold: int, lang: str = "nl") -> pd.D
     nor are shares with fewer than ``threshold`` relapses or non-relapses (they would disclose a
     small count)."""
     by = rel.spec["by"][0]
+    if by not in rel.table.columns:  # no episode at all (nobody reached the steps)
+        return pd.DataFrame()
     t = rel.table[rel.table[by].isin(["pilot", "comparison"])]
     out = []
     for (reached, h), _ in t.groupby(["reached", "horizon"], sort=True):
@@ -193,7 +201,7 @@ def relapse_table(rel, rel_dids: dict, threshold: int, lang: str = "nl") -> pd.D
                                                     + "%" if ok else f"<{threshold}")
         dres = rel_dids.get(int(reached))
         e = None
-        if dres is not None:
+        if available(dres):
             m = dres.table[dres.table["horizon"] == h]
             ok = len(m) and "ci_low" in m.columns and m["estimate"].iloc[0] == m["estimate"].iloc[0]
             e = m.iloc[0] if ok else None
@@ -284,7 +292,7 @@ def assumptions_table(items: list[dict], lang: str = "nl") -> pd.DataFrame:
                              share=fmt_num(100 * ev["dropped_share"], lang, 1) + "%")
         elif k == "few_clusters":
             evidence = label("ev_few_clusters", lang, n=ev["n_clusters"], t=ev["n_treated_clusters"],
-                             label=label("did_" + ev["reliability"], lang))
+                             label=label("did_" + (ev["reliability"] or "unknown"), lang))
         else:
             evidence = label("ev_" + k, lang)
         out.append({label("col_assumption", lang): label("as_" + k, lang),

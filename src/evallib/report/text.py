@@ -135,12 +135,14 @@ def reach_sentence(r, threshold: int, lang: str = "nl") -> str:
         parts.append(label("reach_target", lang, n=count(d["participants"]),
                            target=fmt_int(d["target"], lang),
                            share=fmt_pct(d["share_of_target"], lang)))
-    parts.append(label("reach_gross_net", lang, months=d["horizon_months"],
-                       gross=count(d["in_outcome_at_horizon"]),
-                       observed=count(d["observed_at_horizon"]),
-                       outcome=label("var_" + d["outcome"], lang),
-                       net=fmt_int(max(d["additional"], 0), lang),
-                       low=fmt_int(lo, lang), high=fmt_int(hi, lang)))
+    common = dict(months=d["horizon_months"], gross=count(d["in_outcome_at_horizon"]),
+                  observed=count(d["observed_at_horizon"]), outcome=label("var_" + d["outcome"], lang))
+    net = d["additional"]
+    if net is None or net != net or lo is None or lo != lo:  # no effect estimate at the horizon
+        parts.append(label("reach_gross_only", lang, **common))
+    else:
+        parts.append(label("reach_gross_net", lang, **common, net=fmt_int(max(net, 0), lang),
+                           low=fmt_int(lo, lang), high=fmt_int(hi, lang)))
     if d["target"]:
         parts.append(label("reach_target_compare", lang, target=fmt_int(d["target"], lang)))
     return " ".join(parts)

@@ -56,7 +56,7 @@ def test_shown_event_times_requires_threshold_persons():
 
 
 CONTRACT_KEYS = {"pilot", "outcome_work", "work_12m", "work_overall", "step_up", "inference", "mde",
-                 "pretrend", "participants", "target_participants", "cost", "notes"}
+                 "pretrend", "participants", "target_participants", "cost", "notes", "absences"}
 
 
 def test_scorecard_has_the_contract_shape_and_suppresses_small_counts():
@@ -77,6 +77,7 @@ def test_scorecard_has_the_contract_shape_and_suppresses_small_counts():
                          target_participants=900, cost=cost, threshold=10).to_dict()
     assert set(sc) == CONTRACT_KEYS
     assert sc["work_12m"]["estimate"] == 0.05 and sc["work_12m"]["horizon_months"] == 12
+    assert sc["absences"] == {}  # every block could be judged
     assert sc["work_12m"]["estimator"] == "Callaway-Sant'Anna dynamic, e=12, never-treated"
     assert sc["mde"] == 0.056
     assert sc["participants"] is None and sc["work_12m"]["n_persons_pilot"] is None  # 5, 4 < 10
