@@ -40,7 +40,7 @@ class CheckoutBusy(RunStateError):
     """Another ``evallib run`` or ``evallib book`` holds ``build/.lock``."""
 
 
-_HELD: dict[str, list] = {}  # lock path -> [open file, depth]
+_HELD: dict[str, list] = {}  # lock path -> [open file, depth, whether build/ was made for the lock]
 _GUARD = threading.Lock()
 
 
@@ -59,6 +59,7 @@ def checkout_lock(root: Path, command: str) -> Iterator[None]:
         if key in _HELD:
             _HELD[key][1] += 1
         else:
+            created = not path.parent.exists()  # build/ made only for the lock: removed again if still empty
             path.parent.mkdir(parents=True, exist_ok=True)
             handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held until released below)
             try:
@@ -78,7 +79,7 @@ def checkout_lock(root: Path, command: str) -> Iterator[None]:
             handle.truncate()
             handle.write(f"`{command}` (pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')})\n")
             handle.flush()
-            _HELD[key] = [handle, 1]
+            _HELD[key] = [handle, 1, created]
     try:
         yield
     finally:
@@ -87,4 +88,11 @@ def checkout_lock(root: Path, command: str) -> Iterator[None]:
             entry[1] -= 1
             if entry[1] == 0:
                 del _HELD[key]
+                if entry[2]:  # refused before anything was written: leave no build/ behind
+                    try:
+                        if {p.name for p in path.parent.iterdir()} == {path.name}:
+                            path.unlink()
+                            path.parent.rmdir()
+                    except OSError:
+                        pass
                 entry[0].close()  # closing the file releases the lock
