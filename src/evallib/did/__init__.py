@@ -23,12 +23,10 @@ from evallib.did._event_study import (
     event_study,
 )
 from evallib.did._fwl import ri_twfe, wild_cluster_bootstrap
-from evallib.did._headline import Assessment, HeadlineSpec, assess
+from evallib.did._headline import Assessment, HeadlineSpec, assess, headline
+from evallib.did._headline_cs import Headline, HeadlineCsSpec
 from evallib.did._staggered import GroupTimeResult, StaggeredSpec, staggered
 from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
-
-headline = assess
-"""The headline estimate of a chapter: `assess` (same keywords, same numbers)."""
 
 __all__ = [
     "AggregateResult",
@@ -39,6 +37,8 @@ __all__ = [
     "EventStudyResult",
     "EventStudySpec",
     "GroupTimeResult",
+    "Headline",
+    "HeadlineCsSpec",
     "HeadlineSpec",
     "PretrendSpec",
     "PretrendTest",
