@@ -1,7 +1,9 @@
 """Monte-Carlo coverage and size of the intervals the book prints, in each pilot's own design.
 
 Run: ``.venv/bin/python benchmarks/coverage.py --reps 400`` (writes benchmarks/coverage.md and
-benchmarks/coverage_rows.csv). ``--reps 4 --out PATH`` runs a quick version (used by
+benchmarks/coverage_rows.csv, one row per replication, appended as they finish; after an
+interrupted run ``--summarise-only`` tabulates the replications that finished, the same number
+in every cell). ``--reps 4 --out PATH`` runs a quick version (used by
 tests/test_coverage_small.py).
 
 Each replication draws a person x month panel from `evallib.simulate.simulate_pilot` with the
@@ -141,7 +143,7 @@ def to_markdown(tab: pd.DataFrame, rows: pd.DataFrame, reps: int, seconds: float
     lines = [
         "# Coverage and size of the intervals the book prints, in each pilot's own design",
         "",
-        f"Command: `{cmd}` (benchmarks/coverage.py; {seconds / 60:.1f} min on 2 processes).",
+        f"Command: `{cmd}` (benchmarks/coverage.py; rows in coverage_rows.csv).",
         "",
         f"{reps} replications per pilot and setting. Panels from `evallib.simulate.simulate_pilot` "
         "with each pilot's params (its areas, pilot areas, entry months or entry window, months, "
@@ -182,18 +184,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--pilots", nargs="*", default=list(PILOTS))
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("coverage.md"))
+    ap.add_argument("--summarise-only", action="store_true",
+                    help="write the markdown from the rows file of an earlier (possibly partial) run")
     args = ap.parse_args(argv)
     cmd = "python benchmarks/coverage.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    rows_path = args.out.with_name(args.out.stem + "_rows.csv")
     t0 = time.time()
-    jobs = [(p, s, rep) for p in args.pilots for s in SHOCKS for rep in range(args.reps)]
-    if args.processes > 1:
-        with mp.get_context("spawn").Pool(args.processes) as pool:
-            rows = pd.DataFrame(pool.map(one_rep, jobs, chunksize=2))
-    else:
-        rows = pd.DataFrame([one_rep(j) for j in jobs])
-    rows.to_csv(args.out.with_name(args.out.stem + "_rows.csv"), index=False)
+    if not args.summarise_only:
+        # replication-major order, rows appended as they come: a partial run is usable
+        jobs = [(p, s, rep) for rep in range(args.reps) for p in args.pilots for s in SHOCKS]
+        rows_path.unlink(missing_ok=True)
+        if args.processes > 1:
+            with mp.get_context("spawn").Pool(args.processes) as pool:
+                for i, row in enumerate(pool.imap_unordered(one_rep, jobs, chunksize=1)):
+                    pd.DataFrame([row]).to_csv(rows_path, mode="a", header=i == 0, index=False)
+        else:
+            for i, job in enumerate(jobs):
+                pd.DataFrame([one_rep(job)]).to_csv(rows_path, mode="a", header=i == 0, index=False)
+    rows = pd.read_csv(rows_path)
+    # equal replications per cell (a partial run stops mid-way)
+    n = int(rows.groupby(["pilot", "shock_sd"]).size().min())
+    rows = rows.sort_values("rep").groupby(["pilot", "shock_sd"], sort=False).head(n)
+    order = {p: i for i, p in enumerate(PILOTS)}
+    rows = rows.sort_values(["pilot", "shock_sd"], key=lambda c: c.map(order) if c.name == "pilot" else c)
     tab = summarise(rows)
-    args.out.write_text(to_markdown(tab, rows, args.reps, time.time() - t0, cmd.strip()), encoding="utf-8")
+    args.out.write_text(to_markdown(tab, rows, n, time.time() - t0, cmd.strip()), encoding="utf-8")
     print(args.out.read_text(encoding="utf-8"))
     return 0
 

@@ -223,13 +223,17 @@ def _simulate(
         return f
 
     obs = frame(observed)
+
+    def outcomes(step_matrix: np.ndarray) -> pd.DataFrame:  # `frame(step_matrix)`'s derived columns
+        return obs.assign(ladder_step=step_matrix.reshape(-1).astype(np.int64),
+                          in_training=(v < train_p[step_matrix]).reshape(-1))
     e_all = np.arange(T)[None, :] - start[:, None]
     support = joins[:, None] & (e_all >= 0) & (e_all < SUPPORT_MONTHS)
     cost = np.where(support, s.cost_per_participant_month_eur * rng.lognormal(0, 0.25, (N, T)), 0.0)
     obs["cost_eur"] = cost.reshape(-1).round(2)
     panel = derive_columns(obs)
-    y0 = derive_columns(frame(steps[0]))
-    y1 = derive_columns(frame(steps[1]))
+    y0 = derive_columns(outcomes(steps[0]))
+    y1 = derive_columns(outcomes(steps[1]))
     treated = panel["treated"].to_numpy()
     truth = _truth(panel, y0, y1, treated, p_up_path, p_down_path, joins, start, steps, s, effect_scale,
                    design, seed)
@@ -244,7 +248,10 @@ def _simulate(
 def _truth(panel, y0, y1, treated, p_up, p_down, joins, start, steps, s, effect_scale, design, seed) -> dict:
     T = steps.shape[2]
     et = panel["event_time"].to_numpy(dtype="float64", na_value=np.nan)
-    cohort = panel["start_month"].dt.strftime("%Y-%m").to_numpy()
+    sm = panel["start_month"].to_numpy()
+    codes, firsts = pd.factorize(sm[treated])  # format the few distinct months, not every row
+    cohort = np.full(len(sm), None, dtype=object)
+    cohort[treated] = np.asarray(pd.DatetimeIndex(firsts).strftime("%Y-%m"), dtype=object)[codes]
     out: dict = {"seed": seed, "design": design, "effect_scale": effect_scale,
                  "n_persons": int(len(joins)), "n_pilot": int(joins.sum()), "n_rows": int(len(panel)),
                  "settings": s.model_dump(mode="json"),
