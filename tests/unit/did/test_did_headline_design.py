@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 from evallib import did
-from evallib.did._design import detect_design, shock_variance, weights
+from evallib.did._design import shock_variance, weights
 from evallib.errors import EstimationError
 
 
