@@ -6,9 +6,15 @@
 * `staggered` — Callaway & Sant'Anna (2021) group-time ATT(g,t), `GroupTimeResult.aggregate`.
 * `event_study` — effects by periods since entry (Borusyak, Jaravel & Spiess imputation), valid
   under staggered adoption, with a pre-trend test.
-* `assess` (= `headline`) — the headline TWFE estimate with CRV1, wild-cluster-bootstrap and
-  randomization-inference p-values, the reliability label and the MDE; `wild_cluster_bootstrap`
-  and `ri_twfe` are its two few-cluster tests on their own.
+* `headline` — what the book prints for one outcome (`Headline`: estimate, ci_low, ci_high,
+  p_value, method and its reason in words, mde, reliability): the Callaway-Sant'Anna average
+  effect (``horizon=None``) or the effect ``horizon`` months after entry, with design-aware
+  inference (`_design`: cluster-robust t(G-1) with many treated areas; person + area-by-month
+  shock variance from the comparison areas, t(G0-1), with few treated areas or cohorts nested
+  in areas; no interval when neither holds). Called with ``treatment=`` it is `assess`.
+* `assess` — the TWFE estimate with CRV1, wild-cluster-bootstrap and randomization-inference
+  p-values, the reliability label and the MDE; `wild_cluster_bootstrap` and `ri_twfe` are its
+  two few-cluster tests on their own.
 
 Every result follows the results protocol (`evallib.protocol.Result`: ``tidy(alpha)``,
 ``to_dict()``, a frozen ``spec``).
