@@ -71,13 +71,10 @@ def _cs(p: pd.DataFrame, y: str) -> tuple:
     dyn = gt.aggregate("dynamic", n_boot=0).table.set_index("relative_time").loc[HORIZON]
     es = did.event_study(p, outcome=y, leads=6, lags=HORIZON, **COLS).table
     es = es.set_index("relative_time").loc[HORIZON]
-    new = did.headline(p, outcome=y, **COLS)
-    new12 = did.headline(p, outcome=y, horizon=HORIZON, **COLS)
-    return simple, dyn, es, new, new12
+    return simple, dyn, es
 
 
-def one_rep(args: tuple[str, float, int]) -> dict:
-    pilot, shock, rep = args
+def _draw(pilot: str, shock: float, rep: int) -> tuple[pd.DataFrame, float, float, int]:
     seed = 1_000_003 * (list(PILOTS).index(pilot) + 1) + 7919 * int(shock * 10) + rep
     sim = simulate_pilot(load_pilot(pilot), seed=seed, persons_per_area=PILOTS[pilot],
                          area_shock_sd=shock, area_shock_rho=SHOCK_RHO, with_untreated=True)
@@ -86,20 +83,44 @@ def one_rep(args: tuple[str, float, int]) -> dict:
                  d=p["treated"].astype(float))
     t_avg = sim.truth["att"][OUTCOME]
     t_12 = sim.truth["att_by_event_time"][OUTCOME].get(HORIZON, np.nan)
+    return p, t_avg, t_12, seed
+
+
+def _after(p: pd.DataFrame, t_avg: float, t_12: float) -> dict:
+    """The intervals and tests of `did.headline` (average and 12 months)."""
+    new = did.headline(p, outcome="y1", **COLS)
+    new12 = did.headline(p, outcome="y1", horizon=HORIZON, **COLS)
+    new0 = did.headline(p, outcome="y0", **COLS)
+    new120 = did.headline(p, outcome="y0", horizon=HORIZON, **COLS)
+    return {
+        "cov_new_avg": _cover(new.ci_low, new.ci_high, t_avg),
+        "cov_new_12": _cover(new12.ci_low, new12.ci_high, t_12),
+        "method_avg": new.method, "method_12": new12.method,
+        "len_new_avg": np.nan if new.ci_low is None else new.ci_high - new.ci_low,
+        "rej_new_avg": _rej(new0.p_value), "rej_new_12": _rej(new120.p_value),
+    }
+
+
+def after_rep(args: tuple[str, float, int]) -> dict:
+    """`one_rep`'s did.headline columns only (same draw)."""
+    pilot, shock, rep = args
+    p, t_avg, t_12, _ = _draw(pilot, shock, rep)
+    return {"pilot": pilot, "shock_sd": shock, "rep": rep} | _after(p, t_avg, t_12)
+
+
+def one_rep(args: tuple[str, float, int]) -> dict:
+    pilot, shock, rep = args
+    p, t_avg, t_12, seed = _draw(pilot, shock, rep)
     out = {"pilot": pilot, "shock_sd": shock, "rep": rep, "truth_avg": t_avg, "truth_12": t_12}
-    simple, dyn, es, new, new12 = _cs(p, "y1")
+    simple, dyn, es = _cs(p, "y1")
     out |= {
         "est_avg": simple.estimate, "est_12": dyn["estimate"], "est_es12": es["estimate"],
         "cov_cs_avg": _cover(*simple.conf_int, t_avg),
         "cov_cs_12": _cover(dyn["ci_low"], dyn["ci_high"], t_12),
         "cov_es_12": _cover(es["ci_low"], es["ci_high"], t_12),
-        "cov_new_avg": _cover(new.ci_low, new.ci_high, t_avg),
-        "cov_new_12": _cover(new12.ci_low, new12.ci_high, t_12),
-        "method_avg": new.method, "method_12": new12.method,
         "len_cs_avg": simple.conf_int[1] - simple.conf_int[0],
-        "len_new_avg": np.nan if new.ci_low is None else new.ci_high - new.ci_low,
     }
-    simple0, dyn0, es0, new0, new120 = _cs(p, "y0")
+    simple0, dyn0, es0 = _cs(p, "y0")
     a = did.assess(p, outcome="y0", treatment="d", unit="person_id", time="month", cluster="area",
                    n_boot=N_BOOT, max_assignments=MAX_ASSIGN, seed=seed)
     out |= {
@@ -107,9 +128,8 @@ def one_rep(args: tuple[str, float, int]) -> dict:
         "rej_es_12": _rej(es0["p_value"]),
         "rej_twfe_crv1": _rej(a.p_value_crv1), "rej_twfe_wild": _rej(a.p_value_wild),
         "rej_twfe_ri": _rej(a.p_value_ri),
-        "rej_new_avg": _rej(new0.p_value), "rej_new_12": _rej(new120.p_value),
     }
-    return out
+    return out | _after(p, t_avg, t_12)
 
 
 ROWS = [  # (label, coverage column, rejection column)
@@ -186,11 +206,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("coverage.md"))
     ap.add_argument("--summarise-only", action="store_true",
                     help="write the markdown from the rows file of an earlier (possibly partial) run")
+    ap.add_argument("--redo-after", action="store_true",
+                    help="recompute only the did.headline columns of the rows file (same draws)")
     args = ap.parse_args(argv)
     cmd = "python benchmarks/coverage.py " + " ".join(argv if argv is not None else sys.argv[1:])
     rows_path = args.out.with_name(args.out.stem + "_rows.csv")
     t0 = time.time()
-    if not args.summarise_only:
+    if args.redo_after:
+        # recompute the did.headline columns of every replication in the rows file (same draws)
+        rows = pd.read_csv(rows_path)
+        jobs = list(rows[["pilot", "shock_sd", "rep"]].itertuples(index=False, name=None))
+        with mp.get_context("spawn").Pool(args.processes) as pool:
+            new = pd.DataFrame(pool.map(after_rep, jobs, chunksize=2))
+        keys = ["pilot", "shock_sd", "rep"]
+        rows = rows.drop(columns=[c for c in new.columns if c not in keys]).merge(new, on=keys)
+        rows.to_csv(rows_path, index=False)
+    elif not args.summarise_only:
         # replication-major order, rows appended as they come: a partial run is usable
         jobs = [(p, s, rep) for rep in range(args.reps) for p in args.pilots for s in SHOCKS]
         rows_path.unlink(missing_ok=True)

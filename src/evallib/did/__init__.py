@@ -10,7 +10,7 @@
   p_value, method and its reason in words, mde, reliability): the Callaway-Sant'Anna average
   effect (``horizon=None``) or the effect ``horizon`` months after entry, with design-aware
   inference (`_design`: cluster-robust t(G-1) with many treated areas; person + area-by-month
-  shock variance from the comparison areas, t(G0-1), with few treated areas or cohorts nested
+  shock variance from the comparison areas, t with df >= G0-1, with few treated areas or cohorts nested
   in areas; no interval when neither holds). Called with ``treatment=`` it is `assess`.
 * `assess` — the TWFE estimate with CRV1, wild-cluster-bootstrap and randomization-inference
   p-values, the reliability label and the MDE; `wild_cluster_bootstrap` and `ri_twfe` are its

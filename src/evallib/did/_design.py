@@ -63,7 +63,8 @@ class Design:
         why = (f"only {g1} treated areas" if g1 < MANY_TREATED else
                f"{self.nested_share:.0%} of participants are in cohorts that sit in one area")
         return "shocks", (f"{why}: person-level variance plus the area-by-month variance measured "
-                          f"in the {g0} comparison areas, t with {g0 - 1} degrees of freedom")
+                          f"in the {g0} comparison areas, t with Satterthwaite degrees of freedom "
+                          f"(at least {g0 - 1})")
 
 
 def detect_design(g: np.ndarray, cl: np.ndarray) -> Design:
@@ -200,4 +201,16 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray) 
     per_cluster = (s**2 - noise).mean(axis=1) * g0 / (g0 - 1)
     shock = float(np.sum(per_cluster[exposure.any(axis=1)]))
     shock = max(shock, 0.0)
-    return person + shock, {"person": person, "shock": shock}
+    return person + shock, {"person": person, "shock": shock,
+                            "df": satterthwaite_df(person, shock, n - len(np.unique(g)), g0 - 1)}
+
+
+def satterthwaite_df(v_person: float, v_shock: float, df_person: float, df_shock: float) -> float:
+    """Welch-Satterthwaite degrees of freedom of a sum of two variance estimates, never below
+    ``df_shock`` (the comparison areas' G0 - 1): t(G0 - 1) when the area-by-month part
+    dominates, close to the normal when it is negligible beside the persons' variance."""
+    v = v_person + v_shock
+    denom = v_person**2 / max(df_person, 1) + v_shock**2 / df_shock
+    if denom <= 0:
+        return float(df_shock)
+    return float(max(df_shock, v**2 / denom))

@@ -181,7 +181,7 @@ def headline(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cluster:
     ATT); an integer: the effect that many months after entry. The interval is design-aware
     (`did._design`): cluster-robust with t(G-1) and G/(G-1) with many treated areas and cohorts
     spread over areas; person + area-by-month shock variance measured in the comparison areas
-    with t(G0-1) otherwise; no interval (None, with the reason) when neither holds.
+    with t (Satterthwaite df, at least G0-1) otherwise; no interval (None, with the reason) when neither holds.
 
     Old call form: with ``treatment=`` (and optionally ``n_boot``, ``max_assignments``, ...)
     this is `assess` (the TWFE assessment), unchanged.

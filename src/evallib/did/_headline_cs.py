@@ -5,8 +5,8 @@ varying base period; the same number as ``did.staggered(...).aggregate("simple")
 "dynamic" row at ``horizon``). The interval depends on the design (`_design.Design.method`):
 cluster-robust with t(G-1) and G/(G-1) when treated areas are many and cohorts are not nested
 in areas; otherwise person variance plus the area-by-month shock variance measured in the
-comparison areas, with t(G0-1); with too few comparison areas no interval is given
-(``ci_low``/``ci_high``/``p_value`` None and the reason in words).
+comparison areas, with t and Satterthwaite degrees of freedom (at least G0-1); with too
+few comparison areas no interval is given (``ci_low``/``ci_high``/``p_value`` None and the reason in words).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Headline(DidResultMixin):
     """The headline of one outcome as the book prints it.
 
     ``method``: "cluster" (cluster-robust IF, t(G-1)), "shocks" (person + area-by-month shock
-    variance, t(G0-1)) or "none" (no valid interval: ``ci_low``, ``ci_high`` and ``p_value``
+    variance, t with Satterthwaite df >= G0-1) or "none" (no valid interval: ``ci_low``, ``ci_high`` and ``p_value``
     are None); ``reason`` says why in plain words. ``mde``: the minimum detectable effect at 80%
     power with the same standard error and degrees of freedom (None without an interval)."""
 
@@ -148,8 +148,8 @@ def headline_cs(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohor
     if method == "cluster":
         var, df = cluster_variance(w, y, g, cl), design.n_clusters - 1
     elif method == "shocks":
-        var, _ = shock_variance(w, y, g, cl)
-        df = design.n_comparison_clusters - 1
+        var, parts = shock_variance(w, y, g, cl)
+        df = parts["df"]
     if method != "none":
         se = float(np.sqrt(var))
         c = float(stats.t.ppf(1 - alpha / 2, df))
