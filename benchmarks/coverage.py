@@ -151,7 +151,7 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
             rec = {"pilot": pilot, "shock_sd": shock, "interval / test": label, "reps": len(d),
                    "coverage_95": d[cov].mean() if cov else np.nan,
                    "rejection_no_effect": d[rej].mean()}
-            if "headline" in label:
+            if label.startswith("did.headline"):
                 m = d["method_avg" if "average" in label else "method_12"]
                 rec["method"] = "/".join(sorted(m.unique()))
             recs.append(rec)

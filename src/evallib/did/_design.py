@@ -15,11 +15,13 @@ comparison side is left. This module
   - ``cluster``: the cluster-robust variance of the centred contributions with the small-sample
     factor G/(G-1), used with t(G-1) — when treated clusters are many and cohorts are not nested;
   - ``shocks`` (Conley-Taber / Ferman-Pinto type): the by-person variance (contributions
-    centred within cohort x cluster cells) plus, for every cluster, the variance of its net
-    exposure to an area-by-month shock, estimated from the comparison clusters: the exposure
-    vector E_c (sum over the cluster's units of their weights) is applied to each comparison
-    cluster's demeaned month means, and the part due to person sampling is subtracted. Used with
-    t(G0-1), G0 comparison clusters.
+    centred within cohort) plus, for every cluster, the variance of its net exposure to an
+    area-by-month shock, estimated from the comparison clusters: the exposure vector E_c (sum
+    over the cluster's units of their weights) is applied to each comparison cluster's demeaned
+    month means, and the part due to person sampling is subtracted. Used with t and
+    Welch-Satterthwaite degrees of freedom between G0 - 1 (G0 comparison clusters; the shock
+    part dominates) and the persons' (it is negligible). `did.headline` never makes this
+    interval narrower than the cluster-robust one (t(G-1)): it takes whichever is wider.
 
 The arithmetic is on arrays; `did.headline` (`_headline.py`) wraps it.
 """
@@ -64,7 +66,7 @@ class Design:
                f"{self.nested_share:.0%} of participants are in cohorts that sit in one area")
         return "shocks", (f"{why}: person-level variance plus the area-by-month variance measured "
                           f"in the {g0} comparison areas, t with Satterthwaite degrees of freedom "
-                          f"(at least {g0 - 1})")
+                          f"(at least {g0 - 1}), never narrower than the cluster-robust interval")
 
 
 def detect_design(g: np.ndarray, cl: np.ndarray) -> Design:

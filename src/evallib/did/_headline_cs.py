@@ -150,6 +150,12 @@ def headline_cs(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohor
     elif method == "shocks":
         var, parts = shock_variance(w, y, g, cl)
         df = parts["df"]
+        # never narrower than the cluster-robust interval (t(G-1)): where both are valid the
+        # larger guards against the one whose assumptions fail (the shock variance assumes
+        # shocks alike across areas; the cluster-robust one misses nested cohorts' shocks)
+        v_cl, df_cl = cluster_variance(w, y, g, cl), design.n_clusters - 1
+        if v_cl * stats.t.ppf(1 - alpha / 2, df_cl) ** 2 > var * stats.t.ppf(1 - alpha / 2, df) ** 2:
+            var, df = v_cl, df_cl
     if method != "none":
         se = float(np.sqrt(var))
         c = float(stats.t.ppf(1 - alpha / 2, df))
