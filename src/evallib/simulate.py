@@ -75,6 +75,21 @@ def _stationary(up: np.ndarray, down: np.ndarray) -> np.ndarray:
     return pi / pi.sum(axis=1, keepdims=True)
 
 
+def _area_shocks(n_areas: int, n_months: int, sd: float, rho: float, seed: int) -> np.ndarray:
+    """Area x month AR(1) shocks with stationary standard deviation ``sd`` (zeros when sd = 0)."""
+    if sd <= 0:
+        return np.zeros((n_areas, n_months))
+    if not 0 <= rho < 1:
+        raise ValueError("area_shock_rho must lie in [0, 1)")
+    g = np.random.default_rng([seed, 7_919])
+    eps = g.normal(0, sd * np.sqrt(1 - rho**2), (n_areas, n_months))
+    out = np.empty_like(eps)
+    out[:, 0] = g.normal(0, sd, n_areas)
+    for t in range(1, n_months):
+        out[:, t] = rho * out[:, t - 1] + eps[:, t]
+    return out
+
+
 def _people(rng: np.random.Generator, n: int, area_shift: np.ndarray, urban: np.ndarray) -> pd.DataFrame:
     age = rng.choice(np.array(["<30", "30-54", "55+"]), size=n, p=[0.3, 0.5, 0.2])
     gender = rng.choice(np.array(["F", "M"]), size=n)
@@ -97,6 +112,9 @@ def _simulate(
     seed: int,
     effect_scale: float = 1.0,
     urban: bool = False,
+    area_shock_sd: float = 0.0,
+    area_shock_rho: float = 0.8,
+    with_untreated: bool = False,
 ) -> SimulatedPilot:
     rng = np.random.default_rng(seed)
     s = settings
@@ -152,6 +170,11 @@ def _simulate(
     p_down_path = np.zeros((2, N, T))
     cur = np.stack([state0, state0]).astype(np.int64)
     rows = np.arange(N)
+    # area-by-month shocks (AR(1) over months, independent across areas, stationary SD
+    # ``area_shock_sd`` on the log-odds scale): they raise the step-up and lower the fall-back
+    # log-odds of everyone in the area, in both potential paths alike. Drawn from their own
+    # generator so that without shocks the panel is the same as before.
+    shock = _area_shocks(A, T, area_shock_sd, area_shock_rho, seed)[area_idx]  # (N, T)
     for t in range(T):
         steps[:, :, t] = cur
         e = t - start
@@ -160,8 +183,8 @@ def _simulate(
         u = rng.random(N)
         for path in (0, 1):
             k = cur[path]
-            lu = np.where(k < 6, up_logit[rows, np.minimum(k, 5) - 1], -np.inf)
-            ld = np.where(k > 1, down_logit[rows, np.maximum(k, 2) - 2], -np.inf)
+            lu = np.where(k < 6, up_logit[rows, np.minimum(k, 5) - 1] + shock[:, t], -np.inf)
+            ld = np.where(k > 1, down_logit[rows, np.maximum(k, 2) - 2] - shock[:, t], -np.inf)
             if path == 1:
                 lu = lu + effect_scale * s.effect_up * ramp * up_from[k - 1]
                 ld = ld + effect_scale * s.effect_relapse * ramp * (k >= 5)
@@ -200,16 +223,23 @@ def _simulate(
         return f
 
     obs = frame(observed)
+
+    def outcomes(step_matrix: np.ndarray) -> pd.DataFrame:  # `frame(step_matrix)`'s derived columns
+        return obs.assign(ladder_step=step_matrix.reshape(-1).astype(np.int64),
+                          in_training=(v < train_p[step_matrix]).reshape(-1))
     e_all = np.arange(T)[None, :] - start[:, None]
     support = joins[:, None] & (e_all >= 0) & (e_all < SUPPORT_MONTHS)
     cost = np.where(support, s.cost_per_participant_month_eur * rng.lognormal(0, 0.25, (N, T)), 0.0)
     obs["cost_eur"] = cost.reshape(-1).round(2)
     panel = derive_columns(obs)
-    y0 = derive_columns(frame(steps[0]))
-    y1 = derive_columns(frame(steps[1]))
+    y0 = derive_columns(outcomes(steps[0]))
+    y1 = derive_columns(outcomes(steps[1]))
     treated = panel["treated"].to_numpy()
     truth = _truth(panel, y0, y1, treated, p_up_path, p_down_path, joins, start, steps, s, effect_scale,
                    design, seed)
+    if with_untreated:  # the outcomes without the pilot (= the panel simulated with effect_scale=0)
+        for o in OUTCOMES:
+            panel[f"{o}_untreated"] = y0[o].to_numpy()
     for c in ("person_id", "municipality", "area", "group", "age_band", "gender", "education", "dutch_level"):
         panel[c] = panel[c].astype("category")
     return SimulatedPilot(panel=panel, truth=truth)
@@ -218,7 +248,10 @@ def _simulate(
 def _truth(panel, y0, y1, treated, p_up, p_down, joins, start, steps, s, effect_scale, design, seed) -> dict:
     T = steps.shape[2]
     et = panel["event_time"].to_numpy(dtype="float64", na_value=np.nan)
-    cohort = panel["start_month"].dt.strftime("%Y-%m").to_numpy()
+    sm = panel["start_month"].to_numpy()
+    codes, firsts = pd.factorize(sm[treated])  # format the few distinct months, not every row
+    cohort = np.full(len(sm), None, dtype=object)
+    cohort[treated] = np.asarray(pd.DatetimeIndex(firsts).strftime("%Y-%m"), dtype=object)[codes]
     out: dict = {"seed": seed, "design": design, "effect_scale": effect_scale,
                  "n_persons": int(len(joins)), "n_pilot": int(joins.sum()), "n_rows": int(len(panel)),
                  "settings": s.model_dump(mode="json"),
@@ -299,11 +332,38 @@ def _shift(p_treated, sel, full_shift, *, p_up_untreated, e, start, s, joins):
     return expit(logit - full_shift * ramp)
 
 
-def simulate_pilot(config: PilotConfig, seed: int | None = None, *, effect_scale: float = 1.0) -> SimulatedPilot:
-    """Simulate a panel that resembles the pilot in ``config`` (its real areas, sizes and design)."""
+def simulate_pilot(
+    config: PilotConfig,
+    seed: int | None = None,
+    *,
+    effect_scale: float = 1.0,
+    persons_per_area: int | None = None,
+    n_months: int | None = None,
+    area_shock_sd: float = 0.0,
+    area_shock_rho: float = 0.8,
+    with_untreated: bool = False,
+) -> SimulatedPilot:
+    """Simulate a panel that resembles the pilot in ``config`` (its real areas, entry months,
+    cohorts and relative sizes, and its design).
+
+    ``persons_per_area`` / ``n_months`` override the config's (fewer persons keep a simulation
+    study fast; areas, entry months and cohort nesting stay the pilot's own). ``area_shock_sd``
+    > 0 adds area-by-month AR(1) shocks (coefficient ``area_shock_rho``) to the log-odds of
+    moving up and (with the opposite sign) of falling back: the common-shock setting in which
+    few treated areas make cluster-robust intervals too short. ``with_untreated=True`` adds
+    ``<outcome>_untreated`` columns: every person's outcomes without the pilot, i.e. exactly
+    the panel this seed gives with ``effect_scale=0`` (a size study needs no second draw).
+    """
     urban = config.pilot.startswith("gent")
-    return _simulate(areas=list(config.areas), settings=config.simulation, design=config.design,
-                     seed=config.seed if seed is None else seed, effect_scale=effect_scale, urban=urban)
+    settings = config.simulation
+    updates = {k: v for k, v in (("persons_per_area", persons_per_area), ("n_months", n_months))
+               if v is not None}
+    if updates:
+        settings = settings.model_copy(update=updates)
+    return _simulate(areas=list(config.areas), settings=settings, design=config.design,
+                     seed=config.seed if seed is None else seed, effect_scale=effect_scale, urban=urban,
+                     area_shock_sd=area_shock_sd, area_shock_rho=area_shock_rho,
+                     with_untreated=with_untreated)
 
 
 def simulate_panel(
@@ -323,13 +383,16 @@ def simulate_panel(
     cohort_heterogeneity: float = 0.5,
     selection: float = 1.0,
     ramp_months: int = 6,
+    area_shock_sd: float = 0.0,
+    area_shock_rho: float = 0.8,
     seed: int,
 ) -> SimulatedPilot:
     """A generic design (for simulation studies): ``n_treated_clusters`` of ``n_clusters`` areas.
 
     Pilot areas enter at the offsets in ``entry_months`` (cycled over the pilot areas) for an
     area design; for ``design="person_staggered"`` people enter between the first and last offset.
-    ``effect_scale=0`` simulates no effect (for size studies).
+    ``effect_scale=0`` simulates no effect (for size studies); ``area_shock_sd`` > 0 adds
+    area-by-month AR(1) shocks (see `simulate_pilot`).
     """
     if not 0 < n_treated_clusters < n_clusters:
         raise ValueError("n_treated_clusters must be between 1 and n_clusters - 1")
@@ -349,7 +412,8 @@ def simulate_panel(
         entry_window=(months[min(entry_months)].strftime("%Y-%m"), months[max(entry_months)].strftime("%Y-%m")),
         effect_up=effect_up, effect_relapse=effect_relapse, ramp_months=ramp_months,
         cohort_heterogeneity=cohort_heterogeneity, selection=selection, cost_per_participant_month_eur=0.0)
-    return _simulate(areas=areas, settings=settings, design=design, seed=seed, effect_scale=effect_scale)
+    return _simulate(areas=areas, settings=settings, design=design, seed=seed, effect_scale=effect_scale,
+                     area_shock_sd=area_shock_sd, area_shock_rho=area_shock_rho)
 
 
 def write_demo(config: PilotConfig, root: Path, seed: int | None = None) -> Path:

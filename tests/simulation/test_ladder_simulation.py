@@ -148,7 +148,7 @@ def test_markov_projection_recovers_absorption_times(chain):
 
 def test_ordinal_did_equals_separate_twfe_and_mean_step(chain):
     sub = chain[chain["person_id"] % 3 == 0]  # a third of the persons, all areas
-    res = ladder.ordinal_did(sub, cluster="area")
+    res = ladder.ordinal_did(sub, cluster="area", method="twfe")
     tab = res.table.set_index("term")
     y = sub.assign(tr=sub["treated"].astype(float))
     for s in (2, 3, 4, 5, 6):

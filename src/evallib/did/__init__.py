@@ -6,13 +6,19 @@
 * `staggered` — Callaway & Sant'Anna (2021) group-time ATT(g,t), `GroupTimeResult.aggregate`.
 * `event_study` — effects by periods since entry (Borusyak, Jaravel & Spiess imputation), valid
   under staggered adoption, with a pre-trend test.
-* `assess` (= `headline`) — the headline TWFE estimate with CRV1, wild-cluster-bootstrap and
-  randomization-inference p-values, the reliability label and the MDE; `wild_cluster_bootstrap`
-  and `ri_twfe` are its two few-cluster tests on their own.
 * `synthetic_did` — synthetic DiD, synthetic control and DiD on a block design (Arkhangelsky
   et al. 2021, as the R `synthdid` package), with placebo standard errors.
 * `honest_did` — HonestDiD sensitivity of an event-study effect to violations of parallel
   trends (Rambachan & Roth 2023: relative magnitudes, smoothness), with the breakdown value.
+* `headline` — what the book prints for one outcome (`Headline`: estimate, ci_low, ci_high,
+  p_value, method and its reason in words, mde, reliability): the Callaway-Sant'Anna average
+  effect (``horizon=None``) or the effect ``horizon`` months after entry, with design-aware
+  inference (`_design`: cluster-robust t(G-1) with many treated areas; person + area-by-month
+  shock variance from the comparison areas, t with df >= G0-1, with few treated areas or cohorts nested
+  in areas; no interval when neither holds). Called with ``treatment=`` it is `assess`.
+* `assess` — the TWFE estimate with CRV1, wild-cluster-bootstrap and randomization-inference
+  p-values, the reliability label and the MDE; `wild_cluster_bootstrap` and `ri_twfe` are its
+  two few-cluster tests on their own.
 
 Every result follows the results protocol (`evallib.protocol.Result`: ``tidy(alpha)``,
 ``to_dict()``, a frozen ``spec``).
@@ -27,14 +33,12 @@ from evallib.did._event_study import (
     event_study,
 )
 from evallib.did._fwl import ri_twfe, wild_cluster_bootstrap
-from evallib.did._headline import Assessment, HeadlineSpec, assess
+from evallib.did._headline import Assessment, HeadlineSpec, assess, headline
+from evallib.did._headline_cs import Headline, HeadlineCsSpec
 from evallib.did._honest import HonestDidResult, HonestDidSpec, honest_did
 from evallib.did._staggered import GroupTimeResult, StaggeredSpec, staggered
 from evallib.did._synthetic import SyntheticDidResult, SyntheticDidSpec, synthetic_did
 from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
-
-headline = assess
-"""The headline estimate of a chapter: `assess` (same keywords, same numbers)."""
 
 __all__ = [
     "AggregateResult",
@@ -45,6 +49,8 @@ __all__ = [
     "EventStudyResult",
     "EventStudySpec",
     "GroupTimeResult",
+    "Headline",
+    "HeadlineCsSpec",
     "HeadlineSpec",
     "HonestDidResult",
     "HonestDidSpec",

@@ -50,6 +50,7 @@ class AggregateSpec(Spec):
     max_e: float
     n_boot: int
     seed: int | None
+    balance_e: int | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -110,8 +111,13 @@ def _combine(gt: GroupTimeResult, keepers: np.ndarray, weights: np.ndarray,
 
 def aggregate_group_time(gt: GroupTimeResult, kind: str, *, min_e: float, max_e: float,
                          n_boot: int, seed: int | np.random.Generator,
-                         alpha: float) -> AggregateResult:
+                         alpha: float, balance_e: int | None = None) -> AggregateResult:
     """`GroupTimeResult.aggregate` (see there)."""
+    if balance_e is not None:
+        if kind != "dynamic":
+            raise EstimationError("aggregate: balance_e applies to the dynamic aggregation only")
+        if not isinstance(balance_e, int | np.integer) or balance_e < 0:
+            raise EstimationError(f"aggregate: balance_e must be a non-negative integer, got {balance_e!r}")
     if kind not in AGGREGATIONS:
         raise EstimationError(f"aggregate: kind must be one of {AGGREGATIONS}, got {kind!r}")
     if n_boot < 0:
@@ -133,9 +139,16 @@ def aggregate_group_time(gt: GroupTimeResult, kind: str, *, min_e: float, max_e:
         comps = [overall]
         labels = {"term": ["ATT"]}
     elif kind == "dynamic":
+        usable = np.ones(len(e), dtype=bool)
+        if balance_e is not None:
+            # R aggte(balance_e=): only cohorts observed balance_e periods after entry, event
+            # times up to balance_e (and no earlier than the panel allows for all of them)
+            t_first, t_last = gt._tlist[0], gt._tlist[-1]
+            usable = (t_last - groups) >= balance_e
+            in_window = in_window & usable & (e <= balance_e) & (e >= balance_e - (t_last - t_first))
         eseq = np.unique(e[in_window])
         for ev in eseq:
-            keep = np.flatnonzero(e == ev)
+            keep = np.flatnonzero((e == ev) & usable)
             w = pg[keep] / pg[keep].sum()
             comps.append(_combine(gt, keep, w, _wif(gt, keep, pg, groups)))
         pos = eseq >= 0
@@ -211,7 +224,7 @@ def aggregate_group_time(gt: GroupTimeResult, kind: str, *, min_e: float, max_e:
         spec=AggregateSpec(**{f.name: getattr(gt.spec, f.name) for f in dataclasses.fields(gt.spec)
                               if f.name != "alpha"},
                            alpha=alpha, kind=kind, min_e=min_e, max_e=max_e, n_boot=n_boot,
-                           seed=seed if isinstance(seed, int) else None),
+                           seed=seed if isinstance(seed, int) else None, balance_e=balance_e),
         band_crit=crit,
         n_units=n,
         n_clusters=gt.n_clusters,

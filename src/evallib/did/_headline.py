@@ -18,6 +18,7 @@ import pandas as pd
 
 from evallib.did._common import check_columns
 from evallib.did._fwl import cluster_post_gram, partial_out
+from evallib.did._headline_cs import Headline, headline_cs
 from evallib.did._result import DidResultMixin
 from evallib.did._twfe import _twfe
 from evallib.errors import EstimationError
@@ -30,7 +31,7 @@ from evallib.inference import (
 )
 from evallib.protocol import Spec
 
-__all__ = ["Assessment", "HeadlineSpec", "assess"]
+__all__ = ["Assessment", "HeadlineSpec", "assess", "headline"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,3 +169,30 @@ def assess(
         reliability_reason=rel.reason, mde=res.mde, n_obs=res.n_obs, n_clusters=n_cl,
         n_treated_clusters=len(set(treated_clusters)), df=res.df, spec=spec, wild=wild, ri=ri,
     )
+
+
+def headline(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cluster: str,
+             cohort: str | None = None, horizon: int | None = None, alpha: float = 0.05,
+             seed: int = 0, treatment: str | None = None, **twfe_options: Any) -> Headline | Assessment:
+    """What the book shows for one outcome: `Headline` (estimate, ci_low, ci_high, p_value,
+    method and its reason in words, mde, reliability).
+
+    ``horizon`` None: the average effect over the months after entry (Callaway-Sant'Anna simple
+    ATT); an integer: the effect that many months after entry. The interval is design-aware
+    (`did._design`): cluster-robust with t(G-1) and G/(G-1) with many treated areas and cohorts
+    spread over areas; person + area-by-month shock variance measured in the comparison areas
+    with t (Satterthwaite df, at least G0-1) otherwise; no interval (None, with the reason) when neither holds.
+
+    Old call form: with ``treatment=`` (and optionally ``n_boot``, ``max_assignments``, ...)
+    this is `assess` (the TWFE assessment), unchanged.
+    """
+    if treatment is not None:
+        return assess(data, outcome=outcome, treatment=treatment, unit=unit, time=time,
+                      cluster=cluster, seed=seed, alpha=alpha, **twfe_options)
+    if twfe_options:
+        raise EstimationError(f"did.headline: unexpected arguments {sorted(twfe_options)} "
+                              "(TWFE options need treatment=...)")
+    if cohort is None:
+        raise EstimationError("did.headline: give cohort= (entry month per unit) or the old form treatment=")
+    return headline_cs(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                       cluster=cluster, horizon=horizon, alpha=alpha, seed=seed)

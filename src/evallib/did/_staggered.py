@@ -104,16 +104,21 @@ class GroupTimeResult(DidResultMixin):
         n_boot: int = 999,
         seed: int | np.random.Generator = 0,
         alpha: float | None = None,
+        balance_e: int | None = None,
     ) -> AggregateResult:
         """Aggregate ATT(g,t) like R ``aggte(type=kind)``.
 
         Analytic standard errors come from the influence function; with ``n_boot > 0`` a
         multiplier bootstrap (Rademacher weights drawn per cluster, seeded by ``seed``) adds
         bootstrap SEs (IQR / 1.349, as R) and a simultaneous (uniform) confidence band over the
-        table's rows. ``min_e``/``max_e`` restrict event times (R's ``min_e``/``max_e``).
+        table's rows. ``min_e``/``max_e`` restrict event times (R's ``min_e``/``max_e``);
+        ``balance_e`` (dynamic only, R's ``balance_e``) keeps only the cohorts observed
+        ``balance_e`` periods after entry, so that every event time up to it averages the same
+        cohorts.
         """
         return aggregate_group_time(self, kind, min_e=min_e, max_e=max_e, n_boot=n_boot,
-                                    seed=seed, alpha=self.spec.alpha if alpha is None else alpha)
+                                    seed=seed, alpha=self.spec.alpha if alpha is None else alpha,
+                                    balance_e=balance_e)
 
 
 # --------------------------------------------------------------------------------------------
@@ -277,7 +282,8 @@ def staggered(
     ``time``: integer periods or monthly dates; ``cohort``: first treated period in the same
     units (dates for monthly data); 0, NaN or NaT = never treated. ``control_group``: "never"
     (never-treated units) or "notyet" (never- and not-yet-treated units). ``covariates``:
-    time-invariant (baseline) columns; the value in the unit's first period is used.
+    time-invariant (baseline) columns; a covariate that varies within a unit is refused
+    (`EstimationError`) rather than silently taken at the first period.
     ``method``: "dr" (doubly robust, default), "ipw" or "reg" (outcome regression).
     ``anticipation``: periods before entry in which effects may already occur.
     ``base_period``: "varying" (R's default: pre-periods compare t with t-1) or "universal"
@@ -374,7 +380,16 @@ def staggered(
         order = np.lexsort((tcode, ucode))
         firsts = order[np.r_[True, ucode[order][1:] != ucode[order][:-1]]]
         first_row[ucode[firsts]] = firsts
-        xv = data[list(covs)].to_numpy(float)[first_row[keep]]
+        xall = data[list(covs)].to_numpy(float)
+        xfirst = xall[first_row[ucode]]
+        same = (xall == xfirst) | (np.isnan(xall) & np.isnan(xfirst))
+        if not same.all():
+            bad = [c for c, ok in zip(covs, same.all(axis=0), strict=True) if not ok]
+            raise EstimationError(
+                f"{what}: covariates {bad} vary within a unit over time; staggered uses baseline "
+                "(time-invariant) covariates only: give each unit's value at a fixed baseline "
+                "month (for example the month before entry) in every row")
+        xv = xall[first_row[keep]]
         x = np.column_stack([np.ones(n), xv])
 
     cohorts = np.unique(g)  # includes 0

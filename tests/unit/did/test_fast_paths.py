@@ -374,14 +374,15 @@ def test_minimum_detectable_effects_equal_the_scalar_function():
 def test_ordinal_did_equals_the_stacked_twfe(shape):
     # the block-diagonal fast path against did.twfe on the stacked frame (the previous code);
     # "moved": some people change cluster (persons not nested in clusters)
-    from evallib.ladder.causal import _ordinal_stacked, _ordinal_within
+    from evallib.ladder.ordinal import _ordinal_stacked, _ordinal_within
 
     df = _panel(23, "runs" if shape == "moved" else shape)
     if shape == "moved":
         df["cl"] = np.where((df["t"] >= 8) & (df["u"] < "p012"), "c5", df["cl"])
     rng = np.random.default_rng(23)
     df["step"] = np.clip(np.round(2 + df["y"] / 2 + rng.normal(size=len(df))), 1, 6).astype(int)
-    res = ladder.ordinal_did(df, unit="u", time="t", state="step", treatment="d", cluster="cl")
+    res = ladder.ordinal_did(df, unit="u", time="t", state="step", treatment="d", cluster="cl",
+                              method="twfe")
     thresholds = [2, 3, 4, 5, 6]
     beta, V, G, n_obs = _ordinal_stacked(df["cl"], df["step"], df["d"].to_numpy(float),
                                          pd.factorize(df["u"])[0], pd.factorize(df["t"], sort=True)[0],

@@ -1,0 +1,218 @@
+"""Design-aware inference for the Callaway-Sant'Anna headline (issue 13).
+
+The pilots' designs have few treated areas, and participants enter in monthly cohorts that
+often sit inside one area. The cluster-robust variance of the influence function (IF) then
+misses the area-by-month shocks of the treated areas: the treated units' IF is centred within
+each cohort, so when a cohort lies inside one area its cluster sum is zero and only the
+comparison side is left. This module
+
+* writes the headline aggregate (the simple ATT or the dynamic effect ``horizon`` months after
+  entry, never-treated comparison, no covariates, varying base period as R ``did``) as a linear
+  combination ``sum_i w_i . y_i`` of the units' outcome paths (``weights``);
+* detects the design (`Design`: treated and comparison clusters, cohorts nested in clusters);
+* computes two variances of that linear combination:
+
+  - ``cluster``: the cluster-robust variance of the centred contributions with the small-sample
+    factor G/(G-1), used with t(G-1) — when treated clusters are many and cohorts are not nested;
+  - ``shocks`` (Conley-Taber / Ferman-Pinto type): the by-person variance (contributions
+    centred within cohort) plus, for every cluster, the variance of its net exposure to an
+    area-by-month shock, estimated from the comparison clusters: the exposure vector E_c (sum
+    over the cluster's units of their weights) is applied to each comparison cluster's demeaned
+    month means, and the part due to person sampling is subtracted. Used with t and
+    Welch-Satterthwaite degrees of freedom between G0 - 1 (G0 comparison clusters; the shock
+    part dominates) and the persons' (it is negligible). `did.headline` never makes this
+    interval narrower than the cluster-robust one (t(G-1)): it takes whichever is wider.
+
+The arithmetic is on arrays; `did.headline` (`_headline.py`) wraps it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from evallib.errors import EstimationError
+
+MANY_TREATED = 20  # from this many treated clusters (cohorts not nested) the cluster-robust IF holds
+MIN_COMPARISON = 5  # fewer comparison clusters: the shock variance cannot be estimated
+NESTED_SHARE = 0.5  # cohorts nested when more than this share of treated units sit in one-cluster cohorts
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    """What the inference depends on: cluster counts and how cohorts sit in clusters."""
+
+    n_clusters: int
+    n_treated_clusters: int
+    n_comparison_clusters: int
+    n_cohorts: int
+    nested_share: float  # share of treated units whose cohort lies within a single cluster
+
+    @property
+    def nested(self) -> bool:
+        return self.nested_share > NESTED_SHARE
+
+    def method(self) -> tuple[str, str]:
+        """(method, plain-words reason) for the interval; method "none" = no valid interval."""
+        g1, g0 = self.n_treated_clusters, self.n_comparison_clusters
+        if g1 >= MANY_TREATED and not self.nested:
+            return "cluster", (f"{g1} treated and {g0} comparison areas, cohorts spread over areas: "
+                               "cluster-robust standard error, t with G-1 degrees of freedom")
+        if g0 < MIN_COMPARISON:
+            return "none", (f"only {g0} comparison areas: the area-by-month variation cannot be "
+                            "estimated, so no interval is valid in this design")
+        why = (f"only {g1} treated areas" if g1 < MANY_TREATED else
+               f"{self.nested_share:.0%} of participants are in cohorts that sit in one area")
+        return "shocks", (f"{why}: person-level variance plus the area-by-month variance measured "
+                          f"in the {g0} comparison areas, t with Satterthwaite degrees of freedom "
+                          f"(at least {g0 - 1}), never narrower than the cluster-robust interval")
+
+
+def detect_design(g: np.ndarray, cl: np.ndarray) -> Design:
+    """`Design` of units with cohort codes ``g`` (0 = never treated) and cluster codes ``cl``."""
+    treated = g > 0
+    n_cl = int(cl.max()) + 1
+    tr_cl = np.zeros(n_cl, dtype=bool)
+    tr_cl[cl[treated]] = True
+    cohorts = np.unique(g[treated])
+    nested_units = 0
+    for k in cohorts:
+        members = g == k
+        if len(np.unique(cl[members])) == 1:
+            nested_units += int(members.sum())
+    n_tr = int(treated.sum())
+    return Design(n_clusters=n_cl, n_treated_clusters=int(tr_cl.sum()),
+                  n_comparison_clusters=int(n_cl - tr_cl.sum()), n_cohorts=len(cohorts),
+                  nested_share=nested_units / n_tr if n_tr else 0.0)
+
+
+def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -> np.ndarray:
+    """Per-unit weights W (units x periods) with estimate = sum(W * y.T).
+
+    ``y``: periods x units (balanced); ``g``: cohort code per unit (0 = never treated), in the
+    units of ``tl`` (period codes). horizon None: the simple ATT (post-entry ATT(g,t) weighted
+    by cohort size, R ``aggte(type="simple")``); an integer e: the dynamic effect at event time
+    e (ATT(g, g+e) weighted by cohort size). Never-treated comparison, varying base period."""
+    n_t, n = y.shape
+    ctrl = g == 0
+    n_c = int(ctrl.sum())
+    if n_c == 0:
+        raise EstimationError("did.headline: no never-treated units")
+    cells: list[tuple[int, int, int]] = []  # (cohort, period position, base position)
+    for gv in np.unique(g[g > 0]):
+        pre = np.flatnonzero(tl < gv)
+        if len(pre) == 0:
+            continue
+        ref = int(pre[-1])
+        for tt in range(n_t):
+            if tl[tt] < gv:
+                continue
+            if horizon is not None and tl[tt] - gv != horizon:
+                continue
+            cells.append((int(gv), tt, ref))
+    if not cells:
+        what = "no post-entry period" if horizon is None else f"no cohort observed {horizon} periods after entry"
+        raise EstimationError(f"did.headline: {what}")
+    sizes = {int(k): int((g == k).sum()) for k in np.unique(g[g > 0])}
+    size = np.array([sizes[c[0]] for c in cells], dtype=float)
+    wk = size / size.sum()
+    w = np.zeros((n, n_t))
+    pattern: dict[int, np.ndarray] = {}
+    q = np.zeros(n_t)
+    for (gv, tt, base), wt in zip(cells, wk, strict=True):
+        p = pattern.setdefault(gv, np.zeros(n_t))
+        p[tt] += wt / sizes[gv]
+        p[base] -= wt / sizes[gv]
+        q[tt] -= wt / n_c
+        q[base] += wt / n_c
+    for gv, p in pattern.items():
+        w[g == gv] = p
+    w[ctrl] = q
+    return w
+
+
+def _cell_centred(v: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, int]:
+    """``v`` minus its mean within each ``key`` cell, and the number of cells."""
+    codes, inv = np.unique(key, return_inverse=True)
+    sums = np.bincount(inv, weights=v)
+    counts = np.bincount(inv)
+    return v - (sums / counts)[inv], len(codes)
+
+
+def cluster_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray) -> float:
+    """Cluster-robust variance of sum_i w_i . y_i: contributions centred within cohort (the
+    never-treated are one cohort), summed by cluster, times G/(G-1)."""
+    v = np.einsum("ij,ji->i", w, y)
+    r, _ = _cell_centred(v, g)
+    n_cl = int(cl.max()) + 1
+    s = np.bincount(cl, weights=r, minlength=n_cl)
+    return float(n_cl / (n_cl - 1) * np.sum(s**2))
+
+
+def _person_variance(v: np.ndarray, g: np.ndarray) -> float:
+    """By-person variance of sum_i v_i: contributions centred within cohort (the never-treated
+    are one cohort), squared and summed, with the degrees-of-freedom factor n_s / (n_s - K_s)
+    on each side (treated: K_s cohorts; comparison: 1).
+
+    Centring within cohort rather than cohort x cluster keeps every unit's variation also when
+    cohorts are small and spread over clusters (one or two participants per cell); the
+    between-cluster shock variation it then also contains is of order 1 / (units per cluster)
+    of the shock part, i.e. negligible."""
+    r, _ = _cell_centred(v, g)
+    out = 0.0
+    for side in (g > 0, g == 0):
+        n_s = int(side.sum())
+        k_s = len(np.unique(g[side]))
+        if n_s > k_s:
+            out += float(np.sum(r[side] ** 2) * n_s / (n_s - k_s))
+    return out
+
+
+def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray) -> tuple[float, dict]:
+    """Conley-Taber / Ferman-Pinto-type variance of sum_i w_i . y_i (see the module docstring).
+
+    Person part: `_person_variance`. Shock part: for every cluster c with exposure
+    E_c = sum_{i in c} w_i, the mean over comparison clusters k of (E_c . (ybar_k - ybar))^2
+    minus its person-sampling part var_{j in k}(E_c . y_j) / n_k, times G0/(G0-1); negative
+    estimates count as 0. Returns the variance and its parts."""
+    n_t, n = y.shape
+    v = np.einsum("ij,ji->i", w, y)
+    n_cl = int(cl.max()) + 1
+    person = _person_variance(v, g)
+    treated_cl = np.zeros(n_cl, dtype=bool)
+    treated_cl[cl[g > 0]] = True
+    comp = np.flatnonzero(~treated_cl)
+    g0 = len(comp)
+    if g0 < 2:
+        return float("nan"), {"person": person, "shock": float("nan")}
+    exposure = np.zeros((n_cl, n_t))
+    np.add.at(exposure, cl, w)
+    counts = np.bincount(cl, minlength=n_cl).astype(float)
+    means = np.zeros((n_cl, n_t))
+    np.add.at(means, cl, y.T)
+    means /= counts[:, None]
+    dev = means[comp] - means[comp].mean(axis=0)  # comparison clusters' demeaned month paths
+    s = exposure @ dev.T  # clusters x comparison clusters
+    # person-sampling part of each s[c, k]: var over units j in k of E_c . y_j, divided by n_k
+    noise = np.zeros((n_cl, g0))
+    for j, k in enumerate(comp):
+        yk = y[:, cl == k]  # periods x units of comparison cluster k
+        proj = exposure @ yk  # clusters x units
+        noise[:, j] = proj.var(axis=1, ddof=1) / yk.shape[1]
+    per_cluster = (s**2 - noise).mean(axis=1) * g0 / (g0 - 1)
+    shock = float(np.sum(per_cluster[exposure.any(axis=1)]))
+    shock = max(shock, 0.0)
+    return person + shock, {"person": person, "shock": shock,
+                            "df": satterthwaite_df(person, shock, n - len(np.unique(g)), g0 - 1)}
+
+
+def satterthwaite_df(v_person: float, v_shock: float, df_person: float, df_shock: float) -> float:
+    """Welch-Satterthwaite degrees of freedom of a sum of two variance estimates, never below
+    ``df_shock`` (the comparison areas' G0 - 1): t(G0 - 1) when the area-by-month part
+    dominates, close to the normal when it is negligible beside the persons' variance."""
+    v = v_person + v_shock
+    denom = v_person**2 / max(df_person, 1) + v_shock**2 / df_shock
+    if denom <= 0:
+        return float(df_shock)
+    return float(max(df_shock, v**2 / denom))

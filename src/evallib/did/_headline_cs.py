@@ -1,0 +1,177 @@
+"""`did.headline`: exactly what the book shows for one outcome, with design-aware inference.
+
+The estimate is the Callaway-Sant'Anna aggregate (never-treated comparison, no covariates,
+varying base period; the same number as ``did.staggered(...).aggregate("simple")`` or the
+"dynamic" row at ``horizon``). The interval depends on the design (`_design.Design.method`):
+cluster-robust with t(G-1) and G/(G-1) when treated areas are many and cohorts are not nested
+in areas; otherwise person variance plus the area-by-month shock variance measured in the
+comparison areas, with t and Satterthwaite degrees of freedom (at least G0-1); with too
+few comparison areas no interval is given (``ci_low``/``ci_high``/``p_value`` None and the reason in words).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evallib.did._common import check_columns, check_numeric, cohort_codes, time_codes, unique_ints
+from evallib.did._design import Design, cluster_variance, detect_design, shock_variance, weights
+from evallib.did._result import DidResultMixin
+from evallib.errors import EstimationError
+from evallib.inference import inference_reliability, minimum_detectable_effect
+from evallib.protocol import Spec
+
+__all__ = ["Headline", "HeadlineCsSpec", "headline_cs", "unit_panel"]
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlineCsSpec(Spec):
+    outcome: str
+    unit: str
+    time: str
+    cohort: str
+    cluster: str
+    horizon: int | None
+    alpha: float
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Headline(DidResultMixin):
+    """The headline of one outcome as the book prints it.
+
+    ``method``: "cluster" (cluster-robust IF, t(G-1)), "shocks" (person + area-by-month shock
+    variance, t with Satterthwaite df >= G0-1) or "none" (no valid interval: ``ci_low``, ``ci_high`` and ``p_value``
+    are None); ``reason`` says why in plain words. ``mde``: the minimum detectable effect at 80%
+    power with the same standard error and degrees of freedom (None without an interval)."""
+
+    estimate: float
+    std_error: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    method: str
+    reason: str
+    mde: float | None
+    reliability: str
+    df: float | None
+    horizon: int | None
+    n_units: int
+    n_clusters: int
+    n_treated_clusters: int
+    n_comparison_clusters: int
+    nested_share: float
+    spec: HeadlineCsSpec
+    _extra = ("estimate", "std_error", "ci_low", "ci_high", "p_value", "method", "reason", "mde",
+              "reliability", "df", "horizon", "n_units", "n_clusters", "n_treated_clusters",
+              "n_comparison_clusters", "nested_share")
+
+    @property
+    def conf_int(self) -> tuple[float | None, float | None]:
+        return (self.ci_low, self.ci_high)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame([{
+            "term": "ATT" if self.horizon is None else f"ATT(e={self.horizon})",
+            "estimate": self.estimate, "std_error": self.std_error, "ci_low": self.ci_low,
+            "ci_high": self.ci_high, "p_value": self.p_value, "mde": self.mde,
+            "method": self.method}])
+
+    def _mde_df(self) -> float | None:
+        return self.df
+
+
+def unit_panel(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
+               cluster: str, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(y periods x units, cohort code per unit, cluster code per unit, period codes) of the
+    balanced units, with R `did`'s conventions (cohorts after the last period never treated,
+    units treated in the first period dropped)."""
+    check_columns(data, [outcome, unit, time, cohort, cluster], what=what)
+    check_numeric(data, [outcome], what=what)
+    for c in (unit, cluster):
+        if data[c].isna().any():
+            raise EstimationError(f"{what}: column {c!r} has missing values")
+    tcode, kind = time_codes(data[time], name=time)
+    gcode = cohort_codes(data[cohort], name=cohort, time_kind=kind)
+    ucode, _ = pd.factorize(data[unit])
+    ccode, _ = pd.factorize(data[cluster])
+    n_all = int(ucode.max()) + 1
+    tl, tidx = unique_ints(tcode, return_inverse=True)
+    if len(tl) < 2:
+        raise EstimationError(f"{what}: need at least two periods")
+    per_unit = np.bincount(ucode, minlength=n_all)
+    g_unit = np.zeros(n_all, dtype=np.int64)
+    g_unit[ucode] = gcode
+    cl_unit = np.zeros(n_all, dtype=np.int64)
+    cl_unit[ucode] = ccode
+    if np.any(g_unit[ucode] != gcode):
+        raise EstimationError(f"{what}: cohort column {cohort!r} varies within a unit")
+    if np.any(cl_unit[ucode] != ccode):
+        raise EstimationError(f"{what}: cluster column {cluster!r} varies within a unit")
+    if np.any(np.bincount(ucode * len(tl) + tidx, minlength=n_all * len(tl)) > 1):
+        raise EstimationError(f"{what}: more than one row per ({unit}, {time})")
+    g_unit = np.where(g_unit > tl[-1], 0, g_unit)
+    keep = (per_unit == len(tl)) & ~((g_unit > 0) & (g_unit <= tl[0]))
+    new = np.cumsum(keep) - 1
+    rows = keep[ucode]
+    y = np.empty((len(tl), int(keep.sum())))
+    y[tidx[rows], new[ucode[rows]]] = data[outcome].to_numpy(float)[rows]
+    cl = pd.factorize(cl_unit[keep])[0]
+    return y, g_unit[keep], cl, tl
+
+
+def headline_cs(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
+                cluster: str, horizon: int | None = None, alpha: float = 0.05,
+                seed: int = 0) -> Headline:
+    """See `did.headline`."""
+    what = "did.headline"
+    if not 0 < alpha < 1:
+        raise EstimationError(f"{what}: alpha must lie in (0, 1), got {alpha!r}")
+    if horizon is not None and (not isinstance(horizon, int | np.integer) or horizon < 0):
+        raise EstimationError(f"{what}: horizon must be None or a non-negative integer, got {horizon!r}")
+    y, g, cl, tl = unit_panel(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                              cluster=cluster, what=what)
+    design = detect_design(g, cl)
+    if design.n_treated_clusters == 0:
+        raise EstimationError(f"{what}: no treated units")
+    w = weights(y, g, tl, None if horizon is None else int(horizon))
+    est = float(np.einsum("ij,ji->", w, y))
+    method, reason = design.method()
+    spec = HeadlineCsSpec(outcome, unit, time, cohort, cluster,
+                          None if horizon is None else int(horizon), alpha, seed)
+    rel = inference_reliability(design.n_clusters, design.n_treated_clusters)
+    se = df = lo = hi = p = mde = None
+    if method == "cluster":
+        var, df = cluster_variance(w, y, g, cl), design.n_clusters - 1
+    elif method == "shocks":
+        var, parts = shock_variance(w, y, g, cl)
+        df = parts["df"]
+        # never narrower than the cluster-robust interval (t(G-1)): where both are valid the
+        # larger guards against the one whose assumptions fail (the shock variance assumes
+        # shocks alike across areas; the cluster-robust one misses nested cohorts' shocks)
+        v_cl, df_cl = cluster_variance(w, y, g, cl), design.n_clusters - 1
+        if v_cl * stats.t.ppf(1 - alpha / 2, df_cl) ** 2 > var * stats.t.ppf(1 - alpha / 2, df) ** 2:
+            var, df = v_cl, df_cl
+    if method != "none":
+        se = float(np.sqrt(var))
+        c = float(stats.t.ppf(1 - alpha / 2, df))
+        lo, hi = est - c * se, est + c * se
+        p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else float("nan")
+        mde = minimum_detectable_effect(se, df=df, alpha=alpha)
+    return Headline(estimate=est, std_error=se, ci_low=lo, ci_high=hi, p_value=p, method=method,
+                    reason=reason, mde=mde, reliability=rel.label, df=df,
+                    horizon=spec.horizon, n_units=y.shape[1], n_clusters=design.n_clusters,
+                    n_treated_clusters=design.n_treated_clusters,
+                    n_comparison_clusters=design.n_comparison_clusters,
+                    nested_share=design.nested_share, spec=spec)
+
+
+def describe(design: Design) -> str:
+    """One sentence on the design (for notes)."""
+    return (f"{design.n_treated_clusters} treated and {design.n_comparison_clusters} comparison "
+            f"areas, {design.n_cohorts} entry cohorts ({design.nested_share:.0%} of participants in "
+            "cohorts inside one area)")
