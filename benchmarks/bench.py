@@ -19,7 +19,7 @@ and the estimates, which the parent compares between implementations (max absolu
 Reference libraries: pyfixest and linearmodels (in .venv); csdid 0.4.3 and duckdb run from a
 separate virtualenv, because csdid pins old versions of its dependencies:
 
-    python3 -m venv /work/benchvenv && /work/benchvenv/bin/pip install csdid==0.4.3 duckdb pyarrow
+    python3 -m venv ../benchvenv && ../benchvenv/bin/pip install csdid==0.4.3 duckdb pyarrow
 
 (``--benchvenv PATH`` to use another place). Stages whose library is missing are reported as such.
 """
@@ -169,7 +169,7 @@ def _reference(stage: str, impl: str, path: Path):
                 cov_type="clustered", clusters=q["area"].cat.codes, group_debias=True,
                 debiased=True)
             # linearmodels counts every effect in K; fixest only the effects not nested in the
-            # cluster (DESIGN §5): rescale its variance by (N - K_all) / (N - K_nonnested)
+            # cluster (docs/contracts.md#conventions): rescale its variance by (N - K_all) / (N - K_nonnested)
             n = len(q)
             n_u = q.index.get_level_values(0).nunique()
             k_all = 1 + n_u + N_MONTHS - 1
@@ -348,7 +348,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="100k,1M,5M,12M")
     ap.add_argument("--stages", default=",".join(s for s, _, _ in STAGES))
-    ap.add_argument("--benchvenv", default="/work/benchvenv")
+    ap.add_argument("--benchvenv", default="../benchvenv", help="virtualenv with the comparison libraries (relative to the repository root)")
     ap.add_argument("--repeats", type=int, default=None, help="timed runs per cell (median)")
     ap.add_argument("--out", default=str(HERE / "results.md"))
     ap.add_argument("--worker", nargs=3, metavar=("STAGE", "IMPL", "SIZE"), help=argparse.SUPPRESS)

@@ -1,4 +1,4 @@
-"""The ``evallib`` command (DESIGN §5): a thin layer over the library.
+"""The ``evallib`` command (docs/contracts.md#the-command-line): a thin layer over the library.
 
 Each command validates its input first (before any kernel starts), calls the library and exits
 with 0 (success), 2 (bad input or usage: the message names file, column and rows) or 1 (anything

@@ -1,6 +1,6 @@
 """Refuse direct identifiers in an input file: national register numbers, names, e-mail, phone.
 
-The panel must be pseudonymous (DESIGN §4). :func:`scan_identifiers` looks at every column of a
+The panel must be pseudonymous (docs/contracts.md#the-panel). :func:`scan_identifiers` looks at every column of a
 raw input frame, by header and by value, and returns one finding per offending column. Findings
 name the column and rows but never the values, so an error message cannot leak an identifier.
 

@@ -1,4 +1,4 @@
-"""The panel's columns, types, allowed values and labels (DESIGN §4).
+"""The panel's columns, types, allowed values and labels (docs/contracts.md#the-panel).
 
 One row per person per calendar month. :data:`COLUMNS` is the single source of truth: the data
 dictionary (``data/README.md``, ``evallib template``), the pandera schema used by

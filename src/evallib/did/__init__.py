@@ -1,4 +1,4 @@
-"""Difference-in-differences estimators (DESIGN §5).
+"""Difference-in-differences estimators (docs/contracts.md#public-api).
 
 * `twfe`, `two_by_two` — regression DiD, results `DidResult`. `twfe` absorbs the unit and
   period effects by an exact within transformation (`_within`; pyfixest only when a regressor

@@ -46,7 +46,7 @@ def check_numeric(data: pd.DataFrame, columns: Iterable[str], *, what: str) -> N
 
 
 def resolve_vcov(vcov: str | None, cluster: str | None, *, what: str) -> str:
-    """DESIGN §5: None + cluster -> CRV1; None without cluster -> HC1 ("hetero")."""
+    """docs/contracts.md#conventions: None + cluster -> CRV1; None without cluster -> HC1 ("hetero")."""
     if vcov is None:
         return "CRV1" if cluster is not None else "hetero"
     if vcov not in ALLOWED_VCOV:

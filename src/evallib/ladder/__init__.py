@@ -14,7 +14,7 @@ of the same unit. Intervals are at level ``1 - alpha``; bootstraps are seeded (`
 default); arguments or data an estimator cannot use raise `evallib.errors.EstimationError`.
 Results follow the results protocol (`evallib.protocol.Result`): a tidy ``table``, a frozen
 ``spec`` dataclass (it also reads like a dict: ``spec["by"]``), ``to_dict()`` and
-``tidy(alpha)``; the two contract functions of DESIGN §5 (`transition_matrix`,
+``tidy(alpha)``; the two contract functions of docs/contracts.md#public-api (`transition_matrix`,
 `state_distribution`) return DataFrames. The DiDs are `evallib.did`'s estimators.
 """
 

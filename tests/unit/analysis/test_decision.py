@@ -17,7 +17,7 @@ RULES = DecisionRules(policy_threshold=0.03, scale_min_probability=0.8, stop_max
 
 def scorecard(estimate=0.08, se=0.015, *, label="reliable", p_wild=None, p_ri=None, pretrend_p=0.6,
               cost=20_000.0, participants=950, target=900):
-    """A scorecard in the shape of the results contract (helpers/results_contract.md)."""
+    """A scorecard in the shape of the results contract (docs/contracts.md#results-contract)."""
     return {
         "pilot": "constructed",
         "outcome_work": "work_or_training",

@@ -80,7 +80,7 @@ def test_twfe_agrees_with_dummy_variable_ols_and_panelols(vcov):
         cov_type=sm_cov, cov_kwds={"groups": df["cl"]} if vcov == "CRV1" else None)
     k_all = 3 + n_units + n_periods - 1  # 3 regressors + unit and time dummies (one collinear)
     assert k_all == sm.df_model + 1
-    # statsmodels' CRV1 uses G/(G-1)(N-1)/(N-K) with K counting every dummy; DESIGN §5 counts
+    # statsmodels' CRV1 uses G/(G-1)(N-1)/(N-K) with K counting every dummy; docs/contracts.md#conventions counts
     # only fixed effects not nested in the cluster: the unit effects are nested in `cl`, so
     # K = 3 regressors + 8 time effects = 11 (fixest/reghdfe convention).
     k_nonnested = 3 + n_periods
