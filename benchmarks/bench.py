@@ -348,7 +348,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="100k,1M,5M,12M")
     ap.add_argument("--stages", default=",".join(s for s, _, _ in STAGES))
-    ap.add_argument("--benchvenv", default="../benchvenv", help="virtualenv with the comparison libraries (relative to the repository root)")
+    ap.add_argument("--benchvenv", default="../benchvenv",
+                    help="virtualenv with the comparison libraries (relative to the repository root)")
     ap.add_argument("--repeats", type=int, default=None, help="timed runs per cell (median)")
     ap.add_argument("--out", default=str(HERE / "results.md"))
     ap.add_argument("--worker", nargs=3, metavar=("STAGE", "IMPL", "SIZE"), help=argparse.SUPPRESS)

@@ -61,8 +61,8 @@ class Assessment(DidResultMixin):
     """Headline DiD estimate with every p-value the design calls for.
 
     ``p_value_crv1`` is never meant to be shown without ``p_value_wild`` and ``p_value_ri``
-    when ``reliability`` is "fragile" (docs/decisions/0005-few-treated-clusters.md). ``df``: degrees of freedom of the CRV1
-    t distribution (G - 1)."""
+    when ``reliability`` is "fragile" (docs/decisions/0005-few-treated-clusters.md). ``df``:
+    degrees of freedom of the CRV1 t distribution (G - 1)."""
 
     estimate: float
     std_error: float

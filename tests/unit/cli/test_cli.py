@@ -1,4 +1,5 @@
-"""The evallib command (docs/contracts.md#the-command-line) in-process: template, validate, freeze, simulate, usage errors.
+"""The evallib command (docs/contracts.md#the-command-line) in-process: template, validate, freeze,
+simulate, usage errors.
 
 The malformed inputs are in test_corpus.py; the full run (notebooks) is in test_e2e.py and
 test_privacy.py.
