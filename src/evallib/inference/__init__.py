@@ -2,7 +2,8 @@
 
 Cluster-robust (CRV1) t-tests over-reject when few clusters are treated (MacKinnon & Webb 2017,
 2018). This package holds what docs/decisions/0005-few-treated-clusters.md asks to report
-beside them, as functions of arrays that an estimator has computed (it imports nothing from `evallib.did` or `evallib.ladder`):
+beside them, as functions of arrays that an estimator has computed (it imports nothing from
+`evallib.did` or `evallib.ladder`):
 
 * `minimum_detectable_effect(s)` (`mde`) — MDE at 80 % power, 5 % two-sided.
 * `multiplier_bootstrap` (`bootstrap`) — Rademacher multiplier bootstrap of influence
