@@ -199,7 +199,9 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray) 
     for j, k in enumerate(comp):
         yk = y[:, cl == k]  # periods x units of comparison cluster k
         proj = exposure @ yk  # clusters x units
-        noise[:, j] = proj.var(axis=1, ddof=1) / yk.shape[1]
+        # one person: its sampling noise cannot be told from the shock; counted as shock (wider
+        # interval), never a NaN variance
+        noise[:, j] = proj.var(axis=1, ddof=1) / yk.shape[1] if yk.shape[1] > 1 else 0.0
     per_cluster = (s**2 - noise).mean(axis=1) * g0 / (g0 - 1)
     shock = float(np.sum(per_cluster[exposure.any(axis=1)]))
     shock = max(shock, 0.0)
