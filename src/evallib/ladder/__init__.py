@@ -39,7 +39,8 @@ from .markov import (
     pilot_period_groups,
     stationary_distribution,
 )
-from .rates import relapse, relapse_episodes, step_up_rates, time_to_work, work_durations
+from .rates import relapse, relapse_episodes, step_up_rates
+from .survival import time_to_work, work_durations
 
 __all__ = [
     "transition_matrix",

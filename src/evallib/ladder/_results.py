@@ -110,7 +110,10 @@ class MarkovSpec(_LevelSpec):
 
 
 @dataclass(frozen=True, slots=True)
-class StepUpDidSpec(Spec):
+class _LadderDidSpec(Spec):
+    """The leading fields every ladder DiD spec shares: the panel's columns, the pilot group and
+    the regression's fixed effects."""
+
     unit: str
     time: str
     state: str
@@ -119,6 +122,10 @@ class StepUpDidSpec(Spec):
     group: str
     pilot: Any
     fe: tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class StepUpDidSpec(_LadderDidSpec):
     outcome: str
     origins: tuple[Any, ...]
     estimator: str
@@ -126,15 +133,7 @@ class StepUpDidSpec(Spec):
 
 
 @dataclass(frozen=True, slots=True)
-class RelapseDidSpec(Spec):
-    unit: str
-    time: str
-    state: str
-    treatment: str
-    cluster: str
-    group: str
-    pilot: Any
-    fe: tuple[str, str]
+class RelapseDidSpec(_LadderDidSpec):
     reached: Any
     horizons: tuple[int, ...]
     estimator: str
