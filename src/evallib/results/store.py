@@ -36,6 +36,8 @@ __all__ = [
     "dumps",
     "read_json",
     "read_results",
+    "results_run_id",
+    "stamp_run_id",
     "work_path",
     "write_bytes",
     "write_json",
@@ -118,6 +120,27 @@ def write_results(pilot: str, doc: Mapping[str, Any], *, results_dir: str | Path
     if validate is not None:
         validate(body)
     return write_bytes(Path(results_dir) / f"{pilot}.json", dumps(body))
+
+
+def stamp_run_id(path: str | Path, run_id: str | None) -> Path | None:
+    """Record in the results file at ``path`` the id of the ``evallib run`` that made it
+    (top-level ``run_id``; see :func:`evallib.pipeline.lock.new_run_id`), atomically. The
+    pipeline stamps a pilot's file once its editions have run, so a file left by a run that did
+    not finish has no (or another run's) id and ``evallib book`` refuses it. Returns None when
+    there is no file; the file is otherwise unchanged (same bytes for the same run id)."""
+    path = Path(path)
+    doc = read_json(path)
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        raise ResultsError(f"{path}: not a results file (expected an object); delete it and run again")
+    return write_bytes(path, dumps({**doc, "run_id": run_id}))
+
+
+def results_run_id(path: str | Path) -> str | None:
+    """The ``run_id`` recorded in the results file at ``path`` (None: no file or no id)."""
+    doc = read_json(Path(path))
+    return doc.get("run_id") if isinstance(doc, dict) else None
 
 
 def read_results(pilot: str, *, results_dir: str | Path) -> dict[str, Any]:
