@@ -1,4 +1,5 @@
-"""Reproducible: the same data, params and seed give byte-identical results files."""
+"""Reproducible: the same data, params and seed give byte-identical results files (apart from
+the run id, which names the `evallib run` that wrote the file)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,22 @@ from e2e_support import evallib, scratch_project
 PILOT = "antwerpen_ondersteuningsnetwerk"
 
 
+def without_run_id(data: bytes) -> tuple[bytes, str]:
+    """The results file's bytes with its ``run_id`` line removed, and that run id."""
+    doc = json.loads(data)
+    line = f',\n "run_id": {json.dumps(doc["run_id"])}\n'.encode()  # the last key (sorted)
+    assert data.count(line) == 1, "the results file carries one run id"
+    return data.replace(line, b"\n"), doc["run_id"]
+
+
 def test_two_runs_give_byte_identical_results(tmp_path):
     project = scratch_project(tmp_path / "project")
     evallib(project, "run", "--pilot", PILOT)
     results = project / "build" / "results" / f"{PILOT}.json"
-    first = results.read_bytes()
+    first, first_id = without_run_id(results.read_bytes())
     evallib(project, "run", "--pilot", PILOT)
-    assert results.read_bytes() == first
+    second, second_id = without_run_id(results.read_bytes())
+    assert second == first and second_id != first_id
     assert not (project / "build" / "work" / PILOT).exists()  # unpublished intermediates removed
 
 
@@ -24,11 +34,11 @@ def test_both_editions_in_one_run_give_the_results_of_separate_runs(tmp_path):
     project = scratch_project(tmp_path / "project")
     results = project / "build" / "results" / f"{PILOT}.json"
     evallib(project, "run", "--pilot", PILOT, "--lang", "nl")
-    nl = results.read_bytes()
+    nl = without_run_id(results.read_bytes())[0]
     evallib(project, "run", "--pilot", PILOT, "--lang", "en")
-    en = results.read_bytes()
+    en = without_run_id(results.read_bytes())[0]
     both = evallib(project, "run", "--pilot", PILOT, "--lang", "nl,en")
-    assert results.read_bytes() == nl == en
+    assert without_run_id(results.read_bytes())[0] == nl == en
     assert "edition nl:" in both.stdout and "edition en:" in both.stdout
     for lang in ("nl", "en"):
         runs = {r["pilot"]: r for r in json.loads((project / "build" / f"run-{lang}.json").read_text())}
