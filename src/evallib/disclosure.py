@@ -191,18 +191,25 @@ _SHARES = (("share_of_target", "target", "participants"), ("p_relapse", "n_eligi
 _PARTITIONS = (("n_pilot", "variable"), ("n_comparison", "variable"))
 
 
+def _num(v) -> float | None:
+    """A published number (None: suppressed, absent or not a number)."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or _missing(v):
+        return None
+    return float(v)
+
+
 def _complementary(rec: dict, threshold: int) -> dict:
     rec = dict(rec)
     changed = True
     while changed:
         changed = False
         for part, total in _NESTED:
-            if (part in rec and total in rec and not _missing(rec[part]) and not _missing(rec[total])
-                    and 0 < round(float(rec[total])) - round(float(rec[part])) < threshold):
+            p, t = _num(rec.get(part)), _num(rec.get(total))
+            if p is not None and t is not None and 0 < round(t) - round(p) < threshold:
                 rec[part] = None  # the difference would reveal a small count
                 changed = True
         for share, _base, count in _SHARES:
-            if share in rec and not _missing(rec[share]) and count in rec and _missing(rec[count]):
+            if share in rec and _num(rec[share]) is not None and count in rec and rec[count] is None:
                 rec[share] = None  # the suppressed count = share x published base
                 changed = True
     return rec
@@ -221,8 +228,8 @@ def _partition(rows: list, threshold: int) -> list:
                 groups.setdefault(str(r[by]), []).append(i)
         for idx in groups.values():
             while True:
-                hidden = [i for i in idx if _missing(rows[i][col])]
-                shown = [i for i in idx if not _missing(rows[i][col]) and rows[i][col] > 0]
+                hidden = [i for i in idx if rows[i][col] is None]
+                shown = [i for i in idx if (_num(rows[i][col]) or 0) > 0]
                 if len(hidden) != 1 or not shown:
                     break
                 rows[min(shown, key=lambda i: rows[i][col])][col] = None
@@ -251,6 +258,8 @@ def publishable_results(doc, threshold: int = DEFAULT_THRESHOLD, *, bases=None):
     bases = dict(bases or {})
     prev = None
     out = suppress_in_results(doc, threshold)
-    while out != prev:  # a suppression may expose another: repeat until nothing changes
+    for _ in range(50):  # a suppression may expose another: repeat until nothing changes
+        if out == prev:
+            break
         prev, out = out, _arithmetic(out, threshold, bases)
     return out

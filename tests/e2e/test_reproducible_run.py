@@ -6,17 +6,9 @@ from __future__ import annotations
 import json
 
 import nbformat
-from e2e_support import evallib, scratch_project
+from e2e_support import evallib, scratch_project, without_run_id
 
 PILOT = "antwerpen_ondersteuningsnetwerk"
-
-
-def without_run_id(data: bytes) -> tuple[bytes, str]:
-    """The results file's bytes with its ``run_id`` line removed, and that run id."""
-    doc = json.loads(data)
-    line = f',\n "run_id": {json.dumps(doc["run_id"])}\n'.encode()  # the last key (sorted)
-    assert data.count(line) == 1, "the results file carries one run id"
-    return data.replace(line, b"\n"), doc["run_id"]
 
 
 def test_two_runs_give_byte_identical_results(tmp_path):

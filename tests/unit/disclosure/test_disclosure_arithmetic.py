@@ -84,3 +84,11 @@ def test_a_lone_suppressed_level_of_a_partition_takes_the_next_smallest_with_it(
     out = publishable_results(rows, 10)
     # age: 4 is primary; the published pilot total minus 30 and 15 would give it: 15 goes too
     assert [r["n_pilot"] for r in out] == [None, 30, None, 25, 24]
+
+
+def test_values_that_are_not_numbers_are_left_alone():
+    doc = {"n": {"a": 1}, "n_events": "x", "participants": [12], "observed_at_horizon": True,
+           "rows": [{"variable": "v", "n_pilot": "many"}, {"variable": "v", "n_pilot": None}]}
+    out = publishable_results(doc, 10)
+    assert out["n"] == {"a": None} and out["n_events"] == "x" and out["observed_at_horizon"] is True
+    assert out["rows"] == doc["rows"]
