@@ -85,3 +85,23 @@ def test_notebooks_of_another_run_are_refused_by_run_id(tmp_path):
     stage = _finished_run(tmp_path, "r1", "r1", "r0")
     with pytest.raises(MixedRunError, match=r"01_chapter.ipynb comes from run r0, build/results/a.json from run r1"):
         check_same_run(tmp_path, "nl", ["a"], [stage])
+
+
+def test_write_results_suppresses_once_and_validates_the_document_it_writes(tmp_path):
+    seen = []
+    doc = {"results": {"n": 3, "reach": {"participants": 12, "observed_at_horizon": 12, "in_outcome_at_horizon": 10}}}
+    path = write_results("a", doc, results_dir=tmp_path, threshold=10, validate=seen.append)
+    written = json.loads(path.read_text(encoding="utf-8"))
+    assert seen == [written]
+    # 3 < 10; 12 - 10 = 2 people not in the outcome would follow from the published 12
+    assert written["results"]["n"] is None and written["results"]["reach"]["in_outcome_at_horizon"] is None
+    assert written["results"]["reach"]["participants"] == 12
+
+
+def test_a_failed_validation_writes_nothing(tmp_path):
+    def refuse(body):
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        write_results("a", {"results": {}}, results_dir=tmp_path, threshold=10, validate=refuse)
+    assert not (tmp_path / "a.json").exists()
