@@ -24,6 +24,10 @@ Suppression holds against arithmetic on the *set* of numbers published about the
    count (:func:`safe_share`).
 4. **Small groups**: a percentage of a group below the threshold (or whose size is suppressed)
    is never shown.
+5. **Derived from a hidden count**: when the number of participants is suppressed, so is every
+   number computed from it (cost per participant, since total / cost per participant gives it
+   back; additional persons and the cost per additional person, since they are the effect
+   times it).
 
 :func:`publishable_results` applies rules 1-4 to a results document once, before it is
 validated and written (``build/results/<pilot>.json``).
@@ -187,6 +191,13 @@ _NESTED = (("in_outcome_at_horizon", "observed_at_horizon"), ("in_outcome_at_hor
            ("n_events", "n_at_risk"))
 # shares and their base in one record (rule 3); share_of_target's base is the published target
 _SHARES = (("share_of_target", "target", "participants"), ("p_relapse", "n_eligible", "n_relapsed"))
+# numbers computed from the number of participants (rule 5): hidden with it, everywhere in the
+# document (cost per participant: total / n gives n back; additional persons = effect x n)
+_BASES = ("participants", "n_participants")
+_FROM_BASE = ("per_participant_eur", "per_additional_eur", "per_additional_in_work_eur", "per_additional_ci_low",
+              "per_additional_ci_high", "additional_persons", "additional_persons_ci", "additional",
+              "additional_ci", "share_of_target")
+_BASE_CHECKS = ("cost", "target")  # decision checks whose value is computed from the participants
 # tables whose rows partition the same people per ``by`` (rule 2 across rows): column, by
 _PARTITIONS = (("n_pilot", "variable"), ("n_comparison", "variable"))
 
@@ -196,6 +207,35 @@ def _num(v) -> float | None:
     if isinstance(v, bool) or not isinstance(v, int | float) or _missing(v):
         return None
     return float(v)
+
+
+def _hide_from_base(rec: dict) -> dict:
+    out = dict(rec)
+    for k in _FROM_BASE:
+        if isinstance(out.get(k), list):
+            out[k] = [None] * len(out[k])
+        elif k in out:
+            out[k] = None
+    return out
+
+
+def _base_hidden(obj) -> bool:
+    if isinstance(obj, dict):
+        return any(k in obj and obj[k] is None for k in _BASES) or any(_base_hidden(v) for v in obj.values())
+    return isinstance(obj, list) and any(_base_hidden(v) for v in obj)
+
+
+def _hide_everywhere(obj):
+    """Every number computed from the number of participants, anywhere in ``obj`` (rule 5),
+    including the decision checks on the cost per additional person and the share of the target."""
+    if isinstance(obj, dict):
+        out = _hide_from_base({k: _hide_everywhere(v) for k, v in obj.items()})
+        if out.get("name") in _BASE_CHECKS and "value" in out:
+            out["value"] = None
+        return out
+    if isinstance(obj, list):
+        return [_hide_everywhere(v) for v in obj]
+    return obj
 
 
 def _complementary(rec: dict, threshold: int) -> dict:
@@ -249,7 +289,7 @@ def _arithmetic(obj, threshold: int, bases: dict):
 def publishable_results(doc, threshold: int = DEFAULT_THRESHOLD, *, bases=None):
     """A results document as it may leave the analysis: every count of people below
     ``threshold`` suppressed (rule 1, :func:`suppress_in_results`), then the parts, shares and
-    partitions that would reveal a suppressed count by a difference or a product (rules 2-4).
+    partitions that would reveal a suppressed count by a difference or a product (rules 2-5).
 
     ``bases`` maps a share key to the size of its group as published elsewhere (e.g.
     ``{"comparison_in_pilot_areas": <comparison persons>}``, shown in the design table); every
@@ -262,4 +302,4 @@ def publishable_results(doc, threshold: int = DEFAULT_THRESHOLD, *, bases=None):
         if out == prev:
             break
         prev, out = out, _arithmetic(out, threshold, bases)
-    return out
+    return _hide_everywhere(out) if _base_hidden(out) else out

@@ -10,7 +10,9 @@ of people between 1 and 9 by
   group's size (design table) minus the other published levels of a subgroup variable;
 - products of a published percentage with its published base: balance-table percentages and
   their complements times the group sizes of the design table, the spillover share times the
-  comparison group, the share of the target times the target.
+  comparison group, the share of the target times the target;
+- quotients: total cost divided by the cost per participant, additional persons divided by the
+  effect.
 
 A count is recovered when the arithmetic pins down one whole number (the interval that the
 rounding of the shown numbers leaves holds exactly one integer) and that number is between 1 and
@@ -114,6 +116,21 @@ def difference(total: tuple[float, float] | None, part: tuple[float, float] | No
     return exact((total[0] - part[1], total[1] - part[0]))
 
 
+def ratio(num: tuple[float, float] | None, den: tuple[float, float] | None) -> int | None:
+    if num is None or den is None or den[0] <= 0:
+        return None
+    return exact((num[0] / den[1], num[1] / den[0]))
+
+
+def euros(text: str) -> tuple[float, float] | None:
+    """A shown amount in euro ('€6,428' / '€ 6.428') as an interval."""
+    s = str(text).replace("€", "").replace("\xa0", "").replace(" ", "").strip()
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})*", s):
+        v = float(re.sub(r"[.,]", "", s))
+        return (v - 0.5, v + 0.5)
+    return None
+
+
 def page(html_dir: Path, rel: str) -> tuple[str, list[pd.DataFrame]]:
     raw = (html_dir / rel).read_text(encoding="utf-8")
     text = " ".join(BeautifulSoup(raw, "lxml").get_text(" ").split())
@@ -197,6 +214,20 @@ def attack_html(html_dir: Path, lang: str, pilot: str) -> list[str]:
         n = difference(nums.get(total), nums.get(part))
         if small(n):
             found.append(f"{lang} {pilot} reach sentence {total} - {part}: {n}")
+    # the cost sentence names the participants: never a small number
+    m = template_regex(lab("cost_per_participant_sentence", lang), n=1).search(costs)
+    if m and small(exact(shown_number(m.group("n")))):
+        found.append(f"{lang} {pilot} cost sentence: {m.group('n')} participants")
+    # costs: total cost / cost per participant = participants (the cost table)
+    _, cost_tables = page(html_dir, f"pilots/{pilot}/03_costs.html")
+    ct = table_with(cost_tables, lab("col_quantity", lang), lab("col_amount", lang))
+    if ct is not None:
+        amounts = dict(zip(ct[lab("col_quantity", lang)], ct[lab("col_amount", lang)], strict=True))
+        total = next((euros(v) for k, v in amounts.items() if k.startswith(lab("cost_total", lang))), None)
+        per = euros(amounts.get(lab("cost_per_participant", lang), ""))
+        n = ratio(total, per)
+        if small(n):
+            found.append(f"{lang} {pilot} cost table total / per participant: {n}")
     # spillover: share of the comparison group x its published size
     m = template_regex(lab("ev_no_spillovers", lang), share=1).search(costs)
     if m:
@@ -247,6 +278,18 @@ def attack_json(doc: dict, pilot: str) -> list[str]:
                 walk(v, f"{path}[{i}]")
 
     walk(doc, "")
+    # total cost / cost per participant, and additional persons / effect, give the participants
+    res = doc.get("results", {})
+    total = _json_number(res.get("facts", {}).get("total_cost_eur"))
+    for where, rec in (("cost", res.get("cost") or {}), ("scorecard/cost", (res.get("scorecard") or {}).get("cost")
+                                                          or {})):
+        n = ratio(total, _json_number(rec.get("per_participant_eur")))
+        if small(n):
+            found.append(f"json {pilot} facts/total_cost_eur / {where}/per_participant_eur = {n}")
+    cost = res.get("cost") or {}
+    n = ratio(_json_number(cost.get("additional_persons")), _json_number(cost.get("effect")))
+    if small(n):
+        found.append(f"json {pilot} cost additional_persons / effect = {n}")
     return found
 
 

@@ -13,7 +13,7 @@ from evallib.analysis.absence import available
 from evallib.analysis.balance import Balance, DesignCounts
 from evallib.analysis.preconditions import STEPS
 from evallib.analysis.sections import HeadlineSection
-from evallib.disclosure import safe_count, safe_share, suppress_counts
+from evallib.disclosure import publishable_results, safe_count, safe_share, suppress_counts
 from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pp, fmt_pp_value, p_eq
 from evallib.report.labels import label
 
@@ -249,16 +249,25 @@ def markov_table(mk, lang: str = "nl", target: int = 6) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def cost_table(cost, lang: str = "nl") -> pd.DataFrame:
+def cost_table(cost, lang: str = "nl", threshold: int | None = None) -> pd.DataFrame:
     """Costs (`evallib.analysis.costs.cost_effectiveness`): total, per participant, additional persons and
-    cost per additional person, with intervals; "not bounded" / "not defined" in words."""
+    cost per additional person, with intervals; "not bounded" / "not defined" in words. With
+    ``threshold``, the numbers go through :func:`evallib.disclosure.publishable_results` (what
+    would give away a small number of participants shows ``–``)."""
     c = cost if isinstance(cost, dict) else cost.to_dict()
+    if threshold is not None:
+        c = publishable_results(c, threshold)
 
     def eur(v):
         return "–" if v is None else fmt_eur(v, lang)
 
+    def num(v):
+        return "–" if v is None else fmt_num(v, lang, 1)
+
     if c["status"] == "not_defined":
         per, ci = label("cost_not_defined_short", lang), "–"
+    elif c["n_participants"] is None:  # held back with the number of participants
+        per, ci = "–", "–"
     elif c["status"] == "not_bounded":
         per = eur(c["per_additional_eur"])
         ci = label("range", lang, low=eur(c["per_additional_ci_low"]), high=label("not_bounded", lang))
@@ -270,8 +279,8 @@ def cost_table(cost, lang: str = "nl") -> pd.DataFrame:
         (label("cost_total", lang) + f" ({label('cost_source_' + c['cost_source'], lang)})",
          eur(c["total_cost_eur"]), "–"),
         (label("cost_per_participant", lang), eur(c["per_participant_eur"]), "–"),
-        (label("cost_additional_persons", lang), fmt_num(c["additional_persons"], lang, 1),
-         label("range", lang, low=fmt_num(lo, lang, 1), high=fmt_num(hi, lang, 1))),
+        (label("cost_additional_persons", lang), num(c["additional_persons"]),
+         label("range", lang, low=num(lo), high=num(hi)) if lo is not None else "–"),
         (label("cost_per_additional", lang), per, ci),
     ]
     return pd.DataFrame(rows, columns=[label("col_quantity", lang), label("col_amount", lang),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evallib.analysis.assumptions import pretrend_p
-from evallib.disclosure import safe_count, safe_part
+from evallib.disclosure import publishable_results, safe_count, safe_part
 from evallib.inference import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, inference_reliability
 from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, p_eq, per_hundred
 from evallib.report.labels import label
@@ -102,9 +102,15 @@ def pretrend_sentence(pretrend, lang: str = "nl") -> str:
     return label(key, lang, p=p_eq(p, lang))
 
 
-def cost_sentence(cost, lang: str = "nl") -> str:
-    """Cost per participant and per additional person in work or training, in words."""
+def cost_sentence(cost, lang: str = "nl", threshold: int | None = None) -> str:
+    """Cost per participant and per additional person in work or training, in words. With
+    ``threshold``, the numbers go through :func:`evallib.disclosure.publishable_results`: with
+    fewer participants than the threshold, no cost per participant or per additional person."""
     c = cost if isinstance(cost, dict) else cost.to_dict()
+    if threshold is not None:
+        c = publishable_results(c, threshold)
+        if c["n_participants"] is None:
+            return label("cost_hidden_small", lang, threshold=threshold)
     src = label("cost_source_" + c["cost_source"], lang)
     head = label("cost_per_participant_sentence", lang, total=fmt_eur(c["total_cost_eur"], lang),
                  n=fmt_int(c["n_participants"], lang), per=fmt_eur(c["per_participant_eur"], lang)

@@ -92,3 +92,28 @@ def test_values_that_are_not_numbers_are_left_alone():
     out = publishable_results(doc, 10)
     assert out["n"] == {"a": None} and out["n_events"] == "x" and out["observed_at_horizon"] is True
     assert out["rows"] == doc["rows"]
+
+
+def test_numbers_computed_from_a_hidden_number_of_participants_are_hidden_everywhere():
+    # 2 participants, total €6,428: €3,214 per participant gives the 2 back, and so do the
+    # additional persons (effect x 2) and the cost per additional person (total / (effect x 2))
+    doc = {"results": {
+        "facts": {"participants": 2, "total_cost_eur": 6428.0},
+        "cost": {"n_participants": 2, "per_participant_eur": 3214.0, "additional_persons": 0.03,
+                 "additional_persons_ci": [-0.1, 0.2], "per_additional_eur": 218548.0, "effect": 0.015},
+        "reach": {"participants": 2, "additional": 0.03, "additional_ci": [-0.1, 0.2]},
+        "scorecard": {"participants": 2, "cost": {"per_participant_eur": 3214.0, "per_additional_in_work_eur": 9.0}},
+        "decision": {"checks": [{"name": "cost", "value": 218548.0, "passed": False},
+                                {"name": "probability", "value": 0.3, "passed": False}]}}}
+    r = publishable_results(doc, 10)["results"]
+    assert r["facts"] == {"participants": None, "total_cost_eur": 6428.0}  # the total alone is fine
+    assert r["cost"]["per_participant_eur"] is None and r["cost"]["per_additional_eur"] is None
+    assert r["cost"]["additional_persons"] is None and r["cost"]["additional_persons_ci"] == [None, None]
+    assert r["cost"]["effect"] == 0.015
+    assert r["reach"]["additional"] is None and r["reach"]["additional_ci"] == [None, None]
+    assert r["scorecard"]["cost"] == {"per_participant_eur": None, "per_additional_in_work_eur": None}
+    assert r["decision"]["checks"][0]["value"] is None and r["decision"]["checks"][1]["value"] == 0.3
+    # with 40 participants nothing is hidden
+    doc["results"]["facts"]["participants"] = doc["results"]["cost"]["n_participants"] = 40
+    doc["results"]["reach"]["participants"] = doc["results"]["scorecard"]["participants"] = 40
+    assert publishable_results(doc, 10)["results"]["cost"]["per_participant_eur"] == 3214.0

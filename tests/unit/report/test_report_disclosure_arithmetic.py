@@ -76,3 +76,29 @@ def test_spillover_share_of_a_published_comparison_group():
     items[0]["evidence"]["comparison_in_pilot_areas"] = 0.25  # 25% of 180 = 45
     out = assumptions_table(items, "en", counts=_counts(30, 180), threshold=10)
     assert out.iloc[0, 1].startswith("25% of the comparison group")
+
+
+def _cost(n, total=6428.0, effect=0.0147):
+    add = effect * n
+    return {"cost_source": "panel", "total_cost_eur": total, "n_participants": n, "per_participant_eur": total / n,
+            "effect": effect, "effect_ci": [-0.0686, 0.098], "additional_persons": add,
+            "additional_persons_ci": [-0.0686 * n, 0.098 * n], "per_additional_eur": total / add,
+            "per_additional_ci_low": total / (0.098 * n), "per_additional_ci_high": None, "status": "not_bounded",
+            "spec": {"horizon_months": 12}}
+
+
+def test_cost_per_participant_never_gives_away_a_small_number_of_participants():
+    from evallib.report.tables import cost_table
+    from evallib.report.text import cost_sentence
+
+    # €6,428 for 2 participants, €3,214 each: total / per participant = 2
+    text = cost_sentence(_cost(2), "en", threshold=10)
+    assert "3,214" not in text and " 2 " not in text and "Fewer than 10" in text.replace("fewer", "Fewer")
+    table = cost_table(_cost(2), "en", threshold=10)
+    shown = " ".join(table.astype(str).to_numpy().ravel())
+    assert "6,428" in shown  # the total alone discloses no count
+    for leaked in ("3,214", "218,", "0.0", "0.2"):
+        assert leaked not in shown, leaked
+    # 40 participants: everything is shown
+    text = cost_sentence(_cost(40, total=128560.0, effect=0.25), "en", threshold=10)
+    assert "for 40 participants" in text and "3,214" in text
