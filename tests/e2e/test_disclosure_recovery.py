@@ -23,7 +23,6 @@ relations are written here from what the numbers mean, not from ``evallib.disclo
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import re
@@ -131,14 +130,22 @@ def euros(text: str) -> tuple[float, float] | None:
     return None
 
 
+def _cells(tr) -> list[str]:
+    return [" ".join(c.get_text(" ").split()) for c in tr.find_all(["th", "td"], recursive=False)]
+
+
 def page(html_dir: Path, rel: str) -> tuple[str, list[pd.DataFrame]]:
-    raw = (html_dir / rel).read_text(encoding="utf-8")
-    text = " ".join(BeautifulSoup(raw, "lxml").get_text(" ").split())
-    try:
-        tables = pd.read_html(io.StringIO(raw), thousands=None, decimal="\x00")
-    except ValueError:  # no table on the page
-        tables = []
-    return text, [t.astype(str) for t in tables]
+    """A page's text (whitespace collapsed) and its tables as strings, as shown."""
+    soup = BeautifulSoup((html_dir / rel).read_text(encoding="utf-8"), "html.parser")
+    tables = []
+    for t in soup.find_all("table"):
+        rows = [_cells(tr) for tr in t.find_all("tr")]
+        rows = [r for r in rows if r]
+        if len(rows) < 2:
+            continue
+        head, body = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
+        tables.append(pd.DataFrame(body, columns=head))
+    return " ".join(soup.get_text(" ").split()), tables
 
 
 def table_with(tables: list[pd.DataFrame], *columns: str) -> pd.DataFrame | None:
