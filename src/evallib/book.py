@@ -49,7 +49,7 @@ from evallib.report.labels import LANGS, label
 from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY, text
 from evallib.results import paths
 from evallib.results.paths import published_path
-from evallib.results.store import read_json
+from evallib.results.store import read_json, results_run_id
 
 __all__ = ["BookError", "BuildResult", "MixedRunError", "build", "check_same_run", "published_path", "write_toc"]
 
@@ -141,21 +141,16 @@ def check_same_run(root: Path, lang: str, pilots: list[str], stage_notebooks: li
     executed notebook of ``pilots`` (those to be published with results) must have been made
     with the results file that is there now, the manifest must record that same file, and every
     book-stage notebook in ``stage_notebooks`` must have been made with the results of ``pilots``
-    as they are now (see :mod:`evallib.pipeline.manifest`)."""
+    as they are now (see :mod:`evallib.pipeline.manifest`). The results file, the manifest's
+    entry for the pilot and the pilot's executed notebooks must also carry the same run id (that
+    of the ``evallib run`` that made them: :func:`evallib.results.store.stamp_run_id`)."""
     now = results_fingerprints(root, pilots)
     manifest = read_manifest(root).get("pilots", {})
     problems: dict[str, str] = {}
     for p in pilots:
-        if manifest.get(p, {}).get("results_sha256") != now[p]:
-            problems[p] = (f"build/results/{p}.json is not the results file that build/manifest.json records "
-                           "(a run that did not finish?)")
-            continue
-        for nb in sorted(paths.executed_dir(root, lang, p).glob("*.ipynb")):
-            stamp = notebook_stamp(nb)
-            if stamp is None or stamp.get("results_sha256", {}).get(p, "missing") != now[p]:
-                problems[p] = (f"{os.path.relpath(nb, root)} was not made with build/results/{p}.json as it is "
-                               "now (another run, data or edition)")
-                break
+        problem = _run_problem(root, lang, p, now[p], manifest.get(p, {}))
+        if problem:
+            problems[p] = problem
     stale = []
     for nb in stage_notebooks:
         stamp = notebook_stamp(nb)
@@ -173,6 +168,30 @@ def check_same_run(root: Path, lang: str, pilots: list[str], stage_notebooks: li
     raise MixedRunError(f"not building the {lang} book: build/ holds outputs of different runs, which would "
                         "publish numbers that do not belong together:\n" + "\n".join(lines)
                         + f"\nRerun: {rerun}\nthen build the book again; the published book is unchanged.")
+
+
+def _run_problem(root: Path, lang: str, p: str, sha: str | None, entry: dict) -> str | None:
+    """Why pilot ``p``'s results, manifest entry and executed ``lang`` notebooks do not come from
+    one run (None: they do)."""
+    if entry.get("results_sha256") != sha:
+        return (f"build/results/{p}.json is not the results file that build/manifest.json records "
+                "(a run that did not finish?)")
+    run = results_run_id(paths.results_path(root, p))
+    if run is None:
+        return (f"build/results/{p}.json carries no run id (not written by a finished `evallib run` of this "
+                "evallib)")
+    if entry.get("run_id") != run:
+        return (f"build/results/{p}.json comes from run {run}, but build/manifest.json records run "
+                f"{entry.get('run_id')} for it")
+    for nb in sorted(paths.executed_dir(root, lang, p).glob("*.ipynb")):
+        stamp = notebook_stamp(nb)
+        if stamp is None or stamp.get("results_sha256", {}).get(p, "missing") != sha:
+            return (f"{os.path.relpath(nb, root)} was not made with build/results/{p}.json as it is "
+                    "now (another run, data or edition)")
+        if stamp.get("run_id") != run:
+            return (f"{os.path.relpath(nb, root)} comes from run {stamp.get('run_id')}, build/results/{p}.json "
+                    f"from run {run}")
+    return None
 
 
 # book-level notebook (notebooks/<stem>.md) → page in the book; others go to the appendices

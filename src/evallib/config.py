@@ -29,6 +29,7 @@ __all__ = [
     "PilotConfig",
     "ScaleUpPopulation",
     "SimulationSettings",
+    "TARGET_GROUPS",
     "find_repo_root",
     "freeze_plan",
     "list_pilots",
@@ -77,6 +78,11 @@ class Source(_Strict):
         return _plain_text(value, multiline=True)
 
 
+# params context.target_groups: each has a label tg_<slug> (nl, en) in catalogue/book.yaml
+TARGET_GROUPS = ("inactive", "low-skilled", "newcomers learning Dutch", "under-30s", "single parents", "55+",
+                 "people in social economy")
+
+
 class Context(_Strict):
     """The pilot's real context, shown in its chapter (Dutch and English)."""
 
@@ -101,6 +107,16 @@ class Context(_Strict):
     @classmethod
     def _plain(cls, value: str) -> str:
         return _plain_text(value, multiline=True)
+
+    @field_validator("target_groups")
+    @classmethod
+    def _known_groups(cls, value: list[str]) -> list[str]:
+        # the book words each group from the catalogue: free text would fail only at book time
+        unknown = [g for g in value if g not in TARGET_GROUPS]
+        if unknown:
+            raise ValueError(f"unknown target group(s) {', '.join(repr(g[:80]) for g in unknown)}; allowed: "
+                             + ", ".join(repr(g) for g in TARGET_GROUPS))
+        return value
 
 
 class Area(_Strict):

@@ -9,6 +9,28 @@ column has a lone suppressed cell. Zero counts are published (they disclose noth
 person). The rule is the one the UK data labs and Statbel apply to small cells; no maintained
 Python package implements secondary suppression for small frequency tables (sdcMicro is R-only),
 so it is written here and tested in ``tests/unit/disclosure/test_disclosure.py``.
+
+Suppression holds against arithmetic on the *set* of numbers published about the same people
+(``tests/e2e/test_disclosure_recovery.py`` tries to undo it), by four rules:
+
+1. **Primary**: every count of people ``0 < n < threshold`` is suppressed, in tables, sentences
+   and the results file (every count key, the ``*_at_horizon`` keys included).
+2. **Differences** (complementary suppression of totals): when a part and its total are both
+   published and ``0 < total - part < threshold``, the part is suppressed (:func:`safe_part`),
+   so "of the 12 participants, 10 were in work" never reveals the 2 who were not; in a table,
+   a row or column with one suppressed cell has a second one suppressed (:func:`suppress_counts`).
+3. **Products** (complementary suppression of percentages): a percentage whose base is
+   published is shown only when neither ``share x base`` nor ``(1 - share) x base`` is a small
+   count (:func:`safe_share`).
+4. **Small groups**: a percentage of a group below the threshold (or whose size is suppressed)
+   is never shown.
+5. **Derived from a hidden count**: when the number of participants is suppressed, so is every
+   number computed from it (cost per participant, since total / cost per participant gives it
+   back; additional persons and the cost per additional person, since they are the effect
+   times it).
+
+:func:`publishable_results` applies rules 1-4 to a results document once, before it is
+validated and written (``build/results/<pilot>.json``).
 """
 
 from __future__ import annotations
@@ -18,7 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["SuppressedTable", "safe_count", "suppress_counts", "suppress_in_results"]
+__all__ = ["SuppressedTable", "publishable_results", "safe_count", "safe_part", "safe_share", "suppress_counts",
+           "suppress_in_results"]
 
 DEFAULT_THRESHOLD = 10
 
@@ -95,14 +118,17 @@ _COUNT_KEYS = {"n", "count", "counts", "persons", "episodes", "events", "at_risk
                "n_obs", "weight_sum"}
 # counts of things that are not people (areas, draws, parameters, periods) are not disclosive
 _NOT_PEOPLE = ("cluster", "boot", "draw", "assign", "threshold", "lead", "lag", "period", "month",
-               "state", "cohort", "param", "df", "restriction", "clipped", "horizon", "target")
+               "state", "cohort", "param", "df", "restriction", "clipped", "target")
+# counts of people whose key does not say so by its form
+_COUNT_WORDS = ("_at_horizon", "participants")
 
 
 def _is_count_key(key: str) -> bool:
     k = key.lower()
     if any(word in k for word in _NOT_PEOPLE):
         return False
-    return k in _COUNT_KEYS or k.startswith("n_") or k.endswith(("_n", "_count", "_counts", "_persons"))
+    return (k in _COUNT_KEYS or k.startswith("n_") or k.endswith(("_n", "_count", "_counts", "_persons"))
+            or any(word in k for word in _COUNT_WORDS))
 
 
 def suppress_in_results(obj, threshold: int = DEFAULT_THRESHOLD, *, _count: bool = False):
@@ -128,3 +154,152 @@ def safe_count(n: float, threshold: int = DEFAULT_THRESHOLD) -> int | None:
     if n is None or (isinstance(n, float) and np.isnan(n)):
         return None
     return None if 0 < n < threshold else int(round(n))
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v))
+
+
+def safe_part(part, total, threshold: int = DEFAULT_THRESHOLD):
+    """A count ``part`` of a published ``total`` (e.g. participants in work of all participants),
+    for publication: None when ``part`` is small, or when ``total - part`` is (rule 2). A
+    suppressed or absent total leaves only rule 1."""
+    n = safe_count(part, threshold)
+    if n is None or _missing(total):
+        return n
+    return None if 0 < round(float(total)) - n < threshold else n
+
+
+def safe_share(share, base, threshold: int = DEFAULT_THRESHOLD, *, complement: bool = True):
+    """A share (0-1) of a group of ``base`` people whose size is published, for publication:
+    None when the group is below the threshold or its size is suppressed (rule 4), or when
+    ``share x base`` (or, with ``complement``, ``(1 - share) x base``) is a small count (rule 3)."""
+    if _missing(share):
+        return None
+    if _missing(base) or 0 < float(base) < threshold:
+        return None
+    k = round(float(share) * float(base))
+    if 0 < k < threshold or (complement and 0 < round(float(base)) - k < threshold):
+        return None
+    return share
+
+
+# parts and totals published together in one record of the results file (rule 2): part <= total
+_NESTED = (("in_outcome_at_horizon", "observed_at_horizon"), ("in_outcome_at_horizon", "participants"),
+           ("observed_at_horizon", "participants"), ("n_relapsed", "n_eligible"),
+           ("n_censored", "n_entries"), ("n_eligible", "n_entries"), ("n_events", "n"),
+           ("n_events", "n_at_risk"))
+# shares and their base in one record (rule 3); share_of_target's base is the published target
+_SHARES = (("share_of_target", "target", "participants"), ("p_relapse", "n_eligible", "n_relapsed"))
+# numbers computed from the number of participants (rule 5): hidden with it, everywhere in the
+# document (cost per participant: total / n gives n back; additional persons = effect x n)
+_BASES = ("participants", "n_participants")
+_FROM_BASE = ("per_participant_eur", "per_additional_eur", "per_additional_in_work_eur", "per_additional_ci_low",
+              "per_additional_ci_high", "additional_persons", "additional_persons_ci", "additional",
+              "additional_ci", "share_of_target")
+_BASE_CHECKS = ("cost", "target")  # decision checks whose value is computed from the participants
+# tables whose rows partition the same people per ``by`` (rule 2 across rows): column, by
+_PARTITIONS = (("n_pilot", "variable"), ("n_comparison", "variable"))
+
+
+def _num(v) -> float | None:
+    """A published number (None: suppressed, absent or not a number)."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or _missing(v):
+        return None
+    return float(v)
+
+
+def _hide_from_base(rec: dict) -> dict:
+    out = dict(rec)
+    for k in _FROM_BASE:
+        if isinstance(out.get(k), list):
+            out[k] = [None] * len(out[k])
+        elif k in out:
+            out[k] = None
+    return out
+
+
+def _base_hidden(obj) -> bool:
+    if isinstance(obj, dict):
+        return any(k in obj and obj[k] is None for k in _BASES) or any(_base_hidden(v) for v in obj.values())
+    return isinstance(obj, list) and any(_base_hidden(v) for v in obj)
+
+
+def _hide_everywhere(obj):
+    """Every number computed from the number of participants, anywhere in ``obj`` (rule 5),
+    including the decision checks on the cost per additional person and the share of the target."""
+    if isinstance(obj, dict):
+        out = _hide_from_base({k: _hide_everywhere(v) for k, v in obj.items()})
+        if out.get("name") in _BASE_CHECKS and "value" in out:
+            out["value"] = None
+        return out
+    if isinstance(obj, list):
+        return [_hide_everywhere(v) for v in obj]
+    return obj
+
+
+def _complementary(rec: dict, threshold: int) -> dict:
+    rec = dict(rec)
+    changed = True
+    while changed:
+        changed = False
+        for part, total in _NESTED:
+            p, t = _num(rec.get(part)), _num(rec.get(total))
+            if p is not None and t is not None and 0 < round(t) - round(p) < threshold:
+                rec[part] = None  # the difference would reveal a small count
+                changed = True
+        for share, _base, count in _SHARES:
+            if share in rec and _num(rec[share]) is not None and count in rec and rec[count] is None:
+                rec[share] = None  # the suppressed count = share x published base
+                changed = True
+    return rec
+
+
+def _partition(rows: list, threshold: int) -> list:
+    """Rows of one table whose counts (per ``by``) sum to a published total: a lone suppressed
+    count in a group is joined by the next-smallest (rule 2)."""
+    if not rows or not all(isinstance(r, dict) for r in rows):
+        return rows
+    rows = [dict(r) for r in rows]
+    for col, by in _PARTITIONS:
+        groups: dict = {}
+        for i, r in enumerate(rows):
+            if col in r and by in r:
+                groups.setdefault(str(r[by]), []).append(i)
+        for idx in groups.values():
+            while True:
+                hidden = [i for i in idx if rows[i][col] is None]
+                shown = [i for i in idx if (_num(rows[i][col]) or 0) > 0]
+                if len(hidden) != 1 or not shown:
+                    break
+                rows[min(shown, key=lambda i: rows[i][col])][col] = None
+    return rows
+
+
+def _arithmetic(obj, threshold: int, bases: dict):
+    if isinstance(obj, dict):
+        rec = {k: (safe_share(v, bases[k], threshold) if k in bases and isinstance(v, int | float)
+                   and not isinstance(v, bool) else _arithmetic(v, threshold, bases)) for k, v in obj.items()}
+        return _complementary(rec, threshold)
+    if isinstance(obj, list):
+        return _partition([_arithmetic(v, threshold, bases) for v in obj], threshold)
+    return obj
+
+
+def publishable_results(doc, threshold: int = DEFAULT_THRESHOLD, *, bases=None):
+    """A results document as it may leave the analysis: every count of people below
+    ``threshold`` suppressed (rule 1, :func:`suppress_in_results`), then the parts, shares and
+    partitions that would reveal a suppressed count by a difference or a product (rules 2-5).
+
+    ``bases`` maps a share key to the size of its group as published elsewhere (e.g.
+    ``{"comparison_in_pilot_areas": <comparison persons>}``, shown in the design table); every
+    value under that key goes through :func:`safe_share`. Applied once, by
+    :func:`evallib.results.store.write_results`."""
+    bases = dict(bases or {})
+    prev = None
+    out = suppress_in_results(doc, threshold)
+    for _ in range(50):  # a suppression may expose another: repeat until nothing changes
+        if out == prev:
+            break
+        prev, out = out, _arithmetic(out, threshold, bases)
+    return _hide_everywhere(out) if _base_hidden(out) else out

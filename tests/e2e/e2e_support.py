@@ -8,6 +8,7 @@ takes minutes.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -100,6 +101,15 @@ def tiny_book(tmp_path_factory) -> Path:
         out = evallib(project, "book", "--lang", "en")
         _BOOKS["tiny-en"] = Path(out.stdout.strip().splitlines()[-1])
     return _BOOKS["tiny-en"]
+
+
+def without_run_id(data: bytes) -> tuple[bytes, str]:
+    """A results file's bytes with its ``run_id`` (the last key: keys are sorted) removed, and that
+    run id: two runs on the same inputs give the same bytes apart from it."""
+    run_id = json.loads(data)["run_id"]
+    line = f',\n "run_id": {json.dumps(run_id)}\n'.encode()
+    assert data.count(line) == 1, "the results file carries one run id, as its last key"
+    return data.replace(line, b"\n"), run_id
 
 
 def project_of(index: Path) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from e2e_support import EVALLIB, TINY_PERSONS, evallib, project_of, scratch_project, small_book
+from e2e_support import EVALLIB, TINY_PERSONS, evallib, project_of, scratch_project, small_book, without_run_id
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def test_two_runs_at_once_one_refuses_and_the_results_are_those_of_a_single_run(
     project = scratch_project(tmp_path / "project")
     results = project / "build" / "results" / f"{PILOT}.json"
     evallib(project, "run", "--pilot", PILOT, "--workers", "1")
-    single = results.read_bytes()
+    single, single_id = without_run_id(results.read_bytes())
     a = _start(project, "run", "--pilot", PILOT, "--workers", "1")
     time.sleep(1.0)
     b = _start(project, "run", "--pilot", PILOT, "--workers", "1")
@@ -40,7 +40,8 @@ def test_two_runs_at_once_one_refuses_and_the_results_are_those_of_a_single_run(
     if codes == [0, 2]:
         refused = next(err for code, _, err in outs if code == 2)
         assert "build/.lock is held by `evallib run`" in refused and "Nothing was run or changed" in refused
-    assert results.read_bytes() == single  # complete and identical to a single run
+    after, after_id = without_run_id(results.read_bytes())
+    assert after == single and after_id != single_id  # complete, identical to a single run, from the last run
     assert len(json.loads(single)["results"]) > 4
 
 

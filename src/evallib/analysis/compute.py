@@ -11,13 +11,12 @@ from pathlib import Path
 from evallib.analysis.chapter import ChapterResults, chapter
 from evallib.config import PilotConfig
 from evallib.data import file_sha256, load_panel
-from evallib.disclosure import suppress_in_results
 from evallib.protocol import to_jsonable
 from evallib.results.cache import chapter_cache_path, fingerprint, load_or_compute
 from evallib.results.schema import validate_results
 from evallib.results.store import write_results
 
-__all__ = ["cache_key", "compute_pilot"]
+__all__ = ["cache_key", "compute_pilot", "published_bases"]
 
 
 def cache_key(config: PilotConfig, data_path: str | Path) -> str:
@@ -40,6 +39,16 @@ def compute_pilot(config: PilotConfig, data_path: str | Path, *, results_dir: st
     ch = load_or_compute(cache, cache_key(config, path),
                          lambda: chapter(load_panel(path, config), config))
     doc = to_jsonable(ch.to_dict())
-    validate_results(suppress_in_results(doc, config.disclosure_threshold), source=f"{config.pilot} results")
-    write_results(config.pilot, doc, results_dir=results_dir, threshold=config.disclosure_threshold)
+    # suppressed once (in write_results), then validated: the document checked is the one written
+    write_results(config.pilot, doc, results_dir=results_dir, threshold=config.disclosure_threshold,
+                  bases=published_bases(ch),
+                  validate=lambda body: validate_results(body, source=f"{config.pilot} results"))
     return ch
+
+
+def published_bases(ch: ChapterResults) -> dict[str, float]:
+    """The group sizes the book publishes for the shares in the results (the design table's
+    persons): the spillover share is a share of the comparison persons."""
+    groups = ch.design.counts.groups
+    return {"comparison_in_pilot_areas": float(groups.loc["comparison", "persons"])
+            if "comparison" in groups.index else float("nan")}

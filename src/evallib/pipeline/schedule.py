@@ -27,7 +27,7 @@ from evallib.pipeline.kernels import _WarmKernel, exit_with_parent
 from evallib.pipeline.manifest import read_manifest, results_fingerprints, stamp_notebooks
 from evallib.pipeline.templates import BOOK_STAGE, SUMMARY, book_templates, pilot_templates
 from evallib.results import paths
-from evallib.results.store import work_path, write_bytes
+from evallib.results.store import stamp_run_id, work_path, write_bytes
 
 __all__: list[str] = []  # internal: run_pilots and run_book_stage (evallib.pipeline.run) use it
 
@@ -188,7 +188,8 @@ def _run_editions(todo: list[str], langs: list[str], data: str | None, root: Pat
     most work left (editions left x panel size), so that no worker idles at the end while one
     pilot still has several editions to run. A pilot's work folder is emptied before its first
     edition and deleted after its last. A successful edition's notebooks are stamped with
-    ``run_id`` and the results file they made (:func:`~evallib.pipeline.manifest.stamp_notebooks`)."""
+    ``run_id`` and the results file they made (:func:`~evallib.pipeline.manifest.stamp_notebooks`),
+    which carries the same ``run_id`` (:func:`~evallib.results.store.stamp_run_id`)."""
     waiting = {p: list(langs) for p in todo}
     size = {p: data_size(p, root, data) for p in todo}
     first: dict[str, tuple[str, bytes | None] | None] = dict.fromkeys(todo)
@@ -211,6 +212,8 @@ def _run_editions(todo: list[str], langs: list[str], data: str | None, root: Pat
             run = _to_run(result) if error is None else PilotRun(p, lang, data, "FAILED", error=error)
             first[p] = _check_edition(run, paths.results_path(root, p), first[p])
             run.run_id = run_id
+            if first[p] is not None:  # the results file this run made (or kept) carries its run id
+                stamp_run_id(paths.results_path(root, p), run_id)
             if run.status == "OK":
                 stamp_notebooks([n.output for n in run.notebooks], run_id, results_fingerprints(root, [p]))
             if not waiting[p]:

@@ -13,7 +13,7 @@ from evallib.analysis.absence import available
 from evallib.analysis.balance import Balance, DesignCounts
 from evallib.analysis.preconditions import STEPS
 from evallib.analysis.sections import HeadlineSection
-from evallib.disclosure import safe_count, suppress_counts
+from evallib.disclosure import publishable_results, safe_count, safe_share, suppress_counts
 from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pp, fmt_pp_value, p_eq
 from evallib.report.labels import label
 
@@ -34,17 +34,26 @@ __all__ = [
 ]
 
 
-def balance_table(bal: Balance, lang: str = "nl") -> pd.DataFrame:
+def balance_table(bal: Balance, lang: str = "nl", *, counts: DesignCounts | None = None,
+                  threshold: int | None = None) -> pd.DataFrame:
     """Baseline means of pilot and comparison group and their standardised mean difference
-    (`evallib.analysis.balance.balance`)."""
+    (`evallib.analysis.balance.balance`). With ``counts`` (the group sizes the design table
+    publishes) and ``threshold``, a percentage that times its group's size would give a count
+    below the threshold (or leave one) is shown as ``<threshold``
+    (:func:`evallib.disclosure.safe_share`)."""
+    sizes = counts.groups["persons"] if counts is not None and threshold is not None else None
     rows = []
     for r in bal.table.itertuples(index=False):
-        def show(v: float, k: str = r.key) -> str:  # the mean step, or a share as a percentage
-            return fmt_num(v, lang, 1) if k == "ladder_step" else fmt_num(100 * v, lang, 0) + "%"
+        def show(v: float, grp: str, k: str = r.key) -> str:  # the mean step, or a share as a percentage
+            if k == "ladder_step":
+                return fmt_num(v, lang, 1)
+            if sizes is not None and safe_share(v, sizes.get(grp), threshold) is None:
+                return f"<{threshold}"
+            return fmt_num(100 * v, lang, 0) + "%"
 
         rows.append({label("col_variable", lang): label(r.label_key, lang),
-                     label("group_pilot", lang): show(r.mean_pilot),
-                     label("group_comparison", lang): show(r.mean_comparison),
+                     label("group_pilot", lang): show(r.mean_pilot, "pilot"),
+                     label("group_comparison", lang): show(r.mean_comparison, "comparison"),
                      label("col_smd", lang): fmt_num(r.smd, lang, 2)})
     return pd.DataFrame(rows)
 
@@ -240,16 +249,25 @@ def markov_table(mk, lang: str = "nl", target: int = 6) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def cost_table(cost, lang: str = "nl") -> pd.DataFrame:
+def cost_table(cost, lang: str = "nl", threshold: int | None = None) -> pd.DataFrame:
     """Costs (`evallib.analysis.costs.cost_effectiveness`): total, per participant, additional persons and
-    cost per additional person, with intervals; "not bounded" / "not defined" in words."""
+    cost per additional person, with intervals; "not bounded" / "not defined" in words. With
+    ``threshold``, the numbers go through :func:`evallib.disclosure.publishable_results` (what
+    would give away a small number of participants shows ``–``)."""
     c = cost if isinstance(cost, dict) else cost.to_dict()
+    if threshold is not None:
+        c = publishable_results(c, threshold)
 
     def eur(v):
         return "–" if v is None else fmt_eur(v, lang)
 
+    def num(v):
+        return "–" if v is None else fmt_num(v, lang, 1)
+
     if c["status"] == "not_defined":
         per, ci = label("cost_not_defined_short", lang), "–"
+    elif c["n_participants"] is None:  # held back with the number of participants
+        per, ci = "–", "–"
     elif c["status"] == "not_bounded":
         per = eur(c["per_additional_eur"])
         ci = label("range", lang, low=eur(c["per_additional_ci_low"]), high=label("not_bounded", lang))
@@ -261,17 +279,21 @@ def cost_table(cost, lang: str = "nl") -> pd.DataFrame:
         (label("cost_total", lang) + f" ({label('cost_source_' + c['cost_source'], lang)})",
          eur(c["total_cost_eur"]), "–"),
         (label("cost_per_participant", lang), eur(c["per_participant_eur"]), "–"),
-        (label("cost_additional_persons", lang), fmt_num(c["additional_persons"], lang, 1),
-         label("range", lang, low=fmt_num(lo, lang, 1), high=fmt_num(hi, lang, 1))),
+        (label("cost_additional_persons", lang), num(c["additional_persons"]),
+         label("range", lang, low=num(lo), high=num(hi)) if lo is not None else "–"),
         (label("cost_per_additional", lang), per, ci),
     ]
     return pd.DataFrame(rows, columns=[label("col_quantity", lang), label("col_amount", lang),
                                        label("col_ci95", lang)])
 
 
-def assumptions_table(items: list[dict], lang: str = "nl") -> pd.DataFrame:
+def assumptions_table(items: list[dict], lang: str = "nl", *, counts: DesignCounts | None = None,
+                      threshold: int | None = None) -> pd.DataFrame:
     """Assumptions and caveats (`evallib.analysis.assumptions.assumptions`) with evidence, quality and
-    impact in words."""
+    impact in words. With ``counts`` and ``threshold``, the spillover share (of the comparison
+    persons the design table publishes) goes through :func:`evallib.disclosure.safe_share`."""
+    comp = (counts.groups["persons"].get("comparison") if counts is not None and threshold is not None
+            else None)
     out = []
     for it in items:
         ev = it["evidence"]
@@ -282,8 +304,11 @@ def assumptions_table(items: list[dict], lang: str = "nl") -> pd.DataFrame:
             evidence = (label("ev_no_anticipation", lang, est=fmt_pp(ev["lead_estimate"], lang),
                               ci=_ci(*ev["lead_ci"], lang)) if ev["lead_ci"] else "–")
         elif k == "no_spillovers":
+            share = ev["comparison_in_pilot_areas"]
+            if comp is not None:
+                share = safe_share(share, comp, threshold)
             evidence = label("ev_no_spillovers", lang,
-                             share=fmt_num(100 * ev["comparison_in_pilot_areas"], lang, 0) + "%")
+                             share=(fmt_num(100 * share, lang, 0) + "%") if share is not None else f"<{threshold}")
         elif k == "baseline_balance":
             evidence = (label("ev_baseline_balance", lang, smd=fmt_num(ev["max_abs_smd"], lang, 2))
                         if ev["max_abs_smd"] is not None else "–")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evallib.analysis.assumptions import pretrend_p
-from evallib.disclosure import safe_count
+from evallib.disclosure import publishable_results, safe_count, safe_part
 from evallib.inference import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, inference_reliability
 from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, p_eq, per_hundred
 from evallib.report.labels import label
@@ -102,9 +102,15 @@ def pretrend_sentence(pretrend, lang: str = "nl") -> str:
     return label(key, lang, p=p_eq(p, lang))
 
 
-def cost_sentence(cost, lang: str = "nl") -> str:
-    """Cost per participant and per additional person in work or training, in words."""
+def cost_sentence(cost, lang: str = "nl", threshold: int | None = None) -> str:
+    """Cost per participant and per additional person in work or training, in words. With
+    ``threshold``, the numbers go through :func:`evallib.disclosure.publishable_results`: with
+    fewer participants than the threshold, no cost per participant or per additional person."""
     c = cost if isinstance(cost, dict) else cost.to_dict()
+    if threshold is not None:
+        c = publishable_results(c, threshold)
+        if c["n_participants"] is None:
+            return label("cost_hidden_small", lang, threshold=threshold)
     src = label("cost_source_" + c["cost_source"], lang)
     head = label("cost_per_participant_sentence", lang, total=fmt_eur(c["total_cost_eur"], lang),
                  n=fmt_int(c["n_participants"], lang), per=fmt_eur(c["per_participant_eur"], lang)
@@ -125,18 +131,24 @@ def reach_sentence(r, threshold: int, lang: str = "nl") -> str:
     """Participants against the target, gross and net numbers in the outcome (disclosure-safe)."""
     d = r if isinstance(r, dict) else r.to_dict()
 
-    def count(n):
-        v = safe_count(n, threshold)
+    def count(v):
         return f"<{threshold}" if v is None else fmt_int(v, lang)
 
+    # parts of published totals (evallib.disclosure rule 2): no count revealed by a difference
+    participants = safe_count(d["participants"], threshold)
+    observed = safe_part(d["observed_at_horizon"], participants, threshold)
+    gross = safe_part(d["in_outcome_at_horizon"], observed, threshold)
+    if gross is not None and safe_part(gross, participants, threshold) is None:
+        gross = None
     lo, hi = d["additional_ci"]
     parts = []
-    if d["target"]:
-        parts.append(label("reach_target", lang, n=count(d["participants"]),
+    if d["target"]:  # the share of the target times the published target gives the participants
+        parts.append(label("reach_target", lang, n=count(participants),
                            target=fmt_int(d["target"], lang),
-                           share=fmt_pct(d["share_of_target"], lang)))
-    common = dict(months=d["horizon_months"], gross=count(d["in_outcome_at_horizon"]),
-                  observed=count(d["observed_at_horizon"]), outcome=label("var_" + d["outcome"], lang))
+                           share=fmt_pct(d["share_of_target"], lang) if participants is not None
+                           else f"<{threshold}"))
+    common = dict(months=d["horizon_months"], gross=count(gross),
+                  observed=count(observed), outcome=label("var_" + d["outcome"], lang))
     net = d["additional"]
     if net is None or net != net or lo is None or lo != lo:  # no effect estimate at the horizon
         parts.append(label("reach_gross_only", lang, **common))

@@ -2,7 +2,9 @@
 
 A results file is ``{"pilot": <name>, "results": {...}}`` (further top-level keys are allowed).
 It leaves the analysis room, so every count of people below the pilot's disclosure threshold is
-removed before it is written (:func:`evallib.disclosure.suppress_in_results`). The same inputs
+removed before it is written, together with the parts, shares and partitions that would reveal
+one by a difference or a product (:func:`evallib.disclosure.publishable_results`, applied once,
+here). The same inputs
 give a byte-identical file: keys sorted, floats rounded to 12 decimals, one JSON converter
 (:func:`evallib.protocol.to_jsonable`).
 
@@ -16,12 +18,12 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from evallib.config import load_pilot
-from evallib.disclosure import DEFAULT_THRESHOLD, suppress_in_results
+from evallib.disclosure import DEFAULT_THRESHOLD, publishable_results
 from evallib.errors import ConfigError, EvallibError
 from evallib.protocol import to_jsonable
 from evallib.results.paths import work_dir_for
@@ -34,6 +36,8 @@ __all__ = [
     "dumps",
     "read_json",
     "read_results",
+    "results_run_id",
+    "stamp_run_id",
     "work_path",
     "write_bytes",
     "write_json",
@@ -100,15 +104,43 @@ def work_path(results_dir: str | Path, pilot: str) -> Path:
     return work_dir_for(results_dir, pilot) / "results.json"
 
 
-def write_results(pilot: str, doc: Mapping[str, Any], *, results_dir: str | Path, threshold: int) -> Path:
+def write_results(pilot: str, doc: Mapping[str, Any], *, results_dir: str | Path, threshold: int,
+                  bases: Mapping[str, Any] | None = None,
+                  validate: Callable[[dict[str, Any]], None] | None = None) -> Path:
     """Write ``results_dir/<pilot>.json``: ``doc`` (typically ``{"results": {...}}``) with the
     pilot's name, floats rounded to :data:`DIGITS` decimals, keys sorted, and every count of people
     below ``threshold`` (the pilot's ``disclosure_threshold``; required, so that no caller
-    publishes with a default by accident) suppressed. Atomic; byte-identical for the same inputs."""
+    publishes with a default by accident) suppressed, with what would reveal one by arithmetic
+    (:func:`~evallib.disclosure.publishable_results`; ``bases``: the published group size of a
+    share key). ``validate`` (e.g. the results schema) sees the suppressed document, the one
+    written. Atomic; byte-identical for the same inputs."""
     if doc.get("pilot", pilot) != pilot:
         raise ValueError(f"results of pilot {doc['pilot']!r} cannot be written as {pilot!r}")
-    body = to_jsonable({**doc, "pilot": pilot}, digits=DIGITS)
-    return write_bytes(Path(results_dir) / f"{pilot}.json", dumps(suppress_in_results(body, threshold)))
+    body = publishable_results(to_jsonable({**doc, "pilot": pilot}, digits=DIGITS), threshold, bases=bases)
+    if validate is not None:
+        validate(body)
+    return write_bytes(Path(results_dir) / f"{pilot}.json", dumps(body))
+
+
+def stamp_run_id(path: str | Path, run_id: str | None) -> Path | None:
+    """Record in the results file at ``path`` the id of the ``evallib run`` that made it
+    (top-level ``run_id``; see :func:`evallib.pipeline.lock.new_run_id`), atomically. The
+    pipeline stamps a pilot's file once its editions have run, so a file left by a run that did
+    not finish has no (or another run's) id and ``evallib book`` refuses it. Returns None when
+    there is no file; the file is otherwise unchanged (same bytes for the same run id)."""
+    path = Path(path)
+    doc = read_json(path)
+    if doc is None:
+        return None
+    if not isinstance(doc, dict):
+        raise ResultsError(f"{path}: not a results file (expected an object); delete it and run again")
+    return write_bytes(path, dumps({**doc, "run_id": run_id}))
+
+
+def results_run_id(path: str | Path) -> str | None:
+    """The ``run_id`` recorded in the results file at ``path`` (None: no file or no id)."""
+    doc = read_json(Path(path))
+    return doc.get("run_id") if isinstance(doc, dict) else None
 
 
 def read_results(pilot: str, *, results_dir: str | Path) -> dict[str, Any]:

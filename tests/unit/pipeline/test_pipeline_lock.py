@@ -77,13 +77,14 @@ def _one_run(root: Path) -> tuple[list[Path], Path]:
     pilots = ["a", "b"]
     nbs = []
     for p in pilots:
-        write_json(paths.results_path(root, p), {"pilot": p, "results": {"n": len(p)}})
+        write_json(paths.results_path(root, p), {"pilot": p, "results": {"n": len(p)}, "run_id": "run-1"})
         nb = _notebook(paths.executed_dir(root, "nl", p) / "01_chapter.ipynb")
         stamp_notebooks([nb], "run-1", results_fingerprints(root, [p]))
         nbs.append(nb)
     stage = _notebook(paths.book_stage_dir(root, "nl") / "synthesis.ipynb")
     stamp_notebooks([stage], "run-1", results_fingerprints(root, pilots))
-    manifest = {"pilots": {p: {"results_sha256": sha} for p, sha in results_fingerprints(root, pilots).items()}}
+    manifest = {"pilots": {p: {"results_sha256": sha, "run_id": "run-1"}
+                           for p, sha in results_fingerprints(root, pilots).items()}}
     write_json(paths.manifest_path(root), manifest)
     return nbs, stage
 
