@@ -36,7 +36,7 @@ from evallib.config import (
 )
 from evallib.data.convert import panel_from_files, write_panel, write_report
 from evallib.errors import DataError, EvallibError, InputError
-from evallib.pipeline import parse_langs, run_pilots
+from evallib.pipeline import parse_langs, run_pilots, write_params_template
 from evallib.results import paths
 from evallib.schema import SPECS, data_dictionary_markdown, empty_panel
 from evallib.simulate import write_demo
@@ -194,6 +194,21 @@ def _replace_file(path: Path, content: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@_command("init-pilot")
+def init_pilot(
+    name: Annotated[str, typer.Argument(help="the new pilot's name: a lower-case identifier, e.g. leuven_jobcoach")],
+    force: Annotated[bool, typer.Option("--force", help="overwrite an existing params file")] = False,
+) -> None:
+    """Write params/NAME.yaml: a commented params file of a new pilot, to fill in."""
+    try:
+        path = write_params_template(_root(), name, force=force)
+    except OSError as exc:
+        _fail(f"{exc.filename or name}: cannot write the params file ({exc.strerror or exc}); nothing was written",
+              EXIT_INPUT)
+    typer.echo(f"wrote {path}: fill in every FILL IN, then `evallib validate <panel> --pilot {name}` "
+               "(steps: docs/adding-a-pilot.md)")
 
 
 @_command()

@@ -6,6 +6,10 @@ problem is raised as :class:`~evallib.errors.DataError`, whose message names the
 the rows (as line numbers in a CSV file, counting the header as line 1; as row numbers from 1 in
 Parquet) and what was expected.
 
+A panel whose every row is valid but whose chapter would be impossible (no pilot entry inside the
+study period with a month before it, no comparison person before and after the first entry:
+:func:`~evallib.data.feasibility.chapter_problems`) is refused the same way, when ``config`` is given.
+
 Rows that are valid but cannot be used (outside the study period, pilot people without any month
 before entry) are *excluded* and listed with their reason in the exclusion log,
 ``panel.attrs["exclusions"]``; ``panel.attrs["flow"]`` gives the flow from records read to records
@@ -35,6 +39,7 @@ from evallib.data.checks import (
     _person_codes,
 )
 from evallib.data.derive import _derive
+from evallib.data.feasibility import chapter_problems
 from evallib.data.months import month_numbers
 from evallib.data.read import file_sha256, read_table
 
@@ -152,14 +157,19 @@ def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFr
     keep, exclusions = _exclude(parsed, rows, config, col, codes)
     col.raise_if_any()
     if keep.all():
-        panel = parsed
+        panel, kept_rows = parsed, rows
     else:  # a 12M-row copy only when rows are dropped
-        panel = parsed[keep]
+        panel, kept_rows = parsed[keep], rows[keep]
         months = {name: numbers[keep] for name, numbers in months.items()}
     del parsed
     panel = _derive(panel, months["month"], months["start_month"])
     _design_checks(panel, col, config)
     col.raise_if_any()
+    if config is not None:  # every row valid, and still nothing the chapter could estimate
+        for problem in chapter_problems(panel, config, rows=kept_rows):
+            col.add(problem.column, problem.rows, problem.message, problem.expected)
+        col.raise_if_any()
+    del kept_rows
     gaps = _gaps(panel, months["month"])
     del months
 

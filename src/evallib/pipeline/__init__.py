@@ -40,6 +40,7 @@ from evallib.pipeline.inputs import check_inputs, parse_langs, resolve_data
 from evallib.pipeline.kernels import _WarmKernel as _WarmKernel  # used by tests
 from evallib.pipeline.lock import CheckoutBusy, RunStateError, checkout_lock
 from evallib.pipeline.manifest import package_versions, read_manifest, write_manifest
+from evallib.pipeline.new_pilot import params_template, write_params_template
 from evallib.pipeline.run import run_book_stage, run_pilots
 from evallib.pipeline.templates import BOOK_STAGE, KERNEL, SUMMARY, book_templates, load_template, pilot_templates
 from evallib.results.store import Recorder, work_path
@@ -59,6 +60,7 @@ __all__ = [
     "check_inputs",
     "load_template",
     "package_versions",
+    "params_template",
     "parse_langs",
     "pilot_templates",
     "read_manifest",
@@ -67,4 +69,5 @@ __all__ = [
     "run_pilots",
     "work_path",
     "write_manifest",
+    "write_params_template",
 ]

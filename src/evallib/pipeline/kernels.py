@@ -36,6 +36,10 @@ _os.chdir({cwd!r})
 getattr(_warnings, "_filters_mutated", lambda: None)()
 get_ipython().reset(new_session=True)
 __import__("gc").collect()
+# give the freed memory back to the system: a kernel that loaded a 12M-row panel would otherwise
+# hold its peak (several GB) through every later notebook (Arrow's pool and glibc's heap keep it).
+# The namespace was just reset: nothing of the above is defined any more.
+__import__("evallib.pipeline.inputs", fromlist=["release_memory"]).release_memory()
 """
 
 # run in every kernel when it starts: the kernel exits as soon as the process that started it is

@@ -139,12 +139,13 @@ def test_a_value_with_a_semicolon_is_quoted_and_read_back(tmp_path, config):
                             "area": ["Gent; Noord", 'Aalst "centrum"'], "municipality": ["44021", "41002"],
                             "start_month": ["2021-03", None]})
     spells = pd.DataFrame({"person_id": ["P1", "P1", "C1"], "state": ["werkzoekend", "werk", "werk"],
-                           "start": ["2021-01", "2021-03", "2021-01"], "end": ["2021-02", None, "2021-01"]})
+                           "start": ["2021-01", "2021-03", "2021-01"], "end": ["2021-02", None, "2021-04"]})
     result = panel_from_spells(persons, spells, study_period=config.study_period, spell_states=STATES)
     out = write_panel(result, tmp_path / "panel.csv")
     assert '"Gent; Noord"' in out.read_text(encoding="utf-8-sig")
     panel = load_panel(out, config)
-    assert set(panel["area"]) == {"Gent; Noord", 'Aalst "centrum"'} and len(panel) == 7
+    # P1: 2021-01 to 2021-06 (6 months); C1: 2021-01 to 2021-04, before and after P1's entry (4)
+    assert set(panel["area"]) == {"Gent; Noord", 'Aalst "centrum"'} and len(panel) == 10
 
 
 def test_the_examples_of_the_data_dictionary():

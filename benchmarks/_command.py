@@ -1,0 +1,193 @@
+"""The real command at benchmark size: ``evallib run --pilot bench_<size> --lang nl,en`` on the
+benchmark panel of _gen.py added as a pilot by one params file (stage ``command`` of bench.py).
+
+The pilot lives in a scratch project (params/, notebooks/, book/ and pyproject.toml copied from
+the repository; the panel hard-linked, or copied across file systems), so that the run neither
+touches the checkout's build/ nor waits for its lock. The command runs as a subprocess of this
+one; every ``--interval`` seconds /proc is read for the whole process tree under it (the command,
+its worker processes and notebook kernels): the peak of the *sum* of their resident set sizes is
+the memory figure (shared pages, e.g. of forked workers, count in every process that maps them:
+an upper bound); the peak of the sum of their proportional set sizes (PSS: a shared page split
+between the processes sharing it) is given beside it. Wall time is measured around the command;
+CPU time is the user + system time of every process of the tree that has ended
+(``RUSAGE_CHILDREN``: all of them, once the command has exited).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+COPY = ("params", "notebooks", "book", "pyproject.toml", "benchmarks/coverage.md", "benchmarks/results.md",
+        "tests/reference/data")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def pilot_params(name: str, data: str, *, n_clusters: int, n_treated: int, first_month: str = "2020-01",
+                 n_months: int = 60, entry_window: tuple[str, str] = ("2021-09", "2021-11")) -> dict:
+    """Params of the benchmark panel as a pilot (areas A000..., municipalities 90000...; the first
+    ``n_treated`` areas hold the pilot persons; person-level entry in ``entry_window``). The
+    analysis block is left to its defaults: the run computes what a real pilot's run computes."""
+    last = f"{int(first_month[:4]) + (int(first_month[5:]) - 1 + n_months - 1) // 12}-" \
+           f"{(int(first_month[5:]) - 1 + n_months - 1) % 12 + 1:02d}"
+    areas = [{"area": f"A{i:03d}", "municipalities": {f"{90000 + i}": f"Gemeente {i:03d}"},
+              **({"pilot": True} if i < n_treated else {})} for i in range(n_clusters)]
+    return {
+        "pilot": name,
+        "context": {"name": f"Benchmark {name}", "promoter": "benchmark", "region": "simulated",
+                    "period": f"{first_month[:4]}-{last[:4]}", "goal_nl": "Een snelheidstest.",
+                    "goal_en": "A speed test.", "target_groups": ["low-skilled"], "partners": ["none"]},
+        "design": "person_staggered", "cluster": "area",
+        "outcomes": ["work_or_training", "employed", "regular_work"], "headline_outcome": "work_or_training",
+        "data": data, "study_period": [first_month, last], "disclosure_threshold": 10, "seed": 1,
+        "ladder_focus": [], "areas": areas,
+        "simulation": {"first_month": first_month, "n_months": n_months, "persons_per_area": 10,
+                       "participation": 0.5, "eligible_quantiles": [0.2, 0.8], "effect_up": 0.5,
+                       "effect_relapse": -0.3, "cost_per_participant_month_eur": 200.0,
+                       "entry_window": list(entry_window)},
+    }
+
+
+def make_project(dest: Path, panel: Path, name: str, *, n_clusters: int, n_treated: int) -> Path:
+    """A scratch project whose only pilot is ``name`` with ``panel`` as its data."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    for item in COPY:
+        src = ROOT / item
+        if src.is_dir():
+            shutil.copytree(src, dest / item, ignore=shutil.ignore_patterns("_build", "_toc.yml"))
+        elif src.is_file():
+            (dest / item).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / item)
+    shutil.rmtree(dest / "params")
+    (dest / "params").mkdir()
+    data = dest / "data" / name / "panel.parquet"
+    data.parent.mkdir(parents=True)
+    try:
+        os.link(panel, data)
+    except OSError:
+        shutil.copy2(panel, data)
+    params = pilot_params(name, f"data/{name}/panel.parquet", n_clusters=n_clusters, n_treated=n_treated)
+    (dest / "params" / f"{name}.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    return dest
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _tree_memory(root_pid: int) -> tuple[int, int, int]:
+    """Bytes resident (RSS sum, PSS sum) in ``root_pid`` and all its descendants, and how many
+    processes that tree has (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                stat = fh.read()
+            with open(f"/proc/{entry.name}/statm", "rb") as fh:
+                pages = int(fh.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        fields = stat[stat.rindex(b")") + 2:].split()
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        rss[pid] = pages * PAGE
+    tree, todo = [], [root_pid]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return sum(rss.get(p, 0) for p in tree), sum(_pss(p) for p in tree), len(tree)
+
+
+def run_command(project: Path, name: str, *, lang: str = "nl,en", interval: float = 0.2) -> dict:
+    """Run ``evallib run --pilot name --lang lang`` in ``project``; wall, CPU, peak tree memory."""
+    evallib = str(Path(sys.executable).parent / "evallib")
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = os.getloadavg()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([evallib, "run", "--pilot", name, "--lang", lang], cwd=project, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0, 0, 0]  # RSS sum, PSS sum (bytes), most processes in the tree
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            rss, pss, n = _tree_memory(proc.pid)
+            peak[:] = [max(peak[0], rss), max(peak[1], pss), max(peak[2], n)]
+            done.wait(interval)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    done.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = {"seconds": wall, "cpu_seconds": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+              "user_seconds": after.ru_utime - before.ru_utime, "system_seconds": after.ru_stime - before.ru_stime,
+              "peak_gb": peak[0] / 1024**3, "peak_pss_gb": peak[1] / 1024**3, "processes": peak[2],
+              "returncode": proc.returncode, "load_before": load,
+              "load_after": os.getloadavg(), "stdout": out[-4000:]}
+    if proc.returncode != 0:
+        result["error"] = f"exit {proc.returncode}: {(out + err)[-2000:]}"
+    return result
+
+
+GOAL_S, GOAL_GB = 45, 6  # issue 12: the real command at 12M rows, both editions
+
+
+def stage(size: str, panel: Path, *, n_clusters: int, n_treated: int) -> dict:
+    """The ``command`` stage of bench.py: a fresh scratch project, one run of the real command."""
+    pilot = f"bench_{size.lower()}"
+    project = make_project(HERE / "_data" / f"project_{size}", panel, pilot, n_clusters=n_clusters,
+                           n_treated=n_treated)
+    result = run_command(project, pilot)
+    shutil.rmtree(project, ignore_errors=True)
+    return result
+
+
+def goal_line(size: str, ev: dict) -> str:
+    """The goal check of the real command (bench.py's results.md)."""
+    load = " / ".join(f"{x:.1f}" for x in ev["load_before"])
+    ok = ev["seconds"] <= GOAL_S and ev["peak_gb"] <= GOAL_GB
+    return (f"- {size} rows, the real command `evallib run --pilot bench_{size.lower()} --lang nl,en`: "
+            f"{ev['seconds']:.1f} s wall ({ev['user_seconds']:.1f} s user + {ev['system_seconds']:.1f} s system "
+            f"CPU over all processes), peak {ev['peak_gb']:.2f} GB RSS summed over the process tree "
+            f"({ev['peak_pss_gb']:.2f} GB PSS; up to {ev['processes']} processes); load average {load} at its "
+            f"start -> {'meets' if ok else 'does NOT meet'} the goal (<= {GOAL_S} s, <= {GOAL_GB} GB).")
+
+
+if __name__ == "__main__":  # python benchmarks/_command.py SIZE [DEST]: one run, printed as JSON
+    import json
+
+    sys.path.insert(0, str(HERE))
+    from _gen import N_CLUSTERS, N_TREATED_CLUSTERS, generate
+
+    size = sys.argv[1] if len(sys.argv) > 1 else "12M"
+    dest = Path(sys.argv[2]) if len(sys.argv) > 2 else HERE / "_data" / f"project_{size}"
+    pilot = f"bench_{size.lower()}"
+    make_project(dest, generate(size), pilot, n_clusters=N_CLUSTERS, n_treated=N_TREATED_CLUSTERS)
+    print(json.dumps(run_command(dest, pilot), indent=1))
