@@ -57,6 +57,8 @@ class ChapterResults:
             "staggered_gt": h.gt,
             "staggered_simple": h.simple,
             "staggered_dynamic": h.dynamic,
+            # the printed headline (did.headline, design-aware interval): average and at the horizon
+            "headline": {"average": h.average, "at_horizon": h.horizon},
             "headline_assessment": h.assessment,
             "twfe": h.twfe,
             "event_study": h.event_study,
@@ -85,8 +87,8 @@ def scorecard_section(config: PilotConfig, design: DesignSection, headline: Head
                       ladder: LadderSection, costs: CostsSection) -> tuple[Scorecard, Decision]:
     """The scorecard (the synthesis's contract) and the decision the pilot's rules give."""
     sc = build_scorecard(
-        pilot=config.pilot, outcome=config.headline_outcome, dynamic=headline.dynamic,
-        simple=headline.simple, n_persons_12m=headline.n_persons_at_horizon, step_up=ladder.pooled,
+        pilot=config.pilot, outcome=config.headline_outcome, headline_h=headline.horizon,
+        headline_avg=headline.average, n_persons_12m=headline.n_persons_at_horizon, step_up=ladder.pooled,
         assessment=headline.assessment,
         pretrend=headline.event_study.pretrend if available(headline.event_study) else headline.event_study,
         participants=design.facts["participants"],
