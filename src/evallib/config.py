@@ -27,6 +27,7 @@ __all__ = [
     "ConfigError",
     "DecisionRules",
     "PilotConfig",
+    "PrimaryOutcome",
     "ScaleUpPopulation",
     "SimulationSettings",
     "find_repo_root",
@@ -183,11 +184,30 @@ class DecisionRules(_Strict):
         return self
 
 
+class PrimaryOutcome(_Strict):
+    """The outcome the pilot is judged on and why: it follows from the pilot's own goal (its
+    public description, ``source``). ``outcome`` must equal ``headline_outcome``: the headline,
+    the scorecard, the decision, the summaries and the scale-up projection all use it."""
+
+    outcome: str
+    why_nl: str
+    why_en: str
+    source: str
+
+    @field_validator("why_nl", "why_en", "source")
+    @classmethod
+    def _plain(cls, value: str) -> str:
+        return _plain_text(value, multiline=True)
+
+
 class ScaleUpPopulation(_Strict):
-    """The population a scale-up would reach, from a public count (or ``count: null`` if not public)."""
+    """The population a scale-up would reach, from a public count (or ``count: null`` if not public).
+    ``kind``: who they are (the population of the primary outcome: jobseekers for an outcome of
+    getting into work or training, employees for a pilot that moves employees up)."""
 
     label_nl: str
     label_en: str
+    kind: Literal["jobseekers", "employees", "residents"] | None = None
     count: int | None = Field(default=None, gt=0, description="null when no public count is known")
     reference_date: str | None = None
     source: str = Field(description="where the count comes from, or why it is missing")
@@ -254,6 +274,8 @@ class PilotConfig(_Strict):
     cluster: str = "area"
     outcomes: list[str] = Field(min_length=1)
     headline_outcome: str
+    primary_outcome: PrimaryOutcome | None = Field(
+        default=None, description="why headline_outcome is the outcome the pilot is judged on (its goal)")
     data: str = Field(description="path of the pilot's panel, relative to the repository root")
     study_period: tuple[str, str]
     disclosure_threshold: int = Field(default=10, ge=1)
@@ -293,6 +315,9 @@ class PilotConfig(_Strict):
             raise ValueError(f"unknown outcome(s) {bad}; allowed: {sorted(allowed)}")
         if self.headline_outcome not in self.outcomes:
             raise ValueError("headline_outcome must be one of outcomes")
+        if self.primary_outcome is not None and self.primary_outcome.outcome != self.headline_outcome:
+            raise ValueError(f"primary_outcome.outcome ({self.primary_outcome.outcome!r}) must equal "
+                             f"headline_outcome ({self.headline_outcome!r}): the pilot is judged on one outcome")
         names = [a.area for a in self.areas]
         if len(set(names)) != len(names):
             raise ValueError("area names must be unique")

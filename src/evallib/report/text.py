@@ -9,11 +9,12 @@ from __future__ import annotations
 import pandas as pd
 
 from evallib.analysis.assumptions import pretrend_p
-from evallib.disclosure import safe_count
 from evallib.did._design import MANY_TREATED
+from evallib.disclosure import safe_count
 from evallib.inference import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, inference_reliability
 from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, p_eq, per_hundred
 from evallib.report.labels import label
+from evallib.report.show import text as as_text
 
 __all__ = [
     "cost_sentence",
@@ -26,6 +27,7 @@ __all__ = [
     "or_list",
     "ordinal_sentence",
     "pretrend_sentence",
+    "primary_outcome_sentence",
     "reach_sentence",
     "reliability_reason",
     "subgroup_sentence",
@@ -84,6 +86,17 @@ def headline_sentence(row: dict, outcome: str, lang: str = "nl", *, horizon: int
                      why=method_sentence(row, lang) or label("method_none", lang, g0="–"))
     return (effect_sentence(row["estimate"], row["ci_low"], row["ci_high"], outcome, lang, horizon=horizon)
             + " " + method_sentence(row, lang))
+
+
+def primary_outcome_sentence(config, lang: str = "nl") -> str:
+    """Which outcome the pilot is judged on and why (params ``primary_outcome``: its goal, with
+    the source); empty when the params do not say. The params' words are text, never markup."""
+    po = config.primary_outcome
+    if po is None:
+        return ""
+    why = as_text(po.why_nl if lang == "nl" else po.why_en)
+    return (label("primary_outcome_sentence", lang, outcome=label("var_" + po.outcome, lang), why=why)
+            + " (" + as_text(po.source) + ")")
 
 
 # --------------------------------------------------------------------------------------------

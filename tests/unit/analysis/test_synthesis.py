@@ -87,14 +87,15 @@ def test_scorecard_table_formats_dutch_and_suppresses_small_counts(entries):
     assert list(table.columns)[1:] == [e.name for e in entries]
     gent = table.set_index("Indicator")["Mobiel Arbeidsteam Gent"]
     # estimate 0.08 → "+8,0"; interval 0.08 ± 1.96·0.015 = 0.0506..0.1094 → "+5,1 tot +10,9"
-    assert gent.iloc[0] == "+8,0"
-    assert gent.iloc[1] == "+5,1 tot +10,9"
+    assert gent.iloc[0] == "aan het werk of in opleiding"  # the outcome Gent is judged on (its goal)
+    assert gent.iloc[1] == "+8,0"
+    assert gent.iloc[2] == "+5,1 tot +10,9"
     # 950 participants of a target of 900 → 106 %
     assert "950 van doel 900" in gent["Bereikte deelnemers"] and "106" in gent["Bereikte deelnemers"]
     # Westhoek: 7 participants < threshold 10 → not shown
     west = table.set_index("Indicator")["Proeftuin Westhoek"]
     assert west["Bereikte deelnemers"].startswith("<10") and "7" not in west["Bereikte deelnemers"]
-    assert gent["Kost per extra persoon aan het werk (95%-interval)"] == "€\u00a020.000"  # no line break after €
+    assert gent["Kost per extra persoon in de doeluitkomst (95%-interval)"] == "€\u00a020.000"  # no line break after €
     assert table.set_index("Indicator")["Mobiel Arbeidsteam Gent"]["Advies"] == "opschalen"
 
 
@@ -129,7 +130,8 @@ def test_scale_up_projection_is_effect_times_population(entries):
 def test_rules_are_printed_with_their_numbers(entries):
     text = rules_markdown(entries[0].config.decision, "nl")
     assert "3,0 procentpunt" in text and "80%" in text.replace("\u00a0", "") and "€ 50.000" in text
-    assert text.count("\n- ") == 4  # stop, scale, cost, target, otherwise
+    assert text.count("\n- ") == 5  # stop, cannot be judged, scale, cost, target, otherwise
+    assert "minimaal detecteerbare effect" in text
 
 
 def test_a_precise_null_says_what_it_rules_out():
