@@ -91,6 +91,11 @@ class Context(_Strict):
     partners: list[str]
     budget_eur: float | None = None
     target_participants: int | None = None
+    target_counts: Literal["participants", "primary_outcome"] = Field(
+        default="participants",
+        description="what the target counts: people taking part, or people in the primary outcome "
+                    "(e.g. 'into work or training') — then the participants in it at the horizon are "
+                    "compared with the target")
     facts: list[Source] = Field(default_factory=list)
 
     @field_validator("name", "promoter", "region", "period", "target_groups", "partners")

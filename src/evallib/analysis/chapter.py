@@ -93,6 +93,9 @@ def scorecard_section(config: PilotConfig, design: DesignSection, headline: Head
         pretrend=headline.event_study.pretrend if available(headline.event_study) else headline.event_study,
         participants=design.facts["participants"],
         target_participants=config.context.target_participants, cost=costs.cost,
+        target_counts=config.context.target_counts, target_reached=(
+            design.facts["participants"] if config.context.target_counts == "participants"
+            else design.facts["in_outcome_at_horizon"]),
         threshold=config.disclosure_threshold, horizon=config.analysis.horizon)
     return sc, decide(sc.to_dict(), config.decision)
 

@@ -148,7 +148,9 @@ class ReachResult:
     ``participants``: pilot persons in the data; ``share_of_target`` = participants / target;
     ``in_outcome_at_horizon``: participants observed ``horizon`` months after entry who were in
     the outcome then (gross, not an effect); ``observed_at_horizon``: participants observed then;
-    ``additional``/``additional_ci``: the net effect in persons (ATT x participants)."""
+    ``additional``/``additional_ci``: the net effect in persons (ATT x participants).
+    ``target_counts``: what the target counts ("participants", or "primary_outcome": people in
+    the outcome, then ``share_of_target`` = in_outcome_at_horizon / target)."""
 
     participants: int
     target: int | None
@@ -159,6 +161,7 @@ class ReachResult:
     additional_ci: tuple[float, float]
     horizon_months: int
     outcome: str
+    target_counts: str = "participants"
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -208,14 +211,20 @@ def panel_counts(panel: pd.DataFrame, *, outcome: str = "work_or_training", hori
 
 def reach_from_counts(*, participants: int, observed_at_horizon: int, in_outcome_at_horizon: int,
                       target: int | None, effect: float, ci_low: float, ci_high: float,
-                      outcome: str = "work_or_training", horizon_months: int = 12) -> ReachResult:
-    """`reach` from counts already taken from the panel (see `panel_counts`)."""
+                      outcome: str = "work_or_training", horizon_months: int = 12,
+                      target_counts: str = "participants") -> ReachResult:
+    """`reach` from counts already taken from the panel (see `panel_counts`). ``target_counts``
+    "primary_outcome": the target counts people in ``outcome``, so the share of the target is
+    ``in_outcome_at_horizon / target`` (not participants / target)."""
     if target is not None and target <= 0:
         raise ValueError(f"target must be positive or None, got {target!r}")
+    if target_counts not in ("participants", "primary_outcome"):
+        raise ValueError(f"target_counts must be 'participants' or 'primary_outcome', got {target_counts!r}")
     n = int(participants)
+    numerator = n if target_counts == "participants" else int(in_outcome_at_horizon)
     return ReachResult(
-        participants=n, target=target, share_of_target=(n / target) if target else None,
+        participants=n, target=target, share_of_target=(numerator / target) if target else None,
         observed_at_horizon=int(observed_at_horizon), in_outcome_at_horizon=int(in_outcome_at_horizon),
         additional=float(effect * n), additional_ci=(float(ci_low * n), float(ci_high * n)),
-        horizon_months=horizon_months, outcome=outcome,
+        horizon_months=horizon_months, outcome=outcome, target_counts=target_counts,
     )

@@ -157,7 +157,10 @@ def decide(scorecard: dict, rules: DecisionRules) -> Decision:
         # a negative or missing cost per additional person (no or negative effect) never passes
         ok = cost is not None and 0 < cost <= rules.max_cost_per_additional_eur
         checks.append(Check("cost", ok, cost, rules.max_cost_per_additional_eur))
-    target, reached = scorecard.get("target_participants"), scorecard.get("participants")
+    # the target's numerator is what the target counts (participants, or people in the primary
+    # outcome: scorecard target_reached); older scorecards have participants only
+    target = scorecard.get("target_participants")
+    reached = scorecard["target_reached"] if "target_reached" in scorecard else scorecard.get("participants")
     if rules.min_target_share is not None and target:
         share = None if reached is None else reached / target
         checks.append(Check("target", None if share is None else share >= rules.min_target_share,

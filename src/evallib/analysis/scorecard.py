@@ -66,13 +66,17 @@ class Scorecard:
     target_participants: int | None
     cost: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    # what the target counts ("participants" or "primary_outcome") and that count (suppressed)
+    target_counts: str = "participants"
+    target_reached: int | None = None
     # what cannot be judged and why: block name -> {"reason_code", "reason": {"nl", "en"}}
     absences: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
             "pilot", "outcome_work", "work_12m", "work_overall", "step_up", "inference", "mde",
-            "pretrend", "participants", "target_participants", "cost", "notes", "absences")}
+            "pretrend", "participants", "target_participants", "cost", "notes", "absences",
+            "target_counts", "target_reached")}
 
 
 def _cost_block(cost: Any) -> dict[str, Any]:
@@ -115,6 +119,8 @@ def build_scorecard(
     threshold: int,
     horizon: int = 12,
     notes: list[str] | None = None,
+    target_counts: str = "participants",
+    target_reached: int | None = None,
 ) -> Scorecard:
     """Assemble the scorecard from result objects (their ``to_dict()`` is accepted too).
 
@@ -188,4 +194,8 @@ def build_scorecard(
         cost=_cost_block(cost),
         notes=notes,
         absences=absences,
+        target_counts=target_counts,
+        # what the target counts: participants, or participants in the primary outcome at the horizon
+        target_reached=(safe_count(participants if target_reached is None else target_reached, threshold)
+                        if (participants if target_reached is None else target_reached) is not None else None),
     )

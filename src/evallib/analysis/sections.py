@@ -278,7 +278,8 @@ def costs_section(config: PilotConfig, design: DesignSection, headline: Headline
     reach = costs.reach_from_counts(
         participants=facts["participants"], observed_at_horizon=facts["observed_at_horizon"],
         in_outcome_at_horizon=facts["in_outcome_at_horizon"], target=config.context.target_participants,
-        effect=est, ci_low=lo, ci_high=hi, outcome=config.headline_outcome, horizon_months=a.horizon)
+        effect=est, ci_low=lo, ci_high=hi, outcome=config.headline_outcome, horizon_months=a.horizon,
+        target_counts=config.context.target_counts)
     es, gt, asmt = headline.event_study, headline.gt, headline.assessment
     lead1 = lead_one(es) if available(es) else None
     dropped = sum(gt.n_units_dropped.values()) if available(gt) else 0

@@ -206,6 +206,15 @@ def _reach(e: PilotEntry, lang: str) -> str:
     n = None if n is None else safe_count(n, e.threshold)  # checked again: the table is published
     target = sc.get("target_participants")
     shown = fmt_int(n, lang) if n is not None else label("suppressed_cell", lang, threshold=e.threshold)
+    if target and sc.get("target_counts") == "primary_outcome":
+        # the target counts people in the primary outcome, not participants (issue 14 item 4)
+        k = sc.get("target_reached")
+        k = None if k is None else safe_count(k, e.threshold)
+        shown_k = fmt_int(k, lang) if k is not None else label("suppressed_cell", lang, threshold=e.threshold)
+        share = f" ({fmt_pct(k / target, lang)})" if k is not None else ""
+        return label("reach_of_target_outcome", lang, n=shown_k, target=fmt_int(target, lang),
+                     outcome=label("var_" + sc["outcome_work"], lang),
+                     months=e.config.analysis.horizon) + share
     if target:
         share = f" ({fmt_pct(n / target, lang)})" if n is not None else ""
         return label("reach_of_target", lang, n=shown, target=fmt_int(target, lang)) + share

@@ -182,7 +182,13 @@ def reach_sentence(r, threshold: int, lang: str = "nl") -> str:
 
     lo, hi = d["additional_ci"]
     parts = []
-    if d["target"]:
+    if d["target"] and d.get("target_counts") == "primary_outcome":
+        k = safe_count(d["in_outcome_at_horizon"], threshold)
+        parts.append(label("reach_target_outcome", lang, n=count(d["in_outcome_at_horizon"]),
+                           outcome=label("var_" + d["outcome"], lang), months=d["horizon_months"],
+                           target=fmt_int(d["target"], lang), participants=count(d["participants"]),
+                           share=fmt_pct(k / d["target"], lang) if k is not None else "–"))
+    elif d["target"]:
         parts.append(label("reach_target", lang, n=count(d["participants"]),
                            target=fmt_int(d["target"], lang),
                            share=fmt_pct(d["share_of_target"], lang)))

@@ -122,9 +122,9 @@ def test_schema_refuses_a_missing_key_and_a_wrong_type_naming_the_key(pilot):
 
 
 def test_estimate_is_near_the_simulated_truth(pilot):
-    _, _, _, truth, ch = pilot
+    config, _, _, truth, ch = pilot
     at = ch.headline.at_horizon
-    true_att = truth["att_by_event_time"]["work_or_training"]["12"]
+    true_att = truth["att_by_event_time"][config.headline_outcome]["12"]
     # the estimator targets the average effect on the treated at event time 12; allow 4 standard
     # errors (a false alarm about once in 16,000 draws for a normal estimator)
     assert abs(at["estimate"] - true_att) <= 4 * at["std_error"]
