@@ -29,8 +29,11 @@ The rules, in order:
    tell a pilot that works from one that does not.
 2. **scale** if every one of these holds:
    ``P >= scale_min_probability``; the 95% interval lies above zero; the pre-trend test's
-   p-value is at least ``pretrend_min_p``; the cost per additional person is at most
-   ``max_cost_per_additional_eur`` (if set); participants reached at least ``min_target_share``
+   p-value is at least ``pretrend_min_p``; the probability that the cost per additional person
+   stays at or below ``max_cost_per_additional_eur`` (if set) is at least
+   ``scale_min_probability`` — cost per additional person = cost per participant / effect, so
+   this is ``P(effect >= cost per participant / ceiling)``, the same tail as for the threshold;
+   what the target counts (participants, or people in the primary outcome) reached at least ``min_target_share``
    of the pilot's own target (if both are known). A check whose input is missing (``None``)
    fails: a pilot is scaled only on evidence. (The few-cluster TWFE tests of earlier versions,
    ``robust_p_max``, are no longer a check: the design-aware interval already holds with few
@@ -153,10 +156,14 @@ def decide(scorecard: dict, rules: DecisionRules) -> Decision:
     pt = _get(scorecard, "pretrend", "p_value")
     checks.append(Check("pretrend", None if pt is None else pt >= rules.pretrend_min_p, pt, rules.pretrend_min_p))
     if rules.max_cost_per_additional_eur is not None:
-        cost = _get(scorecard, "cost", "per_additional_in_work_eur")
-        # a negative or missing cost per additional person (no or negative effect) never passes
-        ok = cost is not None and 0 < cost <= rules.max_cost_per_additional_eur
-        checks.append(Check("cost", ok, cost, rules.max_cost_per_additional_eur))
+        # the cost rule with its uncertainty: cost per additional person = cost per participant /
+        # effect, so "cost <= ceiling" is "effect >= cost per participant / ceiling", and its
+        # probability is the same tail as for the effect threshold
+        cpp = _get(scorecard, "cost", "per_participant_eur")
+        p_cost = (None if cpp is None or not cpp >= 0 else
+                  prob_exceeds(est, se, cpp / rules.max_cost_per_additional_eur, df))
+        ok = None if p_cost is None else p_cost >= rules.scale_min_probability
+        checks.append(Check("cost_probability", ok, p_cost, rules.scale_min_probability))
     # the target's numerator is what the target counts (participants, or people in the primary
     # outcome: scorecard target_reached); older scorecards have participants only
     target = scorecard.get("target_participants")

@@ -104,7 +104,8 @@ def rules_markdown(rules, lang: str = "nl", *, months: int = 12) -> str:
               pretrend=fmt_num(rules.pretrend_min_p, lang, 2)),
     ]
     if rules.max_cost_per_additional_eur is not None:
-        lines.append(label("rule_text_cost", lang, cost=fmt_eur(rules.max_cost_per_additional_eur, lang)))
+        lines.append(label("rule_text_cost_probability", lang, cost=fmt_eur(rules.max_cost_per_additional_eur, lang),
+                           pmin=pct(rules.scale_min_probability)))
     if rules.min_target_share is not None:
         lines.append(label("rule_text_target", lang, share=pct(rules.min_target_share)))
     lines.append(label("rule_text_continue", lang))

@@ -116,15 +116,15 @@ def test_scale_up_projection_is_effect_times_population(entries):
     assert proj.population == 12559
     assert (proj.total, proj.total_low, proj.total_high) == (1000.0, 640.0, 1370.0)
     assert proj.per_1000 == pytest.approx(80.0)
-    # cost: € 4,000 per participant × 12,559 = € 50,236,000
-    assert proj.cost_total_eur == pytest.approx(50_236_000)
+    # cost: € 1,600 per participant (€ 20,000 per additional person × 0.08) × 12,559 = € 20,094,400
+    assert proj.cost_total_eur == pytest.approx(20_094_400)
     # Westhoek has no public count: only the per-1,000 projection
     west = scale_up_projection(entries[2])
     assert west.population is None and west.total is None and west.per_1000 == pytest.approx(0.0)
     table = scale_up_table(entries, "en")
     assert table.iloc[2, 1] == "no public count found"
     assert table.iloc[1, 3] == "1,000 (640 to 1,370)"
-    assert table.iloc[1, 4] == "€50.2\u00a0million"  # € 4,000 × 12,559 = € 50,236,000
+    assert table.iloc[1, 4] == "€20.1\u00a0million"  # € 1,600 × 12,559 = € 20,094,400
 
 
 def test_rules_are_printed_with_their_numbers(entries):
