@@ -181,11 +181,18 @@ class DecisionRules(_Strict):
         default=None, gt=0, description="scale only if the cost per additional person in work is at most this")
     min_target_share: float | None = Field(
         default=None, gt=0, le=1, description="scale only if participants reached at least this share of the target")
+    placeholders: list[str] = Field(
+        default_factory=list,
+        description="rules whose value is a placeholder until the innovation centre sets its own "
+                    "(names of the fields above); the decision note marks them as placeholders")
 
     @model_validator(mode="after")
     def _ordered(self) -> DecisionRules:
         if self.stop_max_probability >= self.scale_min_probability:
             raise ValueError("stop_max_probability must be below scale_min_probability")
+        unknown = sorted(set(self.placeholders) - (set(type(self).model_fields) - {"placeholders"}))
+        if unknown:
+            raise ValueError(f"placeholders: unknown rule(s) {unknown}")
         return self
 
 

@@ -101,6 +101,7 @@ def cost_effectiveness(
     ci_high: float,
     cost_source: str = "panel",
     horizon_months: int | None = None,
+    budget_eur: float | None = None,
 ) -> CostResult:
     """Cost per participant and per additional person in work or training (see module docstring).
 
@@ -132,6 +133,12 @@ def cost_effectiveness(
         status = "bounded" if hi is not None else "not_bounded"
     spec = {"cost_source": cost_source, "horizon_months": horizon_months,
             "interval": "effect CI endpoints transformed (monotone; cost and participants fixed)"}
+    if budget_eur is not None and cost_source == "panel":
+        # reconcile the recorded costs with the params budget: both totals, and what the cost per
+        # additional person would be on the budget (same effect)
+        spec["budget_eur"] = float(budget_eur)
+        spec["recorded_share_of_budget"] = float(total_cost_eur / budget_eur) if budget_eur > 0 else None
+        spec["per_additional_on_budget_eur"] = (float(budget_eur / add) if n > 0 and effect > 0 else None)
     return CostResult(
         total_cost_eur=float(total_cost_eur), cost_source=cost_source, n_participants=n,
         per_participant_eur=per_participant, effect=float(effect),

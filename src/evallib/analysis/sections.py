@@ -271,7 +271,7 @@ def costs_section(config: PilotConfig, design: DesignSection, headline: Headline
     lo, hi = (nan if lo is None else lo), (nan if hi is None else hi)
     cost = attempt("cost", lambda: costs.cost_effectiveness(
         total_cost_eur=total, n_participants=facts["participants"], effect=est, ci_low=lo, ci_high=hi,
-        cost_source=source, horizon_months=a.horizon),
+        cost_source=source, horizon_months=a.horizon, budget_eur=config.context.budget_eur),
         [need(total is not None, "no_cost"), needs(headline.horizon),
          need(at is not None, "no_estimate_at_horizon", months=a.horizon),
          need(at is None or at["method"] != "none", "no_valid_interval")])

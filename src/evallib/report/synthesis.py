@@ -105,9 +105,12 @@ def rules_markdown(rules, lang: str = "nl", *, months: int = 12) -> str:
     ]
     if rules.max_cost_per_additional_eur is not None:
         lines.append(label("rule_text_cost_probability", lang, cost=fmt_eur(rules.max_cost_per_additional_eur, lang),
-                           pmin=pct(rules.scale_min_probability)))
+                           pmin=pct(rules.scale_min_probability))
+                     + (" " + label("rule_placeholder", lang)
+                        if "max_cost_per_additional_eur" in rules.placeholders else ""))
     if rules.min_target_share is not None:
-        lines.append(label("rule_text_target", lang, share=pct(rules.min_target_share)))
+        lines.append(label("rule_text_target", lang, share=pct(rules.min_target_share))
+                     + (" " + label("rule_placeholder", lang) if "min_target_share" in rules.placeholders else ""))
     lines.append(label("rule_text_continue", lang))
     return "\n".join(f"- {line}" for line in lines)
 

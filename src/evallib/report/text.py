@@ -169,6 +169,14 @@ def cost_sentence(cost, lang: str = "nl") -> str:
         tail = label("cost_bounded", lang, per=fmt_eur(c["per_additional_eur"], lang),
                      low=fmt_eur(c["per_additional_ci_low"], lang),
                      high=fmt_eur(c["per_additional_ci_high"], lang))
+    spec = c.get("spec") or {}
+    if spec.get("budget_eur") is not None:  # recorded costs used; the params budget reconciled
+        on_budget = spec.get("per_additional_on_budget_eur")
+        tail += " " + label("cost_reconcile", lang, recorded=fmt_eur(c["total_cost_eur"], lang),
+                            budget=fmt_eur(spec["budget_eur"], lang),
+                            share=fmt_pct(spec["recorded_share_of_budget"], lang)
+                            if spec.get("recorded_share_of_budget") is not None else "–",
+                            per=fmt_eur(on_budget, lang) if on_budget is not None else "–")
     return head + " " + tail
 
 
