@@ -96,6 +96,8 @@ def scorecard_section(config: PilotConfig, design: DesignSection, headline: Head
         target_counts=config.context.target_counts, target_reached=(
             design.facts["participants"] if config.context.target_counts == "participants"
             else design.facts["in_outcome_at_horizon"]),
+        in_outcome_at_horizon=design.facts["in_outcome_at_horizon"],
+        observed_at_horizon=design.facts["observed_at_horizon"],
         threshold=config.disclosure_threshold, horizon=config.analysis.horizon)
     return sc, decide(sc.to_dict(), config.decision)
 

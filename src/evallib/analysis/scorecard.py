@@ -69,6 +69,10 @@ class Scorecard:
     # what the target counts ("participants" or "primary_outcome") and that count (suppressed)
     target_counts: str = "participants"
     target_reached: int | None = None
+    # share of the participants observed at the horizon who were in the primary outcome then
+    # (None when fewer than the disclosure threshold are observed): with work_12m the two groups
+    # in natural frequencies (participants against comparable people without the pilot)
+    share_at_horizon: float | None = None
     # what cannot be judged and why: block name -> {"reason_code", "reason": {"nl", "en"}}
     absences: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -76,7 +80,7 @@ class Scorecard:
         return {k: getattr(self, k) for k in (
             "pilot", "outcome_work", "work_12m", "work_overall", "step_up", "inference", "mde",
             "pretrend", "participants", "target_participants", "cost", "notes", "absences",
-            "target_counts", "target_reached")}
+            "target_counts", "target_reached", "share_at_horizon")}
 
 
 def _cost_block(cost: Any) -> dict[str, Any]:
@@ -121,6 +125,8 @@ def build_scorecard(
     notes: list[str] | None = None,
     target_counts: str = "participants",
     target_reached: int | None = None,
+    in_outcome_at_horizon: int | None = None,
+    observed_at_horizon: int | None = None,
 ) -> Scorecard:
     """Assemble the scorecard from result objects (their ``to_dict()`` is accepted too).
 
@@ -195,6 +201,9 @@ def build_scorecard(
         notes=notes,
         absences=absences,
         target_counts=target_counts,
+        share_at_horizon=(in_outcome_at_horizon / observed_at_horizon
+                          if in_outcome_at_horizon is not None and observed_at_horizon
+                          and observed_at_horizon >= threshold else None),
         # what the target counts: participants, or participants in the primary outcome at the horizon
         target_reached=(safe_count(participants if target_reached is None else target_reached, threshold)
                         if (participants if target_reached is None else target_reached) is not None else None),

@@ -389,7 +389,7 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
     sc = entry.scorecard
     if sc is None:
         none = label("sum_failed", lang, problem=entry.problem or "")
-        return {**out, "reach": "", "work": none, "step": "", "sure": "", "power": "", "pretrend": "",
+        return {**out, "reach": "", "work": none, "groups_nf": "", "step": "", "sure": "", "power": "", "pretrend": "",
                 "probability": "",
                 "verdict": label("sum_verdict", lang, verdict=label("verdict_none", lang))}
     n = sc.get("participants")
@@ -410,6 +410,13 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
                                              threshold=c.decision.policy_threshold)
     out["step"] = natural_frequency_sentence(st["estimate"], st["ci_low"], st["ci_high"],
                                              what=label("what_step_up", lang), lang=lang)
+    # both groups in natural frequencies: X of every 100 participants against Y of every 100
+    # comparable people without the pilot (Y = X - effect)
+    p1 = sc.get("share_at_horizon")
+    out["groups_nf"] = ("" if p1 is None or w.get("estimate") is None else label(
+        "nf_groups", lang, months=c.analysis.horizon, p1=fmt_int(round(100 * p1), lang),
+        p0=fmt_int(round(100 * max(p1 - w["estimate"], 0.0)), lang),
+        outcome=label("var_" + c.headline_outcome, lang)))
     # what the data do not allow: "cannot be judged" and why, instead of a sentence without numbers
     out.update({k: cannot_judge(absences[block], lang) for k, block in (("work", "work_12m"), ("step", "step_up"))
                 if block in absences})

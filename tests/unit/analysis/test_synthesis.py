@@ -151,3 +151,22 @@ def test_the_synthesis_compares_pilots_at_one_horizon(entries):
     assert "het effect na 6 maanden groter" in rules_markdown(six.decision, "nl", months=6)
     with pytest.raises(ConfigError, match="analysis.horizon differ"):
         horizon_months([moved, *entries[1:]])
+
+
+def test_summary_gives_both_groups_in_natural_frequencies_and_the_design_power(tmp_path, root):
+    from evallib.report.synthesis import summary_texts
+
+    sc = scorecard(estimate=0.08, se=0.015)
+    # 40% of the participants observed at 12 months were in the outcome; without the pilot
+    # 0.40 - 0.08 = 0.32: "40 of every 100 participants against 32 of every 100"
+    sc.update(share_at_horizon=0.40)
+    sc["work_12m"].update(method="shocks", mde=0.042, n_treated_clusters=10, n_comparison_clusters=12,
+                          nested_share=0.1, df=11.0)
+    res = tmp_path / "results"
+    _write(res, "gent_mobiel_arbeidsteam", sc)
+    entry = load_scorecards(res, root=root, pilots=["gent_mobiel_arbeidsteam"])[0]
+    t = summary_texts(entry, "en")
+    assert "40 of every 100 participants were in work or training" in t["groups_nf"]
+    assert "an estimated 32 of every 100 comparable people" in t["groups_nf"]
+    assert "4.2" in t["power"] and "3.0" in t["power"]
+    assert "10 pilot areas" in t["sure"] and "12 comparison areas" in t["sure"]
