@@ -162,8 +162,10 @@ class SimulationSettings(_Strict):
 class DecisionRules(_Strict):
     """The innovation centre's rules for a recommendation per pilot (shown next to each verdict).
 
-    All effects are shares (0.03 = 3 percentage points) on the harmonised headline: being in work
-    or training 12 months after entry. See :mod:`evallib.analysis.decision` for how they are applied.
+    All effects are shares (0.03 = 3 percentage points) on the pilot's primary outcome
+    (``headline_outcome``, from its goal) ``analysis.horizon`` months after entry, with the
+    design-aware interval of `did.headline`. See :mod:`evallib.analysis.decision` for how they are
+    applied.
     """
 
     policy_threshold: float = Field(
