@@ -170,7 +170,8 @@ def decide(scorecard: dict, rules: DecisionRules) -> Decision:
     reached = scorecard["target_reached"] if "target_reached" in scorecard else scorecard.get("participants")
     if rules.min_target_share is not None and target:
         share = None if reached is None else reached / target
-        checks.append(Check("target", None if share is None else share >= rules.min_target_share,
+        name = "target_outcome" if scorecard.get("target_counts") == "primary_outcome" else "target"
+        checks.append(Check(name, None if share is None else share >= rules.min_target_share,
                             share, rules.min_target_share))
     # a check without its input counts as not passed for scaling
     if all(c.passed is True for c in checks):

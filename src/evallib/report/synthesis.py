@@ -27,6 +27,7 @@ from evallib.report.format import (
     fmt_num,
     fmt_p,
     fmt_pct,
+    fmt_pp,
     fmt_pp_value,
     fmt_prob,
     fmt_signed_int,
@@ -315,7 +316,7 @@ def _basis(d, lang: str) -> str:
     interval = (label("no_interval_cell", lang) if d.method == "none" or d.ci_low is None
                 else _interval(d.ci_low, d.ci_high, lang))
     method = label("method_short_" + d.method, lang) if d.method else "–"
-    mde = fmt_pp_value(d.mde, lang, signed=False) if d.mde is not None else "–"
+    mde = fmt_pp(d.mde, lang, signed=False) if d.mde is not None else "–"
     return label("decision_basis", lang, effect=fmt_pp_value(d.estimate, lang), interval=interval,
                  method=method, mde=mde)
 
@@ -336,8 +337,8 @@ def decision_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
             elif d.rule == "scale":
                 why = label("why_scale", lang, p=fmt_prob(d.probability, lang))
             elif d.rule == "underpowered":
-                why = label("why_underpowered", lang, mde=fmt_pp_value(d.mde, lang, signed=False),
-                            threshold=fmt_pp_value(d.rules.policy_threshold, lang, signed=False))
+                why = label("why_underpowered", lang, mde=fmt_pp(d.mde, lang, signed=False),
+                            threshold=fmt_pp(d.rules.policy_threshold, lang, signed=False))
             elif d.rule in ("no_estimate", "no_interval"):  # cannot be judged: the scorecard says why
                 why = (cannot_judge(d.reason, lang) if d.reason
                        else label("why_no_interval", lang) if d.rule == "no_interval"
@@ -396,6 +397,16 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
     n = None if n is None else safe_count(n, entry.threshold)
     if n is None:
         out["reach"] = label("sum_reach_suppressed", lang, threshold=entry.threshold)
+    elif sc.get("target_participants") and sc.get("target_counts") == "primary_outcome":
+        # the target counts people in the primary outcome, not participants (issue 14 item 4)
+        k = sc.get("target_reached")
+        k = None if k is None else safe_count(k, entry.threshold)
+        out["reach"] = label("sum_reach_target_outcome", lang, n=fmt_int(n, lang),
+                             target=fmt_int(sc["target_participants"], lang),
+                             outcome=label("var_" + sc["outcome_work"], lang), months=c.analysis.horizon,
+                             k=fmt_int(k, lang) if k is not None else label("suppressed_cell", lang,
+                                                                             threshold=entry.threshold),
+                             share=fmt_pct(k / sc["target_participants"], lang) if k is not None else "–")
     elif sc.get("target_participants"):
         out["reach"] = label("sum_reach_target", lang, n=fmt_int(n, lang),
                              target=fmt_int(sc["target_participants"], lang))
@@ -423,9 +434,9 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
     inf = sc["inference"]
     # how sure: how the headline interval was computed and why (did.headline's method), and the
     # design's power beside the verdict
-    thr = fmt_pp_value(c.decision.policy_threshold, lang, signed=False)
+    thr = fmt_pp(c.decision.policy_threshold, lang, signed=False)
     out["power"] = ("" if w.get("mde") is None else
-                    label("sum_power", lang, mde=fmt_pp_value(w["mde"], lang, signed=False), threshold=thr))
+                    label("sum_power", lang, mde=fmt_pp(w["mde"], lang, signed=False), threshold=thr))
     out["sure"] = (method_sentence(w, lang) if w.get("method") else
                    cannot_judge(absences["inference"], lang) if "inference" in absences
                    else label("sum_sure_reliable", lang) if inf["label"] == "reliable"
