@@ -27,6 +27,7 @@ __all__ = [
     "ConfigError",
     "DecisionRules",
     "PilotConfig",
+    "PrimaryOutcome",
     "ScaleUpPopulation",
     "SimulationSettings",
     "TARGET_GROUPS",
@@ -96,6 +97,11 @@ class Context(_Strict):
     partners: list[str]
     budget_eur: float | None = None
     target_participants: int | None = None
+    target_counts: Literal["participants", "primary_outcome"] = Field(
+        default="participants",
+        description="what the target counts: people taking part, or people in the primary outcome "
+                    "(e.g. 'into work or training') — then the participants in it at the horizon are "
+                    "compared with the target")
     facts: list[Source] = Field(default_factory=list)
 
     @field_validator("name", "promoter", "region", "period", "target_groups", "partners")
@@ -172,8 +178,10 @@ class SimulationSettings(_Strict):
 class DecisionRules(_Strict):
     """The innovation centre's rules for a recommendation per pilot (shown next to each verdict).
 
-    All effects are shares (0.03 = 3 percentage points) on the harmonised headline: being in work
-    or training 12 months after entry. See :mod:`evallib.analysis.decision` for how they are applied.
+    All effects are shares (0.03 = 3 percentage points) on the pilot's primary outcome
+    (``headline_outcome``, from its goal) ``analysis.horizon`` months after entry, with the
+    design-aware interval of `did.headline`. See :mod:`evallib.analysis.decision` for how they are
+    applied.
     """
 
     policy_threshold: float = Field(
@@ -191,19 +199,45 @@ class DecisionRules(_Strict):
         default=None, gt=0, description="scale only if the cost per additional person in work is at most this")
     min_target_share: float | None = Field(
         default=None, gt=0, le=1, description="scale only if participants reached at least this share of the target")
+    placeholders: list[str] = Field(
+        default_factory=list,
+        description="rules whose value is a placeholder until the innovation centre sets its own "
+                    "(names of the fields above); the decision note marks them as placeholders")
 
     @model_validator(mode="after")
     def _ordered(self) -> DecisionRules:
         if self.stop_max_probability >= self.scale_min_probability:
             raise ValueError("stop_max_probability must be below scale_min_probability")
+        unknown = sorted(set(self.placeholders) - (set(type(self).model_fields) - {"placeholders"}))
+        if unknown:
+            raise ValueError(f"placeholders: unknown rule(s) {unknown}")
         return self
 
 
+class PrimaryOutcome(_Strict):
+    """The outcome the pilot is judged on and why: it follows from the pilot's own goal (its
+    public description, ``source``). ``outcome`` must equal ``headline_outcome``: the headline,
+    the scorecard, the decision, the summaries and the scale-up projection all use it."""
+
+    outcome: str
+    why_nl: str
+    why_en: str
+    source: str
+
+    @field_validator("why_nl", "why_en", "source")
+    @classmethod
+    def _plain(cls, value: str) -> str:
+        return _plain_text(value, multiline=True)
+
+
 class ScaleUpPopulation(_Strict):
-    """The population a scale-up would reach, from a public count (or ``count: null`` if not public)."""
+    """The population a scale-up would reach, from a public count (or ``count: null`` if not public).
+    ``kind``: who they are (the population of the primary outcome: jobseekers for an outcome of
+    getting into work or training, employees for a pilot that moves employees up)."""
 
     label_nl: str
     label_en: str
+    kind: Literal["jobseekers", "employees", "residents"] | None = None
     count: int | None = Field(default=None, gt=0, description="null when no public count is known")
     reference_date: str | None = None
     source: str = Field(description="where the count comes from, or why it is missing")
@@ -270,6 +304,8 @@ class PilotConfig(_Strict):
     cluster: str = "area"
     outcomes: list[str] = Field(min_length=1)
     headline_outcome: str
+    primary_outcome: PrimaryOutcome | None = Field(
+        default=None, description="why headline_outcome is the outcome the pilot is judged on (its goal)")
     data: str = Field(description="path of the pilot's panel, relative to the repository root")
     study_period: tuple[str, str]
     disclosure_threshold: int = Field(default=10, ge=1)
@@ -309,6 +345,9 @@ class PilotConfig(_Strict):
             raise ValueError(f"unknown outcome(s) {bad}; allowed: {sorted(allowed)}")
         if self.headline_outcome not in self.outcomes:
             raise ValueError("headline_outcome must be one of outcomes")
+        if self.primary_outcome is not None and self.primary_outcome.outcome != self.headline_outcome:
+            raise ValueError(f"primary_outcome.outcome ({self.primary_outcome.outcome!r}) must equal "
+                             f"headline_outcome ({self.headline_outcome!r}): the pilot is judged on one outcome")
         names = [a.area for a in self.areas]
         if len(set(names)) != len(names):
             raise ValueError("area names must be unique")

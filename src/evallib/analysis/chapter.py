@@ -57,6 +57,8 @@ class ChapterResults:
             "staggered_gt": h.gt,
             "staggered_simple": h.simple,
             "staggered_dynamic": h.dynamic,
+            # the printed headline (did.headline, design-aware interval): average and at the horizon
+            "headline": {"average": h.average, "at_horizon": h.horizon},
             "headline_assessment": h.assessment,
             "twfe": h.twfe,
             "event_study": h.event_study,
@@ -85,12 +87,17 @@ def scorecard_section(config: PilotConfig, design: DesignSection, headline: Head
                       ladder: LadderSection, costs: CostsSection) -> tuple[Scorecard, Decision]:
     """The scorecard (the synthesis's contract) and the decision the pilot's rules give."""
     sc = build_scorecard(
-        pilot=config.pilot, outcome=config.headline_outcome, dynamic=headline.dynamic,
-        simple=headline.simple, n_persons_12m=headline.n_persons_at_horizon, step_up=ladder.pooled,
+        pilot=config.pilot, outcome=config.headline_outcome, headline_h=headline.horizon,
+        headline_avg=headline.average, n_persons_12m=headline.n_persons_at_horizon, step_up=ladder.pooled,
         assessment=headline.assessment,
         pretrend=headline.event_study.pretrend if available(headline.event_study) else headline.event_study,
         participants=design.facts["participants"],
         target_participants=config.context.target_participants, cost=costs.cost,
+        target_counts=config.context.target_counts, target_reached=(
+            design.facts["participants"] if config.context.target_counts == "participants"
+            else design.facts["in_outcome_at_horizon"]),
+        in_outcome_at_horizon=design.facts["in_outcome_at_horizon"],
+        observed_at_horizon=design.facts["observed_at_horizon"],
         threshold=config.disclosure_threshold, horizon=config.analysis.horizon)
     return sc, decide(sc.to_dict(), config.decision)
 

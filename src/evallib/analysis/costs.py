@@ -101,6 +101,7 @@ def cost_effectiveness(
     ci_high: float,
     cost_source: str = "panel",
     horizon_months: int | None = None,
+    budget_eur: float | None = None,
 ) -> CostResult:
     """Cost per participant and per additional person in work or training (see module docstring).
 
@@ -132,6 +133,12 @@ def cost_effectiveness(
         status = "bounded" if hi is not None else "not_bounded"
     spec = {"cost_source": cost_source, "horizon_months": horizon_months,
             "interval": "effect CI endpoints transformed (monotone; cost and participants fixed)"}
+    if budget_eur is not None and cost_source == "panel":
+        # reconcile the recorded costs with the params budget: both totals, and what the cost per
+        # additional person would be on the budget (same effect)
+        spec["budget_eur"] = float(budget_eur)
+        spec["recorded_share_of_budget"] = float(total_cost_eur / budget_eur) if budget_eur > 0 else None
+        spec["per_additional_on_budget_eur"] = (float(budget_eur / add) if n > 0 and effect > 0 else None)
     return CostResult(
         total_cost_eur=float(total_cost_eur), cost_source=cost_source, n_participants=n,
         per_participant_eur=per_participant, effect=float(effect),
@@ -148,7 +155,9 @@ class ReachResult:
     ``participants``: pilot persons in the data; ``share_of_target`` = participants / target;
     ``in_outcome_at_horizon``: participants observed ``horizon`` months after entry who were in
     the outcome then (gross, not an effect); ``observed_at_horizon``: participants observed then;
-    ``additional``/``additional_ci``: the net effect in persons (ATT x participants)."""
+    ``additional``/``additional_ci``: the net effect in persons (ATT x participants).
+    ``target_counts``: what the target counts ("participants", or "primary_outcome": people in
+    the outcome, then ``share_of_target`` = in_outcome_at_horizon / target)."""
 
     participants: int
     target: int | None
@@ -159,6 +168,7 @@ class ReachResult:
     additional_ci: tuple[float, float]
     horizon_months: int
     outcome: str
+    target_counts: str = "participants"
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -208,14 +218,20 @@ def panel_counts(panel: pd.DataFrame, *, outcome: str = "work_or_training", hori
 
 def reach_from_counts(*, participants: int, observed_at_horizon: int, in_outcome_at_horizon: int,
                       target: int | None, effect: float, ci_low: float, ci_high: float,
-                      outcome: str = "work_or_training", horizon_months: int = 12) -> ReachResult:
-    """`reach` from counts already taken from the panel (see `panel_counts`)."""
+                      outcome: str = "work_or_training", horizon_months: int = 12,
+                      target_counts: str = "participants") -> ReachResult:
+    """`reach` from counts already taken from the panel (see `panel_counts`). ``target_counts``
+    "primary_outcome": the target counts people in ``outcome``, so the share of the target is
+    ``in_outcome_at_horizon / target`` (not participants / target)."""
     if target is not None and target <= 0:
         raise ValueError(f"target must be positive or None, got {target!r}")
+    if target_counts not in ("participants", "primary_outcome"):
+        raise ValueError(f"target_counts must be 'participants' or 'primary_outcome', got {target_counts!r}")
     n = int(participants)
+    numerator = n if target_counts == "participants" else int(in_outcome_at_horizon)
     return ReachResult(
-        participants=n, target=target, share_of_target=(n / target) if target else None,
+        participants=n, target=target, share_of_target=(numerator / target) if target else None,
         observed_at_horizon=int(observed_at_horizon), in_outcome_at_horizon=int(in_outcome_at_horizon),
         additional=float(effect * n), additional_ci=(float(ci_low * n), float(ci_high * n)),
-        horizon_months=horizon_months, outcome=outcome,
+        horizon_months=horizon_months, outcome=outcome, target_counts=target_counts,
     )

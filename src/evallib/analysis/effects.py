@@ -1,12 +1,14 @@
 """Chapter-level estimates built from `evallib.did` and `evallib.ladder`.
 
-* `subgroup_effects` — the staggered (Callaway & Sant'Anna) simple ATT within each target group
-  (pilot and comparison both restricted to the subgroup), with small groups suppressed and
-  Holm-adjusted p-values for the multiple comparisons.
+* `subgroup_effects` — the headline average effect (`did.headline`: Callaway & Sant'Anna with
+  the design-aware interval) within each target group (pilot and comparison both restricted to
+  the subgroup), with small groups suppressed and Holm-adjusted p-values for the multiple
+  comparisons.
+* `outcome_effects` — `did.headline` for every outcome, at the horizon and on average.
 * `pooled_step_up_did` — one DiD on the monthly probability of moving up, pooled over a set of
   origin steps (the scorecard's "step_up").
 
-Estimation itself is `did.staggered` / `did.twfe`; this module only chooses the samples.
+Estimation itself is `did.headline` / `did.twfe`; this module only chooses the samples.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from evallib import did, ladder
+from evallib.analysis.absence import attempt
+from evallib.analysis.headlines import headline_row
 from evallib.disclosure import suppress_counts
 
 __all__ = ["SUBGROUPS", "PooledStepUp", "SubgroupResult", "outcome_effects", "pooled_step_up_did", "relapse_effects",
@@ -49,8 +53,10 @@ _ORDER = {"age_band": ["lt30", "30_54", "55plus"], "education": ["low", "mid", "
 @dataclass(frozen=True, slots=True)
 class SubgroupResult:
     """``table``: variable, level, n_pilot, n_comparison (persons; None when below the
-    threshold), estimate, std_error, ci_low, ci_high, p_value, p_holm, shown, note.
-    Rows with ``shown`` False carry no estimate (too few persons, or no estimate possible)."""
+    threshold), estimate, std_error, ci_low, ci_high, p_value, mde, method (`did.headline`'s:
+    "cluster", "shocks" or "none" = no valid interval, then ci_low, ci_high, p_value are NaN),
+    p_holm, shown, note. Rows with ``shown`` False carry no estimate (too few persons, or no
+    estimate possible)."""
 
     table: pd.DataFrame
     spec: dict[str, Any]
@@ -73,8 +79,10 @@ def subgroup_effects(
     cluster: str | None = "area",
     control_group: str = "never",
     pilot: Any = "pilot",
+    seed: int = 0,
 ) -> SubgroupResult:
-    """Staggered simple ATT of ``outcome`` within each level of each subgroup variable.
+    """The headline average effect (`did.headline`, horizon None) of ``outcome`` within each
+    level of each subgroup variable. ``cluster`` None: every person is their own cluster.
 
     A person's level is read in their first observed month (baseline). A level is estimated
     only when both the pilot and the comparison group have at least ``threshold`` persons in it
@@ -108,7 +116,8 @@ def subgroup_effects(
             row: dict[str, Any] = {"variable": var, "level": lev,
                                    "n_pilot": n_p, "n_comparison": n_c,
                                    "estimate": np.nan, "std_error": np.nan, "ci_low": np.nan,
-                                   "ci_high": np.nan, "p_value": np.nan, "shown": False, "note": ""}
+                                   "ci_high": np.nan, "p_value": np.nan, "mde": np.nan, "method": None,
+                                   "shown": False, "note": ""}
             if n_p == 0 and n_c == 0:
                 continue
             if n_p < threshold or n_c < threshold:
@@ -116,26 +125,29 @@ def subgroup_effects(
                 rows.append(row)
                 continue
             sub = panel[panel[unit].isin(members)]
-            try:
-                gt = did.staggered(sub, outcome=outcome, unit=unit, time=time, cohort=cohort,
-                                   control_group=control_group, cluster=cluster)
-                agg = gt.aggregate("simple", n_boot=0)
-            except ValueError as exc:  # e.g. no post-entry period in this subgroup
-                row["note"] = f"not estimable: {exc}"
+            res = attempt("subgroup", lambda sub=sub: did.headline(
+                sub, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster or unit,
+                seed=seed))
+            r = headline_row(res)
+            if r is None:  # e.g. no post-entry period in this subgroup
+                row["note"] = f"not estimable: {res.reason('en')}"
                 rows.append(row)
                 continue
-            row.update(estimate=agg.estimate, std_error=agg.std_error, ci_low=agg.conf_int[0],
-                       ci_high=agg.conf_int[1], p_value=agg.p_value, shown=True)
+            row.update({k: (np.nan if r[k] is None else r[k]) for k in
+                        ("estimate", "std_error", "ci_low", "ci_high", "p_value", "mde")},
+                       method=r["method"], shown=True)
             rows.append(row)
     table = pd.DataFrame(rows, columns=["variable", "level", "n_pilot", "n_comparison", "estimate",
-                                        "std_error", "ci_low", "ci_high", "p_value", "shown", "note"])
+                                        "std_error", "ci_low", "ci_high", "p_value", "mde", "method",
+                                        "shown", "note"])
     table = _suppress_level_counts(table, raw, threshold)
     table["p_holm"] = np.nan
     ok = table["shown"] & table["p_value"].notna()
     if ok.any():
         table.loc[ok, "p_holm"] = multipletests(table.loc[ok, "p_value"].to_numpy(float),
                                                 method="holm")[1]
-    spec = {"outcome": outcome, "estimator": "did.staggered simple ATT within subgroup",
+    spec = {"outcome": outcome, "estimator": "did.headline (Callaway-Sant'Anna average after entry, "
+                                             "design-aware interval) within subgroup",
             "control_group": control_group, "cluster": cluster, "threshold": threshold,
             "variables": variables, "baseline": "level in the person's first observed month",
             "multiple_comparisons": "Holm"}
@@ -228,27 +240,38 @@ def outcome_effects(
     cohort: str = "start_month",
     cluster: str | None = "area",
     control_group: str = "never",
+    seed: int = 0,
     cached: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    """The staggered effect on each outcome: at ``horizon`` months after entry (dynamic
-    aggregation) and averaged over all months after entry (simple). ``cached``: outcome ->
-    `GroupTimeResult` already estimated (not re-estimated). One row per outcome: outcome,
-    e_estimate, e_ci_low, e_ci_high, e_mde, estimate, ci_low, ci_high (no bootstrap)."""
+    """The printed effect on each outcome (`did.headline`, design-aware interval): at
+    ``horizon`` months after entry and averaged over all months after entry. ``cached``:
+    outcome -> (average, at horizon) `did.Headline` results already computed (not re-estimated).
+    One row per outcome: outcome, horizon, e_estimate, e_ci_low, e_ci_high, e_mde, e_p_value,
+    e_method, estimate, ci_low, ci_high, mde, p_value, method. Method "none": no valid interval
+    (NaN bounds); an effect that cannot be estimated (nobody observed at the horizon): NaN and
+    method None. ``control_group``: never-treated only (kept for the call form)."""
+    if control_group != "never":
+        raise ValueError("outcome_effects: the headline compares with the never-treated only")
     rows = []
+
+    def fit(o: str, h: int | None) -> dict | None:
+        return headline_row(attempt("outcome", lambda: did.headline(
+            panel, outcome=o, unit=unit, time=time, cohort=cohort, cluster=cluster or unit,
+            horizon=h, seed=seed)))
+
+    def val(r: dict | None, k: str) -> Any:
+        return np.nan if r is None or r[k] is None else r[k]
+
     for o in outcomes:
-        gt = (cached or {}).get(o) or did.staggered(panel, outcome=o, unit=unit, time=time,
-                                                    cohort=cohort, control_group=control_group,
-                                                    cluster=cluster)
-        dyn, simple = gt.aggregate("dynamic", n_boot=0), gt.aggregate("simple", n_boot=0)
-        at = dyn.table[dyn.table["relative_time"] == horizon]
-        e = at.iloc[0] if len(at) else None
+        pair = (cached or {}).get(o)
+        avg, at = (headline_row(pair[0]), headline_row(pair[1])) if pair else (fit(o, None), fit(o, horizon))
         rows.append({"outcome": o, "horizon": horizon,
-                     "e_estimate": e["estimate"] if e is not None else np.nan,
-                     "e_ci_low": e["ci_low"] if e is not None else np.nan,
-                     "e_ci_high": e["ci_high"] if e is not None else np.nan,
-                     "e_mde": e["mde"] if e is not None else np.nan,
-                     "estimate": simple.estimate, "ci_low": simple.conf_int[0],
-                     "ci_high": simple.conf_int[1]})
+                     "e_estimate": val(at, "estimate"), "e_ci_low": val(at, "ci_low"),
+                     "e_ci_high": val(at, "ci_high"), "e_mde": val(at, "mde"), "e_p_value": val(at, "p_value"),
+                     "e_method": at["method"] if at else None,
+                     "estimate": val(avg, "estimate"), "ci_low": val(avg, "ci_low"),
+                     "ci_high": val(avg, "ci_high"), "mde": val(avg, "mde"), "p_value": val(avg, "p_value"),
+                     "method": avg["method"] if avg else None})
     return pd.DataFrame(rows)
 
 

@@ -13,11 +13,16 @@ from typing import Any
 
 from evallib.analysis.absence import Absent
 from evallib.analysis.assumptions import pretrend_p
+from evallib.analysis.headlines import headline_row
 from evallib.disclosure import safe_count
 
 __all__ = ["ESTIMATOR_TEMPLATE", "Scorecard", "build_scorecard", "dynamic_row", "persons_at_event_time"]
 
-ESTIMATOR_TEMPLATE = "Callaway-Sant'Anna dynamic, e={horizon}, never-treated"
+ESTIMATOR_TEMPLATE = "Callaway-Sant'Anna dynamic, e={horizon}, never-treated (did.headline, design-aware interval)"
+ESTIMATOR_AVERAGE = "Callaway-Sant'Anna average after entry, never-treated (did.headline, design-aware interval)"
+# the design-aware fields of a headline block (analysis.headlines.headline_row)
+_DESIGN_KEYS = ("p_value", "mde", "df", "method", "method_reason", "n_treated_clusters", "n_comparison_clusters",
+                "nested_share")
 _COST_NOTES = {"bounded": "interval from the effect's 95% CI endpoints (monotone transform)",
                "not_bounded": "effect CI includes zero: upper bound not bounded",
                "not_defined": "effect estimate not positive: cost per additional person not defined"}
@@ -61,13 +66,21 @@ class Scorecard:
     target_participants: int | None
     cost: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    # what the target counts ("participants" or "primary_outcome") and that count (suppressed)
+    target_counts: str = "participants"
+    target_reached: int | None = None
+    # share of the participants observed at the horizon who were in the primary outcome then
+    # (None when fewer than the disclosure threshold are observed): with work_12m the two groups
+    # in natural frequencies (participants against comparable people without the pilot)
+    share_at_horizon: float | None = None
     # what cannot be judged and why: block name -> {"reason_code", "reason": {"nl", "en"}}
     absences: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
             "pilot", "outcome_work", "work_12m", "work_overall", "step_up", "inference", "mde",
-            "pretrend", "participants", "target_participants", "cost", "notes", "absences")}
+            "pretrend", "participants", "target_participants", "cost", "notes", "absences",
+            "target_counts", "target_reached", "share_at_horizon")}
 
 
 def _cost_block(cost: Any) -> dict[str, Any]:
@@ -84,12 +97,22 @@ def _cost_block(cost: Any) -> dict[str, Any]:
                      f"horizon {c['spec'].get('horizon_months')} months"}
 
 
+def _headline_block(h: Any, block: str, absent) -> dict[str, Any]:
+    """estimate, std_error, ci_low, ci_high and the design fields of a `did.Headline` (or Absent):
+    all None when absent; an estimate without a valid interval (method "none") keeps its
+    estimate with None bounds."""
+    row = None if absent(block, h) else headline_row(h)
+    if row is None:
+        return {k: None for k in ("estimate", "std_error", "ci_low", "ci_high", *_DESIGN_KEYS)}
+    return {k: row[k] for k in ("estimate", "std_error", "ci_low", "ci_high", *_DESIGN_KEYS)}
+
+
 def build_scorecard(
     *,
     pilot: str,
     outcome: str,
-    dynamic: Any,
-    simple: Any,
+    headline_h: Any,
+    headline_avg: Any,
     n_persons_12m: int | None,
     step_up: Any,
     assessment: Any,
@@ -100,15 +123,22 @@ def build_scorecard(
     threshold: int,
     horizon: int = 12,
     notes: list[str] | None = None,
+    target_counts: str = "participants",
+    target_reached: int | None = None,
+    in_outcome_at_horizon: int | None = None,
+    observed_at_horizon: int | None = None,
 ) -> Scorecard:
     """Assemble the scorecard from result objects (their ``to_dict()`` is accepted too).
 
-    ``dynamic``/``simple``: the staggered estimator's aggregations; ``step_up``:
-    `effects.PooledStepUp`; ``assessment``: `did.headline`'s assessment (p-values of the test of
-    no effect, reliability); ``pretrend``: the event study's pre-trend test; ``cost``:
-    `costs.CostResult` or None; counts below ``threshold`` become None. Each may be an
-    :class:`~evallib.analysis.absence.Absent`: its block is then None-valued and ``absences``
-    says why it cannot be judged."""
+    ``headline_h``/``headline_avg``: `did.headline` at the horizon and on average (the printed
+    headline, design-aware interval, ``method`` and its reason, MDE); ``step_up``:
+    `effects.PooledStepUp`; ``assessment``: `did.assess` (the TWFE comparison: its p-values are
+    shown as a comparison, not as the headline's test); ``pretrend``: the event study's
+    pre-trend test; ``cost``: `costs.CostResult` or None; counts below ``threshold`` become
+    None. Each may be an :class:`~evallib.analysis.absence.Absent`: its block is then
+    None-valued and ``absences`` says why it cannot be judged. An estimate whose design allows
+    no valid interval (method "none") is kept, and ``absences["work_12m"]`` says why it cannot
+    be judged (reason code ``no_valid_interval``)."""
     notes = list(notes or [])
     absences: dict[str, dict[str, Any]] = {}
 
@@ -119,28 +149,20 @@ def build_scorecard(
             return True
         return False
 
-    row = None if absent("work_12m", dynamic) else dynamic_row(dynamic, horizon)
-    if row is None and "work_12m" not in absences:
-        absent("work_12m", Absent("work_12m", "no_estimate_at_horizon", {"months": horizon}))
-    if row is None:
-        work_12m: dict[str, Any] = {"estimate": None, "std_error": None, "ci_low": None, "ci_high": None}
-        mde = None
-    else:
-        work_12m = {k: row[k] for k in ("estimate", "std_error", "ci_low", "ci_high")}
-        mde = row.get("mde")
-        se = work_12m["std_error"]
-        if se is None or not se > 0:  # NaN too: the decision cannot weigh the estimate
-            absent("work_12m", Absent("work_12m", "no_standard_error"))
+    if headline_h is None:
+        headline_h = Absent("work_12m", "no_estimate_at_horizon", {"months": horizon})
+    work_12m = _headline_block(headline_h, "work_12m", absent)
+    if work_12m["estimate"] is not None and work_12m["method"] == "none":
+        absent("work_12m", Absent("work_12m", "no_valid_interval"))
+    elif work_12m["estimate"] is not None and not (work_12m["std_error"] or 0) > 0:
+        absent("work_12m", Absent("work_12m", "no_standard_error"))
+    mde = work_12m["mde"]
     work_12m.update({"horizon_months": horizon, "estimator": ESTIMATOR_TEMPLATE.format(horizon=horizon),
                      "n_persons_pilot": safe_count(n_persons_12m, threshold)
                      if n_persons_12m is not None else None})
     none4 = {"estimate": None, "std_error": None, "ci_low": None, "ci_high": None}
-    if absent("work_overall", simple):
-        work_overall = dict(none4)
-    else:
-        s = _d(simple)
-        lo, hi = s["conf_int"]
-        work_overall = {"estimate": s["estimate"], "std_error": s["std_error"], "ci_low": lo, "ci_high": hi}
+    work_overall = _headline_block(headline_avg, "work_overall", absent)
+    work_overall["estimator"] = ESTIMATOR_AVERAGE
     if absent("step_up", step_up):
         step_up_block = {**none4, "definition": step_up.reason("en")}
     else:
@@ -152,8 +174,9 @@ def build_scorecard(
     if pt is None and "pretrend" not in absences:
         notes.append("no pre-trend test (no pre-entry periods)")
     absent("cost", cost)
-    notes.append("p_crv1, p_wild and p_ri test the null of no effect with the TWFE coefficient "
-                 "as statistic (evallib.did.headline); the estimates are Callaway-Sant'Anna")
+    notes.append("the headline interval, p-value and MDE are did.headline's (design-aware: method and "
+                 "reason in work_12m); p_crv1, p_wild and p_ri in 'inference' test the TWFE coefficient "
+                 "and are shown for comparison only")
     return Scorecard(
         pilot=pilot,
         outcome_work=outcome,
@@ -177,4 +200,11 @@ def build_scorecard(
         cost=_cost_block(cost),
         notes=notes,
         absences=absences,
+        target_counts=target_counts,
+        share_at_horizon=(in_outcome_at_horizon / observed_at_horizon
+                          if in_outcome_at_horizon is not None and observed_at_horizon
+                          and observed_at_horizon >= threshold else None),
+        # what the target counts: participants, or participants in the primary outcome at the horizon
+        target_reached=(safe_count(participants if target_reached is None else target_reached, threshold)
+                        if (participants if target_reached is None else target_reached) is not None else None),
     )

@@ -24,8 +24,9 @@ from evallib.analysis.effects import (
     relapse_effects,
     subgroup_effects,
 )
+from evallib.analysis.headlines import design_headline, headline_row
 from evallib.analysis.preconditions import STEPS, PanelFacts, panel_facts
-from evallib.analysis.scorecard import dynamic_row, persons_at_event_time
+from evallib.analysis.scorecard import persons_at_event_time
 from evallib.config import PilotConfig
 
 __all__ = ["CostsSection", "DesignSection", "HeadlineSection", "LadderSection", "costs_section",
@@ -66,10 +67,13 @@ def design_section(panel: pd.DataFrame, config: PilotConfig, allows: PanelFacts 
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class HeadlineSection:
-    """The headline: Callaway & Sant'Anna (never-treated comparisons) simple and dynamic, the
-    row of the dynamic aggregation at the horizon (``at_horizon``, None if nobody is observed
-    then), the test of no effect (`did.headline`), TWFE for comparison, the event study, the
-    pilot persons behind the horizon estimate, other outcomes and target groups."""
+    """The headline: Callaway & Sant'Anna (never-treated comparisons) simple and dynamic (the
+    dynamic one for its figure and table of effects by month), the printed headline from
+    `did.headline` with its design-aware interval on average over the months after entry
+    (``average``) and ``analysis.horizon`` months after entry (``horizon``), the flat row of the
+    latter (``at_horizon``, `analysis.headlines.headline_row`; None if not estimable), the TWFE
+    assessment (a labelled comparison: its p-values are not the headline's), TWFE, the event
+    study, the pilot persons behind the horizon estimate, other outcomes and target groups."""
 
     gt: Any  # each result below may be an Absent (evallib.analysis.absence) instead
     simple: Any
@@ -81,6 +85,8 @@ class HeadlineSection:
     n_persons_at_horizon: int | None
     outcomes: pd.DataFrame | Absent
     subgroups: SubgroupResult | Absent
+    average: Any = None  # did.Headline or Absent
+    horizon: Any = None  # did.Headline or Absent
 
 
 def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None) -> HeadlineSection:
@@ -96,8 +102,15 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
     simple = attempt("staggered_simple", lambda: gt.aggregate("simple", n_boot=0), [needs(gt)])
     dynamic = attempt("staggered_dynamic", lambda: gt.aggregate("dynamic", n_boot=a.n_boot_dynamic,
                                                                 seed=config.seed), [needs(gt)])
-    # CRV1, wild cluster bootstrap and randomization-inference p-values of the test of no effect
-    assessment = attempt("headline_assessment", lambda: did.headline(
+    # the printed headline: design-aware intervals (did.headline), on average and at the horizon
+    average = attempt("headline_average", lambda: design_headline(
+        panel, outcome=outcome, cluster=cluster, seed=config.seed), [needs(gt)])
+    horizon = attempt("headline_horizon", lambda: design_headline(
+        panel, outcome=outcome, cluster=cluster, horizon=a.horizon, seed=config.seed),
+        [needs(gt), lambda: need(persons_at_event_time(gt, a.horizon) > 0, "no_estimate_at_horizon",
+                                 months=a.horizon)])
+    # comparison only: the TWFE coefficient with CRV1, wild cluster bootstrap and RI p-values
+    assessment = attempt("headline_assessment", lambda: did.assess(
         panel, outcome=outcome, treatment="treated", unit="person_id", time="month", cluster=cluster,
         n_boot=a.wild_bootstrap_draws, max_assignments=a.ri_max_assignments, seed=config.seed),
         [months, need(f.n_untreated_clusters > 0, "no_comparison_area")])
@@ -108,16 +121,15 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
         panel, outcome=outcome, unit="person_id", time="month", cohort="start_month", cluster=cluster,
         leads=-lead, lags=lag), [months, need(f.n_pilot_with_pre > 0, "no_pre_period")])
     outcomes = attempt("outcomes", lambda: outcome_effects(
-        panel, outcomes=config.outcomes, horizon=a.horizon, cluster=cluster, cached={outcome: gt}),
-        [needs(gt)])
+        panel, outcomes=config.outcomes, horizon=a.horizon, cluster=cluster, seed=config.seed,
+        cached={outcome: (average, horizon)}), [needs(gt)])
     subgroups = attempt("subgroups", lambda: subgroup_effects(
-        panel, outcome=outcome, threshold=config.disclosure_threshold, cluster=cluster),
+        panel, outcome=outcome, threshold=config.disclosure_threshold, cluster=cluster, seed=config.seed),
         [need(f.subgroup_columns, "no_subgroup_columns"), needs(gt)])
-    at = dynamic_row(dynamic, a.horizon) if available(dynamic) else None
-    return HeadlineSection(gt=gt, simple=simple, dynamic=dynamic, at_horizon=at,
+    return HeadlineSection(gt=gt, simple=simple, dynamic=dynamic, at_horizon=headline_row(horizon),
                            assessment=assessment, twfe=twfe, event_study=es,
                            n_persons_at_horizon=persons_at_event_time(gt, a.horizon) if available(gt) else None,
-                           outcomes=outcomes, subgroups=subgroups)
+                           outcomes=outcomes, subgroups=subgroups, average=average, horizon=horizon)
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,16 +265,21 @@ def costs_section(config: PilotConfig, design: DesignSection, headline: Headline
     recorded = facts["total_cost_eur"]
     total, source = (recorded, "panel") if recorded is not None else (config.context.budget_eur, "budget")
     nan = float("nan")
+    # the interval of the cost per extra person comes from the headline interval at the horizon
+    # (did.headline); without a valid interval (method "none") there is no cost interval either
     est, lo, hi = (at["estimate"], at["ci_low"], at["ci_high"]) if at is not None else (nan, nan, nan)
+    lo, hi = (nan if lo is None else lo), (nan if hi is None else hi)
     cost = attempt("cost", lambda: costs.cost_effectiveness(
         total_cost_eur=total, n_participants=facts["participants"], effect=est, ci_low=lo, ci_high=hi,
-        cost_source=source, horizon_months=a.horizon),
-        [need(total is not None, "no_cost"), needs(headline.dynamic),
-         need(at is not None, "no_estimate_at_horizon", months=a.horizon)])
+        cost_source=source, horizon_months=a.horizon, budget_eur=config.context.budget_eur),
+        [need(total is not None, "no_cost"), needs(headline.horizon),
+         need(at is not None, "no_estimate_at_horizon", months=a.horizon),
+         need(at is None or at["method"] != "none", "no_valid_interval")])
     reach = costs.reach_from_counts(
         participants=facts["participants"], observed_at_horizon=facts["observed_at_horizon"],
         in_outcome_at_horizon=facts["in_outcome_at_horizon"], target=config.context.target_participants,
-        effect=est, ci_low=lo, ci_high=hi, outcome=config.headline_outcome, horizon_months=a.horizon)
+        effect=est, ci_low=lo, ci_high=hi, outcome=config.headline_outcome, horizon_months=a.horizon,
+        target_counts=config.context.target_counts)
     es, gt, asmt = headline.event_study, headline.gt, headline.assessment
     lead1 = lead_one(es) if available(es) else None
     dropped = sum(gt.n_units_dropped.values()) if available(gt) else 0

@@ -47,7 +47,10 @@ def subgroup_plot(res, *, lang: str = "nl", overall: float | None = None) -> tup
     ax.set_xlabel(label("ladder_effect_pp", lang))
     sns.despine(ax=ax)
     fig.tight_layout()
-    values = "; ".join(f"{tk}: {fmt_pp(e / 100, lang)} ({fmt_pp(a / 100, lang)} – {fmt_pp(b / 100, lang)})"
+    # a level whose design allows no valid interval (did.headline method "none"): the point alone
+    values = "; ".join(f"{tk}: {fmt_pp(e / 100, lang)} ("
+                       + (f"{fmt_pp(a / 100, lang)} – {fmt_pp(b / 100, lang)}" if a == a and b == b
+                          else label("no_interval_cell", lang)) + ")"
                        for tk, e, a, b in zip(ticks, est, lo, hi, strict=True))
     hidden = int((~res.table["shown"]).sum())
     alt = label("sub_alt", lang, values=values, hidden=hidden)

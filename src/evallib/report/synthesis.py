@@ -27,6 +27,7 @@ from evallib.report.format import (
     fmt_num,
     fmt_p,
     fmt_pct,
+    fmt_pp,
     fmt_pp_value,
     fmt_prob,
     fmt_signed_int,
@@ -34,6 +35,7 @@ from evallib.report.format import (
 )
 from evallib.report.labels import label
 from evallib.report.tables import flow_table
+from evallib.report.text import method_sentence
 
 __all__ = [
     "decision_table",
@@ -98,14 +100,18 @@ def rules_markdown(rules, lang: str = "nl", *, months: int = 12) -> str:
     lines = [
         label("rule_text_stop", lang, threshold=fmt_pp_value(rules.policy_threshold, lang, signed=False),
               pmax=pct(rules.stop_max_probability), months=months),
-        label("rule_text_scale", lang, threshold=fmt_pp_value(rules.policy_threshold, lang, signed=False),
-              pmin=pct(rules.scale_min_probability), pretrend=fmt_num(rules.pretrend_min_p, lang, 2),
-              robust=fmt_num(rules.robust_p_max, lang, 2)),
+        label("rule_text_cannot_judge", lang),
+        label("rule_text_scale_design", lang, pmin=pct(rules.scale_min_probability),
+              pretrend=fmt_num(rules.pretrend_min_p, lang, 2)),
     ]
     if rules.max_cost_per_additional_eur is not None:
-        lines.append(label("rule_text_cost", lang, cost=fmt_eur(rules.max_cost_per_additional_eur, lang)))
+        lines.append(label("rule_text_cost_probability", lang, cost=fmt_eur(rules.max_cost_per_additional_eur, lang),
+                           pmin=pct(rules.scale_min_probability))
+                     + (" " + label("rule_placeholder", lang)
+                        if "max_cost_per_additional_eur" in rules.placeholders else ""))
     if rules.min_target_share is not None:
-        lines.append(label("rule_text_target", lang, share=pct(rules.min_target_share)))
+        lines.append(label("rule_text_target", lang, share=pct(rules.min_target_share))
+                     + (" " + label("rule_placeholder", lang) if "min_target_share" in rules.placeholders else ""))
     lines.append(label("rule_text_continue", lang))
     return "\n".join(f"- {line}" for line in lines)
 
@@ -130,7 +136,7 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
         raise ValueError("forest_plot needs at least one pilot")
     palette = sns.color_palette("colorblind")
     months = horizon_months(entries)
-    panels = (("work_12m", "forest_panel_work", palette[0], "o"), ("step_up", "forest_panel_step", palette[2], "D"))
+    panels = (("work_12m", "forest_panel_primary", palette[0], "o"), ("step_up", "forest_panel_step", palette[2], "D"))
     n = len(entries)
     with plt.rc_context({"font.size": 14, "axes.titlesize": 14}):
         # 4.8 in wide: at 110 dpi the image is ~530 px, so on a 390 px phone it shrinks by only a
@@ -142,6 +148,13 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
             for y, e in zip(ys, entries, strict=True):
                 block = (e.scorecard or {}).get(key) or {}
                 est, lo, hi = block.get("estimate"), block.get("ci_low"), block.get("ci_high")
+                if est is not None and key == "work_12m" and block.get("method") == "none":
+                    # the design allows no valid interval: the point alone, and the alt text says why
+                    ax.plot([est * 100], [y], marker=marker, color=colour, ms=9, mec="black", mew=0.6)
+                    alt_parts.append(label("forest_alt_item", lang, panel=label(title_key, lang, months=months),
+                                           pilot=e.name, est=fmt_pp_value(est, lang),
+                                           interval=label("no_interval_cell", lang)))
+                    continue
                 if est is None or lo is None or hi is None:
                     ax.text(0, y, label("forest_missing", lang), va="center", ha="center", fontsize=12, color="0.3")
                     continue
@@ -158,7 +171,10 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
             # pilot names above their interval (not as tick labels), so the plot keeps the full
             # width of the figure on a phone
             for y, e in zip(ys, entries, strict=True):
-                ax.text(0.0, y + 0.22, e.name, transform=ax.get_yaxis_transform(), ha="left", va="bottom",
+                name = e.name
+                if key == "work_12m":  # each pilot is judged on its own goal's outcome
+                    name += " – " + label("var_" + e.config.headline_outcome, lang)
+                ax.text(0.0, y + 0.22, _wrap(name, 40), transform=ax.get_yaxis_transform(), ha="left", va="bottom",
                         fontsize=12, color="0.1", zorder=5,
                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
             ax.set_yticks([])
@@ -195,6 +211,15 @@ def _reach(e: PilotEntry, lang: str) -> str:
     n = None if n is None else safe_count(n, e.threshold)  # checked again: the table is published
     target = sc.get("target_participants")
     shown = fmt_int(n, lang) if n is not None else label("suppressed_cell", lang, threshold=e.threshold)
+    if target and sc.get("target_counts") == "primary_outcome":
+        # the target counts people in the primary outcome, not participants (issue 14 item 4)
+        k = sc.get("target_reached")
+        k = None if k is None else safe_count(k, e.threshold)
+        shown_k = fmt_int(k, lang) if k is not None else label("suppressed_cell", lang, threshold=e.threshold)
+        share = f" ({fmt_pct(k / target, lang)})" if k is not None else ""
+        return label("reach_of_target_outcome", lang, n=shown_k, target=fmt_int(target, lang),
+                     outcome=label("var_" + sc["outcome_work"], lang),
+                     months=e.config.analysis.horizon) + share
     if target:
         share = f" ({fmt_pct(n / target, lang)})" if n is not None else ""
         return label("reach_of_target", lang, n=shown, target=fmt_int(target, lang)) + share
@@ -211,12 +236,17 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
                      n=fmt_int(inf.get("n_clusters") or 0, lang))
     pt_ok = pt.get("p_value") is not None and pt["p_value"] >= e.config.decision.pretrend_min_p
     cost_pp = s["cost"].get("per_participant_eur")
+    method = w.get("method")
     column = {
-        "sc_work_12m": fmt_pp_value(w["estimate"], lang),
-        "sc_interval": _interval(w["ci_low"], w["ci_high"], lang),
+        "sc_outcome": label("var_" + s["outcome_work"], lang),
+        "sc_primary_12m": fmt_pp_value(w["estimate"], lang) if w.get("estimate") is not None else "–",
+        "sc_interval": (label("no_interval_cell", lang) if method == "none"
+                        else _interval(w["ci_low"], w["ci_high"], lang)),
+        "sc_method": label("method_short_" + method, lang) if method else "–",
         "sc_probability": fmt_prob(e.decision.probability if e.decision else None, lang),
         "sc_work_overall": (f"{fmt_pp_value(o.get('estimate'), lang)} "
-                            f"({_interval(o.get('ci_low'), o.get('ci_high'), lang)})"),
+                            f"({_interval(o.get('ci_low'), o.get('ci_high'), lang)})"
+                            if o.get("estimate") is not None else "–"),
         "sc_step_up": f"{fmt_pp_value(st['estimate'], lang)} ({_interval(st['ci_low'], st['ci_high'], lang)})",
         "sc_mde": fmt_pp_value(s["mde"], lang, signed=False) if s.get("mde") is not None else "–",
         "sc_inference": f"{label('inference_' + inf['label'], lang)} ({clusters})",
@@ -224,25 +254,29 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
         "sc_pretrend": (f"{fmt_p(pt.get('p_value'), lang, nbsp=True)} "
                         f"({label('pretrend_ok' if pt_ok else 'pretrend_warn', lang)})"),
         "sc_cost_participant": fmt_eur(cost_pp, lang, nbsp=True) if cost_pp is not None else "–",
-        "sc_cost_additional": _cost_additional(s["cost"], lang),
+        "sc_cost_additional_primary": _cost_additional(s["cost"], lang),
         "sc_reach": _reach(e, lang),
         "sc_verdict": _verdict(e, lang),
     }
-    # a block the data do not allow: "cannot be judged" (the decision table says why)
+    # a block the data do not allow: "cannot be judged" (the decision table says why); an
+    # estimate without a valid interval keeps its point estimate
     short = label("rule_short_no_estimate", lang)
+    absences = s.get("absences") or {}
     for block, cells in _ABSENT_CELLS.items():
-        if block in (s.get("absences") or {}):
+        if block in absences:
+            if block == "work_12m" and absences[block].get("reason_code") == "no_valid_interval":
+                cells = ("sc_mde",)
             column.update({c: short for c in cells})
     return column
 
 
-_ABSENT_CELLS = {"work_12m": ("sc_work_12m", "sc_interval", "sc_mde"), "work_overall": ("sc_work_overall",),
+_ABSENT_CELLS = {"work_12m": ("sc_primary_12m", "sc_interval", "sc_mde"), "work_overall": ("sc_work_overall",),
                  "step_up": ("sc_step_up",), "inference": ("sc_inference", "sc_pvalues"),
-                 "pretrend": ("sc_pretrend",), "cost": ("sc_cost_additional",)}
+                 "pretrend": ("sc_pretrend",), "cost": ("sc_cost_additional_primary",)}
 
-_SCORECARD_ROWS = ("sc_work_12m", "sc_interval", "sc_probability", "sc_work_overall", "sc_step_up", "sc_mde",
-                   "sc_inference", "sc_pvalues", "sc_pretrend", "sc_cost_participant", "sc_cost_additional",
-                   "sc_reach", "sc_verdict")
+_SCORECARD_ROWS = ("sc_outcome", "sc_primary_12m", "sc_interval", "sc_method", "sc_mde", "sc_probability",
+                   "sc_work_overall", "sc_step_up", "sc_inference", "sc_pvalues", "sc_pretrend",
+                   "sc_cost_participant", "sc_cost_additional_primary", "sc_reach", "sc_verdict")
 
 
 def scorecard_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
@@ -275,8 +309,21 @@ def _cost_additional(cost: dict, lang: str) -> str:
     return out
 
 
+def _basis(d, lang: str) -> str:
+    """What the verdict rests on: effect, interval (or none), method and the design's MDE."""
+    if d is None or d.estimate is None:
+        return "–"
+    interval = (label("no_interval_cell", lang) if d.method == "none" or d.ci_low is None
+                else _interval(d.ci_low, d.ci_high, lang))
+    method = label("method_short_" + d.method, lang) if d.method else "–"
+    mde = fmt_pp(d.mde, lang, signed=False) if d.mde is not None else "–"
+    return label("decision_basis", lang, effect=fmt_pp_value(d.estimate, lang), interval=interval,
+                 method=method, mde=mde)
+
+
 def decision_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
-    """Per pilot: the verdict, the rule that produced it, and why (the checks that failed)."""
+    """Per pilot: the verdict, what it rests on (outcome, effect, interval, method, MDE), the rule
+    that produced it, and why (the checks that failed)."""
     rows = []
     for e in entries:
         d = e.decision
@@ -289,19 +336,23 @@ def decision_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
                 why = label("why_stop", lang, p=fmt_prob(d.probability, lang))
             elif d.rule == "scale":
                 why = label("why_scale", lang, p=fmt_prob(d.probability, lang))
-            elif d.rule == "no_estimate":  # cannot be judged: the scorecard says why
+            elif d.rule == "underpowered":
+                why = label("why_underpowered", lang, mde=fmt_pp(d.mde, lang, signed=False),
+                            threshold=fmt_pp(d.rules.policy_threshold, lang, signed=False))
+            elif d.rule in ("no_estimate", "no_interval"):  # cannot be judged: the scorecard says why
                 why = (cannot_judge(d.reason, lang) if d.reason
+                       else label("why_no_interval", lang) if d.rule == "no_interval"
                        else label("why_no_estimate", lang, months=e.config.analysis.horizon))
             else:
                 why = "; ".join(label(f"check_{c.name}", lang) for c in d.failed)
-        rows.append({label("col_pilot", lang): e.name, label("col_verdict", lang): _verdict(e, lang),
+        rows.append({label("col_pilot", lang): e.name,
+                     label("col_outcome", lang): label("var_" + e.config.headline_outcome, lang),
+                     label("col_basis", lang): _basis(d, lang),
+                     label("col_verdict", lang): _verdict(e, lang),
                      label("col_rule", lang): rule, label("col_why", lang): why})
     return pd.DataFrame(rows)
 
 
-# --------------------------------------------------------------------------------------------
-# scale-up
-# --------------------------------------------------------------------------------------------
 def scale_up_table(entries: list[PilotEntry], lang: str = "nl") -> pd.DataFrame:
     """Per pilot: the population (its source is listed under the table), and the projected
     additional people in work or training, per 1,000 reached and in total, with the 95% interval."""
@@ -339,12 +390,23 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
     sc = entry.scorecard
     if sc is None:
         none = label("sum_failed", lang, problem=entry.problem or "")
-        return {**out, "reach": "", "work": none, "step": "", "sure": "", "pretrend": "", "probability": "",
+        return {**out, "reach": "", "work": none, "groups_nf": "", "step": "", "sure": "", "power": "", "pretrend": "",
+                "probability": "",
                 "verdict": label("sum_verdict", lang, verdict=label("verdict_none", lang))}
     n = sc.get("participants")
     n = None if n is None else safe_count(n, entry.threshold)
     if n is None:
         out["reach"] = label("sum_reach_suppressed", lang, threshold=entry.threshold)
+    elif sc.get("target_participants") and sc.get("target_counts") == "primary_outcome":
+        # the target counts people in the primary outcome, not participants (issue 14 item 4)
+        k = sc.get("target_reached")
+        k = None if k is None else safe_count(k, entry.threshold)
+        out["reach"] = label("sum_reach_target_outcome", lang, n=fmt_int(n, lang),
+                             target=fmt_int(sc["target_participants"], lang),
+                             outcome=label("var_" + sc["outcome_work"], lang), months=c.analysis.horizon,
+                             k=fmt_int(k, lang) if k is not None else label("suppressed_cell", lang,
+                                                                             threshold=entry.threshold),
+                             share=fmt_pct(k / sc["target_participants"], lang) if k is not None else "–")
     elif sc.get("target_participants"):
         out["reach"] = label("sum_reach_target", lang, n=fmt_int(n, lang),
                              target=fmt_int(sc["target_participants"], lang))
@@ -353,15 +415,30 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
     w, st = sc["work_12m"], sc["step_up"]
     absences = sc.get("absences") or {}
     out["work"] = natural_frequency_sentence(w["estimate"], w["ci_low"], w["ci_high"],
-                                             what=label("what_work_12m", lang, months=c.analysis.horizon), lang=lang,
+                                             what=label("what_primary_" + c.headline_outcome, lang,
+                                                        months=c.analysis.horizon),
+                                             lang=lang,
                                              threshold=c.decision.policy_threshold)
     out["step"] = natural_frequency_sentence(st["estimate"], st["ci_low"], st["ci_high"],
                                              what=label("what_step_up", lang), lang=lang)
+    # both groups in natural frequencies: X of every 100 participants against Y of every 100
+    # comparable people without the pilot (Y = X - effect)
+    p1 = sc.get("share_at_horizon")
+    out["groups_nf"] = ("" if p1 is None or w.get("estimate") is None else label(
+        "nf_groups", lang, months=c.analysis.horizon, p1=fmt_int(round(100 * p1), lang),
+        p0=fmt_int(round(100 * max(p1 - w["estimate"], 0.0)), lang),
+        outcome=label("var_" + c.headline_outcome, lang)))
     # what the data do not allow: "cannot be judged" and why, instead of a sentence without numbers
     out.update({k: cannot_judge(absences[block], lang) for k, block in (("work", "work_12m"), ("step", "step_up"))
                 if block in absences})
     inf = sc["inference"]
-    out["sure"] = (cannot_judge(absences["inference"], lang) if "inference" in absences
+    # how sure: how the headline interval was computed and why (did.headline's method), and the
+    # design's power beside the verdict
+    thr = fmt_pp(c.decision.policy_threshold, lang, signed=False)
+    out["power"] = ("" if w.get("mde") is None else
+                    label("sum_power", lang, mde=fmt_pp(w["mde"], lang, signed=False), threshold=thr))
+    out["sure"] = (method_sentence(w, lang) if w.get("method") else
+                   cannot_judge(absences["inference"], lang) if "inference" in absences
                    else label("sum_sure_reliable", lang) if inf["label"] == "reliable"
                    else label("sum_sure_fragile", lang, g=fmt_int(inf.get("n_treated_clusters") or 0, lang)))
     p_pre = (sc["pretrend"] or {}).get("p_value")
@@ -381,7 +458,8 @@ def overview_markdown(entries: list[PilotEntry], lang: str = "nl") -> str:
     for e in entries:
         w = (e.scorecard or {}).get("work_12m") or {}
         sentence = (natural_frequency_sentence(w.get("estimate"), w.get("ci_low"), w.get("ci_high"),
-                                               what=label("what_work_12m", lang, months=e.config.analysis.horizon),
+                                               what=label("what_primary_" + e.config.headline_outcome, lang,
+                                                          months=e.config.analysis.horizon),
                                                lang=lang,
                                                threshold=e.config.decision.policy_threshold)
                     if e.scorecard else label("sum_failed", lang, problem=e.problem or ""))

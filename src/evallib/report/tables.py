@@ -11,6 +11,7 @@ import pandas as pd
 
 from evallib.analysis.absence import available
 from evallib.analysis.balance import Balance, DesignCounts
+from evallib.analysis.headlines import headline_row
 from evallib.analysis.preconditions import STEPS
 from evallib.analysis.sections import HeadlineSection
 from evallib.disclosure import publishable_results, safe_count, safe_share, suppress_counts
@@ -98,36 +99,47 @@ def _ci(lo: float, hi: float, lang: str) -> str:
     return label("range", lang, low=fmt_pp_value(lo, lang), high=fmt_pp_value(hi, lang))
 
 
+def _ci_or_none(lo, hi, lang: str) -> str:
+    """The interval, or "no valid interval" when the design allows none (None/NaN bounds)."""
+    if lo is None or hi is None or lo != lo or hi != hi:
+        return label("no_interval_cell", lang)
+    return _ci(lo, hi, lang)
+
+
 def effects_table(rows: list[dict], lang: str = "nl") -> pd.DataFrame:
     """The effect estimates side by side. ``rows``: dicts with ``key`` (catalogue suffix of the
     estimator's name, ``est_<key>``), ``estimate``, ``ci_low``, ``ci_high``, ``p_value`` and
-    optionally ``mde`` and ``months`` (filled into the estimator's name). Effects in percentage
-    points."""
+    optionally ``mde``, ``months`` (filled into the estimator's name) and ``method`` (the
+    headline's interval method, `did.headline`; "–" for comparison rows). Effects in percentage
+    points; no interval (None) reads "no valid interval"."""
     out = []
     for r in rows:
+        method = r.get("method")
         out.append({label("col_term", lang): label("est_" + r["key"], lang, months=r.get("months", "")),
                     label("col_effect_pp", lang): fmt_pp_value(r["estimate"], lang),
-                    label("col_ci95", lang): _ci(r["ci_low"], r["ci_high"], lang),
-                    label("col_p_crv1", lang): fmt_p(r.get("p_value"), lang),
+                    label("col_ci95", lang): _ci_or_none(r["ci_low"], r["ci_high"], lang),
+                    label("col_p", lang): fmt_p(r.get("p_value"), lang) if r.get("p_value") is not None else "–",
                     label("col_mde", lang): fmt_num(100 * r["mde"], lang, 1)
-                    if r.get("mde") is not None else "–"})
+                    if r.get("mde") is not None else "–",
+                    label("col_method", lang): label("method_short_" + method, lang) if method else "–"})
     return pd.DataFrame(out)
 
 
 def headline_effects_table(headline: HeadlineSection, lang: str = "nl", *, horizon: int,
                            event_months: int) -> pd.DataFrame:
-    """`effects_table` of a chapter's headline section: Callaway-Sant'Anna at the horizon (when
-    estimated) and on average, the event study's average over months 0 to ``event_months``, and
-    TWFE for comparison."""
+    """`effects_table` of a chapter's headline section: the printed headline (`did.headline`,
+    design-aware interval) at the horizon and on average, then for comparison the event study's
+    average over months 0 to ``event_months`` and TWFE (cluster-robust p-values)."""
     def row(key: str, res, **extra) -> dict:
         return {"key": key, "estimate": res.estimate, "ci_low": res.conf_int[0], "ci_high": res.conf_int[1],
                 "p_value": res.p_value, "mde": res.mde, **extra}
 
-    at = headline.at_horizon
+    at, avg = headline.at_horizon, headline_row(headline.average)
     rows = [{"key": "cs_dynamic", "months": horizon, **at}] if at else []
+    rows += [{"key": "cs_simple", **avg}] if avg else []
     # an estimate the data do not allow (an Absent) has no row; the chapter says why
     rows += [row(key, res, **extra) for key, res, extra in (
-        ("cs_simple", headline.simple, {}), ("event_study_avg", headline.event_study, {"months": event_months}),
+        ("event_study_avg", headline.event_study, {"months": event_months}),
         ("twfe", headline.twfe, {})) if available(res)]
     return effects_table(rows, lang)
 
@@ -147,9 +159,9 @@ def subgroup_table(res, lang: str = "nl") -> pd.DataFrame:
             label("col_n_pilot", lang): n(r.n_pilot),
             label("col_n_comparison", lang): n(r.n_comparison),
             label("col_effect_pp", lang): fmt_pp_value(r.estimate, lang) if shown else "–",
-            label("col_ci95", lang): _ci(r.ci_low, r.ci_high, lang) if shown else "–",
-            label("col_p", lang): fmt_p(r.p_value, lang) if shown else "–",
-            label("col_p_holm", lang): fmt_p(r.p_holm, lang) if shown else "–",
+            label("col_ci95", lang): _ci_or_none(r.ci_low, r.ci_high, lang) if shown else "–",
+            label("col_p", lang): fmt_p(r.p_value, lang) if shown and r.p_value == r.p_value else "–",
+            label("col_p_holm", lang): fmt_p(r.p_holm, lang) if shown and r.p_holm == r.p_holm else "–",
         })
     return pd.DataFrame(out)
 
@@ -345,13 +357,17 @@ def entry_table(counts: DesignCounts, threshold: int, lang: str = "nl") -> pd.Da
 
 
 def outcomes_table(effects: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
-    """`evallib.analysis.effects.outcome_effects` for readers: effect at the horizon and on average."""
+    """`evallib.analysis.effects.outcome_effects` for readers: effect at the horizon and on
+    average, each with `did.headline`'s design-aware interval (or "no valid interval") and the
+    interval's method."""
     out = []
     for r in effects.itertuples(index=False):
-        has = r.e_estimate == r.e_estimate
+        has, has_avg = r.e_estimate == r.e_estimate, r.estimate == r.estimate
+        method = getattr(r, "e_method", None) or getattr(r, "method", None)
         out.append({label("col_outcome", lang): label("var_" + r.outcome, lang),
                     label("col_effect_h", lang, months=r.horizon): fmt_pp_value(r.e_estimate, lang) if has else "–",
-                    label("col_ci95", lang): _ci(r.e_ci_low, r.e_ci_high, lang) if has else "–",
-                    label("col_effect_avg", lang): fmt_pp_value(r.estimate, lang),
-                    label("col_ci_avg", lang): _ci(r.ci_low, r.ci_high, lang)})
+                    label("col_ci95", lang): _ci_or_none(r.e_ci_low, r.e_ci_high, lang) if has else "–",
+                    label("col_effect_avg", lang): fmt_pp_value(r.estimate, lang) if has_avg else "–",
+                    label("col_ci_avg", lang): _ci_or_none(r.ci_low, r.ci_high, lang) if has_avg else "–",
+                    label("col_method", lang): label("method_short_" + method, lang) if method else "–"})
     return pd.DataFrame(out)

@@ -9,20 +9,25 @@ from __future__ import annotations
 import pandas as pd
 
 from evallib.analysis.assumptions import pretrend_p
+from evallib.did._design import MANY_TREATED
 from evallib.disclosure import publishable_results, safe_count, safe_part
 from evallib.inference import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, inference_reliability
 from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, p_eq, per_hundred
 from evallib.report.labels import label
+from evallib.report.show import text as as_text
 
 __all__ = [
     "cost_sentence",
     "effect_sentence",
+    "headline_sentence",
     "inference_sentence",
+    "method_sentence",
     "ladder_focus_sentence",
     "mde_sentence",
     "or_list",
     "ordinal_sentence",
     "pretrend_sentence",
+    "primary_outcome_sentence",
     "reach_sentence",
     "reliability_reason",
     "subgroup_sentence",
@@ -49,6 +54,49 @@ def effect_sentence(estimate: float, ci_low: float, ci_high: float, outcome: str
                      more_less=label("more" if positive else "fewer", lang), **fields)
     return label("did_sentence_ns", lang, low_n=fmt_int(abs(per_hundred(ci_low)), lang),
                  high_n=fmt_int(abs(per_hundred(ci_high)), lang), **fields)
+
+
+def method_sentence(row: dict, lang: str = "nl") -> str:
+    """How the headline interval was computed and why, in words (`did.headline`'s method, from
+    a row of `evallib.analysis.headlines.headline_row` or a scorecard block)."""
+    method = row.get("method")
+    g1, g0 = row.get("n_treated_clusters"), row.get("n_comparison_clusters")
+    if method == "none":
+        return label("method_none", lang, g0=fmt_int(g0, lang))
+    if method == "cluster":
+        return label("method_cluster", lang, g1=fmt_int(g1, lang), g0=fmt_int(g0, lang),
+                     df=fmt_int(round(row["df"]), lang))
+    if method == "shocks":
+        fields = dict(g1=fmt_int(g1, lang), g0=fmt_int(g0, lang), dfmin=fmt_int(g0 - 1, lang),
+                      share=fmt_pct(row["nested_share"], lang))
+        # did._design: the shock method is chosen for few treated areas first, else nested cohorts
+        return label("method_shocks_few" if g1 < MANY_TREATED else "method_shocks_nested", lang, **fields)
+    return ""
+
+
+def headline_sentence(row: dict, outcome: str, lang: str = "nl", *, horizon: int | None = None) -> str:
+    """The printed headline (`did.headline` row): the effect with its 95% interval and how the
+    interval was computed; without a valid interval (method "none") the point estimate alone and
+    why there is no interval."""
+    if row.get("method") == "none" or row.get("ci_low") is None or row.get("ci_high") is None:
+        words = label(f"var_{outcome}", lang)
+        if horizon is not None:
+            words = label("outcome_at_horizon", lang, outcome=words, months=horizon)
+        return label("headline_no_interval", lang, outcome=words, effect=fmt_pp(row["estimate"], lang),
+                     why=method_sentence(row, lang) or label("method_none", lang, g0="–"))
+    return (effect_sentence(row["estimate"], row["ci_low"], row["ci_high"], outcome, lang, horizon=horizon)
+            + " " + method_sentence(row, lang))
+
+
+def primary_outcome_sentence(config, lang: str = "nl") -> str:
+    """Which outcome the pilot is judged on and why (params ``primary_outcome``: its goal, with
+    the source); empty when the params do not say. The params' words are text, never markup."""
+    po = config.primary_outcome
+    if po is None:
+        return ""
+    why = as_text(po.why_nl if lang == "nl" else po.why_en)
+    return (label("primary_outcome_sentence", lang, outcome=label("var_" + po.outcome, lang), why=why)
+            + " (" + as_text(po.source) + ")")
 
 
 # --------------------------------------------------------------------------------------------
@@ -87,8 +135,11 @@ def inference_sentence(assessment, lang: str = "nl") -> str:
                  kind=label("ri_exact" if a["ri_exact"] else "ri_sampled", lang))
 
 
-def mde_sentence(mde: float, ci_low: float, ci_high: float, lang: str = "nl") -> str:
-    """What a null (or any) result could have detected: the MDE at 80 % power, 5 % two-sided."""
+def mde_sentence(mde: float | None, ci_low: float | None, ci_high: float | None, lang: str = "nl") -> str:
+    """What a null (or any) result could have detected: the MDE at 80 % power, 5 % two-sided
+    (empty without a valid interval: then there is no MDE either)."""
+    if mde is None or ci_low is None or ci_high is None:
+        return ""
     key = "mde_sentence_ns" if ci_low <= 0 <= ci_high else "mde_sentence"
     return label(key, lang, mde=fmt_pp(mde, lang, signed=False), n=fmt_int(100 * mde, lang))
 
@@ -124,6 +175,14 @@ def cost_sentence(cost, lang: str = "nl", threshold: int | None = None) -> str:
         tail = label("cost_bounded", lang, per=fmt_eur(c["per_additional_eur"], lang),
                      low=fmt_eur(c["per_additional_ci_low"], lang),
                      high=fmt_eur(c["per_additional_ci_high"], lang))
+    spec = c.get("spec") or {}
+    if spec.get("budget_eur") is not None:  # recorded costs used; the params budget reconciled
+        on_budget = spec.get("per_additional_on_budget_eur")
+        tail += " " + label("cost_reconcile", lang, recorded=fmt_eur(c["total_cost_eur"], lang),
+                            budget=fmt_eur(spec["budget_eur"], lang),
+                            share=fmt_pct(spec["recorded_share_of_budget"], lang)
+                            if spec.get("recorded_share_of_budget") is not None else "–",
+                            per=fmt_eur(on_budget, lang) if on_budget is not None else "–")
     return head + " " + tail
 
 
@@ -142,7 +201,13 @@ def reach_sentence(r, threshold: int, lang: str = "nl") -> str:
         gross = None
     lo, hi = d["additional_ci"]
     parts = []
-    if d["target"]:  # the share of the target times the published target gives the participants
+    if d["target"] and d.get("target_counts") == "primary_outcome":
+        # the target counts people in the outcome: the disclosure-safe gross count against it
+        parts.append(label("reach_target_outcome", lang, n=count(gross),
+                           outcome=label("var_" + d["outcome"], lang), months=d["horizon_months"],
+                           target=fmt_int(d["target"], lang), participants=count(participants),
+                           share=fmt_pct(gross / d["target"], lang) if gross is not None else "–"))
+    elif d["target"]:  # the share of the target times the published target gives the participants
         parts.append(label("reach_target", lang, n=count(participants),
                            target=fmt_int(d["target"], lang),
                            share=fmt_pct(d["share_of_target"], lang) if participants is not None

@@ -14,14 +14,15 @@ M1, M2, M3 = pd.Timestamp("2020-01-01"), pd.Timestamp("2020-02-01"), pd.Timestam
 def _two_period_panel() -> pd.DataFrame:
     """Two months; pilot persons enter in month 2. Outcome before entry is 0 for everyone.
 
-    single_parent = yes: 4 pilot persons, 3 go to 1 (change 0.75); 4 comparison, 1 goes to 1
+    single_parent = yes: 4 pilot persons, 3 go to 1 (change 0.75); 8 comparison, 2 go to 1
       (change 0.25)                                                  -> ATT = 0.75 - 0.25 = 0.5
-    single_parent = no: 4 pilot persons, 2 go to 1 (change 0.5); 4 comparison, 1 goes to 1
+    single_parent = no: 4 pilot persons, 2 go to 1 (change 0.5); 8 comparison, 2 go to 1
       (change 0.25)                                                  -> ATT = 0.5 - 0.25 = 0.25
+    Every person is an area (8 comparison areas: enough for did.headline's interval).
     """
     rows = []
-    spec = {("yes", "pilot"): [1, 1, 1, 0], ("yes", "comparison"): [0, 0, 0, 1],
-            ("no", "pilot"): [1, 1, 0, 0], ("no", "comparison"): [1, 0, 0, 0]}
+    spec = {("yes", "pilot"): [1, 1, 1, 0], ("yes", "comparison"): [0, 0, 0, 1, 0, 0, 0, 1],
+            ("no", "pilot"): [1, 1, 0, 0], ("no", "comparison"): [1, 0, 0, 0, 1, 0, 0, 0]}
     for (sp, grp), post in spec.items():
         for i, y in enumerate(post):
             pid = f"{sp}-{grp}-{i}"
@@ -38,8 +39,10 @@ def test_subgroup_att_equals_hand_computed_difference_in_differences():
     t = res.table.set_index("level")
     assert t.loc["yes", "estimate"] == pytest.approx(0.5)
     assert t.loc["no", "estimate"] == pytest.approx(0.25)
-    assert t.loc["yes", "n_pilot"] == 4 and t.loc["no", "n_comparison"] == 4
+    assert t.loc["yes", "n_pilot"] == 4 and t.loc["no", "n_comparison"] == 8
     assert t["shown"].all()
+    # the interval is did.headline's (design-aware): few treated areas -> the shock method
+    assert set(t["method"]) == {"shocks"} and t["p_value"].notna().all()
     # Holm with two p-values p1 <= p2: adjusted min(1, 2 p1) and max(that, p2)
     order = t["p_value"].sort_values().index
     p1, p2 = t.loc[order, "p_value"]

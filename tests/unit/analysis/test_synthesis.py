@@ -87,14 +87,15 @@ def test_scorecard_table_formats_dutch_and_suppresses_small_counts(entries):
     assert list(table.columns)[1:] == [e.name for e in entries]
     gent = table.set_index("Indicator")["Mobiel Arbeidsteam Gent"]
     # estimate 0.08 → "+8,0"; interval 0.08 ± 1.96·0.015 = 0.0506..0.1094 → "+5,1 tot +10,9"
-    assert gent.iloc[0] == "+8,0"
-    assert gent.iloc[1] == "+5,1 tot +10,9"
+    assert gent.iloc[0] == "aan het werk of in opleiding"  # the outcome Gent is judged on (its goal)
+    assert gent.iloc[1] == "+8,0"
+    assert gent.iloc[2] == "+5,1 tot +10,9"
     # 950 participants of a target of 900 → 106 %
     assert "950 van doel 900" in gent["Bereikte deelnemers"] and "106" in gent["Bereikte deelnemers"]
     # Westhoek: 7 participants < threshold 10 → not shown
     west = table.set_index("Indicator")["Proeftuin Westhoek"]
     assert west["Bereikte deelnemers"].startswith("<10") and "7" not in west["Bereikte deelnemers"]
-    assert gent["Kost per extra persoon aan het werk (95%-interval)"] == "€\u00a020.000"  # no line break after €
+    assert gent["Kost per extra persoon in de doeluitkomst (95%-interval)"] == "€\u00a020.000"  # no line break after €
     assert table.set_index("Indicator")["Mobiel Arbeidsteam Gent"]["Advies"] == "opschalen"
 
 
@@ -115,21 +116,22 @@ def test_scale_up_projection_is_effect_times_population(entries):
     assert proj.population == 12559
     assert (proj.total, proj.total_low, proj.total_high) == (1000.0, 640.0, 1370.0)
     assert proj.per_1000 == pytest.approx(80.0)
-    # cost: € 4,000 per participant × 12,559 = € 50,236,000
-    assert proj.cost_total_eur == pytest.approx(50_236_000)
+    # cost: € 1,600 per participant (€ 20,000 per additional person × 0.08) × 12,559 = € 20,094,400
+    assert proj.cost_total_eur == pytest.approx(20_094_400)
     # Westhoek has no public count: only the per-1,000 projection
     west = scale_up_projection(entries[2])
     assert west.population is None and west.total is None and west.per_1000 == pytest.approx(0.0)
     table = scale_up_table(entries, "en")
     assert table.iloc[2, 1] == "no public count found"
     assert table.iloc[1, 3] == "1,000 (640 to 1,370)"
-    assert table.iloc[1, 4] == "€50.2\u00a0million"  # € 4,000 × 12,559 = € 50,236,000
+    assert table.iloc[1, 4] == "€20.1\u00a0million"  # € 1,600 × 12,559 = € 20,094,400
 
 
 def test_rules_are_printed_with_their_numbers(entries):
     text = rules_markdown(entries[0].config.decision, "nl")
     assert "3,0 procentpunt" in text and "80%" in text.replace("\u00a0", "") and "€ 50.000" in text
-    assert text.count("\n- ") == 4  # stop, scale, cost, target, otherwise
+    assert text.count("\n- ") == 5  # stop, cannot be judged, scale, cost, target, otherwise
+    assert "minimaal detecteerbare effect" in text
 
 
 def test_a_precise_null_says_what_it_rules_out():
@@ -149,3 +151,22 @@ def test_the_synthesis_compares_pilots_at_one_horizon(entries):
     assert "het effect na 6 maanden groter" in rules_markdown(six.decision, "nl", months=6)
     with pytest.raises(ConfigError, match="analysis.horizon differ"):
         horizon_months([moved, *entries[1:]])
+
+
+def test_summary_gives_both_groups_in_natural_frequencies_and_the_design_power(tmp_path, root):
+    from evallib.report.synthesis import summary_texts
+
+    sc = scorecard(estimate=0.08, se=0.015)
+    # 40% of the participants observed at 12 months were in the outcome; without the pilot
+    # 0.40 - 0.08 = 0.32: "40 of every 100 participants against 32 of every 100"
+    sc.update(share_at_horizon=0.40)
+    sc["work_12m"].update(method="shocks", mde=0.042, n_treated_clusters=10, n_comparison_clusters=12,
+                          nested_share=0.1, df=11.0)
+    res = tmp_path / "results"
+    _write(res, "gent_mobiel_arbeidsteam", sc)
+    entry = load_scorecards(res, root=root, pilots=["gent_mobiel_arbeidsteam"])[0]
+    t = summary_texts(entry, "en")
+    assert "40 of every 100 participants were in work or training" in t["groups_nf"]
+    assert "an estimated 32 of every 100 comparable people" in t["groups_nf"]
+    assert "4.2" in t["power"] and "3.0" in t["power"]
+    assert "10 pilot areas" in t["sure"] and "12 comparison areas" in t["sure"]

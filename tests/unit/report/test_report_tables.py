@@ -19,7 +19,13 @@ def test_effects_table_formats_percentage_points():
     row = t.iloc[0]
     assert row["Effect (procentpunt)"] == "+3,4"
     assert row["95%-interval"] == "−1,0 tot +7,8"
-    assert row["p-waarde (clusterrobuust)"] == "< 0,001"
+    assert row["p-waarde"] == "< 0,001"
+    assert row["Methode van het interval"] == "–"  # a comparison row: no headline method
+    # the design allows no interval: the estimate alone, and the method says why
+    t = effects_table([{"key": "cs_simple", "estimate": 0.034, "ci_low": None, "ci_high": None,
+                        "p_value": None, "mde": None, "method": "none"}], "nl")
+    assert t.iloc[0]["95%-interval"] == "geen geldig interval" and t.iloc[0]["p-waarde"] == "–"
+    assert t.iloc[0]["Methode van het interval"] == "geen geldig interval"
 
 
 def test_cost_table_says_not_bounded():
@@ -56,29 +62,35 @@ def test_shown_event_times_requires_threshold_persons():
 
 
 CONTRACT_KEYS = {"pilot", "outcome_work", "work_12m", "work_overall", "step_up", "inference", "mde",
-                 "pretrend", "participants", "target_participants", "cost", "notes", "absences"}
+                 "pretrend", "participants", "target_participants", "cost", "notes", "absences",
+                 "target_counts", "target_reached", "share_at_horizon"}
+
+
+def _headline(estimate, se, lo, hi, mde, horizon):
+    """A `did.Headline.to_dict()`-shaped record (the fields the scorecard reads)."""
+    return {"estimate": estimate, "std_error": se, "ci_low": lo, "ci_high": hi, "p_value": 0.01, "mde": mde,
+            "df": 8.0, "method": "shocks", "reason": "r", "n_treated_clusters": 3, "n_comparison_clusters": 9,
+            "nested_share": 0.5, "horizon": horizon}
 
 
 def test_scorecard_has_the_contract_shape_and_suppresses_small_counts():
-    dynamic = {"table": [{"relative_time": 11, "estimate": 0.01, "std_error": 0.01, "ci_low": -0.01,
-                          "ci_high": 0.03, "mde": 0.03},
-                         {"relative_time": 12, "estimate": 0.05, "std_error": 0.02, "ci_low": 0.01,
-                          "ci_high": 0.09, "mde": 0.056}]}
-    simple = {"estimate": 0.04, "std_error": 0.01, "conf_int": [0.02, 0.06]}
+    dynamic = _headline(0.05, 0.02, 0.01, 0.09, 0.056, 12)
+    simple = _headline(0.04, 0.01, 0.02, 0.06, 0.028, None)
     step_up = {"estimate": 0.02, "std_error": 0.01, "ci_low": 0.0, "ci_high": 0.04, "definition": "d"}
     assessment = {"reliability": "fragile", "reliability_reason": "r", "n_clusters": 12,
                   "n_treated_clusters": 3, "p_value_crv1": 0.01, "p_value_wild": 0.06,
                   "p_value_ri": 0.11, "ri_resolution": 1 / 220}
     cost = cost_effectiveness(total_cost_eur=1000, n_participants=5, effect=0.05, ci_low=0.01,
                               ci_high=0.09, horizon_months=12)
-    sc = build_scorecard(pilot="p", outcome="work_or_training", dynamic=dynamic, simple=simple,
+    sc = build_scorecard(pilot="p", outcome="work_or_training", headline_h=dynamic, headline_avg=simple,
                          n_persons_12m=4, step_up=step_up, assessment=assessment,
                          pretrend={"statistic": 1.2, "p_value": 0.3, "df": 6}, participants=5,
                          target_participants=900, cost=cost, threshold=10).to_dict()
     assert set(sc) == CONTRACT_KEYS
     assert sc["work_12m"]["estimate"] == 0.05 and sc["work_12m"]["horizon_months"] == 12
     assert sc["absences"] == {}  # every block could be judged
-    assert sc["work_12m"]["estimator"] == "Callaway-Sant'Anna dynamic, e=12, never-treated"
+    assert sc["work_12m"]["estimator"].startswith("Callaway-Sant'Anna dynamic, e=12, never-treated")
+    assert sc["work_12m"]["method"] == "shocks" and sc["work_overall"]["ci_low"] == 0.02
     assert sc["mde"] == 0.056
     assert sc["participants"] is None and sc["work_12m"]["n_persons_pilot"] is None  # 5, 4 < 10
     assert set(sc["inference"]) == {"label", "reason", "n_clusters", "n_treated_clusters", "p_crv1",
@@ -94,14 +106,16 @@ def test_headline_effects_table_names_the_horizon_from_the_settings():
     def res(est):
         return SimpleNamespace(estimate=est, conf_int=(est - 0.01, est + 0.01), p_value=0.5, mde=0.02)
 
-    at = {"estimate": 0.05, "ci_low": 0.01, "ci_high": 0.09, "p_value": 0.01, "mde": 0.03}
-    h = SimpleNamespace(at_horizon=at, simple=res(0.04), event_study=res(0.03), twfe=res(0.02))
+    at = {"estimate": 0.05, "ci_low": 0.01, "ci_high": 0.09, "p_value": 0.01, "mde": 0.03, "method": "shocks"}
+    avg = _headline(0.04, 0.005, 0.03, 0.05, 0.014, None)
+    h = SimpleNamespace(at_horizon=at, average=avg, event_study=res(0.03), twfe=res(0.02))
     t = headline_effects_table(h, "en", horizon=6, event_months=9)
     assert list(t.iloc[:, 0]) == ["Callaway-Sant'Anna, 6 months after entry (headline)",
                                   "Callaway-Sant'Anna, average after entry",
                                   "Event study (imputation), average 0-9 months",
                                   "TWFE regression (comparison only)"]
     assert list(t.iloc[:, 1]) == ["+5.0", "+4.0", "+3.0", "+2.0"]
+    assert list(t["Method of the interval"]) == ["person + area×month", "person + area×month", "–", "–"]
     # no estimate at the horizon: no headline row (nothing invented)
     t = headline_effects_table(SimpleNamespace(**{**vars(h), "at_horizon": None}), "en", horizon=6, event_months=9)
     assert len(t) == 3
