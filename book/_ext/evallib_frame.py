@@ -39,10 +39,12 @@ def _keep_within_group(app, pagename, templatename, context, doctree) -> None:
             context[key] = None
 
 
-def _edition_script(app) -> None:
-    if app.config.evallib_edition:
-        app.add_js_file(None, body=f"const EVALLIB_EDITION = {json.dumps(app.config.evallib_edition)};",
-                        priority=100)
+def _edition_script(app, config) -> None:
+    # added before the builder exists (config-inited): an inline script added later goes both to
+    # the registry and to the builder, which re-reads the registry, so it appears twice on every
+    # page -- the cause of sphinx_thebe's "THEBE_JS_URL has already been declared"
+    if config.evallib_edition:
+        app.add_js_file(None, body=f"const EVALLIB_EDITION = {json.dumps(config.evallib_edition)};", priority=100)
 
 
 def setup(app):
@@ -51,5 +53,5 @@ def setup(app):
     app.add_config_value("evallib_edition", {}, "html")
     app.connect("doctree-read", _retitle, priority=900)  # after Sphinx's own title collector
     app.connect("html-page-context", _keep_within_group)
-    app.connect("builder-inited", _edition_script)
+    app.connect("config-inited", _edition_script)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

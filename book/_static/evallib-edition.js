@@ -18,3 +18,20 @@ document.addEventListener("DOMContentLoaded", () => {
     document.querySelector("article");
   if (slot) slot.prepend(link);
 });
+
+// evallib: on a phone a figure is not shrunk below 70% of its drawn size (its text would fall
+// under about 9 px); a wider figure scrolls sideways inside its own box (see evallib.css).
+const EVALLIB_MIN_FIGURE_SCALE = 0.7;
+function evallibFitFigures() {
+  const phone = window.matchMedia("(max-width: 600px)").matches;
+  for (const img of document.querySelectorAll(".bd-article .cell_output img")) {
+    const size = () => {
+      const box = img.parentElement.clientWidth;
+      img.style.width = phone ? Math.max(Math.min(box, img.naturalWidth), Math.round(EVALLIB_MIN_FIGURE_SCALE * img.naturalWidth)) + "px" : "";
+      img.style.maxWidth = phone ? "none" : "";
+    };
+    if (img.complete && img.naturalWidth) size(); else img.addEventListener("load", size, { once: true });
+  }
+}
+document.addEventListener("DOMContentLoaded", evallibFitFigures);
+window.addEventListener("resize", evallibFitFigures);
