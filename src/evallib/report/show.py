@@ -35,6 +35,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
+from evallib.report.format import localise_axes
+
 __all__ = ["ALT_KEY", "CAPTION_KEY", "glue_text", "safe_markdown", "show_figure", "show_table", "table_cards", "text",
            "watermark_png"]
 
@@ -75,10 +77,15 @@ def _neutralise(m: re.Match) -> str:
     return text(inner) if re.search(r"[<{}]|:::", inner) else m.group(0)
 
 
-def show_figure(fig, alt: str, caption: str | None = None, name: str | None = None, *, dpi: int = 110) -> None:
-    """Display ``fig`` as a PNG with alt text (required) and an optional caption and label."""
+def show_figure(fig, alt: str, caption: str | None = None, name: str | None = None, *, dpi: int = 110,
+                lang: str | None = None) -> None:
+    """Display ``fig`` as a PNG with alt text (required) and an optional caption and label. With
+    ``lang``, axes that still have Matplotlib's default number format get the language's
+    (decimal comma and real minus in Dutch: :func:`evallib.report.format.localise_axes`)."""
     if not alt or not alt.strip():
         raise ValueError("every figure needs alt text")
+    if lang is not None:
+        localise_axes(fig, lang)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
