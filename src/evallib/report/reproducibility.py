@@ -80,18 +80,10 @@ def pilots_table(manifest: Manifest, root: Path, lang: str = "nl") -> pd.DataFra
         rows.append({label("col_pilot", lang): name,
                      label("col_status", lang): _na(entry.get("status"), lang),
                      label("col_data_file", lang): _na(entry.get("data"), lang),
-                     label("col_sha256", lang): _na(_grouped(entry.get("data_sha256")), lang),
-                     label("col_params_sha256", lang): _na(_grouped(entry.get("params_sha256")), lang),
+                     label("col_sha256", lang): _na(entry.get("data_sha256"), lang),
+                     label("col_params_sha256", lang): _na(entry.get("params_sha256"), lang),
                      label("col_plan", lang): plan_text})
     return pd.DataFrame(rows)
-
-
-def _grouped(digest: str | None, size: int = 16) -> str | None:
-    """A hex digest in groups of ``size`` separated by spaces, so that a table can wrap it (the
-    digest is the same string once the spaces are removed)."""
-    if not digest:
-        return digest
-    return " ".join(digest[i:i + size] for i in range(0, len(digest), size))
 
 
 def package_table(manifest: Manifest, lang: str = "nl") -> pd.DataFrame:
