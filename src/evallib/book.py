@@ -48,6 +48,7 @@ from evallib.pipeline import BOOK_STAGE, SUMMARY
 from evallib.pipeline.lock import RunStateError, checkout_lock
 from evallib.pipeline.manifest import STAMP_KEY, notebook_stamp, read_manifest, results_fingerprints
 from evallib.report.labels import LANGS, label
+from evallib.report.publication import PilotDownloads, downloads_markdown
 from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY, text, watermark_png
 from evallib.results import paths
 from evallib.results.paths import published_path
@@ -276,7 +277,7 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
 
 
 # hand-written appendix pages (book/<lang>/<page>.md) after the generated ones
-_EXTRA_PAGES = ("rerun",)
+_EXTRA_PAGES = ("rerun", "downloads", "references")
 # in a hand-written page: replaced by one `evallib run --pilot` / `evallib validate` line per pilot
 _RUN_COMMANDS = "<!-- run-commands -->"
 _VALIDATE_COMMANDS = "<!-- validate-commands -->"
@@ -290,6 +291,37 @@ def _shown_path(data: str | None, root: Path) -> str:
         return Path(data).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return Path(data).name
+
+
+def _first_heading(nb_path: Path, fallback: str) -> str:
+    """The first ``# `` heading of a staged notebook (its title), or ``fallback``."""
+    for cell in nbformat.read(nb_path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def _stage_downloads(root: Path, lang: str, staging: Path, pilots: list[str], sections: dict[str, list[str]]) -> None:
+    """The downloads page (``downloads.md``): each published pilot's results JSON (copied into
+    ``downloads/``) and its staged, executed notebooks, with the publication details."""
+    manifest = read_manifest(root)
+    (staging / "downloads").mkdir(exist_ok=True)
+    entries = []
+    for p in pilots:
+        results = paths.results_path(root, p)
+        if not (staging / "pilots" / f"{p}.ipynb").is_file() or not results.is_file():
+            continue  # a failed pilot: nothing to download
+        shutil.copy2(results, staging / "downloads" / f"{p}.json")
+        docs = [f"pilots/{p}"] + sections.get(p, [])
+        notebooks = tuple((_first_heading(staging / f"{d}.ipynb", d.rsplit("/", 1)[-1]), f"{d}.ipynb") for d in docs)
+        entry = manifest.get("pilots", {}).get(p, {})
+        entries.append(PilotDownloads(name=load_pilot(p, root).context.name, results=f"downloads/{p}.json",
+                                      notebooks=notebooks, data_file=entry.get("data"),
+                                      data_sha256=entry.get("data_sha256")))
+    page = downloads_markdown(entries, lang, published=time.strftime("%Y-%m-%d"), version=manifest.get("git_commit"))
+    (staging / "downloads.md").write_text(page, encoding="utf-8")
 
 
 def _frame_config(root: Path, lang: str, pilots: list[str], demo: bool) -> dict:
@@ -375,6 +407,7 @@ def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
                 _prepare_notebook(nb, pilots_dir / p / nb.name, root, mark=mark)
         sections[p] = [f"pilots/{p}/{nb.stem}" for nb in notebooks[1:]]
     pages, failed_pages = _stage_book_pages(root, lang, runs, staging, pilots, allow_partial, mark)
+    _stage_downloads(root, lang, staging, [p for p in pilots if p not in failed], sections)
     extra = tuple(p for p in _EXTRA_PAGES if (staging / f"{p}.md").is_file())
     toc = write_toc(pilots, lang, sections, pages, extra)
     (staging / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False))
