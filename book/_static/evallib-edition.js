@@ -35,3 +35,27 @@ function evallibFitFigures() {
 }
 document.addEventListener("DOMContentLoaded", evallibFitFigures);
 window.addEventListener("resize", evallibFitFigures);
+
+// evallib: search snippets offline. Sphinx fetches each hit's page for its snippet, which a
+// browser refuses for a book opened from disk; the texts of all pages are in
+// _static/evallib-search-texts.js (written after the build), loaded on the search page only.
+(() => {
+  if (!/(^|\/)search\.html$/.test(window.location.pathname)) return;
+  const root = new URL(document.documentElement.dataset.content_root || "./", window.location.href);
+  const texts = new Promise((resolve) => {
+    const script = document.createElement("script");
+    script.src = new URL("_static/evallib-search-texts.js", root).href;
+    script.onload = () => resolve(typeof EVALLIB_SEARCH_TEXTS === "undefined" ? {} : EVALLIB_SEARCH_TEXTS);
+    script.onerror = () => resolve({});
+    document.head.appendChild(script);
+  });
+  const escape = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const originalFetch = window.fetch.bind(window);
+  window.fetch = (input, init) => {
+    const url = new URL(typeof input === "string" ? input : input.url, window.location.href);
+    const key = url.href.startsWith(root.href) ? url.href.slice(root.href.length).split("#")[0] : null;
+    return texts.then((all) => key !== null && key in all
+      ? new Response(`<div role="main">${escape(all[key])}</div>`, { headers: { "Content-Type": "text/html" } })
+      : originalFetch(input, init));
+  };
+})();

@@ -49,6 +49,7 @@ from evallib.pipeline.lock import RunStateError, checkout_lock
 from evallib.pipeline.manifest import STAMP_KEY, notebook_stamp, read_manifest, results_fingerprints
 from evallib.report.labels import LANGS, label
 from evallib.report.publication import PilotDownloads, downloads_markdown
+from evallib.report.search_text import search_texts_js
 from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY, text, watermark_png
 from evallib.results import paths
 from evallib.results.paths import published_path
@@ -430,6 +431,7 @@ def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
         shown = "\n".join(warnings[:20])
         raise BookError(f"jupyter-book build failed (exit {proc.returncode}); the published book is unchanged. "
                         f"Full log: {log}\n{shown}")
+    (html / "_static" / "evallib-search-texts.js").write_text(search_texts_js(html), encoding="utf-8")
     return BuildResult(lang, _publish(html, published_path(root, lang)) / "index.html", log,
                        tuple(failed) + tuple(failed_pages))
 
