@@ -18,16 +18,21 @@ __all__ = ["coverage_table", "demote_headings", "details_html", "published_resul
            "speed_table"]
 
 
+def _signed(x: float, lang: str, decimals: int) -> str:
+    """A number with a real minus sign (−11.863,9, not -11.863,9)."""
+    return ("\u2212" if x < 0 else "") + fmt_num(abs(x), lang, decimals)
+
+
 def published_results_table(results: list[ReferenceResult], lang: str = "nl") -> pd.DataFrame:
     rows = []
     for r in results:
         d = r.reference.decimals
-        ours = (fmt_num(r.ours, lang, d + 2) if r.ours is not None
+        ours = (_signed(r.ours, lang, d + 2) if r.ours is not None
                 else label("not_available", lang) + (f" ({r.problem})" if r.problem else ""))
         agree = {True: label("match_yes", lang), False: label("match_no", lang), None: "–"}[r.agrees]
         rows.append({label("col_result", lang): f"{r.reference.name}: {r.reference.quantity}",
                      label("col_source", lang): r.reference.source,
-                     label("col_published", lang): fmt_num(r.reference.published, lang, d),
+                     label("col_published", lang): _signed(r.reference.published, lang, d),
                      label("col_ours", lang): ours, label("col_match", lang): agree})
     return pd.DataFrame(rows)
 
