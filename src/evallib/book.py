@@ -325,6 +325,12 @@ def _stage_downloads(root: Path, lang: str, staging: Path, pilots: list[str], se
     (staging / "downloads.md").write_text(page, encoding="utf-8")
 
 
+def _demo_options(lang: str, demo: bool) -> dict:
+    """Theme options of a book built from demo data: a banner on every page (the theme inserts
+    it as HTML, so the label is escaped); a book from real data has none."""
+    return {"announcement": html_lib.escape(label("demo_banner", lang))} if demo else {}
+
+
 def _frame_config(root: Path, lang: str, pilots: list[str], demo: bool) -> dict:
     """Sphinx settings of the book's frame (``book/_ext/evallib_frame.py``): the edition's
     language, unique page titles (a pilot's sections carry its name, its summary is not titled
@@ -385,8 +391,7 @@ def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
     config["author"] = label("book_author", lang)
     config["sphinx"]["config"].update(_frame_config(root, lang, pilots, demo))
     config["sphinx"]["config"]["html_theme_options"]["search_bar_text"] = label("search_placeholder", lang)
-    if demo:  # a banner on every page of a book built from demo data (HTML: the label is escaped)
-        config["sphinx"]["config"]["html_theme_options"]["announcement"] = html_lib.escape(label("demo_banner", lang))
+    config["sphinx"]["config"]["html_theme_options"].update(_demo_options(lang, demo))
     (staging / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     pilots_dir = staging / "pilots"
     pilots_dir.mkdir()

@@ -76,10 +76,12 @@ def test_frame_on_every_page_at_phone_width(browser, editions, lang):
     page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
     banner = label("demo_banner", lang)
+    titles: dict[str, str] = {}
     for path in _pages(edition):
         name = path.relative_to(edition).as_posix()
         page.goto(path.as_uri())
         page.wait_for_load_state("load")
+        titles[name] = page.title()
         # the demo banner, on every page
         assert page.locator(".bd-header-announcement").first.inner_text().strip() == banner, name
         # nothing wider than a phone
@@ -105,6 +107,8 @@ def test_frame_on_every_page_at_phone_width(browser, editions, lang):
                 assert here == there, (name, link, dest)
     page.close()
     assert not errors, errors[:5]
+    # every page has its own title (tab, search, navigation)
+    assert len(set(titles.values())) == len(titles), sorted(titles.values())
 
 
 @pytest.mark.browser
