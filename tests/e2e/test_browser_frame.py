@@ -140,3 +140,20 @@ def test_frame_screenshots(browser, editions, tmp_path, viewport, tag):
                 SCREENS.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(shot, SCREENS / shot.name)
     page.close()
+
+
+@pytest.mark.browser
+def test_search_results_have_distinct_titles_and_snippets(browser, editions):
+    page = browser.new_page(viewport=DESKTOP)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto((editions["nl"] / "search.html").as_uri() + "?q=participatieladder")
+    results = page.locator("#search-results ul.search li")
+    results.first.wait_for(timeout=20_000)
+    page.wait_for_function("() => document.querySelectorAll('#search-results ul.search li').length > 0 && "
+                           "[...document.querySelectorAll('#search-results ul.search li')]"
+                           ".every(li => li.querySelector('p.context'))", timeout=20_000)
+    titles = [results.nth(i).locator("a").first.inner_text() for i in range(results.count())]
+    assert len(titles) >= 3 and len(set(titles)) == len(titles), titles  # no three "De participatieladder"
+    assert not errors, errors
+    page.close()
