@@ -18,10 +18,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
+import yaml
 from e2e_support import PILOTS, SCREENS, demo_book, evallib, project_of
 from playwright.sync_api import sync_playwright
 
 from evallib.report.labels import label
+from evallib.results.paths import staging_dir
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -51,10 +53,26 @@ def editions(tmp_path_factory) -> dict[str, Path]:
     return {"nl": nl.parent, "en": en.parent}
 
 
+def _toc_files(toc: dict) -> set[str]:
+    files = {toc["root"]}
+    stack = [c for part in toc["parts"] for c in part["chapters"]]
+    while stack:
+        entry = stack.pop()
+        files.add(entry["file"])
+        stack.extend(entry.get("sections", []))
+    return files
+
+
 def _pages(edition: Path) -> list[Path]:
     pages = [p for p in edition.rglob("*.html")
-             if not {"_static", "_sources", "_images"} & set(p.relative_to(edition).parts) and p.name not in SKIP]
-    assert len(pages) >= 10 + 4 * len(PILOTS), pages  # every page of the book, not a few
+             if not {"_static", "_sources", "_images"} & set(p.relative_to(edition).parts)
+             and p.relative_to(edition).as_posix() not in SKIP]
+    # every page of the book's table of contents (as staged for this edition), not a few
+    lang = "en" if edition.name.endswith("-en") else "nl"
+    toc = yaml.safe_load((staging_dir(edition.parents[2], lang) / "_toc.yml").read_text(encoding="utf-8"))
+    names = {p.relative_to(edition).with_suffix("").as_posix() for p in pages}
+    assert _toc_files(toc) <= names, sorted(_toc_files(toc) - names)
+    assert len(pages) >= 3 * len(PILOTS) + 6, pages
     return sorted(pages)
 
 
