@@ -28,6 +28,8 @@ path of this machine (:func:`_prepare_notebook`).
 
 from __future__ import annotations
 
+import base64
+import html as html_lib
 import os
 import re
 import shutil
@@ -46,7 +48,9 @@ from evallib.pipeline import BOOK_STAGE, SUMMARY
 from evallib.pipeline.lock import RunStateError, checkout_lock
 from evallib.pipeline.manifest import STAMP_KEY, notebook_stamp, read_manifest, results_fingerprints
 from evallib.report.labels import LANGS, label
-from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY, text
+from evallib.report.publication import PilotDownloads, downloads_markdown
+from evallib.report.search_text import search_texts_js
+from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY, text, watermark_png
 from evallib.results import paths
 from evallib.results.paths import published_path
 from evallib.results.store import read_json, results_run_id
@@ -106,11 +110,12 @@ def _relative(value, local: list[tuple[str, str]]):
     return value
 
 
-def _prepare_notebook(src: Path, dst: Path, root: Path | None = None) -> None:
+def _prepare_notebook(src: Path, dst: Path, root: Path | None = None, *, mark: str | None = None) -> None:
     """Stage an executed notebook: hide the parameter cells, move figures' alt text and captions
     into the metadata myst-nb reads, and drop what must not be published: papermill's metadata
     (input and output paths, parameters) and every absolute path of this machine (the injected
-    parameters name the data file and the results folder by absolute path)."""
+    parameters name the data file and the results folder by absolute path). With ``mark`` (a
+    book built from demo data) every figure carries that watermark."""
     nb = nbformat.read(src, as_version=4)
     nb.metadata.pop("papermill", None)
     nb.metadata.pop(STAMP_KEY, None)
@@ -122,6 +127,9 @@ def _prepare_notebook(src: Path, dst: Path, root: Path | None = None) -> None:
             if "remove-cell" not in tags:
                 tags.append("remove-cell")
         for out in cell.get("outputs", []):
+            if mark and isinstance(out.get("data", {}).get("image/png"), str):
+                png = watermark_png(base64.b64decode(out["data"]["image/png"]), mark)
+                out["data"]["image/png"] = base64.b64encode(png).decode("ascii")
             meta = out.get("metadata", {}).get("image/png", {})
             if ALT_KEY in meta:
                 mystnb = cell.metadata.setdefault("mystnb", {})
@@ -211,9 +219,10 @@ def _page_of(notebook: str) -> str:
 
 
 def write_toc(pilots: list[str], lang: str, sections: dict[str, list[str]] | None = None,
-              pages: list[str] | None = None) -> dict:
+              pages: list[str] | None = None, extra: tuple[str, ...] = ()) -> dict:
     """The table of contents: introduction, summary, decision note, one chapter per pilot (from
-    ``params/``), appendices. ``pages`` are the staged book-level pages (see :data:`BOOK_PAGES`)."""
+    ``params/``), appendices. ``pages`` are the staged book-level pages (see :data:`BOOK_PAGES`);
+    ``extra`` are hand-written appendix pages after them (the rerun page)."""
     sections = sections or {}
     pages = pages or []
 
@@ -234,13 +243,13 @@ def write_toc(pilots: list[str], lang: str, sections: dict[str, list[str]] | Non
     parts.append({"caption": label("toc_pilots", lang), "chapters": [chapter(p) for p in pilots]})
     known = set(BOOK_PAGES.values()) | {f"summary/{p}" for p in pilots}
     appendix = ["methods"] + [f for f in ("validation", "reproducibility") if f in pages]
-    appendix += sorted(f for f in pages if f not in known)
+    appendix += sorted(f for f in pages if f not in known) + list(extra)
     parts.append({"caption": label("toc_appendix", lang), "chapters": [{"file": f} for f in appendix]})
     return {"format": "jb-book", "root": "intro", "parts": parts}
 
 
 def _stage_book_pages(root: Path, lang: str, runs: dict[str, dict], staging: Path, pilots: list[str],
-                      allow_partial: bool) -> tuple[list[str], dict[str, str]]:
+                      allow_partial: bool, mark: str | None = None) -> tuple[list[str], dict[str, str]]:
     """Copy the executed book-level notebooks into ``staging``; a failed one becomes a banner
     page (with ``allow_partial``) or stops the build. Returns (pages, failed page → error)."""
     stage = runs.get(BOOK_STAGE)
@@ -259,7 +268,7 @@ def _stage_book_pages(root: Path, lang: str, runs: dict[str, dict], staging: Pat
         dst.parent.mkdir(parents=True, exist_ok=True)
         src = Path(nb["output"])
         if nb["status"] == "OK" and src.is_file():
-            _prepare_notebook(src, dst, root)
+            _prepare_notebook(src, dst, root, mark=mark)
         else:
             failed[page] = nb.get("error") or "not executed"
             if nb["notebook"].startswith(SUMMARY + "/"):  # a pilot's summary: its name is the title
@@ -285,6 +294,78 @@ def build(lang: str = "nl", *, allow_partial: bool = False, root: Path | None = 
     root = root or find_repo_root()
     with checkout_lock(root, "evallib book"):
         return _build(lang, allow_partial, root)
+
+
+# hand-written appendix pages (book/<lang>/<page>.md) after the generated ones
+_EXTRA_PAGES = ("rerun", "downloads", "references")
+# in a hand-written page: replaced by one `evallib run --pilot` / `evallib validate` line per pilot
+_RUN_COMMANDS = "<!-- run-commands -->"
+_VALIDATE_COMMANDS = "<!-- validate-commands -->"
+
+
+def _shown_path(data: str | None, root: Path) -> str:
+    """The data file of a pilot's last run as a reader would type it (relative to the project)."""
+    if not data:
+        return "<panel.parquet>"
+    try:
+        return Path(data).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(data).name
+
+
+def _first_heading(nb_path: Path, fallback: str) -> str:
+    """The first ``# `` heading of a staged notebook (its title), or ``fallback``."""
+    for cell in nbformat.read(nb_path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def _stage_downloads(root: Path, lang: str, staging: Path, pilots: list[str], sections: dict[str, list[str]]) -> None:
+    """The downloads page (``downloads.md``): each published pilot's results JSON (copied into
+    ``downloads/``) and its staged, executed notebooks, with the publication details."""
+    manifest = read_manifest(root)
+    (staging / "downloads").mkdir(exist_ok=True)
+    entries = []
+    for p in pilots:
+        results = paths.results_path(root, p)
+        if not (staging / "pilots" / f"{p}.ipynb").is_file() or not results.is_file():
+            continue  # a failed pilot: nothing to download
+        shutil.copy2(results, staging / "downloads" / f"{p}.json")
+        docs = [f"pilots/{p}"] + sections.get(p, [])
+        notebooks = tuple((_first_heading(staging / f"{d}.ipynb", d.rsplit("/", 1)[-1]), f"{d}.ipynb") for d in docs)
+        entry = manifest.get("pilots", {}).get(p, {})
+        entries.append(PilotDownloads(name=load_pilot(p, root).context.name, results=f"downloads/{p}.json",
+                                      notebooks=notebooks, data_file=entry.get("data"),
+                                      data_sha256=entry.get("data_sha256")))
+    page = downloads_markdown(entries, lang, published=time.strftime("%Y-%m-%d"), version=manifest.get("git_commit"))
+    (staging / "downloads.md").write_text(page, encoding="utf-8")
+
+
+def _demo_options(lang: str, demo: bool) -> dict:
+    """Theme options of a book built from demo data: a banner on every page (the theme inserts
+    it as HTML, so the label is escaped); a book from real data has none."""
+    return {"announcement": html_lib.escape(label("demo_banner", lang))} if demo else {}
+
+
+def _frame_config(root: Path, lang: str, pilots: list[str], demo: bool) -> dict:
+    """Sphinx settings of the book's frame (``book/_ext/evallib_frame.py``): the edition's
+    language, unique page titles (a pilot's sections carry its name, its summary is not titled
+    like its chapter), prev/next kept within a pilot, and the link to the other edition."""
+    titles, groups = {}, {}
+    for p in pilots:
+        name = load_pilot(p, root).context.name
+        titles[f"summary/{p}"] = label("summary_page_title", lang, name=name)
+        groups[f"pilots/{p}"] = p
+        for nb in sorted((paths.executed_dir(root, lang) / p).glob("*.ipynb"))[1:]:
+            titles[f"pilots/{p}/{nb.stem}"] = label("section_page_title", lang, title="{title}", name=name)
+            groups[f"pilots/{p}/{nb.stem}"] = p
+    other = next(x for x in LANGS if x != lang)
+    edition = {"root": f"../{published_path(root, other).name}/", "lang": other,
+               "label": label("lang_switch_label", lang), "title": label("lang_switch_title", lang)}
+    return {"language": lang, "evallib_titles": titles, "evallib_groups": groups, "evallib_edition": edition}
 
 
 def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
@@ -313,16 +394,23 @@ def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
         shutil.rmtree(staging)
     staging.mkdir(parents=True)
     demo = _uses_demo_data(runs)
+    mark = label("demo_watermark", lang) if demo else None
     for page in (root / "book" / lang).glob("*.md"):
-        (staging / page.name).write_text(_demo_blocks(page.read_text(encoding="utf-8"), keep=demo),
-                                         encoding="utf-8")
-    if (root / "book" / "_static").is_dir():
-        shutil.copytree(root / "book" / "_static", staging / "_static")
+        source = _demo_blocks(page.read_text(encoding="utf-8"), keep=demo)
+        source = source.replace(_RUN_COMMANDS, "\n".join(f"evallib run --pilot {p} --lang {lang}" for p in pilots))
+        source = source.replace(_VALIDATE_COMMANDS, "\n".join(
+            f"evallib validate {_shown_path(runs.get(p, {}).get('data'), root)} --pilot {p}" for p in pilots))
+        (staging / page.name).write_text(source, encoding="utf-8")
+    for folder in ("_static", "_ext"):
+        if (root / "book" / folder).is_dir():
+            shutil.copytree(root / "book" / folder, staging / folder,
+                            ignore=shutil.ignore_patterns("__pycache__"))
     config = yaml.safe_load((root / "book" / "_config.yml").read_text(encoding="utf-8"))
     config["title"] = label("book_title", lang)
     config["author"] = label("book_author", lang)
-    config["sphinx"]["config"]["language"] = lang
+    config["sphinx"]["config"].update(_frame_config(root, lang, pilots, demo))
     config["sphinx"]["config"]["html_theme_options"]["search_bar_text"] = label("search_placeholder", lang)
+    config["sphinx"]["config"]["html_theme_options"].update(_demo_options(lang, demo))
     (staging / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     pilots_dir = staging / "pilots"
     pilots_dir.mkdir()
@@ -337,14 +425,16 @@ def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
         notebooks = sorted((executed / p).glob("*.ipynb"))
         # one chapter per pilot: the first notebook (in name order) is the chapter, later ones
         # are its sections, under pilots/<pilot>/
-        _prepare_notebook(notebooks[0], pilots_dir / f"{p}.ipynb", root)
+        _prepare_notebook(notebooks[0], pilots_dir / f"{p}.ipynb", root, mark=mark)
         if len(notebooks) > 1:
             (pilots_dir / p).mkdir()
             for nb in notebooks[1:]:
-                _prepare_notebook(nb, pilots_dir / p / nb.name, root)
+                _prepare_notebook(nb, pilots_dir / p / nb.name, root, mark=mark)
         sections[p] = [f"pilots/{p}/{nb.stem}" for nb in notebooks[1:]]
-    pages, failed_pages = _stage_book_pages(root, lang, runs, staging, pilots, allow_partial)
-    toc = write_toc(pilots, lang, sections, pages)
+    pages, failed_pages = _stage_book_pages(root, lang, runs, staging, pilots, allow_partial, mark)
+    _stage_downloads(root, lang, staging, [p for p in pilots if p not in failed], sections)
+    extra = tuple(p for p in _EXTRA_PAGES if (staging / f"{p}.md").is_file())
+    toc = write_toc(pilots, lang, sections, pages, extra)
     (staging / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False))
     # a copy for reading; replaced atomically, as two editions may be built at the same time
     toc_file = paths.toc_path(root)
@@ -365,6 +455,7 @@ def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
         shown = "\n".join(warnings[:20])
         raise BookError(f"jupyter-book build failed (exit {proc.returncode}); the published book is unchanged. "
                         f"Full log: {log}\n{shown}")
+    (html / "_static" / "evallib-search-texts.js").write_text(search_texts_js(html), encoding="utf-8")
     return BuildResult(lang, _publish(html, published_path(root, lang)) / "index.html", log,
                        tuple(failed) + tuple(failed_pages))
 

@@ -7,6 +7,7 @@ written by hand. Missing values (None, NaN) are shown as '–' by the cell forma
 from __future__ import annotations
 
 from babel.numbers import format_decimal, format_percent
+from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 
 from evallib.report.labels import label
 
@@ -22,6 +23,8 @@ __all__ = [
     "fmt_pp_value",
     "fmt_prob",
     "fmt_signed_int",
+    "fmt_tick",
+    "localise_axes",
     "p_eq",
     "per_hundred",
 ]
@@ -110,3 +113,42 @@ def fmt_prob(p: float | None, lang: str = "nl") -> str:
     if p < 0.01:
         return "<" + NBSP + fmt_pct(0.01, lang)
     return fmt_pct(p, lang)
+
+
+MINUS = "\u2212"
+
+
+def fmt_tick(value: float, lang: str = "nl", decimals: int = 0) -> str:
+    """An axis tick: the language's decimal mark and a real minus (−2,5; never -2.5)."""
+    if abs(value) < 0.5 * 10 ** -max(decimals, 0):
+        value = 0.0  # no "−0"
+    return (MINUS if value < 0 else "") + fmt_num(abs(value), lang, decimals)
+
+
+def _tick_decimals(axis) -> int:
+    """Decimals the ticks of ``axis`` need (0 for steps of 1 or more, 1 for 0,5, ...)."""
+    ticks = [t for t in axis.get_majorticklocs() if t == t]
+    steps = [abs(b - a) for a, b in zip(ticks, ticks[1:], strict=False) if b != a]
+    step = min(steps) if steps else 1.0
+    decimals = 0
+    while decimals < 4 and abs(round(step * 10 ** decimals) - step * 10 ** decimals) > 1e-6:
+        decimals += 1
+    return decimals
+
+
+def localise_axes(fig, lang: str = "nl", *, months: str | None = None, pp: str | None = None) -> None:
+    """nl-BE / en-GB typography on every axis of ``fig`` (one call per figure, before saving):
+    axes with Matplotlib's default number formatter get the language's decimal mark and a real
+    minus; ``months`` ("x" or "y") gets whole-month ticks only; ``pp`` ("x" or "y") holds
+    differences of shares and is labelled in percentage points (0,034 → 3,4). Axes with a
+    formatter of their own (percentages, labels) are left as they are."""
+    for ax in fig.get_axes():
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            if name == months:
+                axis.set_major_locator(MaxNLocator(integer=True))
+                axis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_tick(v, lang, 0)))
+            elif name == pp:
+                axis.set_major_formatter(FuncFormatter(lambda v, _pos, a=axis: fmt_tick(
+                    v * 100, lang, max(0, _tick_decimals(a) - 2))))
+            elif isinstance(axis.get_major_formatter(), ScalarFormatter):
+                axis.set_major_formatter(FuncFormatter(lambda v, _pos, a=axis: fmt_tick(v, lang, _tick_decimals(a))))

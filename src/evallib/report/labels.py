@@ -7,6 +7,7 @@ point), so we write none of the locale rules by hand.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib.resources import files
 
@@ -45,4 +46,19 @@ def label(key: str, lang: str = "nl", **fields) -> str:
         text = catalogue()[key][lang]
     except KeyError:
         raise KeyError(f"no label {key!r} in the catalogue (src/evallib/catalogue/*.yaml)") from None
+    if fields and "|" in text:
+        text = _PLURAL.sub(lambda m: _plural(m, fields, key), text)
     return text.format(**fields) if fields else text
+
+
+# the one plural rule of the catalogue: "{n|gebied|gebieden}" is the singular when the field n is
+# exactly 1 and the plural otherwise (0, 2, 1,5 ...), in both languages ("{n} {n|area|areas}")
+_PLURAL = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
+
+
+def _plural(m: re.Match, fields: dict, key: str) -> str:
+    name, one, many = m.groups()
+    if name not in fields:
+        raise KeyError(f"label {key!r}: the plural {{{m.group(0)[1:-1]}}} needs the field {name!r}")
+    value = fields[name]
+    return one if value == 1 or str(value).strip() == "1" else many

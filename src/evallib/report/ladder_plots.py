@@ -18,7 +18,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 
 from evallib.disclosure import DEFAULT_THRESHOLD, suppress_counts
-from evallib.report.format import fmt_num, fmt_pct, fmt_pp
+from evallib.report.format import fmt_num, fmt_pct, fmt_pp, localise_axes
 from evallib.report.labels import label
 
 __all__ = [
@@ -128,6 +128,8 @@ def chronogram_plot(
     _stack(ax, sd, lang)
     ax.set_xlabel(label(time_label, lang))
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, reverse=True)
+    if not isinstance(sd.index[0], pd.Timestamp):
+        localise_axes(fig, lang, months="x")
     fig.tight_layout()
     first, last = sd.index[0], sd.index[-1]
     fmt_t = (lambda t: pd.Timestamp(t).strftime("%m/%Y")) if isinstance(
@@ -150,6 +152,7 @@ def counterfactual_chronogram_plot(cc, *, lang: str = "nl") -> tuple[plt.Figure,
                 ha="left", fontsize=9, bbox={"facecolor": "white", "alpha": 0.8, "lw": 0})
     axes[1].set_ylabel("")
     axes[1].legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, reverse=True)
+    localise_axes(fig, lang, months="x")
     fig.tight_layout()
     last = obs.index.max()
     alt = label("ladder_alt_counterfactual", lang, months=int(last),
@@ -181,6 +184,7 @@ def survival_plot(res, *, lang: str = "nl", max_months: int | None = None) -> tu
                         else "ladder_months_since_origin", lang))
     ax.set_ylabel(label("ladder_cum_work", lang))
     ax.legend(frameon=False)
+    localise_axes(fig, lang, months="x")
     fig.tight_layout()
     event = label("ladder_regular_work" if res.spec.get("threshold") == 6
                   else "ladder_paid_work", lang)
@@ -277,6 +281,7 @@ def ordinal_effects_plot(res, *, lang: str = "nl") -> tuple[plt.Figure, str]:
     ax.set_xticks(x, [label("ladder_threshold_tick", lang, s=s) for s in t["threshold"]])
     ax.set_xlabel(label("ladder_threshold_axis", lang))
     ax.set_ylabel(label("ladder_effect_pp", lang))
+    localise_axes(fig, lang)  # the values are already percentage points
     fig.tight_layout()
     vals = "; ".join(
         f"≥ {s}: {fmt_pp(e / 100, lang)} ({fmt_pp(a / 100, lang)} – {fmt_pp(b / 100, lang)})"

@@ -8,6 +8,7 @@ changed after its analysis plan was frozen (:attr:`evallib.config.PilotConfig.pl
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -18,7 +19,8 @@ import pandas as pd
 from evallib.config import ConfigError, list_pilots, load_pilot
 from evallib.report.labels import label
 
-__all__ = ["Manifest", "load_manifest", "package_table", "params_markdown", "pilots_table", "run_table"]
+__all__ = ["Manifest", "load_manifest", "package_table", "params_html", "params_markdown", "pilots_table",
+           "run_table"]
 
 
 @dataclass(frozen=True)
@@ -106,3 +108,20 @@ def params_markdown(root: Path, lang: str = "nl") -> str:
         outer = code + "`"
         parts.append(f"{outer}{{admonition}} {title}\n:class: dropdown\n\n{code}yaml\n{text}\n{code}\n{outer}")
     return "\n\n".join(parts)
+
+
+def params_html(root: Path, lang: str = "nl") -> str:
+    """Each pilot's params file, verbatim, in a collapsed block, as HTML (every character of the
+    file escaped): a reader sees the file, never markup (no MyST to be parsed or left raw)."""
+    parts = []
+    for p in list_pilots(root):
+        path = root / "params" / f"{p}.yaml"
+        try:
+            name = load_pilot(p, root).context.name
+        except ConfigError:
+            name = p
+        title = label("params_file_heading", lang, pilot=name, file=f"params/{p}.yaml")
+        body = html.escape(path.read_text(encoding="utf-8").rstrip())
+        parts.append(f'<details class="evallib-params"><summary>{html.escape(title)}</summary>'
+                     f'<pre><code class="language-yaml">{body}</code></pre></details>')
+    return "\n".join(parts)

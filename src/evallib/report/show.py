@@ -35,7 +35,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-__all__ = ["ALT_KEY", "CAPTION_KEY", "glue_text", "safe_markdown", "show_figure", "show_table", "text"]
+from evallib.report.format import localise_axes
+
+__all__ = ["ALT_KEY", "CAPTION_KEY", "glue_text", "safe_markdown", "show_figure", "show_table", "table_cards", "text",
+           "watermark_png"]
 
 ALT_KEY = "evallib_alt"
 CAPTION_KEY = "evallib_caption"
@@ -74,10 +77,15 @@ def _neutralise(m: re.Match) -> str:
     return text(inner) if re.search(r"[<{}]|:::", inner) else m.group(0)
 
 
-def show_figure(fig, alt: str, caption: str | None = None, name: str | None = None, *, dpi: int = 110) -> None:
-    """Display ``fig`` as a PNG with alt text (required) and an optional caption and label."""
+def show_figure(fig, alt: str, caption: str | None = None, name: str | None = None, *, dpi: int = 110,
+                lang: str | None = None) -> None:
+    """Display ``fig`` as a PNG with alt text (required) and an optional caption and label. With
+    ``lang``, axes that still have Matplotlib's default number format get the language's
+    (decimal comma and real minus in Dutch: :func:`evallib.report.format.localise_axes`)."""
     if not alt or not alt.strip():
         raise ValueError("every figure needs alt text")
+    if lang is not None:
+        localise_axes(fig, lang)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
@@ -92,13 +100,59 @@ def show_figure(fig, alt: str, caption: str | None = None, name: str | None = No
             metadata={"image/png": meta})
 
 
-def show_table(table: pd.DataFrame, caption: str | None = None) -> None:
+def watermark_png(png: bytes, mark: str) -> bytes:
+    """``png`` (a figure as PNG) with ``mark`` written across it, diagonal and light, at the
+    image's own size: the one hook that marks every figure of a book built from demo data
+    (:func:`evallib.book.build` applies it to every figure output of a demo build)."""
+    image = plt.imread(io.BytesIO(png), format="png")
+    height, width = image.shape[:2]
+    dpi = 100
+    fig = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    fig.figimage(image, xo=0, yo=0, origin="upper", resize=False)
+    # about a third of the shorter side per line of text, never so large that it leaves the image
+    size = max(10.0, min(height / 6, width / (0.75 * max(len(mark), 1))) * 72 / dpi)
+    fig.text(0.5, 0.5, mark, ha="center", va="center", rotation=18, fontsize=size, color="#b00020",
+             alpha=0.16, fontweight="bold")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def show_table(table: pd.DataFrame, caption: str | None = None, *, cards: str | None = None) -> None:
     """Display a table as HTML, without the index, with an optional caption; every cell, column
-    header and the caption are escaped (text, never markup)."""
+    header and the caption are escaped (text, never markup).
+
+    ``cards`` also renders the table as cards, shown instead of the table below 600 px (a phone):
+    ``"rows"`` one card per row (titled by its first cell), ``"columns"`` one card per column
+    after the first (titled by its header; e.g. the scorecard, one card per pilot)."""
     styler = table.style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)
     if caption:
         styler = styler.set_caption(html.escape(caption))
-    display(HTML(styler.to_html()))
+    if cards is None:
+        display(HTML(styler.to_html()))
+        return
+    display(HTML(f'<div class="evallib-has-cards">{styler.to_html()}{table_cards(table, cards)}</div>'))
+
+
+def table_cards(table: pd.DataFrame, by: str) -> str:
+    """``table`` as HTML cards (every text escaped): one per row (``by="rows"``: title = first
+    cell, then header: cell) or one per column after the first (``by="columns"``: title = the
+    column's header, then first cell of each row: cell)."""
+    if by not in ("rows", "columns"):
+        raise ValueError(f"cards must be 'rows' or 'columns', got {by!r}")
+    esc = lambda v: html.escape(str(v))  # noqa: E731
+    cols = [str(c) for c in table.columns]
+    rows = [[v for v in r] for r in table.itertuples(index=False)]
+    if by == "rows":
+        cards = [(r[0], list(zip(cols[1:], r[1:], strict=True))) for r in rows]
+    else:
+        cards = [(cols[j], [(r[0], r[j]) for r in rows]) for j in range(1, len(cols))]
+    out = []
+    for title, pairs in cards:
+        items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in pairs)
+        out.append(f'<section class="evallib-card"><h4>{esc(title)}</h4><dl>{items}</dl></section>')
+    return f'<div class="evallib-cards-alt">{"".join(out)}</div>'
 
 
 def glue_text(key: str, text: str) -> None:

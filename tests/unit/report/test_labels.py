@@ -31,3 +31,14 @@ def test_significant_sentence_gives_natural_frequencies():
     text = effect_sentence(0.06, 0.03, 0.09, "employed", "nl")
     assert "tussen 3 en 9 meer" in text
     assert label("var_employed", "nl") in text
+
+
+def test_one_plural_rule_no_placeholders():
+    # the rule of the catalogue: {n|one|many} is "one" for exactly 1, "many" otherwise
+    assert label("sum_sure_fragile", "nl", g=1).startswith("De pilot liep in maar 1 gebied.")
+    assert label("sum_sure_fragile", "nl", g=3).startswith("De pilot liep in maar 3 gebieden.")
+    assert label("sum_sure_fragile", "en", g="1").startswith("The pilot ran in only 1 area.")
+    assert label("sum_sure_fragile", "en", g=0).startswith("The pilot ran in only 0 areas.")
+    for key, texts in catalogue().items():
+        for lang, text in texts.items():
+            assert "(en)" not in text and "(s)" not in text, (key, lang, text)
