@@ -20,6 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 EVALLIB = str(Path(sys.executable).parent / "evallib")
 COPY = ("params", "notebooks", "book", "pyproject.toml", "benchmarks/coverage.md", "benchmarks/results.md",
+        "benchmarks/coverage_rows.csv", "benchmarks/results.json",
         "tests/reference/data")
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
 # the English edition is built from a smaller project (the two largest pilots scaled down) to keep

@@ -144,7 +144,7 @@ def test_decision_note_has_forest_plot_scorecard_rules_and_verdicts(book_nl):
     header = [t for _, t in scorecard[0]]
     names = [json.loads((project_of(book_nl) / "build" / "results" / f"{p}.json").read_text())["pilot"] for p in PILOTS]
     assert len(header) == 1 + len(names)
-    verdicts = {label(f"verdict_{v}", "nl") for v in ("scale", "continue", "stop")}
+    verdicts = {label(f"verdict_{v}", "nl") for v in ("scale", "continue", "stop", "cannot_judge")}
     last_row = [t for _, t in scorecard[-1]]
     assert last_row[0] == "Advies" and all(v in verdicts for v in last_row[1:])
     for rule in ("Regel 1", "Regel 2", "Regel 3"):
