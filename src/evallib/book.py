@@ -41,6 +41,7 @@ import nbformat
 import yaml
 
 from evallib.config import find_repo_root, list_pilots, load_pilot
+from evallib.editions import keep_edition, stage_page
 from evallib.errors import BookError
 from evallib.pipeline import BOOK_STAGE, SUMMARY
 from evallib.pipeline.lock import RunStateError, checkout_lock
@@ -325,6 +326,8 @@ def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
                 _prepare_notebook(nb, pilots_dir / p / nb.name, root)
         sections[p] = [f"pilots/{p}/{nb.stem}" for nb in notebooks[1:]]
     pages, failed_pages = _stage_book_pages(root, lang, runs, staging, pilots, allow_partial)
+    edition = stage_page(root, lang, staging, [p for p in pilots if p not in failed])  # editions14: "what changed"
+    pages.append(edition.page)
     toc = write_toc(pilots, lang, sections, pages)
     (staging / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False))
     # a copy for reading; replaced atomically, as two editions may be built at the same time
@@ -346,8 +349,9 @@ def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
         shown = "\n".join(warnings[:20])
         raise BookError(f"jupyter-book build failed (exit {proc.returncode}); the published book is unchanged. "
                         f"Full log: {log}\n{shown}")
-    return BuildResult(lang, _publish(html, published_path(root, lang)) / "index.html", log,
-                       tuple(failed) + tuple(failed_pages))
+    published = _publish(html, published_path(root, lang))
+    keep_edition(root, edition, published)  # editions14: keep it as a dated edition
+    return BuildResult(lang, published / "index.html", log, tuple(failed) + tuple(failed_pages))
 
 
 def _publish(html: Path, target: Path) -> Path:
