@@ -48,7 +48,7 @@ def fmt_date(iso: str | None, lang: str) -> str:
 def item_label(item: Item, lang: str) -> str:
     """The reader's name of a headline value (already text: safe to insert)."""
     if not item.label:
-        return label("ed_item_other", lang, key=text(item.key))
+        return label("ed_item_other", lang, path=text(item.key))
     for suffix, bound in (("_low", "ed_bound_low"), ("_high", "ed_bound_high")):
         if item.label.endswith(suffix) and item.label[: -len(suffix)] in catalogue():
             return label(bound, lang, what=label(item.label[: -len(suffix)], lang))

@@ -8,7 +8,7 @@ import copy
 import pytest
 
 from evallib.editions.diff import compare_editions, compare_pilot, display_key, flatten_params, headline_values
-from evallib.editions.page import changes_markdown, format_change, format_value, index_html
+from evallib.editions.page import changes_markdown, format_change, format_value, index_html, item_label
 
 NBSP = "\u00a0"
 
@@ -84,6 +84,8 @@ def test_moved_numbers_changed_words_and_flags():
     assert changes["decision.checks.cost.passed"].status == "changed"
     assert changes["cost.per_participant"].delta == pytest.approx(120.0)
     assert changes["reach.participants"].delta == 4
+    # a number without a catalogue name is shown under its key, as text
+    assert item_label(changes["decision.checks.cost.passed"].item, "en") == "Other value: decision\\.checks\\.cost\\.passed"
 
 
 def test_a_suppressed_value_is_never_differenced():
@@ -166,7 +168,7 @@ def _page(lang, name, previous=True):
     old = {"code": {}, "pilots": {"p": {"data_sha256": "0123456789abcdef" * 4, "params": {}, "results": _doc()}}}
     new = copy.deepcopy(old)
     new["pilots"]["p"]["data_sha256"] = "fedcba9876543210" * 4
-    new["pilots"]["p"]["results"] = _doc(decision__verdict="stop")
+    new["pilots"]["p"]["results"] = _doc(decision__verdict="stop", decision__checks__0__passed=False)
     prev = {"id": "2026-01-01-run1", "published_at": "2026-01-01T10:00:00+00:00"} if previous else None
     return changes_markdown(lang, {"id": "2026-02-01-run2", "run_id": "run2", "published_at": "2026-02-01T10:00:00"},
                             prev, compare_editions(old, new) if previous else [], {"p": name},
@@ -179,6 +181,7 @@ def test_page_lists_why_and_what_and_escapes_names():
     assert "\\<script\\>" in page
     assert "nieuwe data (vingerafdruk SHA-256 0123456789ab → fedcba987654)" in page
     assert "| Advies | opschalen | stoppen | gewijzigd |" in page
+    assert "| Andere waarde: decision\\.checks\\.cost\\.passed | ja | nee | gewijzigd |" in page
     assert "1 februari 2026" in page and "1 januari 2026" in page
     assert 'href="../editions/index.html"' in page
     en = _page("en", "Gent")
