@@ -49,9 +49,7 @@ EDITION_FILE = "edition.json"
 _LOCK = threading.Lock()
 
 
-def editions_dir(root: Path) -> Path:
-    """``book/_build/editions/``."""
-    return paths.book_build_dir(root) / "editions"
+editions_dir = paths.editions_dir
 
 
 def _now() -> str:
