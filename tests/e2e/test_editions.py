@@ -145,7 +145,7 @@ def test_what_changed_lists_the_moved_numbers_and_the_new_data(published_twice, 
     old_e = old_res["scorecard"]["work_12m"]["estimate"]
     new_e = new_res["scorecard"]["work_12m"]["estimate"]
     assert round(old_e * 1000) != round(new_e * 1000)
-    row = "Effect op de horizon van de scorekaart" if lang == "nl" else "Effect at the scorecard's horizon"
+    row = "Effect op de horizon van de scorekaart" if lang == "nl" else "Effect at the horizon of the scorecard"
     assert row in text
     unit = "procentpunt" if lang == "nl" else "percentage points"
     for value in (old_e, new_e, new_e - old_e):

@@ -35,10 +35,11 @@ EUR = "eur"  # an amount in whole euros
 COUNT = "count"  # a count of people (None = suppressed below the disclosure threshold)
 NUMBER = "number"  # any other number (printed with one decimal, compared at three)
 PERSONS = "persons"  # an estimated number of people (not a count: one decimal)
+PVALUE = "pvalue"  # a p-value (three decimals, "< 0,001" below that)
 CATEGORY = "category"  # a word (verdict, reliability, outcome)
 FLAG = "flag"  # yes/no (a decision check passed)
 
-NUMERIC = (EFFECT, PROB, SHARE, EUR, COUNT, NUMBER, PERSONS)
+NUMERIC = (EFFECT, PROB, SHARE, EUR, COUNT, NUMBER, PERSONS, PVALUE)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ ITEMS: tuple[Item, ...] = (
     *_interval("step_up", "scorecard", "ci_low", "ci_high", "estimate", "ed_item_step_up"),
     Item("mde", ("scorecard", "mde"), EFFECT, "ed_item_mde"),
     Item("reliability", ("scorecard", "inference", "label"), CATEGORY, "ed_item_reliability"),
+    Item("p_crv1", ("scorecard", "inference", "p_crv1"), PVALUE, "ed_item_p_crv1"),
+    Item("p_wild", ("scorecard", "inference", "p_wild"), PVALUE, "ed_item_p_wild"),
+    Item("p_ri", ("scorecard", "inference", "p_ri"), PVALUE, "ed_item_p_ri"),
+    Item("pretrend", ("scorecard", "pretrend", "p_value"), PVALUE, "ed_item_pretrend"),
+    Item("observed", ("scorecard", "work_12m", "n_persons_pilot"), COUNT, "ed_item_observed"),
     Item("twfe", ("headline_assessment", "estimate"), EFFECT, "ed_item_twfe"),
     Item("twfe.ci_low", ("headline_assessment", "conf_int", 0), EFFECT, "ed_item_twfe_low"),
     Item("twfe.ci_high", ("headline_assessment", "conf_int", 1), EFFECT, "ed_item_twfe_high"),
@@ -90,7 +96,11 @@ ITEMS: tuple[Item, ...] = (
 SCANNED = ("headline", "scorecard", "decision", "reach", "cost")
 # keys below those sections that hold settings, texts or estimator internals, not headline numbers
 _SKIP = {"spec", "notes", "note", "reason", "definition", "rules", "absences", "table", "ri", "wild", "kind",
-         "estimator", "notes_text", "label"}
+         "estimator", "notes_text", "label", "std_error", "statistic", "p_value_f", "df"}
+# the same number twice (scorecard participants = reach participants; a decision check's value and
+# limit are the headline values and params it tests: only whether it passed is its own)
+_DUPLICATES = {("scorecard", "participants")}
+_CHECK_OWN = ("passed",)
 _MISSING = object()  # the key does not exist in the document (not the same as None: suppressed)
 
 
@@ -164,7 +174,9 @@ def headline_values(document: Mapping | None) -> dict[str, tuple[Item, Any]]:
         if node is None:
             continue
         for path, value in _leaves(node, (section,)):
-            if path in declared:
+            if path in declared or path in _DUPLICATES:
+                continue
+            if "checks" in path[:-1] and path[-1] not in _CHECK_OWN:
                 continue
             key = ".".join(str(p) for p in path)
             out[key] = (Item(key, path, _generic_kind(path, value), ""), value)
@@ -187,6 +199,8 @@ def display_key(kind: str, value: Any) -> Any:
         return round(value)
     if kind == PERSONS:
         return round(value, 1)
+    if kind == PVALUE and value < 0.001:
+        return "<0.001"
     return round(value, 3)
 
 

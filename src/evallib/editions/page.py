@@ -23,12 +23,13 @@ from evallib.editions.diff import (
     FLAG,
     PERSONS,
     PROB,
+    PVALUE,
     SHARE,
     Change,
     Item,
     PilotChanges,
 )
-from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, fmt_prob
+from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pct, fmt_pp, fmt_prob
 from evallib.report.labels import catalogue, label
 from evallib.report.show import text
 
@@ -84,6 +85,8 @@ def format_value(item: Item, value: Any, lang: str, *, exists: bool = True) -> s
         return _signed(value, lambda v: fmt_int(v, lang), signed=False)
     if item.kind == PERSONS:
         return _signed(value, lambda v: fmt_num(v, lang, 1), signed=False)
+    if item.kind == PVALUE:
+        return fmt_p(value, lang, nbsp=True)
     return _signed(value, lambda v: fmt_num(v, lang, 3), signed=False)
 
 

@@ -25,7 +25,7 @@ def _doc(**over) -> dict:
                       "cost": {"per_additional_in_work_eur": 39702.7, "per_participant_eur": 3452.11,
                                "notes": "free text"},
                       "notes": ["not a number"], "participants": 986},
-        "reach": {"participants": 986, "in_outcome_at_horizon": 371, "additional": 85.7,
+        "reach": {"participants": 986, "in_outcome_at_horizon": 371, "observed_at_horizon": 950, "additional": 85.7,
                   "additional_ci": [72.6, 98.9], "share_of_target": 1.0956, "target": 900},
         "cost": {"total_cost_eur": 3403781.0, "spec": {"horizon_months": 12}},
         "headline_assessment": {"estimate": 0.05, "conf_int": [0.01, 0.09], "table": [{"estimate": 0.05}]},
@@ -54,7 +54,10 @@ def test_headline_values_take_declared_items_and_other_numbers_of_the_headline_s
     # other numbers of those sections are compared under their path; list items by their name
     assert values["decision.checks.cost.passed"][1] is True
     assert values["scorecard.inference.n_clusters"][1] == 22
-    assert values["scorecard.participants"][1] == 986
+    assert values["reach.observed_at_horizon"][1] == 950 and values["reach.observed_at_horizon"][0].kind == "count"
+    # the same number twice is compared once; a check's value and limit are the values it tests
+    assert "scorecard.participants" not in values and "reach.participants" in values
+    assert "decision.checks.cost.value" not in values and "decision.checks.cost.limit" not in values
     # settings, texts, estimator tables and sections outside the headline are not headline numbers
     assert not any(k.startswith(("decision.rules", "cost.spec", "headline_assessment")) for k in values)
     assert "twfe.estimate" not in values
@@ -76,7 +79,7 @@ def test_moved_numbers_changed_words_and_flags():
                reach__participants=990, scorecard__participants=990)
     changes = _by_key(compare_pilot(_doc(), new))
     assert set(changes) == {"work_12m", "verdict", "decision.checks.cost.passed", "cost.per_participant",
-                            "reach.participants", "scorecard.participants"}
+                            "reach.participants"}
     effect = changes["work_12m"]
     assert effect.status == "moved" and effect.delta == pytest.approx(0.012)
     assert changes["verdict"].status == "changed" and changes["verdict"].delta is None
@@ -92,10 +95,10 @@ def test_moved_numbers_changed_words_and_flags():
 def test_a_suppressed_value_is_never_differenced():
     # the count of participants in the outcome falls below the threshold in the new edition,
     # and another count was suppressed before and is published now
-    old = _doc(reach__participants=None, scorecard__participants=None)
+    old = _doc(reach__participants=None, reach__observed_at_horizon=None)
     new = _doc(reach__in_outcome_at_horizon=None)
     changes = _by_key(compare_pilot(old, new))
-    for key in ("reach.in_outcome", "reach.participants", "scorecard.participants"):
+    for key in ("reach.in_outcome", "reach.participants", "reach.observed_at_horizon"):
         assert changes[key].status == "hidden" and changes[key].delta is None
     assert changes["reach.in_outcome"].old == 371 and changes["reach.in_outcome"].new is None
     assert all(c.delta is None for c in changes.values() if c.old is None or c.new is None)
@@ -103,6 +106,8 @@ def test_a_suppressed_value_is_never_differenced():
     c = changes["reach.in_outcome"]
     assert format_value(c.item, c.new, "nl") == "onderdrukt (klein aantal)"
     assert format_value(c.item, c.old, "en") == "371"
+    generic = changes["reach.observed_at_horizon"]
+    assert format_value(generic.item, generic.old, "en") == "suppressed (small number)"
     assert format_change(c, "en") == "no difference (suppressed or not available)"
     # a suppressed value that stays suppressed is no change at all
     assert compare_pilot(new, copy.deepcopy(new)) == []
@@ -204,3 +209,15 @@ def test_index_lists_editions_newest_first_with_escaped_ids():
     assert 'href="2026-02-01-&lt;b&gt;/nl/editions.html"' in page  # no English copy: the Dutch page
     assert 'href="index.html"' in page and 'href="../html-en/index.html"' in page
     assert 'href="index-en.html"' in index_html("nl", editions)
+
+
+def test_p_values_print_as_the_book_prints_them():
+    base = _doc()
+    base["results"]["scorecard"]["inference"].update({"p_ri": 0.064, "p_wild": 0.0004})
+    new = copy.deepcopy(base)
+    new["results"]["scorecard"]["inference"].update({"p_ri": 0.056, "p_wild": 0.0008})  # both "< 0,001"
+    changes = _by_key(compare_pilot(base, new))
+    assert set(changes) == {"p_ri"}
+    assert format_value(changes["p_ri"].item, 0.064, "nl") == "0,064"
+    assert format_change(changes["p_ri"], "nl") == "−0,008"
+    assert format_value(changes["p_ri"].item, 0.0004, "en") == f"<{NBSP}0.001"
