@@ -192,7 +192,7 @@ def index_html(lang: str, editions: list[dict]) -> str:
     rows = []
     for e in reversed(editions):
         reads = " · ".join(f'<a href="{esc(e["id"])}/{lg}/index.html">{esc(label(f"ed_lang_{lg}", lang))}</a>'
-                           for lg in e["langs"])
+                           for lg in sorted(e["langs"], key=lambda lg: lg != lang))  # own language first
         page = lang if lang in e["langs"] else (e["langs"][0] if e["langs"] else None)
         change = (f'<a href="{esc(e["id"])}/{page}/{PAGE}.html">{esc(label("ed_col_changes", lang))}</a>'
                   if page else "")
