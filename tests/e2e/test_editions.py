@@ -104,28 +104,31 @@ def test_both_editions_are_kept_and_every_index_link_resolves(published_twice):
         for href in links:
             assert (base / href).resolve().is_file(), f"{index}: {href} does not resolve"
         for d in editions:
-            for lg in ("nl", "en"):
+            for lg in ("html", "html-en"):
                 assert f"{d.name}/{lg}/index.html" in links, (index, d.name, lg)
                 assert (d / lg / "index.html").is_file() and (d / lg / "editions.html").is_file()
-            assert f"{d.name}/{lang}/editions.html" in links
+            assert f"{d.name}/{'html' if lang == 'nl' else 'html-en'}/editions.html" in links
     # every local link of the earlier edition's pages still resolves (it is complete, offline)
-    old = editions[0] / "nl"
+    old = editions[0] / "html"
+    # the two languages of an edition sit side by side as in the published book, so a link from one
+    # language to the other (the language switch: ../html-en/<page>) resolves inside the edition too
+    assert (old / ".." / "html-en" / "intro.html").resolve().is_file()
     for page in [old / "index.html", old / "editions.html"]:
         for href in _local(_parse(page).hrefs):
             assert (page.parent / href).resolve().exists(), f"{page}: {href}"
     # the book links to the index, from the current book and from a kept edition alike
     for page, href in ((project / "book" / "_build" / "html" / "editions.html", "../editions/index.html"),
                        (project / "book" / "_build" / "html-en" / "editions.html", "../editions/index-en.html"),
-                       (editions[0] / "nl" / "editions.html", "../../index.html"),
-                       (editions[0] / "en" / "editions.html", "../../index-en.html")):
+                       (editions[0] / "html" / "editions.html", "../../index.html"),
+                       (editions[0] / "html-en" / "editions.html", "../../index-en.html")):
         assert href in _parse(page).hrefs, page
         assert (page.parent / href).resolve().is_file(), (page, href)
 
 
 def test_first_edition_says_there_is_no_previous_one(published_twice):
     first = _editions(published_twice["project"])[0]
-    assert "eerste editie" in "".join(_parse(first / "nl" / "editions.html").text)
-    assert "first edition" in "".join(_parse(first / "en" / "editions.html").text)
+    assert "eerste editie" in "".join(_parse(first / "html" / "editions.html").text)
+    assert "first edition" in "".join(_parse(first / "html-en" / "editions.html").text)
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])

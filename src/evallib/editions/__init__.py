@@ -7,7 +7,7 @@ Two calls from :func:`evallib.book.build` (the book layer is the only user):
   results files, the manifest's data fingerprints, the params files, the code) with the newest kept
   edition and writes the page ``editions.md`` into the staged sources (it goes to the appendices);
 * :func:`keep_edition` — after the book was published: keeps the published HTML of that language
-  under ``book/_build/editions/<YYYY-MM-DD>-<run id>/<lang>/`` (hard links) with a snapshot, and
+  under ``book/_build/editions/<YYYY-MM-DD>-<run id>/html(-en)/`` (hard links) with a snapshot, and
   rewrites the editions index (``index.html`` Dutch, ``index-en.html`` English).
 
 The comparison is :mod:`evallib.editions.diff` (pure), the files :mod:`evallib.editions.store`,
@@ -66,7 +66,7 @@ def _from_book(lang: str) -> str:
 
 
 def _from_edition(lang: str) -> str:
-    # a kept edition is book/_build/editions/<id>/<lang>/
+    # a kept edition is book/_build/editions/<id>/html(-en)/
     return f"../../{index_name(lang)}"
 
 

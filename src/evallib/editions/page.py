@@ -29,6 +29,7 @@ from evallib.editions.diff import (
     Item,
     PilotChanges,
 )
+from evallib.editions.store import lang_dir
 from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pct, fmt_pp, fmt_prob
 from evallib.report.labels import catalogue, label
 from evallib.report.show import text
@@ -188,13 +189,13 @@ def index_html(lang: str, editions: list[dict]) -> str:
     esc = html.escape
     other = "en" if lang == "nl" else "nl"
     other_name = "index-en.html" if lang == "nl" else "index.html"
-    current = "../html/index.html" if lang == "nl" else f"../html-{lang}/index.html"
+    current = f"../{lang_dir(lang)}/index.html"
     rows = []
     for e in reversed(editions):
-        reads = " · ".join(f'<a href="{esc(e["id"])}/{lg}/index.html">{esc(label(f"ed_lang_{lg}", lang))}</a>'
+        reads = " · ".join(f'<a href="{esc(e["id"])}/{lang_dir(lg)}/index.html">{esc(label(f"ed_lang_{lg}", lang))}</a>'
                            for lg in sorted(e["langs"], key=lambda lg: lg != lang))  # own language first
         page = lang if lang in e["langs"] else (e["langs"][0] if e["langs"] else None)
-        change = (f'<a href="{esc(e["id"])}/{page}/{PAGE}.html">{esc(label("ed_col_changes", lang))}</a>'
+        change = (f'<a href="{esc(e["id"])}/{lang_dir(page)}/{PAGE}.html">{esc(label("ed_col_changes", lang))}</a>'
                   if page else "")
         rows.append(f"<tr><td>{esc(e['id'])}</td><td>{esc(fmt_date(e.get('published_at'), lang))}</td>"
                     f"<td>{reads}</td><td>{change}</td></tr>")

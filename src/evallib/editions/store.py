@@ -9,7 +9,9 @@ Layout (documented in ``docs/decisions/0008-editions.md``)::
                                      (evallib version, source SHA-256, git commit), per pilot the
                                      data file and its SHA-256, the params hash and params values
         results/<pilot>.json         the results files the edition was built from
-        nl/, en/                     the published HTML of each language, as it was published
+        html/, html-en/              the published HTML of each language (Dutch, English), as it
+                                     was published; named like book/_build/html(-en) so that the
+                                     links between the two languages work inside an edition
 
 The date is the (UTC) day the edition was first published; a rebuild of the book from the same
 run replaces that edition's language folder (same numbers), a new run makes a new edition.
@@ -42,7 +44,7 @@ from evallib.results import paths
 from evallib.results.cache import source_hash
 from evallib.results.store import read_json
 
-__all__ = ["EDITION_FILE", "copy_linked", "current_snapshot", "edition_id", "editions_dir", "list_editions",
+__all__ = ["EDITION_FILE", "copy_linked", "lang_dir", "current_snapshot", "edition_id", "editions_dir", "list_editions",
            "load_snapshot", "previous_edition", "prune", "save_edition"]
 
 EDITION_FILE = "edition.json"
@@ -50,6 +52,13 @@ _LOCK = threading.Lock()
 
 
 editions_dir = paths.editions_dir
+
+
+def lang_dir(lang: str) -> str:
+    """The folder of a language inside an edition: named like the published book (``html``,
+    ``html-en``), so that relative links between the two languages (the language switch:
+    ``../html-en/...``) resolve inside a kept edition as they do in the published book."""
+    return paths.published_path(Path("."), lang).name
 
 
 def _now() -> str:
@@ -91,7 +100,7 @@ def list_editions(root: Path) -> list[dict]:
         if d.is_dir() and meta.is_file():
             info = read_json(meta, default={})
             info["id"] = d.name
-            info["langs"] = [lg for lg in info.get("langs", []) if (d / lg / "index.html").is_file()]
+            info["langs"] = [lg for lg in info.get("langs", []) if (d / lang_dir(lg) / "index.html").is_file()]
             out.append(info)
     return sorted(out, key=lambda e: (e.get("published_at") or "", e["id"]))
 
@@ -162,7 +171,7 @@ def save_edition(root: Path, ident: str, lang: str, snapshot: dict, html: Path,
     with _LOCK:
         d.mkdir(parents=True, exist_ok=True)
         earlier = [e for e in list_editions(root) if e["id"] != ident and lang in e["langs"]]
-        previous = base / earlier[-1]["id"] / lang if earlier else None
+        previous = base / earlier[-1]["id"] / lang_dir(lang) if earlier else None
         tmp = d / f".{lang}.tmp-{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -173,7 +182,7 @@ def save_edition(root: Path, ident: str, lang: str, snapshot: dict, html: Path,
                 content = page.read_text(encoding="utf-8").replace(old, new)
                 page.unlink()  # a hard link to the published file: never write through it
                 page.write_text(content, encoding="utf-8")
-        dest = d / lang
+        dest = d / lang_dir(lang)
         if dest.exists():
             stale = d / f".{lang}.old-{os.getpid()}"
             os.replace(dest, stale)

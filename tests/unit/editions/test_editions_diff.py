@@ -205,8 +205,8 @@ def test_index_lists_editions_newest_first_with_escaped_ids():
     page = index_html("en", editions)
     assert "<b>" not in page and "2026-02-01-&lt;b&gt;" in page
     assert page.index("2026-02-01-&lt;b&gt;") < page.index("2026-01-01-a")
-    assert 'href="2026-01-01-a/en/editions.html"' in page and 'href="2026-01-01-a/nl/index.html"' in page
-    assert 'href="2026-02-01-&lt;b&gt;/nl/editions.html"' in page  # no English copy: the Dutch page
+    assert 'href="2026-01-01-a/html-en/editions.html"' in page and 'href="2026-01-01-a/html/index.html"' in page
+    assert 'href="2026-02-01-&lt;b&gt;/html/editions.html"' in page  # no English copy: the Dutch page
     assert 'href="index.html"' in page and 'href="../html-en/index.html"' in page
     assert 'href="index-en.html"' in index_html("nl", editions)
 

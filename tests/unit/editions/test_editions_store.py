@@ -8,7 +8,15 @@ import shutil
 from pathlib import Path
 
 from evallib.editions import keep_edition, stage_page
-from evallib.editions.store import edition_id, editions_dir, list_editions, previous_edition, prune, save_edition
+from evallib.editions.store import (
+    edition_id,
+    editions_dir,
+    lang_dir,
+    list_editions,
+    previous_edition,
+    prune,
+    save_edition,
+)
 
 PILOT = "gent_mobiel_arbeidsteam"
 
@@ -109,6 +117,10 @@ def test_the_two_hooks_publish_two_editions_and_the_index(tmp_path, root):
     index = (editions_dir(project) / "index.html").read_text(encoding="utf-8")
     for e in editions:
         for lang in ("nl", "en"):
-            href = f'{e["id"]}/{lang}/index.html'
+            href = f'{e["id"]}/{"html" if lang == "nl" else "html-en"}/index.html'
             assert f'href="{href}"' in index and (editions_dir(project) / href).is_file()
     assert (editions_dir(project) / "index-en.html").is_file()
+
+
+def test_language_folders_are_named_like_the_published_books():
+    assert (lang_dir("nl"), lang_dir("en")) == ("html", "html-en")
