@@ -53,19 +53,20 @@ class Item:
     label: str
 
 
-def _interval(key: str, section: str, lo: str, hi: str, est: str, label: str, kind: str = EFFECT) -> list[Item]:
-    return [Item(f"{key}", (section, key, est) if key else (section, est), kind, label),
-            Item(f"{key}.ci_low", (section, key, lo) if key else (section, lo), kind, label + "_low"),
-            Item(f"{key}.ci_high", (section, key, hi) if key else (section, hi), kind, label + "_high")]
+def _interval(key: str, label: str) -> list[Item]:
+    """A scorecard effect with its 95% interval: three items."""
+    return [Item(key, ("scorecard", key, "estimate"), EFFECT, label),
+            Item(f"{key}.ci_low", ("scorecard", key, "ci_low"), EFFECT, label + "_low"),
+            Item(f"{key}.ci_high", ("scorecard", key, "ci_high"), EFFECT, label + "_high")]
 
 
 ITEMS: tuple[Item, ...] = (
     Item("verdict", ("decision", "verdict"), CATEGORY, "ed_item_verdict"),
     Item("probability", ("decision", "probability"), PROB, "ed_item_probability"),
     Item("outcome", ("scorecard", "outcome_work"), CATEGORY, "ed_item_outcome"),
-    *_interval("work_12m", "scorecard", "ci_low", "ci_high", "estimate", "ed_item_effect_horizon"),
-    *_interval("work_overall", "scorecard", "ci_low", "ci_high", "estimate", "ed_item_effect_overall"),
-    *_interval("step_up", "scorecard", "ci_low", "ci_high", "estimate", "ed_item_step_up"),
+    *_interval("work_12m", "ed_item_effect_horizon"),
+    *_interval("work_overall", "ed_item_effect_overall"),
+    *_interval("step_up", "ed_item_step_up"),
     Item("mde", ("scorecard", "mde"), EFFECT, "ed_item_mde"),
     Item("reliability", ("scorecard", "inference", "label"), CATEGORY, "ed_item_reliability"),
     Item("p_crv1", ("scorecard", "inference", "p_crv1"), PVALUE, "ed_item_p_crv1"),
