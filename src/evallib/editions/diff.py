@@ -6,8 +6,9 @@ edition snapshots as :mod:`evallib.editions.store` writes them); nothing here re
 **Headline numbers** are the values a reader of the summary, the scorecard and the decision note
 sees: the verdict and its probability, the effect estimates with their intervals, the costs and
 the reach (:data:`ITEMS`), plus every other number or yes/no value in the ``headline``,
-``scorecard``, ``decision``, ``reach`` and ``cost`` sections of the results document (so that a
-key added to those sections later is still compared; it is shown under its key).
+``scorecard`` and ``decision`` sections of the results document (so that a key added to those
+sections later is still compared; it is shown under its key). The ``reach`` and ``cost``
+sections repeat the scorecard's numbers; their own are declared items.
 
 **Moved** means moved *as printed*: two values are compared after rounding to the precision the
 book prints them with (:func:`display_key`), so a change in the twelfth decimal is not a revision.
@@ -93,8 +94,9 @@ ITEMS: tuple[Item, ...] = (
     Item("reach.share_of_target", ("reach", "share_of_target"), SHARE, "ed_item_share_of_target"),
 )
 
-# sections whose other numbers are compared too (book-level headline values live there)
-SCANNED = ("headline", "scorecard", "decision", "reach", "cost")
+# sections whose other numbers are compared too (``reach`` and ``cost`` repeat the scorecard's:
+# their own headline numbers are declared above) (book-level headline values live there)
+SCANNED = ("headline", "scorecard", "decision")
 # keys below those sections that hold settings, texts or estimator internals, not headline numbers
 _SKIP = {"spec", "notes", "note", "reason", "definition", "rules", "absences", "table", "ri", "wild", "kind",
          "estimator", "notes_text", "label", "std_error", "statistic", "p_value_f", "df"}

@@ -24,7 +24,7 @@ def _doc(**over) -> dict:
                       "inference": {"label": "fragile", "n_clusters": 22},
                       "cost": {"per_additional_in_work_eur": 39702.7, "per_participant_eur": 3452.11,
                                "notes": "free text"},
-                      "notes": ["not a number"], "participants": 986},
+                      "notes": ["not a number"], "participants": 986, "flow": {"n_persons": 950}},
         "reach": {"participants": 986, "in_outcome_at_horizon": 371, "observed_at_horizon": 950, "additional": 85.7,
                   "additional_ci": [72.6, 98.9], "share_of_target": 1.0956, "target": 900},
         "cost": {"total_cost_eur": 3403781.0, "spec": {"horizon_months": 12}},
@@ -54,7 +54,9 @@ def test_headline_values_take_declared_items_and_other_numbers_of_the_headline_s
     # other numbers of those sections are compared under their path; list items by their name
     assert values["decision.checks.cost.passed"][1] is True
     assert values["scorecard.inference.n_clusters"][1] == 22
-    assert values["reach.observed_at_horizon"][1] == 950 and values["reach.observed_at_horizon"][0].kind == "count"
+    assert values["scorecard.flow.n_persons"][1] == 950 and values["scorecard.flow.n_persons"][0].kind == "count"
+    # reach and cost repeat the scorecard: only their declared numbers are compared
+    assert "reach.observed_at_horizon" not in values and "cost.spec.horizon_months" not in values
     # the same number twice is compared once; a check's value and limit are the values it tests
     assert "scorecard.participants" not in values and "reach.participants" in values
     assert "decision.checks.cost.value" not in values and "decision.checks.cost.limit" not in values
@@ -95,10 +97,10 @@ def test_moved_numbers_changed_words_and_flags():
 def test_a_suppressed_value_is_never_differenced():
     # the count of participants in the outcome falls below the threshold in the new edition,
     # and another count was suppressed before and is published now
-    old = _doc(reach__participants=None, reach__observed_at_horizon=None)
+    old = _doc(reach__participants=None, scorecard__flow__n_persons=None)
     new = _doc(reach__in_outcome_at_horizon=None)
     changes = _by_key(compare_pilot(old, new))
-    for key in ("reach.in_outcome", "reach.participants", "reach.observed_at_horizon"):
+    for key in ("reach.in_outcome", "reach.participants", "scorecard.flow.n_persons"):
         assert changes[key].status == "hidden" and changes[key].delta is None
     assert changes["reach.in_outcome"].old == 371 and changes["reach.in_outcome"].new is None
     assert all(c.delta is None for c in changes.values() if c.old is None or c.new is None)
@@ -106,7 +108,7 @@ def test_a_suppressed_value_is_never_differenced():
     c = changes["reach.in_outcome"]
     assert format_value(c.item, c.new, "nl") == "onderdrukt (klein aantal)"
     assert format_value(c.item, c.old, "en") == "371"
-    generic = changes["reach.observed_at_horizon"]
+    generic = changes["scorecard.flow.n_persons"]
     assert format_value(generic.item, generic.old, "en") == "suppressed (small number)"
     assert format_change(c, "en") == "no difference (suppressed or not available)"
     # a suppressed value that stays suppressed is no change at all
