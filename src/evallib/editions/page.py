@@ -88,6 +88,8 @@ def format_value(item: Item, value: Any, lang: str, *, exists: bool = True) -> s
         return _signed(value, lambda v: fmt_num(v, lang, 1), signed=False)
     if item.kind == PVALUE:
         return fmt_p(value, lang, nbsp=True)
+    if isinstance(value, int) or float(value).is_integer():  # a target, a number of areas: whole
+        return _signed(value, lambda v: fmt_int(v, lang), signed=False)
     return _signed(value, lambda v: fmt_num(v, lang, 3), signed=False)
 
 
@@ -112,6 +114,8 @@ def format_change(change: Change, lang: str) -> str:
         return _signed(d, lambda v: fmt_int(v, lang))
     if kind == PERSONS:
         return _signed(d, lambda v: fmt_num(v, lang, 1))
+    if float(d).is_integer():
+        return _signed(d, lambda v: fmt_int(v, lang))
     return _signed(d, lambda v: fmt_num(v, lang, 3))
 
 

@@ -223,3 +223,11 @@ def test_p_values_print_as_the_book_prints_them():
     assert format_value(changes["p_ri"].item, 0.064, "nl") == "0,064"
     assert format_change(changes["p_ri"], "nl") == "−0,008"
     assert format_value(changes["p_ri"].item, 0.0004, "en") == f"<{NBSP}0.001"
+
+
+def test_whole_numbers_print_without_decimals():
+    new = _doc(reach__target=1000)
+    change = _by_key(compare_pilot(_doc(), new))["reach.target"]
+    assert format_value(change.item, change.old, "nl") == "900"  # not "900,000"
+    assert format_value(change.item, change.new, "nl") == "1.000"
+    assert format_change(change, "en") == "+100"
