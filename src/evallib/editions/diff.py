@@ -159,7 +159,18 @@ def _generic_kind(path: tuple, value: Any) -> str:
     return NUMBER
 
 
-def headline_values(document: Mapping | None) -> dict[str, tuple[Item, Any]]:
+DEFAULT_THRESHOLD = 10  # as evallib.disclosure; the snapshot carries each pilot's own
+
+
+def _safe(item: Item, value: Any, threshold: int) -> Any:
+    """A count of people below the disclosure threshold is never shown, even where a results file
+    carries one: it becomes None (suppressed), like the counts suppressed at the source."""
+    if item.kind == COUNT and isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < threshold:
+        return None
+    return value
+
+
+def headline_values(document: Mapping | None, threshold: int = DEFAULT_THRESHOLD) -> dict[str, tuple[Item, Any]]:
     """The headline values of one results document: key → (item, value). A value is a number, a
     word, True/False, or None (suppressed or not available); keys absent from the document are
     left out. Declared items (:data:`ITEMS`) keep their catalogue names; other numbers of the
@@ -171,7 +182,7 @@ def headline_values(document: Mapping | None) -> dict[str, tuple[Item, Any]]:
         declared.add(item.path)
         value = _get(results, item.path)
         if value is not _MISSING:
-            out[item.key] = (item, value)
+            out[item.key] = (item, _safe(item, value, threshold))
     for section in SCANNED:
         node = results.get(section) if isinstance(results, Mapping) else None
         if node is None:
@@ -182,7 +193,8 @@ def headline_values(document: Mapping | None) -> dict[str, tuple[Item, Any]]:
             if "checks" in path[:-1] and path[-1] not in _CHECK_OWN:
                 continue
             key = ".".join(str(p) for p in path)
-            out[key] = (Item(key, path, _generic_kind(path, value), ""), value)
+            item = Item(key, path, _generic_kind(path, value), "")
+            out[key] = (item, _safe(item, value, threshold))
     return out
 
 
@@ -243,9 +255,10 @@ class PilotChanges:
     reasons: Reasons
 
 
-def compare_pilot(old: Mapping | None, new: Mapping | None) -> list[Change]:
-    """Every headline value of one pilot that differs between the ``old`` and ``new`` results."""
-    before, after = headline_values(old), headline_values(new)
+def compare_pilot(old: Mapping | None, new: Mapping | None, threshold: int = DEFAULT_THRESHOLD) -> list[Change]:
+    """Every headline value of one pilot that differs between the ``old`` and ``new`` results
+    (counts of people below ``threshold``, the disclosure threshold, count as suppressed)."""
+    before, after = headline_values(old, threshold), headline_values(new, threshold)
     out = []
     for key in list(after) + [k for k in before if k not in after]:
         item = (after.get(key) or before[key])[0]
@@ -310,6 +323,8 @@ def compare_editions(old: Mapping | None, new: Mapping) -> list[PilotChanges]:
         if before and after and before.get("data_sha256") != after.get("data_sha256"):
             data = (before.get("data_sha256"), after.get("data_sha256"))
         keys = _params_keys(before.get("params"), after.get("params")) if before and after else ()
-        changes = compare_pilot(before.get("results"), after.get("results")) if status == "compared" else []
+        threshold = max((e or {}).get("disclosure_threshold") or DEFAULT_THRESHOLD for e in (before, after))
+        changes = (compare_pilot(before.get("results"), after.get("results"), threshold)
+                   if status == "compared" else [])
         out.append(PilotChanges(pilot, status, tuple(changes), Reasons(data, keys, code)))
     return out

@@ -40,6 +40,9 @@ from pathlib import Path
 
 import yaml
 
+from evallib.config import load_pilot
+from evallib.disclosure import DEFAULT_THRESHOLD
+from evallib.errors import ConfigError
 from evallib.results import paths
 from evallib.results.cache import source_hash
 from evallib.results.store import read_json
@@ -73,6 +76,13 @@ def _read_params(root: Path, pilot: str) -> dict:
         return {}
 
 
+def _threshold(root: Path, pilot: str) -> int:
+    try:
+        return load_pilot(pilot, root).disclosure_threshold
+    except ConfigError:
+        return DEFAULT_THRESHOLD
+
+
 def current_snapshot(root: Path, pilots: Iterable[str], manifest: dict) -> dict:
     """The snapshot of what is about to be published: the run of ``build/manifest.json`` and the
     results files of ``pilots`` (those published with results)."""
@@ -85,6 +95,7 @@ def current_snapshot(root: Path, pilots: Iterable[str], manifest: dict) -> dict:
         entry = entries.get(p, {})
         out["pilots"][p] = {"data": entry.get("data"), "data_sha256": entry.get("data_sha256"),
                             "params_sha256": entry.get("params_sha256"), "params": _read_params(root, p),
+                            "disclosure_threshold": _threshold(root, p),
                             "results": read_json(paths.results_path(root, p), default=None)}
     return out
 

@@ -231,3 +231,21 @@ def test_whole_numbers_print_without_decimals():
     assert format_value(change.item, change.old, "nl") == "900"  # not "900,000"
     assert format_value(change.item, change.new, "nl") == "1.000"
     assert format_change(change, "en") == "+100"
+
+
+def test_a_count_below_the_threshold_is_never_shown_even_if_a_results_file_carries_it():
+    # 371 → 3 people in the outcome: 3 is below the threshold (10), so it is shown as suppressed
+    new = _doc(reach__in_outcome_at_horizon=3)
+    change = _by_key(compare_pilot(_doc(), new))["reach.in_outcome"]
+    assert change.status == "hidden" and change.new is None and change.delta is None
+    assert format_value(change.item, change.new, "en") == "suppressed (small number)"
+    # with the pilot's own threshold from its snapshot (here 2: 3 may be shown)
+    snap = {"code": {}, "pilots": {"p": {"results": _doc(), "disclosure_threshold": 2}}}
+    low = copy.deepcopy(snap)
+    low["pilots"]["p"]["results"] = new
+    (pc,) = compare_editions(snap, low)
+    assert _by_key(pc.changes)["reach.in_outcome"].new == 3
+    high = copy.deepcopy(low)
+    high["pilots"]["p"]["disclosure_threshold"] = 5
+    (pc,) = compare_editions(snap, high)  # the larger of the two editions' thresholds applies
+    assert _by_key(pc.changes)["reach.in_outcome"].new is None
