@@ -43,6 +43,7 @@ import nbformat
 import yaml
 
 from evallib.config import find_repo_root, list_pilots, load_pilot
+from evallib.editions import keep_edition, stage_page
 from evallib.errors import BookError
 from evallib.pipeline import BOOK_STAGE, SUMMARY
 from evallib.pipeline.lock import RunStateError, checkout_lock
@@ -433,6 +434,8 @@ def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
         sections[p] = [f"pilots/{p}/{nb.stem}" for nb in notebooks[1:]]
     pages, failed_pages = _stage_book_pages(root, lang, runs, staging, pilots, allow_partial, mark)
     _stage_downloads(root, lang, staging, [p for p in pilots if p not in failed], sections)
+    edition = stage_page(root, lang, staging, [p for p in pilots if p not in failed])  # "what changed" page
+    pages.append(edition.page)
     extra = tuple(p for p in _EXTRA_PAGES if (staging / f"{p}.md").is_file())
     toc = write_toc(pilots, lang, sections, pages, extra)
     (staging / "_toc.yml").write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False))
@@ -456,8 +459,9 @@ def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
         raise BookError(f"jupyter-book build failed (exit {proc.returncode}); the published book is unchanged. "
                         f"Full log: {log}\n{shown}")
     (html / "_static" / "evallib-search-texts.js").write_text(search_texts_js(html), encoding="utf-8")
-    return BuildResult(lang, _publish(html, published_path(root, lang)) / "index.html", log,
-                       tuple(failed) + tuple(failed_pages))
+    published = _publish(html, published_path(root, lang))
+    keep_edition(root, edition, published)  # kept as a dated edition (evallib.editions)
+    return BuildResult(lang, published / "index.html", log, tuple(failed) + tuple(failed_pages))
 
 
 def _publish(html: Path, target: Path) -> Path:

@@ -19,6 +19,7 @@
     book/_build/.staging-<lang>/        the staged sources of one edition (jupyter-book builds
                                         them into its _build/html/)
     book/_build/html, html-<lang>       the published books (symbolic links swapped atomically)
+    book/_build/editions/               every publication kept as a dated edition (evallib.editions)
     book/_toc.yml                       a readable copy of the last generated table of contents
     book/generated/                     generated pages (git-ignored)
 
@@ -36,6 +37,7 @@ __all__ = [
     "book_log_path",
     "book_stage_dir",
     "build_dir",
+    "editions_dir",
     "executed_dir",
     "generated_dir",
     "incomplete_results_path",
@@ -131,6 +133,11 @@ def staged_html_dir(root: Path, lang: str) -> Path:
 def published_path(root: Path, lang: str) -> Path:
     """The published book of an edition: ``book/_build/html`` (Dutch) or ``book/_build/html-<lang>``."""
     return book_build_dir(root) / ("html" if lang == "nl" else f"html-{lang}")
+
+
+def editions_dir(root: Path) -> Path:
+    """``book/_build/editions/``: the dated editions and their index (:mod:`evallib.editions`)."""
+    return book_build_dir(root) / "editions"
 
 
 def toc_path(root: Path) -> Path:
