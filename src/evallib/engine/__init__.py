@@ -20,6 +20,8 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
 
 from evallib.engine._backend import DuckEngine
 from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
+from evallib.engine._transitions import transition_counts, transition_matrix_from_counts
+from evallib.engine._twfe import TwfeSums, twfe, twfe_from_sums, twfe_sums
 
 __all__ = [
     "DuckEngine",
@@ -27,4 +29,10 @@ __all__ = [
     "group_time_sums",
     "staggered",
     "staggered_from_sums",
+    "transition_counts",
+    "transition_matrix_from_counts",
+    "TwfeSums",
+    "twfe",
+    "twfe_from_sums",
+    "twfe_sums",
 ]

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from evallib.engine._sql import derived_view, ident, render
+from evallib.engine._sql import derived_view, render
 from evallib.errors import DataError
 
 RAW_VIEW = "panel_raw"
