@@ -16,15 +16,23 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
   as a `evallib.did.DidResult`.
 * `transition_counts` + `transition_matrix_from_counts` -- ladder transition counts by
   cluster x cohort x month and the matrix of `evallib.ladder.transition_matrix`.
+* `engine_estimators` / `EngineEstimators` -- what `evallib.analysis.chapter` takes from an
+  engine (``est=``): the calls above where the engine covers them, the memory estimators
+  otherwise, with a log of where each ran (`evallib run --engine duckdb`).
 """
 
 from evallib.engine._backend import DuckEngine
+from evallib.engine._chapter import COVERED, ENGINES, EngineEstimators, engine_estimators
 from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
 from evallib.engine._transitions import transition_counts, transition_matrix_from_counts
 from evallib.engine._twfe import TwfeSums, twfe, twfe_from_sums, twfe_sums
 
 __all__ = [
+    "COVERED",
     "DuckEngine",
+    "ENGINES",
+    "EngineEstimators",
+    "engine_estimators",
     "GroupTimeSums",
     "group_time_sums",
     "staggered",

@@ -147,9 +147,9 @@ def _labels(codes: np.ndarray, kind: str):
 
 
 def staggered_from_sums(sums: GroupTimeSums, *, outcome: str, unit: str, time: str, cohort: str,
-                        cluster: str, alpha: float = 0.05) -> GroupTimeResult:
-    """`evallib.did.staggered(..., control_group="never", cluster=cluster)` (no covariates,
-    method irrelevant without them) from the engine's compact tables."""
+                        cluster: str, alpha: float = 0.05, method: str = "dr") -> GroupTimeResult:
+    """`evallib.did.staggered(..., control_group="never", cluster=cluster)` (no covariates:
+    ``method`` is only recorded in the spec) from the engine's compact tables."""
     tl = sums.periods
     n_t, n_cl, n = len(tl), sums.n_clusters, sums.n_units
     cohorts = np.unique(sums.counts["g"].to_numpy(np.int64))
@@ -207,7 +207,7 @@ def staggered_from_sums(sums: GroupTimeSums, *, outcome: str, unit: str, time: s
         "mde": minimum_detectable_effects(ses, df=n_cl - 1, alpha=alpha),
         "n_treated": np.concatenate(n_tr), "n_control": np.full(len(att), int(n0)),
     })
-    spec = StaggeredSpec(outcome, unit, time, cohort, "never", (), "dr", cluster, 0, "varying", alpha)
+    spec = StaggeredSpec(outcome, unit, time, cohort, "never", (), method, cluster, 0, "varying", alpha)
     return GroupTimeResult(
         table=table, spec=spec, n_units=n, n_clusters=n_cl, n_units_dropped=dict(sums.dropped),
         influence=psi.T.copy(), _groups=gs, _times=ts, _cohort_counts=cnt, _cohorts=cohorts,
