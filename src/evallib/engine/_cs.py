@@ -77,11 +77,18 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
     units = ("SELECT u, COUNT(*) AS n_obs, COUNT(DISTINCT t) AS n_dt, MIN(g) AS g, MAX(g) AS g2, "
              "MIN(cl) AS cl, MAX(cl) AS cl2, COUNT(cl) AS n_cl, COUNT(y) AS n_y FROM r GROUP BY u")
     eng.execute(f"CREATE OR REPLACE TEMP VIEW cs_rows AS {rows}")
-    eng.execute(f"CREATE OR REPLACE TEMP TABLE cs_units AS WITH r AS (SELECT * FROM cs_rows) {units}")
     periods = eng.frame("SELECT DISTINCT t FROM cs_rows ORDER BY t")["t"].to_numpy(np.int64)
     if len(periods) < 2:
         raise EstimationError(f"{WHAT}: need at least two periods in {time!r}")
     n_t, t0, t1 = len(periods), int(periods[0]), int(periods[-1])
+    # R did's rules, as evallib.did.staggered: cohorts after the last period are never treated,
+    # units treated in the first period and units not observed in every period are dropped
+    def adj(g: str) -> str:
+        return f"(CASE WHEN {g} > {t1} THEN 0 ELSE {g} END)"
+
+    gadj = adj("g")
+    eng.execute(f"CREATE OR REPLACE TEMP TABLE cs_units AS WITH r AS (SELECT u, t, {gadj} AS g, cl, y "
+                f"FROM cs_rows) {units}")
     chk = eng.frame(
         "SELECT SUM(CASE WHEN n_obs <> n_dt THEN 1 ELSE 0 END) AS dup, "
         "MIN(CASE WHEN n_obs <> n_dt THEN u END) AS dup_u, "
@@ -101,27 +108,34 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
         raise EstimationError(f"{WHAT}: cluster column {cluster!r} varies within a unit, e.g. {chk['clvar_u']}")
     if chk["yna"] > 0:
         raise EstimationError(f"{WHAT}: outcome {outcome!r} has missing values")
-    # R did's rules, as evallib.did.staggered
-    gadj = f"(CASE WHEN g > {t1} THEN 0 ELSE g END)"
-    early = f"({gadj} > 0 AND {gadj} <= {t0})"
-    eng.execute(f"CREATE OR REPLACE TEMP TABLE cs_kept AS SELECT u, cl, {gadj} AS g FROM cs_units "
-              f"WHERE n_obs = {n_t} AND NOT {early}")
+    dropped_if = f"(n_obs <> {n_t} OR (g > 0 AND g <= {t0}))"
     dropped = eng.frame(
         f"SELECT SUM(CASE WHEN n_obs <> {n_t} THEN 1 ELSE 0 END) AS unbalanced, "
-        f"SUM(CASE WHEN n_obs = {n_t} AND {early} THEN 1 ELSE 0 END) AS early FROM cs_units").iloc[0]
-    counts = eng.frame("SELECT cl, g, COUNT(*) AS n, MIN(u) AS first_u FROM cs_kept GROUP BY cl, g")
+        f"SUM(CASE WHEN n_obs = {n_t} AND g > 0 AND g <= {t0} THEN 1 ELSE 0 END) AS early FROM cs_units").iloc[0]
+    counts = eng.frame(f"SELECT cl, g, COUNT(*) AS n, MIN(u) AS first_u FROM cs_units WHERE NOT {dropped_if} "
+                       "GROUP BY cl, g")
     if counts.empty:
         raise EstimationError(f"{WHAT}: no never-treated units (cohort 0/missing)")
     # cluster codes in the order of each cluster's first kept unit
     first = counts.groupby("cl")["first_u"].min().sort_values(kind="stable")
     code = pd.Series(np.arange(len(first)), index=first.index)
-    sums = eng.frame("SELECT k.cl, k.g, r.t, SUM(r.y) AS s FROM cs_rows r JOIN cs_kept k ON r.u = k.u "
-                     "GROUP BY k.cl, k.g, r.t")
+    # sums over every row (one aggregation, no join), minus the rows of the dropped units (a
+    # join only when some unit is dropped); the cohort and cluster are each unit's own (checked)
+    sums = eng.frame(f"SELECT cl, {gadj} AS g, t, SUM(y) AS s FROM cs_rows GROUP BY cl, {gadj}, t")
+    n_drop = int((dropped["unbalanced"] or 0) + (dropped["early"] or 0))
+    if n_drop:
+        minus = eng.frame(
+            f"SELECT r.cl, {adj('r.g')} AS g, r.t, "
+            f"-SUM(r.y) AS s FROM cs_rows r JOIN (SELECT u FROM cs_units WHERE {dropped_if}) d ON r.u = d.u "
+            "GROUP BY 1, 2, 3")
+        sums = pd.concat([sums, minus], ignore_index=True).groupby(["cl", "g", "t"], as_index=False)["s"].sum()
+        sums = sums[sums["cl"].isin(code.index)]
     eng.execute("DROP VIEW IF EXISTS cs_rows")
-    for name in ("cs_units", "cs_kept"):
-        eng.execute(f"DROP TABLE IF EXISTS {name}")
+    eng.execute("DROP TABLE IF EXISTS cs_units")
     sums["cl"] = code[sums["cl"]].to_numpy()
     counts["cl"] = code[counts["cl"]].to_numpy()
+    # a cohort whose every unit was dropped has sums (of zero) but no count: not a cohort
+    sums = sums[sums["g"].isin(counts["g"].unique())]
     return GroupTimeSums(
         sums=sums[["cl", "g", "t", "s"]], counts=counts[["cl", "g", "n"]], periods=periods,
         n_units=int(counts["n"].sum()), n_clusters=len(code),
