@@ -53,6 +53,7 @@ class TwfeSums:
 
 
 def _c_pinv(counts: np.ndarray, runs: pd.DataFrame) -> np.ndarray:
+    """C^+ with C = diag(rows per period) - sum over runs of w 1_run 1_run' (w = sum of 1/n_i)."""
     n_t = len(counts)
     periods = np.arange(n_t)
     first = runs["first_pos"].to_numpy(np.int64)
@@ -77,7 +78,8 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
         f"CREATE OR REPLACE TEMP VIEW tw_rows AS SELECT CAST({ident(unit)} AS VARCHAR) AS u, "
         f"{tcode} AS t, CAST({ident(cluster)} AS VARCHAR) AS cl, "
         f"CAST({ident(treatment)} AS DOUBLE) AS x, CAST({ident(outcome)} AS DOUBLE) AS y FROM {ident(view)}")
-    tc = eng.frame("SELECT t, cl, COUNT(*) AS n, COUNT(x) AS nx, COUNT(y) AS ny FROM tw_rows GROUP BY t, cl")
+    tc = eng.frame("SELECT t, cl, COUNT(*) AS n, COUNT(x) AS nx, COUNT(y) AS ny, SUM(x) AS sx, SUM(y) AS sy "
+                   "FROM tw_rows GROUP BY t, cl")
     if tc.empty:
         raise EstimationError(f"{WHAT}: data has no rows")
     if tc["t"].isna().any() or tc["cl"].isna().any():
@@ -95,7 +97,7 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
     eng.execute(
         "CREATE OR REPLACE TEMP TABLE tw_units AS SELECT a.*, f.pos AS first_pos, l.pos AS last_pos "
         "FROM (SELECT u, COUNT(*) AS n_i, COUNT(DISTINCT t) AS n_dt, MIN(t) AS tmin, MAX(t) AS tmax, "
-        "SUM(x) / COUNT(*) AS xbar, SUM(y) / COUNT(*) AS ybar, MIN(cl) AS cl, MAX(cl) AS cl2 "
+        "SUM(x) AS sx, SUM(y) AS sy, SUM(x * y) AS sxy, SUM(x * x) AS sxx, MIN(cl) AS cl, MAX(cl) AS cl2 "
         "FROM tw_rows GROUP BY u) a JOIN tw_periods f ON f.t = a.tmin JOIN tw_periods l ON l.t = a.tmax")
     chk = eng.frame(
         "SELECT COUNT(*) AS n_u, SUM(CASE WHEN n_i <> n_dt THEN 1 ELSE 0 END) AS dup, "
@@ -108,37 +110,81 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
         raise EstimationError(f"{WHAT}: {int(chk['gaps'])} units are not observed in one run of consecutive "
                               f"periods (e.g. {chk['gap_u']}); use the memory engine")
     n_u = int(chk["n_u"])
-    runs = eng.frame("SELECT first_pos, last_pos, SUM(1.0 / n_i) AS w FROM tw_units GROUP BY first_pos, last_pos")
+    units_nested = int(chk["not_nested"]) == 0
+    # runs of periods x clusters: every per-unit quantity the algebra needs, summed
+    runs = eng.frame(
+        "SELECT cl, first_pos, last_pos, COUNT(*) AS n_units, SUM(n_i) AS sn, SUM(1.0 / n_i) AS w, "
+        "SUM(sx / n_i) AS mx, SUM(sy / n_i) AS my, SUM(sxy) AS sxy, SUM(sxx) AS sxx, "
+        "SUM(sx * sy / n_i) AS xy_n, SUM(sx * sx / n_i) AS xx_n, SUM(sx) AS sx, SUM(sy) AS sy "
+        "FROM tw_units GROUP BY cl, first_pos, last_pos")
     c_pinv = _c_pinv(counts, runs)
-    q = eng.frame(
-        "SELECT r.t, SUM(r.x - k.xbar) AS qx, SUM(r.y - k.ybar) AS qy, SUM(r.x * (r.x - k.xbar)) AS xmx, "
-        "SUM(r.x * (r.y - k.ybar)) AS xmy FROM tw_rows r JOIN tw_units k ON r.u = k.u GROUP BY r.t"
-    ).set_index("t").reindex(periods)
-    qx, qy = q["qx"].to_numpy(float), q["qy"].to_numpy(float)
+    f, last = runs["first_pos"].to_numpy(np.int64), runs["last_pos"].to_numpy(np.int64)
+    ind = ((np.arange(n_t)[None, :] >= f[:, None]) & (np.arange(n_t)[None, :] <= last[:, None])).astype(float)
+    tot = tc.groupby("t")[["sx", "sy"]].sum().reindex(periods)
+    qx = tot["sx"].to_numpy(float) - runs["mx"].to_numpy(float) @ ind  # T'M_D x
+    qy = tot["sy"].to_numpy(float) - runs["my"].to_numpy(float) @ ind
+    xmx = float(runs["sxx"].sum() - runs["xx_n"].sum())  # x'M_D x
+    xmy = float(runs["sxy"].sum() - runs["xy_n"].sum())
     lam_x, lam_y = c_pinv @ qx, c_pinv @ qy
-    xtx = float(q["xmx"].sum()) - float(qx @ lam_x)
-    scale = max(float(q["xmx"].sum()), 1e-300)  # not x'x, but zero exactly when x'x is
+    xtx = xmx - float(qx @ lam_x)
+    scale = max(float(runs["sxx"].sum()), 1e-300)
     if not xtx > 1e-9 * scale:
         raise EstimationError(f"{WHAT}: {treatment!r} is collinear with the unit and period effects; "
                               "use the memory engine (which drops it as pyfixest does)")
-    beta = (float(q["xmy"].sum()) - float(qx @ lam_y)) / xtx
+    beta = (xmy - float(qx @ lam_y)) / xtx
+    if units_nested:
+        scores = _scores_nested(runs, tc, periods, lam_x, lam_y, beta)
+    else:
+        scores = _scores_rows(eng, periods, lam_x, lam_y, beta)
+    eng.execute("DROP VIEW IF EXISTS tw_rows")
+    eng.execute("DROP TABLE IF EXISTS tw_units")
+    return TwfeSums(beta=beta, xtx=xtx, scores=scores, n_obs=int(tc["n"].sum()), n_units=n_u,
+                    n_periods=n_t, n_clusters=n_cl, units_nested=units_nested, periods_nested=periods_nested)
+
+
+def _scores_nested(runs: pd.DataFrame, tc: pd.DataFrame, periods: np.ndarray, lam_x: np.ndarray,
+                   lam_y: np.ndarray, beta: float) -> np.ndarray:
+    """Cluster scores sum_c x~ e~ from the runs and period x cluster sums (units nested in the
+    clusters). Per unit i, with r = y - beta x, a_x / a_r the unit's means of lambda_x / lambda_r
+    over its periods and L_i = sum over its periods of lambda_x lambda_r:
+    sum_t x~ e~ = S_xr - S_x S_r / n_i - sum_t lambda_r x - sum_t lambda_x r + S_x a_r + S_r a_x
+    - n_i a_x a_r + L_i; the two period sums add up, over a cluster, to period x cluster sums."""
+    lam_r = lam_y - beta * lam_x
+    cx, cr, cxr = (np.r_[0.0, np.cumsum(v)] for v in (lam_x, lam_r, lam_x * lam_r))
+    f, last = runs["first_pos"].to_numpy(np.int64), runs["last_pos"].to_numpy(np.int64)
+    length = (last - f + 1).astype(float)
+    ax, ar = (cx[last + 1] - cx[f]) / length, (cr[last + 1] - cr[f]) / length
+    big_l = cxr[last + 1] - cxr[f]
+    g = runs
+    sx, sy = g["sx"].to_numpy(float), g["sy"].to_numpy(float)
+    part = ((g["sxy"].to_numpy(float) - beta * g["sxx"].to_numpy(float))
+            - (g["xy_n"].to_numpy(float) - beta * g["xx_n"].to_numpy(float))
+            + ar * sx + ax * (sy - beta * sx) - ax * ar * g["sn"].to_numpy(float)
+            + g["n_units"].to_numpy(float) * big_l)
+    clusters = np.sort(tc["cl"].unique())
+    code = pd.Series(np.arange(len(clusters)), index=clusters)
+    scores = np.bincount(code[g["cl"]].to_numpy(), weights=part, minlength=len(clusters))
+    pos = np.searchsorted(periods, tc["t"].to_numpy(np.int64))
+    xs, ys = tc["sx"].to_numpy(float), tc["sy"].to_numpy(float)
+    per = lam_r[pos] * xs + lam_x[pos] * (ys - beta * xs)
+    scores -= np.bincount(code[tc["cl"]].to_numpy(), weights=per, minlength=len(clusters))
+    return scores
+
+
+def _scores_rows(eng, periods: np.ndarray, lam_x: np.ndarray, lam_y: np.ndarray, beta: float) -> np.ndarray:
+    """Cluster scores by one more pass over the rows (units not nested in the clusters)."""
+    n_t = len(periods)
     cs_x, cs_y = np.r_[0.0, np.cumsum(lam_x)], np.r_[0.0, np.cumsum(lam_y)]
     eng.put("tw_lambda", pd.DataFrame({"t": periods, "lx": lam_x, "ly": lam_y, "b": beta}))
     eng.put("tw_cum", pd.DataFrame({"pos": np.arange(n_t + 1, dtype=np.int64), "cx": cs_x, "cy": cs_y}))
-    eng.execute(
-        "CREATE OR REPLACE TEMP TABLE tw_units2 AS SELECT k.u, k.cl, k.xbar, k.ybar, "
-        "(c2.cx - c1.cx) / k.n_i AS ax, (c2.cy - c1.cy) / k.n_i AS ay FROM tw_units k "
-        "JOIN tw_cum c1 ON c1.pos = k.first_pos JOIN tw_cum c2 ON c2.pos = k.last_pos + 1")
     sc = eng.frame(
-        "SELECT cl, SUM(xt * ((yt) - b * xt)) AS s, COUNT(*) AS n FROM ("
-        "SELECT k.cl, r.x - k.xbar - l.lx + k.ax AS xt, r.y - k.ybar - l.ly + k.ay AS yt, l.b "
-        "FROM tw_rows r JOIN tw_units2 k ON r.u = k.u JOIN tw_lambda l ON r.t = l.t) z GROUP BY cl")
-    eng.execute("DROP VIEW IF EXISTS tw_rows")
-    for name in ("tw_units", "tw_units2"):
-        eng.execute(f"DROP TABLE IF EXISTS {name}")
-    return TwfeSums(beta=beta, xtx=xtx, scores=sc["s"].to_numpy(float), n_obs=int(sc["n"].sum()),
-                    n_units=n_u, n_periods=n_t, n_clusters=n_cl,
-                    units_nested=int(chk["not_nested"]) == 0, periods_nested=periods_nested)
+        "SELECT cl, SUM(xt * (yt - b * xt)) AS s FROM ("
+        "SELECT r.cl, r.x - k.xbar - l.lx + k.ax AS xt, r.y - k.ybar - l.ly + k.ay AS yt, l.b "
+        "FROM tw_rows r JOIN (SELECT k.u, k.sx / k.n_i AS xbar, k.sy / k.n_i AS ybar, "
+        "(c2.cx - c1.cx) / k.n_i AS ax, (c2.cy - c1.cy) / k.n_i AS ay FROM tw_units k "
+        "JOIN tw_cum c1 ON c1.pos = k.first_pos JOIN tw_cum c2 ON c2.pos = k.last_pos + 1) k ON r.u = k.u "
+        "JOIN tw_lambda l ON r.t = l.t) z GROUP BY cl")
+    return sc["s"].to_numpy(float)
 
 
 def twfe_from_sums(sums: TwfeSums, *, outcome: str, treatment: str, unit: str, time: str,

@@ -116,6 +116,15 @@ def test_twfe_unbalanced_runs_equal(ragged):
     mem, got = did.twfe(p, **kw), engine.twfe(eng, **kw)
     _close(got.table[NUM], mem.table[NUM])
     assert got.n_obs == mem.n_obs == len(p)
+    # persons who move between clusters (units not nested: the scores take another pass)
+    moved = p.assign(zone=np.where(p["month"] >= pd.Timestamp("2021-01-01"),
+                                   (p["area"].cat.codes.to_numpy() + 1) % 6, p["area"].cat.codes.to_numpy() % 6))
+    eng2 = engine.DuckEngine()
+    eng2.source(moved)
+    kwz = dict(kw, cluster="zone")
+    mem, got = did.twfe(moved, **kwz), engine.twfe(eng2, **kwz)
+    _close(got.table[NUM], mem.table[NUM])
+    assert got.df == mem.df == 5
     # staggered drops the unbalanced persons, as in memory
     kw = dict(outcome="employed", unit="person_id", time="month", cohort="start_month", cluster="area")
     mem, got = did.staggered(p, **kw), engine.staggered(eng, **kw)
