@@ -7,8 +7,10 @@ core, on a panel written by `_gen_stream.py` (Parquet partitioned by area).
 Stages, each in a fresh subprocess (peak resident memory = ``ru_maxrss`` of that process,
 DuckDB's buffers included): ``cs`` (Callaway-Sant'Anna ATT(g,t) sums in the engine, then the
 estimates, influence matrix and the simple and dynamic aggregations with analytic SEs in
-numpy), ``twfe`` (TWFE with CRV1), ``transitions`` (transition counts by area x cohort x month
-and the pilot group's matrix). ``--compare`` also runs the memory engine (pandas + evallib.did /
+numpy), ``twfe`` (TWFE with CRV1), ``transitions`` (transition counts by area x cohort from
+per-person state bit masks, and the pilot group's matrix: what ``run --engine duckdb`` uses),
+``transitions_by_month`` (the counts by area x cohort x month, a window function: sorts the panel).
+``--compare`` also runs the memory engine (pandas + evallib.did /
 evallib.ladder) on the same panel and reports the largest absolute difference; only for sizes
 that fit in memory. Results go to stdout as a Markdown table (paste into results.md).
 """
@@ -52,8 +54,9 @@ def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str
         return _numbers(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))
     if stage == "twfe":
         return _numbers(stage, engine.twfe(eng, **KW_TW))
-    counts = engine.transition_counts(eng, unit="person_id", time="month", state="ladder_step", states=STEPS,
-                                      cluster="area", cohort="start_month", by=["group"])
+    count = engine.transition_totals if stage == "transitions" else engine.transition_counts
+    counts = count(eng, unit="person_id", time="month", state="ladder_step", states=STEPS,
+                   cluster="area", cohort="start_month", by=["group"])
     return _numbers(stage, engine.transition_matrix_from_counts(counts[counts["group"] == "pilot"], states=STEPS))
 
 

@@ -94,7 +94,7 @@ class EngineEstimators:
         why = self.reason
         if not why:
             try:
-                counts = _transitions.transition_counts(self.eng, unit=unit, time=time, state=state,
+                counts = _transitions.transition_totals(self.eng, unit=unit, time=time, state=state,
                                                         states=states, cluster=cluster, cohort=cohort,
                                                         by=["group"])
                 res = _transitions.transition_matrix_from_counts(

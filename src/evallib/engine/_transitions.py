@@ -52,6 +52,78 @@ def transition_counts(eng, *, unit: str, time: str, state: str, states: Sequence
     return out
 
 
+_BITS = 62  # months per word of a unit's state bit masks (positive BIGINTs)
+
+
+def transition_totals(eng, *, unit: str, time: str, state: str, states: Sequence[int], cluster: str,
+                      cohort: str, by: Sequence[str] = (), view: str = "panel") -> pd.DataFrame:
+    """`transition_counts` summed over the months (columns cluster, cohort, ``by``..., from, to,
+    n), without sorting the panel: one aggregation by unit builds, per state, a bit mask of the
+    months (offsets from the first month) in that state, and a unit's pairs from state i to j
+    are the bits set in ``mask_i & (mask_j >> 1)`` (plus the pair across two words). A gap or a
+    missing state leaves its bit unset, so it breaks the pair as in `evallib.ladder`. Two rows
+    for one unit and month are refused (they would share a bit)."""
+    types = dict(eng.frame(f"SELECT column_name, column_type FROM (DESCRIBE {ident(view)})")
+                 .itertuples(index=False, name=None))
+    for c in (unit, time, state, cluster, cohort, *by):
+        if c not in types:
+            raise EstimationError(f"{WHAT}: column {c!r} not in the panel")
+    tcode, _ = _code(time, types)
+    gcode, _ = _code(cohort, types)
+    st = [int(x) for x in states]
+    allowed = ", ".join(str(x) for x in st)
+    span = eng.frame(f"SELECT MIN({tcode}) AS t0, MAX({tcode}) AS t1, COUNT(*) AS n, "
+                     f"SUM(CASE WHEN {ident(state)} IS NOT NULL AND CAST({ident(state)} AS INTEGER) "
+                     f"NOT IN ({allowed}) THEN 1 ELSE 0 END) AS bad FROM {ident(view)}").iloc[0]
+    if span["bad"] > 0:
+        raise EstimationError(f"{WHAT}: column {state!r} holds {int(span['bad'])} value(s) outside the "
+                              f"states {st}")
+    if span["n"] == 0:
+        return pd.DataFrame(columns=["cluster", "cohort", *by, "from", "to", "n"])
+    t0, t1 = int(span["t0"]), int(span["t1"])
+    n_words = (t1 - t0) // _BITS + 1
+    pos = f"({tcode} - {t0})"
+    s_int = f"CAST({ident(state)} AS INTEGER)"
+
+    def bit(w: int, cond: str) -> str:
+        return (f"BIT_OR(CASE WHEN {cond} AND {pos} >= {w * _BITS} AND {pos} < {(w + 1) * _BITS} "
+                f"THEN CAST(1 AS BIGINT) << CAST({pos} - {w * _BITS} AS INTEGER) ELSE CAST(0 AS BIGINT) END)")
+
+    masks = [f"{bit(w, 'TRUE')} AS p{w}" for w in range(n_words)]
+    masks += [f"{bit(w, f'{s_int} = {k}')} AS m{i}_{w}" for i, k in enumerate(st) for w in range(n_words)]
+    by_sel = "".join(f", MIN(CAST({ident(b)} AS VARCHAR)) AS {ident(b)}" for b in by)
+    by_var = " + ".join(f"CASE WHEN MIN(CAST({ident(b)} AS VARCHAR)) <> MAX(CAST({ident(b)} AS VARCHAR)) "
+                        f"THEN 1 ELSE 0 END" for b in by) or "0"
+    units = (f"SELECT COUNT(*) AS n_obs, MIN(CAST({ident(cluster)} AS VARCHAR)) AS cluster, "
+             f"COALESCE(MIN({gcode}), 0) AS cohort{by_sel}, {by_var} AS by_var, "
+             f"{', '.join(masks)} FROM {ident(view)} GROUP BY {ident(unit)}")
+    pairs = []
+    for i in range(len(st)):
+        for j in range(len(st)):
+            terms = [f"CAST(bit_count(m{i}_{w} & (m{j}_{w} >> 1)) AS BIGINT)" for w in range(n_words)]
+            terms += [f"CAST(bit_count((m{i}_{w} >> {_BITS - 1}) & m{j}_{w + 1} & 1) AS BIGINT)"
+                      for w in range(n_words - 1)]
+            pairs.append(f"SUM({' + '.join(terms)}) AS c{i}_{j}")
+    present = " + ".join(f"CAST(bit_count(p{w}) AS BIGINT)" for w in range(n_words))
+    by_out = "".join(f", {ident(b)}" for b in by)
+    wide = eng.frame(
+        f"SELECT cluster, cohort{by_out}, SUM(CASE WHEN n_obs <> {present} THEN 1 ELSE 0 END) AS dup, "
+        f"SUM(by_var) AS by_var, {', '.join(pairs)} FROM ({units}) z GROUP BY cluster, cohort{by_out}")
+    if wide["dup"].sum() > 0:
+        raise EstimationError(f"{WHAT}: more than one row per ({unit}, {time}) for {int(wide['dup'].sum())} "
+                              "unit(s); one row per unit and period is required")
+    if wide["by_var"].sum() > 0:
+        raise EstimationError(f"{WHAT}: a column of {list(by)} varies within a unit; use transition_counts")
+    long = wide.melt(id_vars=["cluster", "cohort", *by], value_vars=[f"c{i}_{j}" for i in range(len(st))
+                                                                      for j in range(len(st))],
+                     var_name="cell", value_name="n")
+    ij = long["cell"].str[1:].str.split("_", expand=True).astype(int)
+    long["from"] = np.asarray(st)[ij[0].to_numpy()]
+    long["to"] = np.asarray(st)[ij[1].to_numpy()]
+    long = long[long["n"] > 0]
+    return long[["cluster", "cohort", *by, "from", "to", "n"]].reset_index(drop=True)
+
+
 def transition_matrix_from_counts(counts: pd.DataFrame, *, states: Sequence[int], unit: str = "person_id",
                                   time: str = "month", state: str = "ladder_step") -> pd.DataFrame:
     """The row-normalised matrix of `evallib.ladder.transition_matrix` (no weights, no ``by``)

@@ -82,13 +82,16 @@ def test_transition_matrix_equal(demo):
     _, panel, eng = demo
     counts = engine.transition_counts(eng, unit="person_id", time="month", state="ladder_step",
                                       states=STEPS, cluster="area", cohort="start_month", by=["group"])
+    totals = engine.transition_totals(eng, unit="person_id", time="month", state="ladder_step",
+                                      states=STEPS, cluster="area", cohort="start_month", by=["group"])
     for group in ("pilot", "comparison"):
         mem = ladder.transition_matrix(panel[panel["group"] == group], unit="person_id", time="month",
                                        state="ladder_step", states=STEPS)
-        got = engine.transition_matrix_from_counts(counts[counts["group"] == group], states=STEPS)
-        assert_frame_equal(got.attrs["n_pairs"], mem.attrs["n_pairs"], check_dtype=False)
-        _close(got, mem)
-        assert got.attrs["spec"] == mem.attrs["spec"]
+        for table in (counts, totals):
+            got = engine.transition_matrix_from_counts(table[table["group"] == group], states=STEPS)
+            assert_frame_equal(got.attrs["n_pairs"], mem.attrs["n_pairs"], check_dtype=False)
+            _close(got, mem)
+            assert got.attrs["spec"] == mem.attrs["spec"]
     # by area (a cluster): a filter of the same counts
     area = panel["area"].iloc[0]
     mem = ladder.transition_matrix(panel[panel["area"] == area], unit="person_id", time="month",
@@ -147,6 +150,10 @@ def test_gaps_break_transition_pairs_and_are_refused_by_twfe(ragged):
     runs = g.groupby("person_id", observed=True)["month"].apply(
         lambda m: 1 + int((m.diff().dt.days > 31).sum()))
     assert int(got.attrs["n_pairs"].to_numpy().sum()) == len(g) - int(runs.sum())
+    totals = engine.transition_totals(eng, unit="person_id", time="month", state="ladder_step",
+                                      states=STEPS, cluster="area", cohort="start_month")
+    got = engine.transition_matrix_from_counts(totals, states=STEPS)
+    assert_frame_equal(got.attrs["n_pairs"], mem.attrs["n_pairs"], check_dtype=False)
     with pytest.raises(EstimationError, match="consecutive"):
         engine.twfe(eng, outcome="employed", treatment="treated", unit="person_id", time="month",
                     cluster="area")
@@ -163,3 +170,30 @@ def test_duplicate_rows_and_bad_states_are_refused(ragged):
     with pytest.raises(EstimationError, match="outside the states"):
         engine.transition_counts(eng, unit="person_id", time="month", state="ladder_step",
                                  states=(1, 2, 3), cluster="area", cohort="start_month")
+
+
+def test_transition_totals_across_mask_words():
+    """130 months: three 62-month words per state mask; pairs across word boundaries, gaps and
+    a missing state counted as the month-by-month counts and `evallib.ladder` count them."""
+    p = simulate_panel(n_clusters=6, n_treated_clusters=2, persons_per_cluster=15, n_months=130,
+                       design="person_staggered", entry_months=(30, 40), seed=9).panel
+    code = p["person_id"].cat.codes.to_numpy()
+    month = p["month"]
+    drop = (((code % 4 == 1) & (month == pd.Timestamp("2025-02-01")))
+            | ((code % 5 == 2) & (month == pd.Timestamp("2020-03-01"))))
+    p = p[~drop].copy()
+    p["ladder_step"] = p["ladder_step"].astype("Int8")
+    p.loc[p.index[::97], "ladder_step"] = pd.NA  # a missing state breaks two pairs
+    eng = engine.DuckEngine()
+    eng.source(p)
+    kw = dict(unit="person_id", time="month", state="ladder_step", states=STEPS, cluster="area",
+              cohort="start_month")
+    totals = engine.transition_totals(eng, **kw)
+    counts = engine.transition_counts(eng, **kw)
+    keys = ["cluster", "cohort", "from", "to"]
+    a = totals.groupby(keys)["n"].sum()
+    b = counts.groupby(keys)["n"].sum()
+    assert a.index.equals(b.index) and (a.to_numpy() == b.to_numpy()).all()
+    mem = ladder.transition_matrix(p, unit="person_id", time="month", state="ladder_step", states=STEPS)
+    got = engine.transition_matrix_from_counts(totals, states=STEPS)
+    assert_frame_equal(got.attrs["n_pairs"], mem.attrs["n_pairs"], check_dtype=False)
