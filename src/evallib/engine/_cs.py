@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from evallib.did import GroupTimeResult, StaggeredSpec
-from evallib.engine._sql import ident, month_code
+from evallib.engine._sql import distinct_periods, ident, month_code
 from evallib.errors import EstimationError
 from evallib.inference import minimum_detectable_effects
 
@@ -74,8 +74,6 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
     rows = (f"SELECT CAST({ident(unit)} AS VARCHAR) AS u, {tcode} AS t, COALESCE({gcode}, 0) AS g, "
             f"CAST({ident(cluster)} AS VARCHAR) AS cl, CAST({ident(outcome)} AS DOUBLE) AS y "
             f"FROM {ident(view)}")
-    units = ("SELECT u, COUNT(*) AS n_obs, COUNT(DISTINCT t) AS n_dt, MIN(g) AS g, MAX(g) AS g2, "
-             "MIN(cl) AS cl, MAX(cl) AS cl2, COUNT(cl) AS n_cl, COUNT(y) AS n_y FROM r GROUP BY u")
     eng.execute(f"CREATE OR REPLACE TEMP VIEW cs_rows AS {rows}")
     periods = eng.frame("SELECT DISTINCT t FROM cs_rows ORDER BY t")["t"].to_numpy(np.int64)
     if len(periods) < 2:
@@ -87,6 +85,8 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
         return f"(CASE WHEN {g} > {t1} THEN 0 ELSE {g} END)"
 
     gadj = adj("g")
+    units = (f"SELECT u, COUNT(*) AS n_obs, {distinct_periods('t', t0, t1)} AS n_dt, MIN(g) AS g, MAX(g) AS g2, "
+             "MIN(cl) AS cl, MAX(cl) AS cl2, COUNT(cl) AS n_cl, COUNT(y) AS n_y FROM r GROUP BY u")
     eng.execute(f"CREATE OR REPLACE TEMP TABLE cs_units AS WITH r AS (SELECT u, t, {gadj} AS g, cl, y "
                 f"FROM cs_rows) {units}")
     chk = eng.frame(

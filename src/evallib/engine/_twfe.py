@@ -29,7 +29,7 @@ from scipy import stats
 
 from evallib.did import DidResult, DidSpec
 from evallib.engine._cs import _code
-from evallib.engine._sql import ident
+from evallib.engine._sql import distinct_periods, ident
 from evallib.errors import EstimationError
 from evallib.inference import minimum_detectable_effect
 
@@ -95,8 +95,9 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
     periods_nested = bool((tc.groupby("t")["cl"].nunique() <= 1).all())
     eng.put("tw_periods", pd.DataFrame({"t": periods, "pos": np.arange(n_t, dtype=np.int64)}))
     eng.execute(
-        "CREATE OR REPLACE TEMP TABLE tw_units AS SELECT a.*, f.pos AS first_pos, l.pos AS last_pos "
-        "FROM (SELECT u, COUNT(*) AS n_i, COUNT(DISTINCT t) AS n_dt, MIN(t) AS tmin, MAX(t) AS tmax, "
+        f"CREATE OR REPLACE TEMP TABLE tw_units AS SELECT a.*, f.pos AS first_pos, l.pos AS last_pos "
+        f"FROM (SELECT u, COUNT(*) AS n_i, {distinct_periods('t', int(periods[0]), int(periods[-1]))} AS n_dt, "
+        "MIN(t) AS tmin, MAX(t) AS tmax, "
         "SUM(x) AS sx, SUM(y) AS sy, SUM(x * y) AS sxy, SUM(x * x) AS sxx, MIN(cl) AS cl, MAX(cl) AS cl2 "
         "FROM tw_rows GROUP BY u) a JOIN tw_periods f ON f.t = a.tmin JOIN tw_periods l ON l.t = a.tmax")
     chk = eng.frame(
@@ -113,7 +114,7 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
     units_nested = int(chk["not_nested"]) == 0
     # runs of periods x clusters: every per-unit quantity the algebra needs, summed
     runs = eng.frame(
-        "SELECT cl, first_pos, last_pos, COUNT(*) AS n_units, SUM(n_i) AS sn, SUM(1.0 / n_i) AS w, "
+        "SELECT cl, first_pos, last_pos, COUNT(*) AS n_units, SUM(n_i) AS sn, SUM(CAST(1 AS DOUBLE) / n_i) AS w, "
         "SUM(sx / n_i) AS mx, SUM(sy / n_i) AS my, SUM(sxy) AS sxy, SUM(sxx) AS sxx, "
         "SUM(sx * sy / n_i) AS xy_n, SUM(sx * sx / n_i) AS xx_n, SUM(sx) AS sx, SUM(sy) AS sy "
         "FROM tw_units GROUP BY cl, first_pos, last_pos")
