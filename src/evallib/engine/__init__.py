@@ -24,6 +24,7 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
 from evallib.engine._backend import DuckEngine
 from evallib.engine._chapter import COVERED, ENGINES, EngineEstimators, engine_estimators
 from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
+from evallib.engine._spark import SparkEngine
 from evallib.engine._transitions import transition_counts, transition_matrix_from_counts, transition_totals
 from evallib.engine._twfe import TwfeSums, twfe, twfe_from_sums, twfe_sums
 
@@ -34,6 +35,7 @@ __all__ = [
     "EngineEstimators",
     "engine_estimators",
     "GroupTimeSums",
+    "SparkEngine",
     "group_time_sums",
     "staggered",
     "staggered_from_sums",

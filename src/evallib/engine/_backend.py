@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from evallib.engine._sql import derived_view, render
+from evallib.engine._sql import derived_view, ident, render
 from evallib.errors import DataError
 
 RAW_VIEW = "panel_raw"
@@ -80,6 +80,24 @@ class DuckEngine:
     def execute(self, sql: str) -> None:
         """Run a statement (a view or temporary table kept inside the engine)."""
         self.con.execute(render(sql, self.dialect))
+
+    def columns(self, view: str) -> dict[str, str]:
+        """Column name -> SQL type name of a view."""
+        return {r[0]: str(r[1]) for r in self.con.execute(f"DESCRIBE {ident(view)}").fetchall()}
+
+    def view(self, name: str, sql: str) -> None:
+        """A named query, recomputed where it is used."""
+        self.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS {sql}")
+
+    def materialize(self, name: str, sql: str) -> None:
+        """A named query computed once and kept in the engine (spilled to disk if need be)."""
+        self.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS {sql}")
+
+    def drop(self, name: str) -> None:
+        kind = self.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?",
+                                [name]).fetchall()
+        for (ty,) in kind:
+            self.con.execute(f"DROP {'VIEW' if ty == 'VIEW' else 'TABLE'} IF EXISTS {ident(name)}")
 
     def close(self) -> None:
         self.con.close()

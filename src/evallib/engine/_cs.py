@@ -61,8 +61,7 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
                     view: str = "panel") -> GroupTimeSums:
     """Run the engine queries: checks (one row per unit and period, cohort and cluster constant
     within a unit, no missing outcome or cluster), then the compact sums."""
-    types = dict(eng.frame(f"SELECT column_name, column_type FROM (DESCRIBE {ident(view)})")
-                 .itertuples(index=False, name=None))
+    types = eng.columns(view)
     for c in (outcome, unit, time, cohort, cluster):
         if c not in types:
             raise EstimationError(f"{WHAT}: column {c!r} not in the panel")
@@ -74,7 +73,7 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
     rows = (f"SELECT CAST({ident(unit)} AS VARCHAR) AS u, {tcode} AS t, COALESCE({gcode}, 0) AS g, "
             f"CAST({ident(cluster)} AS VARCHAR) AS cl, CAST({ident(outcome)} AS DOUBLE) AS y "
             f"FROM {ident(view)}")
-    eng.execute(f"CREATE OR REPLACE TEMP VIEW cs_rows AS {rows}")
+    eng.view("cs_rows", rows)
     periods = eng.frame("SELECT DISTINCT t FROM cs_rows ORDER BY t")["t"].to_numpy(np.int64)
     if len(periods) < 2:
         raise EstimationError(f"{WHAT}: need at least two periods in {time!r}")
@@ -87,8 +86,7 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
     gadj = adj("g")
     units = (f"SELECT u, COUNT(*) AS n_obs, {distinct_periods('t', t0, t1)} AS n_dt, MIN(g) AS g, MAX(g) AS g2, "
              "MIN(cl) AS cl, MAX(cl) AS cl2, COUNT(cl) AS n_cl, COUNT(y) AS n_y FROM r GROUP BY u")
-    eng.execute(f"CREATE OR REPLACE TEMP TABLE cs_units AS WITH r AS (SELECT u, t, {gadj} AS g, cl, y "
-                f"FROM cs_rows) {units}")
+    eng.materialize("cs_units", f"WITH r AS (SELECT u, t, {gadj} AS g, cl, y FROM cs_rows) {units}")
     chk = eng.frame(
         "SELECT SUM(CASE WHEN n_obs <> n_dt THEN 1 ELSE 0 END) AS dup, "
         "MIN(CASE WHEN n_obs <> n_dt THEN u END) AS dup_u, "
@@ -130,8 +128,8 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
             "GROUP BY 1, 2, 3")
         sums = pd.concat([sums, minus], ignore_index=True).groupby(["cl", "g", "t"], as_index=False)["s"].sum()
         sums = sums[sums["cl"].isin(code.index)]
-    eng.execute("DROP VIEW IF EXISTS cs_rows")
-    eng.execute("DROP TABLE IF EXISTS cs_units")
+    eng.drop("cs_rows")
+    eng.drop("cs_units")
     sums["cl"] = code[sums["cl"]].to_numpy()
     counts["cl"] = code[counts["cl"]].to_numpy()
     # a cohort whose every unit was dropped has sums (of zero) but no count: not a cohort

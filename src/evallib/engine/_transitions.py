@@ -23,8 +23,7 @@ def transition_counts(eng, *, unit: str, time: str, state: str, states: Sequence
                       cluster: str, cohort: str, by: Sequence[str] = (), view: str = "panel") -> pd.DataFrame:
     """Columns: cluster, cohort (time code, 0 = none), t (time code of the origin), ``by``...,
     from, to, n (pairs). ``states``: the allowed integer states; another value is an error."""
-    types = dict(eng.frame(f"SELECT column_name, column_type FROM (DESCRIBE {ident(view)})")
-                 .itertuples(index=False, name=None))
+    types = eng.columns(view)
     for c in (unit, time, state, cluster, cohort, *by):
         if c not in types:
             raise EstimationError(f"{WHAT}: column {c!r} not in the panel")
@@ -63,8 +62,7 @@ def transition_totals(eng, *, unit: str, time: str, state: str, states: Sequence
     are the bits set in ``mask_i & (mask_j >> 1)`` (plus the pair across two words). A gap or a
     missing state leaves its bit unset, so it breaks the pair as in `evallib.ladder`. Two rows
     for one unit and month are refused (they would share a bit)."""
-    types = dict(eng.frame(f"SELECT column_name, column_type FROM (DESCRIBE {ident(view)})")
-                 .itertuples(index=False, name=None))
+    types = eng.columns(view)
     for c in (unit, time, state, cluster, cohort, *by):
         if c not in types:
             raise EstimationError(f"{WHAT}: column {c!r} not in the panel")

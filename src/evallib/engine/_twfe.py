@@ -68,14 +68,13 @@ def _c_pinv(counts: np.ndarray, runs: pd.DataFrame) -> np.ndarray:
 def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluster: str,
               view: str = "panel") -> TwfeSums:
     """The three engine passes (see the module docstring)."""
-    types = dict(eng.frame(f"SELECT column_name, column_type FROM (DESCRIBE {ident(view)})")
-                 .itertuples(index=False, name=None))
+    types = eng.columns(view)
     for c in (outcome, treatment, unit, time, cluster):
         if c not in types:
             raise EstimationError(f"{WHAT}: column {c!r} not in the panel")
     tcode, _ = _code(time, types)
-    eng.execute(
-        f"CREATE OR REPLACE TEMP VIEW tw_rows AS SELECT CAST({ident(unit)} AS VARCHAR) AS u, "
+    eng.view(
+        "tw_rows", f"SELECT CAST({ident(unit)} AS VARCHAR) AS u, "
         f"{tcode} AS t, CAST({ident(cluster)} AS VARCHAR) AS cl, "
         f"CAST({ident(treatment)} AS DOUBLE) AS x, CAST({ident(outcome)} AS DOUBLE) AS y FROM {ident(view)}")
     tc = eng.frame("SELECT t, cl, COUNT(*) AS n, COUNT(x) AS nx, COUNT(y) AS ny, SUM(x) AS sx, SUM(y) AS sy "
@@ -94,8 +93,8 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
         raise EstimationError(f"{WHAT}: cluster column {cluster!r} has fewer than 2 clusters")
     periods_nested = bool((tc.groupby("t")["cl"].nunique() <= 1).all())
     eng.put("tw_periods", pd.DataFrame({"t": periods, "pos": np.arange(n_t, dtype=np.int64)}))
-    eng.execute(
-        f"CREATE OR REPLACE TEMP TABLE tw_units AS SELECT a.*, f.pos AS first_pos, l.pos AS last_pos "
+    eng.materialize(
+        "tw_units", "SELECT a.*, f.pos AS first_pos, l.pos AS last_pos "
         f"FROM (SELECT u, COUNT(*) AS n_i, {distinct_periods('t', int(periods[0]), int(periods[-1]))} AS n_dt, "
         "MIN(t) AS tmin, MAX(t) AS tmax, "
         "SUM(x) AS sx, SUM(y) AS sy, SUM(x * y) AS sxy, SUM(x * x) AS sxx, MIN(cl) AS cl, MAX(cl) AS cl2 "
@@ -137,8 +136,8 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
         scores = _scores_nested(runs, tc, periods, lam_x, lam_y, beta)
     else:
         scores = _scores_rows(eng, periods, lam_x, lam_y, beta)
-    eng.execute("DROP VIEW IF EXISTS tw_rows")
-    eng.execute("DROP TABLE IF EXISTS tw_units")
+    eng.drop("tw_rows")
+    eng.drop("tw_units")
     return TwfeSums(beta=beta, xtx=xtx, scores=scores, n_obs=int(tc["n"].sum()), n_units=n_u,
                     n_periods=n_t, n_clusters=n_cl, units_nested=units_nested, periods_nested=periods_nested)
 
