@@ -9,6 +9,7 @@ else). No Python traceback reaches the user: an unexpected error is one line on 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import sys
@@ -24,6 +25,7 @@ import typer
 # ``evallib.data.load_panel``) so that tests can replace those functions
 import evallib.book
 import evallib.data
+from evallib.analysis.compute import ENGINE_ENV, ENGINE_LOG_ENV
 from evallib.book import BookError, BuildResult
 from evallib.config import (
     ConfigError,
@@ -35,6 +37,7 @@ from evallib.config import (
     load_pilot,
 )
 from evallib.data.convert import panel_from_files, write_panel, write_report
+from evallib.engine import COVERED, ENGINES
 from evallib.errors import DataError, EvallibError, InputError
 from evallib.pipeline import parse_langs, run_pilots, write_params_template
 from evallib.results import paths
@@ -257,6 +260,9 @@ def run(
     data: Annotated[Path | None, typer.Option("--data", help="panel file to analyse (with one --pilot)")] = None,
     lang: Annotated[str, typer.Option("--lang", help="edition: nl, en, or both (nl,en or all)")] = "nl",
     workers: Annotated[int | None, typer.Option("--workers", help="parallel pilots; default: number of cores")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="memory (default) or duckdb: the CS group-time effects, "
+                                        "TWFE and the pilot transition matrix on DuckDB, out of core; the rest "
+                                        "in memory (docs/engine.md)")] = "memory",
 ) -> None:
     """Run the analysis notebooks for each pilot (papermill); print an OK/FAILED table."""
     root = _root()
@@ -264,6 +270,7 @@ def run(
     langs = _langs(lang)
     if data is not None and len(pilots) != 1:
         _fail("--data needs exactly one --pilot", EXIT_INPUT)
+    engine_log = _use_engine(engine, root)
     typer.echo(f"running {len(pilots)} pilot(s) ({', '.join(langs)}) ...", err=True)
 
     def progress(r) -> None:
@@ -278,11 +285,40 @@ def run(
         if len(langs) > 1:
             typer.echo(f"edition {lg}:")
         _print_runs([r for r in runs if r.lang == lg])
+    _print_engine_log(engine_log)
     statuses = {r.status for r in runs}
     if "BAD INPUT" in statuses:
         raise typer.Exit(EXIT_INPUT)
     if "FAILED" in statuses:
         raise typer.Exit(EXIT_FAIL)
+
+
+def _use_engine(engine: str, root: Path) -> Path | None:
+    """Set the engine for the pilot kernels (environment, inherited) and start its log."""
+    if engine not in ENGINES:
+        _fail(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}", EXIT_INPUT)
+    os.environ[ENGINE_ENV] = engine
+    if engine == "memory":
+        os.environ.pop(ENGINE_LOG_ENV, None)
+        return None
+    log = paths.build_dir(root) / f"engine-{engine}.jsonl"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.unlink(missing_ok=True)
+    os.environ[ENGINE_LOG_ENV] = str(log)
+    typer.echo(f"engine {engine}: {', '.join(COVERED)}; every other analysis (loading and validation "
+               "included) in memory", err=True)
+    return log
+
+
+def _print_engine_log(log: Path | None) -> None:
+    """Where each engine-covered analysis of each computed chapter ran (cached chapters: none)."""
+    if log is None:
+        return
+    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+    for line in lines:
+        rec = json.loads(line)
+        ran = "; ".join(f"{what}: {where}" for what, where in rec["ran"]) or f"all in memory ({rec['reason']})"
+        typer.echo(f"  engine {rec['engine']} {rec['pilot']}: {ran}", err=True)
 
 
 def _langs(lang: str) -> list[str]:

@@ -27,6 +27,7 @@ from evallib.analysis.sections import (
     ladder_section,
 )
 from evallib.config import AnalysisSettings, PilotConfig
+from evallib.engine import EngineEstimators
 
 __all__ = ["ChapterResults", "chapter", "scorecard_section"]
 
@@ -102,15 +103,17 @@ def scorecard_section(config: PilotConfig, design: DesignSection, headline: Head
     return sc, decide(sc.to_dict(), config.decision)
 
 
-def chapter(panel: pd.DataFrame, config: PilotConfig) -> ChapterResults:
+def chapter(panel: pd.DataFrame, config: PilotConfig, *, est: EngineEstimators | None = None) -> ChapterResults:
     """Compute a pilot's chapter from its panel (`evallib.data.load_panel`) and params.
 
     Complete for every panel that `load_panel` accepts: an analysis these data do not allow is
-    an :class:`~evallib.analysis.absence.Absent` with its reason, in its place."""
+    an :class:`~evallib.analysis.absence.Absent` with its reason, in its place. ``est``: an
+    engine's estimators (`evallib.engine.engine_estimators`) for the analyses it covers; the
+    results are the same numbers as in memory."""
     allows = panel_facts(panel, config.cluster)
     design = design_section(panel, config, allows)
-    headline = headline_section(panel, config, allows)
-    ladder = ladder_section(panel, config, allows)
+    headline = headline_section(panel, config, allows, est=est)
+    ladder = ladder_section(panel, config, allows, est=est)
     costs = costs_section(config, design, headline)
     sc, decision = scorecard_section(config, design, headline, ladder, costs)
     return ChapterResults(pilot=config.pilot, settings=config.analysis, design=design,

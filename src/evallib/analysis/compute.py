@@ -6,11 +6,14 @@ so the notebooks can run in any order.
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 from evallib.analysis.chapter import ChapterResults, chapter
 from evallib.config import PilotConfig
 from evallib.data import file_sha256, load_panel
+from evallib.engine import engine_estimators
 from evallib.protocol import to_jsonable
 from evallib.results.cache import chapter_cache_path, fingerprint, load_or_compute
 from evallib.results.schema import validate_results
@@ -19,25 +22,37 @@ from evallib.results.store import write_results
 __all__ = ["cache_key", "compute_pilot", "published_bases"]
 
 
-def cache_key(config: PilotConfig, data_path: str | Path) -> str:
-    """The chapter cache's key: the data file's SHA-256, every params value (defaults included)
-    and evallib's source."""
-    return fingerprint(file_sha256(Path(data_path)), config.model_dump_json())
+#: environment of `evallib run --engine`: the engine, its memory limit and spill folder, and
+#: the JSON-lines file where each computed chapter says which analyses ran where
+ENGINE_ENV, ENGINE_MEMORY_ENV, ENGINE_TEMP_ENV, ENGINE_LOG_ENV = (
+    "EVALLIB_ENGINE", "EVALLIB_ENGINE_MEMORY_LIMIT", "EVALLIB_ENGINE_TEMP", "EVALLIB_ENGINE_LOG")
+
+
+def cache_key(config: PilotConfig, data_path: str | Path, engine: str = "memory") -> str:
+    """The chapter cache's key: the data file's SHA-256, every params value (defaults included),
+    the engine (when not memory) and evallib's source."""
+    extra = () if engine == "memory" else (f"engine:{engine}",)
+    return fingerprint(file_sha256(Path(data_path)), config.model_dump_json(), *extra)
 
 
 def compute_pilot(config: PilotConfig, data_path: str | Path, *, results_dir: str | Path,
-                  work_dir: str | Path | None = None) -> ChapterResults:
+                  work_dir: str | Path | None = None, engine: str | None = None) -> ChapterResults:
     """The pilot's :class:`ChapterResults`: from ``<work_dir>/<pilot>/chapter.pkl`` when data, params
     and code are unchanged, else computed from the panel. ``<work_dir>/<pilot>/`` is the pilot's
     unpublished work folder, which the pipeline deletes when the pilot's run ends; by default
     the one beside ``results_dir`` (:func:`evallib.results.cache.chapter_cache_path`).
     Writes ``<results_dir>/<pilot>.json`` (suppressed, atomic) after validating the document
-    against the results schema."""
+    against the results schema.
+
+    ``engine``: "memory" or "duckdb" (default: ``$EVALLIB_ENGINE``, else memory); with duckdb
+    the analyses `evallib.engine` covers run on DuckDB, the rest in memory, with the same
+    results (`_chapter_with_engine`)."""
     path = Path(data_path)
+    engine = engine or os.environ.get(ENGINE_ENV) or "memory"
     cache = (Path(work_dir) / config.pilot / "chapter.pkl" if work_dir is not None
              else chapter_cache_path(results_dir, config.pilot))  # build/work/<pilot>/chapter.pkl
-    ch = load_or_compute(cache, cache_key(config, path),
-                         lambda: chapter(load_panel(path, config), config))
+    ch = load_or_compute(cache, cache_key(config, path, engine),
+                         lambda: _chapter_with_engine(config, path, engine))
     doc = to_jsonable(ch.to_dict())
     # suppressed once (in write_results), then validated: the document checked is the one written
     write_results(config.pilot, doc, results_dir=results_dir, threshold=config.disclosure_threshold,
@@ -52,3 +67,21 @@ def published_bases(ch: ChapterResults) -> dict[str, float]:
     groups = ch.design.counts.groups
     return {"comparison_in_pilot_areas": float(groups.loc["comparison", "persons"])
             if "comparison" in groups.index else float("nan")}
+
+
+def _chapter_with_engine(config: PilotConfig, path: Path, engine: str) -> ChapterResults:
+    panel = load_panel(path, config)
+    est = engine_estimators(engine, path, panel, memory_limit=os.environ.get(ENGINE_MEMORY_ENV),
+                            temp_directory=os.environ.get(ENGINE_TEMP_ENV))
+    try:
+        ch = chapter(panel, config, est=est)
+    finally:
+        if est is not None:
+            est.close()
+    log = os.environ.get(ENGINE_LOG_ENV)
+    if est is not None and log:
+        line = {"pilot": config.pilot, "engine": engine, "ran": [list(x) for x in est.log],
+                "reason": est.reason}
+        with open(log, "a", encoding="utf-8") as f:  # one short line per pilot: appends do not interleave
+            f.write(json.dumps(line, sort_keys=True) + "\n")
+    return ch

@@ -28,6 +28,7 @@ from evallib.analysis.headlines import design_headline, headline_row
 from evallib.analysis.preconditions import STEPS, PanelFacts, panel_facts
 from evallib.analysis.scorecard import persons_at_event_time
 from evallib.config import PilotConfig
+from evallib.engine import EngineEstimators
 
 __all__ = ["CostsSection", "DesignSection", "HeadlineSection", "LadderSection", "costs_section",
            "design_section", "headline_section", "ladder_section", "shown_event_times"]
@@ -89,13 +90,15 @@ class HeadlineSection:
     horizon: Any = None  # did.Headline or Absent
 
 
-def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None) -> HeadlineSection:
+def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None, *,
+                     est: EngineEstimators | None = None) -> HeadlineSection:
     """Each estimate, or an :class:`~evallib.analysis.absence.Absent` when the panel does not
-    allow it (checked first: see :mod:`evallib.analysis.absence`)."""
+    allow it (checked first: see :mod:`evallib.analysis.absence`). ``est``: an engine's
+    estimators (`evallib.engine`) for the CS group-time effects and TWFE; default in memory."""
     a, outcome, cluster = config.analysis, config.headline_outcome, config.cluster
     f = facts or panel_facts(panel, cluster)
     months = need(f.n_months >= 2, "too_few_months", months=f.n_months, needed=2)
-    gt = attempt("staggered_gt", lambda: did.staggered(
+    gt = attempt("staggered_gt", lambda: (est or did).staggered(
         panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
         control_group="never", cluster=cluster),
         [months, need(f.n_balanced_comparison > 0, "no_never_treated")])
@@ -114,7 +117,7 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
         panel, outcome=outcome, treatment="treated", unit="person_id", time="month", cluster=cluster,
         n_boot=a.wild_bootstrap_draws, max_assignments=a.ri_max_assignments, seed=config.seed),
         [months, need(f.n_untreated_clusters > 0, "no_comparison_area")])
-    twfe = attempt("twfe", lambda: did.twfe(panel, outcome=outcome, treatment="treated", unit="person_id",
+    twfe = attempt("twfe", lambda: (est or did).twfe(panel, outcome=outcome, treatment="treated", unit="person_id",
                                             time="month", cluster=cluster), [months])
     lead, lag = config.event_window
     es = attempt("event_study", lambda: did.event_study(
@@ -189,9 +192,11 @@ def _relapse_did(panel: pd.DataFrame, s: int, *, horizons, threshold: int, clust
     return r if r is not None else Absent(f"relapse_did_{s}", "too_few_people", {"threshold": threshold})
 
 
-def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None) -> LadderSection:
+def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None, *,
+                   est: EngineEstimators | None = None) -> LadderSection:
     """The ladder analyses over the six steps of the schema (observed or not); each one that the
-    panel does not allow is an :class:`~evallib.analysis.absence.Absent`."""
+    panel does not allow is an :class:`~evallib.analysis.absence.Absent`. ``est``: an engine's
+    estimators (`evallib.engine`) for the pilot group's transition matrix."""
     a, cluster, threshold = config.analysis, config.cluster, config.disclosure_threshold
     f = facts or panel_facts(panel, cluster)
     focus = list(config.ladder_focus)
@@ -227,8 +232,9 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts |
             [months, moves, need(s in f.steps, "step_not_occupied", step=s),
              lambda s=s: need(_relapse_residual_df(panel, s, horizons=horizons, cluster=cluster) > 0,
                               "too_few_observations")]) for s in reached},
-        transitions=ladder.transition_matrix(pilot_rows, unit="person_id", time="month", state="ladder_step",
-                                             states=STEPS),
+        transitions=(est.group_transitions(pilot_rows, group="pilot", states=STEPS) if est is not None else
+                     ladder.transition_matrix(pilot_rows, unit="person_id", time="month", state="ladder_step",
+                                              states=STEPS)),
         event_times=event_times,
         state_distribution=(ladder.state_distribution(shown, unit="person_id", time="event_time",
                                                       state="ladder_step", states=STEPS) if len(shown)

@@ -1,0 +1,138 @@
+"""Streaming generator of benchmark panels of any size (issue 16): the simulator's model
+(`evallib.simulate.simulate_panel`, the design of `_gen.py`: 60 areas of which 17 pilot areas,
+60 months, person-staggered entry in months 20-22) run in chunks of about one million rows with
+consecutive seeds, written to a Parquet dataset partitioned by area (``area=A000/...``), so that
+memory stays bounded by one chunk plus one file's buffer whatever the number of rows.
+
+    python benchmarks/_gen_stream.py --rows 100_000_000 --out benchmarks/_data/stream_100M
+
+Chunk ``k`` is ``simulate_panel(..., persons_per_cluster=n_k, seed=seed + k)``: the same panel
+as concatenating those simulator calls in memory (tests/unit/engine/test_gen_stream.py). Person
+ids carry the seed's last three digits, so at most 1000 chunks (about 1 billion rows) per panel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pads
+
+from evallib.simulate import simulate_panel
+
+N_CLUSTERS = 60
+N_TREATED_CLUSTERS = 17
+N_MONTHS = 60
+ENTRY_MONTHS = (20, 22)
+CHUNK_PERSONS = 278  # persons per cluster in one simulator call (about 1M rows)
+RAW = ["person_id", "month", "municipality", "area", "ladder_step", "group", "start_month",
+       "in_training", "age_band", "gender", "education", "migration_background", "dutch_level",
+       "single_parent", "cost_eur"]
+MAX_CHUNKS = 1000
+
+
+def persons_per_cluster(rows: int, n_clusters: int = N_CLUSTERS, n_months: int = N_MONTHS) -> int:
+    """Persons per cluster giving at least ``rows`` person-months."""
+    return max(1, -(-int(rows) // (n_clusters * n_months)))
+
+
+def chunk_sizes(per_cluster: int, chunk_persons: int = CHUNK_PERSONS) -> list[int]:
+    """Persons per cluster of each simulator call."""
+    sizes, done = [], 0
+    while done < per_cluster:
+        n = min(chunk_persons, per_cluster - done)
+        sizes.append(n)
+        done += n
+    if len(sizes) > MAX_CHUNKS:
+        raise SystemExit(f"at most {MAX_CHUNKS} chunks (person ids), got {len(sizes)}: "
+                         "raise --chunk-persons")
+    return sizes
+
+
+def simulate_chunk(n: int, seed: int, *, n_clusters: int = N_CLUSTERS,
+                   n_treated: int = N_TREATED_CLUSTERS, n_months: int = N_MONTHS) -> pd.DataFrame:
+    """One simulator call: the raw (underived) panel columns of ``n`` persons per cluster."""
+    sim = simulate_panel(n_clusters=n_clusters, n_treated_clusters=n_treated,
+                         persons_per_cluster=n, n_months=n_months, design="person_staggered",
+                         entry_months=ENTRY_MONTHS, seed=seed)
+    return sim.panel[RAW].copy()
+
+
+def _arrow(df: pd.DataFrame) -> pa.Table:
+    """Categoricals as plain strings: chunks have different category sets, and a plain column
+    has one schema across every file (Parquet dictionary-encodes it anyway)."""
+    out = df.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.CategoricalDtype):
+            out[c] = out[c].astype(str)
+    return pa.Table.from_pandas(out, preserve_index=False)
+
+
+def write_stream(out: Path, *, rows: int | None = None, per_cluster: int | None = None,
+                 chunk_persons: int = CHUNK_PERSONS, seed: int = 2024, flush_rows: int = 10_000_000,
+                 n_clusters: int = N_CLUSTERS, n_treated: int = N_TREATED_CLUSTERS,
+                 n_months: int = N_MONTHS, log=None) -> dict:
+    """Write the panel to ``out`` (a directory, replaced) as Parquet partitioned by area.
+
+    Chunks are buffered until ``flush_rows`` rows, then written as one file per area (fewer,
+    larger files than one per chunk and area). Returns rows, persons, chunks and seconds."""
+    if per_cluster is None:
+        per_cluster = persons_per_cluster(rows, n_clusters, n_months)
+    sizes = chunk_sizes(per_cluster, chunk_persons)
+    out = Path(out)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    t0 = time.perf_counter()
+    buf: list[pa.Table] = []
+    n_buf = n_rows = n_files = 0
+
+    def flush() -> None:
+        nonlocal buf, n_buf, n_files
+        if not buf:
+            return
+        table = pa.concat_tables(buf)
+        pads.write_dataset(table, tmp, format="parquet", partitioning=["area"],
+                           partitioning_flavor="hive", basename_template=f"part-{n_files:05d}-{{i}}.parquet",
+                           existing_data_behavior="overwrite_or_ignore", max_rows_per_group=1_000_000)
+        n_files += 1
+        buf, n_buf = [], 0
+
+    for k, n in enumerate(sizes):
+        t = _arrow(simulate_chunk(n, seed + k, n_clusters=n_clusters, n_treated=n_treated,
+                                  n_months=n_months))
+        buf.append(t)
+        n_buf += t.num_rows
+        n_rows += t.num_rows
+        if n_buf >= flush_rows:
+            flush()
+        if log is not None:
+            log(f"chunk {k + 1}/{len(sizes)}: {n_rows:,} rows, {time.perf_counter() - t0:.0f} s")
+    flush()
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return {"rows": n_rows, "persons": per_cluster * n_clusters, "chunks": len(sizes),
+            "seconds": time.perf_counter() - t0, "path": str(out)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=lambda s: int(s.replace("_", "")), required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--seed", type=int, default=2024)
+    ap.add_argument("--chunk-persons", type=int, default=CHUNK_PERSONS)
+    ap.add_argument("--flush-rows", type=lambda s: int(s.replace("_", "")), default=10_000_000)
+    a = ap.parse_args(argv)
+    info = write_stream(a.out, rows=a.rows, chunk_persons=a.chunk_persons, seed=a.seed,
+                        flush_rows=a.flush_rows, log=lambda m: print(m, flush=True))
+    print(info, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

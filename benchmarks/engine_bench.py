@@ -1,0 +1,132 @@
+"""Engine benchmark (issue 16): the person-month aggregates of the evaluation on DuckDB, out of
+core, on a panel written by `_gen_stream.py` (Parquet partitioned by area).
+
+    python benchmarks/_gen_stream.py --rows 100_000_000 --out benchmarks/_data/stream_100M
+    python benchmarks/engine_bench.py --data benchmarks/_data/stream_100M --memory-limit 4GB
+
+Stages, each in a fresh subprocess (peak resident memory = ``ru_maxrss`` of that process,
+DuckDB's buffers included): ``cs`` (Callaway-Sant'Anna ATT(g,t) sums in the engine, then the
+estimates, influence matrix and the simple and dynamic aggregations with analytic SEs in
+numpy), ``twfe`` (TWFE with CRV1), ``transitions`` (transition counts by area x cohort from
+per-person state bit masks, and the pilot group's matrix: what ``run --engine duckdb`` uses),
+``transitions_by_month`` (the counts by area x cohort x month, a window function: sorts the panel).
+``--compare`` also runs the memory engine (pandas + evallib.did /
+evallib.ladder) on the same panel and reports the largest absolute difference; only for sizes
+that fit in memory. Results go to stdout as a Markdown table (paste into results.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+
+from evallib import did, engine, ladder
+from evallib.data.derive import derive_columns
+
+STEPS = (1, 2, 3, 4, 5, 6)
+KW_CS = dict(outcome="work_or_training", unit="person_id", time="month", cohort="start_month", cluster="area")
+KW_TW = dict(outcome="work_or_training", treatment="treated", unit="person_id", time="month", cluster="area")
+
+
+def _numbers(stage: str, res) -> list[float]:
+    if stage == "cs":
+        gt, simple, dyn = res
+        return [*gt.table["estimate"], *gt.table["std_error"], simple.estimate, simple.std_error,
+                *dyn.table["estimate"], *dyn.table["std_error"]]
+    if stage == "twfe":
+        return [res.estimate, res.std_error]
+    return list(np.nan_to_num(res.to_numpy(), nan=-1.0).ravel())
+
+
+def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str) -> list[float]:
+    eng = engine.DuckEngine(memory_limit=memory_limit, temp_directory=temp, threads=threads)
+    eng.source(data)
+    if stage == "cs":
+        gt = engine.staggered(eng, **KW_CS)
+        return _numbers(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))
+    if stage == "twfe":
+        return _numbers(stage, engine.twfe(eng, **KW_TW))
+    count = engine.transition_totals if stage == "transitions" else engine.transition_counts
+    counts = count(eng, unit="person_id", time="month", state="ladder_step", states=STEPS,
+                   cluster="area", cohort="start_month", by=["group"])
+    return _numbers(stage, engine.transition_matrix_from_counts(counts[counts["group"] == "pilot"], states=STEPS))
+
+
+def run_memory(stage: str, data: str) -> list[float]:
+    p = pd.read_parquet(data)
+    p = p.sort_values(["person_id", "month"], kind="stable").reset_index(drop=True)
+    for c in ("person_id", "area", "group"):
+        p[c] = p[c].astype("category")
+    p = derive_columns(p)
+    if stage == "cs":
+        gt = did.staggered(p, control_group="never", **KW_CS)
+        return _numbers(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))
+    if stage == "twfe":
+        return _numbers(stage, did.twfe(p, **KW_TW))
+    pilot = p[p["group"] == "pilot"]
+    return _numbers(stage, ladder.transition_matrix(pilot, unit="person_id", time="month",
+                                                    state="ladder_step", states=STEPS))
+
+
+def worker(args) -> None:
+    t0, c0 = time.perf_counter(), time.process_time()
+    if args.impl == "duckdb":
+        nums = run_engine(args.stage, args.data, args.memory_limit, args.threads, args.temp)
+    else:
+        nums = run_memory(args.stage, args.data)
+    out = {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "numbers": nums}
+    print("RESULT " + json.dumps(out), flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--stages", default="cs,twfe,transitions")
+    ap.add_argument("--memory-limit", default="4GB")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--temp", default=None, help="DuckDB spill directory (default: a fresh temporary one)")
+    ap.add_argument("--compare", action="store_true", help="also run the memory engine and compare")
+    ap.add_argument("--worker", default=None)
+    ap.add_argument("--impl", default="duckdb")
+    ap.add_argument("--stage", default=None)
+    a = ap.parse_args()
+    if a.worker:
+        worker(a)
+        return 0
+    temp = a.temp or tempfile.mkdtemp(prefix="duckdb-spill-")
+    rows = pd.read_parquet(a.data, columns=["ladder_step"]).shape[0] if a.compare else None
+    print(f"data: {a.data}; memory_limit {a.memory_limit}, threads {a.threads}, spill {temp}")
+    print("| stage | engine | rows | wall s | CPU s | peak RSS MB | largest abs. difference vs memory |")
+    print("|---|---|---|---|---|---|---|")
+    for stage in a.stages.split(","):
+        res = {}
+        for impl in (["duckdb", "memory"] if a.compare else ["duckdb"]):
+            cmd = [sys.executable, __file__, "--worker", "1", "--impl", impl, "--stage", stage, "--data", a.data,
+                   "--memory-limit", a.memory_limit, "--threads", str(a.threads), "--temp", temp]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
+            if proc.returncode or not line:
+                print(f"| {stage} | {impl} | failed: {proc.stderr.strip().splitlines()[-1:]} |||||")
+                continue
+            res[impl] = json.loads(line[0][7:])
+        diff = ""
+        if "memory" in res and "duckdb" in res:
+            x, y = np.asarray(res["duckdb"]["numbers"]), np.asarray(res["memory"]["numbers"])
+            diff = f"{np.max(np.abs(x - y)):.1e}" if x.shape == y.shape else "shapes differ"
+        for impl, r in res.items():
+            print(f"| {stage} | {impl} | {rows or ''} | {r['seconds']:.1f} | {r['cpu']:.1f} | {r['peak_mb']:.0f} | "
+                  f"{diff if impl == 'duckdb' else ''} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Out-of-core engines for the person-month aggregates (issue 16, docs/engine.md).
+
+The evaluation's estimators need only compact tables of the person-month panel: sums by
+cluster x cohort x month, per-month and per-cluster sums, transition counts. An engine (DuckDB,
+embedded and spilling to disk; Spark later, with the same SQL transpiled by sqlglot) computes
+those tables where the panel lives, and the existing numpy code turns them into the same
+results as the memory engine (`evallib.did`, `evallib.ladder`).
+
+* `DuckEngine` -- a DuckDB connection with ``memory_limit`` / ``temp_directory``; ``source``
+  makes a Parquet file, a hive-partitioned Parquet directory or a pandas frame the view
+  ``panel`` (adding the loader's derived columns for raw files).
+* `staggered` / `group_time_sums` + `staggered_from_sums` -- Callaway & Sant'Anna ATT(g,t)
+  (never-treated comparison, clustered) as a `evallib.did.GroupTimeResult`; its ``aggregate``
+  runs unchanged.
+* `twfe` / `twfe_sums` + `twfe_from_sums` -- ``outcome ~ treatment | unit + time`` with CRV1
+  as a `evallib.did.DidResult`.
+* `transition_counts` + `transition_matrix_from_counts` -- ladder transition counts by
+  cluster x cohort x month and the matrix of `evallib.ladder.transition_matrix`.
+* `engine_estimators` / `EngineEstimators` -- what `evallib.analysis.chapter` takes from an
+  engine (``est=``): the calls above where the engine covers them, the memory estimators
+  otherwise, with a log of where each ran (`evallib run --engine duckdb`).
+"""
+
+from evallib.engine._backend import DuckEngine
+from evallib.engine._chapter import COVERED, ENGINES, EngineEstimators, engine_estimators
+from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
+from evallib.engine._spark import SparkEngine
+from evallib.engine._transitions import transition_counts, transition_matrix_from_counts, transition_totals
+from evallib.engine._twfe import TwfeSums, twfe, twfe_from_sums, twfe_sums
+
+__all__ = [
+    "COVERED",
+    "DuckEngine",
+    "ENGINES",
+    "EngineEstimators",
+    "engine_estimators",
+    "GroupTimeSums",
+    "SparkEngine",
+    "group_time_sums",
+    "staggered",
+    "staggered_from_sums",
+    "transition_counts",
+    "transition_matrix_from_counts",
+    "transition_totals",
+    "TwfeSums",
+    "twfe",
+    "twfe_from_sums",
+    "twfe_sums",
+]

@@ -1,0 +1,131 @@
+"""The estimators a chapter takes from an engine (`evallib run --engine duckdb`).
+
+`EngineEstimators` stands in for `evallib.did.staggered`, `evallib.did.twfe` and the pilot
+group's `evallib.ladder.transition_matrix` in `evallib.analysis` (the ``est`` argument of
+``chapter``). A call the engine covers (never-treated comparison without covariates, one
+clustered treatment column, a Parquet panel the loader took unchanged) runs on the engine; any
+other call, or one the engine refuses (gaps in a unit's months, duplicates, a collinear
+treatment), runs the memory estimator on the loaded panel, so that the results are the memory
+engine's in every case. ``log`` records where each analysis ran and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from evallib import did, ladder
+from evallib.engine import _cs, _transitions, _twfe
+from evallib.engine._backend import DuckEngine
+from evallib.errors import EstimationError
+
+ENGINES = ("memory", "duckdb")
+#: what the duckdb engine computes; everything else in a chapter runs in memory
+COVERED = ("staggered_gt (and its simple / dynamic aggregations)", "twfe", "pilot transition matrix")
+
+
+class EngineEstimators:
+    """See the module docstring. ``eng`` None: every call runs in memory (``reason`` says why)."""
+
+    def __init__(self, eng: DuckEngine | None, reason: str = ""):
+        self.eng = eng
+        self.reason = reason
+        self.log: list[tuple[str, str]] = []
+
+    def close(self) -> None:
+        if self.eng is not None:
+            self.eng.close()
+            self.eng = None
+            self.reason = "engine closed"
+
+    def _where(self, what: str, where: str) -> None:
+        self.log.append((what, where))
+
+    def staggered(self, data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
+                  control_group: str = "never", covariates: Sequence[str] = (), method: str = "dr",
+                  cluster: str | None = None, anticipation: int = 0, base_period: str = "varying",
+                  alpha: float = 0.05) -> did.GroupTimeResult:
+        kw = dict(outcome=outcome, unit=unit, time=time, cohort=cohort, control_group=control_group,
+                  covariates=covariates, method=method, cluster=cluster, anticipation=anticipation,
+                  base_period=base_period, alpha=alpha)
+        why = self.reason or (
+            "" if (control_group == "never" and not tuple(covariates) and cluster is not None
+                   and anticipation == 0 and base_period == "varying" and method in ("dr", "ipw", "reg"))
+            else "options outside the engine's subset")
+        if not why:
+            try:
+                sums = _cs.group_time_sums(self.eng, outcome=outcome, unit=unit, time=time,
+                                           cohort=cohort, cluster=cluster)
+                res = _cs.staggered_from_sums(sums, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                                              cluster=cluster, alpha=alpha, method=method)
+                self._where(f"staggered({outcome})", self.eng.name)
+                return res
+            except EstimationError as e:
+                why = f"engine refused: {e}"
+        self._where(f"staggered({outcome})", f"memory ({why})")
+        return did.staggered(data, **kw)
+
+    def twfe(self, data: pd.DataFrame, *, outcome: str, treatment, unit: str, time: str,
+             cluster: str | None = None, controls: Sequence[str] = (), vcov: str | None = None,
+             alpha: float = 0.05) -> did.DidResult:
+        kw = dict(outcome=outcome, treatment=treatment, unit=unit, time=time, cluster=cluster,
+                  controls=controls, vcov=vcov, alpha=alpha)
+        why = self.reason or (
+            "" if (isinstance(treatment, str) and cluster is not None and not tuple(controls)
+                   and vcov in (None, "CRV1"))
+            else "options outside the engine's subset")
+        if not why:
+            try:
+                res = _twfe.twfe(self.eng, outcome=outcome, treatment=treatment, unit=unit, time=time,
+                                 cluster=cluster, alpha=alpha)
+                self._where(f"twfe({outcome})", self.eng.name)
+                return res
+            except EstimationError as e:
+                why = f"engine refused: {e}"
+        self._where(f"twfe({outcome})", f"memory ({why})")
+        return did.twfe(data, **kw)
+
+    def group_transitions(self, data: pd.DataFrame, *, group: str, states: Sequence[int],
+                          unit: str = "person_id", time: str = "month", state: str = "ladder_step",
+                          cluster: str = "area", cohort: str = "start_month") -> pd.DataFrame:
+        """``ladder.transition_matrix(data, ...)`` where ``data`` are the rows of ``group``."""
+        why = self.reason
+        if not why:
+            try:
+                counts = _transitions.transition_totals(self.eng, unit=unit, time=time, state=state,
+                                                        states=states, cluster=cluster, cohort=cohort,
+                                                        by=["group"])
+                res = _transitions.transition_matrix_from_counts(
+                    counts[counts["group"] == group], states=states, unit=unit, time=time, state=state)
+                self._where(f"transition_matrix(group={group})", self.eng.name)
+                return res
+            except EstimationError as e:
+                why = f"engine refused: {e}"
+        self._where(f"transition_matrix(group={group})", f"memory ({why})")
+        return ladder.transition_matrix(data, unit=unit, time=time, state=state, states=states)
+
+
+def engine_estimators(kind: str, data_path: str | Path, panel: pd.DataFrame, *, memory_limit: str | None = None,
+                      temp_directory: str | Path | None = None) -> EngineEstimators | None:
+    """The estimators of engine ``kind`` for the panel loaded from ``data_path`` (None for
+    "memory"). The engine reads the file itself only when the loader took it unchanged (a
+    Parquet file, no excluded rows, no renamed headers, the same number of rows); otherwise
+    every analysis runs in memory and the log says why."""
+    if kind not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {kind!r}")
+    if kind == "memory":
+        return None
+    path = Path(data_path)
+    attrs = panel.attrs or {}
+    if path.suffix.lower() != ".parquet":
+        return EngineEstimators(None, "the panel is not a Parquet file")
+    if attrs.get("exclusions") or attrs.get("renamed"):
+        return EngineEstimators(None, "the loader excluded rows or renamed headers")
+    eng = DuckEngine(memory_limit=memory_limit, temp_directory=temp_directory)
+    eng.source(path)
+    n = int(eng.frame("SELECT COUNT(*) AS n FROM panel")["n"].iloc[0])
+    if n != len(panel):
+        return EngineEstimators(None, f"the engine read {n} rows, the loader kept {len(panel)}")
+    return EngineEstimators(eng)
