@@ -13,6 +13,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from evallib.config import TARGET_GROUPS
 from evallib.errors import ConfigError
 
 __all__ = ["PILOT_NAME", "params_template", "write_params_template"]
@@ -32,7 +33,7 @@ context:                        # shown at the top of the pilot's chapter (plain
   period: "FILL IN: e.g. 2024-2026"
   goal_nl: "FILL IN: het doel van de pilot, in een zin (Nederlands)."
   goal_en: "FILL IN: the pilot's goal, in one sentence (English)."
-  target_groups: ["FILL IN: e.g. long-term jobseekers"]
+  target_groups: []              # FILL IN one or more of: {groups}
   partners: ["FILL IN: e.g. VDAB, OCMW"]
   budget_eur: null              # total budget in euro, or null if not public
   target_participants: null     # the pilot's own target number of participants, or null
@@ -42,7 +43,15 @@ context:                        # shown at the top of the pilot's chapter (plain
 design: person_staggered
 cluster: area                   # the column whose values are the evaluation clusters
 outcomes: [work_or_training, employed, regular_work]   # any of these and ladder_step
-headline_outcome: work_or_training                      # one of the outcomes
+headline_outcome: work_or_training                      # one of the outcomes: the pilot's goal
+# The outcome the pilot is judged on (headline, scorecard, decision, scale-up) follows from its
+# own goal; `outcome` must equal headline_outcome. Optional: without it the chapter gives no
+# reason for the choice.
+primary_outcome:
+  outcome: work_or_training
+  why_nl: "FILL IN: waarom deze uitkomst het doel van de pilot is."
+  why_en: "FILL IN: why this outcome is the pilot's goal."
+  source: "FILL IN: where the goal is published"
 data: {data}   # the panel (CSV or Parquet), relative to the repository root
 study_period: ["2024-01", "2025-12"]   # FILL IN: first and last month analysed (YYYY-MM)
 disclosure_threshold: 10        # cells with fewer people are suppressed in the book
@@ -78,7 +87,8 @@ def params_template(name: str) -> str:
     if not PILOT_NAME.fullmatch(name):
         raise ConfigError(f"pilot name {name!r}: expected a lower-case identifier (a letter, then letters, digits "
                           "or _), e.g. leuven_jobcoach; it becomes the file name params/<name>.yaml")
-    return _TEMPLATE.format(name=name, data=f"data/{name}/panel.csv")
+    return _TEMPLATE.format(name=name, data=f"data/{name}/panel.csv",
+                            groups=", ".join(f'"{g}"' for g in TARGET_GROUPS))
 
 
 def write_params_template(root: Path, name: str, *, force: bool = False) -> Path:
