@@ -18,6 +18,9 @@
   in areas; no interval when neither holds). Called with ``treatment=`` it is `assess`.
 * `headline_path` — the event study the book draws: per event time (leads and lags) the CS
   dynamic effect with `headline`'s design-aware interval (equal to ``headline(horizon=e)``).
+* `pretrend_test` — pre-trends: one contrast of the leads (mean or slope) tested by
+  randomization over areas, with its power against the pre-trend that would move the headline
+  by the decision threshold (the event study's F test over-rejects with few treated areas).
 * `assess` — the TWFE estimate with CRV1, wild-cluster-bootstrap and randomization-inference
   p-values, the reliability label and the MDE; `wild_cluster_bootstrap` and `ri_twfe` are its
   two few-cluster tests on their own.
@@ -39,6 +42,7 @@ from evallib.did._headline import Assessment, HeadlineSpec, assess, headline
 from evallib.did._headline_cs import Headline, HeadlineCsSpec
 from evallib.did._honest import HonestDidResult, HonestDidSpec, honest_did
 from evallib.did._path import HeadlinePath, HeadlinePathSpec, headline_path
+from evallib.did._pretrend_ri import PretrendRI, PretrendRISpec, pretrend_test
 from evallib.did._staggered import GroupTimeResult, StaggeredSpec, staggered
 from evallib.did._synthetic import SyntheticDidResult, SyntheticDidSpec, synthetic_did
 from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
@@ -59,6 +63,8 @@ __all__ = [
     "HeadlineSpec",
     "HonestDidResult",
     "HonestDidSpec",
+    "PretrendRI",
+    "PretrendRISpec",
     "PretrendSpec",
     "PretrendTest",
     "StaggeredSpec",
@@ -69,6 +75,7 @@ __all__ = [
     "headline",
     "headline_path",
     "honest_did",
+    "pretrend_test",
     "ri_twfe",
     "staggered",
     "synthetic_did",
