@@ -92,12 +92,67 @@ def _draw(pilot: str, shock: float, rep: int) -> tuple[pd.DataFrame, float, floa
 def _verdict(pilot: str, h) -> str:
     """`decide` on a scorecard carrying the 12-month headline (design-aware p as the robust
     p-value beside the RI one, as the book after issue 13)."""
+    return _decide(pilot, {"estimate": h.estimate, "std_error": h.std_error, "ci_low": h.ci_low,
+                           "ci_high": h.ci_high, "method": h.method, "mde": h.mde, "df": h.df,
+                           "reliability": h.reliability, "p_value": h.p_value,
+                           "p_value_ri": h.p_value_ri}, None)
+
+
+def _decide(pilot: str, w: dict, pretrend_p: float | None) -> str:
+    """The installed `decide` on a scorecard with every key its versions read (the 12-month
+    headline as ``work_12m``, with method, MDE and df; the design-aware and RI p-values as the
+    robust p-values of the older rule; the pre-trend test's p-value)."""
+    def val(x):
+        return None if x is None or (isinstance(x, float) and not np.isfinite(x)) else x
+
+    w = {k: val(v) for k, v in w.items()}
     card = {"pilot": pilot,
-            "work_12m": {"estimate": h.estimate, "std_error": h.std_error, "ci_low": h.ci_low},
-            "inference": {"label": h.reliability, "p_wild": h.p_value, "p_ri": h.p_value_ri},
-            "pretrend": {"p_value": None}}
+            "work_12m": {k: w.get(k) for k in ("estimate", "std_error", "ci_low", "ci_high", "method",
+                                               "mde", "df")},
+            "inference": {"label": w.get("reliability"), "p_wild": w.get("p_value"),
+                          "p_ri": w.get("p_value_ri")},
+            "pretrend": {"p_value": val(pretrend_p)}}
     d = decide(card, DecisionRules())
     return "no_estimate" if d.rule == "no_estimate" else str(d.verdict)
+
+
+VERDICT_FIELDS = ("estimate", "std_error", "ci_low", "ci_high", "method", "mde", "df", "reliability",
+                  "p_value", "p_value_ri")
+
+
+def verdict_rep(args: tuple[str, float, int]) -> dict:
+    """The 12-month headline's ingredients of the decision, with and without the pilot's
+    effect, and the pre-trend p-value (same draw as `one_rep`): `--report` applies the
+    installed `decide` to them, so the verdict rates follow the decision rule of the book."""
+    pilot, shock, rep = args
+    p, _, t_12, seed = _draw(pilot, shock, rep)
+    out: dict = {"pilot": pilot, "shock_sd": shock, "rep": rep, "truth_12": t_12}
+    for y, tag in (("y1", "eff"), ("y0", "null")):
+        h = did.headline(p, outcome=y, horizon=HORIZON, ri_draws=RI_DRAWS, seed=seed, **COLS)
+        out |= {f"{tag}_{k}": getattr(h, k) for k in VERDICT_FIELDS}
+    pt = did.pretrend_test(p, outcome="y0", horizon=HORIZON, ri_draws=RI_DRAWS, seed=seed, **COLS)
+    return out | {"pretrend_p": pt.p_value}
+
+
+def verdict_table(v: pd.DataFrame) -> list[str]:
+    order = {p: i for i, p in enumerate(PILOTS)}
+    v = v.sort_values(["pilot", "shock_sd", "rep"], key=lambda c: c.map(order) if c.name == "pilot" else c)
+    lines = ["", "Verdicts of the installed `analysis.decision.decide` (default rules: threshold 3 pp) "
+             "on the 12-month headline with its method, interval, MDE and the pre-trend test's "
+             "p-value (benchmarks/coverage_verdicts.csv, `--verdicts`), with the pilot's simulated "
+             "effect (mean true 12-month effect in brackets) and without any effect; share of draws "
+             "per verdict.", "",
+             "| pilot | shock SD | reps | with effect | without effect | mean MDE 12 months |",
+             "|---|---|---|---|---|---|"]
+    shares = _shares
+    for (pilot, shock), d in v.groupby(["pilot", "shock_sd"], sort=False):
+        verdict = {tag: d.apply(lambda r, tag=tag, pilot=pilot: _decide(
+            pilot, {k: r[f"{tag}_{k}"] for k in VERDICT_FIELDS}, r["pretrend_p"]), axis=1)
+            for tag in ("eff", "null")}
+        lines.append(f"| {pilot.split('_')[0]} | {shock:g} | {len(d)} | {shares(verdict['eff'])} "
+                     f"({d['truth_12'].mean():.3f}) | {shares(verdict['null'])} | "
+                     f"{d['eff_mde'].mean():.3f} |")
+    return lines
 
 
 def one_rep(args: tuple[str, float, int]) -> dict:
@@ -166,7 +221,12 @@ def _f(v: float) -> str:
     return "" if pd.isna(v) else f"{v:.3f}"
 
 
-def to_markdown(rows: pd.DataFrame, cmd: str) -> str:
+def _shares(s: pd.Series) -> str:
+    x = s.value_counts(normalize=True).sort_index()
+    return ", ".join(f"{k} {y:.2f}" for k, y in x.items())
+
+
+def to_markdown(rows: pd.DataFrame, cmd: str, verdicts: pd.DataFrame | None = None) -> str:
     order = {p: i for i, p in enumerate(PILOTS)}
     rows = rows.sort_values(["pilot", "shock_sd", "rep"],
                             key=lambda c: c.map(order) if c.name == "pilot" else c)
@@ -207,20 +267,19 @@ def to_markdown(rows: pd.DataFrame, cmd: str) -> str:
         lines.append(f"| {pilot.split('_')[0]} | {shock:g} | {len(d)} | {d['pretrend_trend'].mean():.5f} | "
                      f"{_f(d['rej_pretrend'].mean())} | {_f(d['power_pretrend'].mean())} | "
                      f"{_f(d['claimed_power_pretrend'].mean())} |")
-    lines += ["", "Verdicts of `analysis.decision.decide` (default rules: threshold 3 pp) on the "
-              "12-month headline, with the pilot's simulated effect (mean true 12-month effect in "
-              "brackets) and without any effect; share of draws per verdict.", "",
-              "| pilot | shock SD | reps | with effect | without effect | mean MDE 12 months |",
-              "|---|---|---|---|---|---|"]
-
-    def shares(s: pd.Series) -> str:
-        v = s.value_counts(normalize=True).sort_index()
-        return ", ".join(f"{k} {x:.2f}" for k, x in v.items())
-
-    for (pilot, shock), d in rows.groupby(["pilot", "shock_sd"], sort=False):
-        lines.append(f"| {pilot.split('_')[0]} | {shock:g} | {len(d)} | {shares(d['verdict_eff'])} "
-                     f"({d['truth_12'].mean():.3f}) | {shares(d['verdict_null'])} | "
-                     f"{d['mde_12'].mean():.3f} |")
+    if verdicts is not None and len(verdicts):
+        lines += verdict_table(verdicts)
+    else:
+        lines += ["", "Verdicts of `analysis.decision.decide` as installed when the rows were made "
+                  "(default rules: threshold 3 pp) on the 12-month headline, with the pilot's "
+                  "simulated effect (mean true 12-month effect in brackets) and without any effect; "
+                  "share of draws per verdict.", "",
+                  "| pilot | shock SD | reps | with effect | without effect | mean MDE 12 months |",
+                  "|---|---|---|---|---|---|"]
+        for (pilot, shock), d in rows.groupby(["pilot", "shock_sd"], sort=False):
+            lines.append(f"| {pilot.split('_')[0]} | {shock:g} | {len(d)} | {_shares(d['verdict_eff'])} "
+                         f"({d['truth_12'].mean():.3f}) | {_shares(d['verdict_null'])} | "
+                         f"{d['mde_12'].mean():.3f} |")
     lines += ["", "Bias of the estimates (mean estimate - truth, Monte-Carlo SE in brackets):", "",
               "| pilot | shock SD | average | 12 months |", "|---|---|---|---|"]
     for (pilot, shock), d in rows.groupby(["pilot", "shock_sd"], sort=False):
@@ -233,6 +292,37 @@ def to_markdown(rows: pd.DataFrame, cmd: str) -> str:
     return "\n".join(lines)
 
 
+def run(fn, path: Path, marker: str, reps: int, pilots: list[str], processes: int) -> None:
+    """Run ``fn`` for every (pilot, shock, rep < reps) not yet in ``path`` (a CSV whose header
+    must contain ``marker``), appending one row per replication as it finishes."""
+    done: set = set()
+    if path.exists():
+        old = pd.read_csv(path)
+        if marker not in old.columns:
+            raise SystemExit(f"{path} holds rows of an older study; move it away first")
+        done = set(old[KEYS].itertuples(index=False, name=None))
+    # replication-major order: a partial run gives about equal replications per cell
+    jobs = [(p, s, rep) for rep in range(reps) for p in pilots for s in SHOCKS
+            if (p, float(s), rep) not in done]
+    header = not path.exists()
+    cols = None if header else list(pd.read_csv(path, nrows=0).columns)
+    t0 = time.time()
+
+    def write(row: dict, first: bool) -> None:
+        frame = pd.DataFrame([row])
+        pd.DataFrame([row], columns=cols or list(frame.columns)).to_csv(
+            path, mode="a", header=first, index=False)
+
+    if processes > 1:
+        with mp.get_context("spawn").Pool(processes) as pool:
+            for i, row in enumerate(pool.imap_unordered(fn, jobs, chunksize=1)):
+                write(row, header and i == 0)
+                print(f"{i + 1}/{len(jobs)} {time.time() - t0:.0f}s", flush=True)
+    else:
+        for i, job in enumerate(jobs):
+            write(fn(job), header and i == 0)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=400)
@@ -241,39 +331,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=HERE / "coverage.md")
     ap.add_argument("--rows", type=Path, default=None, help="rows file (default: beside --out)")
     ap.add_argument("--report", action="store_true", help="only write --out from the rows so far")
+    ap.add_argument("--verdicts", type=int, default=0, metavar="N",
+                    help="compute the decision's ingredients for the first N replications per cell "
+                         "(coverage_verdicts.csv beside --out) instead of the coverage rows")
     args = ap.parse_args(argv)
     rows_path = args.rows or args.out.with_name(args.out.stem + "_rows.csv")
+    verdicts_path = args.out.with_name(args.out.stem + "_verdicts.csv")
+    if args.verdicts:
+        run(verdict_rep, verdicts_path, "eff_method", args.verdicts, args.pilots, args.processes)
+        args.report = True
     cmd = "python benchmarks/coverage.py " + " ".join(argv if argv is not None else sys.argv[1:])
     if not args.report:
-        done: set = set()
-        if rows_path.exists():
-            old = pd.read_csv(rows_path)
-            if "cov_path_12" not in old.columns:
-                raise SystemExit(f"{rows_path} holds rows of an older study; move it away first")
-            done = set(old[KEYS].itertuples(index=False, name=None))
-        # replication-major order: a partial run gives about equal replications per cell
-        jobs = [(p, s, rep) for rep in range(args.reps) for p in args.pilots for s in SHOCKS
-                if (p, float(s), rep) not in done]
-        header = not rows_path.exists()
-        t0 = time.time()
-
-        cols = None if header else list(pd.read_csv(rows_path, nrows=0).columns)
-
-        def write(row: dict, header: bool) -> None:
-            frame = pd.DataFrame([row])
-            pd.DataFrame([row], columns=cols or list(frame.columns)).to_csv(
-                rows_path, mode="a", header=header, index=False)
-
-        if args.processes > 1:
-            with mp.get_context("spawn").Pool(args.processes) as pool:
-                for i, row in enumerate(pool.imap_unordered(one_rep, jobs, chunksize=1)):
-                    write(row, header and i == 0)
-                    print(f"{i + 1}/{len(jobs)} {time.time() - t0:.0f}s", flush=True)
-        else:
-            for i, job in enumerate(jobs):
-                write(one_rep(job), header and i == 0)
+        run(one_rep, rows_path, "cov_path_12", args.reps, args.pilots, args.processes)
     rows = pd.read_csv(rows_path)
-    args.out.write_text(to_markdown(rows, cmd.strip()), encoding="utf-8")
+    verdicts = pd.read_csv(verdicts_path) if verdicts_path.exists() else None
+    args.out.write_text(to_markdown(rows, cmd.strip(), verdicts), encoding="utf-8")
     print(args.out.read_text(encoding="utf-8"))
     return 0
 
