@@ -10,7 +10,13 @@ size). Two contrasts of them, each a single number:
 
 Each is tested by randomization inference over areas (`_ri_staggered`: pilot areas reassigned
 among the eligible areas together with their entry profiles), which needs no variance
-estimate and holds with 3 pilot areas. Its power is stated against the pre-trend that matters
+estimate and holds with 3 pilot areas. The reassignments also place placebo cohorts in the
+real pilot areas and use them as comparisons, where the months after entry carry the pilot's
+effect; the test therefore first removes the estimated effects (each participant's outcome
+from entry on minus its cohort's ATT(g,t), `remove_effects`): the observed leads use months
+before entry only and are unchanged, and the reference distribution is that of outcomes
+without the pilot (exact for effects that vary by cohort and month only, approximate
+otherwise). Its power is stated against the pre-trend that matters
 for the decision: a linear trend delta per month in the participants' outcomes (relative to
 the comparison group) that, carried on after entry, moves the headline (the effect
 ``horizon`` months after entry, or the average) by the decision threshold; delta is
@@ -87,6 +93,25 @@ class PretrendRI(Result):
         return self.rows.copy()
 
 
+def remove_effects(y: np.ndarray, g: np.ndarray, tl: np.ndarray) -> np.ndarray:
+    """``y`` (periods x units) minus each participant's estimated effect from entry on: the
+    CS ATT(g,t) of its cohort (never-treated comparison, base the month before entry), so that
+    every ATT(g,t) after entry of the result is 0 and the months before entry are unchanged."""
+    out = y.copy()
+    ctrl = g == 0
+    c = y[:, ctrl].mean(axis=1)
+    for gv in np.unique(g[g > 0]):
+        pre = np.flatnonzero(tl < gv)
+        if len(pre) == 0:
+            continue
+        base, post = int(pre[-1]), tl >= gv
+        members = g == gv
+        m = y[:, members].mean(axis=1)
+        att = (m[post] - m[base]) - (c[post] - c[base])
+        out[np.ix_(post, members)] -= att[:, None]
+    return out
+
+
 def _contrast_weights(es: np.ndarray) -> dict[str, np.ndarray]:
     """Coefficients on the lead estimates of each contrast."""
     n = len(es)
@@ -129,6 +154,11 @@ def pretrend_test(data: pd.DataFrame, *, outcome: str, unit: str, time: str, coh
             else patterns(tl, re.cohorts, "event", int(horizon)))
     if not head[1].any():
         raise EstimationError(f"{what}: no cohort observed {horizon} months after entry")
+    # the reassigned "pilot" and comparison areas include the real pilot areas, whose months
+    # after entry carry the pilot's effect; remove the estimated effects (every ATT(g,t) after
+    # entry) so that the reassignments see outcomes without the pilot (the observed leads use
+    # months before entry only and do not change)
+    y = remove_effects(y, g, tl)
     # a unit linear trend in the participants' outcomes (months since entry), all months
     trend_var = np.where(g[None, :] > 0, tl[:, None] - g[None, :], 0.0).astype(float)
     ys = np.stack([y, treatment_paths(g, tl), trend_var])

@@ -92,3 +92,18 @@ def test_power_grows_with_the_threshold():
         did.pretrend_test(p, outcome="y", contrast="joint", **KW)
     with pytest.raises(EstimationError):
         did.pretrend_test(p, outcome="y", leads=1, **KW)
+
+
+def test_the_pilots_effect_does_not_enter_the_reference_distribution():
+    # the same draw with and without an effect after entry (varying by cohort and month):
+    # the leads and the reassignment distribution must be identical
+    rng = np.random.default_rng(7)
+    p = _panel(rng, n_areas=10, treated=(0, 3, 6), entries=(9, 11, 12), per=8)
+    t, g = p["t"].to_numpy(), p["g"].to_numpy()
+    effect = np.where((g > 0) & (t >= g), 0.5 + 0.2 * (t - g) + 0.1 * (g == 11), 0.0)
+    r0 = did.pretrend_test(p, outcome="y", ri_draws=300, **KW)
+    r1 = did.pretrend_test(p.assign(y=p["y"] + effect), outcome="y", ri_draws=300, **KW)
+    assert r1.estimate == pytest.approx(r0.estimate, abs=1e-12)
+    assert r1.p_value == r0.p_value
+    assert r1.table["p_value"].tolist() == r0.table["p_value"].tolist()
+    assert r1.power == pytest.approx(r0.power, abs=1e-12)
