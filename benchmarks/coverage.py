@@ -64,6 +64,14 @@ RI_DRAWS = 199
 ALPHA = 0.05
 COLS = dict(unit="person_id", time="month", cohort="start_month", cluster="area")
 KEYS = ["pilot", "shock_sd", "rep"]
+NOTES = (
+    "Notes: `did.headline_path` at 12 months is `did.headline(horizon=12)` by construction (same "
+    "interval), measured to show the event-study figure's interval. The randomization interval "
+    "inverts the test under a constant effect; with effects that differ between persons it "
+    "covers the average effect only approximately. Rows of coverage_rows.csv written before "
+    "commit 2a284cf tested pre-trends without first removing the estimated effects after entry; "
+    "on the outcomes without the pilot (where size and power are measured) this changes only "
+    "how the noise after entry enters the reassignments.")
 HERE = Path(__file__).resolve().parent
 
 
@@ -238,7 +246,11 @@ def to_markdown(rows: pd.DataFrame, cmd: str, verdicts: pd.DataFrame | None = No
         f"Written by `{cmd}` from benchmarks/coverage_rows.csv ({len(rows)} replications: "
         + ", ".join(f"{k[0].split('_')[0]} shock {k[1]:g}: {v}" for k, v in counts.items())
         + "). Continue the run with `nice -n 5 .venv/bin/python benchmarks/coverage.py --reps 400` "
-        "(it skips the replications already in the rows file), then `--report`.",
+        "and the verdicts with `--verdicts 400` (both skip the replications already in their rows "
+        "files), then `--report`. The intervals the book printed before issue 13 (CS with z, "
+        "`did.event_study`, the TWFE p-values) were measured in the study of commit 4911456.",
+        "",
+        NOTES,
         "",
         "Panels from `evallib.simulate.simulate_pilot` with each pilot's params (its areas, pilot "
         "areas, entry months or entry window, months, selection, effect); persons per area scaled to "
