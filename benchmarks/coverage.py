@@ -1,28 +1,37 @@
-"""Monte-Carlo coverage and size of the intervals the book prints, in each pilot's own design.
+"""Monte-Carlo coverage and size of what the book prints, in each pilot's own design.
 
-Run: ``.venv/bin/python benchmarks/coverage.py --reps 400`` (writes benchmarks/coverage.md and
-benchmarks/coverage_rows.csv, one row per replication, appended as they finish; after an
-interrupted run ``--summarise-only`` tabulates the replications that finished, the same number
-in every cell). ``--reps 4 --out PATH`` runs a quick version (used by
-tests/simulation/test_coverage_small.py).
+Run (resumable; rows are appended per replication to benchmarks/coverage_rows.csv and a
+restarted run skips the replications already there)::
+
+    nice -n 5 .venv/bin/python benchmarks/coverage.py --reps 400      # run / continue
+    .venv/bin/python benchmarks/coverage.py --report                  # coverage.md from the rows
+
+``--reps 2 --rows PATH --out PATH`` runs a quick version (tests/simulation/test_coverage_small.py).
 
 Each replication draws a person x month panel from `evallib.simulate.simulate_pilot` with the
 pilot's own params (`evallib.config.load_pilot`): its areas and which of them are pilot areas,
-its entry months per area (area designs: participants enter over the area's first six months,
-so cohorts sit inside one area) or its entry window (person design: cohorts spread over the
-pilot areas), its months and selection. Persons per area are scaled down for speed
-(``PERSONS``); areas, entry months and cohort nesting are the pilot's. Two settings: without
-and with area-by-month AR(1) shocks (SD ``SHOCK_SD`` on the log-odds, coefficient 0.8).
+its entry months per area (area designs: cohorts inside one area) or its entry window (person
+design), its months and selection. Persons per area are scaled down for speed (``PILOTS``);
+areas, entry months and cohort nesting are the pilot's. Two settings: without and with
+area-by-month AR(1) shocks (SD ``SHOCK_SD`` on the log-odds, coefficient 0.8). One draw gives
+the observed panel (effect as in the params) and every person's outcomes without the pilot
+(``with_untreated=True``). Measured, on the outcome ``work_or_training``:
 
-One draw gives both the observed panel (effect as in the params) and every person's outcomes
-without the pilot (`with_untreated=True`, identical to a draw with ``effect_scale=0``):
+* ``did.headline`` average and 12 months after entry: coverage of the 95% interval of the
+  simulator's true effect on the treated in this sample; rejection (p < 0.05) on the outcomes
+  without the pilot; the same for its randomization-inference p-value and interval
+  (``p_value_ri``, ``ri_ci_low``/``ri_ci_high``: reassigning areas with their entry profiles);
+* ``did.headline_path`` at 12 months (the event-study figure's interval) and its lead at -3
+  months (a placebo: rejection under no anticipation);
+* ``did.pretrend_test`` (mean of the leads, randomization over areas): size on the outcomes
+  without the pilot; power against the trend it states (the linear pre-trend that moves the
+  12-month headline by the 3 pp threshold, added to the participants' outcomes without the
+  pilot), beside the power it claims;
+* the verdict of `evallib.analysis.decision.decide` (default rules) on the 12-month headline,
+  with the pilot's effect and without it.
 
-* coverage of the 95% intervals against the simulator's true sample effect on the treated
-  (average over post-entry months; 12 months after entry);
-* rejection at 5% on the no-effect outcomes.
-
-Headline outcome ``work_or_training``. Monte-Carlo standard error of a rate near 0.95 (or 0.05)
-with R replications: sqrt(0.05 * 0.95 / R) (0.011 at 400).
+Monte-Carlo standard error of a rate near 0.95 (or 0.05) with R replications:
+sqrt(0.05 * 0.95 / R) (0.011 at 400).
 """
 
 from __future__ import annotations
@@ -37,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from evallib import did
-from evallib.config import load_pilot
+from evallib.analysis.decision import decide
+from evallib.config import DecisionRules, load_pilot
 from evallib.simulate import simulate_pilot
 
 PILOTS = {  # pilot: persons per area in the study (params: 55, 190, 260)
@@ -49,14 +59,24 @@ SHOCKS = (0.0, 0.3)
 SHOCK_RHO = 0.8
 OUTCOME = "work_or_training"
 HORIZON = 12
-N_BOOT = 199
-MAX_ASSIGN = 199
+LEAD = -3
+RI_DRAWS = 199
 ALPHA = 0.05
 COLS = dict(unit="person_id", time="month", cohort="start_month", cluster="area")
+KEYS = ["pilot", "shock_sd", "rep"]
+NOTES = (
+    "Notes: `did.headline_path` at 12 months is `did.headline(horizon=12)` by construction (same "
+    "interval), measured to show the event-study figure's interval. The randomization interval "
+    "inverts the test under a constant effect; with effects that differ between persons it "
+    "covers the average effect only approximately. Rows of coverage_rows.csv written before "
+    "commit 2a284cf tested pre-trends without first removing the estimated effects after entry; "
+    "on the outcomes without the pilot (where size and power are measured) this changes only "
+    "how the noise after entry enters the reassignments.")
+HERE = Path(__file__).resolve().parent
 
 
 def _cover(lo, hi, truth) -> float:
-    if lo is None or hi is None:
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi) or pd.isna(truth):
         return np.nan
     return float(lo <= truth <= hi)
 
@@ -65,137 +85,254 @@ def _rej(p) -> float:
     return np.nan if p is None or not np.isfinite(p) else float(p < ALPHA)
 
 
-def _cs(p: pd.DataFrame, y: str) -> tuple:
-    gt = did.staggered(p, outcome=y, **COLS)
-    simple = gt.aggregate("simple", n_boot=0)
-    dyn = gt.aggregate("dynamic", n_boot=0).table.set_index("relative_time").loc[HORIZON]
-    es = did.event_study(p, outcome=y, leads=6, lags=HORIZON, **COLS).table
-    es = es.set_index("relative_time").loc[HORIZON]
-    return simple, dyn, es
-
-
 def _draw(pilot: str, shock: float, rep: int) -> tuple[pd.DataFrame, float, float, int]:
     seed = 1_000_003 * (list(PILOTS).index(pilot) + 1) + 7919 * int(shock * 10) + rep
     sim = simulate_pilot(load_pilot(pilot), seed=seed, persons_per_area=PILOTS[pilot],
                          area_shock_sd=shock, area_shock_rho=SHOCK_RHO, with_untreated=True)
     p = sim.panel
     p = p.assign(y1=p[OUTCOME].astype(float), y0=p[f"{OUTCOME}_untreated"].astype(float),
-                 d=p["treated"].astype(float))
+                 et=p["event_time"].astype("Float64").fillna(0.0).astype(float))
     t_avg = sim.truth["att"][OUTCOME]
     t_12 = sim.truth["att_by_event_time"][OUTCOME].get(HORIZON, np.nan)
     return p, t_avg, t_12, seed
 
 
-def _after(p: pd.DataFrame, t_avg: float, t_12: float) -> dict:
-    """The intervals and tests of `did.headline` (average and 12 months)."""
-    new = did.headline(p, outcome="y1", **COLS)
-    new12 = did.headline(p, outcome="y1", horizon=HORIZON, **COLS)
-    new0 = did.headline(p, outcome="y0", **COLS)
-    new120 = did.headline(p, outcome="y0", horizon=HORIZON, **COLS)
-    return {
-        "cov_new_avg": _cover(new.ci_low, new.ci_high, t_avg),
-        "cov_new_12": _cover(new12.ci_low, new12.ci_high, t_12),
-        "method_avg": new.method, "method_12": new12.method,
-        "len_new_avg": np.nan if new.ci_low is None else new.ci_high - new.ci_low,
-        "rej_new_avg": _rej(new0.p_value), "rej_new_12": _rej(new120.p_value),
-    }
+def _verdict(pilot: str, h) -> str:
+    """`decide` on a scorecard carrying the 12-month headline (design-aware p as the robust
+    p-value beside the RI one, as the book after issue 13)."""
+    return _decide(pilot, {"estimate": h.estimate, "std_error": h.std_error, "ci_low": h.ci_low,
+                           "ci_high": h.ci_high, "method": h.method, "mde": h.mde, "df": h.df,
+                           "reliability": h.reliability, "p_value": h.p_value,
+                           "p_value_ri": h.p_value_ri}, None)
 
 
-def after_rep(args: tuple[str, float, int]) -> dict:
-    """`one_rep`'s did.headline columns only (same draw)."""
+def _decide(pilot: str, w: dict, pretrend_p: float | None) -> str:
+    """The installed `decide` on a scorecard with every key its versions read (the 12-month
+    headline as ``work_12m``, with method, MDE and df; the design-aware and RI p-values as the
+    robust p-values of the older rule; the pre-trend test's p-value)."""
+    def val(x):
+        return None if x is None or (isinstance(x, float) and not np.isfinite(x)) else x
+
+    w = {k: val(v) for k, v in w.items()}
+    card = {"pilot": pilot,
+            "work_12m": {k: w.get(k) for k in ("estimate", "std_error", "ci_low", "ci_high", "method",
+                                               "mde", "df")},
+            "inference": {"label": w.get("reliability"), "p_wild": w.get("p_value"),
+                          "p_ri": w.get("p_value_ri")},
+            "pretrend": {"p_value": val(pretrend_p)}}
+    d = decide(card, DecisionRules())
+    return "no_estimate" if d.rule == "no_estimate" else str(d.verdict)
+
+
+VERDICT_FIELDS = ("estimate", "std_error", "ci_low", "ci_high", "method", "mde", "df", "reliability",
+                  "p_value", "p_value_ri")
+
+
+def verdict_rep(args: tuple[str, float, int]) -> dict:
+    """The 12-month headline's ingredients of the decision, with and without the pilot's
+    effect, and the pre-trend p-value (same draw as `one_rep`): `--report` applies the
+    installed `decide` to them, so the verdict rates follow the decision rule of the book."""
     pilot, shock, rep = args
-    p, t_avg, t_12, _ = _draw(pilot, shock, rep)
-    return {"pilot": pilot, "shock_sd": shock, "rep": rep} | _after(p, t_avg, t_12)
+    p, _, t_12, seed = _draw(pilot, shock, rep)
+    out: dict = {"pilot": pilot, "shock_sd": shock, "rep": rep, "truth_12": t_12}
+    for y, tag in (("y1", "eff"), ("y0", "null")):
+        h = did.headline(p, outcome=y, horizon=HORIZON, ri_draws=RI_DRAWS, seed=seed, **COLS)
+        out |= {f"{tag}_{k}": getattr(h, k) for k in VERDICT_FIELDS}
+    pt = did.pretrend_test(p, outcome="y0", horizon=HORIZON, ri_draws=RI_DRAWS, seed=seed, **COLS)
+    return out | {"pretrend_p": pt.p_value}
+
+
+def verdict_table(v: pd.DataFrame) -> list[str]:
+    order = {p: i for i, p in enumerate(PILOTS)}
+    v = v.sort_values(["pilot", "shock_sd", "rep"], key=lambda c: c.map(order) if c.name == "pilot" else c)
+    lines = ["", "Verdicts of the installed `analysis.decision.decide` (default rules: threshold 3 pp) "
+             "on the 12-month headline with its method, interval, MDE and the pre-trend test's "
+             "p-value (benchmarks/coverage_verdicts.csv, `--verdicts`), with the pilot's simulated "
+             "effect (mean true 12-month effect in brackets) and without any effect; share of draws "
+             "per verdict.", "",
+             "| pilot | shock SD | reps | with effect | without effect | mean MDE 12 months |",
+             "|---|---|---|---|---|---|"]
+    shares = _shares
+    for (pilot, shock), d in v.groupby(["pilot", "shock_sd"], sort=False):
+        verdict = {tag: d.apply(lambda r, tag=tag, pilot=pilot: _decide(
+            pilot, {k: r[f"{tag}_{k}"] for k in VERDICT_FIELDS}, r["pretrend_p"]), axis=1)
+            for tag in ("eff", "null")}
+        lines.append(f"| {pilot.split('_')[0]} | {shock:g} | {len(d)} | {shares(verdict['eff'])} "
+                     f"({d['truth_12'].mean():.3f}) | {shares(verdict['null'])} | "
+                     f"{d['eff_mde'].mean():.3f} |")
+    return lines
 
 
 def one_rep(args: tuple[str, float, int]) -> dict:
     pilot, shock, rep = args
     p, t_avg, t_12, seed = _draw(pilot, shock, rep)
-    out = {"pilot": pilot, "shock_sd": shock, "rep": rep, "truth_avg": t_avg, "truth_12": t_12}
-    simple, dyn, es = _cs(p, "y1")
-    out |= {
-        "est_avg": simple.estimate, "est_12": dyn["estimate"], "est_es12": es["estimate"],
-        "cov_cs_avg": _cover(*simple.conf_int, t_avg),
-        "cov_cs_12": _cover(dyn["ci_low"], dyn["ci_high"], t_12),
-        "cov_es_12": _cover(es["ci_low"], es["ci_high"], t_12),
-        "len_cs_avg": simple.conf_int[1] - simple.conf_int[0],
-    }
-    simple0, dyn0, es0 = _cs(p, "y0")
-    a = did.assess(p, outcome="y0", treatment="d", unit="person_id", time="month", cluster="area",
-                   n_boot=N_BOOT, max_assignments=MAX_ASSIGN, seed=seed)
-    out |= {
-        "rej_cs_avg": _rej(simple0.p_value), "rej_cs_12": _rej(dyn0["p_value"]),
-        "rej_es_12": _rej(es0["p_value"]),
-        "rej_twfe_crv1": _rej(a.p_value_crv1), "rej_twfe_wild": _rej(a.p_value_wild),
-        "rej_twfe_ri": _rej(a.p_value_ri),
-    }
-    return out | _after(p, t_avg, t_12)
+    out: dict = {"pilot": pilot, "shock_sd": shock, "rep": rep, "truth_avg": t_avg, "truth_12": t_12}
+    kw = dict(ri_draws=RI_DRAWS, seed=seed, **COLS)
+    for y, tag in (("y1", "eff"), ("y0", "null")):
+        avg = did.headline(p, outcome=y, **kw)
+        h12 = did.headline(p, outcome=y, horizon=HORIZON, **kw)
+        path = did.headline_path(p, outcome=y, event_times=[LEAD, HORIZON], **COLS).table
+        path = path.set_index("relative_time")
+        if tag == "eff":
+            out |= {
+                "est_avg": avg.estimate, "est_12": h12.estimate, "method_avg": avg.method,
+                "method_12": h12.method, "mde_12": h12.mde,
+                "cov_avg": _cover(avg.ci_low, avg.ci_high, t_avg),
+                "cov_12": _cover(h12.ci_low, h12.ci_high, t_12),
+                "cov_ri_avg": _cover(avg.ri_ci_low, avg.ri_ci_high, t_avg),
+                "cov_ri_12": _cover(h12.ri_ci_low, h12.ri_ci_high, t_12),
+                "cov_path_12": _cover(path.loc[HORIZON, "ci_low"], path.loc[HORIZON, "ci_high"], t_12),
+                "len_avg": np.nan if avg.ci_low is None else avg.ci_high - avg.ci_low,
+                "len_12": np.nan if h12.ci_low is None else h12.ci_high - h12.ci_low,
+                "verdict_eff": _verdict(pilot, h12),
+            }
+        else:
+            out |= {
+                "rej_avg": _rej(avg.p_value), "rej_12": _rej(h12.p_value),
+                "rej_ri_avg": _rej(avg.p_value_ri), "rej_ri_12": _rej(h12.p_value_ri),
+                "rej_path_12": _rej(path.loc[HORIZON, "p_value"]),
+                "rej_path_lead": _rej(path.loc[LEAD, "p_value"]),
+                "verdict_null": _verdict(pilot, h12),
+            }
+    pt = did.pretrend_test(p, outcome="y0", horizon=HORIZON, ri_draws=RI_DRAWS, seed=seed, **COLS)
+    # the pre-trend the test states its power against, carried by the participants' outcomes
+    p_tr = p.assign(y_tr=p["y0"] + pt.trend * p["et"])
+    pt_tr = did.pretrend_test(p_tr, outcome="y_tr", horizon=HORIZON, ri_draws=RI_DRAWS, seed=seed, **COLS)
+    out |= {"rej_pretrend": _rej(pt.p_value), "power_pretrend": _rej(pt_tr.p_value),
+            "claimed_power_pretrend": pt.power, "pretrend_trend": pt.trend}
+    return out
 
 
-ROWS = [  # (label, coverage column, rejection column)
-    ("CS average, IF clustered, z (before)", "cov_cs_avg", "rej_cs_avg"),
-    ("CS 12 months, IF clustered, z (before)", "cov_cs_12", "rej_cs_12"),
-    ("event study 12 months (before)", "cov_es_12", "rej_es_12"),
-    ("TWFE CRV1 t(G-1) (before, p beside headline)", None, "rej_twfe_crv1"),
-    ("TWFE wild cluster bootstrap (before)", None, "rej_twfe_wild"),
-    ("TWFE randomization inference, common post (before)", None, "rej_twfe_ri"),
-    ("did.headline average (after)", "cov_new_avg", "rej_new_avg"),
-    ("did.headline 12 months (after)", "cov_new_12", "rej_new_12"),
+ROWS = [  # (label, coverage column, rejection column, method column)
+    ("did.headline average", "cov_avg", "rej_avg", "method_avg"),
+    ("did.headline 12 months", "cov_12", "rej_12", "method_12"),
+    ("did.headline average, randomization inference", "cov_ri_avg", "rej_ri_avg", None),
+    ("did.headline 12 months, randomization inference", "cov_ri_12", "rej_ri_12", None),
+    ("did.headline_path (event study) 12 months", "cov_path_12", "rej_path_12", "method_12"),
+    ("did.headline_path lead -3 months (placebo)", None, "rej_path_lead", None),
+    ("did.pretrend_test, mean of leads (size)", None, "rej_pretrend", None),
 ]
 
 
 def summarise(rows: pd.DataFrame) -> pd.DataFrame:
     recs = []
     for (pilot, shock), d in rows.groupby(["pilot", "shock_sd"], sort=False):
-        for label, cov, rej in ROWS:
-            rec = {"pilot": pilot, "shock_sd": shock, "interval / test": label, "reps": len(d),
-                   "coverage_95": d[cov].mean() if cov else np.nan,
-                   "rejection_no_effect": d[rej].mean()}
-            if label.startswith("did.headline"):
-                m = d["method_avg" if "average" in label else "method_12"]
-                rec["method"] = "/".join(sorted(m.unique()))
-            recs.append(rec)
+        for label, cov, rej, meth in ROWS:
+            recs.append({"pilot": pilot, "shock_sd": shock, "interval / test": label, "reps": len(d),
+                         "method": "" if meth is None else "/".join(sorted(d[meth].astype(str).unique())),
+                         "coverage_95": d[cov].mean() if cov else np.nan,
+                         "rejection_no_effect": d[rej].mean()})
     return pd.DataFrame(recs)
 
 
-def to_markdown(tab: pd.DataFrame, rows: pd.DataFrame, reps: int, seconds: float, cmd: str) -> str:
-    mc = np.sqrt(0.05 * 0.95 / reps)
+def _f(v: float) -> str:
+    return "" if pd.isna(v) else f"{v:.3f}"
+
+
+def _shares(s: pd.Series) -> str:
+    x = s.value_counts(normalize=True).sort_index()
+    return ", ".join(f"{k} {y:.2f}" for k, y in x.items())
+
+
+def to_markdown(rows: pd.DataFrame, cmd: str, verdicts: pd.DataFrame | None = None) -> str:
+    order = {p: i for i, p in enumerate(PILOTS)}
+    rows = rows.sort_values(["pilot", "shock_sd", "rep"],
+                            key=lambda c: c.map(order) if c.name == "pilot" else c)
+    tab = summarise(rows)
+    counts = rows.groupby(["pilot", "shock_sd"], sort=False).size()
     lines = [
-        "# Coverage and size of the intervals the book prints, in each pilot's own design",
+        "# Coverage and size of what the book prints, in each pilot's own design",
         "",
-        f"Command: `{cmd}` (benchmarks/coverage.py; rows in coverage_rows.csv).",
+        f"Written by `{cmd}` from benchmarks/coverage_rows.csv ({len(rows)} replications: "
+        + ", ".join(f"{k[0].split('_')[0]} shock {k[1]:g}: {v}" for k, v in counts.items())
+        + "). Continue the run with `nice -n 5 .venv/bin/python benchmarks/coverage.py --reps 400` "
+        "and the verdicts with `--verdicts 400` (both skip the replications already in their rows "
+        "files), then `--report`. The intervals the book printed before issue 13 (CS with z, "
+        "`did.event_study`, the TWFE p-values) were measured in the study of commit 4911456.",
         "",
-        f"{reps} replications per pilot and setting. Panels from `evallib.simulate.simulate_pilot` "
-        "with each pilot's params (its areas, pilot areas, entry months or entry window, months, "
-        "selection, effect); persons per area scaled to "
+        NOTES,
+        "",
+        "Panels from `evallib.simulate.simulate_pilot` with each pilot's params (its areas, pilot "
+        "areas, entry months or entry window, months, selection, effect); persons per area scaled to "
         + ", ".join(f"{k.split('_')[0]} {v}" for k, v in PILOTS.items())
         + f". Shock SD 0 or {SHOCKS[-1]} (area-by-month AR(1), rho {SHOCK_RHO}, log-odds scale). "
-        f"Outcome `{OUTCOME}`. Coverage: 95% interval contains the simulator's true sample effect "
-        "on the treated (average over post-entry months; 12 months after entry). Rejection: "
-        "p < 0.05 on the same draw's outcomes without the pilot. Wild bootstrap "
-        f"{N_BOOT} draws, RI {MAX_ASSIGN} assignments. Monte-Carlo SE of a rate near 0.95 or 0.05: "
-        f"{mc:.3f}. Target: coverage 0.93-0.97, rejection 0.03-0.07.",
+        f"Outcome `{OUTCOME}`. Coverage: the 95% interval contains the simulator's true effect on "
+        "the treated in the sample (average over post-entry months; 12 months after entry). "
+        "Rejection: p < 0.05 on the same draw's outcomes without the pilot. Randomization "
+        f"inference: {RI_DRAWS} reassignments of the pilot areas with their entry profiles. "
+        "Monte-Carlo SE of a rate near 0.95 or 0.05: sqrt(0.0475 / reps) (0.011 at 400, 0.024 at "
+        "83). Target: coverage 0.93-0.97, rejection 0.03-0.07.",
         "",
         "| pilot | shock SD | interval / test | method | reps | 95% coverage | rejection, no effect |",
         "|---|---|---|---|---|---|---|",
     ]
-
-    def f(v: float) -> str:
-        return "" if pd.isna(v) else f"{v:.3f}"
-
     for r in tab.to_dict("records"):
         lines.append(f"| {r['pilot'].split('_')[0]} | {r['shock_sd']:g} | {r['interval / test']} | "
-                     f"{'' if pd.isna(r.get('method')) else r['method']} | {r['reps']} | {f(r['coverage_95'])} | "
-                     f"{f(r['rejection_no_effect'])} |")
-    bias = rows.assign(b_avg=rows["est_avg"] - rows["truth_avg"], b_12=rows["est_12"] - rows["truth_12"],
-                       b_es=rows["est_es12"] - rows["truth_12"])
+                     f"{r['method']} | {r['reps']} | {_f(r['coverage_95'])} | {_f(r['rejection_no_effect'])} |")
+    lines += ["", "Pre-trend test (`did.pretrend_test`, mean of the leads -6..-2, randomization over "
+              "areas): size without the pilot; power against the linear pre-trend that moves the "
+              "12-month headline by 3 pp (added to the participants' outcomes without the pilot), "
+              "measured and as the function states it (mean over draws).", "",
+              "| pilot | shock SD | reps | trend per month | size | power measured | power stated |",
+              "|---|---|---|---|---|---|---|"]
+    for (pilot, shock), d in rows.groupby(["pilot", "shock_sd"], sort=False):
+        lines.append(f"| {pilot.split('_')[0]} | {shock:g} | {len(d)} | {d['pretrend_trend'].mean():.5f} | "
+                     f"{_f(d['rej_pretrend'].mean())} | {_f(d['power_pretrend'].mean())} | "
+                     f"{_f(d['claimed_power_pretrend'].mean())} |")
+    if verdicts is not None and len(verdicts):
+        lines += verdict_table(verdicts)
+    else:
+        lines += ["", "Verdicts of `analysis.decision.decide` as installed when the rows were made "
+                  "(default rules: threshold 3 pp) on the 12-month headline, with the pilot's "
+                  "simulated effect (mean true 12-month effect in brackets) and without any effect; "
+                  "share of draws per verdict.", "",
+                  "| pilot | shock SD | reps | with effect | without effect | mean MDE 12 months |",
+                  "|---|---|---|---|---|---|"]
+        for (pilot, shock), d in rows.groupby(["pilot", "shock_sd"], sort=False):
+            lines.append(f"| {pilot.split('_')[0]} | {shock:g} | {len(d)} | {_shares(d['verdict_eff'])} "
+                         f"({d['truth_12'].mean():.3f}) | {_shares(d['verdict_null'])} | "
+                         f"{d['mde_12'].mean():.3f} |")
     lines += ["", "Bias of the estimates (mean estimate - truth, Monte-Carlo SE in brackets):", "",
-              "| pilot | shock SD | CS average | CS 12 months | event study 12 months |", "|---|---|---|---|---|"]
-    for (pilot, shock), d in bias.groupby(["pilot", "shock_sd"], sort=False):
-        cells = [f"{d[c].mean():+.4f} ({d[c].std(ddof=1) / np.sqrt(len(d)):.4f})" for c in ("b_avg", "b_12", "b_es")]
+              "| pilot | shock SD | average | 12 months |", "|---|---|---|---|"]
+    for (pilot, shock), d in rows.groupby(["pilot", "shock_sd"], sort=False):
+        cells = []
+        for est, tr in (("est_avg", "truth_avg"), ("est_12", "truth_12")):
+            b = d[est] - d[tr]
+            cells.append(f"{b.mean():+.4f} ({b.std(ddof=1) / np.sqrt(max(len(b), 1)):.4f})")
         lines.append(f"| {pilot.split('_')[0]} | {shock:g} | " + " | ".join(cells) + " |")
     lines.append("")
     return "\n".join(lines)
+
+
+def run(fn, path: Path, marker: str, reps: int, pilots: list[str], processes: int) -> None:
+    """Run ``fn`` for every (pilot, shock, rep < reps) not yet in ``path`` (a CSV whose header
+    must contain ``marker``), appending one row per replication as it finishes."""
+    done: set = set()
+    if path.exists():
+        old = pd.read_csv(path)
+        if marker not in old.columns:
+            raise SystemExit(f"{path} holds rows of an older study; move it away first")
+        done = set(old[KEYS].itertuples(index=False, name=None))
+    # replication-major order: a partial run gives about equal replications per cell
+    jobs = [(p, s, rep) for rep in range(reps) for p in pilots for s in SHOCKS
+            if (p, float(s), rep) not in done]
+    header = not path.exists()
+    cols = None if header else list(pd.read_csv(path, nrows=0).columns)
+    t0 = time.time()
+
+    def write(row: dict, first: bool) -> None:
+        frame = pd.DataFrame([row])
+        pd.DataFrame([row], columns=cols or list(frame.columns)).to_csv(
+            path, mode="a", header=first, index=False)
+
+    if processes > 1:
+        with mp.get_context("spawn").Pool(processes) as pool:
+            for i, row in enumerate(pool.imap_unordered(fn, jobs, chunksize=1)):
+                write(row, header and i == 0)
+                print(f"{i + 1}/{len(jobs)} {time.time() - t0:.0f}s", flush=True)
+    else:
+        for i, job in enumerate(jobs):
+            write(fn(job), header and i == 0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,43 +340,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=400)
     ap.add_argument("--processes", type=int, default=2)
     ap.add_argument("--pilots", nargs="*", default=list(PILOTS))
-    ap.add_argument("--out", type=Path, default=Path(__file__).with_name("coverage.md"))
-    ap.add_argument("--summarise-only", action="store_true",
-                    help="write the markdown from the rows file of an earlier (possibly partial) run")
-    ap.add_argument("--redo-after", action="store_true",
-                    help="recompute only the did.headline columns of the rows file (same draws)")
+    ap.add_argument("--out", type=Path, default=HERE / "coverage.md")
+    ap.add_argument("--rows", type=Path, default=None, help="rows file (default: beside --out)")
+    ap.add_argument("--report", action="store_true", help="only write --out from the rows so far")
+    ap.add_argument("--verdicts", type=int, default=0, metavar="N",
+                    help="compute the decision's ingredients for the first N replications per cell "
+                         "(coverage_verdicts.csv beside --out) instead of the coverage rows")
     args = ap.parse_args(argv)
+    rows_path = args.rows or args.out.with_name(args.out.stem + "_rows.csv")
+    verdicts_path = args.out.with_name(args.out.stem + "_verdicts.csv")
+    if args.verdicts:
+        run(verdict_rep, verdicts_path, "eff_method", args.verdicts, args.pilots, args.processes)
+        args.report = True
     cmd = "python benchmarks/coverage.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    rows_path = args.out.with_name(args.out.stem + "_rows.csv")
-    t0 = time.time()
-    if args.redo_after:
-        # recompute the did.headline columns of every replication in the rows file (same draws)
-        rows = pd.read_csv(rows_path)
-        jobs = list(rows[["pilot", "shock_sd", "rep"]].itertuples(index=False, name=None))
-        with mp.get_context("spawn").Pool(args.processes) as pool:
-            new = pd.DataFrame(pool.map(after_rep, jobs, chunksize=2))
-        keys = ["pilot", "shock_sd", "rep"]
-        rows = rows.drop(columns=[c for c in new.columns if c not in keys]).merge(new, on=keys)
-        rows.to_csv(rows_path, index=False)
-    elif not args.summarise_only:
-        # replication-major order, rows appended as they come: a partial run is usable
-        jobs = [(p, s, rep) for rep in range(args.reps) for p in args.pilots for s in SHOCKS]
-        rows_path.unlink(missing_ok=True)
-        if args.processes > 1:
-            with mp.get_context("spawn").Pool(args.processes) as pool:
-                for i, row in enumerate(pool.imap_unordered(one_rep, jobs, chunksize=1)):
-                    pd.DataFrame([row]).to_csv(rows_path, mode="a", header=i == 0, index=False)
-        else:
-            for i, job in enumerate(jobs):
-                pd.DataFrame([one_rep(job)]).to_csv(rows_path, mode="a", header=i == 0, index=False)
+    if not args.report:
+        run(one_rep, rows_path, "cov_path_12", args.reps, args.pilots, args.processes)
     rows = pd.read_csv(rows_path)
-    # equal replications per cell (a partial run stops mid-way)
-    n = int(rows.groupby(["pilot", "shock_sd"]).size().min())
-    rows = rows.sort_values("rep").groupby(["pilot", "shock_sd"], sort=False).head(n)
-    order = {p: i for i, p in enumerate(PILOTS)}
-    rows = rows.sort_values(["pilot", "shock_sd"], key=lambda c: c.map(order) if c.name == "pilot" else c)
-    tab = summarise(rows)
-    args.out.write_text(to_markdown(tab, rows, n, time.time() - t0, cmd.strip()), encoding="utf-8")
+    verdicts = pd.read_csv(verdicts_path) if verdicts_path.exists() else None
+    args.out.write_text(to_markdown(rows, cmd.strip(), verdicts), encoding="utf-8")
     print(args.out.read_text(encoding="utf-8"))
     return 0
 

@@ -20,7 +20,7 @@ def test_coverage_script_small_run(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
-    assert text.splitlines()[2].startswith("Command: `python benchmarks/coverage.py --reps 2")
+    assert text.splitlines()[2].startswith("Written by `python benchmarks/coverage.py --reps 2")
     header = "| pilot | shock SD | interval / test | method | reps | 95% coverage | rejection, no effect |"
     assert header in text
     lines = text.splitlines()
@@ -30,13 +30,21 @@ def test_coverage_script_small_run(tmp_path):
         if not line.startswith("| "):
             break
         rows.append(line)
-    assert len(rows) == 2 * 8  # two shock settings x eight intervals/tests
+    assert len(rows) == 2 * 7  # two shock settings x seven intervals/tests
     for r in rows:
         cells = [c.strip() for c in r.split("|")[1:-1]]
         assert cells[0] == "antwerpen"
         assert int(cells[4]) == REPS
         for c in cells[5:]:
             assert c == "" or 0.0 <= float(c) <= 1.0
-    headline_rows = [r for r in rows if "did.headline" in r]
+    headline_rows = [r for r in rows if "did.headline " in r and "randomization" not in r]
+    assert len(headline_rows) == 4
     assert all("shocks" in r for r in headline_rows)  # 3 treated areas: the shock-aware interval
-    assert (tmp_path / "coverage_rows.csv").exists()
+    assert len((tmp_path / "coverage_rows.csv").read_text().splitlines()) == 1 + 2 * REPS
+    # resumable: a second run with the same --reps adds no rows; --report rewrites the table
+    again = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "coverage.py"),
+                            "--reps", str(REPS), "--processes", "1", "--out", str(out),
+                            "--pilots", "antwerpen_ondersteuningsnetwerk"],
+                           capture_output=True, text=True, cwd=ROOT, check=False)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert len((tmp_path / "coverage_rows.csv").read_text().splitlines()) == 1 + 2 * REPS

@@ -16,6 +16,11 @@
   inference (`_design`: cluster-robust t(G-1) with many treated areas; person + area-by-month
   shock variance from the comparison areas, t with df >= G0-1, with few treated areas or cohorts nested
   in areas; no interval when neither holds). Called with ``treatment=`` it is `assess`.
+* `headline_path` — the event study the book draws: per event time (leads and lags) the CS
+  dynamic effect with `headline`'s design-aware interval (equal to ``headline(horizon=e)``).
+* `pretrend_test` — pre-trends: one contrast of the leads (mean or slope) tested by
+  randomization over areas, with its power against the pre-trend that would move the headline
+  by the decision threshold (the event study's F test over-rejects with few treated areas).
 * `assess` — the TWFE estimate with CRV1, wild-cluster-bootstrap and randomization-inference
   p-values, the reliability label and the MDE; `wild_cluster_bootstrap` and `ri_twfe` are its
   two few-cluster tests on their own.
@@ -36,6 +41,8 @@ from evallib.did._fwl import ri_twfe, wild_cluster_bootstrap
 from evallib.did._headline import Assessment, HeadlineSpec, assess, headline
 from evallib.did._headline_cs import Headline, HeadlineCsSpec
 from evallib.did._honest import HonestDidResult, HonestDidSpec, honest_did
+from evallib.did._path import HeadlinePath, HeadlinePathSpec, headline_path
+from evallib.did._pretrend_ri import PretrendRI, PretrendRISpec, pretrend_test
 from evallib.did._staggered import GroupTimeResult, StaggeredSpec, staggered
 from evallib.did._synthetic import SyntheticDidResult, SyntheticDidSpec, synthetic_did
 from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
@@ -51,9 +58,13 @@ __all__ = [
     "GroupTimeResult",
     "Headline",
     "HeadlineCsSpec",
+    "HeadlinePath",
+    "HeadlinePathSpec",
     "HeadlineSpec",
     "HonestDidResult",
     "HonestDidSpec",
+    "PretrendRI",
+    "PretrendRISpec",
     "PretrendSpec",
     "PretrendTest",
     "StaggeredSpec",
@@ -62,7 +73,9 @@ __all__ = [
     "assess",
     "event_study",
     "headline",
+    "headline_path",
     "honest_did",
+    "pretrend_test",
     "ri_twfe",
     "staggered",
     "synthetic_did",

@@ -93,7 +93,8 @@ def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -
     ``y``: periods x units (balanced); ``g``: cohort code per unit (0 = never treated), in the
     units of ``tl`` (period codes). horizon None: the simple ATT (post-entry ATT(g,t) weighted
     by cohort size, R ``aggte(type="simple")``); an integer e: the dynamic effect at event time
-    e (ATT(g, g+e) weighted by cohort size). Never-treated comparison, varying base period."""
+    e (ATT(g, g+e) weighted by cohort size; e < 0, a lead, compares g+e with g+e-1 as R
+    ``did``'s varying base period). Never-treated comparison."""
     n_t, n = y.shape
     ctrl = g == 0
     n_c = int(ctrl.sum())
@@ -106,6 +107,10 @@ def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -
             continue
         ref = int(pre[-1])
         for tt in range(n_t):
+            if horizon is not None and horizon < 0:  # a lead: t against t - 1 (varying base)
+                if tl[tt] - gv == horizon and tt >= 1:
+                    cells.append((int(gv), tt, tt - 1))
+                continue
             if tl[tt] < gv:
                 continue
             if horizon is not None and tl[tt] - gv != horizon:

@@ -27,6 +27,13 @@ is collinear with the effects). With clusters, a wild restricted score bootstrap
 (`evallib.did._pretrend`) gives a second p-value that holds its size with few treated clusters.
 Under staggered adoption these coefficients are not contaminated by treatment effects because
 treated observations are excluded.
+
+In the pilots' designs (few pilot areas, cohorts inside one area) these standard errors are too
+small (the tau~ centring removes the area-by-month shocks a cohort shares) and the F test
+over-rejects (the leads' covariance comes from the few treated areas' scores): the book's event
+study uses `did.headline_path` and its pre-trend check `did.pretrend_test` (issue 13,
+docs/decisions/0009-inference-in-the-pilots-designs.md); this estimator stays for its point
+estimates and as a diagnostic.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from evallib.did._common import check_columns
 from evallib.did._fwl import cluster_post_gram, partial_out
 from evallib.did._headline_cs import Headline, headline_cs
 from evallib.did._result import DidResultMixin
+from evallib.did._ri_staggered import RI_DRAWS
 from evallib.did._twfe import _twfe
 from evallib.errors import EstimationError
 from evallib.inference import (
@@ -173,7 +174,8 @@ def assess(
 
 def headline(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cluster: str,
              cohort: str | None = None, horizon: int | None = None, alpha: float = 0.05,
-             seed: int = 0, treatment: str | None = None, **twfe_options: Any) -> Headline | Assessment:
+             seed: int = 0, treatment: str | None = None, ri_draws: int = RI_DRAWS,
+             **twfe_options: Any) -> Headline | Assessment:
     """What the book shows for one outcome: `Headline` (estimate, ci_low, ci_high, p_value,
     method and its reason in words, mde, reliability).
 
@@ -195,4 +197,4 @@ def headline(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cluster:
     if cohort is None:
         raise EstimationError("did.headline: give cohort= (entry month per unit) or the old form treatment=")
     return headline_cs(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
-                       cluster=cluster, horizon=horizon, alpha=alpha, seed=seed)
+                       cluster=cluster, horizon=horizon, alpha=alpha, seed=seed, ri_draws=ri_draws)

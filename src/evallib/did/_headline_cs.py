@@ -7,6 +7,12 @@ cluster-robust with t(G-1) and G/(G-1) when treated areas are many and cohorts a
 in areas; otherwise person variance plus the area-by-month shock variance measured in the
 comparison areas, with t and Satterthwaite degrees of freedom (at least G0-1); with too
 few comparison areas no interval is given (``ci_low``/``ci_high``/``p_value`` None and the reason in words).
+
+Beside it, randomization inference on the same statistic (`_ri_staggered`: pilot areas
+reassigned among all areas together with their entry profiles): ``p_value_ri`` (no effect) and
+``ri_ci_low``/``ri_ci_high`` (constant effects not rejected). It needs no variance estimate, so
+it is the inference to print when ``method`` is "none", and a check on the t-based p-value
+otherwise (docs/decisions/0009-inference-in-the-pilots-designs.md).
 """
 
 from __future__ import annotations
@@ -20,11 +26,12 @@ from scipy import stats
 from evallib.did._common import check_columns, check_numeric, cohort_codes, time_codes, unique_ints
 from evallib.did._design import Design, cluster_variance, detect_design, shock_variance, weights
 from evallib.did._result import DidResultMixin
+from evallib.did._ri_staggered import RI_DRAWS, ri_staggered
 from evallib.errors import EstimationError
 from evallib.inference import inference_reliability, minimum_detectable_effect
 from evallib.protocol import Spec
 
-__all__ = ["Headline", "HeadlineCsSpec", "headline_cs", "unit_panel"]
+__all__ = ["Headline", "HeadlineCsSpec", "check_options", "headline_cs", "headline_fields", "unit_panel"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +44,7 @@ class HeadlineCsSpec(Spec):
     horizon: int | None
     alpha: float
     seed: int
+    ri_draws: int = RI_DRAWS
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +54,13 @@ class Headline(DidResultMixin):
     ``method``: "cluster" (cluster-robust IF, t(G-1)), "shocks" (person + area-by-month shock
     variance, t with Satterthwaite df >= G0-1) or "none" (no valid interval: ``ci_low``, ``ci_high`` and ``p_value``
     are None); ``reason`` says why in plain words. ``mde``: the minimum detectable effect at 80%
-    power with the same standard error and degrees of freedom (None without an interval)."""
+    power with the same standard error and degrees of freedom (None without an interval).
+
+    Randomization inference on the same statistic (None when ``ri_draws=0``): ``p_value_ri``
+    (two-sided, no effect), ``ri_ci_low``/``ri_ci_high`` (constant effects not rejected at
+    ``alpha``; None where the data do not bound them), ``ri_draws`` (reassignments, the
+    observed one included) and ``ri_exact`` (all enumerated). The book prints ``p_value_ri``
+    as the p-value when ``method`` is "none" and beside ``p_value`` otherwise."""
 
     estimate: float
     std_error: float | None
@@ -65,9 +79,15 @@ class Headline(DidResultMixin):
     n_comparison_clusters: int
     nested_share: float
     spec: HeadlineCsSpec
+    p_value_ri: float | None = None
+    ri_ci_low: float | None = None
+    ri_ci_high: float | None = None
+    ri_draws: int = 0
+    ri_exact: bool = False
     _extra = ("estimate", "std_error", "ci_low", "ci_high", "p_value", "method", "reason", "mde",
               "reliability", "df", "horizon", "n_units", "n_clusters", "n_treated_clusters",
-              "n_comparison_clusters", "nested_share")
+              "n_comparison_clusters", "nested_share", "p_value_ri", "ri_ci_low", "ri_ci_high",
+              "ri_draws", "ri_exact")
 
     @property
     def conf_int(self) -> tuple[float | None, float | None]:
@@ -126,23 +146,38 @@ def unit_panel(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort
 
 def headline_cs(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
                 cluster: str, horizon: int | None = None, alpha: float = 0.05,
-                seed: int = 0) -> Headline:
+                seed: int = 0, ri_draws: int = RI_DRAWS) -> Headline:
     """See `did.headline`."""
     what = "did.headline"
-    if not 0 < alpha < 1:
-        raise EstimationError(f"{what}: alpha must lie in (0, 1), got {alpha!r}")
+    check_options(alpha, ri_draws, what)
     if horizon is not None and (not isinstance(horizon, int | np.integer) or horizon < 0):
         raise EstimationError(f"{what}: horizon must be None or a non-negative integer, got {horizon!r}")
     y, g, cl, tl = unit_panel(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
                               cluster=cluster, what=what)
+    spec = HeadlineCsSpec(outcome, unit, time, cohort, cluster,
+                          None if horizon is None else int(horizon), alpha, seed, int(ri_draws))
+    return Headline(**headline_fields(y, g, cl, tl, horizon=spec.horizon, alpha=alpha, seed=seed,
+                                      ri_draws=int(ri_draws)), spec=spec)
+
+
+def check_options(alpha: float, ri_draws: int, what: str) -> None:
+    if not 0 < alpha < 1:
+        raise EstimationError(f"{what}: alpha must lie in (0, 1), got {alpha!r}")
+    if not isinstance(ri_draws, int | np.integer) or ri_draws < 0:
+        raise EstimationError(f"{what}: ri_draws must be a non-negative integer, got {ri_draws!r}")
+
+
+def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray, *,
+                    horizon: int | None, alpha: float, seed: int, ri_draws: int) -> dict:
+    """`Headline`'s fields (all but ``spec``) on the arrays of `unit_panel`; ``horizon`` < 0 is
+    a lead (t against t-1)."""
+    what = "did.headline"
     design = detect_design(g, cl)
     if design.n_treated_clusters == 0:
         raise EstimationError(f"{what}: no treated units")
-    w = weights(y, g, tl, None if horizon is None else int(horizon))
+    w = weights(y, g, tl, horizon)
     est = float(np.einsum("ij,ji->", w, y))
     method, reason = design.method()
-    spec = HeadlineCsSpec(outcome, unit, time, cohort, cluster,
-                          None if horizon is None else int(horizon), alpha, seed)
     rel = inference_reliability(design.n_clusters, design.n_treated_clusters)
     se = df = lo = hi = p = mde = None
     if method == "cluster":
@@ -162,12 +197,17 @@ def headline_cs(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohor
         lo, hi = est - c * se, est + c * se
         p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else float("nan")
         mde = minimum_detectable_effect(se, df=df, alpha=alpha)
-    return Headline(estimate=est, std_error=se, ci_low=lo, ci_high=hi, p_value=p, method=method,
-                    reason=reason, mde=mde, reliability=rel.label, df=df,
-                    horizon=spec.horizon, n_units=y.shape[1], n_clusters=design.n_clusters,
-                    n_treated_clusters=design.n_treated_clusters,
-                    n_comparison_clusters=design.n_comparison_clusters,
-                    nested_share=design.nested_share, spec=spec)
+    ri = {}
+    if ri_draws > 0 and design.n_comparison_clusters > 0:
+        r = ri_staggered(y, g, cl, tl, horizon=horizon, alpha=alpha, seed=seed, n_draws=ri_draws)
+        ri = {"p_value_ri": r.p_value, "ri_ci_low": r.ci_low, "ri_ci_high": r.ci_high,
+              "ri_draws": r.n_draws, "ri_exact": r.exact}
+    return dict(estimate=est, std_error=se, ci_low=lo, ci_high=hi, p_value=p, method=method,
+                reason=reason, mde=mde, reliability=rel.label, df=df, horizon=horizon,
+                n_units=y.shape[1], n_clusters=design.n_clusters,
+                n_treated_clusters=design.n_treated_clusters,
+                n_comparison_clusters=design.n_comparison_clusters,
+                nested_share=design.nested_share, **ri)
 
 
 def describe(design: Design) -> str:

@@ -288,6 +288,12 @@ def staggered(
     ``anticipation``: periods before entry in which effects may already occur.
     ``base_period``: "varying" (R's default: pre-periods compare t with t-1) or "universal"
     (every ATT(g,t) relative to g - anticipation - 1; the reference period itself is omitted).
+
+    Inference conventions are R ``did``'s (normal critical values; clustered standard errors
+    from cluster sums of the influence function, no G/(G-1) factor), so that the estimates and
+    standard errors match R to 1e-10. The intervals the book prints are `did.headline`'s and
+    `did.headline_path`'s instead (t(G-1) and G/(G-1), or the area-by-month shock variance with
+    few pilot areas; docs/decisions/0009-inference-in-the-pilots-designs.md).
     """
     what = "did.staggered"
     covs = as_tuple(covariates, name="covariates")
