@@ -63,6 +63,7 @@ class ChapterResults:
             "headline_assessment": h.assessment,
             "twfe": h.twfe,
             "event_study": h.event_study,
+            "event_study_path": h.path,
             "n_persons_at_horizon": h.n_persons_at_horizon,
             "outcomes": h.outcomes,
             "subgroups": h.subgroups,

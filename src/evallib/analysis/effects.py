@@ -127,7 +127,7 @@ def subgroup_effects(
             sub = panel[panel[unit].isin(members)]
             res = attempt("subgroup", lambda sub=sub: did.headline(
                 sub, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster or unit,
-                seed=seed))
+                seed=seed, ri_draws=0))  # many subgroups: the design-aware interval, no RI
             r = headline_row(res)
             if r is None:  # e.g. no post-entry period in this subgroup
                 row["note"] = f"not estimable: {res.reason('en')}"
@@ -257,7 +257,7 @@ def outcome_effects(
     def fit(o: str, h: int | None) -> dict | None:
         return headline_row(attempt("outcome", lambda: did.headline(
             panel, outcome=o, unit=unit, time=time, cohort=cohort, cluster=cluster or unit,
-            horizon=h, seed=seed)))
+            horizon=h, seed=seed, ri_draws=0)))  # RI only for the headline outcome (sections)
 
     def val(r: dict | None, k: str) -> Any:
         return np.nan if r is None or r[k] is None else r[k]

@@ -17,7 +17,7 @@ import pandas as pd
 from evallib import did
 from evallib.analysis.absence import Absent
 
-__all__ = ["METHODS", "design_headline", "headline_row"]
+__all__ = ["METHODS", "design_headline", "design_path", "headline_row"]
 
 METHODS = ("cluster", "shocks", "none")  # did.Headline.method
 
@@ -27,6 +27,16 @@ def design_headline(panel: pd.DataFrame, *, outcome: str, cluster: str, horizon:
     """`did.headline` on an evallib panel (person_id, month, start_month, ``cluster``)."""
     return did.headline(panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
                         cluster=cluster, horizon=horizon, alpha=alpha, seed=seed)
+
+
+def design_path(panel: pd.DataFrame, *, outcome: str, cluster: str, event_window: tuple[int, int],
+                alpha: float = 0.05, seed: int = 0) -> did.HeadlinePath:
+    """`did.headline_path` (the event study with `did.headline`'s design-aware interval per month
+    since entry) over the params' ``event_window`` (first lead, last lag)."""
+    first, last = event_window
+    return did.headline_path(panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
+                             cluster=cluster, event_times=range(int(first), int(last) + 1), alpha=alpha,
+                             seed=seed)
 
 
 def _num(x: Any) -> float | None:
@@ -47,4 +57,7 @@ def headline_row(h: Any) -> dict[str, Any] | None:
             "mde": _num(d["mde"]), "df": _num(d["df"]), "method": d["method"], "method_reason": d["reason"],
             "n_treated_clusters": int(d["n_treated_clusters"]),
             "n_comparison_clusters": int(d["n_comparison_clusters"]),
-            "nested_share": float(d["nested_share"]), "relative_time": d["horizon"]}
+            "nested_share": float(d["nested_share"]), "relative_time": d["horizon"],
+            # randomization inference on the same statistic (None when not run: ri_draws=0)
+            "p_value_ri": _num(d.get("p_value_ri")), "ri_ci_low": _num(d.get("ri_ci_low")),
+            "ri_ci_high": _num(d.get("ri_ci_high"))}

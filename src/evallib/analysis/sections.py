@@ -24,7 +24,7 @@ from evallib.analysis.effects import (
     relapse_effects,
     subgroup_effects,
 )
-from evallib.analysis.headlines import design_headline, headline_row
+from evallib.analysis.headlines import design_headline, design_path, headline_row
 from evallib.analysis.preconditions import STEPS, PanelFacts, panel_facts
 from evallib.analysis.scorecard import persons_at_event_time
 from evallib.config import PilotConfig
@@ -88,6 +88,7 @@ class HeadlineSection:
     subgroups: SubgroupResult | Absent
     average: Any = None  # did.Headline or Absent
     horizon: Any = None  # did.Headline or Absent
+    path: Any = None  # did.HeadlinePath (the event-study figure's design-aware intervals) or Absent
 
 
 def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None, *,
@@ -123,6 +124,10 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
     es = attempt("event_study", lambda: did.event_study(
         panel, outcome=outcome, unit="person_id", time="month", cohort="start_month", cluster=cluster,
         leads=-lead, lags=lag), [months, need(f.n_pilot_with_pre > 0, "no_pre_period")])
+    # the event-study figure: CS per month since entry with did.headline's interval per month
+    path = attempt("event_study_path", lambda: design_path(
+        panel, outcome=outcome, cluster=cluster, event_window=config.event_window, seed=config.seed),
+        [needs(gt), need(f.n_pilot_with_pre > 0, "no_pre_period")])
     outcomes = attempt("outcomes", lambda: outcome_effects(
         panel, outcomes=config.outcomes, horizon=a.horizon, cluster=cluster, seed=config.seed,
         cached={outcome: (average, horizon)}), [needs(gt)])
@@ -132,7 +137,8 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
     return HeadlineSection(gt=gt, simple=simple, dynamic=dynamic, at_horizon=headline_row(horizon),
                            assessment=assessment, twfe=twfe, event_study=es,
                            n_persons_at_horizon=persons_at_event_time(gt, a.horizon) if available(gt) else None,
-                           outcomes=outcomes, subgroups=subgroups, average=average, horizon=horizon)
+                           outcomes=outcomes, subgroups=subgroups, average=average, horizon=horizon,
+                           path=path)
 
 
 # --------------------------------------------------------------------------------------------

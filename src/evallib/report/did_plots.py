@@ -57,7 +57,8 @@ def event_study_plot(es: Any, lang: str = "nl", *, outcome_label: str | None = N
     p_pre = None if pretrend is None else (pretrend.p_value_bootstrap if getattr(
         pretrend, "p_value_bootstrap", None) is not None else pretrend.p_value)
     p = fmt_num(p_pre, lang, 3) if p_pre is not None else "–"
-    avg = fmt_num(float(es.estimate), lang, 3) if np.isscalar(es.estimate) else "–"
+    overall = getattr(es, "estimate", None)  # a did.HeadlinePath has no overall estimate
+    avg = fmt_num(float(overall), lang, 3) if overall is not None and np.isscalar(overall) else "–"
     alt = label("did_alt_event_study", lang, outcome=outcome, first=int(rt.min()),
                 last=int(rt.max()), avg=avg, p=p)
     return fig, alt
