@@ -56,6 +56,8 @@ def _add_new_pilot(project: Path) -> None:
     for key in ("context", "design", "study_period", "areas", "simulation", "ladder_focus"):
         params[key] = filled[key]
     params["analysis"] = {**filled["analysis"], **FAST}
+    params["primary_outcome"] = {"outcome": params["headline_outcome"], "why_nl": "het doel van de pilot",
+                                 "why_en": "the pilot's goal", "source": "test params"}
     assert "FILL IN" not in yaml.safe_dump(params, allow_unicode=True)
     shapes.write_params(path, params)
 

@@ -89,6 +89,8 @@ def test_a_killed_run_leaves_no_kernel_and_book_refuses_the_mix(tmp_path_factory
             break
         time.sleep(0.5)
     assert not left, f"processes left running after kill -9: {left}"
+    # nor its unsuppressed work files (the chapter cache): the orphaned workers delete them
+    assert not (project / "build" / "work").exists(), list((project / "build" / "work").rglob("*"))
     book = evallib(project, "book", "--lang", "en", check=False)
     assert book.returncode == 2, book.stdout + book.stderr
     assert "outputs of different runs" in book.stderr and f"evallib run --lang en --pilot {PILOT}" in book.stderr

@@ -19,6 +19,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from evallib.pipeline.templates import KERNEL
@@ -55,14 +56,20 @@ del _evallib_watchdog
 """
 
 
-def exit_with_parent(interval: float = 0.5) -> None:
+def exit_with_parent(interval: float = 0.5, on_orphan: Callable[[], None] | None = None) -> None:
     """Exit this process (at once, ``os._exit``) when its parent is gone; for the pool workers,
-    whose parent may be killed without a chance to stop them."""
+    whose parent may be killed without a chance to stop them. ``on_orphan`` runs first (e.g. kill
+    the worker's kernel and delete the dead run's unpublished work files); its errors are ignored."""
     parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(interval)
+        if on_orphan is not None:
+            try:
+                on_orphan()
+            except BaseException:  # the process exits next, whatever happened
+                pass
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="evallib-watchdog").start()
@@ -190,6 +197,25 @@ class _WarmKernel:
 
     def close(self) -> None:
         self.drop()
+
+    def kill_now(self) -> None:
+        """Kill the kernel process at once (SIGKILL), without talking to it: for a worker whose
+        run was killed, so that the kernel cannot write after the run's work files are deleted."""
+        km = self.km
+        pid = getattr(getattr(km, "provisioner", None), "pid", None) if km is not None else None
+        if pid is None or os.getpid() != self.owner:
+            return
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            return
+        for _ in range(40):  # reap it (our child) so that it is gone before we delete files
+            try:
+                if os.waitpid(int(pid), os.WNOHANG)[0]:
+                    return
+            except ChildProcessError:
+                return
+            time.sleep(0.05)
 
     @staticmethod
     def _shutdown(km, kc, now: bool = False) -> None:

@@ -38,9 +38,19 @@ def _init_worker(root: str) -> None:
     """Pool initializer: one warm kernel per worker, shut down when the worker exits (pool
     workers do not run atexit handlers; multiprocessing's finalizers with an exit priority do)."""
     global _WORKER_KERNEL
-    exit_with_parent()  # a killed run leaves no worker (and so no kernel) behind
+    # a killed run leaves no worker, no kernel and no unsuppressed work file behind
+    exit_with_parent(on_orphan=lambda: _orphaned(Path(root)))
     _WORKER_KERNEL = _WarmKernel(Path(root))
     multiprocessing.util.Finalize(None, _WORKER_KERNEL.close, exitpriority=10)
+
+
+def _orphaned(root: Path) -> None:
+    """The run that started this worker is gone (killed): stop the worker's kernel at once, then
+    delete the run's unpublished work files (the next run would, but they hold unsuppressed
+    results until then). The dead run held ``build/.lock``: no other run uses them."""
+    if _WORKER_KERNEL is not None:
+        _WORKER_KERNEL.kill_now()
+    remove_stale_work(root)
 
 
 _INTERRUPTED = False  # a pool worker that was interrupted (Ctrl-C) runs no further job

@@ -10,6 +10,7 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import seaborn as sns
 
 from evallib.report.format import fmt_num
@@ -32,7 +33,11 @@ def event_study_plot(es: Any, lang: str = "nl", *, outcome_label: str | None = N
     palette = sns.color_palette("colorblind")
     fig, ax = plt.subplots(figsize=(7.0, 4.0))
     rt = tab["relative_time"].to_numpy()
-    est = tab["estimate"].to_numpy()
+    est = tab["estimate"].to_numpy(float)
+    # a month without a valid interval (did.headline_path, method "none") has None bounds: a
+    # point without a bar
+    low = pd.to_numeric(tab["ci_low"], errors="coerce").to_numpy(float)
+    high = pd.to_numeric(tab["ci_high"], errors="coerce").to_numpy(float)
     pre = rt < 0
     if {"band_low", "band_high"} <= set(tab.columns):
         ax.fill_between(rt, tab["band_low"], tab["band_high"], color=palette[7], alpha=0.25,
@@ -40,8 +45,7 @@ def event_study_plot(es: Any, lang: str = "nl", *, outcome_label: str | None = N
     for mask, colour, marker in ((pre, palette[0], "s"), (~pre, palette[1], "o")):
         if mask.any():
             ax.errorbar(rt[mask], est[mask],
-                        yerr=[est[mask] - tab["ci_low"].to_numpy()[mask],
-                              tab["ci_high"].to_numpy()[mask] - est[mask]],
+                        yerr=[est[mask] - low[mask], high[mask] - est[mask]],
                         fmt=marker, color=colour, capsize=3, lw=1.2)
     ax.errorbar([], [], yerr=[], fmt="o", color=palette[1], label=label("did_ci", lang))
     ax.axhline(0, color="0.3", lw=0.8, ls="--", label=label("did_reference_zero", lang))

@@ -47,3 +47,25 @@ def test_event_study_plot_accepts_dynamic_aggregate_with_band():
     assert len(fig.axes[0].collections) >= 1  # the band
     assert "Pre-trend test: p = –" in alt  # no pre-trend test on an aggregate
     plt.close(fig)
+
+
+def test_event_study_plot_draws_months_without_a_valid_interval_as_points():
+    """did.headline_path gives None bounds where the design allows no interval (method "none"):
+    the figure draws those months as points without a bar instead of failing."""
+    from types import SimpleNamespace
+
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from evallib.report.did_plots import event_study_plot
+
+    tab = pd.DataFrame({"relative_time": [-2, -1, 0, 1], "estimate": [0.0, 0.01, 0.05, 0.06],
+                        "ci_low": [-0.02, None, 0.01, None], "ci_high": [0.02, None, 0.09, None]})
+    fig, alt = event_study_plot(SimpleNamespace(table=tab), lang="nl", outcome_label="werk")
+    ax = fig.axes[0]
+    bars = [c for c in ax.collections if c.get_segments()]
+    lengths = sorted(round(float(abs(seg[1][1] - seg[0][1])), 6) for c in bars for seg in c.get_segments()
+                     if len(seg) == 2 and np.isfinite(seg).all())
+    assert lengths == [0.04, 0.08]  # the two months with bounds; the others have no bar
+    assert "–" in alt  # no overall estimate and no pre-trend test on a path
+    plt.close(fig)
