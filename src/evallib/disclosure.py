@@ -123,8 +123,14 @@ _NOT_PEOPLE = ("cluster", "boot", "draw", "assign", "threshold", "lead", "lag", 
 _COUNT_WORDS = ("_at_horizon", "participants")
 
 
+# counts of people whose key holds a word of _NOT_PEOPLE (the people counted against a target)
+_PEOPLE_KEYS = ("target_reached",)
+
+
 def _is_count_key(key: str) -> bool:
     k = key.lower()
+    if k in _PEOPLE_KEYS:
+        return True
     if any(word in k for word in _NOT_PEOPLE):
         return False
     return (k in _COUNT_KEYS or k.startswith("n_") or k.endswith(("_n", "_count", "_counts", "_persons"))
@@ -249,6 +255,8 @@ def _complementary(rec: dict, threshold: int) -> dict:
                 rec[part] = None  # the difference would reveal a small count
                 changed = True
         for share, _base, count in _SHARES:
+            if share == "share_of_target" and rec.get("target_counts") == "primary_outcome":
+                count = "in_outcome_at_horizon"  # the target counts people in the outcome
             if share in rec and _num(rec[share]) is not None and count in rec and rec[count] is None:
                 rec[share] = None  # the suppressed count = share x published base
                 changed = True
@@ -302,4 +310,34 @@ def publishable_results(doc, threshold: int = DEFAULT_THRESHOLD, *, bases=None):
         if out == prev:
             break
         prev, out = out, _arithmetic(out, threshold, bases)
-    return _hide_everywhere(out) if _base_hidden(out) else out
+    out = _hide_everywhere(out) if _base_hidden(out) else out
+    return _hide_target_outcome(out) if _target_count_hidden(out) else out
+
+
+def _target_count_hidden(obj) -> bool:
+    """A target that counts people in the outcome whose count is hidden (rule 3: the share of
+    the target times the published target would give it back)."""
+    if isinstance(obj, dict):
+        if obj.get("target_counts") == "primary_outcome" and any(
+                k in obj and obj[k] is None for k in ("in_outcome_at_horizon", "target_reached")):
+            return True
+        return any(_target_count_hidden(v) for v in obj.values())
+    return isinstance(obj, list) and any(_target_count_hidden(v) for v in obj)
+
+
+def _hide_target_outcome(obj):
+    """Every share of the target computed from a hidden count of people in the outcome, and that
+    count wherever else it is recorded: ``share_of_target``, ``target_reached`` and the decision's
+    ``target_outcome`` check value."""
+    if isinstance(obj, dict):
+        out = {k: _hide_target_outcome(v) for k, v in obj.items()}
+        if out.get("target_counts") == "primary_outcome":
+            for k in ("share_of_target", "target_reached"):  # target_reached: the same people
+                if k in out:
+                    out[k] = None
+        if out.get("name") == "target_outcome" and "value" in out:
+            out["value"] = None
+        return out
+    if isinstance(obj, list):
+        return [_hide_target_outcome(v) for v in obj]
+    return obj

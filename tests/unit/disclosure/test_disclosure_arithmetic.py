@@ -117,3 +117,28 @@ def test_numbers_computed_from_a_hidden_number_of_participants_are_hidden_everyw
     doc["results"]["facts"]["participants"] = doc["results"]["cost"]["n_participants"] = 40
     doc["results"]["reach"]["participants"] = doc["results"]["scorecard"]["participants"] = 40
     assert publishable_results(doc, 10)["results"]["cost"]["per_participant_eur"] == 3214.0
+
+
+def test_a_target_counting_people_in_the_outcome_never_gives_a_hidden_count_back():
+    """Gent's target counts people in work or training at the horizon: share_of_target x target,
+    the scorecard's target_reached and the decision's target check would each give back an
+    in-outcome count that rule 1 or rule 2 hid (4 below the threshold; 25 = 30 observed - 5)."""
+    from evallib.disclosure import publishable_results
+
+    def doc(in_outcome):
+        return {"pilot": "g", "results": {
+            "reach": {"participants": 40, "observed_at_horizon": 30, "in_outcome_at_horizon": in_outcome,
+                      "target": 100, "share_of_target": in_outcome / 100, "target_counts": "primary_outcome"},
+            "scorecard": {"target_reached": in_outcome, "target_counts": "primary_outcome",
+                          "target_participants": 100},
+            "decision": {"checks": [{"name": "target_outcome", "passed": False, "value": in_outcome / 100,
+                                     "limit": 0.5}]}}}
+
+    for hidden in (4, 25):
+        r = publishable_results(doc(hidden), 10)["results"]
+        assert r["reach"]["in_outcome_at_horizon"] is None
+        assert r["reach"]["share_of_target"] is None
+        assert r["scorecard"]["target_reached"] is None
+        assert r["decision"]["checks"][0]["value"] is None
+    r = publishable_results(doc(15), 10)["results"]  # 15 and 30 - 15 both publishable: all shown
+    assert r["reach"]["share_of_target"] == 0.15 and r["scorecard"]["target_reached"] == 15
