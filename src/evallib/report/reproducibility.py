@@ -91,17 +91,24 @@ def package_table(manifest: Manifest, lang: str = "nl") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[label("col_package", lang), label("col_version", lang)])
 
 
-def params_markdown(root: Path, lang: str = "nl") -> str:
-    """Each pilot's params file, verbatim (with its comments and sources), in a collapsed block."""
-    parts = []
+def _params_files(root: Path, lang: str) -> list[tuple[str, str]]:
+    """(heading, text) of each pilot's params file: the pilot's name (its id when the file does
+    not load) and the file verbatim, trailing blank lines dropped."""
+    out = []
     for p in list_pilots(root):
-        path = root / "params" / f"{p}.yaml"
         try:
             name = load_pilot(p, root).context.name
         except ConfigError:
             name = p
         title = label("params_file_heading", lang, pilot=name, file=f"params/{p}.yaml")
-        text = path.read_text(encoding="utf-8").rstrip()
+        out.append((title, (root / "params" / f"{p}.yaml").read_text(encoding="utf-8").rstrip()))
+    return out
+
+
+def params_markdown(root: Path, lang: str = "nl") -> str:
+    """Each pilot's params file, verbatim (with its comments and sources), in a collapsed block."""
+    parts = []
+    for title, text in _params_files(root, lang):
         # the file is shown verbatim: its fences are longer than any run of backticks in it (a
         # comment holding ``` must not close the code block and have the rest parsed as MyST)
         code = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", text)), default=0))
@@ -114,14 +121,8 @@ def params_html(root: Path, lang: str = "nl") -> str:
     """Each pilot's params file, verbatim, in a collapsed block, as HTML (every character of the
     file escaped): a reader sees the file, never markup (no MyST to be parsed or left raw)."""
     parts = []
-    for p in list_pilots(root):
-        path = root / "params" / f"{p}.yaml"
-        try:
-            name = load_pilot(p, root).context.name
-        except ConfigError:
-            name = p
-        title = label("params_file_heading", lang, pilot=name, file=f"params/{p}.yaml")
-        body = html.escape(path.read_text(encoding="utf-8").rstrip())
+    for title, text in _params_files(root, lang):
+        body = html.escape(text)
         parts.append(f'<details class="evallib-params"><summary>{html.escape(title)}</summary>'
                      f'<pre><code class="language-yaml">{body}</code></pre></details>')
     return "\n".join(parts)
