@@ -22,17 +22,14 @@ from evallib.data.checks import _Collector
 from evallib.data.convert_common import (
     ASSESSMENT_COLUMNS,
     NOT_USED,
-    RECORD_ALIASES,
     ConversionResult,
-    Log,
     Records,
-    as_records,
     build_panel,
     ignored_notes,
     month_text,
-    parse_ids,
+    open_records,
     parse_month_column,
-    parse_persons,
+    start_log,
     study_months,
 )
 from evallib.data.months import _DMY, _ISO
@@ -84,22 +81,15 @@ def panel_from_assessments(persons: pd.DataFrame | Records, assessments: pd.Data
         raise ConfigError(f"max_assessment_age must be a whole number of months, at least 1; "
                           f"got {max_assessment_age!r}")
     age = int(max_assessment_age)
-    who = parse_persons(persons)
-    rec = as_records(assessments, "assessments", ASSESSMENT_COLUMNS, aliases=RECORD_ALIASES)
-    col = _Collector(rec.source)
-    ids = parse_ids(rec, col)
+    who, rec, col, ids = open_records(persons, assessments, "assessments", ASSESSMENT_COLUMNS)
     month = parse_month_column(rec, "date", col, required=True)
     step = _steps(rec, col)
     col.raise_if_any()
     day = _days(rec.frame["date"])
 
     n = len(rec.frame)
-    log = Log()
-    log.read[who.records.source] = len(who.index)
-    log.read[rec.source] = n
-    person = who.codes(ids)
+    log, person = start_log(who, rec, ids)
     unknown = person < 0
-    log.add(rec, unknown, NOT_USED, "person not in the persons file")
     after = ~unknown & (month > last)
     log.add(rec, after, NOT_USED, "after the study period", lambda at: _assessed(month[at]))
 

@@ -257,6 +257,16 @@ def parse_ids(rec: Records, col: _Collector) -> pd.Series:
     return ids
 
 
+
+def open_records(persons: pd.DataFrame | Records, records: pd.DataFrame | Records, source: str,
+                 required: Sequence[str]) -> tuple[Persons, Records, _Collector, pd.Series]:
+    """The start every conversion shares: the persons file parsed, the records file checked for
+    its ``required`` columns, a collector for the records' problems and their person ids."""
+    who = parse_persons(persons)
+    rec = as_records(records, source, required, aliases=RECORD_ALIASES)
+    col = _Collector(rec.source)
+    return who, rec, col, parse_ids(rec, col)
+
 @dataclass
 class Log:
     """The conversion report under construction: one entry per record not used or truncated."""
@@ -292,6 +302,18 @@ class Log:
         flow_frame = pd.DataFrame(flow, columns=["file", "outcome", "reason", "records"])
         return ConversionResult(panel, report, flow_frame, tuple(notes))
 
+
+
+def start_log(who: Persons, rec: Records, ids: pd.Series) -> tuple[Log, np.ndarray]:
+    """The conversion report begun: both files' rows counted as read and the records of persons
+    not in the persons file listed as not used. Returns the log and each record's person code
+    (-1: not in the persons file)."""
+    log = Log()
+    log.read[who.records.source] = len(who.index)
+    log.read[rec.source] = len(rec.frame)
+    person = who.codes(ids)
+    log.add(rec, person < 0, NOT_USED, "person not in the persons file")
+    return log, person
 
 def build_panel(persons: Persons, log: Log, person: np.ndarray, month: np.ndarray, step: np.ndarray,
                 months: tuple[int, int], what: str, source: str) -> pd.DataFrame:

@@ -21,19 +21,16 @@ import pandas as pd
 from evallib.data.checks import _Collector
 from evallib.data.convert_common import (
     NOT_USED,
-    RECORD_ALIASES,
     SPELL_COLUMNS,
     TRUNCATED,
     ConversionResult,
-    Log,
     Records,
-    as_records,
     build_panel,
     ignored_notes,
     month_text,
-    parse_ids,
+    open_records,
     parse_month_column,
-    parse_persons,
+    start_log,
     study_months,
 )
 from evallib.data.months import _NO_MONTH
@@ -109,10 +106,7 @@ def panel_from_spells(persons: pd.DataFrame | Records, spells: pd.DataFrame | Re
     steps_of = state_steps(spell_states)
     if priority not in PRIORITIES:
         raise ConfigError(f"spell priority must be 'higher' or 'lower', got {priority!r}")
-    who = parse_persons(persons)
-    rec = as_records(spells, "spells", SPELL_COLUMNS, aliases=RECORD_ALIASES)
-    col = _Collector(rec.source)
-    ids = parse_ids(rec, col)
+    who, rec, col, ids = open_records(persons, spells, "spells", SPELL_COLUMNS)
     step = _steps(rec, steps_of, col)
     start = parse_month_column(rec, "start", col, required=True)
     end = parse_month_column(rec, "end", col, required=False)
@@ -124,12 +118,8 @@ def panel_from_spells(persons: pd.DataFrame | Records, spells: pd.DataFrame | Re
     col.raise_if_any()
 
     n = len(rec.frame)
-    log = Log()
-    log.read[who.records.source] = len(who.index)
-    log.read[rec.source] = n
-    person = who.codes(ids)
+    log, person = start_log(who, rec, ids)
     unknown = person < 0
-    log.add(rec, unknown, NOT_USED, "person not in the persons file")
     stop = np.where(running, last, end)
     lo, hi = np.maximum(start, first), np.minimum(stop, last)
     outside = ~unknown & (lo > hi)
