@@ -8,42 +8,28 @@ test_privacy.py.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
+from cli_support import BASE, GENT, ROOT, make_project, run
 
-from evallib.cli import app
 from evallib.config import load_pilot, params_hash
 from evallib.data import read_table
 from evallib.schema import COLUMNS, data_dictionary_markdown
 
-ROOT = Path(__file__).resolve().parents[3]
-BASE = ROOT / "tests" / "corpus" / "_valid_base.csv"
-GENT = "gent_mobiel_arbeidsteam"
-
 
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
-    shutil.copytree(ROOT / "params", tmp_path / "params")
-    shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return make_project(tmp_path, monkeypatch)
 
 
-def _run(*args: str):
-    result = CliRunner().invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
 
 
 # --- template --------------------------------------------------------------------------------
 def test_template_writes_every_column_and_the_data_dictionary(tmp_path):
     path = tmp_path / "mine" / "panel.csv"
-    result = _run("template", str(path))
+    result = run("template", str(path))
     assert result.exit_code == 0, result.output
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Belgian Excel then reads UTF-8 correctly
@@ -55,7 +41,7 @@ def test_template_writes_every_column_and_the_data_dictionary(tmp_path):
 
 def test_template_with_dutch_headers_is_read_back_as_the_contract(tmp_path):
     path = tmp_path / "leeg.csv"
-    assert _run("template", str(path), "--headers", "nl").exit_code == 0
+    assert run("template", str(path), "--headers", "nl").exit_code == 0
     assert path.read_text(encoding="utf-8-sig").startswith("persoon_id;maand;gemeente;gebied;trede;groep;startmaand")
     filled = tmp_path / "ingevuld.csv"
     rows = pd.read_csv(BASE, dtype=str, keep_default_na=False)
@@ -69,31 +55,31 @@ def test_template_with_dutch_headers_is_read_back_as_the_contract(tmp_path):
 
 def test_a_filled_template_validates(project):
     path = project / "panel.csv"
-    assert _run("template", str(path)).exit_code == 0
+    assert run("template", str(path)).exit_code == 0
     header = path.read_text(encoding="utf-8-sig").strip().split(";")
     rows = pd.read_csv(BASE, dtype=str, keep_default_na=False).reindex(columns=header, fill_value="")
     path.write_bytes(b"\xef\xbb\xbf" + rows.to_csv(sep=";", index=False).encode("utf-8"))
-    result = _run("validate", str(path), "--pilot", GENT)
+    result = run("validate", str(path), "--pilot", GENT)
     assert result.exit_code == 0, result.output
 
 
 def test_template_refuses_to_overwrite(tmp_path):
     path = tmp_path / "panel.csv"
     path.write_text("my own data\n", encoding="utf-8")
-    result = _run("template", str(path))
+    result = run("template", str(path))
     assert result.exit_code == 2 and "already exist" in result.output and "--force" in result.output
     assert path.read_text(encoding="utf-8") == "my own data\n"
-    assert _run("template", str(path), "--force").exit_code == 0
+    assert run("template", str(path), "--force").exit_code == 0
 
 
 def test_template_needs_a_csv_or_parquet_name(tmp_path):
-    result = _run("template", str(tmp_path / "panel.xlsx"))
+    result = run("template", str(tmp_path / "panel.xlsx"))
     assert result.exit_code == 2 and ".csv or .parquet" in result.output
 
 
 # --- validate --------------------------------------------------------------------------------
 def test_validate_prints_the_summary(project):
-    result = _run("validate", str(BASE), "--pilot", GENT)
+    result = run("validate", str(BASE), "--pilot", GENT)
     assert result.exit_code == 0, result.output
     out = result.output
     # tests/corpus/make_corpus.py: P01-P04 pilot in Gent Dampoort and Gent Ledeberg, P05-P08
@@ -109,7 +95,7 @@ def test_validate_reports_exclusions_with_rows(project):
     early = rows.iloc[[24]].assign(month="2017-12")  # P05 (comparison), a month before the study period
     path = project / "with_early.csv"
     pd.concat([rows, early]).to_csv(path, index=False)
-    result = _run("validate", str(path), "--pilot", GENT)
+    result = run("validate", str(path), "--pilot", GENT)
     assert result.exit_code == 0, result.output
     # 49 rows read, the appended one (CSV line 50) is outside 2018-01..2023-06
     assert "flow: records read: 49" in result.output
@@ -119,36 +105,36 @@ def test_validate_reports_exclusions_with_rows(project):
 
 
 def test_validate_accepts_a_params_file_path(project, tmp_path):
-    result = _run("validate", str(BASE), "--pilot", str(project / "params" / f"{GENT}.yaml"))
+    result = run("validate", str(BASE), "--pilot", str(project / "params" / f"{GENT}.yaml"))
     assert result.exit_code == 0, result.output
 
 
 # --- freeze ----------------------------------------------------------------------------------
 def test_freeze_command_and_plan_changed_in_validate(project):
     params = project / "params" / f"{GENT}.yaml"
-    result = _run("freeze", "--pilot", GENT)
+    result = run("freeze", "--pilot", GENT)
     assert result.exit_code == 0, result.output
     digest = load_pilot(GENT, project).analysis_plan_sha256
     assert f"analysis_plan_sha256 = {digest}" in result.output
     assert digest == params_hash(load_pilot(ROOT / "params" / f"{GENT}.yaml"))
-    assert "frozen analysis plan" not in _run("validate", str(BASE), "--pilot", GENT).output
+    assert "frozen analysis plan" not in run("validate", str(BASE), "--pilot", GENT).output
     params.write_text(params.read_text(encoding="utf-8").replace("disclosure_threshold: 10", "disclosure_threshold: 5"))
-    assert "differs from the frozen analysis plan" in _run("validate", str(BASE), "--pilot", GENT).output
-    again = _run("freeze", "--pilot", GENT)
+    assert "differs from the frozen analysis plan" in run("validate", str(BASE), "--pilot", GENT).output
+    again = run("freeze", "--pilot", GENT)
     assert again.exit_code == 2 and "--force" in again.output
-    assert _run("freeze", "--pilot", GENT, "--force").exit_code == 0
+    assert run("freeze", "--pilot", GENT, "--force").exit_code == 0
 
 
 # --- simulate: reproducible ----------------------------------------------------------------------
 def test_simulate_twice_with_the_same_seed_gives_identical_files(project):
     pilot = "antwerpen_ondersteuningsnetwerk"
     out = project / "data" / "demo" / pilot
-    assert _run("simulate", "--pilot", pilot, "--seed", "7").exit_code == 0
+    assert run("simulate", "--pilot", pilot, "--seed", "7").exit_code == 0
     first = {name: (out / name).read_bytes() for name in ("panel.parquet", "truth.json")}
-    assert _run("simulate", "--pilot", pilot, "--seed", "7").exit_code == 0
+    assert run("simulate", "--pilot", pilot, "--seed", "7").exit_code == 0
     assert (out / "truth.json").read_bytes() == first["truth.json"]
     assert (out / "panel.parquet").read_bytes() == first["panel.parquet"]
-    assert _run("simulate", "--pilot", pilot, "--seed", "8").exit_code == 0
+    assert run("simulate", "--pilot", pilot, "--seed", "8").exit_code == 0
     assert (out / "panel.parquet").read_bytes() != first["panel.parquet"]  # the seed matters
     assert json.loads(first["truth.json"])  # a real truth file, not an empty one
 
@@ -165,14 +151,14 @@ def test_simulate_twice_with_the_same_seed_gives_identical_files(project):
     (["validate", "nothere.csv", "--pilot", GENT], "nothere.csv: file not found"),
 ])
 def test_usage_errors_exit_2(project, args, message):
-    result = _run(*args)
+    result = run(*args)
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
 
 
 def test_outside_a_project_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    result = _run("validate", str(BASE), "--pilot", GENT)
+    result = run("validate", str(BASE), "--pilot", GENT)
     assert result.exit_code == 2 and "no evallib project" in result.output
 
 
@@ -196,13 +182,13 @@ def test_book_builds_both_editions_side_by_side_and_reports_each(project, monkey
         return BuildResult(lang, root / "book" / "_build" / lang / "index.html", root / "log")
 
     monkeypatch.setattr(book_module, "build", fake_build)
-    result = _run("book", "--lang", "nl,en")
+    result = run("book", "--lang", "nl,en")
     assert result.exit_code == 0, result.output
     index = {lang: str(project / "book" / "_build" / lang / "index.html") for lang in ("nl", "en")}
     assert result.output.splitlines() == [index["nl"], index["en"]]  # one line per edition, in order
     fail.add("en")
     both_started.reset()
-    result = _run("book", "--lang", "nl,en")
+    result = run("book", "--lang", "nl,en")
     assert result.exit_code == 1
     assert index["nl"] in result.output and index["en"] not in result.output  # the Dutch one is published
     assert "the en book failed" in result.output

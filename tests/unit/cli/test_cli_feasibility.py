@@ -9,27 +9,20 @@ message: file, column, rows (CSV line numbers, header = line 1) and what was exp
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from cli_support import BASE, GENT, make_project
 from typer.testing import CliRunner
 
 from evallib.cli import app
 
-ROOT = Path(__file__).resolve().parents[3]
-BASE = ROOT / "tests" / "corpus" / "_valid_base.csv"
-GENT = "gent_mobiel_arbeidsteam"
-
 
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
-    shutil.copytree(ROOT / "params", tmp_path / "params")
-    shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return make_project(tmp_path, monkeypatch)
 
 
 def _base() -> pd.DataFrame:

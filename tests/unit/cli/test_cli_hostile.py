@@ -4,40 +4,25 @@ message, nothing is written outside the repository, and no symlink is followed."
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from typer.testing import CliRunner
+from cli_support import BASE, GENT, ROOT, make_project, run
 
 import evallib.data
-from evallib.cli import app
 from evallib.config import _params_path
 from evallib.errors import BookError, ConfigError, EstimationError, EvallibError, InputError
-
-ROOT = Path(__file__).resolve().parents[3]
-BASE = ROOT / "tests" / "corpus" / "_valid_base.csv"
-GENT = "gent_mobiel_arbeidsteam"
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
     """A repository of its own (params and pyproject.toml), two levels below tmp_path."""
-    repo = tmp_path / "a" / "repo"
-    shutil.copytree(ROOT / "params", repo / "params")
-    shutil.copy2(ROOT / "pyproject.toml", repo / "pyproject.toml")
-    monkeypatch.chdir(repo)
-    return repo
+    return make_project(tmp_path / "a" / "repo", monkeypatch)
 
 
-def _run(*args: str):
-    result = CliRunner().invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
 
 
 def _files(where: Path) -> set[Path]:
@@ -53,7 +38,7 @@ def test_validate_reports_a_parquet_date_out_of_range_with_exit_2(project, year)
     table = table.set_column(table.schema.get_field_index("month"), "month", pa.array(months, pa.date32()))
     path = project / "panel.parquet"
     pq.write_table(table, path)
-    result = _run("validate", str(path), "--pilot", GENT)
+    result = run("validate", str(path), "--pilot", GENT)
     assert result.exit_code == 2, result.output
     assert f"{path}, column 'month', row 7: month outside 1950-01 to 2099-12" in result.output
     assert "OutOfBoundsDatetime" not in result.output
@@ -66,7 +51,7 @@ def test_run_with_a_misspelt_data_path_in_params_exits_2_and_uses_no_demo_data(p
     params.write_text(text.replace(f"data: data/{GENT}/panel.parquet", f"data: data/{GENT}/panel.parqet"),
                       encoding="utf-8")
     before = _files(project)
-    result = _run("run", "--pilot", GENT)
+    result = run("run", "--pilot", GENT)
     assert result.exit_code == 2, result.output
     assert f"{params}: data: 'data/{GENT}/panel.parqet'" in result.output
     assert "expected a readable CSV or Parquet file" in result.output
@@ -101,7 +86,7 @@ def test_pilot_names_outside_the_repository_are_refused_and_nothing_is_created(p
     for where in (outside / "x.yaml", outside / "a" / "x.yaml"):  # params a traversal would reach
         where.write_text(text.replace(f"pilot: {GENT}", "pilot: x"), encoding="utf-8")
     before = {p: p.stat().st_mtime_ns for p in _files(outside)}
-    result = _run(*(part.format(name=name) for part in command))
+    result = run(*(part.format(name=name) for part in command))
     assert result.exit_code == 2, result.output
     assert "expected at most 100 lower-case letters, digits and _ only" in result.output
     assert {p: p.stat().st_mtime_ns for p in _files(outside)} == before  # nothing created or changed
@@ -110,7 +95,7 @@ def test_pilot_names_outside_the_repository_are_refused_and_nothing_is_created(p
 # --- 6. exit status 2 for every bad input; template never follows a symbolic link ------------------
 def test_simulate_with_a_negative_seed_exits_2_and_writes_nothing(project):
     before = _files(project)
-    result = _run("simulate", "--pilot", GENT, "--seed", "-1")
+    result = run("simulate", "--pilot", GENT, "--seed", "-1")
     assert result.exit_code == 2, result.output
     assert "--seed" in result.output
     assert _files(project) == before
@@ -118,7 +103,7 @@ def test_simulate_with_a_negative_seed_exits_2_and_writes_nothing(project):
 
 @pytest.mark.parametrize("where", ["/proc/x.csv", "/proc/self/nope/x.parquet"])
 def test_template_where_nothing_can_be_written_exits_2(where):
-    result = _run("template", where)
+    result = run("template", where)
     assert result.exit_code == 2, result.output
     assert "cannot write the template" in result.output
     assert "unexpected error" not in result.output
@@ -130,7 +115,7 @@ def test_template_force_never_follows_a_symlink(tmp_path, link):
     victim.write_text("precious", encoding="utf-8")
     (tmp_path / link).symlink_to(victim)
     for args in (("template", str(tmp_path / "panel.csv")), ("template", str(tmp_path / "panel.csv"), "--force")):
-        result = _run(*args)
+        result = run(*args)
         assert result.exit_code == 2, result.output
         assert "is a symbolic link; nothing was written" in result.output
         assert victim.read_text(encoding="utf-8") == "precious"
@@ -141,8 +126,8 @@ def test_template_force_never_follows_a_symlink(tmp_path, link):
 def test_template_force_replaces_a_regular_file(tmp_path):
     path = tmp_path / "panel.csv"
     path.write_text("old", encoding="utf-8")
-    assert _run("template", str(path)).exit_code == 2  # exists: refused without --force
-    result = _run("template", str(path), "--force")
+    assert run("template", str(path)).exit_code == 2  # exists: refused without --force
+    result = run("template", str(path), "--force")
     assert result.exit_code == 0, result.output
     assert path.read_bytes().startswith(b"\xef\xbb\xbfperson_id;month;")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["panel.csv", "panel_data_dictionary.md"]
@@ -162,7 +147,7 @@ def test_every_evallib_error_exits_2_and_anything_else_1(project, monkeypatch, e
         raise error
 
     monkeypatch.setattr(evallib.data, "load_panel", refuse)
-    result = _run("validate", str(BASE), "--pilot", GENT)
+    result = run("validate", str(BASE), "--pilot", GENT)
     assert result.exit_code == code, result.output
     assert str(error) in result.output
     assert "Traceback" not in result.output

@@ -7,31 +7,20 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from cli_support import make_project, run
 
-from evallib.cli import app
 from evallib.config import load_pilot
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch) -> Path:
-    (tmp_path / "params").mkdir()
-    shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return make_project(tmp_path, monkeypatch, params=False)
 
 
-def _run(*args: str):
-    result = CliRunner().invoke(app, list(args))
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
 
 
 def test_writes_a_commented_params_file_that_loads(project):
-    result = _run("init-pilot", "leuven_jobcoach")
+    result = run("init-pilot", "leuven_jobcoach")
     assert result.exit_code == 0, result.output
     path = project / "params" / "leuven_jobcoach.yaml"
     text = path.read_text(encoding="utf-8")
@@ -45,10 +34,10 @@ def test_writes_a_commented_params_file_that_loads(project):
 def test_never_overwrites_without_force(project):
     path = project / "params" / "leuven_jobcoach.yaml"
     path.write_text("mine\n", encoding="utf-8")
-    result = _run("init-pilot", "leuven_jobcoach")
+    result = run("init-pilot", "leuven_jobcoach")
     assert result.exit_code == 2 and "already exists" in result.output and "--force" in result.output
     assert path.read_text(encoding="utf-8") == "mine\n"
-    assert _run("init-pilot", "leuven_jobcoach", "--force").exit_code == 0
+    assert run("init-pilot", "leuven_jobcoach", "--force").exit_code == 0
     assert "pilot: leuven_jobcoach" in path.read_text(encoding="utf-8")
 
 
@@ -58,7 +47,7 @@ def test_never_follows_a_symbolic_link(project, tmp_path_factory):
     link = project / "params" / "leuven_jobcoach.yaml"
     link.symlink_to(target)
     for args in (("init-pilot", "leuven_jobcoach"), ("init-pilot", "leuven_jobcoach", "--force")):
-        result = _run(*args)
+        result = run(*args)
         assert result.exit_code == 2 and "symbolic link" in result.output, result.output
     assert target.read_text(encoding="utf-8") == "untouched\n" and link.is_symlink()
 
@@ -67,7 +56,7 @@ def test_a_params_folder_that_is_a_link_is_refused(project, tmp_path_factory):
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     shutil.rmtree(project / "params")
     (project / "params").symlink_to(elsewhere, target_is_directory=True)
-    result = _run("init-pilot", "leuven_jobcoach")
+    result = run("init-pilot", "leuven_jobcoach")
     assert result.exit_code == 2 and "symbolic link" in result.output
     assert list(elsewhere.iterdir()) == []
 
@@ -75,6 +64,6 @@ def test_a_params_folder_that_is_a_link_is_refused(project, tmp_path_factory):
 @pytest.mark.parametrize("name", ["../evil", "Leuven", "leuven-jobcoach", "1leuven", "leuven/x", "", "leuven.yaml",
                                   "leuven_jobcoach\n"])
 def test_only_identifier_names(project, name):
-    result = _run("init-pilot", name)
+    result = run("init-pilot", name)
     assert result.exit_code == 2, result.output
     assert list((project / "params").iterdir()) == []
