@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import pandas as pd
 from evallib.config import ConfigError, list_pilots, load_pilot
 from evallib.report.labels import label
 
-__all__ = ["Manifest", "load_manifest", "package_table", "params_html", "params_markdown", "pilots_table",
+__all__ = ["Manifest", "load_manifest", "package_table", "params_html", "pilots_table",
            "run_table"]
 
 
@@ -103,18 +102,6 @@ def _params_files(root: Path, lang: str) -> list[tuple[str, str]]:
         title = label("params_file_heading", lang, pilot=name, file=f"params/{p}.yaml")
         out.append((title, (root / "params" / f"{p}.yaml").read_text(encoding="utf-8").rstrip()))
     return out
-
-
-def params_markdown(root: Path, lang: str = "nl") -> str:
-    """Each pilot's params file, verbatim (with its comments and sources), in a collapsed block."""
-    parts = []
-    for title, text in _params_files(root, lang):
-        # the file is shown verbatim: its fences are longer than any run of backticks in it (a
-        # comment holding ``` must not close the code block and have the rest parsed as MyST)
-        code = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", text)), default=0))
-        outer = code + "`"
-        parts.append(f"{outer}{{admonition}} {title}\n:class: dropdown\n\n{code}yaml\n{text}\n{code}\n{outer}")
-    return "\n\n".join(parts)
 
 
 def params_html(root: Path, lang: str = "nl") -> str:

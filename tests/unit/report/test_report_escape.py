@@ -155,19 +155,21 @@ def test_legitimate_params_text_is_accepted(root):
     assert PilotConfig.model_validate(params).context.name.startswith("Gent & Co")
 
 
-def test_params_file_shown_verbatim_cannot_close_its_code_block(root, tmp_path):
-    """The reproducibility appendix shows each params file verbatim; a comment holding fences
-    must stay inside the code block."""
+def test_params_file_shown_verbatim_is_text_never_markup(root, tmp_path):
+    """The reproducibility appendix shows each params file verbatim as HTML: fences, MyST
+    directives and tags in a comment, and markup in the pilot's name, are shown as text."""
     import shutil
 
-    from evallib.report.reproducibility import params_markdown
+    from evallib.report.reproducibility import params_html
 
     shutil.copytree(root / "params", tmp_path / "params")
     path = tmp_path / "params" / "westhoek_proeftuin.yaml"
-    path.write_text(path.read_text(encoding="utf-8")
-                    + "\n# ````\n# ```{raw} html\n# <script>alert(1)</script>\n# ```\n", encoding="utf-8")
-    body = render(params_markdown(tmp_path, "en").replace(":class: dropdown\n", ""))
-    assert "<script>alert" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    text = path.read_text(encoding="utf-8").replace("name: ", "name: <b>Westhoek</b> ", 1)
+    path.write_text(text + "\n# ````\n# ```{raw} html\n# <script>alert(1)</script>\n# ```\n", encoding="utf-8")
+    body = params_html(tmp_path, "en")
+    assert "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<b>" not in body and "&lt;b&gt;Westhoek&lt;/b&gt;" in body
+    assert body.count("<details") == len(list((tmp_path / "params").glob("*.yaml")))
 
 
 def test_figure_text_from_the_data_is_drawn_as_text(monkeypatch):
