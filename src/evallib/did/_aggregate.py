@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evallib.did._common import code_to_label
+from evallib.did._common import StaggeredSpec, code_to_label
 from evallib.did._result import DidResultMixin
 from evallib.errors import EstimationError
 from evallib.inference import (
@@ -21,7 +21,6 @@ from evallib.inference import (
     minimum_detectable_effects,
     multiplier_bootstrap,
 )
-from evallib.protocol import Spec
 
 if TYPE_CHECKING:
     from evallib.did._staggered import GroupTimeResult
@@ -30,21 +29,11 @@ AGGREGATIONS = ("simple", "dynamic", "group", "calendar")
 
 
 @dataclass(frozen=True, slots=True)
-class AggregateSpec(Spec):
-    """The `staggered` call's options (`StaggeredSpec`'s fields) and the aggregation's: its
-    ``kind``, the event-time window, the bootstrap draws and seed, and its ``alpha``."""
+class AggregateSpec(StaggeredSpec):
+    """The `staggered` call's options (inherited from `StaggeredSpec`; ``alpha`` is the
+    aggregation's) and the aggregation's own: its ``kind``, the event-time window, the bootstrap
+    draws and seed, and the balanced event-time window."""
 
-    outcome: str
-    unit: str
-    time: str
-    cohort: str
-    control_group: str
-    covariates: tuple[str, ...]
-    method: str
-    cluster: str | None
-    anticipation: int
-    base_period: str
-    alpha: float
     kind: str
     min_e: float
     max_e: float

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from evallib.data.months import month_numbers as months_since_1970
 from evallib.errors import EstimationError
+from evallib.protocol import Spec
 
 ALLOWED_VCOV = ("iid", "hetero", "CRV1")
+
+
+@dataclass(frozen=True, slots=True)
+class StaggeredSpec(Spec):
+    """What `staggered` estimated (kept with every result, like R's DIDparams)."""
+
+    outcome: str
+    unit: str
+    time: str
+    cohort: str
+    control_group: str
+    covariates: tuple[str, ...]
+    method: str
+    cluster: str | None
+    anticipation: int
+    base_period: str
+    alpha: float
 
 
 def as_tuple(value: str | Sequence[str] | None, *, name: str) -> tuple[str, ...]:

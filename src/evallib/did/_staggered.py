@@ -30,6 +30,7 @@ from scipy import stats
 
 from evallib.did._aggregate import AggregateResult, aggregate_group_time
 from evallib.did._common import (
+    StaggeredSpec,
     as_tuple,
     check_columns,
     check_numeric,
@@ -42,7 +43,6 @@ from evallib.did._common import (
 from evallib.did._result import DidResultMixin
 from evallib.errors import EstimationError
 from evallib.inference import minimum_detectable_effects
-from evallib.protocol import Spec
 
 CONTROL_GROUPS = ("never", "notyet")
 METHODS = ("dr", "ipw", "reg")
@@ -51,23 +51,6 @@ _PS_MAX = 1 - 1e-6  # DRDID caps the propensity score here ...
 _TRIM = 0.995  # ... and drops control units with a propensity score above this
 _CELL_BLOCK = 4_000_000  # cells x units per block in `_cohort_cells`
 _PER_CELL_BINCOUNT = 20_000  # ... and from this many units on, one bincount per cell
-
-
-@dataclass(frozen=True, slots=True)
-class StaggeredSpec(Spec):
-    """What `staggered` estimated (kept with every result, like R's DIDparams)."""
-
-    outcome: str
-    unit: str
-    time: str
-    cohort: str
-    control_group: str
-    covariates: tuple[str, ...]
-    method: str
-    cluster: str | None
-    anticipation: int
-    base_period: str
-    alpha: float
 
 
 @dataclass(frozen=True, slots=True, eq=False)
