@@ -13,6 +13,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
@@ -32,6 +34,26 @@ TINY_PILOT = "antwerpen_ondersteuningsnetwerk"
 TINY_PERSONS = 8
 # screenshots are also copied here when EVALLIB_SCREENSHOTS names a folder (for a human to look at)
 SCREENS = Path(os.environ["EVALLIB_SCREENSHOTS"]) if os.environ.get("EVALLIB_SCREENSHOTS") else None
+
+# Debian's chromium for the browser tests (installed by `make test`); Playwright never downloads one.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+
+
+@contextmanager
+def open_browser() -> Iterator:
+    """Debian's chromium driven by Playwright; a clear failure (never a skip) when it is missing."""
+    from playwright.sync_api import sync_playwright  # only the browser tests need Playwright
+
+    assert Path(CHROMIUM).is_file(), "Debian's chromium is needed: apt-get install -y chromium"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 _BOOKS: dict[str, Path] = {}
 

@@ -1,9 +1,9 @@
 """The built books in a real headless browser (Debian's chromium, driven by Playwright).
 
-Debian's chromium is installed by `.ci/run` (apt-get); Playwright never downloads a browser. If
+Debian's chromium is installed by `make test` (apt-get); Playwright never downloads a browser. If
 chromium is missing the test fails with that message instead of being skipped. Screenshots of the
 summary and the decision note (desktop and a 390 px phone) are saved in the test's tmp dir and
-copied to /work/helpers/screens/ when that folder can be written.
+copied where ``EVALLIB_SCREENSHOTS`` says.
 """
 
 from __future__ import annotations
@@ -12,13 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from e2e_support import PILOTS, SCREENS, demo_book, small_book
-from playwright.sync_api import sync_playwright
+from e2e_support import PHONE, PILOTS, SCREENS, demo_book, open_browser, small_book
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 # page → minimum number of figures it must show
 PAGES = {"summary/index": 1, "decision/synthesis": 1, "decision/scale_up": 0, "validation": 0,
@@ -28,11 +23,8 @@ PAGES = {"summary/index": 1, "decision/synthesis": 1, "decision/scale_up": 0, "v
 
 @pytest.fixture(scope="module")
 def browser():
-    assert Path(CHROMIUM).is_file(), "Debian's chromium is needed: apt-get install -y chromium"
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with open_browser() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -19,27 +19,19 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 import yaml
-from e2e_support import PILOTS, SCREENS, demo_book, evallib, project_of
-from playwright.sync_api import sync_playwright
+from e2e_support import PHONE, PILOTS, SCREENS, demo_book, evallib, open_browser, project_of
 
 from evallib.report.labels import label
 from evallib.results.paths import staging_dir
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 SKIP = {"genindex.html", "search.html", "index.html"}
 
 
 @pytest.fixture(scope="module")
 def browser():
-    assert Path(CHROMIUM).is_file(), "Debian's chromium is needed: apt-get install -y chromium"
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with open_browser() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
