@@ -35,6 +35,7 @@ import numpy as np
 from evallib.errors import EstimationError
 
 MANY_TREATED = 20  # from this many treated clusters (cohorts not nested) the cluster-robust IF holds
+FEW_TREATED = 5  # below this many treated clusters one month since entry rests on a handful of areas' shocks
 MIN_COMPARISON = 5  # fewer comparison clusters: the shock variance cannot be estimated
 NESTED_SHARE = 0.5  # cohorts nested when more than this share of treated units sit in one-cluster cohorts
 
@@ -55,9 +56,11 @@ class Design:
 
     @property
     def few_nested(self) -> bool:
-        """Few treated areas *and* cohorts nested in them (Antwerpen's design): at one month since
-        entry the shock-aware interval uses t(G0-1), not the Satterthwaite df (`shock_df`)."""
-        return self.n_treated_clusters < MANY_TREATED and self.nested
+        """Very few treated areas, or fewer than `MANY_TREATED` with cohorts nested in them
+        (Antwerpen's design): at one month since entry the shock-aware interval uses t(G0-1),
+        not the Satterthwaite df (`fixed_df`)."""
+        g1 = self.n_treated_clusters
+        return g1 < FEW_TREATED or (g1 < MANY_TREATED and self.nested)
 
     def method(self, horizon: int | None = None) -> tuple[str, str]:
         """(method, plain-words reason) for the interval; method "none" = no valid interval.
@@ -81,8 +84,9 @@ class Design:
 
 def fixed_df(design: Design, horizon: int | None) -> bool:
     """Whether the shock-aware interval takes t(G0-1) instead of the Satterthwaite df: at one
-    month since entry (``horizon`` >= 0) in a design with few treated areas whose cohorts are
-    nested in them (docs/decisions/0010-intervals-per-design.md). There each cohort's month
+    month since entry (``horizon`` >= 0) in a design with fewer than `FEW_TREATED` treated areas,
+    or fewer than `MANY_TREATED` whose cohorts are nested in them (`Design.few_nested`;
+    docs/decisions/0010-intervals-per-design.md). There each cohort's month
     rests on one area's shock, and the comparison areas' residents understate how strongly the
     participants move with it (their measured shock variance was a third of the real one in
     Antwerpen's design), so the Satterthwaite df, which trusts that measurement, gave intervals
