@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 REPS = 2
 
@@ -21,7 +24,8 @@ def test_coverage_script_small_run(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
     assert text.splitlines()[2].startswith("Written by `python benchmarks/coverage.py --reps 2")
-    header = "| pilot | shock SD | interval / test | method | reps | 95% coverage | rejection, no effect |"
+    header = ("| pilot | shock SD | interval / test | method | reps | 95% coverage "
+              "| coverage, population effect | rejection, no effect |")
     assert header in text
     lines = text.splitlines()
     start = lines.index(header) + 2
@@ -41,6 +45,13 @@ def test_coverage_script_small_run(tmp_path):
     assert len(headline_rows) == 4
     assert all("shocks" in r for r in headline_rows)  # 3 treated areas: the shock-aware interval
     assert len((tmp_path / "coverage_rows.csv").read_text().splitlines()) == 1 + 2 * REPS
+    # population coverage by hand from the rows: |estimate - mean truth| <= length / 2
+    rows_csv = pd.read_csv(tmp_path / "coverage_rows.csv")
+    for shock, d in rows_csv.groupby("shock_sd"):
+        want = sum(abs(e - d["truth_12"].mean()) <= n / 2 for e, n in zip(d["est_12"], d["len_12"],
+                                                                         strict=True)) / len(d)
+        line = next(r for r in rows if r.startswith(f"| antwerpen | {shock:g} | did.headline 12 months |"))
+        assert float(line.split("|")[7]) == pytest.approx(want, abs=5e-4)
     # resumable: a second run with the same --reps adds no rows; --report rewrites the table
     again = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "coverage.py"),
                             "--reps", str(REPS), "--processes", "1", "--out", str(out),

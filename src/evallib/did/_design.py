@@ -35,6 +35,7 @@ import numpy as np
 from evallib.errors import EstimationError
 
 MANY_TREATED = 20  # from this many treated clusters (cohorts not nested) the cluster-robust IF holds
+FEW_TREATED = 5  # below this many treated clusters one month since entry rests on a handful of areas' shocks
 MIN_COMPARISON = 5  # fewer comparison clusters: the shock variance cannot be estimated
 NESTED_SHARE = 0.5  # cohorts nested when more than this share of treated units sit in one-cluster cohorts
 
@@ -53,8 +54,17 @@ class Design:
     def nested(self) -> bool:
         return self.nested_share > NESTED_SHARE
 
-    def method(self) -> tuple[str, str]:
-        """(method, plain-words reason) for the interval; method "none" = no valid interval."""
+    @property
+    def few_nested(self) -> bool:
+        """Very few treated areas, or fewer than `MANY_TREATED` with cohorts nested in them
+        (Antwerpen's design): at one month since entry the shock-aware interval uses t(G0-1),
+        not the Satterthwaite df (`fixed_df`)."""
+        g1 = self.n_treated_clusters
+        return g1 < FEW_TREATED or (g1 < MANY_TREATED and self.nested)
+
+    def method(self, horizon: int | None = None) -> tuple[str, str]:
+        """(method, plain-words reason) for the interval; method "none" = no valid interval.
+        ``horizon``: the month since entry of the interval (None: the average over months)."""
         g1, g0 = self.n_treated_clusters, self.n_comparison_clusters
         if g1 >= MANY_TREATED and not self.nested:
             return "cluster", (f"{g1} treated and {g0} comparison areas, cohorts spread over areas: "
@@ -64,9 +74,24 @@ class Design:
                             "estimated, so no interval is valid in this design")
         why = (f"only {g1} treated areas" if g1 < MANY_TREATED else
                f"{self.nested_share:.0%} of participants are in cohorts that sit in one area")
+        df = (f"t with {g0 - 1} degrees of freedom (one month since entry rests on few pilot "
+              "areas' shocks)" if fixed_df(self, horizon) else
+              f"t with Satterthwaite degrees of freedom (at least {g0 - 1})")
         return "shocks", (f"{why}: person-level variance plus the area-by-month variance measured "
-                          f"in the {g0} comparison areas, t with Satterthwaite degrees of freedom "
-                          f"(at least {g0 - 1}), never narrower than the cluster-robust interval")
+                          f"in the {g0} comparison areas, {df}, never narrower than the "
+                          "cluster-robust interval")
+
+
+def fixed_df(design: Design, horizon: int | None) -> bool:
+    """Whether the shock-aware interval takes t(G0-1) instead of the Satterthwaite df: at one
+    month since entry (``horizon`` >= 0) in a design with fewer than `FEW_TREATED` treated areas,
+    or fewer than `MANY_TREATED` whose cohorts are nested in them (`Design.few_nested`;
+    docs/decisions/0010-intervals-per-design.md). There each cohort's month
+    rests on one area's shock, and the comparison areas' residents understate how strongly the
+    participants move with it (their measured shock variance was a third of the real one in
+    Antwerpen's design), so the Satterthwaite df, which trusts that measurement, gave intervals
+    covering 0.91; t(G0-1) covers 0.95 with shocks and is conservative without them."""
+    return horizon is not None and horizon >= 0 and design.few_nested
 
 
 def detect_design(g: np.ndarray, cl: np.ndarray) -> Design:

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from evallib.did._common import check_columns, check_numeric, cohort_codes, time_codes, unique_ints
-from evallib.did._design import Design, cluster_variance, detect_design, shock_variance, weights
+from evallib.did._design import Design, cluster_variance, detect_design, fixed_df, shock_variance, weights
 from evallib.did._result import DidResultMixin
 from evallib.did._ri_staggered import RI_DRAWS, ri_staggered
 from evallib.errors import EstimationError
@@ -177,14 +177,14 @@ def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray
         raise EstimationError(f"{what}: no treated units")
     w = weights(y, g, tl, horizon)
     est = float(np.einsum("ij,ji->", w, y))
-    method, reason = design.method()
+    method, reason = design.method(horizon)
     rel = inference_reliability(design.n_clusters, design.n_treated_clusters)
     se = df = lo = hi = p = mde = None
     if method == "cluster":
         var, df = cluster_variance(w, y, g, cl), design.n_clusters - 1
     elif method == "shocks":
         var, parts = shock_variance(w, y, g, cl)
-        df = parts["df"]
+        df = float(design.n_comparison_clusters - 1) if fixed_df(design, horizon) else parts["df"]
         # never narrower than the cluster-robust interval (t(G-1)): where both are valid the
         # larger guards against the one whose assumptions fail (the shock variance assumes
         # shocks alike across areas; the cluster-robust one misses nested cohorts' shocks)
