@@ -23,6 +23,7 @@ __all__ = [
     "baseline_rows",
     "comparison_share_in_areas",
     "design_counts",
+    "edge_rows",
     "max_abs_smd",
     "standardised_difference",
 ]
@@ -47,10 +48,27 @@ _NEEDS = {"age_lt30": "age_band", "age_55": "age_band", "female": "gender", "low
 def baseline_rows(panel: pd.DataFrame, unit: str = "person_id", time: str = "month") -> pd.DataFrame:
     """One row per person at baseline: pilot people in the month before entry, comparison people
     in their first observed month."""
-    pre = panel[~panel["treated"]]
-    pilot = pre[pre["group"] == "pilot"].sort_values(time).groupby(unit, observed=True).tail(1)
-    comp = panel[panel["group"] == "comparison"].sort_values(time).groupby(unit, observed=True).head(1)
+    grp = panel["group"]
+    pilot = edge_rows(panel, (grp == "pilot") & ~panel["treated"], unit=unit, time=time, last=True)
+    comp = edge_rows(panel, grp == "comparison", unit=unit, time=time)
     return pd.concat([pilot, comp], ignore_index=True)
+
+
+def edge_rows(panel: pd.DataFrame, mask: pd.Series | np.ndarray | None = None, *, unit: str = "person_id",
+              time: str = "month", last: bool = False) -> pd.DataFrame:
+    """Each unit's row with the earliest (``last``: latest) ``time`` among the rows in ``mask``
+    (default: all), in time order (ties in panel order): the rows that ``sort_values(time)`` then
+    ``groupby(unit).head(1)`` (``tail(1)``) give, found by one groupby over two columns instead of
+    sorting a copy of the whole panel. One row per (unit, time) is assumed, as in a panel."""
+    if not panel.index.is_unique:
+        panel = panel.reset_index(drop=True)
+    t = panel[time] if mask is None else panel[time][np.asarray(mask, dtype=bool)]
+    if t.empty:
+        return panel.iloc[:0]
+    u = panel[unit] if mask is None else panel[unit][np.asarray(mask, dtype=bool)]
+    g = t.groupby(u, observed=True, sort=False)
+    rows = panel.loc[(g.idxmax() if last else g.idxmin()).to_numpy()]
+    return rows.iloc[np.argsort(rows[time].to_numpy(), kind="stable")]
 
 
 def standardised_difference(x_pilot: pd.Series, x_comp: pd.Series) -> float:
@@ -131,8 +149,7 @@ def design_counts(panel: pd.DataFrame, *, design: str, cluster: str = "area") ->
         "person_months": g.size(),
         "areas": g[cluster].nunique(),
     }).reindex(["pilot", "comparison"])
-    pil = panel[panel["group"] == "pilot"]
-    first = pil.sort_values("month").groupby("person_id", observed=True).head(1)
+    first = edge_rows(panel, panel["group"] == "pilot")
     if design == "area_staggered":
         entry = first.groupby(cluster, observed=True).agg(start=("start_month", "min"),
                                                             n=("person_id", "size")).reset_index()

@@ -23,13 +23,17 @@ from statsmodels.stats.multitest import multipletests
 
 from evallib import did, ladder
 from evallib.analysis.absence import attempt
+from evallib.analysis.balance import edge_rows
 from evallib.analysis.headlines import headline_row
+from evallib.did._headline import headline_arrays
 from evallib.disclosure import suppress_counts
+from evallib.errors import EstimationError
 
-__all__ = ["SUBGROUPS", "PooledStepUp", "SubgroupResult", "outcome_effects", "pooled_step_up_did", "relapse_effects",
-           "subgroup_effects"]
+__all__ = ["SUBGROUPS", "PooledStepUp", "SubgroupResult", "once", "outcome_effects", "pooled_step_up_did",
+           "relapse_effects", "subgroup_effects"]
 
 _DUTCH_LOW = ("none", "A1", "A2")
+_CODE = "__evallib_unit_code"  # a column of person codes, read as an outcome by _unit_arrays
 
 # subgroup variable -> (panel column, function of the baseline column giving the level key).
 # Level keys are catalogue suffixes: the report labels them as ``sub_<variable>_<level>``.
@@ -99,8 +103,14 @@ def subgroup_effects(
     for c in (outcome, unit, time, cohort, group, *( [cluster] if cluster else [])):
         if c not in panel.columns:
             raise ValueError(f"subgroup_effects: column {c!r} not in panel")
-    first = panel.sort_values(time).groupby(unit, observed=True).head(1).set_index(unit)
+    first = edge_rows(panel, unit=unit, time=time).set_index(unit)
     is_pilot = first[group] == pilot
+    # the fits read five columns: a subgroup is a row mask on them (through the person codes),
+    # not a filtered copy of the whole panel
+    slim = panel[list(dict.fromkeys([outcome, unit, time, cohort, cluster or unit]))]
+    ucode, persons = pd.factorize(panel[unit], use_na_sentinel=False)
+    full = _unit_arrays(slim, ucode, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                        cluster=cluster or unit)
     rows = []
     raw: dict[tuple[str, str], tuple[int, int]] = {}
     for var in variables:
@@ -124,10 +134,12 @@ def subgroup_effects(
                 row["note"] = "fewer persons than the disclosure threshold"
                 rows.append(row)
                 continue
-            sub = panel[panel[unit].isin(members)]
-            res = attempt("subgroup", lambda sub=sub: did.headline(
+            member = pd.Index(persons).isin(members)
+            arrays = _subset_arrays(full, member)
+            sub = slim[member[ucode]] if arrays is None else slim
+            res = attempt("subgroup", lambda sub=sub, arrays=arrays: did.headline(
                 sub, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster or unit,
-                seed=seed, ri_draws=0))  # many subgroups: the design-aware interval, no RI
+                seed=seed, ri_draws=0, arrays=arrays))  # many subgroups: the design-aware interval, no RI
             r = headline_row(res)
             if r is None:  # e.g. no post-entry period in this subgroup
                 row["note"] = f"not estimable: {res.reason('en')}"
@@ -152,6 +164,48 @@ def subgroup_effects(
             "variables": variables, "baseline": "level in the person's first observed month",
             "multiple_comparisons": "Holm"}
     return SubgroupResult(table=table, spec=spec)
+
+
+def once(make: Callable[[], Any]) -> Callable[[], Any]:
+    """``make`` called at most once: later calls return its result, or raise its exception again."""
+    memo: list = []
+
+    def get() -> Any:
+        if not memo:
+            try:
+                memo.append((True, make()))
+            except Exception as e:  # noqa: BLE001 - re-raised on every call, as make() would
+                memo.append((False, e))
+        ok, value = memo[0]
+        if ok:
+            return value
+        raise value
+
+    return get
+
+
+def _unit_arrays(slim: pd.DataFrame, ucode: np.ndarray, **cols: str) -> tuple | None:
+    """`did.headline`'s arrays of the whole panel and, per balanced unit (column of y), its code in
+    ``ucode``; None when the whole panel gives none (then each subgroup is fitted on its rows)."""
+    try:
+        arrays = headline_arrays(slim, **cols)
+        codes = headline_arrays(slim.assign(**{_CODE: ucode.astype(float)}), **{**cols, "outcome": _CODE})
+    except EstimationError:
+        return None
+    return arrays, codes[0][0].astype(np.int64)
+
+
+def _subset_arrays(full: tuple | None, member: np.ndarray) -> tuple | None:
+    """The arrays of the units whose code is in ``member`` (boolean per code): the columns of the
+    whole panel's arrays (`did.headline_arrays`: exact when at least one balanced unit is kept,
+    since then the subset has every period), else None."""
+    if full is None:
+        return None
+    (y, g, cl, tl), codes = full
+    sel = member[codes]
+    if not sel.any():
+        return None
+    return y[:, sel], g[sel], pd.factorize(cl[sel])[0], tl
 
 
 def _suppress_level_counts(table: pd.DataFrame, raw: dict, threshold: int) -> pd.DataFrame:
@@ -253,11 +307,13 @@ def outcome_effects(
     if control_group != "never":
         raise ValueError("outcome_effects: the headline compares with the never-treated only")
     rows = []
+    arrays = {o: once(lambda o=o: headline_arrays(panel, outcome=o, unit=unit, time=time, cohort=cohort,
+                                                  cluster=cluster or unit)) for o in outcomes}
 
-    def fit(o: str, h: int | None) -> dict | None:
+    def fit(o: str, h: int | None) -> dict | None:  # both fits of an outcome read the panel once
         return headline_row(attempt("outcome", lambda: did.headline(
             panel, outcome=o, unit=unit, time=time, cohort=cohort, cluster=cluster or unit,
-            horizon=h, seed=seed, ri_draws=0)))  # RI only for the headline outcome (sections)
+            horizon=h, seed=seed, ri_draws=0, arrays=arrays[o]())))  # RI only for the headline outcome
 
     def val(r: dict | None, k: str) -> Any:
         return np.nan if r is None or r[k] is None else r[k]

@@ -16,17 +16,25 @@ import pandas as pd
 
 from evallib import did
 from evallib.analysis.absence import Absent
+from evallib.did._headline import headline_arrays
 
-__all__ = ["METHODS", "design_headline", "design_path", "headline_row"]
+__all__ = ["METHODS", "design_arrays", "design_headline", "design_path", "headline_row"]
 
 METHODS = ("cluster", "shocks", "none")  # did.Headline.method
 
 
 def design_headline(panel: pd.DataFrame, *, outcome: str, cluster: str, horizon: int | None = None,
-                    alpha: float = 0.05, seed: int = 0) -> did.Headline:
-    """`did.headline` on an evallib panel (person_id, month, start_month, ``cluster``)."""
+                    alpha: float = 0.05, seed: int = 0, arrays: tuple | None = None) -> did.Headline:
+    """`did.headline` on an evallib panel (person_id, month, start_month, ``cluster``); ``arrays``:
+    `design_arrays` of the same panel, outcome and cluster, already computed (the same result)."""
     return did.headline(panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
-                        cluster=cluster, horizon=horizon, alpha=alpha, seed=seed)
+                        cluster=cluster, horizon=horizon, alpha=alpha, seed=seed, arrays=arrays)
+
+
+def design_arrays(panel: pd.DataFrame, *, outcome: str, cluster: str) -> tuple:
+    """What `design_headline` reads from the panel (`did._headline.headline_arrays`), for reuse."""
+    return headline_arrays(panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
+                           cluster=cluster)
 
 
 def design_path(panel: pd.DataFrame, *, outcome: str, cluster: str, event_window: tuple[int, int],

@@ -19,12 +19,13 @@ from evallib.analysis.balance import Balance, DesignCounts, balance, comparison_
 from evallib.analysis.effects import (
     PooledStepUp,
     SubgroupResult,
+    once,
     outcome_effects,
     pooled_step_up_did,
     relapse_effects,
     subgroup_effects,
 )
-from evallib.analysis.headlines import design_headline, design_path, headline_row
+from evallib.analysis.headlines import design_arrays, design_headline, design_path, headline_row
 from evallib.analysis.preconditions import STEPS, PanelFacts, panel_facts
 from evallib.analysis.scorecard import persons_at_event_time
 from evallib.config import PilotConfig
@@ -107,10 +108,12 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
     dynamic = attempt("staggered_dynamic", lambda: gt.aggregate("dynamic", n_boot=a.n_boot_dynamic,
                                                                 seed=config.seed), [needs(gt)])
     # the printed headline: design-aware intervals (did.headline), on average and at the horizon
+    # (both from one reading of the panel)
+    arrays = once(lambda: design_arrays(panel, outcome=outcome, cluster=cluster))
     average = attempt("headline_average", lambda: design_headline(
-        panel, outcome=outcome, cluster=cluster, seed=config.seed), [needs(gt)])
+        panel, outcome=outcome, cluster=cluster, seed=config.seed, arrays=arrays()), [needs(gt)])
     horizon = attempt("headline_horizon", lambda: design_headline(
-        panel, outcome=outcome, cluster=cluster, horizon=a.horizon, seed=config.seed),
+        panel, outcome=outcome, cluster=cluster, horizon=a.horizon, seed=config.seed, arrays=arrays()),
         [needs(gt), lambda: need(persons_at_event_time(gt, a.horizon) > 0, "no_estimate_at_horizon",
                                  months=a.horizon)])
     # comparison only: the TWFE coefficient with CRV1, wild cluster bootstrap and RI p-values
@@ -208,7 +211,11 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts |
     focus = list(config.ladder_focus)
     origins = focus or list(a.focus_steps)
     # "pilot" = the pilot group's months in the pilot, "comparison" = the comparison group
-    panel = panel.assign(period_group=ladder.pilot_period_groups(panel))
+    # a new column on a shallow copy: the panel's columns are shared, not copied (nothing below
+    # writes into them)
+    period_group = ladder.pilot_period_groups(panel)
+    panel = panel.copy(deep=False)
+    panel["period_group"] = period_group
     in_period = panel[panel["period_group"].notna()]
     pilot_rows = panel[panel["group"] == "pilot"]
     reached = tuple(a.relapse_reached)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from evallib.did._common import check_columns
 from evallib.did._fwl import cluster_post_gram, partial_out
-from evallib.did._headline_cs import Headline, headline_cs
+from evallib.did._headline_cs import Headline, HeadlineCsSpec, check_options, headline_cs, headline_fields, unit_panel
 from evallib.did._result import DidResultMixin
 from evallib.did._ri_staggered import RI_DRAWS
 from evallib.did._twfe import _twfe
@@ -32,7 +32,7 @@ from evallib.inference import (
 )
 from evallib.protocol import Spec
 
-__all__ = ["Assessment", "HeadlineSpec", "assess", "headline"]
+__all__ = ["Assessment", "HeadlineSpec", "assess", "headline", "headline_arrays"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +175,7 @@ def assess(
 def headline(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cluster: str,
              cohort: str | None = None, horizon: int | None = None, alpha: float = 0.05,
              seed: int = 0, treatment: str | None = None, ri_draws: int = RI_DRAWS,
-             **twfe_options: Any) -> Headline | Assessment:
+             arrays: tuple | None = None, **twfe_options: Any) -> Headline | Assessment:
     """What the book shows for one outcome: `Headline` (estimate, ci_low, ci_high, p_value,
     method and its reason in words, mde, reliability).
 
@@ -187,6 +187,9 @@ def headline(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cluster:
 
     Old call form: with ``treatment=`` (and optionally ``n_boot``, ``max_assignments``, ...)
     this is `assess` (the TWFE assessment), unchanged.
+
+    ``arrays``: `headline_arrays` of these data and columns, already computed (several fits of
+    one outcome, or of column subsets of them, read the panel once); the same result.
     """
     if treatment is not None:
         return assess(data, outcome=outcome, treatment=treatment, unit=unit, time=time,
@@ -196,5 +199,25 @@ def headline(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cluster:
                               "(TWFE options need treatment=...)")
     if cohort is None:
         raise EstimationError("did.headline: give cohort= (entry month per unit) or the old form treatment=")
-    return headline_cs(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
-                       cluster=cluster, horizon=horizon, alpha=alpha, seed=seed, ri_draws=ri_draws)
+    if arrays is None:
+        return headline_cs(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                           cluster=cluster, horizon=horizon, alpha=alpha, seed=seed, ri_draws=ri_draws)
+    check_options(alpha, ri_draws, "did.headline")
+    if horizon is not None and (not isinstance(horizon, int | np.integer) or horizon < 0):
+        raise EstimationError(f"did.headline: horizon must be None or a non-negative integer, got {horizon!r}")
+    spec = HeadlineCsSpec(outcome, unit, time, cohort, cluster, None if horizon is None else int(horizon),
+                          alpha, seed, int(ri_draws))
+    y, g, cl, tl = arrays
+    return Headline(**headline_fields(y, g, cl, tl, horizon=spec.horizon, alpha=alpha, seed=seed,
+                                      ri_draws=int(ri_draws)), spec=spec)
+
+
+def headline_arrays(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
+                    cluster: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(y periods x units, cohort per unit, cluster code per unit, periods) of the balanced units:
+    what `headline` (Callaway-Sant'Anna form) reads from ``data``, for its ``arrays=``. Units in
+    order of first appearance; cluster codes in order of first appearance among them, so the
+    arrays of a subset of units are ``y[:, s], g[s], factorize(cl[s]), tl`` whenever the subset
+    keeps at least one balanced unit."""
+    return unit_panel(data, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster,
+                      what="did.headline")
