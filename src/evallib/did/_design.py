@@ -216,18 +216,23 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray) 
     g0 = len(comp)
     if g0 < 2:
         return float("nan"), {"person": person, "shock": float("nan")}
+    # units sorted by cluster once: every cluster's units a contiguous block (a boolean mask per
+    # comparison cluster scanned the whole periods x units array G0 times)
+    order = np.argsort(cl, kind="stable")
+    counts = np.bincount(cl, minlength=n_cl)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    present = counts > 0
+    ys = y[:, order]
     exposure = np.zeros((n_cl, n_t))
-    np.add.at(exposure, cl, w)
-    counts = np.bincount(cl, minlength=n_cl).astype(float)
+    exposure[present] = np.add.reduceat(w[order], starts[present], axis=0)
     means = np.zeros((n_cl, n_t))
-    np.add.at(means, cl, y.T)
-    means /= counts[:, None]
+    means[present] = np.add.reduceat(ys, starts[present], axis=1).T / counts[present, None]
     dev = means[comp] - means[comp].mean(axis=0)  # comparison clusters' demeaned month paths
     s = exposure @ dev.T  # clusters x comparison clusters
     # person-sampling part of each s[c, k]: var over units j in k of E_c . y_j, divided by n_k
     noise = np.zeros((n_cl, g0))
     for j, k in enumerate(comp):
-        yk = y[:, cl == k]  # periods x units of comparison cluster k
+        yk = ys[:, starts[k]:starts[k] + counts[k]]  # periods x units of comparison cluster k
         proj = exposure @ yk  # clusters x units
         # one person: its sampling noise cannot be told from the shock; counted as shock (wider
         # interval), never a NaN variance

@@ -126,27 +126,42 @@ class Reassignment:
 
     def evaluate(self, ys: np.ndarray, comps: list[tuple[np.ndarray, np.ndarray]], n_draws: int,
                  rng: np.random.Generator) -> Draws:
-        """``ys``: variables x periods x units. Statistics of every draw (see `Draws`)."""
-        n_v, _, n = ys.shape
+        """``ys``: variables x periods x units. Statistics of every draw (see `Draws`).
+
+        A draw's statistic is linear in the sums of ``ys`` over the units each cohort takes, so
+        the sums of area b's units per cohort under area a's profile are computed once per pair
+        (a, b) (variables x periods x cohorts) and a draw adds up its pilot areas' blocks: the
+        work per draw no longer grows with the number of persons."""
+        n_v, n_t, n = ys.shape
         kk = len(self.cohorts)
         pmat = np.stack([c[0] for c in comps])  # C x K x T
         cells = np.stack([c[1] for c in comps])  # C x K
-        a = np.einsum("ckt,vti->vcik", pmat, ys)  # per unit and cohort: P_k . y_i
         tot = ys.sum(axis=2)  # V x T
         assigns, exact = self.assignments(n_draws, rng)
+        blocks: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+
+        def block(a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+            if (a, b) not in blocks:
+                k = self.codes(a, b)
+                tr = k >= 0
+                onehot = np.zeros((int(tr.sum()), kk))
+                onehot[np.arange(len(onehot)), k[tr]] = 1.0
+                blocks[a, b] = (ys[:, :, self.units[b][tr]] @ onehot, onehot.sum(axis=0))
+            return blocks[a, b]
+
         out = np.empty((len(assigns), len(comps), n_v))
-        ar = np.arange(n)
         for j, target in enumerate(assigns):
-            kv = np.full(n, -1)
+            s = np.zeros((n_v, n_t, kk))  # V x T x K: sums of the units each cohort takes
+            n_k = np.zeros(kk)
             for a_src, b in zip(self.treated, target, strict=True):
-                kv[self.units[b]] = self.codes(int(a_src), b)
-            tr = kv >= 0
-            n_k = np.bincount(kv[tr], minlength=kk).astype(float)
-            n_c = n - tr.sum()
+                sb, cb = block(int(a_src), int(b))
+                s += sb
+                n_k += cb
+            n_c = n - n_k.sum()
             q = np.einsum("k,ckt->ct", n_k, pmat)
             d = cells @ n_k
-            num = a[:, :, ar[tr], kv[tr]].sum(axis=2)  # V x C
-            ctrl = tot - ys[:, :, tr].sum(axis=2)  # V x T
+            num = np.einsum("ckt,vtk->vc", pmat, s)  # V x C
+            ctrl = tot - s.sum(axis=2)  # V x T
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[j] = ((num - ctrl @ q.T / n_c) / d).T
         return Draws(out, exact)
