@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from evallib import ladder
 from evallib.analysis.absence import available
 from evallib.analysis.decision import Decision, decide
 from evallib.analysis.preconditions import panel_facts
@@ -112,10 +113,11 @@ def chapter(panel: pd.DataFrame, config: PilotConfig, *, est: EngineEstimators |
     engine's estimators (`evallib.engine.engine_estimators`) for the analyses it covers; the
     results are the same numbers as in memory."""
     allows = panel_facts(panel, config.cluster)
-    design = design_section(panel, config, allows)
-    headline = headline_section(panel, config, allows, est=est)
-    ladder = ladder_section(panel, config, allows, est=est)
+    with ladder.shared_encodings():  # the ladder analyses read one unchanged panel: encode it once
+        design = design_section(panel, config, allows)
+        headline = headline_section(panel, config, allows, est=est)
+        steps = ladder_section(panel, config, allows, est=est)
     costs = costs_section(config, design, headline)
-    sc, decision = scorecard_section(config, design, headline, ladder, costs)
+    sc, decision = scorecard_section(config, design, headline, steps, costs)
     return ChapterResults(pilot=config.pilot, settings=config.analysis, design=design,
-                          headline=headline, ladder=ladder, costs=costs, scorecard=sc, decision=decision)
+                          headline=headline, ladder=steps, costs=costs, scorecard=sc, decision=decision)
