@@ -227,6 +227,21 @@ class ScaleUpPopulation(_Strict):
         return _plain_text(value, multiline=True)
 
 
+class Publication(_Strict):
+    """Publication details of the pilot's book pages (params ``publication:``, optional): when the
+    data were extracted and whom readers can contact. The book says "not given" for a missing one."""
+
+    extract_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                     description="date of the data extract, YYYY-MM-DD")
+    contact: str | None = Field(default=None, min_length=1,
+                                description="whom to contact about this evaluation (a service, an e-mail address)")
+
+    @field_validator("contact")
+    @classmethod
+    def _one_line(cls, value):
+        return _plain_text(value)
+
+
 class AnalysisSettings(_Strict):
     """How the chapter is estimated: horizons, bootstrap draws and windows (``analysis:`` in the
     params file; optional, every field has the default shown). The chapter's prose takes these
@@ -303,6 +318,8 @@ class PilotConfig(_Strict):
                     "--assessments); later months are missing until the next assessment")
     decision: DecisionRules = Field(default_factory=DecisionRules)
     scale_up: ScaleUpPopulation | None = None
+    publication: Publication = Field(default_factory=Publication,
+                                     description="data extract date and contact shown in the book (optional)")
     analysis: AnalysisSettings = Field(
         default_factory=AnalysisSettings,
         description="estimation settings of the chapter (optional; defaults apply)")
