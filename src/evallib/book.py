@@ -49,7 +49,7 @@ from evallib.pipeline import BOOK_STAGE, SUMMARY
 from evallib.pipeline.lock import RunStateError, checkout_lock
 from evallib.pipeline.manifest import STAMP_KEY, notebook_stamp, read_manifest, results_fingerprints
 from evallib.report.labels import LANGS, label
-from evallib.report.publication import PilotDownloads, downloads_markdown
+from evallib.report.publication import PilotDownloads, downloads_markdown, stage_tables
 from evallib.report.search_text import search_texts_js
 from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY, text, watermark_png
 from evallib.results import paths
@@ -338,9 +338,13 @@ def _stage_downloads(root: Path, lang: str, staging: Path, pilots: list[str], se
         docs = [f"pilots/{p}"] + sections.get(p, [])
         notebooks = tuple((_first_heading(staging / f"{d}.ipynb", d.rsplit("/", 1)[-1]), f"{d}.ipynb") for d in docs)
         entry = manifest.get("pilots", {}).get(p, {})
-        entries.append(PilotDownloads(name=load_pilot(p, root).context.name, results=f"downloads/{p}.json",
+        config = load_pilot(p, root)
+        tables = stage_tables(staging, p, notebooks, lang)
+        entries.append(PilotDownloads(name=config.context.name, results=f"downloads/{p}.json",
                                       notebooks=notebooks, data_file=entry.get("data"),
-                                      data_sha256=entry.get("data_sha256")))
+                                      data_sha256=entry.get("data_sha256"),
+                                      extract_date=config.publication.extract_date,
+                                      contact=config.publication.contact, tables=tables))
     page = downloads_markdown(entries, lang, published=time.strftime("%Y-%m-%d"), version=manifest.get("git_commit"))
     (staging / "downloads.md").write_text(page, encoding="utf-8")
 

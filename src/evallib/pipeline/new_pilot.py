@@ -79,6 +79,7 @@ simulation:
 # max_assessment_age: 12                                  # for `evallib panel --assessments`
 # analysis: {{horizon: 12, n_boot_dynamic: 499, wild_bootstrap_draws: 499, ri_max_assignments: 250}}
 # decision: {{policy_threshold: 0.03, scale_min_probability: 0.8, stop_max_probability: 0.1}}
+# publication: {{extract_date: "2025-01-31", contact: "FILL IN: service or e-mail"}}  # shown in the book
 """
 
 

@@ -12,7 +12,7 @@ import seaborn as sns
 from IPython.display import Markdown, display
 
 from evallib.disclosure import suppress_counts
-from evallib.report.format import fmt_pp
+from evallib.report.format import fmt_pp, localise_axes
 from evallib.report.labels import label
 from evallib.report.show import show_figure
 
@@ -46,6 +46,7 @@ def subgroup_plot(res, *, lang: str = "nl", overall: float | None = None) -> tup
     ax.set_yticks(y, ticks)
     ax.set_xlabel(label("ladder_effect_pp", lang))
     sns.despine(ax=ax)
+    localise_axes(fig, lang)  # the values are already percentage points: decimal comma, real minus
     fig.tight_layout()
     # a level whose design allows no valid interval (did.headline method "none"): the point alone
     values = "; ".join(f"{tk}: {fmt_pp(e / 100, lang)} ("

@@ -13,16 +13,19 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from evallib.report.format import fmt_num
+from evallib.report.format import fmt_num, localise_axes
 from evallib.report.labels import label
 
 __all__ = ["event_study_plot"]
 
 
 def event_study_plot(es: Any, lang: str = "nl", *, outcome_label: str | None = None,
-                     periods_are_months: bool = True) -> tuple[plt.Figure, str]:
+                     periods_are_months: bool = True, share: bool | None = None) -> tuple[plt.Figure, str]:
     """Point estimates by relative time with 95% intervals; leads and lags in two colours,
-    a dashed zero line and a dotted line between the last lead and entry.
+    a dashed zero line and a dotted line between the last lead and entry. Axes in the
+    language's typography (`evallib.report.format.localise_axes`): whole periods on the x axis,
+    and, for an outcome that is a share (``share``; by default every outcome but
+    ``ladder_step``), percentage points on the y axis.
 
     ``es``: an `EventStudyResult` or a dynamic `AggregateResult` (its ``table`` needs
     relative_time, estimate, ci_low, ci_high; a simultaneous band is drawn when present)."""
@@ -52,11 +55,15 @@ def event_study_plot(es: Any, lang: str = "nl", *, outcome_label: str | None = N
     ax.axvline(-0.5, color="0.5", lw=0.8, ls=":")
     ax.set_xlabel(label("did_relative_time" if periods_are_months else "did_relative_time_periods",
                         lang))
-    ax.set_ylabel(label("did_effect", lang))
+    outcome_name = getattr(getattr(es, "spec", None), "outcome", None)
+    if share is None:
+        share = outcome_name != "ladder_step"
+    ax.set_ylabel(label("did_effect_pp" if share else "did_effect", lang))
     ax.legend(frameon=False, fontsize="small")
     sns.despine(ax=ax)
+    localise_axes(fig, lang, months="x", pp="y" if share else None)
     fig.tight_layout()
-    outcome = outcome_label or getattr(getattr(es, "spec", None), "outcome", "")
+    outcome = outcome_label or outcome_name or ""
     pretrend = getattr(es, "pretrend", None)
     p_pre = None if pretrend is None else (pretrend.p_value_bootstrap if getattr(
         pretrend, "p_value_bootstrap", None) is not None else pretrend.p_value)

@@ -6,13 +6,18 @@ policy). Everything from data or params passes through :func:`evallib.report.sho
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
 
 from evallib.report.labels import label
 from evallib.report.show import text
 
-__all__ = ["PilotDownloads", "downloads_markdown"]
+__all__ = ["PilotDownloads", "downloads_markdown", "notebook_tables", "publication_line", "stage_tables", "table_csv"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class PilotDownloads:
     extract_date: str | None = None
     contact: str | None = None
     details: dict = field(default_factory=dict)
+    tables: tuple[tuple[str, str], ...] = ()  # (title, path) of the published tables as CSV
 
 
 def _link(title: str, path: str) -> str:
@@ -49,8 +55,107 @@ def downloads_markdown(pilots: list[PilotDownloads], lang: str, *, published: st
             lines.append(f"- {_link(label('download_results', lang), p.results)}")
         for title, path in p.notebooks:
             lines.append(f"- {_link(label('download_notebook', lang, title=title), path)}")
+        for title, path in p.tables:
+            lines.append(f"- {_link(label('download_table', lang, title=title), path)}")
         lines += [f"- **{label('pub_data_file', lang)}:** {text(p.data_file or missing)}",
                   f"- **{label('pub_data_sha256', lang)}:** {text(p.data_sha256 or missing)}",
                   f"- **{label('pub_extract_date', lang)}:** {text(p.extract_date) if p.extract_date else missing}",
                   f"- **{label('pub_contact', lang)}:** {text(p.contact) if p.contact else missing}", ""]
     return "\n".join(lines)
+
+
+def publication_line(publication, lang: str) -> str:
+    """One sentence for a pilot's summary: the data extract date and the contact from the params'
+    ``publication:`` block (`evallib.config.Publication`), each "not given" when absent; the
+    contact is text, never markup."""
+    missing = label("pub_not_given", lang)
+    return label("sum_publication", lang,
+                 extract=text(publication.extract_date) if publication.extract_date else missing,
+                 contact=text(publication.contact) if publication.contact else missing)
+
+
+class _Tables(HTMLParser):
+    """The tables of an HTML output as shown (caption and cells, entities decoded); nested markup
+    inside a cell is flattened to its text."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[tuple[str, list[list[str]]]] = []
+        self._depth = 0
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._caption: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._depth += 1
+            if self._depth == 1:
+                self.tables.append(("", []))
+        elif self._depth == 1 and tag == "tr":
+            self._row = []
+        elif self._depth == 1 and tag in ("td", "th") and self._row is not None:
+            self._cell = []
+        elif self._depth == 1 and tag == "caption":
+            self._caption = []
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._depth = max(self._depth - 1, 0)
+        elif self._depth == 1 and tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif self._depth == 1 and tag == "tr" and self._row is not None:
+            self.tables[-1][1].append(self._row)
+            self._row = None
+        elif self._depth == 1 and tag == "caption" and self._caption is not None:
+            self.tables[-1] = (" ".join("".join(self._caption).split()), self.tables[-1][1])
+            self._caption = None
+
+    def handle_data(self, data):
+        for part in (self._cell, self._caption):
+            if part is not None:
+                part.append(data)
+
+
+def notebook_tables(notebook: dict) -> list[tuple[str, list[list[str]]]]:
+    """Every table an executed notebook shows (``(caption, rows)``, header row first), in order:
+    the published tables, already suppressed and formatted as the reader sees them. Only the
+    HTML outputs of code cells are read (tables from `evallib.report.show.show_table`)."""
+    out = []
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            markup = (output.get("data") or {}).get("text/html")
+            if not markup:
+                continue
+            parser = _Tables()
+            parser.feed("".join(markup) if isinstance(markup, list) else markup)
+            out += [t for t in parser.tables if t[1]]
+    return out
+
+
+def table_csv(rows: list[list[str]]) -> str:
+    """``rows`` as CSV (comma-separated, quoted where needed, UTF-8 text). A cell that a
+    spreadsheet would run as a formula (starting with = or @) is prefixed with an apostrophe."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    for row in rows:
+        writer.writerow(["'" + c if c[:1] in ("=", "@") else c for c in row])
+    return buf.getvalue()
+
+
+def stage_tables(staging: Path, pilot: str, notebooks: tuple[tuple[str, str], ...],
+                  lang: str) -> tuple[tuple[str, str], ...]:
+    """Every table the pilot's executed notebooks show, as CSV under ``downloads/<pilot>/``: the
+    published tables only (suppressed and formatted as on the page), never the data behind them."""
+    folder = staging / "downloads" / pilot
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for title, path in notebooks:
+        notebook = json.loads((staging / path).read_text(encoding="utf-8"))
+        stem = Path(path).stem
+        for i, (caption, rows) in enumerate(notebook_tables(notebook), start=1):
+            name = f"{stem}_table{i}.csv"
+            (folder / name).write_text(table_csv(rows), encoding="utf-8")
+            shown = caption or label("download_table_untitled", lang, notebook=title, n=i)
+            out.append((shown, f"downloads/{pilot}/{name}"))
+    return tuple(out)
