@@ -8,7 +8,7 @@ STAMP_DEV := $(VENV)/.installed-dev-$(shell cat pyproject.toml | sha256sum | cut
 # learn, hmmlearn, ...) are not needed to read a CSV, so it is installed without them.
 SEQUENZO := sequenzo==0.1.42
 
-.PHONY: book book-en test lint chromium clean help
+.PHONY: book book-en test lint chromium java clean help
 help:
 	@echo "make book   - install, make demo data if data/ has none, run every pilot, build the Dutch and English books"
 	@echo "make test   - install with dev extras (and Debian's chromium when missing) and run the whole test suite"
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e ".[dev,spark]"
 	$(BIN)/pip install --quiet --no-deps $(SEQUENZO)
 	touch $(STAMP) $@
 
@@ -52,7 +52,22 @@ chromium:
 	  fi; \
 	fi
 
-test: $(STAMP_DEV) chromium
+# The Spark engine's tests need a Java 17 runtime: Debian's, installed as chromium is.
+JAVA_PKGS := openjdk-17-jre-headless
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian's Java 17 runtime for the Spark engine tests (apt-get)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(JAVA_PKGS) >/dev/null; \
+	  else \
+	    echo "The Spark engine tests need a Java 17 runtime. Run:" >&2; \
+	    echo "  sudo apt-get install -y $(JAVA_PKGS)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+test: $(STAMP_DEV) chromium java
 	$(BIN)/python -m pytest
 
 # ruff, then the layers contract of docs/architecture.md (import-linter, config in pyproject.toml)

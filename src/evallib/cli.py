@@ -37,9 +37,9 @@ from evallib.config import (
     load_pilot,
 )
 from evallib.data.convert import panel_from_files, write_panel, write_report
-from evallib.engine import COVERED, ENGINES
+from evallib.engine import AUTO_FACTOR, COVERED, ENGINES, auto_engine
 from evallib.errors import DataError, EvallibError, InputError
-from evallib.pipeline import parse_langs, run_pilots, write_params_template
+from evallib.pipeline import parse_langs, resolve_data, run_pilots, write_params_template
 from evallib.results import paths
 from evallib.schema import SPECS, data_dictionary_markdown, empty_panel
 from evallib.simulate import write_demo
@@ -260,9 +260,10 @@ def run(
     data: Annotated[Path | None, typer.Option("--data", help="panel file to analyse (with one --pilot)")] = None,
     lang: Annotated[str, typer.Option("--lang", help="edition: nl, en, or both (nl,en or all)")] = "nl",
     workers: Annotated[int | None, typer.Option("--workers", help="parallel pilots; default: number of cores")] = None,
-    engine: Annotated[str, typer.Option("--engine", help="memory (default) or duckdb: the CS group-time effects, "
-                                        "TWFE and the pilot transition matrix on DuckDB, out of core; the rest "
-                                        "in memory (docs/engine.md)")] = "memory",
+    engine: Annotated[str, typer.Option("--engine", help="auto (default: memory when the largest panel "
+                                        "fits in the available memory, else duckdb), memory or duckdb: the CS "
+                                        "group-time effects, TWFE and the pilot transition matrix on DuckDB, out "
+                                        "of core; the rest in memory (docs/engine.md)")] = "auto",
 ) -> None:
     """Run the analysis notebooks for each pilot (papermill); print an OK/FAILED table."""
     root = _root()
@@ -270,6 +271,8 @@ def run(
     langs = _langs(lang)
     if data is not None and len(pilots) != 1:
         _fail("--data needs exactly one --pilot", EXIT_INPUT)
+    if engine == "auto":
+        engine = _auto_engine(pilots, data, root)
     engine_log = _use_engine(engine, root)
     typer.echo(f"running {len(pilots)} pilot(s) ({', '.join(langs)}) ...", err=True)
 
@@ -291,6 +294,24 @@ def run(
         raise typer.Exit(EXIT_INPUT)
     if "FAILED" in statuses:
         raise typer.Exit(EXIT_FAIL)
+
+
+def _auto_engine(pilots: list[str], data: Path | None, root: Path) -> str:
+    """``--engine auto``: memory when the largest panel fits (file size x factor vs the available
+    memory, `engine.auto_engine`), else duckdb; the choice and its reason are printed."""
+    files = []
+    for p in pilots:
+        try:
+            files.append(resolve_data(_config(p, root), root, data, make_demo=False))
+        except EvallibError:
+            continue  # the run itself reports a pilot whose input is wrong
+    try:
+        factor = float(os.environ.get("EVALLIB_ENGINE_AUTO_FACTOR", AUTO_FACTOR))
+    except ValueError:
+        _fail("EVALLIB_ENGINE_AUTO_FACTOR must be a number", EXIT_INPUT)
+    kind, why = auto_engine(files, factor=factor)
+    typer.echo(f"engine auto: {kind} ({why})", err=True)
+    return kind
 
 
 def _use_engine(engine: str, root: Path) -> Path | None:

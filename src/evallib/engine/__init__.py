@@ -21,7 +21,7 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
   otherwise, with a log of where each ran (`evallib run --engine duckdb`).
 """
 
-from evallib.engine._backend import DuckEngine
+from evallib.engine._backend import AUTO_FACTOR, DuckEngine, auto_engine, available_memory
 from evallib.engine._chapter import COVERED, ENGINES, EngineEstimators, engine_estimators
 from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
 from evallib.engine._spark import SparkEngine
@@ -29,6 +29,9 @@ from evallib.engine._transitions import transition_counts, transition_matrix_fro
 from evallib.engine._twfe import TwfeSums, twfe, twfe_from_sums, twfe_sums
 
 __all__ = [
+    "AUTO_FACTOR",
+    "auto_engine",
+    "available_memory",
     "COVERED",
     "DuckEngine",
     "ENGINES",
