@@ -9,7 +9,9 @@ DuckDB's buffers included): ``cs`` (Callaway-Sant'Anna ATT(g,t) sums in the engi
 estimates, influence matrix and the simple and dynamic aggregations with analytic SEs in
 numpy), ``twfe`` (TWFE with CRV1), ``transitions`` (transition counts by area x cohort from
 per-person state bit masks, and the pilot group's matrix: what ``run --engine duckdb`` uses),
-``transitions_by_month`` (the counts by area x cohort x month, a window function: sorts the panel).
+``transitions_by_month`` (the counts by area x cohort x month, a window function: sorts the panel),
+``time_to_work`` (Kaplan-Meier risk sets of the pilot group's time to paid work: duration x event
+counts from a window over each person's months, then the memory engine's Kaplan-Meier code).
 ``--compare`` also runs the memory engine (pandas + evallib.did /
 evallib.ladder) on the same panel and reports the largest absolute difference; only for sizes
 that fit in memory. Results go to stdout as a Markdown table (paste into results.md).
@@ -33,6 +35,8 @@ from evallib.data.derive import derive_columns
 
 STEPS = (1, 2, 3, 4, 5, 6)
 KW_CS = dict(outcome="work_or_training", unit="person_id", time="month", cohort="start_month", cluster="area")
+KW_KM = dict(by="group", threshold=5, origin="start_month", states=STEPS)
+KM = ["time", "n_at_risk", "n_events", "survival", "std_error", "ci_low", "ci_high"]
 KW_TW = dict(outcome="work_or_training", treatment="treated", unit="person_id", time="month", cluster="area")
 
 
@@ -43,6 +47,8 @@ def _numbers(stage: str, res) -> list[float]:
                 *dyn.table["estimate"], *dyn.table["std_error"]]
     if stage == "twfe":
         return [res.estimate, res.std_error]
+    if stage == "time_to_work":
+        return list(res.table[KM].to_numpy(float).ravel()) + [float(res.spec.n_already)]
     return list(np.nan_to_num(res.to_numpy(), nan=-1.0).ravel())
 
 
@@ -54,6 +60,9 @@ def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str
         return _numbers(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))
     if stage == "twfe":
         return _numbers(stage, engine.twfe(eng, **KW_TW))
+    if stage == "time_to_work":
+        eng.view("pilot_rows", "SELECT * FROM panel WHERE \"group\" = 'pilot'")
+        return _numbers(stage, engine.time_to_work(eng, view="pilot_rows", **KW_KM))
     count = engine.transition_totals if stage == "transitions" else engine.transition_counts
     counts = count(eng, unit="person_id", time="month", state="ladder_step", states=STEPS,
                    cluster="area", cohort="start_month", by=["group"])
@@ -72,6 +81,8 @@ def run_memory(stage: str, data: str) -> list[float]:
     if stage == "twfe":
         return _numbers(stage, did.twfe(p, **KW_TW))
     pilot = p[p["group"] == "pilot"]
+    if stage == "time_to_work":
+        return _numbers(stage, ladder.time_to_work(pilot, **KW_KM))
     return _numbers(stage, ladder.transition_matrix(pilot, unit="person_id", time="month",
                                                     state="ladder_step", states=STEPS))
 
@@ -90,7 +101,7 @@ def worker(args) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
-    ap.add_argument("--stages", default="cs,twfe,transitions")
+    ap.add_argument("--stages", default="cs,twfe,transitions,time_to_work")
     ap.add_argument("--memory-limit", default="4GB")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--temp", default=None, help="DuckDB spill directory (default: a fresh temporary one)")

@@ -16,6 +16,8 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
   as a `evallib.did.DidResult`.
 * `transition_counts` + `transition_matrix_from_counts` -- ladder transition counts by
   cluster x cohort x month and the matrix of `evallib.ladder.transition_matrix`.
+* `work_duration_counts` + `time_to_work_from_counts` (`time_to_work`) -- the Kaplan-Meier
+  curve of `evallib.ladder.time_to_work` from duration x event counts.
 * `engine_estimators` / `EngineEstimators` -- what `evallib.analysis.chapter` takes from an
   engine (``est=``): the calls above where the engine covers them, the memory estimators
   otherwise, with a log of where each ran (`evallib run --engine duckdb`).
@@ -25,6 +27,7 @@ from evallib.engine._backend import DuckEngine
 from evallib.engine._chapter import COVERED, ENGINES, EngineEstimators, engine_estimators
 from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
 from evallib.engine._spark import SparkEngine
+from evallib.engine._survival import time_to_work, time_to_work_from_counts, work_duration_counts
 from evallib.engine._transitions import transition_counts, transition_matrix_from_counts, transition_totals
 from evallib.engine._twfe import TwfeSums, twfe, twfe_from_sums, twfe_sums
 
@@ -39,6 +42,8 @@ __all__ = [
     "group_time_sums",
     "staggered",
     "staggered_from_sums",
+    "time_to_work",
+    "time_to_work_from_counts",
     "transition_counts",
     "transition_matrix_from_counts",
     "transition_totals",
@@ -46,4 +51,5 @@ __all__ = [
     "twfe",
     "twfe_from_sums",
     "twfe_sums",
+    "work_duration_counts",
 ]
