@@ -202,7 +202,7 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts |
                    est: EngineEstimators | None = None) -> LadderSection:
     """The ladder analyses over the six steps of the schema (observed or not); each one that the
     panel does not allow is an :class:`~evallib.analysis.absence.Absent`. ``est``: an engine's
-    estimators (`evallib.engine`) for the pilot group's transition matrix and time to work."""
+    estimators (`evallib.engine`) for the pilot group's transition matrix, time to work and relapse."""
     a, cluster, threshold = config.analysis, config.cluster, config.disclosure_threshold
     f = facts or panel_facts(panel, cluster)
     focus = list(config.ladder_focus)
@@ -229,8 +229,9 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts |
         step_up=attempt("step_up_did", lambda: ladder.step_up_did(panel, cluster=cluster), [months, moves]),
         pooled=attempt("step_up_pooled", lambda: pooled_step_up_did(panel, origins=origins, cluster=cluster),
                        [months, moves, *occupied]),
-        relapse=attempt("relapse", lambda: ladder.relapse(in_period, by="period_group", reached=reached,
-                                                          horizons=horizons, states=STEPS),
+        relapse=attempt("relapse", lambda: (est.period_relapse(
+            in_period, reached=reached, horizons=horizons, states=STEPS) if est is not None else ladder.relapse(
+            in_period, by="period_group", reached=reached, horizons=horizons, states=STEPS)),
                         [months, moves, need(any(s in f.steps for s in reached), "step_not_occupied",
                                              step=reached[0])]),
         relapse_did={int(s): attempt(f"relapse_did_{s}", lambda s=s: _relapse_did(

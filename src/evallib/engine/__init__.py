@@ -18,6 +18,8 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
   cluster x cohort x month and the matrix of `evallib.ladder.transition_matrix`.
 * `work_duration_counts` + `time_to_work_from_counts` (`time_to_work`) -- the Kaplan-Meier
   curve of `evallib.ladder.time_to_work` from duration x event counts.
+* `relapse_episode_counts` + `relapse_from_counts` (`relapse`) -- the table of
+  `evallib.ladder.relapse` from counts of episodes by relapse time and follow-up.
 * `engine_estimators` / `EngineEstimators` -- what `evallib.analysis.chapter` takes from an
   engine (``est=``): the calls above where the engine covers them, the memory estimators
   otherwise, with a log of where each ran (`evallib run --engine duckdb`).
@@ -26,6 +28,7 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
 from evallib.engine._backend import DuckEngine
 from evallib.engine._chapter import COVERED, ENGINES, EngineEstimators, engine_estimators
 from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
+from evallib.engine._relapse import relapse, relapse_episode_counts, relapse_from_counts
 from evallib.engine._spark import SparkEngine
 from evallib.engine._survival import time_to_work, time_to_work_from_counts, work_duration_counts
 from evallib.engine._transitions import transition_counts, transition_matrix_from_counts, transition_totals
@@ -39,6 +42,9 @@ __all__ = [
     "engine_estimators",
     "GroupTimeSums",
     "SparkEngine",
+    "relapse",
+    "relapse_episode_counts",
+    "relapse_from_counts",
     "group_time_sums",
     "staggered",
     "staggered_from_sums",
