@@ -6,7 +6,8 @@ memory stays bounded by one chunk plus one file's buffer whatever the number of 
 
     python benchmarks/_gen_stream.py --rows 100_000_000 --out benchmarks/_data/stream_100M
     python benchmarks/_gen_stream.py --rows 492_000_000 --clusters 300 --treated 85 --months 120 \
-        --chunk-persons 56 --out /work/bench500/stream_500M    # 4.1M persons x 120 months
+        --chunk-persons 56 --workers 2 --out /work/bench500/stream_500M    # 4.1M persons x 120 months
+    python benchmarks/_gen_stream.py --replicate /work/bench500/base --copies 30 --out /work/bench500/rep
 
 Chunk ``k`` is ``simulate_panel(..., persons_per_cluster=n_k, seed=seed + k)``: the same panel
 as concatenating those simulator calls in memory (tests/unit/engine/test_gen_stream.py). Person
@@ -134,9 +135,39 @@ def write_stream(out: Path, *, rows: int | None = None, per_cluster: int | None 
             "seconds": time.perf_counter() - t0, "path": str(out)}
 
 
+def replicate(src: Path, out: Path, copies: int, *, memory_limit: str = "4GB", threads: int = 2,
+              temp_directory: Path | None = None) -> dict:
+    """``copies`` copies of the panel at ``src`` (a directory written by `write_stream`), person
+    ids suffixed ``-r<k>``, written with DuckDB to ``out`` partitioned by area (out of core).
+    Every mean, share and regression coefficient of the evaluation is the same on the copies as
+    on ``src`` (each person counts ``copies`` times); counts scale by ``copies``. A quick way to
+    a panel of hundreds of millions of rows when simulating them all takes too long."""
+    import duckdb
+
+    out = Path(out)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    t0 = time.perf_counter()
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET preserve_insertion_order = false")
+    if temp_directory:
+        con.execute(f"SET temp_directory = '{temp_directory}'")
+    con.execute(
+        f"COPY (SELECT * REPLACE (CAST(person_id AS VARCHAR) || '-r' || CAST(r AS VARCHAR) AS person_id) "
+        f"FROM read_parquet('{src}/*/*.parquet', hive_partitioning = true), range({int(copies)}) c(r)) "
+        f"TO '{tmp}' (FORMAT parquet, PARTITION_BY (area))")
+    n = con.execute(f"SELECT COUNT(*) FROM read_parquet('{tmp}/*/*.parquet')").fetchone()[0]
+    con.close()
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return {"rows": int(n), "copies": copies, "seconds": time.perf_counter() - t0, "path": str(out)}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rows", type=lambda s: int(s.replace("_", "")), required=True)
+    ap.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=None)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--chunk-persons", type=int, default=CHUNK_PERSONS)
@@ -145,7 +176,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--treated", type=int, default=N_TREATED_CLUSTERS, help="pilot areas (default %(default)s)")
     ap.add_argument("--months", type=int, default=N_MONTHS, help="months (default %(default)s)")
     ap.add_argument("--workers", type=int, default=1, help="simulator processes (default %(default)s)")
+    ap.add_argument("--replicate", type=Path, default=None,
+                    help="copy this written panel --copies times (person ids suffixed) instead of simulating")
+    ap.add_argument("--copies", type=int, default=1)
+    ap.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit for --replicate")
     a = ap.parse_args(argv)
+    if a.replicate is not None:
+        print(replicate(a.replicate, a.out, a.copies, memory_limit=a.memory_limit,
+                        temp_directory=a.out.parent / "duckdb-spill"), flush=True)
+        return 0
+    if a.rows is None:
+        ap.error("--rows is required (or --replicate)")
     info = write_stream(a.out, rows=a.rows, chunk_persons=a.chunk_persons, seed=a.seed,
                         flush_rows=a.flush_rows, n_clusters=a.clusters, n_treated=a.treated,
                         n_months=a.months, workers=a.workers, log=lambda m: print(m, flush=True))
