@@ -78,9 +78,13 @@ def _both(stage: str, res) -> dict:
     return {"numbers": _numbers(stage, res), "invariant": _invariant(stage, res)}
 
 
-def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str) -> dict:
+def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str, copies: int = 1) -> dict:
     eng = engine.DuckEngine(memory_limit=memory_limit, temp_directory=temp, threads=threads)
     eng.source(data)
+    if copies > 1:  # the panel copied inside the engine (person ids suffixed), as _gen_stream --replicate
+        eng.execute("CREATE OR REPLACE VIEW panel_once AS SELECT * FROM panel")
+        eng.execute("CREATE OR REPLACE VIEW panel AS SELECT * REPLACE (CAST(person_id AS VARCHAR) || '-r' || "
+                    f"CAST(r AS VARCHAR) AS person_id) FROM panel_once, range({int(copies)}) c(r)")
     if stage == "cs":
         gt = engine.staggered(eng, **KW_CS)
         return _both(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))
@@ -122,7 +126,7 @@ def run_memory(stage: str, data: str) -> dict:
 def worker(args) -> None:
     t0, c0 = time.perf_counter(), time.process_time()
     if args.impl == "duckdb":
-        nums = run_engine(args.stage, args.data, args.memory_limit, args.threads, args.temp)
+        nums = run_engine(args.stage, args.data, args.memory_limit, args.threads, args.temp, args.copies)
     else:
         nums = run_memory(args.stage, args.data)
     out = {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
@@ -140,6 +144,8 @@ def main() -> int:
     ap.add_argument("--compare", action="store_true", help="also run the memory engine and compare")
     ap.add_argument("--base", default=None, help="the panel --data was replicated from (_gen_stream.py "
                     "--replicate): compare the replication-invariant numbers with the memory engine on it")
+    ap.add_argument("--copies", type=int, default=1, help="copy the --data panel this many times inside "
+                    "the engine (a view; use with --base DATA) instead of reading a copied panel")
     ap.add_argument("--worker", default=None)
     ap.add_argument("--impl", default="duckdb")
     ap.add_argument("--stage", default=None)
@@ -150,7 +156,7 @@ def main() -> int:
     temp = a.temp or tempfile.mkdtemp(prefix="duckdb-spill-")
     counter = engine.DuckEngine(threads=a.threads)
     counter.source(a.data)
-    rows = int(counter.frame("SELECT COUNT(*) AS n FROM panel")["n"].iloc[0])
+    rows = int(counter.frame("SELECT COUNT(*) AS n FROM panel")["n"].iloc[0]) * a.copies
     counter.close()
     print(f"data: {a.data}; memory_limit {a.memory_limit}, threads {a.threads}, spill {temp}")
     print("| stage | engine | rows | wall s | CPU s | peak RSS MB | largest abs. difference vs memory |")
@@ -160,11 +166,12 @@ def main() -> int:
         for impl in (["duckdb", "memory"] if a.compare or a.base else ["duckdb"]):
             data = a.base if (impl == "memory" and a.base) else a.data
             cmd = [sys.executable, __file__, "--worker", "1", "--impl", impl, "--stage", stage, "--data", data,
-                   "--memory-limit", a.memory_limit, "--threads", str(a.threads), "--temp", temp]
+                   "--memory-limit", a.memory_limit, "--threads", str(a.threads), "--temp", temp,
+                   "--copies", str(a.copies)]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
             if proc.returncode or not line:
-                print(f"| {stage} | {impl} | failed: {proc.stderr.strip().splitlines()[-1:]} |||||")
+                print(f"| {stage} | {impl} | failed: {proc.stderr.strip().splitlines()[-1:]} |||||", flush=True)
                 continue
             res[impl] = json.loads(line[0][7:])
         diff = ""
