@@ -36,6 +36,8 @@ import pandas as pd
 
 from evallib import did, engine, ladder
 from evallib.data.derive import derive_columns
+from evallib.engine._backend import RAW_VIEW
+from evallib.engine._sql import derived_view
 
 STEPS = (1, 2, 3, 4, 5, 6)
 KW_CS = dict(outcome="work_or_training", unit="person_id", time="month", cohort="start_month", cluster="area")
@@ -82,7 +84,7 @@ def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str
     eng = engine.DuckEngine(memory_limit=memory_limit, temp_directory=temp, threads=threads)
     eng.source(data)
     if copies > 1:  # the panel copied inside the engine (person ids suffixed), as _gen_stream --replicate
-        eng.execute("CREATE OR REPLACE VIEW panel_once AS SELECT * FROM panel")
+        eng.execute(f"CREATE OR REPLACE VIEW panel_once AS {derived_view(RAW_VIEW, list(eng.columns(RAW_VIEW)))}")
         eng.execute("CREATE OR REPLACE VIEW panel AS SELECT * REPLACE (CAST(person_id AS VARCHAR) || '-r' || "
                     f"CAST(r AS VARCHAR) AS person_id) FROM panel_once, range({int(copies)}) c(r)")
     if stage == "cs":
