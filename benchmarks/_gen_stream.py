@@ -5,6 +5,9 @@ consecutive seeds, written to a Parquet dataset partitioned by area (``area=A000
 memory stays bounded by one chunk plus one file's buffer whatever the number of rows.
 
     python benchmarks/_gen_stream.py --rows 100_000_000 --out benchmarks/_data/stream_100M
+    python benchmarks/_gen_stream.py --rows 492_000_000 --clusters 300 --treated 85 --months 120 \
+        --chunk-persons 56 --workers 2 --out /work/bench500/stream_500M    # 4.1M persons x 120 months
+    python benchmarks/_gen_stream.py --replicate /work/bench500/base --copies 30 --out /work/bench500/rep
 
 Chunk ``k`` is ``simulate_panel(..., persons_per_cluster=n_k, seed=seed + k)``: the same panel
 as concatenating those simulator calls in memory (tests/unit/engine/test_gen_stream.py). Person
@@ -14,6 +17,7 @@ ids carry the seed's last three digits, so at most 1000 chunks (about 1 billion 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import shutil
 import sys
 import time
@@ -65,22 +69,29 @@ def simulate_chunk(n: int, seed: int, *, n_clusters: int = N_CLUSTERS,
 
 def _arrow(df: pd.DataFrame) -> pa.Table:
     """Categoricals as plain strings: chunks have different category sets, and a plain column
-    has one schema across every file (Parquet dictionary-encodes it anyway)."""
-    out = df.copy()
-    for c in out.columns:
-        if isinstance(out[c].dtype, pd.CategoricalDtype):
-            out[c] = out[c].astype(str)
-    return pa.Table.from_pandas(out, preserve_index=False)
+    has one schema across every file (Parquet dictionary-encodes it anyway). The cast runs in
+    Arrow (dictionary to string), not in pandas."""
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    for i, f in enumerate(table.schema):
+        if pa.types.is_dictionary(f.type):
+            table = table.set_column(i, f.name, table.column(i).cast(f.type.value_type))
+    return table
+
+
+def _chunk_table(job: tuple) -> pa.Table:
+    n, seed, n_clusters, n_treated, n_months = job
+    return _arrow(simulate_chunk(n, seed, n_clusters=n_clusters, n_treated=n_treated, n_months=n_months))
 
 
 def write_stream(out: Path, *, rows: int | None = None, per_cluster: int | None = None,
                  chunk_persons: int = CHUNK_PERSONS, seed: int = 2024, flush_rows: int = 10_000_000,
                  n_clusters: int = N_CLUSTERS, n_treated: int = N_TREATED_CLUSTERS,
-                 n_months: int = N_MONTHS, log=None) -> dict:
+                 n_months: int = N_MONTHS, workers: int = 1, log=None) -> dict:
     """Write the panel to ``out`` (a directory, replaced) as Parquet partitioned by area.
 
     Chunks are buffered until ``flush_rows`` rows, then written as one file per area (fewer,
-    larger files than one per chunk and area). Returns rows, persons, chunks and seconds."""
+    larger files than one per chunk and area). ``workers`` > 1 simulates chunks in that many
+    processes (written in chunk order: the same files). Returns rows, persons, chunks, seconds."""
     if per_cluster is None:
         per_cluster = persons_per_cluster(rows, n_clusters, n_months)
     sizes = chunk_sizes(per_cluster, chunk_persons)
@@ -103,9 +114,10 @@ def write_stream(out: Path, *, rows: int | None = None, per_cluster: int | None 
         n_files += 1
         buf, n_buf = [], 0
 
-    for k, n in enumerate(sizes):
-        t = _arrow(simulate_chunk(n, seed + k, n_clusters=n_clusters, n_treated=n_treated,
-                                  n_months=n_months))
+    jobs = [(n, seed + k, n_clusters, n_treated, n_months) for k, n in enumerate(sizes)]
+    pool = multiprocessing.get_context("spawn").Pool(workers) if workers > 1 else None
+    tables = pool.imap(_chunk_table, jobs) if pool else map(_chunk_table, jobs)
+    for k, t in enumerate(tables):
         buf.append(t)
         n_buf += t.num_rows
         n_rows += t.num_rows
@@ -114,22 +126,70 @@ def write_stream(out: Path, *, rows: int | None = None, per_cluster: int | None 
         if log is not None:
             log(f"chunk {k + 1}/{len(sizes)}: {n_rows:,} rows, {time.perf_counter() - t0:.0f} s")
     flush()
+    if pool:
+        pool.close()
+        pool.join()
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
     return {"rows": n_rows, "persons": per_cluster * n_clusters, "chunks": len(sizes),
             "seconds": time.perf_counter() - t0, "path": str(out)}
 
 
+def replicate(src: Path, out: Path, copies: int, *, memory_limit: str = "4GB", threads: int = 2,
+              temp_directory: Path | None = None) -> dict:
+    """``copies`` copies of the panel at ``src`` (a directory written by `write_stream`), person
+    ids suffixed ``-r<k>``, written with DuckDB to ``out`` partitioned by area (out of core).
+    Every mean, share and regression coefficient of the evaluation is the same on the copies as
+    on ``src`` (each person counts ``copies`` times); counts scale by ``copies``. A quick way to
+    a panel of hundreds of millions of rows when simulating them all takes too long."""
+    import duckdb
+
+    out = Path(out)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    t0 = time.perf_counter()
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET preserve_insertion_order = false")
+    if temp_directory:
+        con.execute(f"SET temp_directory = '{temp_directory}'")
+    con.execute(
+        f"COPY (SELECT * REPLACE (CAST(person_id AS VARCHAR) || '-r' || CAST(r AS VARCHAR) AS person_id) "
+        f"FROM read_parquet('{src}/*/*.parquet', hive_partitioning = true), range({int(copies)}) c(r)) "
+        f"TO '{tmp}' (FORMAT parquet, PARTITION_BY (area))")
+    n = con.execute(f"SELECT COUNT(*) FROM read_parquet('{tmp}/*/*.parquet')").fetchone()[0]
+    con.close()
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return {"rows": int(n), "copies": copies, "seconds": time.perf_counter() - t0, "path": str(out)}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rows", type=lambda s: int(s.replace("_", "")), required=True)
+    ap.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=None)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--chunk-persons", type=int, default=CHUNK_PERSONS)
     ap.add_argument("--flush-rows", type=lambda s: int(s.replace("_", "")), default=10_000_000)
+    ap.add_argument("--clusters", type=int, default=N_CLUSTERS, help="areas (default %(default)s)")
+    ap.add_argument("--treated", type=int, default=N_TREATED_CLUSTERS, help="pilot areas (default %(default)s)")
+    ap.add_argument("--months", type=int, default=N_MONTHS, help="months (default %(default)s)")
+    ap.add_argument("--workers", type=int, default=1, help="simulator processes (default %(default)s)")
+    ap.add_argument("--replicate", type=Path, default=None,
+                    help="copy this written panel --copies times (person ids suffixed) instead of simulating")
+    ap.add_argument("--copies", type=int, default=1)
+    ap.add_argument("--memory-limit", default="4GB", help="DuckDB memory_limit for --replicate")
     a = ap.parse_args(argv)
+    if a.replicate is not None:
+        print(replicate(a.replicate, a.out, a.copies, memory_limit=a.memory_limit,
+                        temp_directory=a.out.parent / "duckdb-spill"), flush=True)
+        return 0
+    if a.rows is None:
+        ap.error("--rows is required (or --replicate)")
     info = write_stream(a.out, rows=a.rows, chunk_persons=a.chunk_persons, seed=a.seed,
-                        flush_rows=a.flush_rows, log=lambda m: print(m, flush=True))
+                        flush_rows=a.flush_rows, n_clusters=a.clusters, n_treated=a.treated,
+                        n_months=a.months, workers=a.workers, log=lambda m: print(m, flush=True))
     print(info, flush=True)
     return 0
 

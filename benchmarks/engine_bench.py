@@ -9,7 +9,13 @@ DuckDB's buffers included): ``cs`` (Callaway-Sant'Anna ATT(g,t) sums in the engi
 estimates, influence matrix and the simple and dynamic aggregations with analytic SEs in
 numpy), ``twfe`` (TWFE with CRV1), ``transitions`` (transition counts by area x cohort from
 per-person state bit masks, and the pilot group's matrix: what ``run --engine duckdb`` uses),
-``transitions_by_month`` (the counts by area x cohort x month, a window function: sorts the panel).
+``transitions_by_month`` (the counts by area x cohort x month, a window function: sorts the panel),
+``time_to_work`` (Kaplan-Meier risk sets of the pilot group's time to paid work: duration x event
+counts from a window over each person's months, then the memory engine's Kaplan-Meier code),
+``relapse`` (episodes of reaching steps 5 and 6 by relapse time x follow-up, pilot months vs
+comparison group). ``--base`` (with a panel made by ``_gen_stream.py --replicate``) compares the
+numbers that copying persons leaves unchanged (estimates, shares, survival, transition
+probabilities) with the memory engine on the panel that was copied.
 ``--compare`` also runs the memory engine (pandas + evallib.did /
 evallib.ladder) on the same panel and reports the largest absolute difference; only for sizes
 that fit in memory. Results go to stdout as a Markdown table (paste into results.md).
@@ -30,9 +36,14 @@ import pandas as pd
 
 from evallib import did, engine, ladder
 from evallib.data.derive import derive_columns
+from evallib.engine._backend import RAW_VIEW
+from evallib.engine._sql import derived_view
 
 STEPS = (1, 2, 3, 4, 5, 6)
 KW_CS = dict(outcome="work_or_training", unit="person_id", time="month", cohort="start_month", cluster="area")
+KW_KM = dict(by="group", threshold=5, origin="start_month", states=STEPS)
+KM = ["time", "n_at_risk", "n_events", "survival", "std_error", "ci_low", "ci_high"]
+KW_RE = dict(reached=(5, 6), horizons=(6, 12), states=STEPS)
 KW_TW = dict(outcome="work_or_training", treatment="treated", unit="person_id", time="month", cluster="area")
 
 
@@ -43,24 +54,57 @@ def _numbers(stage: str, res) -> list[float]:
                 *dyn.table["estimate"], *dyn.table["std_error"]]
     if stage == "twfe":
         return [res.estimate, res.std_error]
+    if stage == "time_to_work":
+        return list(res.table[KM].to_numpy(float).ravel()) + [float(res.spec.n_already)]
+    if stage == "relapse":
+        return list(res.table.drop(columns=["period_group"]).to_numpy(float).ravel())
     return list(np.nan_to_num(res.to_numpy(), nan=-1.0).ravel())
 
 
-def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str) -> list[float]:
+def _invariant(stage: str, res) -> list[float]:
+    """The numbers that do not change when every person is copied k times (`_gen_stream.py
+    --replicate`): estimates, shares, survival, the transition matrix (counts scale by k)."""
+    if stage == "cs":
+        gt, simple, dyn = res
+        return [*gt.table["estimate"], simple.estimate, *dyn.table["estimate"]]
+    if stage == "twfe":
+        return [res.estimate]
+    if stage == "time_to_work":
+        return list(res.table[["time", "survival"]].to_numpy(float).ravel())
+    if stage == "relapse":
+        return list(res.table[["reached", "horizon", "p_relapse", "p_relapse_km"]].to_numpy(float).ravel())
+    return list(np.nan_to_num(res.to_numpy(), nan=-1.0).ravel())
+
+
+def _both(stage: str, res) -> dict:
+    return {"numbers": _numbers(stage, res), "invariant": _invariant(stage, res)}
+
+
+def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str, copies: int = 1) -> dict:
     eng = engine.DuckEngine(memory_limit=memory_limit, temp_directory=temp, threads=threads)
     eng.source(data)
+    if copies > 1:  # the panel copied inside the engine (person ids suffixed), as _gen_stream --replicate
+        eng.execute(f"CREATE OR REPLACE VIEW panel_once AS {derived_view(RAW_VIEW, list(eng.columns(RAW_VIEW)))}")
+        eng.execute("CREATE OR REPLACE VIEW panel AS SELECT * REPLACE (CAST(person_id AS VARCHAR) || '-r' || "
+                    f"CAST(r AS VARCHAR) AS person_id) FROM panel_once, range({int(copies)}) c(r)")
     if stage == "cs":
         gt = engine.staggered(eng, **KW_CS)
-        return _numbers(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))
+        return _both(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))
     if stage == "twfe":
-        return _numbers(stage, engine.twfe(eng, **KW_TW))
+        return _both(stage, engine.twfe(eng, **KW_TW))
+    if stage == "time_to_work":
+        eng.view("pilot_rows", "SELECT * FROM panel WHERE \"group\" = 'pilot'")
+        return _both(stage, engine.time_to_work(eng, view="pilot_rows", **KW_KM))
+    if stage == "relapse":
+        est = engine.EngineEstimators(eng)
+        return _both(stage, est.period_relapse(None, **KW_RE))
     count = engine.transition_totals if stage == "transitions" else engine.transition_counts
     counts = count(eng, unit="person_id", time="month", state="ladder_step", states=STEPS,
                    cluster="area", cohort="start_month", by=["group"])
-    return _numbers(stage, engine.transition_matrix_from_counts(counts[counts["group"] == "pilot"], states=STEPS))
+    return _both(stage, engine.transition_matrix_from_counts(counts[counts["group"] == "pilot"], states=STEPS))
 
 
-def run_memory(stage: str, data: str) -> list[float]:
+def run_memory(stage: str, data: str) -> dict:
     p = pd.read_parquet(data)
     p = p.sort_values(["person_id", "month"], kind="stable").reset_index(drop=True)
     for c in ("person_id", "area", "group"):
@@ -68,33 +112,42 @@ def run_memory(stage: str, data: str) -> list[float]:
     p = derive_columns(p)
     if stage == "cs":
         gt = did.staggered(p, control_group="never", **KW_CS)
-        return _numbers(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))
+        return _both(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))
     if stage == "twfe":
-        return _numbers(stage, did.twfe(p, **KW_TW))
+        return _both(stage, did.twfe(p, **KW_TW))
     pilot = p[p["group"] == "pilot"]
-    return _numbers(stage, ladder.transition_matrix(pilot, unit="person_id", time="month",
+    if stage == "time_to_work":
+        return _both(stage, ladder.time_to_work(pilot, **KW_KM))
+    if stage == "relapse":
+        p = p.assign(period_group=ladder.pilot_period_groups(p))
+        return _both(stage, ladder.relapse(p[p["period_group"].notna()], by="period_group", **KW_RE))
+    return _both(stage, ladder.transition_matrix(pilot, unit="person_id", time="month",
                                                     state="ladder_step", states=STEPS))
 
 
 def worker(args) -> None:
     t0, c0 = time.perf_counter(), time.process_time()
     if args.impl == "duckdb":
-        nums = run_engine(args.stage, args.data, args.memory_limit, args.threads, args.temp)
+        nums = run_engine(args.stage, args.data, args.memory_limit, args.threads, args.temp, args.copies)
     else:
         nums = run_memory(args.stage, args.data)
     out = {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
-           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "numbers": nums}
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **nums}
     print("RESULT " + json.dumps(out), flush=True)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
-    ap.add_argument("--stages", default="cs,twfe,transitions")
+    ap.add_argument("--stages", default="cs,twfe,transitions,time_to_work,relapse")
     ap.add_argument("--memory-limit", default="4GB")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--temp", default=None, help="DuckDB spill directory (default: a fresh temporary one)")
     ap.add_argument("--compare", action="store_true", help="also run the memory engine and compare")
+    ap.add_argument("--base", default=None, help="the panel --data was replicated from (_gen_stream.py "
+                    "--replicate): compare the replication-invariant numbers with the memory engine on it")
+    ap.add_argument("--copies", type=int, default=1, help="copy the --data panel this many times inside "
+                    "the engine (a view; use with --base DATA) instead of reading a copied panel")
     ap.add_argument("--worker", default=None)
     ap.add_argument("--impl", default="duckdb")
     ap.add_argument("--stage", default=None)
@@ -103,27 +156,35 @@ def main() -> int:
         worker(a)
         return 0
     temp = a.temp or tempfile.mkdtemp(prefix="duckdb-spill-")
-    rows = pd.read_parquet(a.data, columns=["ladder_step"]).shape[0] if a.compare else None
+    counter = engine.DuckEngine(threads=a.threads)
+    counter.source(a.data)
+    rows = int(counter.frame("SELECT COUNT(*) AS n FROM panel")["n"].iloc[0]) * a.copies
+    counter.close()
     print(f"data: {a.data}; memory_limit {a.memory_limit}, threads {a.threads}, spill {temp}")
     print("| stage | engine | rows | wall s | CPU s | peak RSS MB | largest abs. difference vs memory |")
     print("|---|---|---|---|---|---|---|")
     for stage in a.stages.split(","):
         res = {}
-        for impl in (["duckdb", "memory"] if a.compare else ["duckdb"]):
-            cmd = [sys.executable, __file__, "--worker", "1", "--impl", impl, "--stage", stage, "--data", a.data,
-                   "--memory-limit", a.memory_limit, "--threads", str(a.threads), "--temp", temp]
+        for impl in (["duckdb", "memory"] if a.compare or a.base else ["duckdb"]):
+            data = a.base if (impl == "memory" and a.base) else a.data
+            cmd = [sys.executable, __file__, "--worker", "1", "--impl", impl, "--stage", stage, "--data", data,
+                   "--memory-limit", a.memory_limit, "--threads", str(a.threads), "--temp", temp,
+                   "--copies", str(a.copies)]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
             if proc.returncode or not line:
-                print(f"| {stage} | {impl} | failed: {proc.stderr.strip().splitlines()[-1:]} |||||")
+                print(f"| {stage} | {impl} | failed: {proc.stderr.strip().splitlines()[-1:]} |||||", flush=True)
                 continue
             res[impl] = json.loads(line[0][7:])
         diff = ""
         if "memory" in res and "duckdb" in res:
-            x, y = np.asarray(res["duckdb"]["numbers"]), np.asarray(res["memory"]["numbers"])
+            key = "invariant" if a.base else "numbers"
+            x, y = np.asarray(res["duckdb"][key]), np.asarray(res["memory"][key])
             diff = f"{np.max(np.abs(x - y)):.1e}" if x.shape == y.shape else "shapes differ"
         for impl, r in res.items():
-            print(f"| {stage} | {impl} | {rows or ''} | {r['seconds']:.1f} | {r['cpu']:.1f} | {r['peak_mb']:.0f} | "
+            print(f"| {stage} | {impl}{' (base)' if impl == 'memory' and a.base else ''} | "
+                  f"{rows if impl == 'duckdb' or not a.base else 'base'} | {r['seconds']:.1f} | {r['cpu']:.1f} | "
+                  f"{r['peak_mb']:.0f} | "
                   f"{diff if impl == 'duckdb' else ''} |", flush=True)
     return 0
 

@@ -205,7 +205,7 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts |
                    est: EngineEstimators | None = None) -> LadderSection:
     """The ladder analyses over the six steps of the schema (observed or not); each one that the
     panel does not allow is an :class:`~evallib.analysis.absence.Absent`. ``est``: an engine's
-    estimators (`evallib.engine`) for the pilot group's transition matrix."""
+    estimators (`evallib.engine`) for the pilot group's transition matrix, time to work and relapse."""
     a, cluster, threshold = config.analysis, config.cluster, config.disclosure_threshold
     f = facts or panel_facts(panel, cluster)
     focus = list(config.ladder_focus)
@@ -236,8 +236,9 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts |
         step_up=attempt("step_up_did", lambda: ladder.step_up_did(panel, cluster=cluster), [months, moves]),
         pooled=attempt("step_up_pooled", lambda: pooled_step_up_did(panel, origins=origins, cluster=cluster),
                        [months, moves, *occupied]),
-        relapse=attempt("relapse", lambda: ladder.relapse(in_period, by="period_group", reached=reached,
-                                                          horizons=horizons, states=STEPS),
+        relapse=attempt("relapse", lambda: (est.period_relapse(
+            in_period, reached=reached, horizons=horizons, states=STEPS) if est is not None else ladder.relapse(
+            in_period, by="period_group", reached=reached, horizons=horizons, states=STEPS)),
                         [months, moves, need(any(s in f.steps for s in reached), "step_not_occupied",
                                              step=reached[0])]),
         relapse_did={int(s): attempt(f"relapse_did_{s}", lambda s=s: _relapse_did(
@@ -256,8 +257,10 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts |
             panel, event_times=post_times), [months, few_times]),
         flows=ladder.flow_table(pilot_rows, origin="start_month", horizon=a.horizon, states=STEPS),
         work_step=work_step,
-        time_to_work=attempt("time_to_work", lambda: ladder.time_to_work(
-            pilot_rows, by="group", threshold=work_step, origin="start_month", states=STEPS), [months]),
+        time_to_work=attempt("time_to_work", lambda: (est.group_time_to_work(
+            pilot_rows, group="pilot", by="group", threshold=work_step, origin="start_month", states=STEPS)
+            if est is not None else ladder.time_to_work(
+            pilot_rows, by="group", threshold=work_step, origin="start_month", states=STEPS)), [months]),
         ordinal=attempt("ordinal_did", lambda: ladder.ordinal_did(panel, cluster=cluster), [months]),
         markov=attempt("markov", lambda: ladder.markov_projection(
             in_period, by="period_group", target=6, compare=("pilot", "comparison"),

@@ -16,6 +16,10 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
   as a `evallib.did.DidResult`.
 * `transition_counts` + `transition_matrix_from_counts` -- ladder transition counts by
   cluster x cohort x month and the matrix of `evallib.ladder.transition_matrix`.
+* `work_duration_counts` + `time_to_work_from_counts` (`time_to_work`) -- the Kaplan-Meier
+  curve of `evallib.ladder.time_to_work` from duration x event counts.
+* `relapse_episode_counts` + `relapse_from_counts` (`relapse`) -- the table of
+  `evallib.ladder.relapse` from counts of episodes by relapse time and follow-up.
 * `engine_estimators` / `EngineEstimators` -- what `evallib.analysis.chapter` takes from an
   engine (``est=``): the calls above where the engine covers them, the memory estimators
   otherwise, with a log of where each ran (`evallib run --engine duckdb`).
@@ -24,7 +28,9 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
 from evallib.engine._backend import AUTO_FACTOR, DuckEngine, auto_engine, available_memory
 from evallib.engine._chapter import COVERED, ENGINES, EngineEstimators, engine_estimators
 from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
+from evallib.engine._relapse import relapse, relapse_episode_counts, relapse_from_counts
 from evallib.engine._spark import SparkEngine
+from evallib.engine._survival import time_to_work, time_to_work_from_counts, work_duration_counts
 from evallib.engine._transitions import transition_counts, transition_matrix_from_counts, transition_totals
 from evallib.engine._twfe import TwfeSums, twfe, twfe_from_sums, twfe_sums
 
@@ -39,9 +45,14 @@ __all__ = [
     "engine_estimators",
     "GroupTimeSums",
     "SparkEngine",
+    "relapse",
+    "relapse_episode_counts",
+    "relapse_from_counts",
     "group_time_sums",
     "staggered",
     "staggered_from_sums",
+    "time_to_work",
+    "time_to_work_from_counts",
     "transition_counts",
     "transition_matrix_from_counts",
     "transition_totals",
@@ -49,4 +60,5 @@ __all__ = [
     "twfe",
     "twfe_from_sums",
     "twfe_sums",
+    "work_duration_counts",
 ]

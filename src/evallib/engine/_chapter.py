@@ -13,17 +13,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from evallib import did, ladder
-from evallib.engine import _cs, _transitions, _twfe
+from evallib.engine import _cs, _relapse, _survival, _transitions, _twfe
 from evallib.engine._backend import DuckEngine
+from evallib.engine._sql import ident
 from evallib.errors import EstimationError
 
 ENGINES = ("memory", "duckdb")
+
+
+def literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 #: what the duckdb engine computes; everything else in a chapter runs in memory
-COVERED = ("staggered_gt (and its simple / dynamic aggregations)", "twfe", "pilot transition matrix")
+COVERED = ("staggered_gt (and its simple / dynamic aggregations)", "twfe", "pilot transition matrix",
+           "time to work (Kaplan-Meier)", "relapse (pilot months vs comparison)")
 
 
 class EngineEstimators:
@@ -105,6 +115,56 @@ class EngineEstimators:
                 why = f"engine refused: {e}"
         self._where(f"transition_matrix(group={group})", f"memory ({why})")
         return ladder.transition_matrix(data, unit=unit, time=time, state=state, states=states)
+
+
+    def group_time_to_work(self, data: pd.DataFrame, *, group: str, states: Sequence[int], threshold: int,
+                           origin: str = "start_month", by: str = "group", unit: str = "person_id",
+                           time: str = "month", state: str = "ladder_step") -> Any:
+        """``ladder.time_to_work(data, by=by, ...)`` where ``data`` are the rows of ``group``
+        (column "group"): the Kaplan-Meier risk sets counted in the engine."""
+        why = self.reason
+        if not why:
+            try:
+                self.eng.view("group_rows", f"SELECT * FROM panel WHERE {ident('group')} = {literal(group)}")
+                res = _survival.time_to_work(self.eng, unit=unit, time=time, state=state, states=states, by=by,
+                                             threshold=threshold, origin=origin, view="group_rows")
+                self._where(f"time_to_work(group={group})", self.eng.name)
+                return res
+            except EstimationError as e:
+                why = f"engine refused: {e}"
+        self._where(f"time_to_work(group={group})", f"memory ({why})")
+        return ladder.time_to_work(data, by=by, threshold=threshold, origin=origin, states=states, unit=unit,
+                                   time=time, state=state)
+
+
+    def period_relapse(self, data: pd.DataFrame, *, reached: Sequence[int], horizons: Sequence[int],
+                       states: Sequence[int], by: str = "period_group", group: str = "group",
+                       treated: str = "treated", unit: str = "person_id", time: str = "month",
+                       state: str = "ladder_step") -> Any:
+        """``ladder.relapse(data, by=by, ...)`` where ``data`` are the rows with a
+        ``ladder.pilot_period_groups`` value (the pilot group's months in the pilot, the comparison
+        group): the episodes counted in the engine on the same rows."""
+        why = self.reason
+        if not why:
+            try:
+                g = f"CAST({ident(group)} AS VARCHAR)"
+                bad = self.eng.frame(f"SELECT COUNT(*) AS n FROM panel WHERE {g} IS NOT NULL AND "
+                                     f"{g} NOT IN ('pilot', 'comparison')")["n"].iloc[0]
+                if bad:
+                    raise EstimationError(f"column {group!r} holds values other than 'pilot'/'comparison'")
+                self.eng.view("period_rows", (
+                    f"SELECT *, CASE WHEN {g} = 'pilot' THEN 'pilot' ELSE 'comparison' END AS {ident(by)} "
+                    f"FROM panel WHERE ({g} = 'pilot' AND COALESCE(CAST({ident(treated)} AS BOOLEAN), FALSE)) "
+                    f"OR {g} = 'comparison'"))
+                res = _relapse.relapse(self.eng, unit=unit, time=time, state=state, states=states, by=by,
+                                       reached=reached, horizons=horizons, view="period_rows")
+                self._where("relapse(by=period_group)", self.eng.name)
+                return res
+            except EstimationError as e:
+                why = f"engine refused: {e}"
+        self._where("relapse(by=period_group)", f"memory ({why})")
+        return ladder.relapse(data, by=by, reached=reached, horizons=horizons, states=states, unit=unit,
+                              time=time, state=state)
 
 
 def engine_estimators(kind: str, data_path: str | Path, panel: pd.DataFrame, *, memory_limit: str | None = None,

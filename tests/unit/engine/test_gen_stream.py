@@ -4,6 +4,7 @@ several chunks and flushes equals the simulator's chunks concatenated in memory.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -48,3 +49,28 @@ def test_streamed_panel_equals_in_memory_chunks(tmp_path):
 def test_persons_per_cluster_rounds_up():
     assert gen.persons_per_cluster(100_000_000) == 27_778  # 60 areas x 60 months
     assert gen.chunk_sizes(7, 3) == [3, 3, 1]
+
+
+def test_workers_write_the_same_panel(tmp_path, monkeypatch):
+    # the worker processes import the module by name, as when the script runs from benchmarks/
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    monkeypatch.setitem(sys.modules, "_gen_stream", gen)
+    kw = dict(per_cluster=5, chunk_persons=2, seed=21, flush_rows=1, n_clusters=3, n_treated=1, n_months=24)
+    gen.write_stream(tmp_path / "one", **kw)
+    gen.write_stream(tmp_path / "two", workers=2, **kw)
+    a, b = pd.read_parquet(tmp_path / "one"), pd.read_parquet(tmp_path / "two")
+    assert len(a) == 5 * 3 * 24
+    assert_frame_equal(_plain(b), _plain(a))
+
+
+def test_replicated_panel_copies_every_person(tmp_path):
+    gen.write_stream(tmp_path / "base", per_cluster=4, chunk_persons=4, seed=3, n_clusters=3, n_treated=1,
+                     n_months=24)
+    info = gen.replicate(tmp_path / "base", tmp_path / "rep", 3, memory_limit="1GB")
+    base, rep = _plain(pd.read_parquet(tmp_path / "base")), pd.read_parquet(tmp_path / "rep")
+    assert info["rows"] == len(rep) == 3 * len(base) == 3 * 4 * 3 * 24
+    rep["copy"] = rep["person_id"].astype(str).str.rsplit("-r", n=1).str[1]
+    rep["person_id"] = rep["person_id"].astype(str).str.rsplit("-r", n=1).str[0]
+    assert sorted(rep["copy"].unique()) == ["0", "1", "2"]
+    for _, one in rep.groupby("copy"):
+        assert_frame_equal(_plain(one.drop(columns="copy")), base, check_dtype=False)

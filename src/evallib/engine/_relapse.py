@@ -1,0 +1,128 @@
+"""Relapse after reaching a step in the engine: the table of `evallib.ladder.relapse` (no
+weights, no bootstrap: the chapter's call) from a compact table of episodes.
+
+What leaves the engine is one row per (step reached, ``by`` value at the month of reaching it,
+relapse time or none, follow-up in months) with the number of episodes
+(`relapse_episode_counts`): at most steps x groups x months^2 rows, whatever the number of
+persons. The rules are `evallib.ladder.relapse_episodes`'s: an episode starts in month t when
+the state is at or above s and the unit's previous, consecutive month has an observed state
+below s; the relapse time is the months from t to the first later month below s in the same
+run of consecutive months with an observed state (none: infinite); the follow-up is the months
+of that run after t. Runs are "gaps and islands" (month code minus the row number among the
+unit's observed rows), the next month below s a window minimum over the rest of the run.
+
+`relapse_from_counts` expands the counts into episode arrays and computes each row of the table
+as `evallib.ladder.relapse` does (complete-follow-up share, 1 - Kaplan-Meier at the horizon with
+the memory engine's `_km_at`). ``episodes`` of the result is the compact table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from evallib.engine._cs import _code
+from evallib.engine._sql import ident
+from evallib.errors import EstimationError
+from evallib.ladder._results import RelapseResult, RelapseSpec
+from evallib.ladder.rates import _km_at
+
+WHAT = "engine.relapse"
+RULE = ("episode = first month at or above the step after a consecutive month "
+        "below it (left-censored episodes excluded); relapse by h = a month below "
+        "the step within h months; an episode enters the denominator for h only "
+        "if all h following months are observed (complete follow-up), whatever "
+        "its outcome; p_relapse_km = 1 - Kaplan-Meier at h using all episodes")
+
+
+def relapse_episode_counts(eng, *, unit: str, time: str, state: str, states: Sequence[int],
+                           reached: Sequence[int], by: str | None = None, view: str = "panel") -> pd.DataFrame:
+    """Columns reached, ``by`` (text; "all" without ``by``), relapse_time (months; -1 = none),
+    follow_up, n (episodes). A state outside ``states`` or two rows for one unit and month is an
+    `EstimationError`."""
+    types = eng.columns(view)
+    for c in (unit, time, state, *([by] if by else [])):
+        if c not in types:
+            raise EstimationError(f"{WHAT}: column {c!r} not in the panel")
+    st = [int(x) for x in states]
+    for s in reached:
+        if int(s) not in st:
+            raise EstimationError(f"{WHAT}: reached={s!r} is not one of the states {st}")
+    tcode, _ = _code(time, types)
+    rank = "CASE " + " ".join(f"WHEN s = {v} THEN {i}" for i, v in enumerate(st)) + " ELSE -1 END"
+    b = f"CAST({ident(by)} AS VARCHAR)" if by else "'all'"
+    w = "PARTITION BY u ORDER BY t"
+    ctes = (
+        f"WITH base AS (SELECT {ident(unit)} AS u, {tcode} AS t, CAST({ident(state)} AS INTEGER) AS s, "
+        f"{b} AS b FROM {ident(view)} WHERE {ident(state)} IS NOT NULL), "
+        f"r0 AS (SELECT u, t, b, {rank} AS k, t - ROW_NUMBER() OVER ({w}) AS run, "
+        f"LAG(t) OVER ({w}) AS t_prev, LAG({rank}) OVER ({w}) AS k_prev FROM base), "
+        f"checks AS (SELECT COALESCE(SUM(CASE WHEN t = t_prev THEN 1 ELSE 0 END), 0) AS dup, "
+        f"COALESCE(SUM(CASE WHEN k < 0 THEN 1 ELSE 0 END), 0) AS bad FROM r0) ")
+    parts = []
+    for s in reached:
+        c = st.index(int(s))
+        runw = "PARTITION BY u, run ORDER BY t"
+        parts.append(
+            f"SELECT {int(s)} AS reached, b, k, t, t_prev, k_prev, "
+            f"MIN(CASE WHEN k < {c} THEN t END) OVER ({runw} ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) "
+            f"AS t_below, MAX(t) OVER (PARTITION BY u, run) AS t_last, {c} AS c FROM r0")
+    eps = (f"ep AS (SELECT reached, b, CASE WHEN t_below IS NULL THEN -1 ELSE t_below - t END AS relapse_time, "
+           f"t_last - t AS follow_up FROM ({' UNION ALL '.join(parts)}) z "
+           f"WHERE k >= c AND t_prev = t - 1 AND k_prev < c) ")
+    out = eng.frame(ctes + ", " + eps + "SELECT reached, b, relapse_time, follow_up, COUNT(*) AS n, "
+                    "MIN(checks.dup) AS dup, MIN(checks.bad) AS bad FROM ep CROSS JOIN checks "
+                    "GROUP BY reached, b, relapse_time, follow_up")
+    chk = out if len(out) else eng.frame(ctes + "SELECT dup, bad FROM checks")
+    dup, bad = int(chk["dup"].iloc[0]), int(chk["bad"].iloc[0])
+    if dup:
+        raise EstimationError(f"{WHAT}: more than one row per ({unit}, {time}) ({dup} extra row(s)); "
+                              "one row per unit and period is required")
+    if bad:
+        raise EstimationError(f"{WHAT}: column {state!r} holds {bad} value(s) outside the states {st}")
+    out = out.drop(columns=["dup", "bad"]).rename(columns={"b": by or "group"})
+    for col in ("reached", "relapse_time", "follow_up", "n"):
+        out[col] = out[col].astype(np.int64)
+    return out.sort_values(["reached", by or "group", "relapse_time", "follow_up"]).reset_index(drop=True)
+
+
+def relapse_from_counts(counts: pd.DataFrame, *, by: str | None = None, reached: Sequence[int] = (5, 6),
+                        horizons: Sequence[int] = (6, 12), unit: str = "person_id", time: str = "month",
+                        state: str = "ladder_step", alpha: float = 0.05) -> RelapseResult:
+    """`evallib.ladder.relapse` (no weights, ``n_boot=0``) from `relapse_episode_counts`."""
+    key = by or "group"
+    keys = ["reached", *([by] if by else [])]
+    rows = []
+    for (s, g), c in counts.groupby(["reached", key], sort=True):
+        n = c["n"].to_numpy(np.int64)
+        rt = np.repeat(c["relapse_time"].to_numpy(float), n)
+        rt[rt < 0] = np.inf
+        fu = np.repeat(c["follow_up"].to_numpy(float), n)
+        km = _km_at(np.minimum(rt, fu), rt <= fu, np.ones(len(rt)), horizons)
+        for h, kmv in zip(horizons, km, strict=True):
+            ok = fu >= h
+            y = (rt[ok] <= h).astype(float)
+            rows.append({**dict(zip(keys, (s, g) if by else (s,), strict=True)), "horizon": h,
+                         "n_entries": len(rt), "n_eligible": int(ok.sum()), "n_censored": int((~ok).sum()),
+                         "n_relapsed": int((y == 1).sum()),
+                         "p_relapse": float(np.sum(y) / len(y)) if ok.any() else np.nan,
+                         "p_relapse_km": kmv})
+    table = pd.DataFrame(rows)
+    spec = RelapseSpec(unit=unit, time=time, state=state, weights=None, by=(by,) if by else (),
+                       reached=tuple(reached), horizons=tuple(horizons), n_boot=0, seed=0, alpha=alpha,
+                       cluster=None, rule=RULE)
+    return RelapseResult(table=table, spec=spec, episodes=counts)
+
+
+def relapse(eng, *, unit: str = "person_id", time: str = "month", state: str = "ladder_step",
+            states: Sequence[int], by: str | None = None, reached: Sequence[int] = (5, 6),
+            horizons: Sequence[int] = (6, 12), alpha: float = 0.05, view: str = "panel") -> RelapseResult:
+    """`relapse_episode_counts` then `relapse_from_counts`."""
+    counts = relapse_episode_counts(eng, unit=unit, time=time, state=state, states=states, reached=reached,
+                                    by=by, view=view)
+    if counts.empty:
+        raise EstimationError(f"{WHAT}: no episode of reaching {list(reached)}")
+    return relapse_from_counts(counts, by=by, reached=reached, horizons=horizons, unit=unit, time=time,
+                               state=state, alpha=alpha)
