@@ -96,6 +96,7 @@ class ReachResult(Result):
     n_pilot: int
     n_pilot_moved: int
     n_pilot_before: int
+    n_pilot_before_moved: int
     n_censored: int
     n_unmatched: int
     n_comparison_people: int
@@ -106,8 +107,8 @@ class ReachResult(Result):
     spec: ReachSpec
     _extra = ("estimate", "std_error", "ci_low", "ci_high", "df", "method", "reason", "pilot_after",
               "comparison_after", "pilot_before", "comparison_before", "counterfactual", "n_pilot",
-              "n_pilot_moved", "n_pilot_before", "n_censored", "n_unmatched", "n_comparison_people",
-              "n_comparison_windows", "n_treated_clusters", "n_comparison_clusters")
+              "n_pilot_moved", "n_pilot_before", "n_pilot_before_moved", "n_censored", "n_unmatched",
+              "n_comparison_people", "n_comparison_windows", "n_treated_clusters", "n_comparison_clusters")
     _percentile_intervals = False
 
 
@@ -305,8 +306,8 @@ def reach(
     table = pd.DataFrame({
         "series": ["pilot_after", "comparison_after", "pilot_before", "comparison_before"],
         "share": [p_after, c_after, p_before, c_before],
-        "n_people": [after["unit"].nunique(), None, before["unit"].nunique(), None],
-        "n_moved": [int(after["moved"].sum()), None, int(before["moved"].sum()), None]})
+        "n_people": pd.Series([after["unit"].nunique(), None, before["unit"].nunique(), None], dtype=object),
+        "n_moved": pd.Series([int(after["moved"].sum()), None, int(before["moved"].sum()), None], dtype=object)})
     spec = ReachSpec(unit=unit, time=time, state=state, group=group, start=start, cluster=cluster,
                      months=int(months), max_origin=int(max_origin), alpha=alpha, rule=(
                          f"moved up = a step above the origin step in any of the {months} months after "
@@ -320,6 +321,7 @@ def reach(
         pilot_after=p_after, comparison_after=c_after, pilot_before=p_before, comparison_before=c_before,
         counterfactual=float(p_after - est), n_pilot=int(after["unit"].nunique()),
         n_pilot_moved=int(after["moved"].sum()), n_pilot_before=int(before["unit"].nunique()),
+        n_pilot_before_moved=int(before["moved"].sum()),
         n_censored=int(win.attrs["n_censored"]), n_unmatched=n_unmatched,
         n_comparison_people=int(comp["unit"].nunique()), n_comparison_windows=int(len(comp)),
         n_treated_clusters=design.n_treated_clusters, n_comparison_clusters=design.n_comparison_clusters,
