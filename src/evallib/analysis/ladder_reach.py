@@ -43,11 +43,12 @@ def reach_block(res: Any, threshold: int) -> dict[str, Any] | None:
     back are None, as in the results file). An absence gives None values and its reason."""
     none = {"estimate": None, "std_error": None, "ci_low": None, "ci_high": None, "method": "none",
             "pilot_after": None, "counterfactual": None, "comparison_after": None, "n_pilot": None,
-            "n_pilot_moved": None, "months": None, "definition": REACH_DEFINITION}
+            "n_pilot_moved": None, "months": None, "definition": REACH_DEFINITION, "df": None,
+            "n_treated_clusters": None, "n_comparison_clusters": None, "nested_share": None}
     if res is None:
         return None
     if isinstance(res, Absent):
-        return {**none, "reason": res.reason("en"), "reason_code": res.reason_code}
+        return {**none, "reason": res.reason("en"), "reason_nl": res.reason("nl"), "reason_code": res.reason_code}
     n = safe_count(res.n_pilot, threshold)
     moved = safe_part(res.n_pilot_moved, n, threshold)
     share = safe_share(res.pilot_after, n, threshold) if moved is not None else None
@@ -55,4 +56,6 @@ def reach_block(res: Any, threshold: int) -> dict[str, Any] | None:
             "ci_low": res.ci_low, "ci_high": res.ci_high, "method": res.method, "reason": res.reason,
             "pilot_after": share, "counterfactual": res.counterfactual if share is not None else None,
             "comparison_after": res.comparison_after, "n_pilot": n, "n_pilot_moved": moved,
-            "months": res.spec.months, "definition": REACH_DEFINITION}
+            "months": res.spec.months, "definition": REACH_DEFINITION, "df": res.df,
+            "n_treated_clusters": res.n_treated_clusters, "n_comparison_clusters": res.n_comparison_clusters,
+            "nested_share": res.nested_share}

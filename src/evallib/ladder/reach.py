@@ -103,12 +103,14 @@ class ReachResult(Result):
     n_comparison_windows: int
     n_treated_clusters: int
     n_comparison_clusters: int
+    nested_share: float
     table: pd.DataFrame
     spec: ReachSpec
     _extra = ("estimate", "std_error", "ci_low", "ci_high", "df", "method", "reason", "pilot_after",
               "comparison_after", "pilot_before", "comparison_before", "counterfactual", "n_pilot",
               "n_pilot_moved", "n_pilot_before", "n_pilot_before_moved", "n_censored", "n_unmatched",
-              "n_comparison_people", "n_comparison_windows", "n_treated_clusters", "n_comparison_clusters")
+              "n_comparison_people", "n_comparison_windows", "n_treated_clusters", "n_comparison_clusters",
+              "nested_share")
     _percentile_intervals = False
 
 
@@ -325,4 +327,5 @@ def reach(
         n_censored=int(win.attrs["n_censored"]), n_unmatched=n_unmatched,
         n_comparison_people=int(comp["unit"].nunique()), n_comparison_windows=int(len(comp)),
         n_treated_clusters=design.n_treated_clusters, n_comparison_clusters=design.n_comparison_clusters,
+        nested_share=float(design.nested_share),
         table=table, spec=spec)
