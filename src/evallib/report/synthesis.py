@@ -266,6 +266,8 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
     short = label("rule_short_no_estimate", lang)
     absences = s.get("absences") or {}
     for block, cells in _ABSENT_CELLS.items():
+        if block == "step_up" and (s.get("ladder_reach") or {}).get("estimate") is not None:
+            continue  # the cell shows ladder_reach, not the monthly step-up effect
         if block in absences:
             if block == "work_12m" and absences[block].get("reason_code") == "no_valid_interval":
                 cells = ("sc_mde",)
