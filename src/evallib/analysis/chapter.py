@@ -104,7 +104,8 @@ def scorecard_section(config: PilotConfig, design: DesignSection, headline: Head
         in_outcome_at_horizon=design.facts["in_outcome_at_horizon"],
         observed_at_horizon=design.facts["observed_at_horizon"],
         threshold=config.disclosure_threshold, horizon=config.analysis.horizon)
-    sc = dataclasses.replace(sc, ladder_reach=reach_block(ladder.reach, config.disclosure_threshold))
+    sc = dataclasses.replace(sc, ladder_reach=reach_block(ladder.reach, config.disclosure_threshold,
+                                                          config.analysis.horizon))
     return sc, decide(sc.to_dict(), config.decision)
 
 

@@ -15,7 +15,7 @@ from evallib.analysis.preconditions import PanelFacts, panel_facts
 from evallib.config import PilotConfig
 from evallib.disclosure import safe_count, safe_part, safe_share
 
-__all__ = ["REACH_DEFINITION", "ladder_reach", "reach_block"]
+__all__ = ["REACH_DEFINITION", "ladder_reach", "reach_block", "reach_details"]
 
 REACH_DEFINITION = "reach_within_months"  # the scorecard's ladder_reach.definition
 
@@ -35,7 +35,7 @@ def ladder_reach(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | N
     return res
 
 
-def reach_block(res: Any, threshold: int) -> dict[str, Any] | None:
+def reach_block(res: Any, threshold: int, months: int | None = None) -> dict[str, Any] | None:
     """The scorecard's ``ladder_reach`` block: the participants' share (``pilot_after``), the
     estimated share without the pilot (``counterfactual``), the comparison's share at entry,
     the difference in differences with its design-aware interval (``method``/``reason``), the
@@ -43,8 +43,7 @@ def reach_block(res: Any, threshold: int) -> dict[str, Any] | None:
     back are None, as in the results file). An absence gives None values and its reason."""
     none = {"estimate": None, "std_error": None, "ci_low": None, "ci_high": None, "method": "none",
             "pilot_after": None, "counterfactual": None, "comparison_after": None, "n_pilot": None,
-            "n_pilot_moved": None, "months": None, "definition": REACH_DEFINITION, "df": None,
-            "n_treated_clusters": None, "n_comparison_clusters": None, "nested_share": None}
+            "n_pilot_moved": None, "months": months, "definition": REACH_DEFINITION}
     if res is None:
         return None
     if isinstance(res, Absent):
@@ -56,6 +55,16 @@ def reach_block(res: Any, threshold: int) -> dict[str, Any] | None:
             "ci_low": res.ci_low, "ci_high": res.ci_high, "method": res.method, "reason": res.reason,
             "pilot_after": share, "counterfactual": res.counterfactual if share is not None else None,
             "comparison_after": res.comparison_after, "n_pilot": n, "n_pilot_moved": moved,
-            "months": res.spec.months, "definition": REACH_DEFINITION, "df": res.df,
-            "n_treated_clusters": res.n_treated_clusters, "n_comparison_clusters": res.n_comparison_clusters,
-            "nested_share": res.nested_share}
+            "months": res.spec.months, "definition": REACH_DEFINITION}
+
+
+def reach_details(res: Any, threshold: int, months: int | None = None) -> dict[str, Any] | None:
+    """`reach_block` plus the design behind the interval (``df``, ``n_treated_clusters``,
+    ``n_comparison_clusters``, ``nested_share``), for the chapter's sentence on how the interval
+    was computed. Not in the scorecard: the editions compare every scorecard number, and these
+    describe the design, not the result."""
+    block = reach_block(res, threshold, months)
+    if block is None or isinstance(res, Absent):
+        return block
+    return {**block, "df": res.df, "n_treated_clusters": res.n_treated_clusters,
+            "n_comparison_clusters": res.n_comparison_clusters, "nested_share": res.nested_share}

@@ -42,8 +42,9 @@ def reach_difference(block: dict | None, lang: str = "nl") -> str:
     lo, hi = block.get("ci_low"), block.get("ci_high")
     if block.get("method") == "none" or lo is None or hi is None:
         diff = fmt_int(per_hundred(block["estimate"]), lang)
-        return " ".join(t for t in (label("l14_reach_point", lang, diff=diff), method_sentence(
-            {**block, "method": "none"}, lang)) if t)
+        why = (method_sentence({**block, "method": "none"}, lang) if block.get("n_comparison_clusters") is not None
+               else label("l14_reach_no_interval", lang))
+        return " ".join(t for t in (label("l14_reach_point", lang, diff=diff), why) if t)
     if lo > 0 or hi < 0:
         a, b = sorted((abs(per_hundred(lo)), abs(per_hundred(hi))))
         text = label("l14_reach_more" if lo > 0 else "l14_reach_fewer", lang, low=fmt_int(a, lang),

@@ -39,6 +39,13 @@ def test_no_valid_interval_prints_the_point_and_why():
     assert "between" not in en
 
 
+def test_scorecard_block_without_design_still_says_there_is_no_interval():
+    lean = {k: v for k, v in BLOCK.items() if k not in ("df", "n_treated_clusters", "n_comparison_clusters",
+                                                         "nested_share")}
+    en = reach_text({**lean, "method": "none", "ci_low": None, "ci_high": None}, "en")
+    assert "no valid interval" in en and "between" not in en
+
+
 def test_hidden_share_reads_only_the_difference():
     en = reach_text({**BLOCK, "pilot_after": None, "counterfactual": None}, "en")
     assert "of every 100 comparable people" not in en and "10 of every 100" in en
