@@ -194,9 +194,18 @@ def safe_share(share, base, threshold: int = DEFAULT_THRESHOLD, *, complement: b
 _NESTED = (("in_outcome_at_horizon", "observed_at_horizon"), ("in_outcome_at_horizon", "participants"),
            ("observed_at_horizon", "participants"), ("n_relapsed", "n_eligible"),
            ("n_censored", "n_entries"), ("n_eligible", "n_entries"), ("n_events", "n"),
-           ("n_events", "n_at_risk"))
+           ("n_events", "n_at_risk"),
+           # ladder.reach (ladder_reach): participants who moved up of those followed, after/before entry
+           ("n_pilot_moved", "n_pilot"), ("n_pilot_before_moved", "n_pilot_before"), ("n_moved", "n_people"))
 # shares and their base in one record (rule 3); share_of_target's base is the published target
-_SHARES = (("share_of_target", "target", "participants"), ("p_relapse", "n_eligible", "n_relapsed"))
+_SHARES = (("share_of_target", "target", "participants"), ("p_relapse", "n_eligible", "n_relapsed"),
+           ("pilot_after", "n_pilot", "n_pilot_moved"), ("pilot_before", "n_pilot_before", "n_pilot_before_moved"),
+           ("share", "n_people", "n_moved"))
+# ladder.reach: estimate = (pilot_after - comparison_after) - (pilot_before - comparison_before) and
+# counterfactual = pilot_after - estimate are published, so one hidden participants' share is
+# given back by the others: hidden together (and the same shares in the record's table rows)
+_LINKED = ("pilot_after", "pilot_before", "counterfactual")
+_LINKED_ROWS = ("pilot_after", "pilot_before")
 # numbers computed from the number of participants (rule 5): hidden with it, everywhere in the
 # document (cost per participant: total / n gives n back; additional persons = effect x n)
 _BASES = ("participants", "n_participants")
@@ -249,6 +258,12 @@ def _complementary(rec: dict, threshold: int) -> dict:
     changed = True
     while changed:
         changed = False
+        if any(k in rec and rec[k] is None for k in _LINKED) and any(rec.get(k) is not None for k in _LINKED):
+            rec.update({k: None for k in _LINKED if k in rec})
+            if isinstance(rec.get("table"), list):
+                rec["table"] = [{**r, "share": None} if isinstance(r, dict) and r.get("series") in _LINKED_ROWS
+                                else r for r in rec["table"]]
+            changed = True
         for part, total in _NESTED:
             p, t = _num(rec.get(part)), _num(rec.get(total))
             if p is not None and t is not None and 0 < round(t) - round(p) < threshold:

@@ -7,6 +7,7 @@ caches it and writes its :meth:`ChapterResults.to_dict` as ``build/results/<pilo
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ import pandas as pd
 from evallib import ladder
 from evallib.analysis.absence import available
 from evallib.analysis.decision import Decision, decide
+from evallib.analysis.ladder_reach import reach_block
 from evallib.analysis.preconditions import panel_facts
 from evallib.analysis.scorecard import Scorecard, build_scorecard
 from evallib.analysis.sections import (
@@ -77,6 +79,7 @@ class ChapterResults:
             "time_to_work": ld.time_to_work,
             "ordinal_did": ld.ordinal,
             "markov": ld.markov,
+            "ladder_reach": ld.reach,
             "cost": c.cost,
             "reach": c.reach,
             "assumptions": c.assumptions,
@@ -102,6 +105,8 @@ def scorecard_section(config: PilotConfig, design: DesignSection, headline: Head
         in_outcome_at_horizon=design.facts["in_outcome_at_horizon"],
         observed_at_horizon=design.facts["observed_at_horizon"],
         threshold=config.disclosure_threshold, horizon=config.analysis.horizon)
+    sc = dataclasses.replace(sc, ladder_reach=reach_block(ladder.reach, config.disclosure_threshold,
+                                                          config.analysis.horizon))
     return sc, decide(sc.to_dict(), config.decision)
 
 

@@ -75,12 +75,14 @@ class Scorecard:
     share_at_horizon: float | None = None
     # what cannot be judged and why: block name -> {"reason_code", "reason": {"nl", "en"}}
     absences: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # moved at least one step up within N months, pilot against comparable people (ladder_reach)
+    ladder_reach: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
             "pilot", "outcome_work", "work_12m", "work_overall", "step_up", "inference", "mde",
             "pretrend", "participants", "target_participants", "cost", "notes", "absences",
-            "target_counts", "target_reached", "share_at_horizon")}
+            "target_counts", "target_reached", "share_at_horizon", "ladder_reach")}
 
 
 def _cost_block(cost: Any) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from evallib.analysis.effects import (
     subgroup_effects,
 )
 from evallib.analysis.headlines import design_arrays, design_headline, design_path, headline_row
+from evallib.analysis.ladder_reach import ladder_reach
 from evallib.analysis.preconditions import STEPS, PanelFacts, panel_facts
 from evallib.analysis.scorecard import persons_at_event_time
 from evallib.config import PilotConfig
@@ -180,6 +181,7 @@ class LadderSection:
     time_to_work: Any
     ordinal: Any
     markov: Any
+    reach: Any = None  # analysis.ladder_reach: moved up within analysis.horizon months, or Absent
 
 
 def _relapse_residual_df(panel: pd.DataFrame, s: int, *, horizons, cluster: str) -> int:
@@ -266,6 +268,7 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts |
             in_period, by="period_group", target=6, compare=("pilot", "comparison"),
             n_boot=a.ladder_bootstrap_draws, seed=config.seed, cluster=cluster),
             [months, moves, need(6 in f.steps, "step_not_occupied", step=6)]),
+        reach=ladder_reach(panel, config, f),
     )
 
 

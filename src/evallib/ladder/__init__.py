@@ -3,6 +3,8 @@
 Descriptive (with uncertainty)
     transition_matrix, transition_matrix_ci, state_distribution, time_in_state,
     mean_time_in_state, flow_table, step_up_rates, relapse, relapse_episodes, time_to_work, work_durations
+Reach (what readers read)
+    reach (share who moved at least one step up within N months of entry, pilot vs comparison), reach_windows
 Markov projections
     absorption_times, stationary_distribution, markov_projection, pilot_period_groups
 Causal (builds transition outcomes and calls `evallib.did`'s estimators)
@@ -41,6 +43,7 @@ from .markov import (
     stationary_distribution,
 )
 from .rates import relapse, relapse_episodes, step_up_rates
+from .reach import reach, reach_windows
 from .survival import time_to_work, work_durations
 
 __all__ = [
@@ -55,6 +58,8 @@ __all__ = [
     "relapse_episodes",
     "time_to_work",
     "work_durations",
+    "reach",
+    "reach_windows",
     "absorption_times",
     "stationary_distribution",
     "markov_projection",

@@ -210,12 +210,15 @@ def flow_plot(
     ``flows``: `ladder.flow_table` (rows: state at origin, columns: state later). Flows are
     suppressed with ``suppress_counts(flows, threshold)`` and suppressed flows are not drawn;
     the bars on each side are the totals of the drawn flows, so no hidden count can be
-    recovered from them.
+    recovered from them. A direction (up, same step, down) whose flows are all suppressed is
+    "not shown (fewer than K people)" in the alt text, never "0%", and one with some flows
+    suppressed says so; the figure notes the flows not drawn (issue 14, item 3).
     """
     # no secondary suppression needed: the bars are totals of the drawn flows only, so a hidden
     # flow cannot be recovered by subtraction
-    sup = suppress_counts(flows, threshold, secondary=False).values.fillna(0.0)
-    F = sup.to_numpy(float)
+    supp = suppress_counts(flows, threshold, secondary=False)
+    F = supp.values.fillna(0.0).to_numpy(float)
+    hidden = supp.mask.to_numpy(bool)
     states = list(flows.index)
     K = len(states)
     total = F.sum()
@@ -256,15 +259,33 @@ def flow_plot(
     ax.set_yticks([])
     for s in ("left", "right", "top"):
         ax.spines[s].set_visible(False)
+    if hidden.any():
+        ax.text(0.5, -0.06, label("l14_flow_fig_note", lang, threshold=threshold), transform=ax.transAxes,
+                ha="center", va="top", fontsize=9, color="0.3")
     fig.tight_layout()
-    iu = np.triu_indices(K, 1)
-    il = np.tril_indices(K, -1)
-    def share(v):
-        return (fmt_pct(v / total, lang))
-    alt = label("ladder_alt_flow", lang, months=flows.attrs.get("spec", {}).get("horizon", "?"),
-                n=fmt_num(total, lang, 0), up=share(F[iu].sum()), same=share(np.trace(F)),
-                down=share(F[il].sum()), threshold=threshold)
+    alt = label("l14_flow_alt", lang, months=flows.attrs.get("spec", {}).get("horizon", "?"),
+                n=fmt_num(total, lang, 0),
+                **{d: _direction_share(F, hidden, sel, total, lang, threshold) for d, sel in _directions(K).items()})
+    if hidden.any():
+        alt += " " + label("l14_flow_note", lang, threshold=threshold)
     return fig, alt
+
+
+def _directions(K: int) -> dict[str, np.ndarray]:
+    """Cells of a K x K flow table moving up (above the diagonal), staying, moving down."""
+    i, j = np.indices((K, K))
+    return {"up": j > i, "same": j == i, "down": j < i}
+
+
+def _direction_share(F: np.ndarray, hidden: np.ndarray, sel: np.ndarray, total: float, lang: str,
+                     threshold: int) -> str:
+    """The share of the drawn people in one direction; "not shown (fewer than K people)" when
+    every flow there with people in it is suppressed, and a note when some are."""
+    drawn = F[sel].sum()
+    if hidden[sel].any() and drawn <= 0:
+        return label("l14_flow_hidden", lang, threshold=threshold)
+    share = fmt_pct(drawn / total, lang)
+    return label("l14_flow_partial", lang, share=share, threshold=threshold) if hidden[sel].any() else share
 
 
 def ordinal_effects_plot(res, *, lang: str = "nl") -> tuple[plt.Figure, str]:

@@ -30,6 +30,7 @@ from evallib.report.format import (
     per_hundred,
 )
 from evallib.report.labels import label
+from evallib.report.ladder_text import reach_text
 from evallib.report.synthesis_plots import _interval, forest_plot
 from evallib.report.tables import flow_table
 from evallib.report.text import method_sentence
@@ -158,7 +159,7 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
         "sc_work_overall": (f"{fmt_pp_value(o.get('estimate'), lang)} "
                             f"({_interval(o.get('ci_low'), o.get('ci_high'), lang)})"
                             if o.get("estimate") is not None else "–"),
-        "sc_step_up": f"{fmt_pp_value(st['estimate'], lang)} ({_interval(st['ci_low'], st['ci_high'], lang)})",
+        "sc_step_up": _step_cell(s.get("ladder_reach") or st, lang),
         "sc_mde": fmt_pp_value(s["mde"], lang, signed=False) if s.get("mde") is not None else "–",
         "sc_inference": f"{label('inference_' + inf['label'], lang)} ({clusters})",
         "sc_pvalues": " / ".join(fmt_p(inf.get(k), lang, nbsp=True) for k in ("p_crv1", "p_wild", "p_ri")),
@@ -174,11 +175,22 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
     short = label("rule_short_no_estimate", lang)
     absences = s.get("absences") or {}
     for block, cells in _ABSENT_CELLS.items():
+        if block == "step_up" and (s.get("ladder_reach") or {}).get("estimate") is not None:
+            continue  # the cell shows ladder_reach, not the monthly step-up effect
         if block in absences:
             if block == "work_12m" and absences[block].get("reason_code") == "no_valid_interval":
                 cells = ("sc_mde",)
             column.update({c: short for c in cells})
     return column
+
+
+def _step_cell(b: dict, lang: str) -> str:
+    """Moved up within the horizon (ladder_reach; the monthly step_up block of older results)."""
+    if b.get("estimate") is None:
+        return "–"
+    lo, hi = b.get("ci_low"), b.get("ci_high")
+    interval = label("no_interval_cell", lang) if lo is None else _interval(lo, hi, lang)
+    return f"{fmt_pp_value(b['estimate'], lang)} ({interval})"
 
 
 _ABSENT_CELLS = {"work_12m": ("sc_primary_12m", "sc_interval", "sc_mde"), "work_overall": ("sc_work_overall",),
@@ -323,15 +335,15 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
                              target=fmt_int(sc["target_participants"], lang))
     else:
         out["reach"] = label("sum_reach", lang, n=fmt_int(n, lang))
-    w, st = sc["work_12m"], sc["step_up"]
+    w = sc["work_12m"]
     absences = sc.get("absences") or {}
     out["work"] = natural_frequency_sentence(w["estimate"], w["ci_low"], w["ci_high"],
                                              what=label("what_primary_" + c.headline_outcome, lang,
                                                         months=c.analysis.horizon),
                                              lang=lang,
                                              threshold=c.decision.policy_threshold)
-    out["step"] = natural_frequency_sentence(st["estimate"], st["ci_low"], st["ci_high"],
-                                             what=label("what_step_up", lang), lang=lang)
+    # moving up as readers read it: both groups in natural frequencies within the horizon (issue 14)
+    out["step"] = reach_text(sc.get("ladder_reach"), lang, months=c.analysis.horizon)
     # both groups in natural frequencies: X of every 100 participants against Y of every 100
     # comparable people without the pilot (Y = X - effect)
     p1 = sc.get("share_at_horizon")
@@ -340,7 +352,7 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
         p0=fmt_int(round(100 * max(p1 - w["estimate"], 0.0)), lang),
         outcome=label("var_" + c.headline_outcome, lang)))
     # what the data do not allow: "cannot be judged" and why, instead of a sentence without numbers
-    out.update({k: cannot_judge(absences[block], lang) for k, block in (("work", "work_12m"), ("step", "step_up"))
+    out.update({k: cannot_judge(absences[block], lang) for k, block in (("work", "work_12m"),)
                 if block in absences})
     inf = sc["inference"]
     # how sure: how the headline interval was computed and why (did.headline's method), and the

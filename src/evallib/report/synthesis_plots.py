@@ -46,7 +46,9 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
         raise ValueError("forest_plot needs at least one pilot")
     palette = sns.color_palette("colorblind")
     months = horizon_months(entries)
-    panels = (("work_12m", "forest_panel_primary", palette[0], "o"), ("step_up", "forest_panel_step", palette[2], "D"))
+    # the ladder panel: one definition for every pilot (moved up within the horizon, ladder_reach)
+    panels = (("work_12m", "forest_panel_primary", palette[0], "o"),
+              ("ladder_reach", "l14_forest_panel_reach", palette[2], "D"))
     n = len(entries)
     with plt.rc_context({"font.size": 14, "axes.titlesize": 14}):
         # 4.8 in wide: at 110 dpi the image is ~530 px, so on a 390 px phone it shrinks by only a
@@ -58,7 +60,7 @@ def forest_plot(entries: list[PilotEntry], lang: str = "nl") -> tuple[plt.Figure
             for y, e in zip(ys, entries, strict=True):
                 block = (e.scorecard or {}).get(key) or {}
                 est, lo, hi = block.get("estimate"), block.get("ci_low"), block.get("ci_high")
-                if est is not None and key == "work_12m" and block.get("method") == "none":
+                if est is not None and block.get("method") == "none":
                     # the design allows no valid interval: the point alone, and the alt text says why
                     ax.plot([est * 100], [y], marker=marker, color=colour, ms=9, mec="black", mew=0.6)
                     alt_parts.append(label("forest_alt_item", lang, panel=label(title_key, lang, months=months),

@@ -63,7 +63,7 @@ def test_shown_event_times_requires_threshold_persons():
 
 CONTRACT_KEYS = {"pilot", "outcome_work", "work_12m", "work_overall", "step_up", "inference", "mde",
                  "pretrend", "participants", "target_participants", "cost", "notes", "absences",
-                 "target_counts", "target_reached", "share_at_horizon"}
+                 "target_counts", "target_reached", "share_at_horizon", "ladder_reach"}
 
 
 def _headline(estimate, se, lo, hi, mde, horizon):

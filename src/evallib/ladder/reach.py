@@ -1,0 +1,331 @@
+"""Moving up the ladder as readers read it: the share of people who rose at least one step within
+N months of entry, participants against comparable people (issue 14, item 3).
+
+`step_up_did` measures a difference in the *monthly* chance of moving up among person-months at
+steps 1-4; readers read "3 more of every 100 rose a step". This module estimates what they read.
+
+Windows. A *window* is a person observed at a step below the top (``max_origin``, default 5) in
+an origin month and in each of the ``months`` consecutive months after it (complete follow-up:
+a person followed for fewer months counts neither as moved nor as not moved, and is reported as
+censored). It *moved up* when the step in any of those months is above the origin step.
+
+* participants, after entry: origin = the month of entry (``start``);
+* participants, before entry: origin = ``months + 1`` months before entry, so that the window
+  ends the month before entry (no month of the pilot in it);
+* comparison people: every month of every comparison person is an origin (a pseudo-entry in
+  each calendar month). Comparable people for a participant are the comparison windows with the
+  same origin month and origin step: the comparison share is standardised to the participants'
+  mix of entry months and entry steps (cells without a comparison window are left out and
+  counted in ``n_unmatched``).
+
+Estimate (a difference in differences of shares, like the headline):
+``effect = (pilot_after - comparison_after) - (pilot_before - comparison_before)``; the
+participants' share *without the pilot* is ``pilot_after - effect`` (the comparison's share at
+entry corrected by the gap between the two groups before entry). The summaries read it as
+"X of every 100 participants against Y of every 100 comparable people".
+
+Interval. The estimate is a linear combination sum_j w_j y_j of the windows' 0/1 outcomes; its
+design is judged as `did.headline` judges the headline's (`evallib.did._design`): with many
+treated areas and cohorts spread over areas the cluster-robust variance with t(G-1); with few
+treated areas (or cohorts nested in areas) the person-level variance (windows of one person
+summed) plus the area-by-origin-month shock variance measured in the comparison areas, with t
+and Welch-Satterthwaite degrees of freedom of at least G0 - 1; with fewer than 5 comparison
+areas no interval (``method="none"``, bounds missing, ``reason`` says why).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evallib.did._design import detect_design, satterthwaite_df
+from evallib.errors import EstimationError
+from evallib.protocol import Result, Spec
+
+from ._core import check_columns, encode_panel
+from .rates import _check_alpha, _runs
+
+__all__ = ["ReachResult", "ReachSpec", "reach", "reach_windows"]
+
+KINDS = ("after", "before", "comparison")
+
+
+@dataclass(frozen=True, slots=True)
+class ReachSpec(Spec):
+    unit: str
+    time: str
+    state: str
+    group: str
+    start: str
+    cluster: str | None
+    months: int
+    max_origin: int
+    alpha: float
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReachResult(Result):
+    """Share of people who moved at least one step up within ``months`` months.
+
+    ``pilot_after``: participants' share (origin = entry); ``comparison_after``: comparable
+    people's share (comparison windows standardised to the participants' entry months and
+    steps); ``pilot_before``/``comparison_before``: the same ``months + 1`` months before entry;
+    ``counterfactual`` = ``pilot_after - estimate``: the participants' share without the pilot;
+    ``estimate``: the difference in differences, with ``std_error``, ``ci_low``, ``ci_high``,
+    ``df`` and ``method`` (``cluster`` / ``shocks`` / ``none``) and ``reason``. Counts are of
+    people (participants) or of comparison people (``n_comparison_people``) and windows.
+    ``table``: one row per series (``pilot_after``, ``comparison_after``, ``pilot_before``,
+    ``comparison_before``) with ``share``, ``n_people`` and ``n_moved`` (participants' rows)."""
+
+    estimate: float
+    std_error: float
+    ci_low: float | None
+    ci_high: float | None
+    df: float | None
+    method: str
+    reason: str
+    pilot_after: float
+    comparison_after: float
+    pilot_before: float
+    comparison_before: float
+    counterfactual: float
+    n_pilot: int
+    n_pilot_moved: int
+    n_pilot_before: int
+    n_pilot_before_moved: int
+    n_censored: int
+    n_unmatched: int
+    n_comparison_people: int
+    n_comparison_windows: int
+    n_treated_clusters: int
+    n_comparison_clusters: int
+    nested_share: float
+    table: pd.DataFrame
+    spec: ReachSpec
+    _extra = ("estimate", "std_error", "ci_low", "ci_high", "df", "method", "reason", "pilot_after",
+              "comparison_after", "pilot_before", "comparison_before", "counterfactual", "n_pilot",
+              "n_pilot_moved", "n_pilot_before", "n_pilot_before_moved", "n_censored", "n_unmatched",
+              "n_comparison_people", "n_comparison_windows", "n_treated_clusters", "n_comparison_clusters",
+              "nested_share")
+    _percentile_intervals = False
+
+
+def reach_windows(
+    panel: pd.DataFrame,
+    *,
+    unit: str = "person_id",
+    time: str = "month",
+    state: str = "ladder_step",
+    group: str = "group",
+    start: str = "start_month",
+    cluster: str | None = "area",
+    months: int = 12,
+    max_origin: int = 5,
+    pilot: str = "pilot",
+    comparison: str = "comparison",
+) -> pd.DataFrame:
+    """One row per window (see the module docstring): ``unit``, ``kind`` (after / before /
+    comparison), ``origin`` (period number of the origin month), ``step`` (origin step),
+    ``moved`` (0/1), ``cluster`` (the cluster column at the origin; None: one cluster).
+    ``.attrs["n_censored"]``: participants at a step up to ``max_origin`` at entry without
+    ``months`` observed months after it."""
+    if not isinstance(months, int | np.integer) or months < 1:
+        raise EstimationError(f"months must be a positive integer, got {months!r}")
+    check_columns(panel, group=group, start=start, cluster=cluster)
+    enc = encode_panel(panel, unit=unit, time=time, state=state)
+    if not all(isinstance(s, int | np.integer) for s in enc.states):
+        raise EstimationError(f"{state!r} must hold integer ladder steps, found {enc.states}")
+    n = len(enc.unit)
+    step = np.where(enc.state >= 0, np.asarray(enc.states, dtype=np.int64)[np.maximum(enc.state, 0)], -1)
+    run, last_period = _runs(enc)
+    complete = (enc.state >= 0) & (last_period[run] - enc.period >= months)
+    # highest step in the `months` rows after each row (only read where the follow-up is complete)
+    padded = np.concatenate([step, np.full(months + 1, -1)])
+    ahead = np.lib.stride_tricks.sliding_window_view(padded[1:], months)[:n].max(axis=1)
+    moved = (ahead > step).astype(np.int64)
+    low = (step >= 1) & (step <= max_origin)
+    grp = panel[group].to_numpy()[enc.row]
+    tm = panel[time].to_numpy()[enc.row]
+    st = panel[start].to_numpy()[enc.row]
+    cl = panel[cluster].to_numpy()[enc.row] if cluster else np.zeros(n, dtype=np.int64)
+    is_pilot = grp == pilot
+    entry = np.flatnonzero(is_pilot & (tm == st) & pd.notna(st))
+    entry_low = entry[low[entry]]
+    after = entry_low[complete[entry_low]]
+    # before entry: the row months + 1 periods earlier, same person, window ending the month before
+    pre = entry - (months + 1)
+    ok = pre >= 0
+    pre, ent = pre[ok], entry[ok]
+    ok = (enc.unit[pre] == enc.unit[ent]) & (enc.period[pre] == enc.period[ent] - months - 1)
+    pre = pre[ok]
+    before = pre[complete[pre] & low[pre]]
+    comp = np.flatnonzero((grp == comparison) & complete & low)
+    parts = []
+    for kind, idx in zip(KINDS, (after, before, comp), strict=True):
+        parts.append(pd.DataFrame({"unit": enc.unit[idx], "kind": kind, "origin": enc.period[idx],
+                                   "step": step[idx], "moved": moved[idx], "cluster": cl[idx]}))
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs["n_censored"] = int(len(entry_low) - len(after))
+    return out
+
+
+def _standardised(w: pd.DataFrame, target: pd.DataFrame) -> tuple[float, np.ndarray, int]:
+    """Comparison share in ``w`` standardised to the (origin, step) mix of ``target``; the
+    weights per comparison window (summing to 1) and the number of ``target`` windows whose cell
+    has no comparison window."""
+    cells = target.groupby(["origin", "step"]).size().rename("n_target")
+    comp = w.groupby(["origin", "step"])["moved"].agg(["size", "mean"])
+    joined = cells.to_frame().join(comp, how="left")
+    matched = joined["size"].notna()
+    n_unmatched = int(joined.loc[~matched, "n_target"].sum())
+    pi = joined.loc[matched, "n_target"] / joined.loc[matched, "n_target"].sum()
+    share = float((pi * joined.loc[matched, "mean"]).sum())
+    per_window = (pi / joined.loc[matched, "size"]).rename("wt")
+    wt = w[["origin", "step"]].join(per_window, on=["origin", "step"])["wt"].fillna(0.0).to_numpy()
+    return share, wt, n_unmatched
+
+
+def _matched(target: pd.DataFrame, comp: pd.DataFrame) -> pd.DataFrame:
+    keys = pd.MultiIndex.from_frame(comp[["origin", "step"]].drop_duplicates())
+    return target[pd.MultiIndex.from_frame(target[["origin", "step"]]).isin(keys)]
+
+
+def _variance(win: pd.DataFrame, w: np.ndarray, method: str) -> tuple[float, float]:
+    """(variance, df) of sum_j w_j y_j: see the module docstring."""
+    y = win["moved"].to_numpy(float)
+    comp = (win["kind"] == "comparison").to_numpy()
+    # residuals: participants' windows around their series' mean, comparison windows around
+    # their (origin, step) cell mean
+    cell = np.where(comp, win["origin"].astype(str) + "|" + win["step"].astype(str), "p|" + win["kind"])
+    codes, inv = np.unique(cell, return_inverse=True)
+    means = np.bincount(inv, weights=y) / np.bincount(inv)
+    r = y - means[inv]
+    contrib = w * r
+    n_obs, k = len(win), len(codes)
+    if method == "cluster":
+        clc, clinv = np.unique(win["cluster"].astype(str), return_inverse=True)
+        s = np.bincount(clinv, weights=contrib)
+        g = len(clc)
+        return float(g / (g - 1) * np.sum(s**2)), float(g - 1)
+    _, uinv = np.unique(win["unit"].to_numpy(), return_inverse=True)
+    per_person = np.bincount(uinv, weights=contrib)
+    person = float(np.sum(per_person**2) * n_obs / max(n_obs - k, 1))
+    # area-by-origin-month shocks, measured in the comparison areas (did._design.shock_variance)
+    clu = win["cluster"].astype(str).to_numpy()
+    treated_cl = np.unique(clu[~comp])
+    comp_cl = np.setdiff1d(np.unique(clu[comp]), treated_cl)
+    g0 = len(comp_cl)
+    months = np.unique(win["origin"].to_numpy())
+    m_idx = np.searchsorted(months, win["origin"].to_numpy())
+    clusters = np.unique(clu)
+    c_idx = np.searchsorted(clusters, clu)
+    exposure = np.zeros((len(clusters), len(months)))
+    np.add.at(exposure, (c_idx, m_idx), w)
+    dev = np.zeros((g0, len(months)))
+    noise_var = np.zeros((g0, len(months)))
+    for j, c in enumerate(comp_cl):
+        sel = comp & (clu == c)
+        cnt = np.bincount(m_idx[sel], minlength=len(months)).astype(float)
+        sm = np.bincount(m_idx[sel], weights=r[sel], minlength=len(months))
+        sq = np.bincount(m_idx[sel], weights=r[sel] ** 2, minlength=len(months))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(cnt > 0, sm / cnt, 0.0)
+            var = np.where(cnt > 1, (sq - cnt * mean**2) / (cnt - 1), 0.0)
+            noise_var[j] = np.where(cnt > 0, var / np.maximum(cnt, 1), 0.0)
+        dev[j] = mean
+    dev -= dev.mean(axis=0)
+    s = exposure @ dev.T  # clusters x comparison clusters
+    noise = (exposure**2) @ noise_var.T
+    per_cluster = (s**2 - noise).mean(axis=1) * g0 / (g0 - 1)
+    shock = max(float(np.sum(per_cluster[np.abs(exposure).sum(axis=1) > 0])), 0.0)
+    n_people = len(np.unique(win["unit"].to_numpy()))
+    return person + shock, satterthwaite_df(person, shock, n_people - k, g0 - 1)
+
+
+def reach(
+    panel: pd.DataFrame,
+    *,
+    unit: str = "person_id",
+    time: str = "month",
+    state: str = "ladder_step",
+    group: str = "group",
+    start: str = "start_month",
+    cluster: str | None = "area",
+    months: int = 12,
+    max_origin: int = 5,
+    alpha: float = 0.05,
+) -> ReachResult:
+    """Share who moved at least one step up within ``months`` months of entry, participants
+    against comparable people, and its difference in differences with a design-aware interval
+    (module docstring). Raises `EstimationError` without participants' windows after or before
+    entry, or without comparison windows."""
+    level = _check_alpha(alpha)
+    win = reach_windows(panel, unit=unit, time=time, state=state, group=group, start=start,
+                        cluster=cluster, months=months, max_origin=max_origin)
+    comp = win[win["kind"] == "comparison"]
+    if comp.empty:
+        raise EstimationError(f"ladder.reach: no comparison person followed {months} months")
+    after = _matched(win[win["kind"] == "after"], comp)
+    before = _matched(win[win["kind"] == "before"], comp)
+    for what, d in (("at entry", after), (f"{months + 1} months before entry", before)):
+        if d.empty:
+            raise EstimationError(f"ladder.reach: no participant at steps 1-{max_origin} {what} "
+                                  f"followed {months} months with a comparable comparison person")
+    n_unmatched = int((win["kind"] == "after").sum() - len(after))
+    c_after, w_ca, _ = _standardised(comp, after)
+    c_before, w_cb, _ = _standardised(comp, before)
+    p_after, p_before = float(after["moved"].mean()), float(before["moved"].mean())
+    est = (p_after - c_after) - (p_before - c_before)
+    used = pd.concat([after, before, comp], ignore_index=True)
+    w = np.concatenate([np.full(len(after), 1 / len(after)), np.full(len(before), -1 / len(before)),
+                        w_cb - w_ca])
+    # the design, judged as did.headline judges it: cohorts = entry months of the participants
+    people = pd.concat([after, before]).drop_duplicates("unit")
+    g_code = np.where(people["kind"] == "after", people["origin"], people["origin"] + months + 1)
+    cohort = np.concatenate([pd.factorize(g_code)[0] + 1,
+                             np.zeros(comp["unit"].nunique(), dtype=np.int64)])
+    comp_cl = comp.drop_duplicates("unit")["cluster"]
+    cl_codes, _ = pd.factorize(pd.concat([people["cluster"], comp_cl]).astype(str))
+    design = detect_design(cohort, np.asarray(cl_codes, dtype=np.int64))
+    method, reason = design.method()
+    if cluster is None:
+        method, reason = "none", "no cluster column: the areas' shared shocks cannot be measured"
+    se, df, lo, hi = float("nan"), None, None, None
+    if method != "none":
+        var, df = _variance(used, w, method)
+        se = float(np.sqrt(var))
+        c = float(stats.t.ppf(0.5 + level / 2, df))
+        if method == "shocks":  # as did.headline: never narrower than the cluster-robust interval
+            var_cl, df_cl = _variance(used, w, "cluster")
+            c_cl = float(stats.t.ppf(0.5 + level / 2, df_cl))
+            if c_cl * np.sqrt(var_cl) > c * se:
+                se, df, c = float(np.sqrt(var_cl)), df_cl, c_cl
+        lo, hi = est - c * se, est + c * se
+    table = pd.DataFrame({
+        "series": ["pilot_after", "comparison_after", "pilot_before", "comparison_before"],
+        "share": [p_after, c_after, p_before, c_before],
+        "n_people": pd.Series([after["unit"].nunique(), None, before["unit"].nunique(), None], dtype=object),
+        "n_moved": pd.Series([int(after["moved"].sum()), None, int(before["moved"].sum()), None], dtype=object)})
+    spec = ReachSpec(unit=unit, time=time, state=state, group=group, start=start, cluster=cluster,
+                     months=int(months), max_origin=int(max_origin), alpha=alpha, rule=(
+                         f"moved up = a step above the origin step in any of the {months} months after "
+                         f"the origin; only people at steps 1-{max_origin} at the origin and observed in "
+                         f"all {months} months after it; participants: origin = entry (after) and "
+                         f"{months + 1} months before entry (before); comparison: every month, "
+                         "standardised to the participants' origin months and steps; estimate = "
+                         "(pilot - comparison) after minus the same before entry"))
+    return ReachResult(
+        estimate=float(est), std_error=se, ci_low=lo, ci_high=hi, df=df, method=method, reason=reason,
+        pilot_after=p_after, comparison_after=c_after, pilot_before=p_before, comparison_before=c_before,
+        counterfactual=float(p_after - est), n_pilot=int(after["unit"].nunique()),
+        n_pilot_moved=int(after["moved"].sum()), n_pilot_before=int(before["unit"].nunique()),
+        n_pilot_before_moved=int(before["moved"].sum()),
+        n_censored=int(win.attrs["n_censored"]), n_unmatched=n_unmatched,
+        n_comparison_people=int(comp["unit"].nunique()), n_comparison_windows=int(len(comp)),
+        n_treated_clusters=design.n_treated_clusters, n_comparison_clusters=design.n_comparison_clusters,
+        nested_share=float(design.nested_share),
+        table=table, spec=spec)
