@@ -152,7 +152,7 @@ def _pretrend(pretrend) -> dict | None:
     `did.PretrendRI`, its ``to_dict()``, the record itself or the scorecard's block."""
     if pretrend is None:
         return None
-    if isinstance(pretrend, dict) and "power" in pretrend:
+    if isinstance(pretrend, dict) and "table" not in pretrend:  # already flat (a record or scorecard block)
         return pretrend
     return pretrend_record(pretrend)
 
