@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from evallib.analysis.pretrends import POWER_ENOUGH
 from evallib.inference import inference_reliability
 
 __all__ = ["assumptions", "lead_one", "pretrend_p"]
 
 
 def pretrend_p(pretrend) -> float | None:
-    """The pre-trend p-value to report: the wild score bootstrap's when there is one (the
-    cluster-robust F over-rejects with few treated clusters), else the F test's."""
+    """The event study's joint test of the leads (a comparison only; the book's check is
+    `did.pretrend_test`, `analysis.pretrends`): the wild score bootstrap's p-value when there is
+    one (the cluster-robust F over-rejects with few treated clusters), else the F test's."""
     if pretrend is None:
         return None
     d = pretrend if isinstance(pretrend, dict) else {"p_value": pretrend.p_value,
@@ -31,6 +33,16 @@ def lead_one(event_study: Any) -> dict | None:
     return next((r for r in rows if r["relative_time"] == -1), None)
 
 
+
+
+def _rate_pretrend(p: float | None, power: float | None) -> str:
+    """p < 0.01 weak, < 0.10 moderate; a larger p is "good" only when the check had the power
+    (POWER_ENOUGH) to see the pre-trend that matters, else "unknown": it cannot rule it out.
+    Without a stated power (older callers) the p-value rule alone."""
+    rated = _rate(p, 0.10, 0.01, higher_is_better=True)
+    if rated == "good" and power is not None and not power >= POWER_ENOUGH:
+        return "unknown"
+    return rated
 
 
 def _rate(value: float | None, good: float, moderate: float, *, higher_is_better: bool = False) -> str:
@@ -52,6 +64,8 @@ def assumptions(
     n_clusters: int,
     n_treated_clusters: int,
     design: str,
+    pretrend_power: float | None = None,
+    pretrend_threshold: float | None = None,
 ) -> list[dict]:
     """The assumptions the chapter's estimates rest on, each with the evidence from the results,
     a quality rating ("good" / "moderate" / "weak" / "unknown" / "untestable") and the impact on
@@ -59,7 +73,10 @@ def assumptions(
     `evallib.report.tables.assumptions_table`.
 
     Rules (documented in the book's methods appendix):
-    * parallel trends: pre-trend test p >= 0.10 good, >= 0.01 moderate, else weak; impact high;
+    * parallel trends: the book's pre-trend check (`did.pretrend_test`, ``pretrend_p`` and its
+      ``pretrend_power`` against the pre-trend that moves the headline by ``pretrend_threshold``):
+      p < 0.01 weak, < 0.10 moderate; p >= 0.10 good only with power >= 0.80, else unknown (a
+      check that could not see the pre-trend that matters cannot rule it out); impact high;
     * no anticipation: the estimate one month before entry has a 95 % CI containing 0 → good,
       else weak; impact medium;
     * no spillovers: share of comparison persons living in pilot areas 0 → good, <= 25 % →
@@ -83,8 +100,9 @@ def assumptions(
     # without both pilot and comparison clusters the reliability rule does not apply
     rel = inference_reliability(n_clusters, n_treated_clusters) if 0 < n_treated_clusters < n_clusters else None
     return [
-        {"key": "parallel_trends", "quality": _rate(pretrend_p, 0.10, 0.01, higher_is_better=True),
-         "impact": "high", "evidence": {"pretrend_p": pretrend_p}},
+        {"key": "parallel_trends", "quality": _rate_pretrend(pretrend_p, pretrend_power),
+         "impact": "high", "evidence": {"pretrend_p": pretrend_p, "pretrend_power": pretrend_power,
+                                        "pretrend_threshold": pretrend_threshold}},
         {"key": "no_anticipation", "quality": anticipation, "impact": "medium",
          "evidence": {"lead_estimate": lead_estimate,
                       "lead_ci": list(lead_ci) if lead_ci is not None else None}},

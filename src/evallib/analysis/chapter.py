@@ -67,6 +67,8 @@ class ChapterResults:
             "twfe": h.twfe,
             "event_study": h.event_study,
             "event_study_path": h.path,
+            # the book's pre-trend check (did.pretrend_test: mean and slope of the leads, power)
+            "pretrend_test": h.pretrend,
             "n_persons_at_horizon": h.n_persons_at_horizon,
             "outcomes": h.outcomes,
             "subgroups": h.subgroups,
@@ -96,7 +98,8 @@ def scorecard_section(config: PilotConfig, design: DesignSection, headline: Head
         pilot=config.pilot, outcome=config.headline_outcome, headline_h=headline.horizon,
         headline_avg=headline.average, n_persons_12m=headline.n_persons_at_horizon, step_up=ladder.pooled,
         assessment=headline.assessment,
-        pretrend=headline.event_study.pretrend if available(headline.event_study) else headline.event_study,
+        pretrend=headline.pretrend,
+        pretrend_comparison=headline.event_study.pretrend if available(headline.event_study) else None,
         participants=design.facts["participants"],
         target_participants=config.context.target_participants, cost=costs.cost,
         target_counts=config.context.target_counts, target_reached=(

@@ -14,15 +14,23 @@ from typing import Any
 from evallib.analysis.absence import Absent
 from evallib.analysis.assumptions import pretrend_p
 from evallib.analysis.headlines import headline_row
+from evallib.analysis.pretrends import pretrend_record, ri_role
 from evallib.disclosure import safe_count
 
-__all__ = ["ESTIMATOR_TEMPLATE", "Scorecard", "build_scorecard", "dynamic_row", "persons_at_event_time"]
+__all__ = ["ESTIMATOR_TEMPLATE", "Scorecard", "build_scorecard", "dynamic_row", "persons_at_event_time",
+           "pretrend_block"]
 
 ESTIMATOR_TEMPLATE = "Callaway-Sant'Anna dynamic, e={horizon}, never-treated (did.headline, design-aware interval)"
 ESTIMATOR_AVERAGE = "Callaway-Sant'Anna average after entry, never-treated (did.headline, design-aware interval)"
 # the design-aware fields of a headline block (analysis.headlines.headline_row)
 _DESIGN_KEYS = ("p_value", "mde", "df", "method", "method_reason", "n_treated_clusters", "n_comparison_clusters",
-                "nested_share")
+                "nested_share", "p_value_ri", "ri_ci_low", "ri_ci_high")
+# the pre-trend block: the book's check (did.pretrend_test, analysis.pretrends.pretrend_record) ...
+_PRETREND_KEYS = ("method", "contrast", "estimate", "p_value", "power", "slope_estimate", "slope_p_value",
+                  "slope_power", "trend_per_month", "threshold", "horizon_months", "leads", "n_draws", "exact")
+# ... and, as a labelled comparison, the event study's joint test of the leads (over-rejects with
+# few pilot areas): its wild score bootstrap p-value, its F test's, the statistic and df
+_COMPARISON_KEYS = ("p_value_bootstrap", "p_value_f", "statistic", "df")
 _COST_NOTES = {"bounded": "interval from the effect's 95% CI endpoints (monotone transform)",
                "not_bounded": "effect CI includes zero: upper bound not bounded",
                "not_defined": "effect estimate not positive: cost per additional person not defined"}
@@ -105,8 +113,32 @@ def _headline_block(h: Any, block: str, absent) -> dict[str, Any]:
     estimate with None bounds."""
     row = None if absent(block, h) else headline_row(h)
     if row is None:
-        return {k: None for k in ("estimate", "std_error", "ci_low", "ci_high", *_DESIGN_KEYS)}
-    return {k: row[k] for k in ("estimate", "std_error", "ci_low", "ci_high", *_DESIGN_KEYS)}
+        return {k: None for k in ("estimate", "std_error", "ci_low", "ci_high", *_DESIGN_KEYS, "ri_role")}
+    return {**{k: row[k] for k in ("estimate", "std_error", "ci_low", "ci_high", *_DESIGN_KEYS)},
+            "ri_role": ri_role(row)}
+
+
+def _is_joint_test(x: Any) -> bool:
+    """The event study's joint test of the leads (`did.PretrendTest` or its dict), not the
+    book's check (`did.PretrendRI`)."""
+    return (isinstance(x, dict) and "statistic" in x) or hasattr(x, "statistic")
+
+
+def pretrend_block(pretrend: Any, comparison: Any) -> dict[str, Any] | None:
+    """The scorecard's ``pretrend``: the book's check (``pretrend``: `did.PretrendRI`, its dict or
+    None) and the labelled comparison (``comparison``: the event study's `did.PretrendTest`, its
+    dict or None); None when neither exists."""
+    rec = pretrend_record(pretrend)
+    cmp = None if comparison is None or isinstance(comparison, Absent) else _d(comparison)
+    if rec is None and cmp is None:
+        return None
+    out = {k: (rec or {}).get(k) for k in _PRETREND_KEYS}
+    out["method"] = "randomization" if rec is not None else None
+    out.update({"p_value_bootstrap": pretrend_p(cmp) if cmp is not None else None,
+                "p_value_f": cmp["p_value"] if cmp is not None else None,
+                "statistic": cmp["statistic"] if cmp is not None else None,
+                "df": int(cmp["df"]) if cmp is not None and cmp.get("df") is not None else None})
+    return out
 
 
 def build_scorecard(
@@ -129,14 +161,18 @@ def build_scorecard(
     target_reached: int | None = None,
     in_outcome_at_horizon: int | None = None,
     observed_at_horizon: int | None = None,
+    pretrend_comparison: Any = None,
 ) -> Scorecard:
     """Assemble the scorecard from result objects (their ``to_dict()`` is accepted too).
 
     ``headline_h``/``headline_avg``: `did.headline` at the horizon and on average (the printed
     headline, design-aware interval, ``method`` and its reason, MDE); ``step_up``:
     `effects.PooledStepUp`; ``assessment``: `did.assess` (the TWFE comparison: its p-values are
-    shown as a comparison, not as the headline's test); ``pretrend``: the event study's
-    pre-trend test; ``cost``: `costs.CostResult` or None; counts below ``threshold`` become
+    shown as a comparison, not as the headline's test); ``pretrend``: the book's pre-trend check
+    (`did.pretrend_test`; an event study's joint test passed here is taken as the comparison,
+    for older callers); ``pretrend_comparison``: the event study's joint test of the leads (a
+    labelled comparison in ``pretrend``: ``p_value_bootstrap``, ``p_value_f``); ``cost``:
+    `costs.CostResult` or None; counts below ``threshold`` become
     None. Each may be an :class:`~evallib.analysis.absence.Absent`: its block is then
     None-valued and ``absences`` says why it cannot be judged. An estimate whose design allows
     no valid interval (method "none") is kept, and ``absences["work_12m"]`` says why it cannot
@@ -172,9 +208,17 @@ def build_scorecard(
         step_up_block = {"estimate": su["estimate"], "std_error": su["std_error"], "ci_low": su["ci_low"],
                          "ci_high": su["ci_high"], "definition": su["definition"]}
     a = None if absent("inference", assessment) else _d(assessment)
-    pt = None if pretrend is None or absent("pretrend", pretrend) else _d(pretrend)
-    if pt is None and "pretrend" not in absences:
+    if _is_joint_test(pretrend) and pretrend_comparison is None:
+        pretrend, pretrend_comparison = None, pretrend
+    pt = None if pretrend is None or absent("pretrend", pretrend) else pretrend
+    pretrend_out = pretrend_block(pt, pretrend_comparison)
+    if pretrend_out is None and "pretrend" not in absences:
         notes.append("no pre-trend test (no pre-entry periods)")
+    elif pretrend_out is not None and pretrend_out["method"] is not None:
+        notes.append("pretrend.p_value is did.pretrend_test's (mean of the leads by randomization over areas) "
+                     "with its power against the pre-trend that moves the headline by the threshold; "
+                     "p_value_bootstrap and p_value_f test the event study's leads jointly and are shown "
+                     "for comparison only (the F test over-rejects with few pilot areas)")
     absent("cost", cost)
     notes.append("the headline interval, p-value and MDE are did.headline's (design-aware: method and "
                  "reason in work_12m); p_crv1, p_wild and p_ri in 'inference' test the TWFE coefficient "
@@ -193,10 +237,9 @@ def build_scorecard(
                     "n_treated_clusters": None, "p_crv1": None, "p_wild": None, "p_ri": None,
                     "ri_resolution": None}),
         mde=mde,
-        # p_value: the wild score bootstrap's (holds size with few treated clusters);
-        # p_value_f: the cluster-robust F test's, which over-rejects there
-        pretrend=({"statistic": pt["statistic"], "p_value": pretrend_p(pt), "p_value_f": pt["p_value"],
-                   "df": int(pt["df"])} if pt is not None else None),
+        # p_value/power: did.pretrend_test's (the book's check); p_value_bootstrap/p_value_f: the
+        # event study's joint test, a comparison (the F test over-rejects with few pilot areas)
+        pretrend=pretrend_out,
         participants=safe_count(participants, threshold) if participants is not None else None,
         target_participants=target_participants,
         cost=_cost_block(cost),

@@ -14,7 +14,7 @@ import pandas as pd
 from evallib import did, ladder
 from evallib.analysis import costs
 from evallib.analysis.absence import Absent, attempt, available, need, needs
-from evallib.analysis.assumptions import assumptions, lead_one, pretrend_p
+from evallib.analysis.assumptions import assumptions, lead_one
 from evallib.analysis.balance import Balance, DesignCounts, balance, comparison_share_in_areas, design_counts
 from evallib.analysis.effects import (
     PooledStepUp,
@@ -28,6 +28,7 @@ from evallib.analysis.effects import (
 from evallib.analysis.headlines import design_arrays, design_headline, design_path, headline_row
 from evallib.analysis.ladder_reach import ladder_reach
 from evallib.analysis.preconditions import STEPS, PanelFacts, panel_facts
+from evallib.analysis.pretrends import design_pretrend, pretrend_record
 from evallib.analysis.scorecard import persons_at_event_time
 from evallib.config import PilotConfig
 from evallib.engine import EngineEstimators
@@ -91,6 +92,7 @@ class HeadlineSection:
     average: Any = None  # did.Headline or Absent
     horizon: Any = None  # did.Headline or Absent
     path: Any = None  # did.HeadlinePath (the event-study figure's design-aware intervals) or Absent
+    pretrend: Any = None  # did.PretrendRI (the book's pre-trend check, analysis.pretrends) or Absent
 
 
 def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None, *,
@@ -132,6 +134,10 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
     path = attempt("event_study_path", lambda: design_path(
         panel, outcome=outcome, cluster=cluster, event_window=config.event_window, seed=config.seed),
         [needs(gt), need(f.n_pilot_with_pre > 0, "no_pre_period")])
+    pretrend = attempt("pretrend_test", lambda: design_pretrend(
+        panel, outcome=outcome, cluster=cluster, leads=-config.event_window[0], horizon=a.horizon,
+        threshold=config.decision.policy_threshold, seed=config.seed),
+        [needs(gt), need(f.n_pilot_with_pre > 0, "no_pre_period")])
     outcomes = attempt("outcomes", lambda: outcome_effects(
         panel, outcomes=config.outcomes, horizon=a.horizon, cluster=cluster, seed=config.seed,
         cached={outcome: (average, horizon)}), [needs(gt)])
@@ -142,7 +148,7 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
                            assessment=assessment, twfe=twfe, event_study=es,
                            n_persons_at_horizon=persons_at_event_time(gt, a.horizon) if available(gt) else None,
                            outcomes=outcomes, subgroups=subgroups, average=average, horizon=horizon,
-                           path=path)
+                           path=path, pretrend=pretrend)
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,8 +315,10 @@ def costs_section(config: PilotConfig, design: DesignSection, headline: Headline
     lead1 = lead_one(es) if available(es) else None
     dropped = sum(gt.n_units_dropped.values()) if available(gt) else 0
     n_units = gt.n_units if available(gt) else 0
+    pt = pretrend_record(headline.pretrend)  # the book's check (did.pretrend_test), or None
     items = assumptions(
-        pretrend_p=pretrend_p(es.pretrend) if available(es) else None,
+        pretrend_p=pt["p_value"] if pt else None, pretrend_power=pt["power"] if pt else None,
+        pretrend_threshold=pt["threshold"] if pt else None,
         lead_estimate=lead1["estimate"] if lead1 else None,
         lead_ci=(lead1["ci_low"], lead1["ci_high"]) if lead1 else None,
         comparison_in_pilot_areas=facts["comparison_in_pilot_areas"],

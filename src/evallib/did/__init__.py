@@ -25,11 +25,17 @@
   p-values, the reliability label and the MDE; `wild_cluster_bootstrap` and `ri_twfe` are its
   two few-cluster tests on their own.
 
+The design thresholds `headline` chooses its method by (`_design`) are public: ``MANY_TREATED``
+(from this many pilot areas, cohorts spread, the cluster-robust interval holds),
+``NESTED_SHARE`` (cohorts count as nested in areas above this share of participants) and
+``MIN_COMPARISON`` (fewer comparison areas: no valid interval).
+
 Every result follows the results protocol (`evallib.protocol.Result`: ``tidy(alpha)``,
 ``to_dict()``, a frozen ``spec``).
 """
 
 from evallib.did._aggregate import AggregateResult, AggregateSpec
+from evallib.did._design import MANY_TREATED, MIN_COMPARISON, NESTED_SHARE
 from evallib.did._event_study import (
     EventStudyResult,
     EventStudySpec,
@@ -48,6 +54,9 @@ from evallib.did._synthetic import SyntheticDidResult, SyntheticDidSpec, synthet
 from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
 
 __all__ = [
+    "MANY_TREATED",
+    "MIN_COMPARISON",
+    "NESTED_SHARE",
     "AggregateResult",
     "AggregateSpec",
     "Assessment",

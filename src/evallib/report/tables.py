@@ -310,8 +310,13 @@ def assumptions_table(items: list[dict], lang: str = "nl", *, counts: DesignCoun
     for it in items:
         ev = it["evidence"]
         k = it["key"]
-        if k == "parallel_trends":
-            evidence = label("ev_parallel_trends", lang, p=p_eq(ev["pretrend_p"], lang))
+        if k == "parallel_trends":  # the book's check with its power (did.pretrend_test)
+            evidence = (label("pt13_ev_parallel_trends", lang, p=p_eq(ev["pretrend_p"], lang),
+                              threshold=fmt_pp(ev["pretrend_threshold"], lang, signed=False),
+                              n=fmt_int(round(100 * ev["pretrend_power"]), lang))
+                        if ev.get("pretrend_power") is not None and ev.get("pretrend_threshold") is not None
+                        else label("ev_parallel_trends", lang, p=p_eq(ev["pretrend_p"], lang))
+                        if ev["pretrend_p"] is not None else "–")
         elif k == "no_anticipation":
             evidence = (label("ev_no_anticipation", lang, est=fmt_pp(ev["lead_estimate"], lang),
                               ci=_ci(*ev["lead_ci"], lang)) if ev["lead_ci"] else "–")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evallib.analysis.assumptions import pretrend_p
-from evallib.did._design import MANY_TREATED
+from evallib import did
+from evallib.analysis.pretrends import POWER_ENOUGH, pretrend_record, ri_role
 from evallib.disclosure import publishable_results, safe_count, safe_part
 from evallib.inference import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, inference_reliability
-from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, p_eq, per_hundred
+from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, fmt_pp_value, p_eq, per_hundred
 from evallib.report.labels import label
 from evallib.report.show import text as as_text
 
@@ -26,10 +26,13 @@ __all__ = [
     "mde_sentence",
     "or_list",
     "ordinal_sentence",
+    "pretrend_cell",
     "pretrend_sentence",
+    "pretrend_summary",
     "primary_outcome_sentence",
     "reach_sentence",
     "reliability_reason",
+    "ri_sentence",
     "subgroup_sentence",
 ]
 
@@ -70,7 +73,7 @@ def method_sentence(row: dict, lang: str = "nl") -> str:
         fields = dict(g1=fmt_int(g1, lang), g0=fmt_int(g0, lang), dfmin=fmt_int(g0 - 1, lang),
                       share=fmt_pct(row["nested_share"], lang))
         # did._design: the shock method is chosen for few treated areas first, else nested cohorts
-        return label("method_shocks_few" if g1 < MANY_TREATED else "method_shocks_nested", lang, **fields)
+        return label("method_shocks_few" if g1 < did.MANY_TREATED else "method_shocks_nested", lang, **fields)
     return ""
 
 
@@ -144,13 +147,97 @@ def mde_sentence(mde: float | None, ci_low: float | None, ci_high: float | None,
     return label(key, lang, mde=fmt_pp(mde, lang, signed=False), n=fmt_int(100 * mde, lang))
 
 
-def pretrend_sentence(pretrend, lang: str = "nl") -> str:
-    """The joint test of the leads in words; a small p-value is a warning, not a verdict."""
+def _pretrend(pretrend) -> dict | None:
+    """The book's pre-trend check as a flat record (`analysis.pretrends.pretrend_record`) from a
+    `did.PretrendRI`, its ``to_dict()``, the record itself or the scorecard's block."""
     if pretrend is None:
+        return None
+    if isinstance(pretrend, dict) and "table" not in pretrend:  # already flat (a record or scorecard block)
+        return pretrend
+    return pretrend_record(pretrend)
+
+
+def _power_fields(pt: dict, lang: str) -> dict:
+    months = pt.get("horizon_months")
+    target = (label("pt13_target_average", lang) if months is None
+              else label("pt13_target_horizon", lang, months=fmt_int(months, lang)))
+    return dict(target=target, threshold=fmt_pp(pt["threshold"], lang, signed=False),
+                trend=fmt_pp(pt["trend_per_month"], lang, decimals=2, signed=False),
+                n=fmt_int(round(100 * pt["power"]), lang))
+
+
+def _pretrend_signal(pt: dict, alpha: float = 0.05) -> bool:
+    return any(v is not None and v < alpha for v in (pt.get("p_value"), pt.get("slope_p_value")))
+
+
+def pretrend_sentence(pretrend, lang: str = "nl") -> str:
+    """The book's pre-trend check (`did.pretrend_test`: mean and slope of the leads by
+    randomization over areas) in words, with its power against the pre-trend that would move
+    the headline by the decision threshold. A p-value below 0.05 (either contrast) is a warning;
+    a larger one reads "cannot rule out" unless the power is at least 80 in 100. The event
+    study's F test is mentioned only as a comparison that over-rejects with few pilot areas."""
+    pt = _pretrend(pretrend)
+    if pt is None or pt.get("p_value") is None:
         return label("ch_pretrend_none", lang)
-    p = pretrend_p(pretrend)
-    key = "ch_pretrend_ok" if p >= 0.10 else "ch_pretrend_doubt" if p >= 0.01 else "ch_pretrend_bad"
-    return label(key, lang, p=p_eq(p, lang))
+    parts = [label("pt13_check", lang, first=fmt_int(pt["leads"], lang),
+                   mean=fmt_pp(pt["estimate"], lang), p_mean=p_eq(pt["p_value"], lang),
+                   slope=fmt_pp(pt["slope_estimate"], lang, decimals=2) if pt.get("slope_estimate") is not None
+                   else "–", p_slope=p_eq(pt.get("slope_p_value"), lang))]
+    if pt.get("power") is not None and pt.get("trend_per_month") is not None:
+        parts.append(label("pt13_power", lang, **_power_fields(pt, lang)))
+    if _pretrend_signal(pt):
+        parts.append(label("pt13_signal", lang))
+    elif pt.get("power") is None or pt["power"] < POWER_ENOUGH:
+        parts.append(label("pt13_low_power", lang))
+    else:
+        parts.append(label("pt13_enough_power", lang))
+    return " ".join(parts) + " " + label("pt13_f_note", lang)
+
+
+def pretrend_cell(pretrend, lang: str = "nl") -> str:
+    """The pre-trend check in a table cell (the scorecard): its p-value and its power, e.g.
+    "p = 0,111; ziet een pre-trend van 3,0 procentpunt in 6 van de 100 gevallen"; "–" without."""
+    pt = _pretrend(pretrend)
+    if pt is None or pt.get("p_value") is None:
+        return "–"
+    if pt.get("power") is None:
+        return "p " + p_eq(pt["p_value"], lang)
+    f = _power_fields(pt, lang)
+    return label("pt13_cell", lang, p=p_eq(pt["p_value"], lang), threshold=f["threshold"], n=f["n"])
+
+
+def pretrend_summary(pretrend, lang: str = "nl") -> str:
+    """One sentence for a pilot's summary: a signal is a warning; no signal reads "not ruled
+    out" unless the check had at least 80 in 100 power. Empty without a check."""
+    pt = _pretrend(pretrend)
+    if pt is None or pt.get("p_value") is None or pt.get("power") is None:
+        return ""
+    if _pretrend_signal(pt):
+        return label("pt13_signal", lang)
+    f = _power_fields(pt, lang)
+    key = "pt13_sum_enough_power" if pt["power"] >= POWER_ENOUGH else "pt13_sum_low_power"
+    return label(key, lang, threshold=f["threshold"], n=f["n"])
+
+
+def ri_sentence(row: dict | None, lang: str = "nl") -> str:
+    """The headline's randomization p-value (`did.headline`'s ``p_value_ri``, reassigning the
+    pilot areas with their entry profiles) with one sentence on what it is and its role in this
+    design (`analysis.pretrends.ri_role`): a check beside the interval with its own interval, the
+    test when the design allows no interval, or a rough check without interval where it
+    over-rejected in the coverage study. Empty when not computed."""
+    role = ri_role(row)
+    if role is None:
+        return ""
+    p = p_eq(row["p_value_ri"], lang)
+    if role == "rough_check":
+        g1, nested = row.get("n_treated_clusters"), row.get("nested_share")
+        why = (label("pt13_ri_why_few", lang, g1=fmt_int(g1, lang)) if g1 is None or g1 < MIN_TREATED_CLUSTERS
+               else label("pt13_ri_why_nested", lang, share=fmt_pct(nested, lang)))
+        return label("pt13_ri_rough", lang, p=p, why=why)
+    lo, hi = row.get("ri_ci_low"), row.get("ri_ci_high")
+    if lo is None or hi is None:  # no interval recorded: the p-value alone
+        return label("pt13_ri_p_only", lang, p=p)
+    return label("pt13_ri_" + role, lang, p=p, low=fmt_pp_value(lo, lang), high=fmt_pp_value(hi, lang))
 
 
 def cost_sentence(cost, lang: str = "nl", threshold: int | None = None) -> str:

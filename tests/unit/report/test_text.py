@@ -12,7 +12,6 @@ from evallib.report.text import (
     effect_sentence,
     mde_sentence,
     or_list,
-    pretrend_sentence,
     reliability_reason,
 )
 
@@ -57,12 +56,6 @@ def test_mde_sentence():
     assert "8,0 procentpunt" in s and "8 op 100" in s and "niet uitsluiten" in s
 
 
-def test_pretrend_sentence_thresholds():
-    assert "geen aanwijzing" in pretrend_sentence({"p_value": 0.4}, "nl")
-    assert "zwakke aanwijzing" in pretrend_sentence({"p_value": 0.05}, "nl")
-    assert "p < 0,001" in pretrend_sentence({"p_value": 1e-6}, "nl")
-
-
 def test_cost_sentence_never_prints_an_unbounded_or_negative_cost():
     # 100,000 / (0.05 * 100) = 20,000; CI of the effect includes zero -> not bounded above
     c = cost_effectiveness(total_cost_eur=100_000, n_participants=100, effect=0.05, ci_low=-0.01,
@@ -79,6 +72,7 @@ def _items(**kw):
     return {it["key"]: it for it in assumptions(**{**base, **kw})}
 
 
+# without a stated power (older callers) the p-value rule alone; with power see test_pretrend_text.py
 @pytest.mark.parametrize("p, rating", [(0.5, "good"), (0.10, "good"), (0.05, "moderate"), (0.001, "weak"),
                                        (None, "unknown")])
 def test_parallel_trends_rating(p, rating):
