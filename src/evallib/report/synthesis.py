@@ -33,7 +33,7 @@ from evallib.report.labels import label
 from evallib.report.ladder_text import reach_text
 from evallib.report.synthesis_plots import _interval, forest_plot
 from evallib.report.tables import flow_table
-from evallib.report.text import method_sentence
+from evallib.report.text import method_sentence, pretrend_cell, pretrend_summary
 
 __all__ = [
     "decision_table",
@@ -146,7 +146,6 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
     w, o, st, inf, pt = s["work_12m"], s["work_overall"], s["step_up"], s["inference"], s["pretrend"] or {}
     clusters = label("clusters_treated", lang, g=fmt_int(inf.get("n_treated_clusters") or 0, lang),
                      n=fmt_int(inf.get("n_clusters") or 0, lang))
-    pt_ok = pt.get("p_value") is not None and pt["p_value"] >= e.config.decision.pretrend_min_p
     cost_pp = s["cost"].get("per_participant_eur")
     method = w.get("method")
     column = {
@@ -163,8 +162,8 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
         "sc_mde": fmt_pp_value(s["mde"], lang, signed=False) if s.get("mde") is not None else "–",
         "sc_inference": f"{label('inference_' + inf['label'], lang)} ({clusters})",
         "sc_pvalues": " / ".join(fmt_p(inf.get(k), lang, nbsp=True) for k in ("p_crv1", "p_wild", "p_ri")),
-        "sc_pretrend": (f"{fmt_p(pt.get('p_value'), lang, nbsp=True)} "
-                        f"({label('pretrend_ok' if pt_ok else 'pretrend_warn', lang)})"),
+        # the pre-trend check (did.pretrend_test) with its power: "no signal" is not "parallel"
+        "sc_pretrend": pretrend_cell(pt, lang),
         "sc_cost_participant": fmt_eur(cost_pp, lang, nbsp=True) if cost_pp is not None else "–",
         "sc_cost_additional_primary": _cost_additional(s["cost"], lang),
         "sc_reach": _reach(e, lang),
@@ -364,9 +363,8 @@ def summary_texts(entry: PilotEntry, lang: str = "nl") -> dict[str, str]:
                    cannot_judge(absences["inference"], lang) if "inference" in absences
                    else label("sum_sure_reliable", lang) if inf["label"] == "reliable"
                    else label("sum_sure_fragile", lang, g=fmt_int(inf.get("n_treated_clusters") or 0, lang)))
-    p_pre = (sc["pretrend"] or {}).get("p_value")
-    out["pretrend"] = "" if p_pre is None else label(
-        "sum_pretrend_ok" if p_pre >= c.decision.pretrend_min_p else "sum_pretrend_warn", lang)
+    # a signal warns; no signal reads "cannot rule out" unless the check had the power to see it
+    out["pretrend"] = pretrend_summary(sc["pretrend"], lang)
     d = entry.decision
     out["probability"] = "" if d is None or d.probability is None else label(
         "sum_probability", lang, threshold=fmt_pp_value(c.decision.policy_threshold, lang, signed=False),
