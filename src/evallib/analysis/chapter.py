@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 
-from evallib import ladder
 from evallib.analysis.absence import available
 from evallib.analysis.decision import Decision, decide
 from evallib.analysis.ladder_reach import reach_block
@@ -121,11 +120,10 @@ def chapter(panel: pd.DataFrame, config: PilotConfig, *, est: EngineEstimators |
     engine's estimators (`evallib.engine.engine_estimators`) for the analyses it covers; the
     results are the same numbers as in memory."""
     allows = panel_facts(panel, config.cluster)
-    with ladder.shared_encodings():  # the ladder analyses read one unchanged panel: encode it once
-        design = design_section(panel, config, allows)
-        headline = headline_section(panel, config, allows, est=est)
-        steps = ladder_section(panel, config, allows, est=est)
+    design = design_section(panel, config, allows)
+    headline = headline_section(panel, config, allows, est=est)
+    ladder = ladder_section(panel, config, allows, est=est)
     costs = costs_section(config, design, headline)
-    sc, decision = scorecard_section(config, design, headline, steps, costs)
+    sc, decision = scorecard_section(config, design, headline, ladder, costs)
     return ChapterResults(pilot=config.pilot, settings=config.analysis, design=design,
-                          headline=headline, ladder=steps, costs=costs, scorecard=sc, decision=decision)
+                          headline=headline, ladder=ladder, costs=costs, scorecard=sc, decision=decision)

@@ -20,7 +20,6 @@ Results follow the results protocol (`evallib.protocol.Result`): a tidy ``table`
 `state_distribution`) return DataFrames. The DiDs are `evallib.did`'s estimators.
 """
 
-from ._core import shared_encodings
 from .causal import (
     counterfactual_chronogram,
     ordinal_did,
@@ -69,5 +68,4 @@ __all__ = [
     "relapse_did",
     "ordinal_did",
     "counterfactual_chronogram",
-    "shared_encodings",
 ]

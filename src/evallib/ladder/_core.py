@@ -10,9 +10,7 @@ the panel already comes sorted by unit and time, as a validated panel does).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,24 +26,7 @@ __all__ = [
     "pair_mask",
     "count_transitions",
     "period_numbers",
-    "shared_encodings",
 ]
-
-# encode_panel's results within a `shared_encodings` block: (id(panel), arguments) -> (panel, encoding)
-_SHARED: ContextVar[dict | None] = ContextVar("evallib_ladder_shared_encodings", default=None)
-
-
-@contextmanager
-def shared_encodings() -> Iterator[None]:
-    """Within this block `encode_panel` encodes each panel object once per set of arguments and
-    hands the same (read-only) encoding to every later call: a pilot's chapter runs a dozen ladder
-    analyses on one panel that it never changes (each used to factorize, sort and check the whole
-    panel again). Outside the block every call encodes afresh."""
-    token = _SHARED.set({})
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
 
 
 def _as_list(cols: str | Sequence[str] | None) -> list[str]:
@@ -234,25 +215,7 @@ def encode_panel(
     weights: str | None = None,
     by: str | Sequence[str] | None = None,
 ) -> EncodedPanel:
-    """Validate and encode a panel (see module docstring). Never modifies ``panel``. Within
-    `shared_encodings` a panel object is encoded once per set of arguments."""
-    memo = _SHARED.get()
-    if memo is None:
-        return _encode(panel, unit=unit, time=time, state=state, states=states, weights=weights, by=by)
-    key = (id(panel), unit, time, state, None if states is None else tuple(states), weights,
-           None if by is None else tuple(_as_list(by)))
-    hit = memo.get(key)
-    if hit is not None and hit[0] is panel:  # the panel itself is kept, so its id is not reused
-        return hit[1]
-    enc = _encode(panel, unit=unit, time=time, state=state, states=states, weights=weights, by=by)
-    for arr in (enc.unit, enc.period, enc.state, enc.weight, enc.group, enc.row):
-        arr.flags.writeable = False  # shared between analyses: a caller that writes to it fails loudly
-    memo[key] = (panel, enc)
-    return enc
-
-
-def _encode(panel: pd.DataFrame, *, unit: str, time: str, state: str, states: Sequence[Any] | None,
-            weights: str | None, by: str | Sequence[str] | None) -> EncodedPanel:
+    """Validate and encode a panel (see module docstring). Never modifies ``panel``."""
     check_columns(panel, unit=unit, time=time, state=state, weights=weights, by=by)
     by_cols = _as_list(by)
     st = resolve_states(panel[state], states, name=state)
