@@ -25,6 +25,7 @@ import pandas as pd
 
 from evallib.engine._cs import _code
 from evallib.engine._sql import ident
+from evallib.engine._survival import checked_counts
 from evallib.errors import EstimationError
 from evallib.ladder._results import RelapseResult, RelapseSpec
 from evallib.ladder.rates import _km_at
@@ -75,14 +76,7 @@ def relapse_episode_counts(eng, *, unit: str, time: str, state: str, states: Seq
     out = eng.frame(ctes + ", " + eps + "SELECT reached, b, relapse_time, follow_up, COUNT(*) AS n, "
                     "MIN(checks.dup) AS dup, MIN(checks.bad) AS bad FROM ep CROSS JOIN checks "
                     "GROUP BY reached, b, relapse_time, follow_up")
-    chk = out if len(out) else eng.frame(ctes + "SELECT dup, bad FROM checks")
-    dup, bad = int(chk["dup"].iloc[0]), int(chk["bad"].iloc[0])
-    if dup:
-        raise EstimationError(f"{WHAT}: more than one row per ({unit}, {time}) ({dup} extra row(s)); "
-                              "one row per unit and period is required")
-    if bad:
-        raise EstimationError(f"{WHAT}: column {state!r} holds {bad} value(s) outside the states {st}")
-    out = out.drop(columns=["dup", "bad"]).rename(columns={"b": by or "group"})
+    out = checked_counts(eng, ctes, out, what=WHAT, unit=unit, time=time, state=state, states=st, by=by)
     for col in ("reached", "relapse_time", "follow_up", "n"):
         out[col] = out[col].astype(np.int64)
     return out.sort_values(["reached", by or "group", "relapse_time", "follow_up"]).reset_index(drop=True)

@@ -79,14 +79,7 @@ def work_duration_counts(eng, *, unit: str, time: str, state: str, states: Seque
         "COUNT(*) AS n, "
         "MIN(checks.dup) AS dup, MIN(checks.bad) AS bad FROM per CROSS JOIN checks "
         "GROUP BY b, already, duration, event")
-    chk = out if len(out) else eng.frame(ctes + "SELECT dup, bad FROM checks")
-    dup, bad = int(chk["dup"].iloc[0]), int(chk["bad"].iloc[0])
-    if dup:
-        raise EstimationError(f"{WHAT}: more than one row per ({unit}, {time}) ({dup} extra row(s)); "
-                              "one row per unit and period is required")
-    if bad:
-        raise EstimationError(f"{WHAT}: column {state!r} holds {bad} value(s) outside the states {st}")
-    out = out.drop(columns=["dup", "bad"]).rename(columns={"b": by or "group"})
+    out = checked_counts(eng, ctes, out, what=WHAT, unit=unit, time=time, state=state, states=st, by=by)
     for col in ("already", "duration", "event", "n"):
         out[col] = out[col].astype(np.int64)
     out.attrs["time_kind"] = kind
@@ -138,3 +131,19 @@ def time_to_work(eng, *, unit: str = "person_id", time: str = "month", state: st
                                   origin=origin, by=by, view=view)
     return time_to_work_from_counts(counts, unit=unit, time=time, state=state, by=by, threshold=threshold,
                                     origin=origin, alpha=alpha, horizons=horizons)
+
+
+def checked_counts(eng, ctes: str, out: pd.DataFrame, *, what: str, unit: str, time: str, state: str,
+                   states: Sequence[Any], by: str | None) -> pd.DataFrame:
+    """The count table of a query that carries the ``checks`` CTE's ``dup`` and ``bad`` columns:
+    an `EstimationError` for duplicated (unit, time) rows or states outside ``states`` (read from
+    the checks alone when no row was counted), else the counts without those columns and with
+    ``b`` named ``by`` (or "group"). Shared by time to work and relapse."""
+    chk = out if len(out) else eng.frame(ctes + "SELECT dup, bad FROM checks")
+    dup, bad = int(chk["dup"].iloc[0]), int(chk["bad"].iloc[0])
+    if dup:
+        raise EstimationError(f"{what}: more than one row per ({unit}, {time}) ({dup} extra row(s)); "
+                              "one row per unit and period is required")
+    if bad:
+        raise EstimationError(f"{what}: column {state!r} holds {bad} value(s) outside the states {states}")
+    return out.drop(columns=["dup", "bad"]).rename(columns={"b": by or "group"})
