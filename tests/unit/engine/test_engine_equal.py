@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from engine_support import TOL, assert_close
 from pandas.testing import assert_frame_equal
 
 from evallib import did, engine, ladder
@@ -18,7 +19,6 @@ from evallib.simulate import simulate_panel, write_demo
 
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
 STEPS = (1, 2, 3, 4, 5, 6)
-TOL = 1e-10
 NUM = ["estimate", "std_error", "ci_low", "ci_high", "p_value", "mde"]
 
 
@@ -31,14 +31,6 @@ def demo(request, tmp_path_factory):
     return cfg, load_panel(path, cfg), eng
 
 
-def _close(a, b):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    assert a.shape == b.shape
-    assert np.array_equal(np.isnan(a), np.isnan(b))
-    ok = ~np.isnan(a)
-    assert np.max(np.abs(a[ok] - b[ok]), initial=0.0) <= TOL
-
-
 def test_group_time_effects_equal(demo):
     cfg, panel, eng = demo
     kw = dict(outcome=cfg.headline_outcome, unit="person_id", time="month", cohort="start_month",
@@ -49,18 +41,18 @@ def test_group_time_effects_equal(demo):
     assert_frame_equal(got.table[["cohort", "time", "relative_time", "n_treated", "n_control"]],
                        mem.table[["cohort", "time", "relative_time", "n_treated", "n_control"]],
                        check_dtype=False)
-    _close(got.table[NUM], mem.table[NUM])
+    assert_close(got.table[NUM], mem.table[NUM])
     assert got.n_units == mem.n_units and got.n_clusters == mem.n_clusters
     assert got.n_units_dropped == mem.n_units_dropped
     # the influence matrix (clusters in the same order) drives every aggregation
-    _close(got.influence / got.n_units, mem.influence / mem.n_units)
+    assert_close(got.influence / got.n_units, mem.influence / mem.n_units)
     for kind, n_boot in (("simple", 0), ("dynamic", 199), ("group", 0)):
         a = mem.aggregate(kind, n_boot=n_boot, seed=7)
         b = got.aggregate(kind, n_boot=n_boot, seed=7)
-        _close([b.estimate, b.std_error, *b.conf_int, b.p_value, b.mde],
+        assert_close([b.estimate, b.std_error, *b.conf_int, b.p_value, b.mde],
                [a.estimate, a.std_error, *a.conf_int, a.p_value, a.mde])
         num = a.table.select_dtypes("number").columns
-        _close(b.table[num], a.table[num])
+        assert_close(b.table[num], a.table[num])
         if a.band_crit is None:
             assert b.band_crit is None
         else:
@@ -73,9 +65,9 @@ def test_twfe_crv1_equal(demo):
               cluster=cfg.cluster)
     mem = did.twfe(panel, **kw)
     got = engine.twfe(eng, **kw)
-    _close(got.table[NUM], mem.table[NUM])
+    assert_close(got.table[NUM], mem.table[NUM])
     assert (got.n_obs, got.n_clusters, got.df) == (mem.n_obs, mem.n_clusters, mem.df)
-    _close(got.vcov_matrix, mem.vcov_matrix)
+    assert_close(got.vcov_matrix, mem.vcov_matrix)
 
 
 def test_transition_matrix_equal(demo):
@@ -90,14 +82,14 @@ def test_transition_matrix_equal(demo):
         for table in (counts, totals):
             got = engine.transition_matrix_from_counts(table[table["group"] == group], states=STEPS)
             assert_frame_equal(got.attrs["n_pairs"], mem.attrs["n_pairs"], check_dtype=False)
-            _close(got, mem)
+            assert_close(got, mem)
             assert got.attrs["spec"] == mem.attrs["spec"]
     # by area (a cluster): a filter of the same counts
     area = panel["area"].iloc[0]
     mem = ladder.transition_matrix(panel[panel["area"] == area], unit="person_id", time="month",
                                    state="ladder_step", states=STEPS)
     got = engine.transition_matrix_from_counts(counts[counts["cluster"] == str(area)], states=STEPS)
-    _close(got, mem)
+    assert_close(got, mem)
 
 
 # -- panels with entries, exits and gaps (the engine on a pandas frame) --------------------------
@@ -117,7 +109,7 @@ def test_twfe_unbalanced_runs_equal(ragged):
     eng.source(p)
     kw = dict(outcome="employed", treatment="treated", unit="person_id", time="month", cluster="area")
     mem, got = did.twfe(p, **kw), engine.twfe(eng, **kw)
-    _close(got.table[NUM], mem.table[NUM])
+    assert_close(got.table[NUM], mem.table[NUM])
     assert got.n_obs == mem.n_obs == len(p)
     # persons who move between clusters (units not nested: the scores take another pass)
     moved = p.assign(zone=np.where(p["month"] >= pd.Timestamp("2021-01-01"),
@@ -126,13 +118,13 @@ def test_twfe_unbalanced_runs_equal(ragged):
     eng2.source(moved)
     kwz = dict(kw, cluster="zone")
     mem, got = did.twfe(moved, **kwz), engine.twfe(eng2, **kwz)
-    _close(got.table[NUM], mem.table[NUM])
+    assert_close(got.table[NUM], mem.table[NUM])
     assert got.df == mem.df == 5
     # staggered drops the unbalanced persons, as in memory
     kw = dict(outcome="employed", unit="person_id", time="month", cohort="start_month", cluster="area")
     mem, got = did.staggered(p, **kw), engine.staggered(eng, **kw)
     assert got.n_units_dropped == mem.n_units_dropped and mem.n_units_dropped["unbalanced"] > 0
-    _close(got.table[NUM], mem.table[NUM])
+    assert_close(got.table[NUM], mem.table[NUM])
 
 
 def test_gaps_break_transition_pairs_and_are_refused_by_twfe(ragged):

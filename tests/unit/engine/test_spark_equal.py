@@ -5,9 +5,9 @@ effects and their aggregations, TWFE with CRV1 and the pilot transition matrix. 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
+from engine_support import assert_close
 
 from evallib import did, engine, ladder
 from evallib.config import load_pilot
@@ -16,7 +16,6 @@ from evallib.simulate import write_demo
 
 PILOT = "gent_mobiel_arbeidsteam"
 STEPS = (1, 2, 3, 4, 5, 6)
-TOL = 1e-10
 NUM = ["estimate", "std_error", "ci_low", "ci_high", "p_value"]
 
 
@@ -38,14 +37,6 @@ def demo(spark_engine, tmp_path_factory):
     return cfg, load_panel(path, cfg), spark_engine
 
 
-def _close(a, b):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    assert a.shape == b.shape
-    assert np.array_equal(np.isnan(a), np.isnan(b))
-    ok = ~np.isnan(a)
-    assert np.max(np.abs(a[ok] - b[ok]), initial=0.0) <= TOL
-
-
 def test_spark_group_time_effects_equal(demo):
     cfg, panel, eng = demo
     kw = dict(outcome=cfg.headline_outcome, unit="person_id", time="month", cohort="start_month",
@@ -53,13 +44,14 @@ def test_spark_group_time_effects_equal(demo):
     mem = did.staggered(panel, control_group="never", **kw)
     got = engine.staggered(eng, **kw)
     assert len(got.table) == len(mem.table) > 0
-    _close(got.table[NUM], mem.table[NUM])
+    assert_close(got.table[NUM], mem.table[NUM])
     assert got.n_units == mem.n_units and got.n_clusters == mem.n_clusters
-    _close(got.influence / got.n_units, mem.influence / mem.n_units)
+    assert_close(got.influence / got.n_units, mem.influence / mem.n_units)
     for kind, n_boot in (("simple", 0), ("dynamic", 199)):
         a = mem.aggregate(kind, n_boot=n_boot, seed=7)
         b = got.aggregate(kind, n_boot=n_boot, seed=7)
-        _close([b.estimate, b.std_error, *b.conf_int, b.p_value], [a.estimate, a.std_error, *a.conf_int, a.p_value])
+        assert_close([b.estimate, b.std_error, *b.conf_int, b.p_value],
+                     [a.estimate, a.std_error, *a.conf_int, a.p_value])
 
 
 def test_spark_twfe_equal(demo):
@@ -68,8 +60,8 @@ def test_spark_twfe_equal(demo):
               cluster=cfg.cluster)
     mem = did.twfe(panel, **kw)
     got = engine.twfe(eng, **kw)
-    _close(got.table[NUM], mem.table[NUM])
-    _close(got.vcov_matrix, mem.vcov_matrix)
+    assert_close(got.table[NUM], mem.table[NUM])
+    assert_close(got.vcov_matrix, mem.vcov_matrix)
 
 
 def test_spark_transition_matrix_equal(demo):
@@ -79,4 +71,4 @@ def test_spark_transition_matrix_equal(demo):
     got = engine.transition_matrix_from_counts(counts[counts["group"] == "pilot"], states=STEPS)
     mem = ladder.transition_matrix(panel[panel["group"] == "pilot"], unit="person_id", time="month",
                                    state="ladder_step", states=STEPS)
-    _close(got.to_numpy(dtype=float), mem.to_numpy(dtype=float))
+    assert_close(got.to_numpy(dtype=float), mem.to_numpy(dtype=float))
