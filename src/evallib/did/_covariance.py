@@ -1,0 +1,272 @@
+"""`did.headline_covariance`: the joint covariance of the event-study coefficients (leads and lags)
+under `did.headline`'s design-aware variance, for HonestDiD (`did.honest_did`).
+
+Every coefficient of `did.headline_path` is a linear combination theta_e = sum_i w_i^e . y_i of the
+units' outcome paths (`_design.weights`). Its variance in `did.headline` is a quadratic form in the
+contributions v_i^e = w_i^e . y_i; the covariance of two coefficients is the same form made
+bilinear:
+
+* ``cluster``: G/(G-1) sum_c s_c^e s_c^e', s_c^e the cluster sum of v^e centred within cohort;
+* ``person``: sum_i r_i^e r_i^e' (r: v centred within cohort) with the factor n_s/(n_s-K_s) per side;
+* ``shock``: 1/(G0-1) sum_c sum_k [ (E_c^e . d_k)(E_c^e' . d_k) - cov_{j in k}(E_c^e . y_j, E_c^e' . y_j)/n_k ],
+  E_c^e the cluster's exposure (sum of its units' weights), d_k comparison cluster k's demeaned
+  month means (the bilinear form of `_design.shock_variance`).
+
+The variance `did.headline` prints at one event time is not always one of these forms: "shocks"
+takes max(shock part, 0) and is replaced by the cluster-robust variance where that interval is
+wider (per event time, at ``alpha``). So the covariance is the exact bilinear form of the
+design's method when every event time used it unchanged and it is positive semi-definite;
+otherwise the correlation of that form (its eigenvalues clipped at 0) rescaled to the per-event-
+time standard errors (`adjusted` says so). Either way the diagonal is headline_path's
+``std_error ** 2``.
+
+Base period: leads under ``base_period="universal"`` (the default, what R ``did`` + HonestDiD
+require: ``honest_did.AGGTEobj`` stops unless ``base_period == "universal"``) compare month g+e with
+the month before entry g-1, like the lags, so every coefficient is relative to e = -1 (left out,
+it is 0 by construction; Roth 2024, "Interpreting event-studies from recent difference-in-
+differences methods"). ``base_period="varying"`` gives headline_path's leads (g+e against g+e-1).
+Lags (e >= 0) are the same under both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from evallib.did._design import detect_design, fixed_df, satterthwaite_df, weights
+from evallib.did._headline_cs import check_options, unit_panel
+from evallib.errors import EstimationError
+from evallib.protocol import Result, Spec
+
+__all__ = ["HeadlineCovariance", "HeadlineCovarianceSpec", "event_weights", "headline_covariance",
+           "variance_forms"]
+
+BASE_PERIODS = ("universal", "varying")
+REFERENCE = -1  # the universal base period: the month before entry
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlineCovarianceSpec(Spec):
+    outcome: str
+    unit: str
+    time: str
+    cohort: str
+    cluster: str
+    event_times: tuple[int, ...]
+    base_period: str
+    alpha: float
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlineCovariance(Result):
+    """The event-study coefficients and their joint design-aware covariance.
+
+    ``table``: one row per event time (``relative_time``, ``estimate``, ``std_error``, ``df``,
+    ``method`` "cluster"/"shocks" of that row's variance). ``covariance``: DataFrame indexed and
+    columned by relative_time (the reference e = -1 left out under the universal base period).
+    ``method``/``reason``: the design's choice (`_design.Design.method`); ``adjusted``: True
+    when the covariance is the correlation of the bilinear form rescaled to the per-row standard
+    errors (see the module docstring); ``missing``: event times no cohort reaches."""
+
+    rows: pd.DataFrame
+    covariance: pd.DataFrame
+    method: str
+    reason: str
+    adjusted: bool
+    missing: tuple[int, ...]
+    spec: HeadlineCovarianceSpec
+    _extra = ("covariance", "method", "reason", "adjusted", "missing")
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.rows.copy()
+
+    @property
+    def estimates(self) -> pd.Series:
+        return self.rows.set_index("relative_time")["estimate"]
+
+    def _critical_value(self, alpha: float) -> float:
+        raise EstimationError("did.headline_covariance: degrees of freedom differ by event time; "
+                              f"estimate again with alpha={alpha}")
+
+
+def event_weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, e: int, base_period: str) -> np.ndarray:
+    """Unit weights W (units x periods) of the coefficient at event time ``e``: `_design.weights`
+    (headline_path's) except for a lead under the universal base period, which compares g+e with
+    the last period before entry (cohorts weighted by size as there)."""
+    if e >= 0 or base_period == "varying":
+        return weights(y, g, tl, e)
+    n_t, n = y.shape
+    ctrl = g == 0
+    n_c = int(ctrl.sum())
+    if n_c == 0:
+        raise EstimationError("did.headline: no never-treated units")
+    cells = []
+    for gv in np.unique(g[g > 0]):
+        pre = np.flatnonzero(tl < gv)
+        if len(pre) == 0:
+            continue
+        tt = np.flatnonzero(tl - gv == e)
+        if len(tt):
+            cells.append((int(gv), int(tt[0]), int(pre[-1])))
+    if not cells:
+        raise EstimationError(f"did.headline: no cohort observed {e} periods after entry")
+    sizes = {int(k): int((g == k).sum()) for k in np.unique(g[g > 0])}
+    total = sum(sizes[c[0]] for c in cells)
+    w = np.zeros((n, n_t))
+    q = np.zeros(n_t)
+    for gv, tt, base in cells:
+        wt = sizes[gv] / total
+        p = np.zeros(n_t)
+        p[tt] += wt / sizes[gv]
+        p[base] -= wt / sizes[gv]
+        w[g == gv] = p
+        q[tt] -= wt / n_c
+        q[base] += wt / n_c
+    w[ctrl] = q
+    return w
+
+
+def _centred(v: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Columns of ``v`` (units x K) minus their mean within each cohort of ``g``."""
+    _, inv = np.unique(g, return_inverse=True)
+    counts = np.bincount(inv).astype(float)
+    sums = np.zeros((len(counts), v.shape[1]))
+    np.add.at(sums, inv, v)
+    return v - (sums / counts[:, None])[inv]
+
+
+def variance_forms(ws: Sequence[np.ndarray], y: np.ndarray, g: np.ndarray, cl: np.ndarray
+                   ) -> dict[str, np.ndarray]:
+    """The K x K bilinear forms ``cluster``, ``person`` and ``shock`` (module docstring) over the
+    weight matrices ``ws`` (each units x periods) on the arrays of `unit_panel`. Their diagonals
+    are `_design.cluster_variance`, `_design._person_variance` and the shock part of
+    `_design.shock_variance` (before its truncation at 0)."""
+    k_n = len(ws)
+    n_t, n = y.shape
+    v = np.column_stack([np.einsum("ij,ji->i", w, y) for w in ws])  # units x K
+    r = _centred(v, g)
+    n_cl = int(cl.max()) + 1
+    s = np.zeros((n_cl, k_n))
+    np.add.at(s, cl, r)
+    cluster = n_cl / (n_cl - 1) * (s.T @ s)
+    person = np.zeros((k_n, k_n))
+    for side in (g > 0, g == 0):
+        n_s, k_s = int(side.sum()), len(np.unique(g[side]))
+        if n_s > k_s:
+            person += (r[side].T @ r[side]) * n_s / (n_s - k_s)
+    treated_cl = np.zeros(n_cl, dtype=bool)
+    treated_cl[cl[g > 0]] = True
+    comp = np.flatnonzero(~treated_cl)
+    g0 = len(comp)
+    if g0 < 2:
+        return {"cluster": cluster, "person": person, "shock": np.full((k_n, k_n), np.nan)}
+    exposure = np.zeros((k_n, n_cl, n_t))  # K x clusters x periods
+    for k, w in enumerate(ws):
+        np.add.at(exposure[k], cl, w)
+    counts = np.bincount(cl, minlength=n_cl)
+    means = np.zeros((n_cl, n_t))
+    np.add.at(means, cl, y.T)
+    means = means / np.maximum(counts, 1)[:, None]
+    dev = means[comp] - means[comp].mean(axis=0)  # G0 x periods
+    sk = exposure @ dev.T  # K x clusters x G0
+    shock = np.einsum("acm,bcm->ab", sk, sk)
+    for kk in comp:
+        yk = y[:, cl == kk]  # periods x units of comparison cluster kk
+        if yk.shape[1] < 2:
+            continue  # one person: counted as shock, as in _design.shock_variance
+        proj = exposure @ yk  # K x clusters x units
+        proj = proj - proj.mean(axis=2, keepdims=True)
+        shock -= np.einsum("acj,bcj->ab", proj, proj) / (yk.shape[1] - 1) / yk.shape[1]
+    return {"cluster": cluster, "person": person, "shock": shock / (g0 - 1)}
+
+
+def _correlation(m: np.ndarray) -> np.ndarray:
+    """The correlation matrix of ``m`` after clipping its negative eigenvalues at 0."""
+    vals, vecs = np.linalg.eigh((m + m.T) / 2)
+    psd = (vecs * np.clip(vals, 0, None)) @ vecs.T
+    sd = np.sqrt(np.clip(np.diag(psd), 0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = psd / np.outer(sd, sd)
+    c[~np.isfinite(c)] = 0.0
+    np.fill_diagonal(c, 1.0)
+    return c
+
+
+def headline_covariance(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
+                        cluster: str, event_times: Sequence[int] = tuple(range(-6, 13)),
+                        base_period: str = "universal", alpha: float = 0.05) -> HeadlineCovariance:
+    """The event-study coefficients at ``event_times`` and their joint covariance under
+    `did.headline`'s design-aware variance (module docstring). Under ``base_period="universal"``
+    the reference e = -1 is left out. ``alpha`` matters only where "shocks" falls back to the
+    wider cluster-robust interval (as in `did.headline`). Raises EstimationError when the design
+    allows no interval (method "none") or no coefficient can be estimated."""
+    what = "did.headline_covariance"
+    check_options(alpha, 0, what)
+    if base_period not in BASE_PERIODS:
+        raise EstimationError(f"{what}: base_period must be one of {BASE_PERIODS}, got {base_period!r}")
+    if any(not isinstance(e, int | np.integer) for e in event_times) or not len(event_times):
+        raise EstimationError(f"{what}: event_times must be a non-empty list of integers, got {event_times!r}")
+    y, g, cl, tl = unit_panel(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                              cluster=cluster, what=what)
+    design = detect_design(g, cl)
+    if design.n_treated_clusters == 0:
+        raise EstimationError(f"{what}: no treated units")
+    method, reason = design.method(None)
+    if method == "none":
+        raise EstimationError(f"{what}: no valid interval in this design ({reason})")
+    ets, ws, missing = [], [], []
+    for e in sorted({int(e) for e in event_times}):
+        if base_period == "universal" and e == REFERENCE:
+            continue
+        try:
+            ws.append(event_weights(y, g, tl, e, base_period))
+            ets.append(e)
+        except EstimationError as err:
+            if "no cohort observed" not in str(err):
+                raise
+            missing.append(e)
+    if not ets:
+        raise EstimationError(f"{what}: no cohort is observed at any of the event times {list(event_times)}")
+    forms = variance_forms(ws, y, g, cl)
+    est = np.array([float(np.einsum("ij,ji->", w, y)) for w in ws])
+    k_n = len(ets)
+    var, dfs, used = np.zeros(k_n), np.zeros(k_n), []
+    df_person = y.shape[1] - len(np.unique(g))
+    for k, e in enumerate(ets):
+        v_cl, df_cl = forms["cluster"][k, k], design.n_clusters - 1
+        if method == "cluster":
+            var[k], dfs[k] = v_cl, df_cl
+            used.append("cluster")
+            continue
+        person, shock = forms["person"][k, k], max(forms["shock"][k, k], 0.0)
+        df = (float(design.n_comparison_clusters - 1) if fixed_df(design, e)
+              else satterthwaite_df(person, shock, df_person, design.n_comparison_clusters - 1))
+        v = person + shock
+        if v_cl * stats.t.ppf(1 - alpha / 2, df_cl) ** 2 > v * stats.t.ppf(1 - alpha / 2, df) ** 2:
+            v, df = v_cl, df_cl
+            used.append("cluster")
+        else:
+            used.append("shocks")
+        var[k], dfs[k] = v, df
+    form = forms["cluster"] if method == "cluster" else forms["person"] + forms["shock"]
+    exact = (all(u == method for u in used) and np.allclose(np.diag(form), var, rtol=1e-12, atol=0)
+             and np.linalg.eigvalsh((form + form.T) / 2).min() >= -1e-12 * max(1.0, float(var.max())))
+    if exact:
+        cov = (form + form.T) / 2
+        np.fill_diagonal(cov, var)
+    else:
+        sd = np.sqrt(var)
+        cov = _correlation(form) * np.outer(sd, sd)
+    rows = pd.DataFrame({"relative_time": ets, "estimate": est, "std_error": np.sqrt(var), "df": dfs,
+                         "method": used})
+    spec = HeadlineCovarianceSpec(outcome, unit, time, cohort, cluster,
+                                  tuple(int(e) for e in event_times), base_period, alpha)
+    return HeadlineCovariance(rows=rows, covariance=pd.DataFrame(cov, index=pd.Index(ets, name="relative_time"),
+                                                                 columns=ets),
+                              method=method, reason=reason, adjusted=not exact, missing=tuple(missing),
+                              spec=spec)
