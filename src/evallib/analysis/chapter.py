@@ -68,6 +68,8 @@ class ChapterResults:
             "event_study_path": h.path,
             # the book's pre-trend check (did.pretrend_test: mean and slope of the leads, power)
             "pretrend_test": h.pretrend,
+            # HonestDiD sensitivity of the headline at the horizon (analysis.honest, decision 0011)
+            "honest_did": h.honest,
             "n_persons_at_horizon": h.n_persons_at_horizon,
             "outcomes": h.outcomes,
             "subgroups": h.subgroups,

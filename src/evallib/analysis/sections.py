@@ -26,6 +26,7 @@ from evallib.analysis.effects import (
     subgroup_effects,
 )
 from evallib.analysis.headlines import design_arrays, design_headline, design_path, headline_row
+from evallib.analysis.honest import design_honest
 from evallib.analysis.ladder_reach import ladder_reach
 from evallib.analysis.preconditions import STEPS, PanelFacts, panel_facts
 from evallib.analysis.pretrends import design_pretrend, pretrend_record
@@ -93,6 +94,7 @@ class HeadlineSection:
     horizon: Any = None  # did.Headline or Absent
     path: Any = None  # did.HeadlinePath (the event-study figure's design-aware intervals) or Absent
     pretrend: Any = None  # did.PretrendRI (the book's pre-trend check, analysis.pretrends) or Absent
+    honest: Any = None  # analysis.honest.HonestSensitivity (HonestDiD at the horizon) or Absent
 
 
 def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None, *,
@@ -138,6 +140,13 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
         panel, outcome=outcome, cluster=cluster, leads=-config.event_window[0], horizon=a.horizon,
         threshold=config.decision.policy_threshold, seed=config.seed),
         [needs(gt), need(f.n_pilot_with_pre > 0, "no_pre_period")])
+    # HonestDiD sensitivity of the headline at the horizon (analysis.honest, decision 0011)
+    honest = attempt("honest_did", lambda: design_honest(
+        panel, outcome=outcome, cluster=cluster, event_window=config.event_window, horizon=a.horizon,
+        seed=config.seed), [needs(gt), need(f.n_pilot_with_pre > 0, "no_pre_period"), needs(path),
+                            lambda: need(path.method != "none", "no_valid_interval"),
+                            lambda: need(persons_at_event_time(gt, a.horizon) > 0, "no_estimate_at_horizon",
+                                         months=a.horizon)])
     outcomes = attempt("outcomes", lambda: outcome_effects(
         panel, outcomes=config.outcomes, horizon=a.horizon, cluster=cluster, seed=config.seed,
         cached={outcome: (average, horizon)}), [needs(gt)])
@@ -148,7 +157,7 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
                            assessment=assessment, twfe=twfe, event_study=es,
                            n_persons_at_horizon=persons_at_event_time(gt, a.horizon) if available(gt) else None,
                            outcomes=outcomes, subgroups=subgroups, average=average, horizon=horizon,
-                           path=path, pretrend=pretrend)
+                           path=path, pretrend=pretrend, honest=honest)
 
 
 # --------------------------------------------------------------------------------------------
