@@ -15,7 +15,7 @@ from scipy import stats
 
 from evallib import did
 from evallib.analysis.absence import Absent
-from evallib.analysis.honest import MBAR, M_SMOOTH, _holds_up_to, design_honest, honest_inputs, honest_record
+from evallib.analysis.honest import M_SMOOTH, MBAR, _holds_up_to, design_honest, honest_inputs, honest_record
 from evallib.did._covariance import HeadlineCovariance, HeadlineCovarianceSpec
 from evallib.disclosure import publishable_results
 from evallib.report.honest_text import honest_sentence, honest_table
