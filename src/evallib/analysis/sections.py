@@ -143,7 +143,8 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
     # HonestDiD sensitivity of the headline at the horizon (analysis.honest, decision 0011)
     honest = attempt("honest_did", lambda: design_honest(
         panel, outcome=outcome, cluster=cluster, event_window=config.event_window, horizon=a.horizon,
-        seed=config.seed), [needs(gt), need(f.n_pilot_with_pre > 0, "no_pre_period"), needs(path),
+        seed=config.seed), [need(a.honest_did, "not_requested", setting="analysis.honest_did"), needs(gt),
+                            need(f.n_pilot_with_pre > 0, "no_pre_period"), needs(path),
                             lambda: need(path.method != "none", "no_valid_interval"),
                             lambda: need(persons_at_event_time(gt, a.horizon) > 0, "no_estimate_at_horizon",
                                          months=a.horizon)])

@@ -273,6 +273,9 @@ class AnalysisSettings(_Strict):
                     "(default [1, 2, 3, 4])")
     time_to_work_months: int = Field(
         default=24, ge=1, description="months after entry shown in the time-to-work curve (default 24)")
+    honest_did: bool = Field(
+        default=True, description="HonestDiD sensitivity of the headline at the horizon (about 20 s of "
+                                  "CPU per chapter; default true)")
 
     @model_validator(mode="after")
     def _ordered(self) -> AnalysisSettings:
