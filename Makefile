@@ -36,36 +36,31 @@ book-en: $(STAMP)
 	$(BIN)/evallib run --lang en
 	@$(BIN)/evallib book --lang en
 
-# The browser tests drive Debian's chromium (never a downloaded browser). Installed here when
-# missing and we are root (a fresh CI machine); otherwise stop at once with the command to run.
-CHROMIUM_PKGS := chromium fonts-dejavu-core
-chromium:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+# Debian packages the tests need, installed when missing and we are root (a fresh CI machine);
+# otherwise stop at once with the command to run. $(call apt_need,COMMAND,PACKAGES,WHAT NEEDS IT)
+define apt_need
+	@if ! command -v $(1) >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing Debian's chromium for the browser tests (apt-get)"; \
+	    echo "installing Debian's $(2) for $(3) (apt-get)"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(CHROMIUM_PKGS) >/dev/null; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
 	  else \
-	    echo "The browser tests need Debian's chromium. Run:" >&2; \
-	    echo "  sudo apt-get install -y $(CHROMIUM_PKGS)" >&2; \
+	    echo "$(3) need $(1) ($(2)). Run:" >&2; \
+	    echo "  sudo apt-get install -y $(2)" >&2; \
 	    exit 1; \
 	  fi; \
 	fi
+endef
+
+# The browser tests drive Debian's chromium (never a downloaded browser).
+CHROMIUM_PKGS := chromium fonts-dejavu-core
+chromium:
+	$(call apt_need,chromium,$(CHROMIUM_PKGS),the browser tests)
 
 # The Spark engine's tests need a Java 17 runtime: Debian's, installed as chromium is.
 JAVA_PKGS := openjdk-17-jre-headless
 java:
-	@if ! command -v java >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing Debian's Java 17 runtime for the Spark engine tests (apt-get)"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(JAVA_PKGS) >/dev/null; \
-	  else \
-	    echo "The Spark engine tests need a Java 17 runtime. Run:" >&2; \
-	    echo "  sudo apt-get install -y $(JAVA_PKGS)" >&2; \
-	    exit 1; \
-	  fi; \
-	fi
+	$(call apt_need,java,$(JAVA_PKGS),the Spark engine tests)
 
 test: $(STAMP_DEV) chromium java
 	$(BIN)/python -m pytest

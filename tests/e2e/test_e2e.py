@@ -179,7 +179,7 @@ def test_appendices_show_fingerprints_and_published_results(book_nl):
 
 
 # headers of table columns that hold no counts of people (ladder steps, areas, months, ...)
-_NOT_COUNTS = {label(k, lang) for k in ("col_areas", "col_step", "col_flow_step", "did_relative_time",
+_NOT_COUNTS = {label(k, lang) for k in ("col_areas", "col_flow_step", "did_relative_time",
                                         "did_relative_time_periods") for lang in ("nl", "en")}
 # a whole number in the English edition's format (thousands with a comma): 7, 1,234 (not 0.002)
 _INTEGER = re.compile(r"^(?:0|[1-9]\d{0,2}(?:,\d{3})*)$")

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from evallib.config.notes import Note
 from evallib.errors import ConfigError
 
 # Strings from the params reach the book as text (evallib.report.show.text escapes them); what can
@@ -42,15 +43,16 @@ class _Strict(BaseModel):
 
 
 class Source(_Strict):
-    """A public fact about the pilot with where it comes from."""
+    """A public fact about the pilot with where it comes from (each a text, or ``{nl, en}``)."""
 
-    fact: str
-    source: str
+    fact: Note
+    source: Note
 
     @field_validator("fact", "source")
     @classmethod
-    def _plain(cls, value: str) -> str:
-        return _plain_text(value, multiline=True)
+    def _plain(cls, value: Note) -> Note:
+        _plain_text(value.texts(), multiline=True)
+        return value
 
 
 # params context.target_groups: each has a label tg_<slug> (nl, en) in catalogue/book.yaml
@@ -196,12 +198,13 @@ class PrimaryOutcome(_Strict):
     outcome: str
     why_nl: str
     why_en: str
-    source: str
+    source: Note = Field(description="where the goal is published: a text, or {nl: ..., en: ...}")
 
     @field_validator("why_nl", "why_en", "source")
     @classmethod
     def _plain(cls, value: str) -> str:
-        return _plain_text(value, multiline=True)
+        _plain_text(value.texts() if isinstance(value, Note) else value, multiline=True)
+        return value
 
 
 class ScaleUpPopulation(_Strict):
@@ -214,7 +217,8 @@ class ScaleUpPopulation(_Strict):
     kind: Literal["jobseekers", "employees", "residents"] | None = None
     count: int | None = Field(default=None, gt=0, description="null when no public count is known")
     reference_date: str | None = None
-    source: str = Field(description="where the count comes from, or why it is missing")
+    source: Note = Field(description="where the count comes from, or why it is missing: a text, or "
+                                     "{nl: ..., en: ...}")
 
     @field_validator("label_nl", "label_en", "reference_date")
     @classmethod
@@ -223,8 +227,9 @@ class ScaleUpPopulation(_Strict):
 
     @field_validator("source")
     @classmethod
-    def _plain(cls, value: str) -> str:
-        return _plain_text(value, multiline=True)
+    def _plain(cls, value: Note) -> Note:
+        _plain_text(value.texts(), multiline=True)
+        return value
 
 
 class Publication(_Strict):

@@ -37,7 +37,8 @@ context:                        # shown at the top of the pilot's chapter (plain
   partners: ["FILL IN: e.g. VDAB, OCMW"]
   budget_eur: null              # total budget in euro, or null if not public
   target_participants: null     # the pilot's own target number of participants, or null
-  facts: []                     # optional: - {{fact: "...", source: "where it is published"}}
+  # optional: - {{fact: {{nl: "...", en: "..."}}, source: {{nl: "waar gepubliceerd", en: "where it is published"}}}}
+  facts: []                     # every fact and source: one text (both editions) or {{nl: ..., en: ...}}
 # person_staggered: people enter one by one (start_month per person);
 # area_staggered: whole areas start at different months (an `entry` month per pilot area below)
 design: person_staggered
@@ -51,7 +52,9 @@ primary_outcome:
   outcome: work_or_training
   why_nl: "FILL IN: waarom deze uitkomst het doel van de pilot is."
   why_en: "FILL IN: why this outcome is the pilot's goal."
-  source: "FILL IN: where the goal is published"
+  source:                       # one text (both editions) or the Dutch and the English edition's text
+    nl: "FILL IN: waar het doel gepubliceerd is"
+    en: "FILL IN: where the goal is published"
 data: {data}   # the panel (CSV or Parquet), relative to the repository root
 study_period: ["2024-01", "2025-12"]   # FILL IN: first and last month analysed (YYYY-MM)
 disclosure_threshold: 10        # cells with fewer people are suppressed in the book
@@ -79,6 +82,8 @@ simulation:
 # max_assessment_age: 12                                  # for `evallib panel --assessments`
 # analysis: {{horizon: 12, n_boot_dynamic: 499, wild_bootstrap_draws: 499, ri_max_assignments: 250}}
 # decision: {{policy_threshold: 0.03, scale_min_probability: 0.8, stop_max_probability: 0.1}}
+# scale_up: {{kind: jobseekers, label_nl: "...", label_en: "...", count: null,
+#            source: {{nl: "waar het aantal vandaan komt", en: "where the count comes from"}}}}
 # publication: {{extract_date: "2025-01-31", contact: "FILL IN: service or e-mail"}}  # shown in the book
 """
 

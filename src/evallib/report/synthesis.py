@@ -427,5 +427,6 @@ def population_sources_markdown(entries: list[PilotEntry], lang: str = "nl") -> 
         text = getattr(pop, f"label_{lang}")
         if pop.count:
             text = f"{fmt_int(pop.count, lang)} {text}"
-        lines.append("- " + label("population_source_item", lang, pilot=e.name, population=text, source=pop.source))
+        lines.append("- " + label("population_source_item", lang, pilot=e.name, population=text,
+                                  source=pop.source.in_lang(lang)))
     return "\n".join(lines)
