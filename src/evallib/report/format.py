@@ -39,9 +39,14 @@ def _missing(x: float | None) -> bool:
 
 
 def fmt_num(x: float, lang: str = "nl", decimals: int = 1) -> str:
-    """A number with the language's decimal and grouping marks: 1234.5 → '1.234,5' (nl)."""
+    """A number with the language's decimal and grouping marks and a real minus: 1234.5 →
+    '1.234,5', -0.94 → '−0,94' (nl). Babel writes the hyphen-minus of the locale data."""
     fmt = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(x, format=fmt, locale=_LOCALE[lang])
+    text = format_decimal(x, format=fmt, locale=_LOCALE[lang])
+    if not text.startswith("-"):
+        return text
+    # a value that rounds to zero keeps no sign ("0,0", never "−0,0")
+    return text[1:] if not any(c in "123456789" for c in text) else "\u2212" + text[1:]
 
 
 def fmt_int(x: float, lang: str = "nl") -> str:
@@ -78,8 +83,9 @@ def per_hundred(share_diff: float) -> int:
     return int(round(share_diff * 100))
 
 
-def fmt_eur(x: float, lang: str = "nl", *, nbsp: bool = False) -> str:
-    """An amount in whole euros: '€ 1.234' (nl), '€1,234' (en); ``nbsp``: a no-break space."""
+def fmt_eur(x: float, lang: str = "nl", *, nbsp: bool = True) -> str:
+    """An amount in whole euros: '€ 1.234' (nl), '€1,234' (en); ``nbsp`` (default): a no-break
+    space, so that '€' never breaks from its number."""
     text = f"€ {fmt_num(x, lang, 0)}" if lang == "nl" else f"€{fmt_num(x, lang, 0)}"
     return text.replace(" ", NBSP) if nbsp else text
 

@@ -15,7 +15,7 @@ def test_dutch_number_formats():
     assert fmt_pp(0.034, "nl") == "+3,4 procentpunt"
     assert fmt_pp(-0.034, "en") == "−3.4 percentage points"
     assert fmt_pct(0.123, "nl") == "12%"
-    assert fmt_eur(4_700_000, "nl") == "€ 4.700.000"
+    assert fmt_eur(4_700_000, "nl") == "€\u00a04.700.000"
 
 
 def test_non_significant_wording_does_not_claim_no_effect():

@@ -1,6 +1,6 @@
 """The one set of number formats (evallib.report.format), values checked by hand."""
 
-from evallib.report.format import NBSP, fmt_eur, fmt_p, fmt_pp, fmt_pp_value, fmt_signed_int, per_hundred
+from evallib.report.format import NBSP, fmt_eur, fmt_num, fmt_p, fmt_pp, fmt_pp_value, fmt_signed_int, per_hundred
 
 
 def test_percentage_points_with_and_without_unit():
@@ -13,7 +13,7 @@ def test_percentage_points_with_and_without_unit():
 def test_p_values_and_amounts_in_narrow_cells_do_not_break():
     assert fmt_p(0.0004, "nl") == "< 0,001"
     assert fmt_p(0.0004, "nl", nbsp=True) == "<" + NBSP + "0,001"
-    assert fmt_eur(39703, "nl") == "€ 39.703" and fmt_eur(39703, "nl", nbsp=True) == "€" + NBSP + "39.703"
+    assert fmt_eur(39703, "nl") == "€" + NBSP + "39.703" and fmt_eur(39703, "nl", nbsp=False) == "€ 39.703"
     assert fmt_eur(39703, "en") == "€39,703"
 
 
@@ -67,3 +67,10 @@ def test_default_axes_get_the_decimal_comma_but_own_formatters_are_kept():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0,0", "0,5", "1,0"]
     assert {t.get_text() for t in ax.get_yticklabels()} == {"own"}
     plt.close(fig)
+
+
+def test_numbers_carry_a_real_minus_and_no_signed_zero():
+    # issue 14: "-0,94" beside "−" in the balance table; Babel writes a hyphen-minus
+    assert fmt_num(-0.94, "nl", 2) == "\u22120,94"
+    assert fmt_num(-1234.5, "en") == "\u22121,234.5"
+    assert fmt_num(-0.0004, "nl", 1) == "0,0" and fmt_num(0.94, "nl", 2) == "0,94"

@@ -33,7 +33,7 @@ def test_cost_table_says_not_bounded():
     t = cost_table(c, "nl")
     # per additional: 1000 / (0.2*10) = 500; lower bound 1000 / (0.5*10) = 200
     last = t.iloc[-1].tolist()
-    assert last[1] == "€ 500" and last[2] == "€ 200 tot niet begrensd"
+    assert last[1] == "€\u00a0500" and last[2] == "€\u00a0200 tot niet begrensd"
 
 
 def _pilot_panel(sizes: dict[str, int]) -> pd.DataFrame:
