@@ -99,7 +99,7 @@ def primary_outcome_sentence(config, lang: str = "nl") -> str:
         return ""
     why = as_text(po.why_nl if lang == "nl" else po.why_en)
     return (label("primary_outcome_sentence", lang, outcome=label("var_" + po.outcome, lang), why=why)
-            + " (" + as_text(po.source) + ")")
+            + " (" + as_text(po.source.in_lang(lang)) + ")")
 
 
 # --------------------------------------------------------------------------------------------
