@@ -33,6 +33,7 @@ from evallib.engine._spark import SparkEngine
 from evallib.engine._survival import time_to_work, time_to_work_from_counts, work_duration_counts
 from evallib.engine._transitions import transition_counts, transition_matrix_from_counts, transition_totals
 from evallib.engine._twfe import TwfeSums, twfe, twfe_from_sums, twfe_sums
+from evallib.engine._validate import validate_parquet
 
 __all__ = [
     "AUTO_FACTOR",
@@ -60,5 +61,6 @@ __all__ = [
     "twfe",
     "twfe_from_sums",
     "twfe_sums",
+    "validate_parquet",
     "work_duration_counts",
 ]

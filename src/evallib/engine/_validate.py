@@ -50,6 +50,7 @@ from evallib.data.read import _check_parquet_metadata, _normalise_header
 from evallib.engine import _validate_sql as vs
 from evallib.engine._validate_sql import RowExamples
 from evallib.errors import DataError, Problem
+from evallib.schema import COLUMNS
 
 #: rows per batch of the row-by-row pass
 CHUNK_ROWS = 1_000_000
@@ -58,15 +59,20 @@ NARROW = "validate_rows"
 
 
 class _Merged:
-    """Problems of all batches, merged by (column, message, expected, header)."""
+    """Problems of all batches, merged by (column, message, expected, header), in the loader's
+    order: by phase (parsing before the schema's values), then by the column's place in the
+    contract (`evallib.schema.COLUMNS`), then as first seen."""
 
     def __init__(self, keep: int = 1000):
         self.keep = keep
         self.items: dict[tuple, list] = {}
+        self.order: dict[tuple, tuple] = {}
 
-    def add(self, problems: list[Problem]) -> None:
+    def add(self, problems: list[Problem], phase: int = 0, by_place: bool = True) -> None:
         for p in problems:
             key = (p.column, p.message, p.expected, p.header)
+            if key not in self.items:
+                self.order[key] = (phase, _PLACE.get(p.column, len(_PLACE)) if by_place else 0, len(self.order))
             item = self.items.setdefault(key, [[], 0])
             new = set(p.rows) - set(item[0])  # a column's problem (row 1) repeats in every batch
             item[0] = sorted({*item[0], *new})[: self.keep]
@@ -74,7 +80,10 @@ class _Merged:
 
     def problems(self) -> list[Problem]:
         return [Problem(c, RowExamples(rows, n) if n > len(rows) else tuple(rows), m, e, h)
-                for (c, m, e, h), (rows, n) in self.items.items()]
+                for (c, m, e, h), (rows, n) in sorted(self.items.items(), key=lambda kv: self.order[kv[0]])]
+
+
+_PLACE = {spec.name: i for i, spec in enumerate(COLUMNS)}
 
 
 def _batches(path: Path, chunk_rows: int):
@@ -135,9 +144,11 @@ def row_pass(path: Path, out_dir: Path, cluster: str, chunk_rows: int = CHUNK_RO
     for frame, rows in _batches(path, chunk_rows):
         col = _Collector(str(path))
         flagged = _identifier_problems(frame, rows, col)
+        n_ident = len(col.problems)
         frame = _check_columns(frame, col, flagged)
         renamed = frame.attrs.get("renamed", {})
-        first.add(col.problems)
+        first.add(col.problems[:n_ident], 0, by_place=False)  # the loader's order: identifiers, columns
+        first.add(col.problems[n_ident:], 1, by_place=False)
         if col.problems or first.items:
             columns_bad = True
             continue  # the loader stops after the columns: only identifiers are still collected
@@ -145,12 +156,14 @@ def row_pass(path: Path, out_dir: Path, cluster: str, chunk_rows: int = CHUNK_RO
         col.headers = {target: dutch for dutch, target in renamed.items()}
         parsed, months = _parse(frame, rows, col)
         del frame
+        n_parse = len(col.problems)
         _pandera_problems(parsed, rows, col)
         unreadable = np.zeros(len(parsed), dtype=bool)
         for problem in col.problems:
             if problem.column in _KEYS:
                 unreadable |= np.isin(rows, problem.rows)
-        second.add(col.problems)
+        second.add(col.problems[:n_parse], 0)
+        second.add(col.problems[n_parse:], 1)
         table = pa.Table.from_pandas(_narrow(parsed, months, rows, unreadable, cluster), preserve_index=False)
         if writer is None:
             writer = pq.ParquetWriter(str(out_dir / "rows.parquet"), table.schema)
