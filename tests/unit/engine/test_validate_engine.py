@@ -148,3 +148,19 @@ def test_spark_runs_the_same_validation(tmp_path):
             assert _verdict(lambda p=path: validate_parquet(p, GENT, eng)) == _memory(path, GENT), case
     finally:
         eng.close()
+
+
+@pytest.mark.parametrize("case", ["every_problem_in_one_pass", "both_exclusions"])
+def test_cli_validate_engine_duckdb_prints_what_memory_prints(case, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from evallib.cli import app
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[3])
+    path = tmp_path / "panel.parquet"
+    CASES[case]().reset_index(drop=True).to_parquet(path, index=False)
+    out = {e: CliRunner().invoke(app, ["validate", str(path), "--pilot", "gent_mobiel_arbeidsteam", "--engine", e])
+           for e in ("memory", "duckdb")}
+    assert out["duckdb"].exit_code == out["memory"].exit_code == (2 if case.startswith("every") else 0)
+    assert out["duckdb"].output == out["memory"].output
+    assert "row" in out["memory"].output
