@@ -95,7 +95,8 @@ def _batches(path: Path, chunk_rows: int):
                          partitioning="hive" if path.is_dir() else None,
                          partition_base_dir=str(path) if path.is_dir() else None)
     offset = 0
-    for batch in dataset.to_batches(batch_size=chunk_rows):
+    # no read-ahead: pyarrow would otherwise decode up to 16 batches ahead (memory grows with the file)
+    for batch in dataset.to_batches(batch_size=chunk_rows, batch_readahead=0, fragment_readahead=0):
         if batch.num_rows == 0:
             continue
         frame = batch.to_pandas(date_as_object=False)
