@@ -11,6 +11,9 @@ run of consecutive months with an observed state (none: infinite); the follow-up
 of that run after t. Runs are "gaps and islands" (month code minus the row number among the
 unit's observed rows), the next month below s a window minimum over the rest of the run.
 
+The persons are split into buckets by a hash of the unit id, one query per bucket (its windows
+hold that bucket's rows: bounded memory at 500M rows), and the integer counts added.
+
 `relapse_from_counts` expands the counts into episode arrays and computes each row of the table
 as `evallib.ladder.relapse` does (complete-follow-up share, 1 - Kaplan-Meier at the horizon with
 the memory engine's `_km_at`). ``episodes`` of the result is the compact table.
