@@ -13,7 +13,9 @@ per-person state bit masks, and the pilot group's matrix: what ``run --engine du
 ``time_to_work`` (Kaplan-Meier risk sets of the pilot group's time to paid work: duration x event
 counts from a window over each person's months, then the memory engine's Kaplan-Meier code),
 ``relapse`` (episodes of reaching steps 5 and 6 by relapse time x follow-up, pilot months vs
-comparison group). ``--base`` (with a panel made by ``_gen_stream.py --replicate``) compares the
+comparison group), ``validate`` (`engine.validate_parquet`: the loader's checks, exclusions and
+summary without loading the panel; ``--compare`` runs ``load_panel`` + ``summarise`` on a single
+Parquet file and compares the counts). ``--base`` (with a panel made by ``_gen_stream.py --replicate``) compares the
 numbers that copying persons leaves unchanged (estimates, shares, survival, transition
 probabilities) with the memory engine on the panel that was copied.
 ``--compare`` also runs the memory engine (pandas + evallib.did /
@@ -35,6 +37,8 @@ import numpy as np
 import pandas as pd
 
 from evallib import did, engine, ladder
+from evallib.config import load_pilot
+from evallib.data import load_panel, summarise
 from evallib.data.derive import derive_columns
 from evallib.engine._backend import RAW_VIEW
 from evallib.engine._sql import derived_view
@@ -80,7 +84,27 @@ def _both(stage: str, res) -> dict:
     return {"numbers": _numbers(stage, res), "invariant": _invariant(stage, res)}
 
 
+def _validate_config(data: str):
+    """Gent's params with the study period set to the months of the benchmark panel."""
+    eng = engine.DuckEngine(threads=1)
+    eng.source(data, derive=False)
+    lo, hi = eng.frame("SELECT MIN(month) AS lo, MAX(month) AS hi FROM panel").iloc[0]
+    eng.close()
+    period = (f"{pd.Timestamp(lo):%Y-%m}", f"{pd.Timestamp(hi):%Y-%m}")
+    return load_pilot("gent_mobiel_arbeidsteam").model_copy(update={"study_period": period})
+
+
+def _validate_numbers(summary: dict) -> dict:
+    nums = [summary[k] for k in ("persons", "pilot_persons", "comparison_persons", "person_months", "clusters")]
+    nums += list(summary["ladder_steps"].values()) + [e["rows"] for e in summary["exclusions"]]
+    return {"numbers": [float(x) for x in nums], "invariant": [float(x) for x in nums]}
+
+
 def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str, copies: int = 1) -> dict:
+    if stage == "validate":  # the loader's checks without loading the panel (row pass per batch + SQL)
+        cfg = _validate_config(data)
+        eng = engine.DuckEngine(memory_limit=memory_limit, temp_directory=temp, threads=threads)
+        return _validate_numbers(engine.validate_parquet(data, cfg, eng, scratch=temp))
     eng = engine.DuckEngine(memory_limit=memory_limit, temp_directory=temp, threads=threads)
     eng.source(data)
     if copies > 1:  # the panel copied inside the engine (person ids suffixed), as _gen_stream --replicate
@@ -105,6 +129,9 @@ def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str
 
 
 def run_memory(stage: str, data: str) -> dict:
+    if stage == "validate":  # load_panel + summarise (a single Parquet file)
+        cfg = _validate_config(data)
+        return _validate_numbers(summarise(load_panel(data, cfg), cfg))
     p = pd.read_parquet(data)
     p = p.sort_values(["person_id", "month"], kind="stable").reset_index(drop=True)
     for c in ("person_id", "area", "group"):

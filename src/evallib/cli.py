@@ -218,12 +218,26 @@ def init_pilot(
 def validate(
     data: Annotated[Path, typer.Argument(help="the panel: CSV or Parquet")],
     pilot: Annotated[str, typer.Option("--pilot", help="pilot name (params/<pilot>.yaml) or a params file")],
+    engine: Annotated[str, typer.Option("--engine", help="memory (default: load the panel), duckdb or spark: "
+                                        "the same checks and messages on a Parquet panel without loading it "
+                                        "(docs/engine.md, Validation)")] = "memory",
 ) -> None:
     """Check a panel file: a summary (exit 0) or every problem found (exit 2)."""
     root = _root()
     config = _config(pilot, root)
-    panel = evallib.data.load_panel(data, config)
-    s = evallib.data.summarise(panel, config)
+    if engine == "memory":
+        s = evallib.data.summarise(evallib.data.load_panel(data, config), config)
+    elif engine in ("duckdb", "spark"):
+        temp = os.environ.get("EVALLIB_ENGINE_TEMP")
+        eng = (evallib.engine.DuckEngine(memory_limit=os.environ.get("EVALLIB_ENGINE_MEMORY_LIMIT"),
+                                         temp_directory=temp) if engine == "duckdb"
+               else evallib.engine.SparkEngine(master=os.environ.get("EVALLIB_SPARK_MASTER", "local[2]")))
+        try:
+            s = evallib.engine.validate_parquet(data, config, eng, scratch=temp)
+        finally:
+            eng.close()
+    else:
+        _fail(f"--engine must be one of memory, duckdb, spark, got {engine!r}", EXIT_INPUT)
     steps = ", ".join(str(k) for k in s["ladder_steps"])
     typer.echo(f"{data}: OK for pilot {config.pilot}")
     typer.echo(f"  persons: {s['persons']} (pilot {s['pilot_persons']}, comparison {s['comparison_persons']})")

@@ -20,6 +20,9 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
   curve of `evallib.ladder.time_to_work` from duration x event counts.
 * `relapse_episode_counts` + `relapse_from_counts` (`relapse`) -- the table of
   `evallib.ladder.relapse` from counts of episodes by relapse time and follow-up.
+* `validate_parquet` -- the loader's validation of a Parquet panel without loading it (row
+  checks per batch with the loader's code, the checks between rows, exclusions, design and
+  feasibility in SQL): the same problems or the same summary (`evallib validate --engine`).
 * `engine_estimators` / `EngineEstimators` -- what `evallib.analysis.chapter` takes from an
   engine (``est=``): the calls above where the engine covers them, the memory estimators
   otherwise, with a log of where each ran (`evallib run --engine duckdb`).
@@ -33,6 +36,7 @@ from evallib.engine._spark import SparkEngine
 from evallib.engine._survival import time_to_work, time_to_work_from_counts, work_duration_counts
 from evallib.engine._transitions import transition_counts, transition_matrix_from_counts, transition_totals
 from evallib.engine._twfe import TwfeSums, twfe, twfe_from_sums, twfe_sums
+from evallib.engine._validate import validate_parquet
 
 __all__ = [
     "AUTO_FACTOR",
@@ -60,5 +64,6 @@ __all__ = [
     "twfe",
     "twfe_from_sums",
     "twfe_sums",
+    "validate_parquet",
     "work_duration_counts",
 ]

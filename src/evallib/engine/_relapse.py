@@ -11,6 +11,9 @@ run of consecutive months with an observed state (none: infinite); the follow-up
 of that run after t. Runs are "gaps and islands" (month code minus the row number among the
 unit's observed rows), the next month below s a window minimum over the rest of the run.
 
+The persons are split into buckets by a hash of the unit id, one query per bucket (its windows
+hold that bucket's rows: bounded memory at 500M rows), and the integer counts added.
+
 `relapse_from_counts` expands the counts into episode arrays and computes each row of the table
 as `evallib.ladder.relapse` does (complete-follow-up share, 1 - Kaplan-Meier at the horizon with
 the memory engine's `_km_at`). ``episodes`` of the result is the compact table.
@@ -38,11 +41,22 @@ RULE = ("episode = first month at or above the step after a consecutive month "
         "its outcome; p_relapse_km = 1 - Kaplan-Meier at h using all episodes")
 
 
+#: rows per unit-hash bucket (`relapse_episode_counts` ``buckets=None``): each bucket's two window
+#: sorts then hold at most about this many rows (DuckDB: about 1.5 GB at 60M rows)
+ROWS_PER_BUCKET = 60_000_000
+
+
 def relapse_episode_counts(eng, *, unit: str, time: str, state: str, states: Sequence[int],
-                           reached: Sequence[int], by: str | None = None, view: str = "panel") -> pd.DataFrame:
+                           reached: Sequence[int], by: str | None = None, view: str = "panel",
+                           buckets: int | None = None) -> pd.DataFrame:
     """Columns reached, ``by`` (text; "all" without ``by``), relapse_time (months; -1 = none),
     follow_up, n (episodes). A state outside ``states`` or two rows for one unit and month is an
-    `EstimationError`."""
+    `EstimationError`.
+
+    ``buckets``: the units are split by a hash of ``unit`` into this many buckets, one query
+    each, and the (integer) counts added: every window sort holds one bucket's rows, so memory
+    is bounded whatever the panel's size (default: one bucket per `ROWS_PER_BUCKET` rows on
+    DuckDB; one on Spark, which partitions the windows by unit itself)."""
     types = eng.columns(view)
     for c in (unit, time, state, *([by] if by else [])):
         if c not in types:
@@ -51,35 +65,71 @@ def relapse_episode_counts(eng, *, unit: str, time: str, state: str, states: Seq
     for s in reached:
         if int(s) not in st:
             raise EstimationError(f"{WHAT}: reached={s!r} is not one of the states {st}")
-    tcode, _ = _code(time, types)
-    rank = "CASE " + " ".join(f"WHEN s = {v} THEN {i}" for i, v in enumerate(st)) + " ELSE -1 END"
-    b = f"CAST({ident(by)} AS VARCHAR)" if by else "'all'"
-    w = "PARTITION BY u ORDER BY t"
-    ctes = (
-        f"WITH base AS (SELECT {ident(unit)} AS u, {tcode} AS t, CAST({ident(state)} AS INTEGER) AS s, "
-        f"{b} AS b FROM {ident(view)} WHERE {ident(state)} IS NOT NULL), "
-        f"r0 AS (SELECT u, t, b, {rank} AS k, t - ROW_NUMBER() OVER ({w}) AS run, "
-        f"LAG(t) OVER ({w}) AS t_prev, LAG({rank}) OVER ({w}) AS k_prev FROM base), "
-        f"checks AS (SELECT COALESCE(SUM(CASE WHEN t = t_prev THEN 1 ELSE 0 END), 0) AS dup, "
-        f"COALESCE(SUM(CASE WHEN k < 0 THEN 1 ELSE 0 END), 0) AS bad FROM r0) ")
-    parts = []
-    for s in reached:
-        c = st.index(int(s))
-        runw = "PARTITION BY u, run ORDER BY t"
-        parts.append(
-            f"SELECT {int(s)} AS reached, b, k, t, t_prev, k_prev, "
-            f"MIN(CASE WHEN k < {c} THEN t END) OVER ({runw} ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) "
-            f"AS t_below, MAX(t) OVER (PARTITION BY u, run) AS t_last, {c} AS c FROM r0")
-    eps = (f"ep AS (SELECT reached, b, CASE WHEN t_below IS NULL THEN -1 ELSE t_below - t END AS relapse_time, "
-           f"t_last - t AS follow_up FROM ({' UNION ALL '.join(parts)}) z "
-           f"WHERE k >= c AND t_prev = t - 1 AND k_prev < c) ")
-    out = eng.frame(ctes + ", " + eps + "SELECT reached, b, relapse_time, follow_up, COUNT(*) AS n, "
-                    "MIN(checks.dup) AS dup, MIN(checks.bad) AS bad FROM ep CROSS JOIN checks "
-                    "GROUP BY reached, b, relapse_time, follow_up")
-    out = checked_counts(eng, ctes, out, what=WHAT, unit=unit, time=time, state=state, states=st, by=by)
+    if buckets is None:
+        buckets = 1
+        if getattr(eng, "dialect", "duckdb") == "duckdb":
+            n_rows = int(eng.frame(f"SELECT COUNT(*) AS n FROM {ident(view)}")["n"].iloc[0])
+            buckets = max(1, -(-n_rows // ROWS_PER_BUCKET))
+    parts = [eng.frame(_episode_sql(unit=unit, time=time, state=state, states=st, reached=reached, by=by,
+                                    view=view, types=types, bucket=(i, int(buckets)) if buckets > 1 else None))
+             for i in range(int(buckets))]
+    raw = pd.concat(parts, ignore_index=True)
+    out = raw[raw["relapse_time"] > -2].groupby(["reached", "b", "relapse_time", "follow_up"], as_index=False,
+                                                  sort=False, dropna=False)["n"].sum()
+    out = out[out["n"] > 0].copy()
+    out["dup"], out["bad"] = int(raw["dup"].sum()), int(raw["bad"].sum())
+    totals = pd.DataFrame({"dup": [int(raw["dup"].sum())], "bad": [int(raw["bad"].sum())]})
+    out = checked_counts(_Totals(totals), "", out, what=WHAT, unit=unit, time=time, state=state, states=st, by=by)
     for col in ("reached", "relapse_time", "follow_up", "n"):
         out[col] = out[col].astype(np.int64)
     return out.sort_values(["reached", by or "group", "relapse_time", "follow_up"]).reset_index(drop=True)
+
+
+class _Totals:
+    """What `checked_counts` reads the checks from when no episode was counted."""
+
+    def __init__(self, totals: pd.DataFrame):
+        self.totals = totals
+
+    def frame(self, _sql: str) -> pd.DataFrame:
+        return self.totals
+
+
+def _episode_sql(*, unit: str, time: str, state: str, states: list[int], reached: Sequence[int],
+                 by: str | None, view: str, types: dict[str, str], bucket: tuple[int, int] | None) -> str:
+    """One query over the rows of one bucket of units (all rows: ``bucket=None``): two window
+    passes (by unit, then by unit x run), the episodes of every step in ``reached`` picked by a
+    cross join with a small table of steps (no UNION of window scans), and the checks counted in
+    the same aggregate. Rows that are not episodes come back with relapse_time -2 and n 0."""
+    tcode, _ = _code(time, types)
+    rank = "CASE " + " ".join(f"WHEN s = {v} THEN {i}" for i, v in enumerate(states)) + " ELSE -1 END"
+    b = f"CAST({ident(by)} AS VARCHAR)" if by else "'all'"
+    where = f"{ident(state)} IS NOT NULL"
+    if bucket is not None:
+        i, n = bucket
+        where += f" AND (hash({ident(unit)}) % {n} + {n}) % {n} = {i}"
+    w = "PARTITION BY u ORDER BY t"
+    runw = "PARTITION BY u, run ORDER BY t ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
+    cs = [states.index(int(s)) for s in reached]
+    below = ", ".join(f"MIN(CASE WHEN k < {c} THEN t END) OVER ({runw}) AS below_{j}" for j, c in enumerate(cs))
+    steps = ", ".join(f"({int(s)}, {c}, {j})" for j, (s, c) in enumerate(zip(reached, cs, strict=True)))
+    pick = "CASE " + " ".join(f"WHEN st.j = {j} THEN below_{j}" for j in range(len(cs))) + " END"
+    ep = "(r1.k >= st.c AND r1.t_prev = r1.t - 1 AND r1.k_prev < st.c)"
+    return (
+        f"WITH base AS (SELECT {ident(unit)} AS u, {tcode} AS t, CAST({ident(state)} AS INTEGER) AS s, "
+        f"{b} AS b FROM {ident(view)} WHERE {where}), "
+        f"r0 AS (SELECT u, t, b, {rank} AS k, t - ROW_NUMBER() OVER ({w}) AS run, "
+        f"LAG(t) OVER ({w}) AS t_prev, LAG({rank}) OVER ({w}) AS k_prev FROM base), "
+        f"r1 AS (SELECT b, k, t, t_prev, k_prev, {below}, "
+        f"MAX(t) OVER (PARTITION BY u, run) AS t_last FROM r0), "
+        f"st AS (SELECT * FROM (VALUES {steps}) v(reached, c, j)) "
+        f"SELECT st.reached AS reached, r1.b AS b, "
+        f"CASE WHEN {ep} THEN COALESCE({pick} - r1.t, -1) ELSE -2 END AS relapse_time, "
+        f"CASE WHEN {ep} THEN r1.t_last - r1.t ELSE -2 END AS follow_up, "
+        f"SUM(CASE WHEN {ep} THEN 1 ELSE 0 END) AS n, "
+        f"SUM(CASE WHEN st.j = 0 AND r1.t = r1.t_prev THEN 1 ELSE 0 END) AS dup, "
+        f"SUM(CASE WHEN st.j = 0 AND r1.k < 0 THEN 1 ELSE 0 END) AS bad "
+        f"FROM r1 CROSS JOIN st GROUP BY 1, 2, 3, 4")
 
 
 def relapse_from_counts(counts: pd.DataFrame, *, by: str | None = None, reached: Sequence[int] = (5, 6),
@@ -112,10 +162,11 @@ def relapse_from_counts(counts: pd.DataFrame, *, by: str | None = None, reached:
 
 def relapse(eng, *, unit: str = "person_id", time: str = "month", state: str = "ladder_step",
             states: Sequence[int], by: str | None = None, reached: Sequence[int] = (5, 6),
-            horizons: Sequence[int] = (6, 12), alpha: float = 0.05, view: str = "panel") -> RelapseResult:
-    """`relapse_episode_counts` then `relapse_from_counts`."""
+            horizons: Sequence[int] = (6, 12), alpha: float = 0.05, view: str = "panel",
+            buckets: int | None = None) -> RelapseResult:
+    """`relapse_episode_counts` (``buckets``: see there) then `relapse_from_counts`."""
     counts = relapse_episode_counts(eng, unit=unit, time=time, state=state, states=states, reached=reached,
-                                    by=by, view=view)
+                                    by=by, view=view, buckets=buckets)
     if counts.empty:
         raise EstimationError(f"{WHAT}: no episode of reaching {list(reached)}")
     return relapse_from_counts(counts, by=by, reached=reached, horizons=horizons, unit=unit, time=time,

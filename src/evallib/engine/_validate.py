@@ -1,0 +1,236 @@
+"""The loader's validation on an engine, for Parquet panels that do not fit in memory
+(`validate_parquet`, ``evallib validate --engine duckdb``; docs/engine.md, "Validation").
+
+Two passes, neither holding the panel:
+
+1. **Row by row, per chunk** (Python, the loader's own code): the file is read in batches of
+   ``chunk_rows`` rows (pyarrow); each batch goes through the checks of `evallib.data.checks`
+   that look at one row at a time -- direct identifiers, the columns, parsing every value, the
+   schema's allowed values -- exactly as `evallib.data.load_panel` runs them, and the parsed key
+   columns (row number, person, month and start month as month numbers, group, places, ladder
+   step, in training, whether a key value was unreadable) are appended to a narrow Parquet file
+   in a scratch directory. These checks are element-wise: their SQL would be a second copy of
+   every parser and spelling, so they stay Python, bounded by one batch. The problems of all
+   batches are merged by (column, message, expected): row numbers added, so that a problem reads
+   as the loader's (the first rows and "and N more").
+2. **Between rows, in SQL** on the narrow file (`evallib.engine._sql` dialect, so Spark runs
+   it too): one row per person and month, a constant group and start month, start months in the
+   file's months, the exclusions (outside the study period, pilot persons without a month
+   before entry) with the same counts, the design checks and the feasibility of the chapter
+   (`evallib.data.feasibility.chapter_problems`), and the summary that ``evallib validate``
+   prints. Each problem's rows come back as their number and the smallest few
+   (:class:`RowExamples`), which is all the rendered message shows.
+
+Everything the loader checks is checked; nothing is sampled. Messages and exclusion counts are
+the loader's (tests/unit/engine/test_validate_engine.py compares them on the data package's bad
+panels). One difference on files of more than one batch: a problem that quotes values (e.g.
+"not a whole number: 'x', 'y'") quotes each batch's first values, so a bad value in several
+batches may give one problem per batch where the loader gives one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evallib.config import PilotConfig
+from evallib.data.checks import (
+    _check_columns,
+    _Collector,
+    _identifier_problems,
+    _pandera_problems,
+    _parse,
+)
+from evallib.data.months import _NO_MONTH
+from evallib.data.read import _check_parquet_metadata, _normalise_header
+from evallib.engine import _validate_sql as vs
+from evallib.engine._validate_sql import RowExamples
+from evallib.errors import DataError, Problem
+from evallib.schema import COLUMNS
+
+#: rows per batch of the row-by-row pass
+CHUNK_ROWS = 1_000_000
+_KEYS = ("person_id", "month", "group", "start_month")
+NARROW = "validate_rows"
+
+
+class _Merged:
+    """Problems of all batches, merged by (column, message, expected, header), in the loader's
+    order: by phase (parsing before the schema's values), then by the column's place in the
+    contract (`evallib.schema.COLUMNS`), then as first seen."""
+
+    def __init__(self, keep: int = 1000):
+        self.keep = keep
+        self.items: dict[tuple, list] = {}
+        self.order: dict[tuple, tuple] = {}
+
+    def add(self, problems: list[Problem], phase: int = 0, by_place: bool = True) -> None:
+        for p in problems:
+            key = (p.column, p.message, p.expected, p.header)
+            if key not in self.items:
+                self.order[key] = (phase, _PLACE.get(p.column, len(_PLACE)) if by_place else 0, len(self.order))
+            item = self.items.setdefault(key, [[], 0])
+            new = set(p.rows) - set(item[0])  # a column's problem (row 1) repeats in every batch
+            item[0] = sorted({*item[0], *new})[: self.keep]
+            item[1] += len(new)
+
+    def problems(self) -> list[Problem]:
+        return [Problem(c, RowExamples(rows, n) if n > len(rows) else tuple(rows), m, e, h)
+                for (c, m, e, h), (rows, n) in sorted(self.items.items(), key=lambda kv: self.order[kv[0]])]
+
+
+_PLACE = {spec.name: i for i, spec in enumerate(COLUMNS)}
+
+
+def _batches(path: Path, chunk_rows: int):
+    """(frame with normalised headers, row numbers from 1) per batch, in file order."""
+    import pyarrow.dataset as ds
+
+    files = [path] if path.is_file() else sorted(path.rglob("*.parquet"))
+    dataset = ds.dataset([str(f) for f in files], format="parquet",
+                         partitioning="hive" if path.is_dir() else None,
+                         partition_base_dir=str(path) if path.is_dir() else None)
+    offset = 0
+    # no read-ahead: pyarrow would otherwise decode up to 16 batches ahead (memory grows with the file)
+    for batch in dataset.to_batches(batch_size=chunk_rows, batch_readahead=0, fragment_readahead=0):
+        if batch.num_rows == 0:
+            continue
+        frame = batch.to_pandas(date_as_object=False)
+        frame.columns = [_normalise_header(c) for c in frame.columns]
+        rows = np.arange(offset + 1, offset + 1 + len(frame))
+        offset += len(frame)
+        yield frame, rows
+
+
+def _narrow(parsed: pd.DataFrame, months: dict, rows: np.ndarray, unreadable: np.ndarray,
+            cluster: str) -> pd.DataFrame:
+    def text(name):
+        if name not in parsed.columns:
+            return pd.Series([None] * len(parsed), dtype=object)
+        return parsed[name].astype("string").astype(object).where(parsed[name].notna(), None)
+
+    def month(name):
+        m = months.get(name)
+        if m is None:
+            return pd.array([pd.NA] * len(parsed), dtype="Int32")
+        return pd.arrays.IntegerArray(m.astype(np.int32), m == _NO_MONTH)
+
+    out = pd.DataFrame({"row": rows.astype(np.int64), "person_id": text("person_id").to_numpy(),
+                        "month": month("month"), "start": month("start_month"),
+                        "grp": text("group").to_numpy(), "municipality": text("municipality").to_numpy(),
+                        "area": text("area").to_numpy(), "cluster": text(cluster).to_numpy(),
+                        "ladder_step": parsed["ladder_step"].astype("Int16") if "ladder_step" in parsed
+                        else pd.array([pd.NA] * len(parsed), dtype="Int16"),
+                        "in_training": parsed["in_training"].astype("boolean") if "in_training" in parsed
+                        else pd.array([pd.NA] * len(parsed), dtype="boolean"),
+                        "unreadable": unreadable})
+    return out
+
+
+def row_pass(path: Path, out_dir: Path, cluster: str, chunk_rows: int = CHUNK_ROWS) -> tuple[list, list, dict, bool]:
+    """The row-by-row checks per batch; the narrow parsed file(s) written to ``out_dir``.
+    Returns (problems before parsing, problems of parsing and values, renamed headers,
+    whether the parsed columns were written)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first, second = _Merged(), _Merged()
+    renamed: dict = {}
+    writer = None
+    columns_bad = False
+    for frame, rows in _batches(path, chunk_rows):
+        col = _Collector(str(path))
+        flagged = _identifier_problems(frame, rows, col)
+        n_ident = len(col.problems)
+        frame = _check_columns(frame, col, flagged)
+        renamed = frame.attrs.get("renamed", {})
+        first.add(col.problems[:n_ident], 0, by_place=False)  # the loader's order: identifiers, columns
+        first.add(col.problems[n_ident:], 1, by_place=False)
+        if col.problems or first.items:
+            columns_bad = True
+            continue  # the loader stops after the columns: only identifiers are still collected
+        col = _Collector(str(path))
+        col.headers = {target: dutch for dutch, target in renamed.items()}
+        parsed, months = _parse(frame, rows, col)
+        del frame
+        n_parse = len(col.problems)
+        _pandera_problems(parsed, rows, col)
+        unreadable = np.zeros(len(parsed), dtype=bool)
+        for problem in col.problems:
+            if problem.column in _KEYS:
+                unreadable |= np.isin(rows, problem.rows)
+        second.add(col.problems[:n_parse], 0)
+        second.add(col.problems[n_parse:], 1)
+        table = pa.Table.from_pandas(_narrow(parsed, months, rows, unreadable, cluster), preserve_index=False)
+        if writer is None:
+            writer = pq.ParquetWriter(str(out_dir / "rows.parquet"), table.schema)
+        writer.write_table(table)
+    if writer is not None:
+        writer.close()
+    return first.problems(), second.problems(), renamed, writer is not None and not columns_bad
+
+
+
+
+def validate_parquet(path: str | Path, config: PilotConfig, eng, *, chunk_rows: int = CHUNK_ROWS,
+                     scratch: str | Path | None = None) -> dict:
+    """Validate a Parquet panel (a file, or a directory of Parquet files partitioned by area)
+    as `evallib.data.load_panel` does, without loading it: the row-by-row checks per batch of
+    ``chunk_rows`` rows, the checks between rows, exclusions, design and feasibility in SQL on
+    ``eng`` (a `DuckEngine` or `SparkEngine`; its view ``panel`` is replaced by the parsed rows).
+
+    Returns `evallib.data.summarise`'s dict (persons, months, clusters, ladder steps, flow,
+    exclusions, gaps, renamed headers); raises `DataError` with the loader's problems (file,
+    column, row examples and their number, what was expected). ``scratch``: where the parsed
+    rows are written (default: a temporary directory, removed afterwards)."""
+    path = Path(path)
+    if path.is_file():
+        col = _Collector(str(path))
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+        if magic != b"PAR1":
+            raise DataError(str(path), [Problem(None, (), "the engine validates Parquet files only",
+                                                "a Parquet file (or use --engine memory for CSV)")])
+        _check_parquet_metadata(path, path.stat().st_size, col)
+    elif not path.is_dir():
+        raise DataError(str(path), [Problem(None, (), "file not found" if not path.exists() else "not a file",
+                                            "the path of a CSV or Parquet file")])
+    work = Path(tempfile.mkdtemp(prefix="evallib-validate-", dir=scratch))
+    try:
+        first, second, renamed, written = row_pass(path, work, config.cluster, chunk_rows)
+        if first:
+            raise DataError(str(path), first)
+        if not written:
+            raise DataError(str(path), [Problem(None, (), "the Parquet file has no rows", "one row per person-month")])
+        eng.source(work / "rows.parquet", derive=False)
+        eng.view("validate_ok", "SELECT * FROM panel WHERE NOT unreadable")
+        q = vs._Sql(eng, "panel")
+        problems = second + vs.cross_row(q, "validate_ok")
+        if problems:
+            raise DataError(str(path), problems)
+        n_read = int(q.one("SELECT COUNT(*) AS n FROM panel")["n"])
+        kept, exclusions, problems = vs.exclude(q, config)
+        if problems:
+            raise DataError(str(path), problems)
+        has_cluster = bool(q.one("SELECT COUNT(cluster) AS n FROM panel")["n"])
+        problems = vs.design(q, kept, config, has_cluster)
+        if problems:
+            raise DataError(str(path), problems)
+        problems = vs.feasibility(q, kept, config)
+        if problems:
+            raise DataError(str(path), problems)
+        out = vs.summary(q, kept, config)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    flow = [{"step": "records read", "code": "read", "rows": n_read}]
+    for e in exclusions:
+        flow.append({"step": f"excluded: {e['reason']}", "code": e["code"], "rows": -e["rows"]})
+    flow.append({"step": "records analysed", "code": "analysed", "rows": out["person_months"]})
+    if n_read - sum(e["rows"] for e in exclusions) != out["person_months"]:  # pragma: no cover - internal error
+        raise RuntimeError("exclusion log does not add up: records read - excluded != analysed")
+    return {**{k: v for k, v in out.items() if k != "gaps"}, "flow": flow, "exclusions": exclusions,
+            "gaps": out["gaps"], "renamed": renamed}
