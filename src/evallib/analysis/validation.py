@@ -29,6 +29,10 @@ class Reference:
     published: float
     decimals: int  # printed precision of the published number: agreement = |ours - published| <= half a unit
     compute: Callable[[Path], float]
+    #: catalogue keys of the book's texts for ``quantity`` (``ref_q_<key>``) and ``source``
+    #: (``ref_s_<source_key>``) in each edition; the English labels equal these English fields
+    key: str = ""
+    source_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +108,15 @@ _R = "R package did, vignette 'Getting Started', mpdta, att_gt + aggte(type = 's
 _T = "Gabadinho et al. (2011), J. Stat. Software 40(4), TraMineR, seqtrate(mvad.seq), p. 17-18"
 
 REFERENCES: tuple[Reference, ...] = (
-    Reference("did.two_by_two", _W, "δ₁ (estimate)", -11863.9, 1, _kielmc("estimate")),
-    Reference("did.two_by_two", _W, "δ₁ (std. error)", 7456.6, 1, _kielmc("se")),
-    Reference("did.twfe", _E, "Treated (estimate)", -0.0225, 4, _organ("estimate")),
-    Reference("did.twfe", _E, "Treated (std. error)", 0.0061, 4, _organ("se")),
-    Reference("did.staggered", _R, "simple ATT", -0.0400, 4, _mpdta),
-    Reference("ladder.transition_matrix", _T, "P(joblessness → employment)", 0.04, 2, _mvad("JL", "EM")),
-    Reference("ladder.transition_matrix", _T, "P(employment → employment)", 0.99, 2, _mvad("EM", "EM")),
+    Reference("did.two_by_two", _W, "δ₁ (estimate)", -11863.9, 1, _kielmc("estimate"), "kielmc_est", "kielmc"),
+    Reference("did.two_by_two", _W, "δ₁ (std. error)", 7456.6, 1, _kielmc("se"), "kielmc_se", "kielmc"),
+    Reference("did.twfe", _E, "Treated (estimate)", -0.0225, 4, _organ("estimate"), "organ_est", "organ"),
+    Reference("did.twfe", _E, "Treated (std. error)", 0.0061, 4, _organ("se"), "organ_se", "organ"),
+    Reference("did.staggered", _R, "simple ATT", -0.0400, 4, _mpdta, "mpdta_att", "mpdta"),
+    Reference("ladder.transition_matrix", _T, "P(joblessness → employment)", 0.04, 2, _mvad("JL", "EM"),
+              "mvad_jl_em", "mvad"),
+    Reference("ladder.transition_matrix", _T, "P(employment → employment)", 0.99, 2, _mvad("EM", "EM"),
+              "mvad_em_em", "mvad"),
 )
 
 

@@ -30,8 +30,10 @@ def published_results_table(results: list[ReferenceResult], lang: str = "nl") ->
         ours = (_signed(r.ours, lang, d + 2) if r.ours is not None
                 else label("not_available", lang) + (f" ({r.problem})" if r.problem else ""))
         agree = {True: label("match_yes", lang), False: label("match_no", lang), None: "–"}[r.agrees]
-        rows.append({label("col_result", lang): f"{r.reference.name}: {r.reference.quantity}",
-                     label("col_source", lang): r.reference.source,
+        ref = r.reference
+        quantity = label(f"ref_q_{ref.key}", lang) if ref.key else ref.quantity
+        source = label(f"ref_s_{ref.source_key}", lang) if ref.source_key else ref.source
+        rows.append({label("col_result", lang): f"{ref.name}: {quantity}", label("col_source", lang): source,
                      label("col_published", lang): _signed(r.reference.published, lang, d),
                      label("col_ours", lang): ours, label("col_match", lang): agree})
     return pd.DataFrame(rows)

@@ -39,6 +39,8 @@ DYNAMIC = {
     "method_short_": "src/evallib/report/tables.py",
     "pt13_ri_": "src/evallib/report/text.py",
     "rating_": "src/evallib/report/tables.py",
+    "ref_q_": "src/evallib/report/validation.py",
+    "ref_s_": "src/evallib/report/validation.py",
     "rule_short_": "src/evallib/report/synthesis.py",
     "sub_": "src/evallib/report/tables.py",
     "tg_": "src/evallib/report/synthesis.py",
