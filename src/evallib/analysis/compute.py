@@ -10,6 +10,7 @@ import json
 import os
 from pathlib import Path
 
+from evallib import ladder
 from evallib.analysis.apart import Apart, can_fork
 from evallib.analysis.chapter import ChapterResults, chapter
 from evallib.config import PilotConfig
@@ -92,7 +93,8 @@ def _chapter_with_engine(config: PilotConfig, path: Path, engine: str) -> Chapte
         return started[-1].result
 
     try:
-        ch = chapter(panel, config, est=est, apart=apart if est is None and _fork(len(panel)) else None)
+        with ladder.reuse_episodes():  # the relapse analyses of one panel find its episodes once
+            ch = chapter(panel, config, est=est, apart=apart if est is None and _fork(len(panel)) else None)
     finally:
         for worker in started:  # a worker whose result was not read (the chapter failed first)
             worker.close()
