@@ -8,6 +8,7 @@ caches it and writes its :meth:`ChapterResults.to_dict` as ``build/results/<pilo
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,17 +115,22 @@ def scorecard_section(config: PilotConfig, design: DesignSection, headline: Head
     return sc, decide(sc.to_dict(), config.decision)
 
 
-def chapter(panel: pd.DataFrame, config: PilotConfig, *, est: EngineEstimators | None = None) -> ChapterResults:
+def chapter(panel: pd.DataFrame, config: PilotConfig, *, est: EngineEstimators | None = None,
+            apart: Callable[[Callable[[], LadderSection]], Callable[[], LadderSection]] | None = None,
+            ) -> ChapterResults:
     """Compute a pilot's chapter from its panel (`evallib.data.load_panel`) and params.
 
     Complete for every panel that `load_panel` accepts: an analysis these data do not allow is
     an :class:`~evallib.analysis.absence.Absent` with its reason, in its place. ``est``: an
     engine's estimators (`evallib.engine.engine_estimators`) for the analyses it covers; the
-    results are the same numbers as in memory."""
+    results are the same numbers as in memory. ``apart(fn)``: starts the ladder section (it needs
+    no other section) elsewhere and returns how to read its result (`analysis.apart`: a forked
+    process); by default it is computed after the headline."""
     allows = panel_facts(panel, config.cluster)
+    ladder_of = (apart or (lambda fn: fn))(lambda: ladder_section(panel, config, allows, est=est))
     design = design_section(panel, config, allows)
     headline = headline_section(panel, config, allows, est=est)
-    ladder = ladder_section(panel, config, allows, est=est)
+    ladder = ladder_of()
     costs = costs_section(config, design, headline)
     sc, decision = scorecard_section(config, design, headline, ladder, costs)
     return ChapterResults(pilot=config.pilot, settings=config.analysis, design=design,

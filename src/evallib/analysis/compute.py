@@ -10,6 +10,8 @@ import json
 import os
 from pathlib import Path
 
+from evallib import ladder
+from evallib.analysis.apart import Apart, can_fork
 from evallib.analysis.chapter import ChapterResults, chapter
 from evallib.config import PilotConfig
 from evallib.data import file_sha256, load_panel
@@ -26,6 +28,10 @@ __all__ = ["cache_key", "compute_pilot", "published_bases"]
 #: the JSON-lines file where each computed chapter says which analyses ran where
 ENGINE_ENV, ENGINE_MEMORY_ENV, ENGINE_TEMP_ENV, ENGINE_LOG_ENV = (
     "EVALLIB_ENGINE", "EVALLIB_ENGINE_MEMORY_LIMIT", "EVALLIB_ENGINE_TEMP", "EVALLIB_ENGINE_LOG")
+#: panels with at least this many rows have their ladder section computed in a forked process
+#: (`analysis.apart`) while this one computes the rest; ``$EVALLIB_CHAPTER_FORK_ROWS`` overrides
+#: it (0: always, when the machine has two cores; a negative number: never)
+FORK_ROWS, FORK_ROWS_ENV = 1_000_000, "EVALLIB_CHAPTER_FORK_ROWS"
 
 
 def cache_key(config: PilotConfig, data_path: str | Path, engine: str = "memory") -> str:
@@ -69,13 +75,29 @@ def published_bases(ch: ChapterResults) -> dict[str, float]:
             if "comparison" in groups.index else float("nan")}
 
 
+def _fork(rows: int) -> bool:
+    """Whether to compute the ladder section in a forked process: large panels on two cores
+    (DuckDB's connection is never shared with a forked process: only the memory engine forks)."""
+    limit = int(os.environ.get(FORK_ROWS_ENV) or FORK_ROWS)
+    return can_fork() and 0 <= limit <= rows
+
+
 def _chapter_with_engine(config: PilotConfig, path: Path, engine: str) -> ChapterResults:
     panel = load_panel(path, config)
     est = engine_estimators(engine, path, panel, memory_limit=os.environ.get(ENGINE_MEMORY_ENV),
                             temp_directory=os.environ.get(ENGINE_TEMP_ENV))
+    started: list[Apart] = []
+
+    def apart(fn):
+        started.append(Apart(fn))
+        return started[-1].result
+
     try:
-        ch = chapter(panel, config, est=est)
+        with ladder.reuse_episodes():  # the relapse analyses of one panel find its episodes once
+            ch = chapter(panel, config, est=est, apart=apart if est is None and _fork(len(panel)) else None)
     finally:
+        for worker in started:  # a worker whose result was not read (the chapter failed first)
+            worker.close()
         if est is not None:
             est.close()
     log = os.environ.get(ENGINE_LOG_ENV)

@@ -3,6 +3,7 @@
 Descriptive (with uncertainty)
     transition_matrix, transition_matrix_ci, state_distribution, time_in_state,
     mean_time_in_state, flow_table, step_up_rates, relapse, relapse_episodes, time_to_work, work_durations
+    (reuse_episodes: a block in which the relapse analyses of one panel find its episodes once)
 Reach (what readers read)
     reach (share who moved at least one step up within N months of entry, pilot vs comparison), reach_windows
 Markov projections
@@ -41,7 +42,7 @@ from .markov import (
     pilot_period_groups,
     stationary_distribution,
 )
-from .rates import relapse, relapse_episodes, step_up_rates
+from .rates import relapse, relapse_episodes, reuse_episodes, step_up_rates
 from .reach import reach, reach_windows
 from .survival import time_to_work, work_durations
 
@@ -55,6 +56,7 @@ __all__ = [
     "step_up_rates",
     "relapse",
     "relapse_episodes",
+    "reuse_episodes",
     "time_to_work",
     "work_durations",
     "reach",

@@ -78,7 +78,8 @@ def step_up_data(
     check_columns(panel, keep=list(keep))
     idx = np.flatnonzero(pair_mask(enc))
     rows = enc.row[idx]
-    out = panel.iloc[rows][[unit, time, *keep]].reset_index(drop=True)
+    # the columns first, then the rows: a take of a few columns, not of the whole panel
+    out = panel[[unit, time, *keep]].iloc[rows].reset_index(drop=True)
     st = pd.Index(enc.states)
     out["origin"] = st[enc.state[idx]]
     out["destination"] = st[enc.state[idx + 1]]

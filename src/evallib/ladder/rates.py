@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -28,7 +31,7 @@ from ._results import (
     StepUpSpec,
 )
 
-__all__ = ["step_up_rates", "relapse", "relapse_episodes", "bootstrap_counts"]
+__all__ = ["step_up_rates", "relapse", "relapse_episodes", "bootstrap_counts", "reuse_episodes"]
 
 
 def bootstrap_counts(
@@ -201,6 +204,66 @@ def _km_at(durations: np.ndarray, events: np.ndarray, w: np.ndarray, horizons) -
     return out
 
 
+#: `reuse_episodes`: panel key -> (weak reference to the panel, its states, {step: episode arrays})
+_EPISODES: ContextVar[dict | None] = ContextVar("evallib_ladder_episodes", default=None)
+
+
+@contextmanager
+def reuse_episodes():
+    """Within this block `relapse_episodes` (and `relapse`, `relapse_did`) remember the episodes
+    found in each panel object per reached step -- their rows in the panel and four numbers each,
+    arrays of the episodes' length, never the panel's -- so that several relapse analyses of one
+    panel (a chapter asks three times per step) encode and scan it once per step. The results
+    are the same; the panels read inside the block must not be modified in place (adding a
+    column to a copy is fine: a new object is a new key)."""
+    token = _EPISODES.set({})
+    try:
+        yield
+    finally:
+        _EPISODES.reset(token)
+
+
+def _episode_arrays(panel: pd.DataFrame, *, unit: str, time: str, state: str, states, weights,
+                    reached: list) -> dict[Any, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per step s in ``reached``: (panel rows where an episode of reaching s starts, weight,
+    relapse_time, follow_up), see `relapse_episodes`; from `reuse_episodes`'s memory if on."""
+    memory = _EPISODES.get()
+    key = (id(panel), len(panel), unit, time, state, None if states is None else tuple(states), weights)
+    entry = memory.get(key) if memory is not None else None
+    if entry is not None and entry[0]() is not panel:  # another object at the same address
+        entry = None
+    if entry is not None and all(s in entry[2] or s not in entry[1] for s in reached):
+        for s in reached:
+            if s not in entry[1]:
+                raise EstimationError(f"reached={s!r} is not one of the states {entry[1]}")
+        return {s: entry[2][s] for s in reached}
+    enc = encode_panel(panel, unit=unit, time=time, state=state, states=states, weights=weights)
+    pairs = pair_mask(enc)
+    run, last_period = _runs(enc, pairs)
+    n = len(enc.unit)
+    obs = enc.state >= 0
+    found = {}
+    for s in reached:
+        if s not in enc.states:
+            raise EstimationError(f"reached={s!r} is not one of the states {enc.states}")
+        c = enc.states.index(s)
+        at = obs & (enc.state >= c)
+        below = obs & (enc.state < c)
+        prev_ok = np.zeros(n, dtype=bool)
+        prev_ok[1:] = pairs & below[:-1]
+        entry_rows = np.flatnonzero(at & prev_ok)
+        j = _next_true_at(below, entry_rows + 1)  # first month below s after reaching it
+        same_run = (j < n) & (run[np.minimum(j, n - 1)] == run[entry_rows])
+        rt = np.where(same_run, enc.period[np.minimum(j, n - 1)] - enc.period[entry_rows], np.inf)
+        fu = last_period[run[entry_rows]] - enc.period[entry_rows]
+        found[s] = (enc.row[entry_rows], enc.weight[entry_rows], rt, fu)
+    if memory is not None:
+        if entry is None:
+            entry = memory[key] = (weakref.ref(panel), list(enc.states), {})
+        entry[2].update(found)
+    return found
+
+
 def relapse_episodes(
     panel: pd.DataFrame,
     *,
@@ -224,32 +287,17 @@ def relapse_episodes(
     least h months (``follow_up >= h``) and NaN otherwise (see `relapse` for why). ``keep``
     columns are copied from the panel's row at t.
     """
-    enc = encode_panel(panel, unit=unit, time=time, state=state, states=states, weights=weights)
+    found = _episode_arrays(panel, unit=unit, time=time, state=state, states=states, weights=weights,
+                            reached=list(reached))
     check_columns(panel, keep=list(keep))
-    pairs = pair_mask(enc)
-    run, last_period = _runs(enc, pairs)
-    n = len(enc.unit)
     frames = []
-    obs = enc.state >= 0
     for s in reached:
-        if s not in enc.states:
-            raise EstimationError(f"reached={s!r} is not one of the states {enc.states}")
-        c = enc.states.index(s)
-        at = obs & (enc.state >= c)
-        below = obs & (enc.state < c)
-        prev_ok = np.zeros(n, dtype=bool)
-        prev_ok[1:] = pairs & below[:-1]
-        entry = np.flatnonzero(at & prev_ok)
-        j = _next_true_at(below, entry + 1)  # first month below s after reaching it
-        same_run = (j < n) & (run[np.minimum(j, n - 1)] == run[entry])
-        rt = np.where(same_run, enc.period[np.minimum(j, n - 1)] - enc.period[entry], np.inf)
-        fu = last_period[run[entry]] - enc.period[entry]
-        rows = enc.row[entry]
+        rows, weight, rt, fu = found[s]
         ep = panel[[unit, time, *keep]].iloc[rows].reset_index(drop=True)
         ep.insert(0, "reached", s)
-        ep["weight"] = enc.weight[entry]
-        ep["relapse_time"] = rt
-        ep["follow_up"] = fu
+        ep["weight"] = weight.copy()  # copies: the arrays may be remembered (reuse_episodes)
+        ep["relapse_time"] = rt.copy()
+        ep["follow_up"] = fu.copy()
         for h in horizons:
             ep[f"relapse_{h}"] = np.where(fu >= h, (rt <= h).astype(float), np.nan)
         frames.append(ep)

@@ -63,7 +63,7 @@ def work_durations(
     event = (nr < n) & (run[np.minimum(nr, n - 1)] == run[org])
     dur = np.where(event, enc.period[np.minimum(nr, n - 1)] - enc.period[org],
                    last_period[run[org]] - enc.period[org])
-    out = panel.iloc[enc.row[org]][[unit, time, *keep]].reset_index(drop=True)
+    out = panel[[unit, time, *keep]].iloc[enc.row[org]].reset_index(drop=True)
     out["duration"] = dur
     out["event"] = event
     out["weight"] = enc.weight[org]
