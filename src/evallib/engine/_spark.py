@@ -52,7 +52,8 @@ class SparkEngine:
 
         builder = SparkSession.builder.master(master).appName(app_name)
         settings = {"spark.sql.shuffle.partitions": "8",
-                    "spark.ui.enabled": "false", "spark.sql.ansi.enabled": "false",
+                    "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
+                    "spark.sql.ansi.enabled": "false",
                     "spark.sql.execution.arrow.pyspark.enabled": "true"}
         settings.update(conf or {})
         # fixed, whatever ``conf`` says: months are read from naive timestamps (UTC wall clock)
