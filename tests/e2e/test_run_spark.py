@@ -27,7 +27,8 @@ def _differences(a, b, where="") -> list[str]:
         return []
     if numbers and abs(a - b) <= 1e-10 * max(1.0, abs(a), abs(b)):
         return []
-    return [] if a == b else [f"{where}: {a!r} != {b!r}"]
+    same = a == b and isinstance(a, bool) == isinstance(b, bool)
+    return [] if same else [f"{where}: {a!r} != {b!r}"]
 
 
 def test_differences_finds_a_changed_number():
