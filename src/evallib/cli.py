@@ -37,7 +37,7 @@ from evallib.config import (
     load_pilot,
 )
 from evallib.data.convert import panel_from_files, write_panel, write_report
-from evallib.engine import AUTO_FACTOR, COVERED, ENGINES, auto_engine, spark_settings
+from evallib.engine import AUTO_FACTOR, COVERED, ENGINES, auto_engine, spark_missing, spark_settings
 from evallib.errors import DataError, EvallibError, InputError
 from evallib.pipeline import parse_langs, resolve_data, run_pilots, write_params_template
 from evallib.results import paths
@@ -322,15 +322,8 @@ def _check_spark(pilots: list[str], root: Path) -> None:
     """``--engine spark``: pyspark and Java are there, and the Spark master and settings of each
     pilot (params' engine.spark, EVALLIB_SPARK_MASTER / EVALLIB_SPARK_CONF) are valid; exit 2
     before anything runs otherwise. Prints the master each pilot uses."""
-    import importlib.util  # only --engine spark asks
-    import shutil
-
-    if importlib.util.find_spec("pyspark") is None:
-        _fail('--engine spark needs pyspark: pip install -e ".[spark]" (docs/engine.md)', EXIT_INPUT)
-    java_home = os.environ.get("JAVA_HOME")
-    if shutil.which("java") is None and not (java_home and (Path(java_home) / "bin" / "java").exists()):
-        _fail("--engine spark needs a Java 17 runtime (java on PATH or JAVA_HOME): "
-              "apt-get install openjdk-17-jre-headless, or `make java`", EXIT_INPUT)
+    if (missing := spark_missing()) is not None:
+        _fail(missing, EXIT_INPUT)
     for p in pilots:
         try:
             master, conf = spark_settings(_config(p, root))

@@ -41,7 +41,7 @@ from evallib.engine._chapter import (
 )
 from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
 from evallib.engine._relapse import relapse, relapse_episode_counts, relapse_from_counts
-from evallib.engine._spark import SparkEngine, nanosecond_columns
+from evallib.engine._spark import SparkEngine, nanosecond_columns, spark_missing
 from evallib.engine._survival import time_to_work, time_to_work_from_counts, work_duration_counts
 from evallib.engine._transitions import transition_counts, transition_matrix_from_counts, transition_totals
 from evallib.engine._twfe import TwfeSums, twfe, twfe_from_sums, twfe_sums
@@ -61,6 +61,7 @@ __all__ = [
     "SPARK_CONF_ENV",
     "SPARK_MASTER_ENV",
     "spark_settings",
+    "spark_missing",
     "nanosecond_columns",
     "relapse",
     "relapse_episode_counts",

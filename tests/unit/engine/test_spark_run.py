@@ -174,3 +174,10 @@ def test_bad_spark_params_are_a_config_error_naming_file_and_key(tmp_path, block
 
 def test_spark_is_an_engine_of_run():
     assert "spark" in engine.ENGINES
+
+
+def test_spark_missing_names_java_when_there_is_none(tmp_path, monkeypatch):
+    assert engine.spark_missing() is None  # this machine: pyspark and Java 17 (make java)
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no java on PATH
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    assert "Java 17" in engine.spark_missing()
