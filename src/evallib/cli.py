@@ -37,7 +37,7 @@ from evallib.config import (
     load_pilot,
 )
 from evallib.data.convert import panel_from_files, write_panel, write_report
-from evallib.engine import AUTO_FACTOR, COVERED, ENGINES, auto_engine
+from evallib.engine import AUTO_FACTOR, COVERED, ENGINES, auto_engine, spark_missing, spark_settings
 from evallib.errors import DataError, EvallibError, InputError
 from evallib.pipeline import parse_langs, resolve_data, run_pilots, write_params_template
 from evallib.results import paths
@@ -275,9 +275,11 @@ def run(
     lang: Annotated[str, typer.Option("--lang", help="edition: nl, en, or both (nl,en or all)")] = "nl",
     workers: Annotated[int | None, typer.Option("--workers", help="parallel pilots; default: number of cores")] = None,
     engine: Annotated[str, typer.Option("--engine", help="auto (default: memory when the largest panel "
-                                        "fits in the available memory, else duckdb), memory or duckdb: the CS "
-                                        "group-time effects, TWFE and the pilot transition matrix on DuckDB, out "
-                                        "of core; the rest in memory (docs/engine.md)")] = "auto",
+                                        "fits in the available memory, else duckdb), memory, duckdb or spark: "
+                                        "the CS group-time effects, TWFE, the pilot transition matrix, time to "
+                                        "work and relapse on DuckDB (out of core) or Spark (master from the "
+                                        "params' engine.spark or EVALLIB_SPARK_MASTER, default local[2]); the "
+                                        "rest in memory (docs/engine.md)")] = "auto",
 ) -> None:
     """Run the analysis notebooks for each pilot (papermill); print an OK/FAILED table."""
     root = _root()
@@ -287,6 +289,8 @@ def run(
         _fail("--data needs exactly one --pilot", EXIT_INPUT)
     if engine == "auto":
         engine = _auto_engine(pilots, data, root)
+    if engine == "spark":
+        _check_spark(pilots, root)
     engine_log = _use_engine(engine, root)
     typer.echo(f"running {len(pilots)} pilot(s) ({', '.join(langs)}) ...", err=True)
 
@@ -326,6 +330,21 @@ def _auto_engine(pilots: list[str], data: Path | None, root: Path) -> str:
     kind, why = auto_engine(files, factor=factor)
     typer.echo(f"engine auto: {kind} ({why})", err=True)
     return kind
+
+
+def _check_spark(pilots: list[str], root: Path) -> None:
+    """``--engine spark``: pyspark and Java are there, and the Spark master and settings of each
+    pilot (params' engine.spark, EVALLIB_SPARK_MASTER / EVALLIB_SPARK_CONF) are valid; exit 2
+    before anything runs otherwise. Prints the master each pilot uses."""
+    if (missing := spark_missing()) is not None:
+        _fail(missing, EXIT_INPUT)
+    for p in pilots:
+        try:
+            master, conf = spark_settings(_config(p, root))
+        except EvallibError as exc:
+            _fail(str(exc), EXIT_INPUT)
+        extra = f", {len(conf)} setting(s): {', '.join(sorted(conf))}" if conf else ""
+        typer.echo(f"engine spark {p}: master {master}{extra}", err=True)
 
 
 def _use_engine(engine: str, root: Path) -> Path | None:

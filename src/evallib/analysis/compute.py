@@ -50,9 +50,9 @@ def compute_pilot(config: PilotConfig, data_path: str | Path, *, results_dir: st
     Writes ``<results_dir>/<pilot>.json`` (suppressed, atomic) after validating the document
     against the results schema.
 
-    ``engine``: "memory" or "duckdb" (default: ``$EVALLIB_ENGINE``, else memory); with duckdb
-    the analyses `evallib.engine` covers run on DuckDB, the rest in memory, with the same
-    results (`_chapter_with_engine`)."""
+    ``engine``: "memory", "duckdb" or "spark" (default: ``$EVALLIB_ENGINE``, else memory); with
+    duckdb or spark the analyses `evallib.engine` covers run on that engine, the rest in memory,
+    with the same results (`_chapter_with_engine`)."""
     path = Path(data_path)
     engine = engine or os.environ.get(ENGINE_ENV) or "memory"
     cache = (Path(work_dir) / config.pilot / "chapter.pkl" if work_dir is not None
@@ -85,7 +85,7 @@ def _fork(rows: int) -> bool:
 def _chapter_with_engine(config: PilotConfig, path: Path, engine: str) -> ChapterResults:
     panel = load_panel(path, config)
     est = engine_estimators(engine, path, panel, memory_limit=os.environ.get(ENGINE_MEMORY_ENV),
-                            temp_directory=os.environ.get(ENGINE_TEMP_ENV))
+                            temp_directory=os.environ.get(ENGINE_TEMP_ENV), config=config)
     started: list[Apart] = []
 
     def apart(fn):

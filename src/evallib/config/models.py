@@ -331,6 +331,9 @@ class PilotConfig(_Strict):
     analysis: AnalysisSettings = Field(
         default_factory=AnalysisSettings,
         description="estimation settings of the chapter (optional; defaults apply)")
+    engine: EngineSettings = Field(
+        default_factory=lambda: EngineSettings(),
+        description="where `evallib run --engine spark` runs (optional; docs/engine.md)")
     analysis_plan_sha256: str | None = Field(
         default=None, pattern=r"^[0-9a-f]{64}$",
         description="params_hash() of these params when the analysis plan was frozen (evallib freeze)",
@@ -406,3 +409,19 @@ def params_hash(config: PilotConfig) -> str:
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+
+class SparkSettings(_Strict):
+    """``engine.spark`` of the params: the master URL and further Spark settings for
+    ``evallib run --engine spark`` (EVALLIB_SPARK_MASTER / EVALLIB_SPARK_CONF override them)."""
+
+    master: str | None = Field(
+        default=None, pattern=r"^(local(\[(\*|[1-9][0-9]*)(,[1-9][0-9]*)?\])?|(spark|k8s|mesos)://\S+|yarn)$",
+        description='e.g. "local[2]" (the default) or "spark://host:7077"')
+    conf: dict[Annotated[str, Field(pattern=r"^spark\.[A-Za-z0-9_.-]+$")], str | int | float | bool] = Field(
+        default_factory=dict, description='further Spark settings, e.g. {"spark.executor.memory": "8g"}')
+
+
+class EngineSettings(_Strict):
+    """``engine`` of the params: settings of the engines of ``evallib run --engine``."""
+
+    spark: SparkSettings = Field(default_factory=SparkSettings)

@@ -2,7 +2,7 @@
 
 The evaluation's estimators need only compact tables of the person-month panel: sums by
 cluster x cohort x month, per-month and per-cluster sums, transition counts. An engine (DuckDB,
-embedded and spilling to disk; Spark later, with the same SQL transpiled by sqlglot) computes
+embedded and spilling to disk; Spark, with the same SQL transpiled by sqlglot) computes
 those tables where the panel lives, and the existing numpy code turns them into the same
 results as the memory engine (`evallib.did`, `evallib.ladder`).
 
@@ -25,14 +25,26 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
   feasibility in SQL): the same problems or the same summary (`evallib validate --engine`).
 * `engine_estimators` / `EngineEstimators` -- what `evallib.analysis.chapter` takes from an
   engine (``est=``): the calls above where the engine covers them, the memory estimators
-  otherwise, with a log of where each ran (`evallib run --engine duckdb`).
+  otherwise, with a log of where each ran (`evallib run --engine duckdb|spark`).
+* `SparkEngine` -- a ``SparkSession`` (local mode or a cluster's master URL) running the same
+  queries; `spark_settings` -- its master and settings from the params' ``engine.spark`` block
+  and EVALLIB_SPARK_MASTER / EVALLIB_SPARK_CONF.
 """
 
 from evallib.engine._backend import AUTO_FACTOR, DuckEngine, auto_engine, available_memory
-from evallib.engine._chapter import COVERED, ENGINES, EngineEstimators, engine_estimators
+from evallib.engine._chapter import (
+    COVERED,
+    DEFAULT_SPARK_MASTER,
+    ENGINES,
+    SPARK_CONF_ENV,
+    SPARK_MASTER_ENV,
+    EngineEstimators,
+    engine_estimators,
+    spark_settings,
+)
 from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
 from evallib.engine._relapse import relapse, relapse_episode_counts, relapse_from_counts
-from evallib.engine._spark import SparkEngine
+from evallib.engine._spark import SparkEngine, nanosecond_columns, spark_missing
 from evallib.engine._survival import time_to_work, time_to_work_from_counts, work_duration_counts
 from evallib.engine._transitions import transition_counts, transition_matrix_from_counts, transition_totals
 from evallib.engine._twfe import TwfeSums, twfe, twfe_from_sums, twfe_sums
@@ -43,12 +55,18 @@ __all__ = [
     "auto_engine",
     "available_memory",
     "COVERED",
+    "DEFAULT_SPARK_MASTER",
     "DuckEngine",
     "ENGINES",
     "EngineEstimators",
     "engine_estimators",
     "GroupTimeSums",
     "SparkEngine",
+    "SPARK_CONF_ENV",
+    "SPARK_MASTER_ENV",
+    "spark_settings",
+    "spark_missing",
+    "nanosecond_columns",
     "relapse",
     "relapse_episode_counts",
     "relapse_from_counts",

@@ -1,4 +1,4 @@
-"""The estimators a chapter takes from an engine (`evallib run --engine duckdb`).
+"""The estimators a chapter takes from an engine (`evallib run --engine duckdb|spark`).
 
 `EngineEstimators` stands in for `evallib.did.staggered`, `evallib.did.twfe` and the pilot
 group's `evallib.ladder.transition_matrix` in `evallib.analysis` (the ``est`` argument of
@@ -11,19 +11,67 @@ engine's in every case. ``log`` records where each analysis ran and why.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import ValidationError
 
 from evallib import did, ladder
+from evallib.config import PilotConfig
+from evallib.config.models import SparkSettings
 from evallib.engine import _cs, _relapse, _survival, _transitions, _twfe
 from evallib.engine._backend import DuckEngine
+from evallib.engine._spark import SparkEngine
 from evallib.engine._sql import ident
-from evallib.errors import EstimationError
+from evallib.errors import ConfigError, EstimationError
 
-ENGINES = ("memory", "duckdb")
+ENGINES = ("memory", "duckdb", "spark")
+
+#: environment that overrides the params' ``engine.spark`` block (the conf: a JSON object)
+SPARK_MASTER_ENV, SPARK_CONF_ENV = "EVALLIB_SPARK_MASTER", "EVALLIB_SPARK_CONF"
+DEFAULT_SPARK_MASTER = "local[2]"
+
+
+def spark_settings(config: PilotConfig | None = None,
+                   environ: Mapping[str, str] | None = None) -> tuple[str, dict[str, str]]:
+    """``(master, conf)`` for a `SparkEngine`: the params' ``engine.spark`` (``master``,
+    ``conf``), then EVALLIB_SPARK_MASTER and EVALLIB_SPARK_CONF (a JSON object; its keys replace
+    the params' keys of the same name); master "local[2]" when neither says. A bad value is a
+    `ConfigError` naming the variable and the key (the params' are checked when they are loaded)."""
+    env = os.environ if environ is None else environ
+    params = config.engine.spark if config is not None else SparkSettings()
+    master, conf = params.master, dict(params.conf)
+    given: dict[str, Any] = {}
+    if env.get(SPARK_MASTER_ENV, "").strip():
+        given["master"] = env[SPARK_MASTER_ENV].strip()
+    if env.get(SPARK_CONF_ENV, "").strip():
+        try:
+            given["conf"] = json.loads(env[SPARK_CONF_ENV])
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{SPARK_CONF_ENV}: not valid JSON ({e}); expected an object such as "
+                              '{"spark.executor.memory": "8g"}') from None
+    try:
+        checked = SparkSettings.model_validate(given)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            var = SPARK_MASTER_ENV if err["loc"][:1] == ("master",) else SPARK_CONF_ENV
+            where = ".".join(str(x) for x in err["loc"][1:] if x != "[key]") or err["loc"][0]
+            problems.append(f"{var}: key {where!r}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError("\n".join(dict.fromkeys(problems))) from None
+    if "master" in given:
+        master = checked.master
+    conf.update(checked.conf)
+    return master or DEFAULT_SPARK_MASTER, {k: _conf_text(v) for k, v in conf.items()}
+
+
+def _conf_text(value: str | int | float | bool) -> str:
+    """A Spark setting as Spark reads it (true/false in lower case)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def literal(text: str) -> str:
@@ -31,7 +79,7 @@ def literal(text: str) -> str:
     return "'" + str(text).replace("'", "''") + "'"
 
 
-#: what the duckdb engine computes; everything else in a chapter runs in memory
+#: what the duckdb and spark engines compute; everything else in a chapter runs in memory
 COVERED = ("staggered_gt (and its simple / dynamic aggregations)", "twfe", "pilot transition matrix",
            "time to work (Kaplan-Meier)", "relapse (pilot months vs comparison)")
 
@@ -39,7 +87,7 @@ COVERED = ("staggered_gt (and its simple / dynamic aggregations)", "twfe", "pilo
 class EngineEstimators:
     """See the module docstring. ``eng`` None: every call runs in memory (``reason`` says why)."""
 
-    def __init__(self, eng: DuckEngine | None, reason: str = ""):
+    def __init__(self, eng: DuckEngine | SparkEngine | None, reason: str = ""):
         self.eng = eng
         self.reason = reason
         self.log: list[tuple[str, str]] = []
@@ -168,11 +216,14 @@ class EngineEstimators:
 
 
 def engine_estimators(kind: str, data_path: str | Path, panel: pd.DataFrame, *, memory_limit: str | None = None,
-                      temp_directory: str | Path | None = None) -> EngineEstimators | None:
+                      temp_directory: str | Path | None = None,
+                      config: PilotConfig | None = None) -> EngineEstimators | None:
     """The estimators of engine ``kind`` for the panel loaded from ``data_path`` (None for
     "memory"). The engine reads the file itself only when the loader took it unchanged (a
     Parquet file, no excluded rows, no renamed headers, the same number of rows); otherwise
-    every analysis runs in memory and the log says why."""
+    every analysis runs in memory and the log says why. ``memory_limit`` / ``temp_directory``:
+    DuckDB's; Spark's master and settings come from ``config`` and the environment
+    (`spark_settings`)."""
     if kind not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {kind!r}")
     if kind == "memory":
@@ -183,9 +234,14 @@ def engine_estimators(kind: str, data_path: str | Path, panel: pd.DataFrame, *, 
         return EngineEstimators(None, "the panel is not a Parquet file")
     if attrs.get("exclusions") or attrs.get("renamed"):
         return EngineEstimators(None, "the loader excluded rows or renamed headers")
-    eng = DuckEngine(memory_limit=memory_limit, temp_directory=temp_directory)
+    if kind == "spark":
+        master, conf = spark_settings(config)
+        eng = SparkEngine(master=master, conf=conf)
+    else:
+        eng = DuckEngine(memory_limit=memory_limit, temp_directory=temp_directory)
     eng.source(path)
     n = int(eng.frame("SELECT COUNT(*) AS n FROM panel")["n"].iloc[0])
     if n != len(panel):
+        eng.close()
         return EngineEstimators(None, f"the engine read {n} rows, the loader kept {len(panel)}")
     return EngineEstimators(eng)
