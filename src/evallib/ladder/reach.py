@@ -48,7 +48,7 @@ from evallib.protocol import Result, Spec
 from ._core import check_columns, encode_panel
 from .rates import _check_alpha, _runs
 
-__all__ = ["ReachResult", "ReachSpec", "reach", "reach_windows", "unit_arrays"]
+__all__ = ["ReachResult", "ReachSpec", "reach", "linear_combination", "reach_windows", "unit_arrays"]
 
 KINDS = ("after", "before", "comparison")
 
@@ -205,14 +205,19 @@ def unit_arrays(win: pd.DataFrame, w: np.ndarray, months: int) -> dict[str, np.n
     kind = win["kind"].to_numpy()
     comp = kind == "comparison"
     origin = win["origin"].to_numpy(np.int64)
-    cell = np.where(comp, pd.factorize(pd.MultiIndex.from_arrays([origin, win["step"].to_numpy()]))[0] + 2,
-                    np.where(kind == "after", 0, 1))
+    step_code = pd.factorize(win["step"].to_numpy())[0]
+    n_steps = int(step_code.max()) + 1
+    cell = np.where(comp, 2 + pd.factorize(origin)[0] * n_steps + step_code, np.where(kind == "after", 0, 1))
     _, inv = np.unique(cell, return_inverse=True)
     r = y_raw - (np.bincount(inv, weights=y_raw) / np.bincount(inv))[inv]
-    unit = pd.MultiIndex.from_arrays([win["unit"].astype(str).to_numpy(), win["cluster"].astype(str).to_numpy()])
-    u_code, u_index = pd.factorize(unit)
+    person = pd.factorize(win["unit"], use_na_sentinel=False)[0].astype(np.int64)
+    cl_all = pd.factorize(win["cluster"], use_na_sentinel=False)[0].astype(np.int64)
+    u_code, u_first = pd.factorize(person * (int(cl_all.max()) + 1) + cl_all)
+    n = len(u_first)
+    one = np.zeros(n, dtype=np.int64)
+    one[u_code] = np.arange(len(u_code))  # one window of each unit (all in the unit's cluster)
     periods, t_code = np.unique(origin, return_inverse=True)
-    n, n_t = len(u_index), len(periods)
+    n_t = len(periods)
     if np.any(np.bincount(u_code * n_t + t_code, minlength=n * n_t) > 1):
         raise EstimationError("ladder.reach: more than one window per person and origin month")
     y = np.zeros((n_t, n))
@@ -225,8 +230,34 @@ def unit_arrays(win: pd.DataFrame, w: np.ndarray, months: int) -> dict[str, np.n
     g = np.zeros(n, dtype=np.int64)
     pilot = ~comp
     g[u_code[pilot]] = pd.factorize(entry[pilot])[0] + 1
-    cl = np.asarray(pd.factorize(u_index.get_level_values(1))[0], dtype=np.int64)
+    cl = pd.factorize(cl_all[one])[0].astype(np.int64)
     return {"y": y, "w": wu, "present": present, "g": g, "cl": cl}
+
+
+def linear_combination(win: pd.DataFrame, *, months: int, max_origin: int = 5) -> dict:
+    """The estimate of `reach` on the windows of `reach_windows` as a linear combination:
+    ``used`` (the windows it rests on: participants' after and before windows with a comparison
+    window in their cell, then the comparison windows), ``w`` (their weights, in that order),
+    ``estimate`` = sum w . moved, the four shares and the ``after``/``before``/``comp`` windows.
+    Raises `EstimationError` as `reach`."""
+    comp = win[win["kind"] == "comparison"]
+    if comp.empty:
+        raise EstimationError(f"ladder.reach: no comparison person followed {months} months")
+    after = _matched(win[win["kind"] == "after"], comp)
+    before = _matched(win[win["kind"] == "before"], comp)
+    for what, d in (("at entry", after), (f"{months + 1} months before entry", before)):
+        if d.empty:
+            raise EstimationError(f"ladder.reach: no participant at steps 1-{max_origin} {what} "
+                                  f"followed {months} months with a comparable comparison person")
+    c_after, w_ca, _ = _standardised(comp, after)
+    c_before, w_cb, _ = _standardised(comp, before)
+    p_after, p_before = float(after["moved"].mean()), float(before["moved"].mean())
+    used = pd.concat([after, before, comp], ignore_index=True)
+    w = np.concatenate([np.full(len(after), 1 / len(after)), np.full(len(before), -1 / len(before)),
+                        w_cb - w_ca])
+    return {"after": after, "before": before, "comp": comp, "used": used, "w": w,
+            "estimate": float((p_after - c_after) - (p_before - c_before)), "p_after": p_after,
+            "c_after": c_after, "p_before": p_before, "c_before": c_before}
 
 
 def reach(
@@ -249,23 +280,11 @@ def reach(
     level = _check_alpha(alpha)
     win = reach_windows(panel, unit=unit, time=time, state=state, group=group, start=start,
                         cluster=cluster, months=months, max_origin=max_origin)
-    comp = win[win["kind"] == "comparison"]
-    if comp.empty:
-        raise EstimationError(f"ladder.reach: no comparison person followed {months} months")
-    after = _matched(win[win["kind"] == "after"], comp)
-    before = _matched(win[win["kind"] == "before"], comp)
-    for what, d in (("at entry", after), (f"{months + 1} months before entry", before)):
-        if d.empty:
-            raise EstimationError(f"ladder.reach: no participant at steps 1-{max_origin} {what} "
-                                  f"followed {months} months with a comparable comparison person")
+    lc = linear_combination(win, months=months, max_origin=max_origin)
+    after, before, comp, used, w = lc["after"], lc["before"], lc["comp"], lc["used"], lc["w"]
     n_unmatched = int((win["kind"] == "after").sum() - len(after))
-    c_after, w_ca, _ = _standardised(comp, after)
-    c_before, w_cb, _ = _standardised(comp, before)
-    p_after, p_before = float(after["moved"].mean()), float(before["moved"].mean())
-    est = (p_after - c_after) - (p_before - c_before)
-    used = pd.concat([after, before, comp], ignore_index=True)
-    w = np.concatenate([np.full(len(after), 1 / len(after)), np.full(len(before), -1 / len(before)),
-                        w_cb - w_ca])
+    p_after, c_after, p_before, c_before = lc["p_after"], lc["c_after"], lc["p_before"], lc["c_before"]
+    est = lc["estimate"]
     # the design and the interval, judged as did.headline judges the headline at `months`
     # months after entry (did.interval_variance): cohorts = the participants' entry months
     arr = unit_arrays(used, w, months)
