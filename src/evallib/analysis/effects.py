@@ -25,7 +25,6 @@ from evallib import did, ladder
 from evallib.analysis.absence import attempt
 from evallib.analysis.balance import edge_rows
 from evallib.analysis.headlines import headline_row
-from evallib.did._headline import headline_arrays
 from evallib.disclosure import suppress_counts
 from evallib.errors import EstimationError
 
@@ -188,8 +187,8 @@ def _unit_arrays(slim: pd.DataFrame, ucode: np.ndarray, **cols: str) -> tuple | 
     """`did.headline`'s arrays of the whole panel and, per balanced unit (column of y), its code in
     ``ucode``; None when the whole panel gives none (then each subgroup is fitted on its rows)."""
     try:
-        arrays = headline_arrays(slim, **cols)
-        codes = headline_arrays(slim.assign(**{_CODE: ucode.astype(float)}), **{**cols, "outcome": _CODE})
+        arrays = did.headline_arrays(slim, **cols)
+        codes = did.headline_arrays(slim.assign(**{_CODE: ucode.astype(float)}), **{**cols, "outcome": _CODE})
     except EstimationError:
         return None
     return arrays, codes[0][0].astype(np.int64)
@@ -307,7 +306,7 @@ def outcome_effects(
     if control_group != "never":
         raise ValueError("outcome_effects: the headline compares with the never-treated only")
     rows = []
-    arrays = {o: once(lambda o=o: headline_arrays(panel, outcome=o, unit=unit, time=time, cohort=cohort,
+    arrays = {o: once(lambda o=o: did.headline_arrays(panel, outcome=o, unit=unit, time=time, cohort=cohort,
                                                   cluster=cluster or unit)) for o in outcomes}
 
     def fit(o: str, h: int | None) -> dict | None:  # both fits of an outcome read the panel once

@@ -16,7 +16,6 @@ import pandas as pd
 
 from evallib import did
 from evallib.analysis.absence import Absent
-from evallib.did._headline import headline_arrays
 
 __all__ = ["METHODS", "design_arrays", "design_headline", "design_path", "headline_row"]
 
@@ -32,8 +31,8 @@ def design_headline(panel: pd.DataFrame, *, outcome: str, cluster: str, horizon:
 
 
 def design_arrays(panel: pd.DataFrame, *, outcome: str, cluster: str) -> tuple:
-    """What `design_headline` reads from the panel (`did._headline.headline_arrays`), for reuse."""
-    return headline_arrays(panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
+    """What `design_headline` reads from the panel (`did.headline_arrays`), for reuse."""
+    return did.headline_arrays(panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
                            cluster=cluster)
 
 

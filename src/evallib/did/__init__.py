@@ -30,12 +30,37 @@ The design thresholds `headline` chooses its method by (`_design`) are public: `
 ``NESTED_SHARE`` (cohorts count as nested in areas above this share of participants) and
 ``MIN_COMPARISON`` (fewer comparison areas: no valid interval).
 
+Building blocks for other packages (analysis, ladder), public so that they import no private
+module:
+
+* `headline_arrays` — (y periods x units, cohort, cluster code, periods) of the balanced units:
+  what `headline` reads from a panel, for its ``arrays=``.
+* `Design`, `detect_design` — the design of units with cohort and cluster codes;
+  `interval_variance` — `headline`'s interval rule for any linear combination sum_i w_i . y_i
+  (method by design, t(G0-1) where `fixed_df` says so, never narrower than cluster-robust);
+  its parts `cluster_variance`, `shock_variance` (area-by-month shocks measured in the
+  comparison areas; ``present=`` for units observed in some periods only, as `ladder.reach`'s
+  windows), `satterthwaite_df` and `fixed_df`.
+* `TwoWay`, `is_nested` — the exact within (unit + period effects) projection and fixest's
+  nesting rule, for `ladder.ordinal_did`.
+
 Every result follows the results protocol (`evallib.protocol.Result`: ``tidy(alpha)``,
 ``to_dict()``, a frozen ``spec``).
 """
 
 from evallib.did._aggregate import AggregateResult, AggregateSpec
-from evallib.did._design import MANY_TREATED, MIN_COMPARISON, NESTED_SHARE
+from evallib.did._design import (
+    MANY_TREATED,
+    MIN_COMPARISON,
+    NESTED_SHARE,
+    Design,
+    cluster_variance,
+    detect_design,
+    fixed_df,
+    interval_variance,
+    satterthwaite_df,
+    shock_variance,
+)
 from evallib.did._event_study import (
     EventStudyResult,
     EventStudySpec,
@@ -44,7 +69,7 @@ from evallib.did._event_study import (
     event_study,
 )
 from evallib.did._fwl import ri_twfe, wild_cluster_bootstrap
-from evallib.did._headline import Assessment, HeadlineSpec, assess, headline
+from evallib.did._headline import Assessment, HeadlineSpec, assess, headline, headline_arrays
 from evallib.did._headline_cs import Headline, HeadlineCsSpec
 from evallib.did._honest import HonestDidResult, HonestDidSpec, honest_did
 from evallib.did._path import HeadlinePath, HeadlinePathSpec, headline_path
@@ -52,8 +77,19 @@ from evallib.did._pretrend_ri import PretrendRI, PretrendRISpec, pretrend_test
 from evallib.did._staggered import GroupTimeResult, StaggeredSpec, staggered
 from evallib.did._synthetic import SyntheticDidResult, SyntheticDidSpec, synthetic_did
 from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
+from evallib.did._within import TwoWay, is_nested
 
 __all__ = [
+    "shock_variance",
+    "satterthwaite_df",
+    "is_nested",
+    "interval_variance",
+    "headline_arrays",
+    "fixed_df",
+    "detect_design",
+    "cluster_variance",
+    "TwoWay",
+    "Design",
     "MANY_TREATED",
     "MIN_COMPARISON",
     "NESTED_SHARE",

@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from evallib.errors import EstimationError
 
@@ -199,13 +200,25 @@ def _person_variance(v: np.ndarray, g: np.ndarray) -> float:
     return out
 
 
-def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray) -> tuple[float, dict]:
+def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
+                   present: np.ndarray | None = None) -> tuple[float, dict]:
     """Conley-Taber / Ferman-Pinto-type variance of sum_i w_i . y_i (see the module docstring).
 
     Person part: `_person_variance`. Shock part: for every cluster c with exposure
     E_c = sum_{i in c} w_i, the mean over comparison clusters k of (E_c . (ybar_k - ybar))^2
     minus its person-sampling part var_{j in k}(E_c . y_j) / n_k, times G0/(G0-1); negative
-    estimates count as 0. Returns the variance and its parts."""
+    estimates count as 0. Returns the variance and its parts (``person``, ``shock``, ``df``:
+    `satterthwaite_df` with the persons' n - K and the comparison clusters' G0 - 1).
+
+    ``present`` (periods x units, bool; None: every cell): which cells of ``y`` are observed,
+    for data where a unit contributes in some periods only (`ladder.reach`: one window per
+    origin month in which a person is at a low step and followed long enough); ``y`` and ``w``
+    must be 0 elsewhere. Then ybar_k,t is the mean over the units of k present in t, and the
+    person-sampling part of E_c . ybar_k is n_k / (n_k - 1) times the sum over k's units j of
+    (a_j - mean a)^2, a_j = sum_t E_c,t y_j,t / n_k,t: a unit's cells in different periods
+    count as one draw (with every cell present this is the formula above)."""
+    if present is not None:
+        return _shock_variance_present(w, y, g, cl, np.asarray(present, dtype=bool))
     n_t, n = y.shape
     v = np.einsum("ij,ji->i", w, y)
     n_cl = int(cl.max()) + 1
@@ -242,6 +255,73 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray) 
     shock = max(shock, 0.0)
     return person + shock, {"person": person, "shock": shock,
                             "df": satterthwaite_df(person, shock, n - len(np.unique(g)), g0 - 1)}
+
+
+def _shock_variance_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
+                            present: np.ndarray) -> tuple[float, dict]:
+    """`shock_variance` with the observed cells ``present`` (periods x units)."""
+    n_t, n = y.shape
+    if present.shape != y.shape:
+        raise EstimationError(f"shock_variance: present has shape {present.shape}, y {y.shape}")
+    v = np.einsum("ij,ji->i", w, y)
+    n_cl = int(cl.max()) + 1
+    person = _person_variance(v, g)
+    treated_cl = np.zeros(n_cl, dtype=bool)
+    treated_cl[cl[g > 0]] = True
+    comp = np.flatnonzero(~treated_cl)
+    g0 = len(comp)
+    if g0 < 2:
+        return float("nan"), {"person": person, "shock": float("nan")}
+    onehot = np.zeros((n, n_cl))
+    onehot[np.arange(n), cl] = 1.0
+    exposure = onehot.T @ w  # clusters x periods
+    cnt = present.astype(float) @ onehot  # periods x clusters: units present
+    sums = y @ onehot
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(cnt > 0, sums / cnt, 0.0).T  # clusters x periods
+        inv_cnt = np.where(cnt > 0, 1.0 / cnt, 0.0)
+    has = cnt[:, comp].T > 0  # comparison clusters x periods
+    n_has = has.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        month_mean = np.where(n_has > 0, (means[comp] * has).sum(axis=0) / np.maximum(n_has, 1), 0.0)
+    dev = np.where(has, means[comp] - month_mean, 0.0)  # comparison clusters' demeaned month paths
+    s = exposure @ dev.T  # clusters x comparison clusters
+    noise = np.zeros((n_cl, g0))
+    for j, k in enumerate(comp):
+        units = np.flatnonzero((cl == k) & present.any(axis=0))
+        if len(units) < 2:  # one person: its noise cannot be told from the shock (counted as shock)
+            continue
+        a = exposure @ (y[:, units] * inv_cnt[:, k][:, None])  # clusters x units of k
+        noise[:, j] = ((a - a.mean(axis=1, keepdims=True)) ** 2).sum(axis=1) * len(units) / (len(units) - 1)
+    per_cluster = (s**2 - noise).mean(axis=1) * g0 / (g0 - 1)
+    shock = max(float(np.sum(per_cluster[exposure.any(axis=1)])), 0.0)
+    return person + shock, {"person": person, "shock": shock,
+                            "df": satterthwaite_df(person, shock, n - len(np.unique(g)), g0 - 1)}
+
+
+def interval_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray, design: Design,
+                      horizon: int | None, alpha: float,
+                      present: np.ndarray | None = None) -> tuple[float, float] | None:
+    """(variance, degrees of freedom) of the interval `did.headline` prints for sum_i w_i . y_i
+    in ``design`` at ``horizon`` (None: the design allows no interval, `Design.method`):
+
+    * "cluster": `cluster_variance` with t(G-1);
+    * "shocks": `shock_variance` with its Satterthwaite df, or t(G0-1) where `fixed_df` says so;
+      never narrower than the cluster-robust interval (t(G-1)): the wider of the two is taken.
+
+    The same rule as `did.headline` (`_headline_cs.headline_fields`); ``present`` as in
+    `shock_variance`."""
+    method, _ = design.method(horizon)
+    if method == "none":
+        return None
+    v_cl, df_cl = cluster_variance(w, y, g, cl), float(design.n_clusters - 1)
+    if method == "cluster":
+        return v_cl, df_cl
+    var, parts = shock_variance(w, y, g, cl, present)
+    df = float(design.n_comparison_clusters - 1) if fixed_df(design, horizon) else parts["df"]
+    if v_cl * stats.t.ppf(1 - alpha / 2, df_cl) ** 2 > var * stats.t.ppf(1 - alpha / 2, df) ** 2:
+        return v_cl, df_cl
+    return var, df
 
 
 def satterthwaite_df(v_person: float, v_shock: float, df_person: float, df_shock: float) -> float:

@@ -13,7 +13,6 @@ import pandas as pd
 from scipy import stats
 
 from evallib import did
-from evallib.did._within import TwoWay, is_nested
 from evallib.errors import EstimationError
 
 from ._core import check_columns
@@ -137,7 +136,7 @@ def _ordinal_within(ucode: np.ndarray, tcode: np.ndarray, cl: np.ndarray, step: 
 
     The stacked design is block-diagonal: threshold s has its own person and month effects and
     its own treatment term, so the within transformation of a block is the one-threshold
-    transformation M (person + month effects, `evallib.did._within.TwoWay`, built once) and
+    transformation M (person + month effects, `evallib.did.TwoWay`, built once) and
     X~'X~ = (d~'d~) I with d~ = M d. Hence beta_s = d~'y~_s / d~'d~, residuals
     e_s = y~_s - beta_s d~, cluster scores S[c, s] = sum_{r in c} d~_r e_s,r and the CRV1
     covariance (S'S) / (d~'d~)^2 times the stacked regression's small-sample factor
@@ -152,7 +151,7 @@ def _ordinal_within(ucode: np.ndarray, tcode: np.ndarray, cl: np.ndarray, step: 
     g = int(cl.max()) + 1
     if g < 2:
         return None
-    fe = TwoWay(ucode, tcode)
+    fe = did.TwoWay(ucode, tcode)
     dt = fe.demean(d)
     dd = float(dt @ dt)
     # did.twfe's collinearity test on the scaled X~'X~ (here a multiple of the identity)
@@ -166,9 +165,9 @@ def _ordinal_within(ucode: np.ndarray, tcode: np.ndarray, cl: np.ndarray, step: 
         scores[:, i] = np.bincount(cl, dt * (yt - beta[i] * dt), minlength=g)
     n_obs = q * n
     df_k = q + q * fe.n_u + q * fe.n_t - 1
-    if is_nested(fe.u, fe.n_u, cl):
+    if did.is_nested(fe.u, fe.n_u, cl):
         df_k -= q * fe.n_u - 1
-    if is_nested(fe.t, fe.n_t, cl):
+    if did.is_nested(fe.t, fe.n_t, cl):
         df_k -= q * fe.n_t - 1
     V = (scores.T @ scores) / dd**2 * (g / (g - 1) * (n_obs - 1) / (n_obs - df_k))
     return beta, V, g, n_obs

@@ -41,14 +41,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evallib.did._design import detect_design, satterthwaite_df
+from evallib import did
 from evallib.errors import EstimationError
 from evallib.protocol import Result, Spec
 
 from ._core import check_columns, encode_panel
 from .rates import _check_alpha, _runs
 
-__all__ = ["ReachResult", "ReachSpec", "reach", "reach_windows"]
+__all__ = ["ReachResult", "ReachSpec", "reach", "linear_combination", "reach_windows", "unit_arrays"]
 
 KINDS = ("after", "before", "comparison")
 
@@ -194,56 +194,70 @@ def _matched(target: pd.DataFrame, comp: pd.DataFrame) -> pd.DataFrame:
     return target[pd.MultiIndex.from_frame(target[["origin", "step"]]).isin(keys)]
 
 
-def _variance(win: pd.DataFrame, w: np.ndarray, method: str) -> tuple[float, float]:
-    """(variance, df) of sum_j w_j y_j: see the module docstring."""
-    y = win["moved"].to_numpy(float)
-    comp = (win["kind"] == "comparison").to_numpy()
-    # residuals: participants' windows around their series' mean, comparison windows around
-    # their (origin, step) cell mean
-    cell = np.where(comp, win["origin"].astype(str) + "|" + win["step"].astype(str), "p|" + win["kind"])
-    codes, inv = np.unique(cell, return_inverse=True)
-    means = np.bincount(inv, weights=y) / np.bincount(inv)
-    r = y - means[inv]
-    contrib = w * r
-    n_obs, k = len(win), len(codes)
-    if method == "cluster":
-        clc, clinv = np.unique(win["cluster"].astype(str), return_inverse=True)
-        s = np.bincount(clinv, weights=contrib)
-        g = len(clc)
-        return float(g / (g - 1) * np.sum(s**2)), float(g - 1)
-    _, uinv = np.unique(win["unit"].to_numpy(), return_inverse=True)
-    per_person = np.bincount(uinv, weights=contrib)
-    person = float(np.sum(per_person**2) * n_obs / max(n_obs - k, 1))
-    # area-by-origin-month shocks, measured in the comparison areas (did._design.shock_variance)
-    clu = win["cluster"].astype(str).to_numpy()
-    treated_cl = np.unique(clu[~comp])
-    comp_cl = np.setdiff1d(np.unique(clu[comp]), treated_cl)
-    g0 = len(comp_cl)
-    months = np.unique(win["origin"].to_numpy())
-    m_idx = np.searchsorted(months, win["origin"].to_numpy())
-    clusters = np.unique(clu)
-    c_idx = np.searchsorted(clusters, clu)
-    exposure = np.zeros((len(clusters), len(months)))
-    np.add.at(exposure, (c_idx, m_idx), w)
-    dev = np.zeros((g0, len(months)))
-    noise_var = np.zeros((g0, len(months)))
-    for j, c in enumerate(comp_cl):
-        sel = comp & (clu == c)
-        cnt = np.bincount(m_idx[sel], minlength=len(months)).astype(float)
-        sm = np.bincount(m_idx[sel], weights=r[sel], minlength=len(months))
-        sq = np.bincount(m_idx[sel], weights=r[sel] ** 2, minlength=len(months))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(cnt > 0, sm / cnt, 0.0)
-            var = np.where(cnt > 1, (sq - cnt * mean**2) / (cnt - 1), 0.0)
-            noise_var[j] = np.where(cnt > 0, var / np.maximum(cnt, 1), 0.0)
-        dev[j] = mean
-    dev -= dev.mean(axis=0)
-    s = exposure @ dev.T  # clusters x comparison clusters
-    noise = (exposure**2) @ noise_var.T
-    per_cluster = (s**2 - noise).mean(axis=1) * g0 / (g0 - 1)
-    shock = max(float(np.sum(per_cluster[np.abs(exposure).sum(axis=1) > 0])), 0.0)
-    n_people = len(np.unique(win["unit"].to_numpy()))
-    return person + shock, satterthwaite_df(person, shock, n_people - k, g0 - 1)
+def unit_arrays(win: pd.DataFrame, w: np.ndarray, months: int) -> dict[str, np.ndarray]:
+    """The windows as `did.shock_variance` reads a linear combination: units = (person, cluster
+    at the origin) pairs, periods = origin months. ``y`` (periods x units): the window's 0/1
+    outcome minus its cell mean (participants: their series, after or before entry; comparison:
+    its origin month and step), so that neither the areas' mix of steps nor the series' levels
+    count as shocks; ``w`` (units x periods): the window's weight; ``present``: where a window
+    is; ``g``: entry-month cohort (1, 2, ...; 0 = comparison); ``cl``: cluster code."""
+    y_raw = win["moved"].to_numpy(float)
+    kind = win["kind"].to_numpy()
+    comp = kind == "comparison"
+    origin = win["origin"].to_numpy(np.int64)
+    step_code = pd.factorize(win["step"].to_numpy())[0]
+    n_steps = int(step_code.max()) + 1
+    cell = np.where(comp, 2 + pd.factorize(origin)[0] * n_steps + step_code, np.where(kind == "after", 0, 1))
+    _, inv = np.unique(cell, return_inverse=True)
+    r = y_raw - (np.bincount(inv, weights=y_raw) / np.bincount(inv))[inv]
+    person = pd.factorize(win["unit"], use_na_sentinel=False)[0].astype(np.int64)
+    cl_all = pd.factorize(win["cluster"], use_na_sentinel=False)[0].astype(np.int64)
+    u_code, u_first = pd.factorize(person * (int(cl_all.max()) + 1) + cl_all)
+    n = len(u_first)
+    one = np.zeros(n, dtype=np.int64)
+    one[u_code] = np.arange(len(u_code))  # one window of each unit (all in the unit's cluster)
+    periods, t_code = np.unique(origin, return_inverse=True)
+    n_t = len(periods)
+    if np.any(np.bincount(u_code * n_t + t_code, minlength=n * n_t) > 1):
+        raise EstimationError("ladder.reach: more than one window per person and origin month")
+    y = np.zeros((n_t, n))
+    y[t_code, u_code] = r
+    wu = np.zeros((n, n_t))
+    wu[u_code, t_code] = w
+    present = np.zeros((n_t, n), dtype=bool)
+    present[t_code, u_code] = True
+    entry = np.where(kind == "after", origin, origin + months + 1)
+    g = np.zeros(n, dtype=np.int64)
+    pilot = ~comp
+    g[u_code[pilot]] = pd.factorize(entry[pilot])[0] + 1
+    cl = pd.factorize(cl_all[one])[0].astype(np.int64)
+    return {"y": y, "w": wu, "present": present, "g": g, "cl": cl}
+
+
+def linear_combination(win: pd.DataFrame, *, months: int, max_origin: int = 5) -> dict:
+    """The estimate of `reach` on the windows of `reach_windows` as a linear combination:
+    ``used`` (the windows it rests on: participants' after and before windows with a comparison
+    window in their cell, then the comparison windows), ``w`` (their weights, in that order),
+    ``estimate`` = sum w . moved, the four shares and the ``after``/``before``/``comp`` windows.
+    Raises `EstimationError` as `reach`."""
+    comp = win[win["kind"] == "comparison"]
+    if comp.empty:
+        raise EstimationError(f"ladder.reach: no comparison person followed {months} months")
+    after = _matched(win[win["kind"] == "after"], comp)
+    before = _matched(win[win["kind"] == "before"], comp)
+    for what, d in (("at entry", after), (f"{months + 1} months before entry", before)):
+        if d.empty:
+            raise EstimationError(f"ladder.reach: no participant at steps 1-{max_origin} {what} "
+                                  f"followed {months} months with a comparable comparison person")
+    c_after, w_ca, _ = _standardised(comp, after)
+    c_before, w_cb, _ = _standardised(comp, before)
+    p_after, p_before = float(after["moved"].mean()), float(before["moved"].mean())
+    used = pd.concat([after, before, comp], ignore_index=True)
+    w = np.concatenate([np.full(len(after), 1 / len(after)), np.full(len(before), -1 / len(before)),
+                        w_cb - w_ca])
+    return {"after": after, "before": before, "comp": comp, "used": used, "w": w,
+            "estimate": float((p_after - c_after) - (p_before - c_before)), "p_after": p_after,
+            "c_after": c_after, "p_before": p_before, "c_before": c_before}
 
 
 def reach(
@@ -266,44 +280,25 @@ def reach(
     level = _check_alpha(alpha)
     win = reach_windows(panel, unit=unit, time=time, state=state, group=group, start=start,
                         cluster=cluster, months=months, max_origin=max_origin)
-    comp = win[win["kind"] == "comparison"]
-    if comp.empty:
-        raise EstimationError(f"ladder.reach: no comparison person followed {months} months")
-    after = _matched(win[win["kind"] == "after"], comp)
-    before = _matched(win[win["kind"] == "before"], comp)
-    for what, d in (("at entry", after), (f"{months + 1} months before entry", before)):
-        if d.empty:
-            raise EstimationError(f"ladder.reach: no participant at steps 1-{max_origin} {what} "
-                                  f"followed {months} months with a comparable comparison person")
+    lc = linear_combination(win, months=months, max_origin=max_origin)
+    after, before, comp, used, w = lc["after"], lc["before"], lc["comp"], lc["used"], lc["w"]
     n_unmatched = int((win["kind"] == "after").sum() - len(after))
-    c_after, w_ca, _ = _standardised(comp, after)
-    c_before, w_cb, _ = _standardised(comp, before)
-    p_after, p_before = float(after["moved"].mean()), float(before["moved"].mean())
-    est = (p_after - c_after) - (p_before - c_before)
-    used = pd.concat([after, before, comp], ignore_index=True)
-    w = np.concatenate([np.full(len(after), 1 / len(after)), np.full(len(before), -1 / len(before)),
-                        w_cb - w_ca])
-    # the design, judged as did.headline judges it: cohorts = entry months of the participants
-    people = pd.concat([after, before]).drop_duplicates("unit")
-    g_code = np.where(people["kind"] == "after", people["origin"], people["origin"] + months + 1)
-    cohort = np.concatenate([pd.factorize(g_code)[0] + 1,
-                             np.zeros(comp["unit"].nunique(), dtype=np.int64)])
-    comp_cl = comp.drop_duplicates("unit")["cluster"]
-    cl_codes, _ = pd.factorize(pd.concat([people["cluster"], comp_cl]).astype(str))
-    design = detect_design(cohort, np.asarray(cl_codes, dtype=np.int64))
-    method, reason = design.method()
+    p_after, c_after, p_before, c_before = lc["p_after"], lc["c_after"], lc["p_before"], lc["c_before"]
+    est = lc["estimate"]
+    # the design and the interval, judged as did.headline judges the headline at `months`
+    # months after entry (did.interval_variance): cohorts = the participants' entry months
+    arr = unit_arrays(used, w, months)
+    design = did.detect_design(arr["g"], arr["cl"])
+    method, reason = design.method(months)
     if cluster is None:
         method, reason = "none", "no cluster column: the areas' shared shocks cannot be measured"
     se, df, lo, hi = float("nan"), None, None, None
-    if method != "none":
-        var, df = _variance(used, w, method)
+    got = None if method == "none" else did.interval_variance(
+        arr["w"], arr["y"], arr["g"], arr["cl"], design, months, alpha, present=arr["present"])
+    if got is not None:
+        var, df = got
         se = float(np.sqrt(var))
         c = float(stats.t.ppf(0.5 + level / 2, df))
-        if method == "shocks":  # as did.headline: never narrower than the cluster-robust interval
-            var_cl, df_cl = _variance(used, w, "cluster")
-            c_cl = float(stats.t.ppf(0.5 + level / 2, df_cl))
-            if c_cl * np.sqrt(var_cl) > c * se:
-                se, df, c = float(np.sqrt(var_cl)), df_cl, c_cl
         lo, hi = est - c * se, est + c * se
     table = pd.DataFrame({
         "series": ["pilot_after", "comparison_after", "pilot_before", "comparison_before"],
