@@ -14,7 +14,7 @@ with the breakdown value: the smallest M̄ (M) on the grid whose interval includ
 Inputs: the Callaway-Sant'Anna event-study coefficients from the params' first lead to the
 horizon with a universal base period (all relative to e = -1, as R ``did`` + HonestDiD require)
 and their joint covariance under `did.headline`'s design-aware variance
-(`did._covariance.headline_covariance`). HonestDiD's intervals use the normal; the book's
+(`did.headline_covariance`). HonestDiD's intervals use the normal; the book's
 headline uses t with the design's degrees of freedom (t(G0-1) in Antwerpen's design), so each
 coefficient's standard error is scaled by t(df_e)/z (its correlation kept): the "original" row
 is then exactly the printed interval at the horizon, and no robust interval is shorter than the
@@ -38,7 +38,6 @@ from scipy import stats
 
 from evallib import did
 from evallib.analysis.absence import Absent
-from evallib.did._covariance import HeadlineCovariance, headline_covariance
 
 __all__ = ["GRID_POINTS", "MBAR", "MIN_LEADS", "M_SMOOTH", "HonestSensitivity", "design_honest",
            "honest_inputs", "honest_record"]
@@ -53,14 +52,14 @@ RM_CI = "conditional"
 @dataclass(frozen=True)
 class HonestSensitivity:
     """The chapter's HonestDiD block: ``relative_magnitudes`` and ``smoothness`` are
-    `did.HonestDidResult`; ``covariance`` the `did._covariance.HeadlineCovariance` they used;
+    `did.HonestDidResult`; ``covariance`` the `did.HeadlineCovariance` they used;
     ``leads``/``horizon`` the event times (-L..-2 and 0..horizon)."""
 
     horizon: int
     leads: tuple[int, ...]
     relative_magnitudes: Any
     smoothness: Any
-    covariance: HeadlineCovariance
+    covariance: did.HeadlineCovariance
     scale: tuple[float, ...]  # t(df_e)/z per coefficient
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,10 +69,10 @@ class HonestSensitivity:
         return None
 
 
-def honest_inputs(cov: HeadlineCovariance, *, horizon: int, alpha: float = 0.05
+def honest_inputs(cov: did.HeadlineCovariance, *, horizon: int, alpha: float = 0.05
                   ) -> tuple[np.ndarray, np.ndarray, int, tuple[int, ...], tuple[float, ...]] | Absent:
     """(betahat, sigma, num_pre, leads, scale) for `did.honest_did` from a universal-base
-    `HeadlineCovariance`: the consecutive leads before e = -1 (down to the first missing one),
+    `did.HeadlineCovariance`: the consecutive leads before e = -1 (down to the first missing one),
     then 0..``horizon``; sigma with each standard error scaled by t(df_e)/z. An Absent when
     fewer than `MIN_LEADS` leads or a month 0..horizon is missing."""
     rows = cov.rows.set_index("relative_time")
@@ -100,7 +99,7 @@ def design_honest(panel: pd.DataFrame, *, outcome: str, cluster: str, event_wind
     """HonestDiD for the headline ``horizon`` months after entry on an evallib panel
     (person_id, month, start_month, ``cluster``), leads from the params' first lead."""
     first = int(event_window[0])
-    cov = headline_covariance(panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
+    cov = did.headline_covariance(panel, outcome=outcome, unit="person_id", time="month", cohort="start_month",
                               cluster=cluster, event_times=range(min(first, -2), int(horizon) + 1),
                               base_period="universal", alpha=alpha)
     inputs = honest_inputs(cov, horizon=horizon, alpha=alpha)

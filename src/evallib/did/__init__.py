@@ -16,6 +16,9 @@
   inference (`_design`: cluster-robust t(G-1) with many treated areas; person + area-by-month
   shock variance from the comparison areas, t with df >= G0-1, with few treated areas or cohorts nested
   in areas; no interval when neither holds). Called with ``treatment=`` it is `assess`.
+* `headline_covariance` — the joint covariance of the event-study coefficients under
+  `headline`'s design-aware variance (diagonal = `headline_path`'s variances; universal base
+  period by default), the input of `honest_did` in the book.
 * `headline_path` — the event study the book draws: per event time (leads and lags) the CS
   dynamic effect with `headline`'s design-aware interval (equal to ``headline(horizon=e)``).
 * `pretrend_test` — pre-trends: one contrast of the leads (mean or slope) tested by
@@ -49,6 +52,7 @@ Every result follows the results protocol (`evallib.protocol.Result`: ``tidy(alp
 """
 
 from evallib.did._aggregate import AggregateResult, AggregateSpec
+from evallib.did._covariance import HeadlineCovariance, HeadlineCovarianceSpec, headline_covariance
 from evallib.did._design import (
     MANY_TREATED,
     MIN_COMPARISON,
@@ -80,6 +84,9 @@ from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
 from evallib.did._within import TwoWay, is_nested
 
 __all__ = [
+    "HeadlineCovariance",
+    "HeadlineCovarianceSpec",
+    "headline_covariance",
     "shock_variance",
     "satterthwaite_df",
     "is_nested",
