@@ -112,6 +112,9 @@ def _check_inputs(betahat, sigma, num_pre, num_post, l_vec) -> tuple[np.ndarray,
         raise EstimationError(f"{_WHAT}: sigma must be symmetric")
     if np.linalg.eigvalsh((s + s.T) / 2).min() < -1e-10 * max(1.0, float(np.abs(s).max())):
         raise EstimationError(f"{_WHAT}: sigma must be positive semi-definite")
+    if np.any(np.diag(s) <= 0):
+        raise EstimationError(f"{_WHAT}: every coefficient needs a positive variance (the diagonal of sigma); "
+                              f"coefficients {np.flatnonzero(np.diag(s) <= 0).tolist()} have none")
     lv = np.r_[1.0, np.zeros(num_post - 1)] if l_vec is None else np.asarray(l_vec, dtype=float).ravel()
     if lv.shape != (num_post,) or not np.all(np.isfinite(lv)) or not lv.any():
         raise EstimationError(f"{_WHAT}: l_vec must be {num_post} finite weights on the post periods, not all zero")
@@ -165,11 +168,15 @@ def honest_did(
     rows = [{"term": "original", "m": math.nan, "ci_low": original[0], "ci_high": original[1],
              "method": "Original", "delta": None}]
     for m in ms:
-        if method == "relative_magnitudes":
-            lo, hi = _rm_interval(b, s, num_pre, num_post, lv, m, alpha, ci if ci == "C-LF" else "ARP",
-                                  int(grid_points), int(seed))
-        else:
-            lo, hi = _flci(b, s, num_pre, lv, m, alpha)
+        try:
+            if method == "relative_magnitudes":
+                lo, hi = _rm_interval(b, s, num_pre, num_post, lv, m, alpha, ci if ci == "C-LF" else "ARP",
+                                      int(grid_points), int(seed))
+            else:
+                lo, hi = _flci(b, s, num_pre, lv, m, alpha)
+        except ValueError as e:  # scipy refuses a program with non-finite entries: a degenerate sigma
+            raise EstimationError(f"{_WHAT}: no interval at m = {m}: the optimisation could not be set up "
+                                  f"from these coefficients and covariance ({e})") from e
         rows.append({"term": "robust", "m": m, "ci_low": lo, "ci_high": hi, "method": label, "delta": delta})
     table = pd.DataFrame(rows)
     covers = [r["m"] for r in rows[1:] if r["ci_low"] <= 0 <= r["ci_high"]]

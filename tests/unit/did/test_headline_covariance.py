@@ -207,3 +207,18 @@ def test_no_interval_design_and_bad_options_raise():
     res = headline_covariance(q, outcome="y", event_times=range(-3, 40), **KW)
     assert 39 in res.missing and -1 not in res.rows["relative_time"].tolist()
     assert res.covariance.index.tolist() == res.rows["relative_time"].tolist()
+
+
+def test_honest_did_refuses_a_coefficient_without_variance():
+    # a tiny panel gave a lead with zero variance; scipy's linprog then raised a ValueError deep
+    # inside the conditional test (tests/e2e/test_disclosure_recovery.py); now a clear EstimationError
+    import numpy as np
+    import pytest
+
+    from evallib import did
+    from evallib.errors import EstimationError
+
+    b = np.array([0.01, -0.02, 0.05, 0.06])
+    s = np.diag([0.0, 1e-4, 1e-4, 1e-4])
+    with pytest.raises(EstimationError, match="positive variance"):
+        did.honest_did(b, s, num_pre=2, num_post=2, method="relative_magnitudes", m_values=[1.0])
