@@ -200,6 +200,17 @@ def _person_variance(v: np.ndarray, g: np.ndarray) -> float:
     return out
 
 
+def _person_and_comparison(w: np.ndarray, y: np.ndarray, g: np.ndarray,
+                           cl: np.ndarray) -> tuple[float, int, np.ndarray]:
+    """What both shock variances start from: the person variance of sum_i w_i . y_i, the number
+    of cluster codes and the comparison clusters (no treated unit)."""
+    v = np.einsum("ij,ji->i", w, y)
+    n_cl = int(cl.max()) + 1
+    treated_cl = np.zeros(n_cl, dtype=bool)
+    treated_cl[cl[g > 0]] = True
+    return _person_variance(v, g), n_cl, np.flatnonzero(~treated_cl)
+
+
 def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
                    present: np.ndarray | None = None) -> tuple[float, dict]:
     """Conley-Taber / Ferman-Pinto-type variance of sum_i w_i . y_i (see the module docstring).
@@ -220,12 +231,7 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
     if present is not None:
         return _shock_variance_present(w, y, g, cl, np.asarray(present, dtype=bool))
     n_t, n = y.shape
-    v = np.einsum("ij,ji->i", w, y)
-    n_cl = int(cl.max()) + 1
-    person = _person_variance(v, g)
-    treated_cl = np.zeros(n_cl, dtype=bool)
-    treated_cl[cl[g > 0]] = True
-    comp = np.flatnonzero(~treated_cl)
+    person, n_cl, comp = _person_and_comparison(w, y, g, cl)
     g0 = len(comp)
     if g0 < 2:
         return float("nan"), {"person": person, "shock": float("nan")}
@@ -263,12 +269,7 @@ def _shock_variance_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.
     n_t, n = y.shape
     if present.shape != y.shape:
         raise EstimationError(f"shock_variance: present has shape {present.shape}, y {y.shape}")
-    v = np.einsum("ij,ji->i", w, y)
-    n_cl = int(cl.max()) + 1
-    person = _person_variance(v, g)
-    treated_cl = np.zeros(n_cl, dtype=bool)
-    treated_cl[cl[g > 0]] = True
-    comp = np.flatnonzero(~treated_cl)
+    person, n_cl, comp = _person_and_comparison(w, y, g, cl)
     g0 = len(comp)
     if g0 < 2:
         return float("nan"), {"person": person, "shock": float("nan")}
