@@ -129,7 +129,8 @@ def test_scale_up_projection_is_effect_times_population(entries):
 
 def test_rules_are_printed_with_their_numbers(entries):
     text = rules_markdown(entries[0].config.decision, "nl")
-    assert "3,0 procentpunt" in text and "80%" in text.replace("\u00a0", "") and "€ 50.000" in text
+    # amounts keep their € on the number's line: a no-break space follows it
+    assert "3,0 procentpunt" in text and "80%" in text.replace("\u00a0", "") and "€\u00a050.000" in text
     assert text.count("\n- ") == 5  # stop, cannot be judged, scale, cost, target, otherwise
     assert "minimaal detecteerbare effect" in text
 
