@@ -9,7 +9,6 @@ else). No Python traceback reaches the user: an unexpected error is one line on 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 import sys
@@ -25,7 +24,7 @@ import typer
 # ``evallib.data.load_panel``) so that tests can replace those functions
 import evallib.book
 import evallib.data
-from evallib.analysis.compute import ENGINE_ENV, ENGINE_LOG_ENV
+import evallib.engine
 from evallib.book import BookError, BuildResult
 from evallib.config import (
     ConfigError,
@@ -37,9 +36,9 @@ from evallib.config import (
     load_pilot,
 )
 from evallib.data.convert import panel_from_files, write_panel, write_report
-from evallib.engine import AUTO_FACTOR, COVERED, ENGINES, auto_engine, spark_missing, spark_settings
 from evallib.errors import DataError, EvallibError, InputError
-from evallib.pipeline import parse_langs, resolve_data, run_pilots, write_params_template
+from evallib.pipeline import parse_langs, run_pilots, write_params_template
+from evallib.pipeline.engines import choose_engine, engine_log_lines, engine_note, spark_masters, use_engine
 from evallib.results import paths
 from evallib.schema import SPECS, data_dictionary_markdown, empty_panel
 from evallib.simulate import write_demo
@@ -288,10 +287,15 @@ def run(
     if data is not None and len(pilots) != 1:
         _fail("--data needs exactly one --pilot", EXIT_INPUT)
     if engine == "auto":
-        engine = _auto_engine(pilots, data, root)
+        engine, why = choose_engine(pilots, root, data)
+        typer.echo(f"engine auto: {engine} ({why})", err=True)
     if engine == "spark":
-        _check_spark(pilots, root)
-    engine_log = _use_engine(engine, root)
+        for name, master, conf in spark_masters([_config(p, root) for p in pilots]):
+            extra = f", {len(conf)} setting(s): {', '.join(sorted(conf))}" if conf else ""
+            typer.echo(f"engine spark {name}: master {master}{extra}", err=True)
+    engine_log = use_engine(engine, root)
+    if engine_log is not None:
+        typer.echo(engine_note(engine), err=True)
     typer.echo(f"running {len(pilots)} pilot(s) ({', '.join(langs)}) ...", err=True)
 
     def progress(r) -> None:
@@ -306,73 +310,13 @@ def run(
         if len(langs) > 1:
             typer.echo(f"edition {lg}:")
         _print_runs([r for r in runs if r.lang == lg])
-    _print_engine_log(engine_log)
+    for line in engine_log_lines(engine_log):
+        typer.echo("  " + line, err=True)
     statuses = {r.status for r in runs}
     if "BAD INPUT" in statuses:
         raise typer.Exit(EXIT_INPUT)
     if "FAILED" in statuses:
         raise typer.Exit(EXIT_FAIL)
-
-
-def _auto_engine(pilots: list[str], data: Path | None, root: Path) -> str:
-    """``--engine auto``: memory when the largest panel fits (file size x factor vs the available
-    memory, `engine.auto_engine`), else duckdb; the choice and its reason are printed."""
-    files = []
-    for p in pilots:
-        try:
-            files.append(resolve_data(_config(p, root), root, data, make_demo=False))
-        except EvallibError:
-            continue  # the run itself reports a pilot whose input is wrong
-    try:
-        factor = float(os.environ.get("EVALLIB_ENGINE_AUTO_FACTOR", AUTO_FACTOR))
-    except ValueError:
-        _fail("EVALLIB_ENGINE_AUTO_FACTOR must be a number", EXIT_INPUT)
-    kind, why = auto_engine(files, factor=factor)
-    typer.echo(f"engine auto: {kind} ({why})", err=True)
-    return kind
-
-
-def _check_spark(pilots: list[str], root: Path) -> None:
-    """``--engine spark``: pyspark and Java are there, and the Spark master and settings of each
-    pilot (params' engine.spark, EVALLIB_SPARK_MASTER / EVALLIB_SPARK_CONF) are valid; exit 2
-    before anything runs otherwise. Prints the master each pilot uses."""
-    if (missing := spark_missing()) is not None:
-        _fail(missing, EXIT_INPUT)
-    for p in pilots:
-        try:
-            master, conf = spark_settings(_config(p, root))
-        except EvallibError as exc:
-            _fail(str(exc), EXIT_INPUT)
-        extra = f", {len(conf)} setting(s): {', '.join(sorted(conf))}" if conf else ""
-        typer.echo(f"engine spark {p}: master {master}{extra}", err=True)
-
-
-def _use_engine(engine: str, root: Path) -> Path | None:
-    """Set the engine for the pilot kernels (environment, inherited) and start its log."""
-    if engine not in ENGINES:
-        _fail(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}", EXIT_INPUT)
-    os.environ[ENGINE_ENV] = engine
-    if engine == "memory":
-        os.environ.pop(ENGINE_LOG_ENV, None)
-        return None
-    log = paths.build_dir(root) / f"engine-{engine}.jsonl"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    log.unlink(missing_ok=True)
-    os.environ[ENGINE_LOG_ENV] = str(log)
-    typer.echo(f"engine {engine}: {', '.join(COVERED)}; every other analysis (loading and validation "
-               "included) in memory", err=True)
-    return log
-
-
-def _print_engine_log(log: Path | None) -> None:
-    """Where each engine-covered analysis of each computed chapter ran (cached chapters: none)."""
-    if log is None:
-        return
-    lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
-    for line in lines:
-        rec = json.loads(line)
-        ran = "; ".join(f"{what}: {where}" for what, where in rec["ran"]) or f"all in memory ({rec['reason']})"
-        typer.echo(f"  engine {rec['engine']} {rec['pilot']}: {ran}", err=True)
 
 
 def _langs(lang: str) -> list[str]:
