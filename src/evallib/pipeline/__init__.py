@@ -30,7 +30,8 @@ byte-identical), other pilots' jobs alongside; then every edition's book stage.
 Modules: ``templates`` (templates, editions' cells), ``kernels`` (warm kernels), ``execute`` (one
 notebook; run records), ``inputs`` (data, input checks, editions), ``schedule`` (the worker pool,
 editions, book stage), ``manifest`` (and the fingerprints that tie a run's outputs together),
-``lock`` (``build/.lock``: one run at a time; the run id), ``run`` (:func:`run_pilots`, :func:`run_book_stage`).
+``lock`` (``build/.lock``: one run at a time; the run id), ``run`` (:func:`run_pilots`, :func:`run_book_stage`),
+``engines`` (``run --engine``: the engine choice, Spark checks, the kernels' environment and log).
 """
 
 from evallib.errors import InputError

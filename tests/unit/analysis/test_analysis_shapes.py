@@ -11,6 +11,7 @@ import warnings
 import analysis_shapes as shapes
 import pytest
 
+import evallib.analysis.honest as honest_module
 from evallib.analysis import chapter
 from evallib.analysis.absence import Absent, reason_codes
 from evallib.config import PilotConfig
@@ -23,15 +24,13 @@ STEPS = [1, 2, 3, 4, 5, 6]
 N_DRAWN = 300
 
 
-def _run(tmp_path, seed: int, name: str | None = None, fast: bool = False, honest: bool = True):
+def _run(tmp_path, seed: int, name: str | None = None, fast: bool = False):
     shape, spec = shapes.draw(seed, name)
     areas, raw = shapes.panel_for(spec, seed)
     path = shapes.write(tmp_path / f"{shape}_{seed}.csv", raw)
     params = shapes.params_for(f"shape_{seed}", spec, areas, str(path))
     if fast:  # the fewest draws: the property is about what is estimable, not its precision
         params["analysis"].update(n_boot_dynamic=0, wild_bootstrap_draws=0, ri_max_assignments=2)
-    if not honest:  # HonestDiD (~20 s per chapter) runs once per named shape, not in the 300 draws
-        params["analysis"]["honest_did"] = False
     config = PilotConfig.model_validate(params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -110,10 +109,15 @@ def test_every_named_shape_gives_a_complete_chapter(tmp_path, name):
 
 
 @pytest.mark.slow
-def test_300_drawn_panels_give_complete_chapters(tmp_path):
+def test_300_drawn_panels_give_complete_chapters(tmp_path, monkeypatch):
+    # HonestDiD runs in the draws with a coarse grid (5 points, two M-bar values): the property is
+    # that it gives a result or an explained absence on awkward panels (a program scipy refused
+    # once crashed a chapter), not its precision
+    monkeypatch.setattr(honest_module, "GRID_POINTS", 5)
+    monkeypatch.setattr(honest_module, "MBAR", (0.0, 1.0))
     seen: dict[str, int] = {}
     for seed in range(1000, 1000 + N_DRAWN):
-        shape, _, config, ch = _run(tmp_path, seed, fast=True, honest=False)
+        shape, _, config, ch = _run(tmp_path, seed, fast=True)
         check_complete(config, ch)
         seen[shape] = seen.get(shape, 0) + 1
     assert set(seen) == set(shapes.SHAPES)  # every shape was drawn
