@@ -6,9 +6,10 @@ the repository; the panel hard-linked, or copied across file systems), so that t
 touches the checkout's build/ nor waits for its lock. The command runs as a subprocess of this
 one; every ``--interval`` seconds /proc is read for the whole process tree under it (the command,
 its worker processes and notebook kernels): the peak of the *sum* of their resident set sizes is
-the memory figure (shared pages, e.g. of forked workers, count in every process that maps them:
+a memory figure (shared pages, e.g. of forked workers, count in every process that maps them:
 an upper bound); the peak of the sum of their proportional set sizes (PSS: a shared page split
-between the processes sharing it) is given beside it, and is the one the goal line judges. Wall time is measured around the command;
+between the processes sharing it) is given beside it, and the goal line judges it. Wall time is
+measured around the command;
 CPU time is the user + system time of every process of the tree that has ended
 (``RUSAGE_CHILDREN``: all of them, once the command has exited).
 """
