@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from evallib.did._common import check_columns, check_numeric, cohort_codes, time_codes, unique_ints
-from evallib.did._design import Design, cluster_variance, detect_design, fixed_df, shock_variance, weights
+from evallib.did._design import Design, detect_design, interval_variance, weights
 from evallib.did._result import DidResultMixin
 from evallib.did._ri_staggered import RI_DRAWS, ri_staggered
 from evallib.errors import EstimationError
@@ -180,17 +180,11 @@ def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray
     method, reason = design.method(horizon)
     rel = inference_reliability(design.n_clusters, design.n_treated_clusters)
     se = df = lo = hi = p = mde = None
-    if method == "cluster":
-        var, df = cluster_variance(w, y, g, cl), design.n_clusters - 1
-    elif method == "shocks":
-        var, parts = shock_variance(w, y, g, cl)
-        df = float(design.n_comparison_clusters - 1) if fixed_df(design, horizon) else parts["df"]
-        # never narrower than the cluster-robust interval (t(G-1)): where both are valid the
-        # larger guards against the one whose assumptions fail (the shock variance assumes
-        # shocks alike across areas; the cluster-robust one misses nested cohorts' shocks)
-        v_cl, df_cl = cluster_variance(w, y, g, cl), design.n_clusters - 1
-        if v_cl * stats.t.ppf(1 - alpha / 2, df_cl) ** 2 > var * stats.t.ppf(1 - alpha / 2, df) ** 2:
-            var, df = v_cl, df_cl
+    got = interval_variance(w, y, g, cl, design, horizon, alpha)  # the one interval rule of did
+    if got is not None:
+        var, df = got
+        if df == design.n_clusters - 1:  # the cluster-robust t(G-1): its df stays an integer
+            df = design.n_clusters - 1
     if method != "none":
         se = float(np.sqrt(var))
         c = float(stats.t.ppf(1 - alpha / 2, df))
