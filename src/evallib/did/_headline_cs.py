@@ -17,6 +17,7 @@ otherwise (docs/decisions/0009-inference-in-the-pilots-designs.md).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,39 +110,88 @@ def unit_panel(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort
                cluster: str, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(y periods x units, cohort code per unit, cluster code per unit, period codes) of the
     balanced units, with R `did`'s conventions (cohorts after the last period never treated,
-    units treated in the first period dropped)."""
+    units treated in the first period dropped).
+
+    The layout (which row goes to which cell of y; cohorts, clusters, periods) depends on the
+    unit, time, cohort and cluster columns only: it is kept for the last frame read
+    (`_Layout.of`), so the chapter's headlines, path, covariance and pretrend test of one panel,
+    one outcome each, read those four columns of its millions of rows once."""
     check_columns(data, [outcome, unit, time, cohort, cluster], what=what)
     check_numeric(data, [outcome], what=what)
-    for c in (unit, cluster):
-        if data[c].isna().any():
-            raise EstimationError(f"{what}: column {c!r} has missing values")
-    tcode, kind = time_codes(data[time], name=time)
-    gcode = cohort_codes(data[cohort], name=cohort, time_kind=kind)
-    ucode, _ = pd.factorize(data[unit])
-    ccode, _ = pd.factorize(data[cluster])
-    n_all = int(ucode.max()) + 1
-    tl, tidx = unique_ints(tcode, return_inverse=True)
-    if len(tl) < 2:
-        raise EstimationError(f"{what}: need at least two periods")
-    per_unit = np.bincount(ucode, minlength=n_all)
-    g_unit = np.zeros(n_all, dtype=np.int64)
-    g_unit[ucode] = gcode
-    cl_unit = np.zeros(n_all, dtype=np.int64)
-    cl_unit[ucode] = ccode
-    if np.any(g_unit[ucode] != gcode):
-        raise EstimationError(f"{what}: cohort column {cohort!r} varies within a unit")
-    if np.any(cl_unit[ucode] != ccode):
-        raise EstimationError(f"{what}: cluster column {cluster!r} varies within a unit")
-    if np.any(np.bincount(ucode * len(tl) + tidx, minlength=n_all * len(tl)) > 1):
-        raise EstimationError(f"{what}: more than one row per ({unit}, {time})")
-    g_unit = np.where(g_unit > tl[-1], 0, g_unit)
-    keep = (per_unit == len(tl)) & ~((g_unit > 0) & (g_unit <= tl[0]))
-    new = np.cumsum(keep) - 1
-    rows = keep[ucode]
-    y = np.empty((len(tl), int(keep.sum())))
-    y[tidx[rows], new[ucode[rows]]] = data[outcome].to_numpy(float)[rows]
-    cl = pd.factorize(cl_unit[keep])[0]
-    return y, g_unit[keep], cl, tl
+    lay = _Layout.of(data, unit, time, cohort, cluster, what)
+    return lay.fill(data[outcome].to_numpy(float)), lay.g, lay.cl, lay.tl
+
+
+class _Layout:
+    """`unit_panel`'s arrays but y: computed from the four columns, or the last frame's again.
+
+    The last frame's layout is reused when the frame is the same object (a weak reference) and
+    each of the four columns is the same Series object (pandas caches a frame's column Series
+    and drops that cache when the frame's columns are set or changed in place), so a changed or
+    another frame never reads a stale layout; nothing keeps the frame or its columns alive."""
+
+    _last: tuple | None = None  # (frame ref, column names, column Series refs, rows, layout)
+
+    def __init__(self, data: pd.DataFrame, unit: str, time: str, cohort: str, cluster: str, what: str):
+        for c in (unit, cluster):
+            if data[c].isna().any():
+                raise EstimationError(f"{what}: column {c!r} has missing values")
+        tcode, kind = time_codes(data[time], name=time)
+        gcode = cohort_codes(data[cohort], name=cohort, time_kind=kind)
+        ucode, _ = pd.factorize(data[unit])
+        ccode, _ = pd.factorize(data[cluster])
+        n_all = int(ucode.max()) + 1
+        tl, tidx = unique_ints(tcode, return_inverse=True)
+        if len(tl) < 2:
+            raise EstimationError(f"{what}: need at least two periods")
+        per_unit = np.bincount(ucode, minlength=n_all)
+        g_unit = np.zeros(n_all, dtype=np.int64)
+        g_unit[ucode] = gcode
+        cl_unit = np.zeros(n_all, dtype=np.int64)
+        cl_unit[ucode] = ccode
+        if np.any(g_unit[ucode] != gcode):
+            raise EstimationError(f"{what}: cohort column {cohort!r} varies within a unit")
+        if np.any(cl_unit[ucode] != ccode):
+            raise EstimationError(f"{what}: cluster column {cluster!r} varies within a unit")
+        if np.any(np.bincount(ucode * len(tl) + tidx, minlength=n_all * len(tl)) > 1):
+            raise EstimationError(f"{what}: more than one row per ({unit}, {time})")
+        g_unit = np.where(g_unit > tl[-1], 0, g_unit)
+        keep = (per_unit == len(tl)) & ~((g_unit > 0) & (g_unit <= tl[0]))
+        new = np.cumsum(keep) - 1
+        rows = keep[ucode]
+        self.n_t, self.n_units = len(tl), int(keep.sum())
+        cells = tidx[rows] + self.n_t * new[ucode[rows]]  # the row's cell of y.T, flattened
+        # rows sorted by (unit, period) with every unit kept (a validated panel): y.T is the
+        # outcome column itself, reshaped; else the rows' cells
+        self.rows = None if rows.all() else rows
+        self.cells = None if np.array_equal(cells, np.arange(len(cells))) else cells
+        self.g, self.cl, self.tl = g_unit[keep], pd.factorize(cl_unit[keep])[0], tl
+
+    def fill(self, values: np.ndarray) -> np.ndarray:
+        """y (periods x units) from one outcome column's values (all rows of the frame)."""
+        if self.rows is not None:
+            values = values[self.rows]
+        if self.cells is None:
+            return np.ascontiguousarray(values.reshape(self.n_units, self.n_t).T)
+        yt = np.empty(self.n_units * self.n_t)
+        yt[self.cells] = values
+        return np.ascontiguousarray(yt.reshape(self.n_units, self.n_t).T)
+
+    @classmethod
+    def of(cls, data: pd.DataFrame, unit: str, time: str, cohort: str, cluster: str, what: str) -> _Layout:
+        names = (unit, time, cohort, cluster)
+        series = [data[c] for c in names]
+        last = cls._last
+        if (last is not None and last[0]() is data and last[1] == names and last[3] == len(data)
+                and all(ref() is s for ref, s in zip(last[2], series, strict=True))):
+            return last[4]
+        cls._last = None  # the previous layout is not kept while this one is computed
+        lay = cls(data, unit, time, cohort, cluster, what)
+        try:
+            cls._last = (weakref.ref(data), names, [weakref.ref(s) for s in series], len(data), lay)
+        except TypeError:  # an object without weak references: not kept
+            pass
+        return lay
 
 
 def headline_cs(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
