@@ -181,17 +181,48 @@ class _Layout:
     def of(cls, data: pd.DataFrame, unit: str, time: str, cohort: str, cluster: str, what: str) -> _Layout:
         names = (unit, time, cohort, cluster)
         series = [data[c] for c in names]
-        last = cls._last
-        if (last is not None and last[0]() is data and last[1] == names and last[3] == len(data)
-                and all(ref() is s for ref, s in zip(last[2], series, strict=True))):
-            return last[4]
-        cls._last = None  # the previous layout is not kept while this one is computed
-        lay = cls(data, unit, time, cohort, cluster, what)
+        last, cls._last = cls._last, None  # the previous layout is not kept while one is computed
+        lay = cls._reuse(last, data, names, series)
+        if lay is None:
+            lay = cls(data, unit, time, cohort, cluster, what)
         try:
             cls._last = (weakref.ref(data), names, [weakref.ref(s) for s in series], len(data), lay)
         except TypeError:  # an object without weak references: not kept
             pass
         return lay
+
+    @staticmethod
+    def _reuse(last: tuple | None, data: pd.DataFrame, names: tuple, series: list) -> _Layout | None:
+        """The last frame's layout for ``data``: when ``data`` is that frame with the same column
+        Series, or another frame of as many rows whose four columns hold the same values as the
+        last frame's (a column subset or copy of it), that frame still unchanged (its cached
+        column Series still the ones the layout was computed from)."""
+        if last is None or last[1] != names or last[3] != len(data):
+            return None
+        before = [ref() for ref in last[2]]
+        if all(b is s for b, s in zip(before, series, strict=True)):
+            return last[4]
+        frame = last[0]()
+        if frame is None or any(b is None or frame[c] is not b for b, c in zip(before, names, strict=True)):
+            return None
+        return last[4] if all(_same_values(b, s) for b, s in zip(before, series, strict=True)) else None
+
+
+def _same_values(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two columns hold the same values in the same rows (False when not cheap to tell)."""
+    if a.dtype != b.dtype or len(a) != len(b):
+        return False
+    if isinstance(a.dtype, pd.CategoricalDtype):
+        return (a.cat.ordered == b.cat.ordered and a.cat.categories.equals(b.cat.categories)
+                and np.array_equal(a.cat.codes.to_numpy(), b.cat.codes.to_numpy()))
+    va, vb = a.to_numpy(), b.to_numpy()
+    if va.dtype.kind in "mM":  # dates: NaT (never treated) compares as its integer
+        return np.array_equal(va.view(np.int64), vb.view(np.int64))
+    if va.dtype.kind in "biu":
+        return np.array_equal(va, vb)
+    if va.dtype.kind == "f":
+        return np.array_equal(va, vb, equal_nan=True)
+    return False
 
 
 def headline_cs(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,

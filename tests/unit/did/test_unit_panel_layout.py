@@ -78,3 +78,44 @@ def test_errors_still_raised():
     df.loc[1, "g"] = 0
     with pytest.raises(EstimationError, match="varies within a unit"):
         unit_panel(df, outcome="y1", **KW)
+
+
+def test_a_copy_of_the_columns_reuses_the_layout_with_its_own_values():
+    df = frame().astype({"u": "category", "c": "category"})  # as the loader gives them
+    unit_panel(df, outcome="y1", **KW)
+    first = _Layout._last[4]
+    slim = df[["u", "t", "g", "c", "y2"]].assign(y3=df["y1"] * 2)  # copies, as analysis.effects makes
+    y, g, cl, _ = unit_panel(slim, outcome="y3", **KW)
+    assert _Layout._last[4] is first
+    np.testing.assert_array_equal(y, [[2, 8, 14], [4, 10, 16], [6, 12, 18]])
+    np.testing.assert_array_equal(g, [2, 0, 0])
+    np.testing.assert_array_equal(cl, [0, 1, 0])
+
+
+def test_a_copy_with_other_values_or_order_is_computed_again():
+    df = frame().astype({"u": "category", "c": "category"})
+    unit_panel(df, outcome="y1", **KW)
+    other = df.copy()
+    other["c"] = other["c"].cat.reorder_categories(["y", "x"])  # same labels, other codes
+    _, _, cl, _ = unit_panel(other, outcome="y1", **KW)
+    np.testing.assert_array_equal(cl, [0, 1, 0])
+    moved = df.iloc[[3, 4, 5, 0, 1, 2, 6, 7, 8]].reset_index(drop=True)  # b's rows first
+    y, g, _, _ = unit_panel(moved, outcome="y1", **KW)
+    np.testing.assert_array_equal(y[0], [4, 1, 7])
+    np.testing.assert_array_equal(g, [0, 2, 0])
+    dated = frame().assign(t=pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01"] * 3),
+                           g=pd.to_datetime(["2020-02-01"] * 3 + [pd.NaT] * 6))
+    g_feb = unit_panel(dated, outcome="y1", **KW)[1]
+    shifted = dated.assign(g=pd.to_datetime(["2020-03-01"] * 3 + [pd.NaT] * 6))  # a enters a month later
+    g_mar = unit_panel(shifted, outcome="y1", **KW)[1]
+    assert g_mar[0] == g_feb[0] + 1 and g_mar[1] == g_feb[1] == 0
+
+
+def test_a_frame_changed_in_place_is_not_matched_through_its_old_layout():
+    df = frame().astype({"u": "category", "c": "category"})
+    unit_panel(df, outcome="y1", **KW)
+    copy = df.copy()
+    copy.loc[copy["u"] == "c", "c"] = "y"
+    df.loc[df["u"] == "c", "c"] = "y"  # the first frame changes in place after its layout
+    _, _, cl, _ = unit_panel(copy, outcome="y1", **KW)
+    np.testing.assert_array_equal(cl, [0, 1, 1])
