@@ -181,10 +181,11 @@ class _Layout:
     def of(cls, data: pd.DataFrame, unit: str, time: str, cohort: str, cluster: str, what: str) -> _Layout:
         names = (unit, time, cohort, cluster)
         series = [data[c] for c in names]
-        last, cls._last = cls._last, None  # the previous layout is not kept while one is computed
-        lay = cls._reuse(last, data, names, series)
-        if lay is None:
-            lay = cls(data, unit, time, cohort, cluster, what)
+        lay = cls._reuse(cls._last, data, names, series)
+        if lay is not None:  # the frame it was computed from stays the reference
+            return lay
+        cls._last = None  # the previous layout is not kept while this one is computed
+        lay = cls(data, unit, time, cohort, cluster, what)
         try:
             cls._last = (weakref.ref(data), names, [weakref.ref(s) for s in series], len(data), lay)
         except TypeError:  # an object without weak references: not kept
@@ -193,7 +194,7 @@ class _Layout:
 
     @staticmethod
     def _reuse(last: tuple | None, data: pd.DataFrame, names: tuple, series: list) -> _Layout | None:
-        """The last frame's layout for ``data``: when ``data`` is that frame with the same column
+        """The last layout for ``data``: when ``data`` is the frame it was computed from, same column
         Series, or another frame of as many rows whose four columns hold the same values as the
         last frame's (a column subset or copy of it), that frame still unchanged (its cached
         column Series still the ones the layout was computed from)."""
