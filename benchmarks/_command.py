@@ -6,9 +6,10 @@ the repository; the panel hard-linked, or copied across file systems), so that t
 touches the checkout's build/ nor waits for its lock. The command runs as a subprocess of this
 one; every ``--interval`` seconds /proc is read for the whole process tree under it (the command,
 its worker processes and notebook kernels): the peak of the *sum* of their resident set sizes is
-the memory figure (shared pages, e.g. of forked workers, count in every process that maps them:
+a memory figure (shared pages, e.g. of forked workers, count in every process that maps them:
 an upper bound); the peak of the sum of their proportional set sizes (PSS: a shared page split
-between the processes sharing it) is given beside it. Wall time is measured around the command;
+between the processes sharing it) is given beside it, and the goal line judges it. Wall time is
+measured around the command;
 CPU time is the user + system time of every process of the tree that has ended
 (``RUSAGE_CHILDREN``: all of them, once the command has exited).
 """
@@ -170,14 +171,18 @@ def stage(size: str, panel: Path, *, n_clusters: int, n_treated: int) -> dict:
 
 
 def goal_line(size: str, ev: dict) -> str:
-    """The goal check of the real command (bench.py's results.md)."""
+    """The goal check of the real command (bench.py's results.md). Memory is judged on the PSS sum
+    when it was measured (the RSS sum counts a page shared with a forked worker once in every
+    process that maps it, an upper bound), else on the RSS sum; both are given."""
     load = " / ".join(f"{x:.1f}" for x in ev["load_before"])
-    ok = ev["seconds"] <= GOAL_S and ev["peak_gb"] <= GOAL_GB
+    pss = ev.get("peak_pss_gb") or 0.0
+    judged, on = (pss, "PSS") if pss > 0 else (ev["peak_gb"], "RSS")
+    ok = ev["seconds"] <= GOAL_S and judged <= GOAL_GB
     return (f"- {size} rows, the real command `evallib run --pilot bench_{size.lower()} --lang nl,en`: "
             f"{ev['seconds']:.1f} s wall ({ev['user_seconds']:.1f} s user + {ev['system_seconds']:.1f} s system "
-            f"CPU over all processes), peak {ev['peak_gb']:.2f} GB RSS summed over the process tree "
-            f"({ev['peak_pss_gb']:.2f} GB PSS; up to {ev['processes']} processes); load average {load} at its "
-            f"start -> {'meets' if ok else 'does NOT meet'} the goal (<= {GOAL_S} s, <= {GOAL_GB} GB).")
+            f"CPU over all processes), peak {f'{pss:.2f} GB PSS and ' if pss > 0 else ''}{ev['peak_gb']:.2f} GB "
+            f"RSS summed over the process tree (up to {ev['processes']} processes); load average {load} at its "
+            f"start -> {'meets' if ok else 'does NOT meet'} the goal (<= {GOAL_S} s, <= {GOAL_GB} GB {on} sum).")
 
 
 if __name__ == "__main__":  # python benchmarks/_command.py SIZE [DEST]: one run, printed as JSON

@@ -17,6 +17,7 @@ otherwise (docs/decisions/0009-inference-in-the-pilots-designs.md).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from evallib.did._common import check_columns, check_numeric, cohort_codes, time_codes, unique_ints
-from evallib.did._design import Design, cluster_variance, detect_design, fixed_df, shock_variance, weights
+from evallib.did._design import Design, detect_design, interval_variance, weights
 from evallib.did._result import DidResultMixin
 from evallib.did._ri_staggered import RI_DRAWS, ri_staggered
 from evallib.errors import EstimationError
@@ -109,39 +110,120 @@ def unit_panel(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort
                cluster: str, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(y periods x units, cohort code per unit, cluster code per unit, period codes) of the
     balanced units, with R `did`'s conventions (cohorts after the last period never treated,
-    units treated in the first period dropped)."""
+    units treated in the first period dropped).
+
+    The layout (which row goes to which cell of y; cohorts, clusters, periods) depends on the
+    unit, time, cohort and cluster columns only: it is kept for the last frame read
+    (`_Layout.of`), so the chapter's headlines, path, covariance and pretrend test of one panel,
+    one outcome each, read those four columns of its millions of rows once."""
     check_columns(data, [outcome, unit, time, cohort, cluster], what=what)
     check_numeric(data, [outcome], what=what)
-    for c in (unit, cluster):
-        if data[c].isna().any():
-            raise EstimationError(f"{what}: column {c!r} has missing values")
-    tcode, kind = time_codes(data[time], name=time)
-    gcode = cohort_codes(data[cohort], name=cohort, time_kind=kind)
-    ucode, _ = pd.factorize(data[unit])
-    ccode, _ = pd.factorize(data[cluster])
-    n_all = int(ucode.max()) + 1
-    tl, tidx = unique_ints(tcode, return_inverse=True)
-    if len(tl) < 2:
-        raise EstimationError(f"{what}: need at least two periods")
-    per_unit = np.bincount(ucode, minlength=n_all)
-    g_unit = np.zeros(n_all, dtype=np.int64)
-    g_unit[ucode] = gcode
-    cl_unit = np.zeros(n_all, dtype=np.int64)
-    cl_unit[ucode] = ccode
-    if np.any(g_unit[ucode] != gcode):
-        raise EstimationError(f"{what}: cohort column {cohort!r} varies within a unit")
-    if np.any(cl_unit[ucode] != ccode):
-        raise EstimationError(f"{what}: cluster column {cluster!r} varies within a unit")
-    if np.any(np.bincount(ucode * len(tl) + tidx, minlength=n_all * len(tl)) > 1):
-        raise EstimationError(f"{what}: more than one row per ({unit}, {time})")
-    g_unit = np.where(g_unit > tl[-1], 0, g_unit)
-    keep = (per_unit == len(tl)) & ~((g_unit > 0) & (g_unit <= tl[0]))
-    new = np.cumsum(keep) - 1
-    rows = keep[ucode]
-    y = np.empty((len(tl), int(keep.sum())))
-    y[tidx[rows], new[ucode[rows]]] = data[outcome].to_numpy(float)[rows]
-    cl = pd.factorize(cl_unit[keep])[0]
-    return y, g_unit[keep], cl, tl
+    lay = _Layout.of(data, unit, time, cohort, cluster, what)
+    return lay.fill(data[outcome].to_numpy(float)), lay.g, lay.cl, lay.tl
+
+
+class _Layout:
+    """`unit_panel`'s arrays but y: computed from the four columns, or the last frame's again.
+
+    The last frame's layout is reused when the frame is the same object (a weak reference) and
+    each of the four columns is the same Series object (pandas caches a frame's column Series
+    and drops that cache when the frame's columns are set or changed in place), so a changed or
+    another frame never reads a stale layout; nothing keeps the frame or its columns alive."""
+
+    _last: tuple | None = None  # (frame ref, column names, column Series refs, rows, layout)
+
+    def __init__(self, data: pd.DataFrame, unit: str, time: str, cohort: str, cluster: str, what: str):
+        for c in (unit, cluster):
+            if data[c].isna().any():
+                raise EstimationError(f"{what}: column {c!r} has missing values")
+        tcode, kind = time_codes(data[time], name=time)
+        gcode = cohort_codes(data[cohort], name=cohort, time_kind=kind)
+        ucode, _ = pd.factorize(data[unit])
+        ccode, _ = pd.factorize(data[cluster])
+        n_all = int(ucode.max()) + 1
+        tl, tidx = unique_ints(tcode, return_inverse=True)
+        if len(tl) < 2:
+            raise EstimationError(f"{what}: need at least two periods")
+        per_unit = np.bincount(ucode, minlength=n_all)
+        g_unit = np.zeros(n_all, dtype=np.int64)
+        g_unit[ucode] = gcode
+        cl_unit = np.zeros(n_all, dtype=np.int64)
+        cl_unit[ucode] = ccode
+        if np.any(g_unit[ucode] != gcode):
+            raise EstimationError(f"{what}: cohort column {cohort!r} varies within a unit")
+        if np.any(cl_unit[ucode] != ccode):
+            raise EstimationError(f"{what}: cluster column {cluster!r} varies within a unit")
+        if np.any(np.bincount(ucode * len(tl) + tidx, minlength=n_all * len(tl)) > 1):
+            raise EstimationError(f"{what}: more than one row per ({unit}, {time})")
+        g_unit = np.where(g_unit > tl[-1], 0, g_unit)
+        keep = (per_unit == len(tl)) & ~((g_unit > 0) & (g_unit <= tl[0]))
+        new = np.cumsum(keep) - 1
+        rows = keep[ucode]
+        self.n_t, self.n_units = len(tl), int(keep.sum())
+        cells = tidx[rows] + self.n_t * new[ucode[rows]]  # the row's cell of y.T, flattened
+        # rows sorted by (unit, period) with every unit kept (a validated panel): y.T is the
+        # outcome column itself, reshaped; else the rows' cells
+        self.rows = None if rows.all() else rows
+        self.cells = None if np.array_equal(cells, np.arange(len(cells))) else cells
+        self.g, self.cl, self.tl = g_unit[keep], pd.factorize(cl_unit[keep])[0], tl
+
+    def fill(self, values: np.ndarray) -> np.ndarray:
+        """y (periods x units) from one outcome column's values (all rows of the frame)."""
+        if self.rows is not None:
+            values = values[self.rows]
+        if self.cells is None:
+            return np.ascontiguousarray(values.reshape(self.n_units, self.n_t).T)
+        yt = np.empty(self.n_units * self.n_t)
+        yt[self.cells] = values
+        return np.ascontiguousarray(yt.reshape(self.n_units, self.n_t).T)
+
+    @classmethod
+    def of(cls, data: pd.DataFrame, unit: str, time: str, cohort: str, cluster: str, what: str) -> _Layout:
+        names = (unit, time, cohort, cluster)
+        series = [data[c] for c in names]
+        lay = cls._reuse(cls._last, data, names, series)
+        if lay is not None:  # the frame it was computed from stays the reference
+            return lay
+        cls._last = None  # the previous layout is not kept while this one is computed
+        lay = cls(data, unit, time, cohort, cluster, what)
+        try:
+            cls._last = (weakref.ref(data), names, [weakref.ref(s) for s in series], len(data), lay)
+        except TypeError:  # an object without weak references: not kept
+            pass
+        return lay
+
+    @staticmethod
+    def _reuse(last: tuple | None, data: pd.DataFrame, names: tuple, series: list) -> _Layout | None:
+        """The last layout for ``data``: when ``data`` is the frame it was computed from, same column
+        Series, or another frame of as many rows whose four columns hold the same values as the
+        last frame's (a column subset or copy of it), that frame still unchanged (its cached
+        column Series still the ones the layout was computed from)."""
+        if last is None or last[1] != names or last[3] != len(data):
+            return None
+        before = [ref() for ref in last[2]]
+        if all(b is s for b, s in zip(before, series, strict=True)):
+            return last[4]
+        frame = last[0]()
+        if frame is None or any(b is None or frame[c] is not b for b, c in zip(before, names, strict=True)):
+            return None
+        return last[4] if all(_same_values(b, s) for b, s in zip(before, series, strict=True)) else None
+
+
+def _same_values(a: pd.Series, b: pd.Series) -> bool:
+    """Whether two columns hold the same values in the same rows (False when not cheap to tell)."""
+    if a.dtype != b.dtype or len(a) != len(b):
+        return False
+    if isinstance(a.dtype, pd.CategoricalDtype):
+        return (a.cat.ordered == b.cat.ordered and a.cat.categories.equals(b.cat.categories)
+                and np.array_equal(a.cat.codes.to_numpy(), b.cat.codes.to_numpy()))
+    va, vb = a.to_numpy(), b.to_numpy()
+    if va.dtype.kind in "mM":  # dates: NaT (never treated) compares as its integer
+        return np.array_equal(va.view(np.int64), vb.view(np.int64))
+    if va.dtype.kind in "biu":
+        return np.array_equal(va, vb)
+    if va.dtype.kind == "f":
+        return np.array_equal(va, vb, equal_nan=True)
+    return False
 
 
 def headline_cs(data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
@@ -180,17 +262,11 @@ def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray
     method, reason = design.method(horizon)
     rel = inference_reliability(design.n_clusters, design.n_treated_clusters)
     se = df = lo = hi = p = mde = None
-    if method == "cluster":
-        var, df = cluster_variance(w, y, g, cl), design.n_clusters - 1
-    elif method == "shocks":
-        var, parts = shock_variance(w, y, g, cl)
-        df = float(design.n_comparison_clusters - 1) if fixed_df(design, horizon) else parts["df"]
-        # never narrower than the cluster-robust interval (t(G-1)): where both are valid the
-        # larger guards against the one whose assumptions fail (the shock variance assumes
-        # shocks alike across areas; the cluster-robust one misses nested cohorts' shocks)
-        v_cl, df_cl = cluster_variance(w, y, g, cl), design.n_clusters - 1
-        if v_cl * stats.t.ppf(1 - alpha / 2, df_cl) ** 2 > var * stats.t.ppf(1 - alpha / 2, df) ** 2:
-            var, df = v_cl, df_cl
+    got = interval_variance(w, y, g, cl, design, horizon, alpha)  # the one interval rule of did
+    if got is not None:
+        var, df = got
+        if df == design.n_clusters - 1:  # the cluster-robust t(G-1): its df stays an integer
+            df = design.n_clusters - 1
     if method != "none":
         se = float(np.sqrt(var))
         c = float(stats.t.ppf(1 - alpha / 2, df))
