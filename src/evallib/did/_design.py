@@ -221,8 +221,9 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
     n_k; negative estimates count as 0. Unbiased: with u_k = E_c . ybar_k independent over k
     with variance shock + noise_k, E[mean_k (u_k - mean u)^2] = (G0-1)/G0 (shock + mean_k
     noise_k), so the factor G0/(G0-1) applies before the noise is subtracted (subtracting it
-    first left the estimate low by mean noise / (G0-1); issue 13, var13). Returns the variance and its parts (``person``, ``shock``, ``df``:
-    `satterthwaite_df` with the persons' n - K and the comparison clusters' G0 - 1).
+    first left the estimate low by mean noise / (G0-1); issue 13, var13). Returns the variance
+    and its parts (``person``, ``shock``, ``df``: `satterthwaite_df` with the persons' n - K and
+    the comparison clusters' G0 - 1).
 
     ``present`` (periods x units, bool; None: every cell): which cells of ``y`` are observed,
     for data where a unit contributes in some periods only (`ladder.reach`: one window per
