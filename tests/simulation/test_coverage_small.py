@@ -24,8 +24,8 @@ def test_coverage_script_small_run(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
     assert text.splitlines()[2].startswith("Written by `python benchmarks/coverage.py --reps 2")
-    header = ("| pilot | shock SD | interval / test | method | reps | 95% coverage "
-              "| coverage, population effect | rejection, no effect |")
+    header = ("| pilot | shock SD | interval / test | method | reps | 95% coverage, population effect "
+              "| coverage, sample's effect | rejection, no effect |")
     assert header in text
     lines = text.splitlines()
     start = lines.index(header) + 2
@@ -51,7 +51,9 @@ def test_coverage_script_small_run(tmp_path):
         want = sum(abs(e - d["truth_12"].mean()) <= n / 2 for e, n in zip(d["est_12"], d["len_12"],
                                                                          strict=True)) / len(d)
         line = next(r for r in rows if r.startswith(f"| antwerpen | {shock:g} | did.headline 12 months |"))
-        assert float(line.split("|")[7]) == pytest.approx(want, abs=5e-4)
+        assert float(line.split("|")[6]) == pytest.approx(want, abs=5e-4)  # the main column
+        sample = d["cov_12"].mean()  # the sample's own effect: the second column
+        assert float(line.split("|")[7]) == pytest.approx(sample, abs=5e-4)
     # resumable: a second run with the same --reps adds no rows; --report rewrites the table
     again = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "coverage.py"),
                             "--reps", str(REPS), "--processes", "1", "--out", str(out),

@@ -8,7 +8,8 @@ bilinear:
 
 * ``cluster``: G/(G-1) sum_c s_c^e s_c^e', s_c^e the cluster sum of v^e centred within cohort;
 * ``person``: sum_i r_i^e r_i^e' (r: v centred within cohort) with the factor n_s/(n_s-K_s) per side;
-* ``shock``: 1/(G0-1) sum_c sum_k [ (E_c^e . d_k)(E_c^e' . d_k) - cov_{j in k}(E_c^e . y_j, E_c^e' . y_j)/n_k ],
+* ``shock``: sum_c [ 1/(G0-1) sum_k (E_c^e . d_k)(E_c^e' . d_k)
+  - 1/G0 sum_k cov_{j in k}(E_c^e . y_j, E_c^e' . y_j)/n_k ],
   E_c^e the cluster's exposure (sum of its units' weights), d_k comparison cluster k's demeaned
   month means (the bilinear form of `_design.shock_variance`).
 
@@ -186,15 +187,16 @@ def variance_forms(ws: Sequence[np.ndarray], y: np.ndarray, g: np.ndarray, cl: n
     means = means / np.maximum(counts, 1)[:, None]
     dev = means[comp] - means[comp].mean(axis=0)  # G0 x periods
     sk = exposure @ dev.T  # K x clusters x G0
-    shock = np.einsum("acm,bcm->ab", sk, sk)
+    shock = np.einsum("acm,bcm->ab", sk, sk) / (g0 - 1)  # G0/(G0-1) x the mean over k
+    noise = np.zeros((k_n, k_n))  # summed over k, its mean subtracted after the factor (unbiased)
     for kk in comp:
         yk = y[:, cl == kk]  # periods x units of comparison cluster kk
         if yk.shape[1] < 2:
             continue  # one person: counted as shock, as in _design.shock_variance
         proj = exposure @ yk  # K x clusters x units
         proj = proj - proj.mean(axis=2, keepdims=True)
-        shock -= np.einsum("acj,bcj->ab", proj, proj) / (yk.shape[1] - 1) / yk.shape[1]
-    return {"cluster": cluster, "person": person, "shock": shock / (g0 - 1)}
+        noise += np.einsum("acj,bcj->ab", proj, proj) / (yk.shape[1] - 1) / yk.shape[1]
+    return {"cluster": cluster, "person": person, "shock": shock - noise / g0}
 
 
 def _correlation(m: np.ndarray) -> np.ndarray:

@@ -217,24 +217,44 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
 
     Person part: `_person_variance`. Shock part: for every cluster c with exposure
     E_c = sum_{i in c} w_i, the mean over comparison clusters k of (E_c . (ybar_k - ybar))^2
-    minus its person-sampling part var_{j in k}(E_c . y_j) / n_k, times G0/(G0-1); negative
-    estimates count as 0. Returns the variance and its parts (``person``, ``shock``, ``df``:
-    `satterthwaite_df` with the persons' n - K and the comparison clusters' G0 - 1).
+    times G0/(G0-1), minus the mean over k of its person-sampling part var_{j in k}(E_c . y_j) /
+    n_k; negative estimates count as 0. Unbiased: with u_k = E_c . ybar_k independent over k
+    with variance shock + noise_k, E[mean_k (u_k - mean u)^2] = (G0-1)/G0 (shock + mean_k
+    noise_k), so the factor G0/(G0-1) applies before the noise is subtracted (subtracting it
+    first left the estimate low by mean noise / (G0-1); issue 13, var13). Returns the variance
+    and its parts (``person``, ``shock``, ``df``: `satterthwaite_df` with the persons' n - K and
+    the comparison clusters' G0 - 1).
 
     ``present`` (periods x units, bool; None: every cell): which cells of ``y`` are observed,
     for data where a unit contributes in some periods only (`ladder.reach`: one window per
     origin month in which a person is at a low step and followed long enough); ``y`` and ``w``
     must be 0 elsewhere. Then ybar_k,t is the mean over the units of k present in t, and the
-    person-sampling part of E_c . ybar_k is n_k / (n_k - 1) times the sum over k's units j of
-    (a_j - mean a)^2, a_j = sum_t E_c,t y_j,t / n_k,t: a unit's cells in different periods
-    count as one draw (with every cell present this is the formula above)."""
-    if present is not None:
-        return _shock_variance_present(w, y, g, cl, np.asarray(present, dtype=bool))
+    person-sampling part of E_c . ybar_k is the sum over k's units j of a_j^2,
+    a_j = sum_t E_c,t (y_j,t - ybar_k,t) / sqrt(n_k,t (n_k,t - 1)) over j's present cells: a
+    unit's cells in different periods count as one draw, the shock drops out of it also when
+    units are present in different months, and with every cell present this is the formula
+    above. A cluster-month with one unit present measures no noise (it counts as shock)."""
+    n = y.shape[1]
+    if present is None:
+        person, shock, g0 = _shock_part(w, y, g, cl)
+    else:
+        person, shock, g0 = _shock_part_present(w, y, g, cl, np.asarray(present, dtype=bool))
+    if g0 < 2:
+        return float("nan"), {"person": person, "shock": float("nan")}
+    shock = max(shock, 0.0)
+    return person + shock, {"person": person, "shock": shock,
+                            "df": satterthwaite_df(person, shock, n - len(np.unique(g)), g0 - 1)}
+
+
+def _shock_part(w: np.ndarray, y: np.ndarray, g: np.ndarray,
+                cl: np.ndarray) -> tuple[float, float, int]:
+    """(person variance, shock part before it is clipped at 0, G0) of `shock_variance` with
+    every cell observed; the shock part is NaN when G0 < 2."""
     n_t, n = y.shape
     person, n_cl, comp = _person_and_comparison(w, y, g, cl)
     g0 = len(comp)
     if g0 < 2:
-        return float("nan"), {"person": person, "shock": float("nan")}
+        return person, float("nan"), g0
     # units sorted by cluster once: every cluster's units a contiguous block (a boolean mask per
     # comparison cluster scanned the whole periods x units array G0 times)
     order = np.argsort(cl, kind="stable")
@@ -256,23 +276,25 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
         # one person: its sampling noise cannot be told from the shock; counted as shock (wider
         # interval), never a NaN variance
         noise[:, j] = proj.var(axis=1, ddof=1) / yk.shape[1] if yk.shape[1] > 1 else 0.0
-    per_cluster = (s**2 - noise).mean(axis=1) * g0 / (g0 - 1)
-    shock = float(np.sum(per_cluster[exposure.any(axis=1)]))
-    shock = max(shock, 0.0)
-    return person + shock, {"person": person, "shock": shock,
-                            "df": satterthwaite_df(person, shock, n - len(np.unique(g)), g0 - 1)}
+    per_cluster = (s**2).mean(axis=1) * g0 / (g0 - 1) - noise.mean(axis=1)
+    return person, float(np.sum(per_cluster[exposure.any(axis=1)])), g0
 
 
-def _shock_variance_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
-                            present: np.ndarray) -> tuple[float, dict]:
-    """`shock_variance` with the observed cells ``present`` (periods x units)."""
+def _shock_part_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
+                        present: np.ndarray) -> tuple[float, float, int]:
+    """`_shock_part` with the observed cells ``present`` (periods x units). With every
+    comparison cluster present in every month it is the same estimate (the month means are
+    then demeaned over all G0 clusters, and the correction G0/(G0-1) is exact). Where some
+    comparison clusters have nobody present in a month, that month is demeaned over the
+    n_t < G0 clusters present and G0/(G0-1) is an approximation (exact would be
+    n_t/(n_t-1) month by month, weighted by how the exposure spreads over months)."""
     n_t, n = y.shape
     if present.shape != y.shape:
         raise EstimationError(f"shock_variance: present has shape {present.shape}, y {y.shape}")
     person, n_cl, comp = _person_and_comparison(w, y, g, cl)
     g0 = len(comp)
     if g0 < 2:
-        return float("nan"), {"person": person, "shock": float("nan")}
+        return person, float("nan"), g0
     onehot = np.zeros((n, n_cl))
     onehot[np.arange(n), cl] = 1.0
     exposure = onehot.T @ w  # clusters x periods
@@ -280,7 +302,7 @@ def _shock_variance_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.
     sums = y @ onehot
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(cnt > 0, sums / cnt, 0.0).T  # clusters x periods
-        inv_cnt = np.where(cnt > 0, 1.0 / cnt, 0.0)
+        coef = np.where(cnt > 1, 1.0 / np.sqrt(cnt * (cnt - 1)), 0.0)  # one present: no noise measured
     has = cnt[:, comp].T > 0  # comparison clusters x periods
     n_has = has.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -292,12 +314,15 @@ def _shock_variance_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.
         units = np.flatnonzero((cl == k) & present.any(axis=0))
         if len(units) < 2:  # one person: its noise cannot be told from the shock (counted as shock)
             continue
-        a = exposure @ (y[:, units] * inv_cnt[:, k][:, None])  # clusters x units of k
-        noise[:, j] = ((a - a.mean(axis=1, keepdims=True)) ** 2).sum(axis=1) * len(units) / (len(units) - 1)
-    per_cluster = (s**2 - noise).mean(axis=1) * g0 / (g0 - 1)
-    shock = max(float(np.sum(per_cluster[exposure.any(axis=1)])), 0.0)
-    return person + shock, {"person": person, "shock": shock,
-                            "df": satterthwaite_df(person, shock, n - len(np.unique(g)), g0 - 1)}
+        # each present cell centred on its cluster-month mean (the shock drops out exactly, also
+        # when the units are present in different months), scaled by 1 / sqrt(n_kt (n_kt - 1)):
+        # E[sum_j a_j^2] is then sum_t E_c,t^2 var(y) / n_kt, the person-sampling variance of
+        # E_c . ybar_k (with every cell present: the balanced formula)
+        yc = (y[:, units] - means[k][:, None]) * present[:, units] * coef[:, k][:, None]
+        a = exposure @ yc  # clusters x units of k
+        noise[:, j] = (a**2).sum(axis=1)
+    per_cluster = (s**2).mean(axis=1) * g0 / (g0 - 1) - noise.mean(axis=1)
+    return person, float(np.sum(per_cluster[exposure.any(axis=1)])), g0
 
 
 def interval_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray, design: Design,

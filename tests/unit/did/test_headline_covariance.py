@@ -108,8 +108,9 @@ def _loop_forms(p: pd.DataFrame, ets, universal: bool):
             a = np.array([exposure[c][k] @ (means[kk] - grand) for k in range(k_n)])
             proj = np.array([[exposure[c][k] @ ymat.loc[u].to_numpy() for u in first.index[first.area == kk]]
                              for k in range(k_n)])
-            shock += np.outer(a, a) - np.cov(proj, ddof=1) / proj.shape[1]
-    shock /= len(comp) - 1
+            # G0/(G0-1) x the mean over comparison clusters of a a', minus the mean person noise
+            # (unbiased: the noise is subtracted after the factor, issue 13)
+            shock += np.outer(a, a) / (len(comp) - 1) - np.cov(proj, ddof=1) / proj.shape[1] / len(comp)
     return est, cluster, person, shock
 
 

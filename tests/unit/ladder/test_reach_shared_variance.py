@@ -84,14 +84,17 @@ def test_shock_variance_with_units_present_in_some_months_by_hand():
     # month means of the present units: b (2, 0), c (0, 1), d (0, 4); over the three clusters
     # (2/3, 5/3); deviations b (4/3, -5/3), c (-2/3, -2/3), d (-2/3, 7/3). Exposure (2, 0):
     # s = 8/3, -4/3, -4/3, squares 64/9, 16/9, 16/9.
-    # noise: a_j = 2 y_j0 / n_k0: b (1, 3) -> 2 * 2/1 = 4; c (0, 0) -> 0; d (-1, 1) -> 4
-    # shock = mean(64/9 - 4, 16/9, 16/9 - 4) * 3/2 = (24/27) * 3/2 = 4/3
-    assert parts["shock"] == pytest.approx(4 / 3)
+    # noise (issue 13): month-0 cells centred on their cluster-month mean, times
+    # 1 / sqrt(n_k0 (n_k0 - 1)): b (1 - 2, 3 - 2) / sqrt(2) -> a = 2 (-1, 1) / sqrt(2), sum of
+    # squares 4; c has one unit present in month 0 -> no noise measured (0); d (-1, 1) -> 4
+    # shock = mean(64/9, 16/9, 16/9) * 3/2 - mean(4, 0, 4) = 16/3 - 8/3 = 8/3
+    # (the old order, noise subtracted before the factor 3/2, gave 4/3)
+    assert parts["shock"] == pytest.approx(8 / 3)
     # persons: v = (0.5, -0.5) around 0 in cohort 1, times 2/(2-1) -> 1; comparison v = 0
     assert parts["person"] == pytest.approx(1.0)
-    assert var == pytest.approx(7 / 3)
-    # Satterthwaite: (7/3)^2 / (1^2/6 + (4/3)^2/2) = 98/19 (n - K = 8 - 2, G0 - 1 = 2)
-    assert parts["df"] == pytest.approx(98 / 19)
+    assert var == pytest.approx(11 / 3)
+    # Satterthwaite: (11/3)^2 / (1^2/6 + (8/3)^2/2) = 242/67 (n - K = 8 - 2, G0 - 1 = 2)
+    assert parts["df"] == pytest.approx(242 / 67)
 
 
 def test_reach_interval_is_did_interval_variance_with_g0_df_in_few_area_design():
