@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,7 @@ from IPython.display import HTML, Markdown, display
 from markdown_it import MarkdownIt  # with myst-parser (jupyter-book)
 
 from evallib.analysis.validation import ReferenceResult
-from evallib.report.format import fmt_num
+from evallib.report.format import fmt_int, fmt_num
 from evallib.report.labels import label
 from evallib.report.validation_study import coverage_table
 
@@ -74,6 +75,16 @@ def demote_headings(markdown: str, levels: int = 2) -> str:
     return "\n".join(out)
 
 
+def _panel_rows(size, lang: str) -> str:
+    """A benchmark's panel size as a number in the reader's format ('1M' → '1.000.000' in Dutch);
+    a size written otherwise is shown as written."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*", str(size))
+    if not m:
+        return str(size)
+    factor = {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2).lower()]
+    return fmt_int(float(m.group(1)) * factor, lang)
+
+
 def speed_table(results_json: Path, lang: str = "nl") -> pd.DataFrame | None:
     """The speed benchmark (``benchmarks/results.json``) in the reader's language: per panel size
     and stage, evallib's median seconds and peak memory, the fastest reference and its seconds.
@@ -86,7 +97,7 @@ def speed_table(results_json: Path, lang: str = "nl") -> pd.DataFrame | None:
         ours = r.get("evallib", {})
         refs = {k: v for k, v in (r.get("refs") or {}).items() if v and v.get("seconds") is not None}
         best = min(refs, key=lambda k: refs[k]["seconds"]) if refs else None
-        out.append({label("col_panel_rows", lang): r["size"],
+        out.append({label("col_panel_rows", lang): _panel_rows(r["size"], lang),
                     label("col_stage", lang): label(f"bench_stage_{r['stage']}", lang),
                     label("col_seconds", lang): fmt_num(ours.get("seconds"), lang, 3),
                     label("col_peak_gb", lang): fmt_num(ours.get("peak_gb"), lang, 2),

@@ -14,11 +14,12 @@ def test_speed_table_names_the_fastest_reference(tmp_path):
     path.write_text(json.dumps({"rows": [
         {"size": "1M", "stage": "twfe", "evallib": {"seconds": 0.0594, "peak_gb": 0.412},
          "refs": {"slow": {"seconds": 2.5}, "fast": {"seconds": 0.6661}}},
-        {"size": "1M", "stage": "relapse", "evallib": {"seconds": 1.5, "peak_gb": 1.0}, "refs": {}}]}),
+        {"size": "100k", "stage": "relapse", "evallib": {"seconds": 1.5, "peak_gb": 1.0}, "refs": {}}]}),
         encoding="utf-8")
     t = speed_table(path, "nl")
-    assert t.iloc[0].tolist() == ["1M", label("bench_stage_twfe", "nl"), "0,059", "0,41", "fast", "0,666"]
-    assert t.iloc[1].tolist()[-2:] == ["–", "–"]
+    assert t.iloc[0].tolist() == ["1.000.000", label("bench_stage_twfe", "nl"), "0,059", "0,41", "fast", "0,666"]
+    assert speed_table(path, "en").iloc[0, 0] == "1,000,000"
+    assert t.iloc[1].tolist()[-2:] == ["–", "–"] and t.iloc[1, 0] == "100.000"
 
 
 def test_benchmark_report_is_shown_as_text_never_markup():
