@@ -43,8 +43,10 @@ def published_results_table(results: list[ReferenceResult], lang: str = "nl") ->
     rows = []
     for r in results:
         d = r.reference.decimals
+        # a data set missing on this machine: said in the reader's language; the technical reason
+        # (an English exception text) only in the English edition
         ours = (_signed(r.ours, lang, d + 2) if r.ours is not None
-                else label("not_available", lang) + (f" ({r.problem})" if r.problem else ""))
+                else label("ref_data_missing", lang) + (f" ({r.problem})" if r.problem and lang == "en" else ""))
         agree = {True: label("match_yes", lang), False: label("match_no", lang), None: "–"}[r.agrees]
         ref = r.reference
         quantity = label(f"ref_q_{ref.key}", lang) if ref.key else ref.quantity

