@@ -64,8 +64,10 @@ def _col(d: pd.DataFrame, name: str | None) -> pd.Series | None:
 
 
 def _cells(pilot: str, shock: float, reps: int, lang: str, names: dict[str, str] | None) -> dict[str, str]:
-    return {label("col_pilot", lang): (names or {}).get(pilot, pilot),
-            label("col_shock_sd", lang): fmt_num(shock, lang, 1), label("col_reps", lang): fmt_int(reps, lang)}
+    """The first column of every study table: the pilot, the size of the area-by-month shocks and
+    the number of replications, in one cell (so the tables fit a page beside their numbers)."""
+    return {label("col_study_cell", lang): label("study_cell", lang, pilot=(names or {}).get(pilot, pilot),
+                                                 sd=fmt_num(shock, lang, 1), reps=fmt_int(reps, lang))}
 
 
 def _groups(rows: pd.DataFrame):

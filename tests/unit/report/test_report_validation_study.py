@@ -45,8 +45,8 @@ def test_coverage_table_has_a_row_per_interval_with_sample_and_population_covera
     t = coverage_table(_rows(tmp_path), "nl", NAMES)
     assert len(t) == 2 * 7  # two cells (shock 0 and 0.3) times seven intervals or tests
     first = t.iloc[0]
-    assert first[label("col_pilot", "nl")] == "Mobiel Arbeidsteam Gent"
-    assert first[label("col_shock_sd", "nl")] == "0,0" and first[label("col_reps", "nl")] == "2"
+    assert first[label("col_study_cell", "nl")] == "Mobiel Arbeidsteam Gent; schokken 0,0; 2 herhalingen"
+    assert t.iloc[7][label("col_study_cell", "nl")] == "Mobiel Arbeidsteam Gent; schokken 0,3; 1 herhaling"
     assert first[label("col_study_interval", "nl")] == label("study_headline_avg", "nl")
     # coverage 1 and 0 → 50%; rejection 0 and 1 → 50%
     assert first[label("col_cov_sample", "nl")] == "50,0%"
@@ -62,7 +62,7 @@ def test_coverage_table_has_a_row_per_interval_with_sample_and_population_covera
     ri = t.iloc[2]
     assert ri[label("col_cov_population", "nl")] == "–"  # no interval length for randomization inference
     en = coverage_table(_rows(tmp_path), "en")
-    assert en.iloc[0][label("col_cov_sample", "en")] == "50.0%" and en.iloc[0, 0] == "gent"
+    assert en.iloc[0][label("col_cov_sample", "en")] == "50.0%" and en.iloc[0, 0] == "gent; shocks 0.0; 2 replications"
     assert coverage_table(tmp_path / "absent.csv", "nl") is None
 
 
