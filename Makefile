@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 STAMP_DEV := $(VENV)/.installed-dev-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
-# sequenzo ships the TraMineR mvad data used by a reference test; its own dependencies (scikit-
-# learn, hmmlearn, ...) are not needed to read a CSV, so it is installed without them.
+# sequenzo ships the TraMineR mvad data used by a reference test and by the validation appendix
+# (`make book` shows every published-number check); its own dependencies (scikit-learn, hmmlearn,
+# ...) are not needed to read a CSV, so it is installed without them.
 SEQUENZO := sequenzo==0.1.42
 
 .PHONY: book book-en test lint chromium java clean help
@@ -20,6 +21,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --no-deps $(SEQUENZO)
 	touch $@
 
 $(STAMP_DEV): pyproject.toml | $(BIN)/python

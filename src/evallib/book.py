@@ -52,6 +52,7 @@ from evallib.report.labels import LANGS, label
 from evallib.report.publication import PilotDownloads, downloads_markdown, stage_tables
 from evallib.report.search_text import search_texts_js
 from evallib.report.show import ALT_KEY, CAPTION_KEY, NAME_KEY, text, watermark_png
+from evallib.report.validation import VALIDATION_FILES
 from evallib.results import paths
 from evallib.results.paths import published_path
 from evallib.results.store import read_json, results_run_id
@@ -349,6 +350,16 @@ def _stage_downloads(root: Path, lang: str, staging: Path, pilots: list[str], se
     (staging / "downloads.md").write_text(page, encoding="utf-8")
 
 
+def _stage_validation_files(root: Path, staging: Path) -> None:
+    """The benchmark files the validation appendix links to for download (the English technical
+    reports and the rows its tables are built from), at the same paths as in the project."""
+    for files in VALIDATION_FILES.values():
+        for path, _ in files:
+            if (root / path).is_file():
+                (staging / path).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(root / path, staging / path)
+
+
 def _demo_options(lang: str, demo: bool) -> dict:
     """Theme options of a book built from demo data: a banner on every page (the theme inserts
     it as HTML, so the label is escaped); a book from real data has none."""
@@ -406,6 +417,7 @@ def _build(lang: str, allow_partial: bool, root: Path) -> BuildResult:
         source = source.replace(_VALIDATE_COMMANDS, "\n".join(
             f"evallib validate {_shown_path(runs.get(p, {}).get('data'), root)} --pilot {p}" for p in pilots))
         (staging / page.name).write_text(source, encoding="utf-8")
+    _stage_validation_files(root, staging)
     for folder in ("_static", "_ext"):
         if (root / "book" / folder).is_dir():
             shutil.copytree(root / "book" / folder, staging / folder,

@@ -22,7 +22,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 EVALLIB = str(Path(sys.executable).parent / "evallib")
 COPY = ("params", "notebooks", "book", "pyproject.toml", "benchmarks/coverage.md", "benchmarks/results.md",
-        "benchmarks/coverage_rows.csv", "benchmarks/results.json",
+        "benchmarks/coverage_rows.csv", "benchmarks/coverage_verdicts.csv", "benchmarks/coverage_reach.md",
+        "benchmarks/coverage_reach_rows.csv", "benchmarks/results.json",
         "tests/reference/data")
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
 # the English edition is built from a smaller project (the two largest pilots scaled down) to keep
@@ -92,6 +93,19 @@ def demo_book(tmp_path_factory, lang: str = "nl") -> Path:
     if key not in _BOOKS:
         _BOOKS[key] = build_book(scratch_project(tmp_path_factory.mktemp(key)), lang)
     return _BOOKS[key]
+
+
+def demo_editions(tmp_path_factory) -> dict[str, Path]:
+    """Both editions of the demo project (:func:`demo_book`), built side by side in one project
+    (``book/_build/html`` and ``html-en``, so the language switch has a target): lang → folder of
+    the published edition. Built once per session."""
+    if "demo-en-beside-nl" not in _BOOKS:
+        nl = demo_book(tmp_path_factory, "nl")
+        project = project_of(nl)
+        evallib(project, "run", "--lang", "en")
+        out = evallib(project, "book", "--lang", "en")
+        _BOOKS["demo-en-beside-nl"] = Path(out.stdout.strip().splitlines()[-1])
+    return {"nl": demo_book(tmp_path_factory, "nl").parent, "en": _BOOKS["demo-en-beside-nl"].parent}
 
 
 def small_book(tmp_path_factory) -> Path:

@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 import yaml
-from e2e_support import PHONE, PILOTS, SCREENS, demo_book, evallib, open_browser, project_of
+from e2e_support import PHONE, PILOTS, SCREENS, demo_editions, open_browser
 
 from evallib.report.labels import label
 from evallib.results.paths import staging_dir
@@ -37,12 +37,7 @@ def browser():
 @pytest.fixture(scope="module")
 def editions(tmp_path_factory) -> dict[str, Path]:
     """Both editions of the demo project, built side by side: lang → folder of the edition."""
-    nl = demo_book(tmp_path_factory, "nl")
-    project = project_of(nl)
-    evallib(project, "run", "--lang", "en")
-    out = evallib(project, "book", "--lang", "en")
-    en = Path(out.stdout.strip().splitlines()[-1])
-    return {"nl": nl.parent, "en": en.parent}
+    return demo_editions(tmp_path_factory)
 
 
 def _toc_files(toc: dict) -> set[str]:

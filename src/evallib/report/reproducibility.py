@@ -110,6 +110,7 @@ def params_html(root: Path, lang: str = "nl") -> str:
     parts = []
     for title, text in _params_files(root, lang):
         body = html.escape(text)
-        parts.append(f'<details class="evallib-params"><summary>{html.escape(title)}</summary>'
+        # evallib-verbatim: an input file shown as it is (its words are the file's, not the book's)
+        parts.append(f'<details class="evallib-params evallib-verbatim"><summary>{html.escape(title)}</summary>'
                      f'<pre><code class="language-yaml">{body}</code></pre></details>')
     return "\n".join(parts)

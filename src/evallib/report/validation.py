@@ -1,21 +1,37 @@
 """The validation appendix, rendered: published results next to evallib's
-(`evallib.analysis.validation.published_results`), and benchmark pages included as Markdown."""
+(`evallib.analysis.validation.published_results`), the speed benchmark, the simulation studies
+(:mod:`evallib.report.validation_study`) and links to the benchmarks' own files (their technical
+reports, in English, and the rows the tables are built from), which :func:`evallib.book.build`
+stages for download (:data:`VALIDATION_FILES`)."""
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
+from IPython.display import HTML, Markdown, display
 from markdown_it import MarkdownIt  # with myst-parser (jupyter-book)
 
 from evallib.analysis.validation import ReferenceResult
-from evallib.report.format import fmt_int, fmt_num, fmt_pct
+from evallib.report.format import fmt_int, fmt_num
 from evallib.report.labels import label
+from evallib.report.validation_study import coverage_table
 
-__all__ = ["coverage_table", "demote_headings", "details_html", "published_results_table", "read_markdown",
-           "speed_table"]
+__all__ = ["VALIDATION_FILES", "coverage_table", "demote_headings", "details_html", "published_results_table",
+           "read_markdown", "show_validation_files", "speed_table", "validation_files_markdown"]
+
+# the benchmarks' files the appendix offers for download, per section of the page: (path relative
+# to the project, kind: the English report, the rows per replication, the measurements)
+VALIDATION_FILES = {
+    "coverage": (("benchmarks/coverage.md", "report"), ("benchmarks/coverage_rows.csv", "rows"),
+                 ("benchmarks/coverage_verdicts.csv", "rows")),
+    "reach": (("benchmarks/coverage_reach.md", "report"), ("benchmarks/coverage_reach_rows.csv", "rows")),
+    "speed": (("benchmarks/results.md", "report"), ("benchmarks/results.json", "json")),
+}
+_FILE_LABEL = {"report": "validation_report_en", "rows": "validation_rows_csv", "json": "validation_results_json"}
 
 
 def _signed(x: float, lang: str, decimals: int) -> str:
@@ -27,8 +43,10 @@ def published_results_table(results: list[ReferenceResult], lang: str = "nl") ->
     rows = []
     for r in results:
         d = r.reference.decimals
+        # a data set missing on this machine: said in the reader's language; the technical reason
+        # (an English exception text) only in the English edition
         ours = (_signed(r.ours, lang, d + 2) if r.ours is not None
-                else label("not_available", lang) + (f" ({r.problem})" if r.problem else ""))
+                else label("ref_data_missing", lang) + (f" ({r.problem})" if r.problem and lang == "en" else ""))
         agree = {True: label("match_yes", lang), False: label("match_no", lang), None: "–"}[r.agrees]
         ref = r.reference
         quantity = label(f"ref_q_{ref.key}", lang) if ref.key else ref.quantity
@@ -59,29 +77,14 @@ def demote_headings(markdown: str, levels: int = 2) -> str:
     return "\n".join(out)
 
 
-# the simulation study's final intervals (did.headline), columns of benchmarks/coverage_rows.csv
-_COVERAGE_COLUMNS = (("cov_new_avg", "col_cov_avg"), ("cov_new_12", "col_cov_12"),
-                     ("rej_new_avg", "col_rej_avg"), ("rej_new_12", "col_rej_12"))
-
-
-def coverage_table(rows_csv: Path, lang: str = "nl", names: dict[str, str] | None = None) -> pd.DataFrame | None:
-    """The simulation study (``benchmarks/coverage_rows.csv``, one row per replication) in the
-    reader's language: per pilot and size of the area-by-month shocks, how often the book's 95%
-    interval (``did.headline``) held the true effect and how often its test rejected when there
-    was no effect, over the replications (``names``: pilot → name shown). None when the file is
-    absent."""
-    if not rows_csv.is_file():
-        return None
-    rows = pd.read_csv(rows_csv)
-    out = []
-    for (pilot, sd), g in rows.groupby(["pilot", "shock_sd"], sort=False):
-        row = {label("col_pilot", lang): (names or {}).get(pilot, pilot),
-               label("col_shock_sd", lang): fmt_num(sd, lang, 1), label("col_reps", lang): fmt_int(len(g), lang)}
-        for col, key in _COVERAGE_COLUMNS:
-            values = g[col].dropna() if col in g else pd.Series(dtype=float)
-            row[label(key, lang)] = fmt_pct(values.mean(), lang, 1) if len(values) else "–"
-        out.append(row)
-    return pd.DataFrame(out)
+def _panel_rows(size, lang: str) -> str:
+    """A benchmark's panel size as a number in the reader's format ('1M' → '1.000.000' in Dutch);
+    a size written otherwise is shown as written."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*", str(size))
+    if not m:
+        return str(size)
+    factor = {"": 1, "k": 1_000, "m": 1_000_000}[m.group(2).lower()]
+    return fmt_int(float(m.group(1)) * factor, lang)
 
 
 def speed_table(results_json: Path, lang: str = "nl") -> pd.DataFrame | None:
@@ -96,7 +99,7 @@ def speed_table(results_json: Path, lang: str = "nl") -> pd.DataFrame | None:
         ours = r.get("evallib", {})
         refs = {k: v for k, v in (r.get("refs") or {}).items() if v and v.get("seconds") is not None}
         best = min(refs, key=lambda k: refs[k]["seconds"]) if refs else None
-        out.append({label("col_panel_rows", lang): r["size"],
+        out.append({label("col_panel_rows", lang): _panel_rows(r["size"], lang),
                     label("col_stage", lang): label(f"bench_stage_{r['stage']}", lang),
                     label("col_seconds", lang): fmt_num(ours.get("seconds"), lang, 3),
                     label("col_peak_gb", lang): fmt_num(ours.get("peak_gb"), lang, 2),
@@ -110,3 +113,31 @@ def details_html(markdown: str, summary: str) -> str:
     rendered by markdown-it with raw HTML off, so the file's text can never become markup."""
     body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
     return f'<details class="evallib-params"><summary>{html.escape(summary)}</summary>{body}</details>'
+
+
+def validation_files_markdown(root: Path, section: str, lang: str = "nl") -> str:
+    """MyST for a section of the appendix: download links to the benchmark files of ``section``
+    (:data:`VALIDATION_FILES`) that exist in the project ``root``, the English reports labelled as
+    English in the Dutch edition; "" when there are none. The links point into the staged book,
+    where :func:`evallib.book.build` copies the same files (same paths)."""
+    items = []
+    for path, kind in VALIDATION_FILES[section]:
+        if (root / path).is_file():
+            name = Path(path).name
+            items.append(f"- {{download}}`{label(_FILE_LABEL[kind], lang, file=name)} </{path}>`")
+    return "\n".join([label("validation_files_intro", lang), "", *items]) if items else ""
+
+
+def show_validation_files(root: Path, section: str, lang: str = "nl") -> None:
+    """Display the section's download links (:func:`validation_files_markdown`); in the English
+    edition also the benchmark's English report itself, collapsed (the Dutch edition only links to
+    it, labelled as English: every word shown on a Dutch page is Dutch)."""
+    links = validation_files_markdown(root, section, lang)
+    if links:
+        display(Markdown(links))
+    if lang != "en":
+        return
+    for path, kind in VALIDATION_FILES[section]:
+        text = read_markdown(root / path) if kind == "report" else None
+        if text is not None:
+            display(HTML(details_html(demote_headings(text), label("technical_details", lang))))
