@@ -78,8 +78,8 @@ def method_sentence(row: dict, lang: str = "nl") -> str:
 
 
 def headline_sentence(row: dict, outcome: str, lang: str = "nl", *, horizon: int | None = None) -> str:
-    """The printed headline (`did.headline` row): the effect with its 95% interval and how the
-    interval was computed; without a valid interval (method "none") the point estimate alone and
+    """The printed headline (`did.headline` row): the effect with its 95% interval, how the
+    interval was computed and what it is for; without a valid interval (method "none") the point estimate alone and
     why there is no interval."""
     if row.get("method") == "none" or row.get("ci_low") is None or row.get("ci_high") is None:
         words = label(f"var_{outcome}", lang)
@@ -87,8 +87,9 @@ def headline_sentence(row: dict, outcome: str, lang: str = "nl", *, horizon: int
             words = label("outcome_at_horizon", lang, outcome=words, months=horizon)
         return label("headline_no_interval", lang, outcome=words, effect=fmt_pp(row["estimate"], lang),
                      why=method_sentence(row, lang) or label("method_none", lang, g0="–"))
+    # what the interval is for: the population's effect (docs/decisions/0012)
     return (effect_sentence(row["estimate"], row["ci_low"], row["ci_high"], outcome, lang, horizon=horizon)
-            + " " + method_sentence(row, lang))
+            + " " + method_sentence(row, lang) + " " + label("interval_estimand", lang))
 
 
 def primary_outcome_sentence(config, lang: str = "nl") -> str:

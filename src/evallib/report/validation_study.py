@@ -87,7 +87,8 @@ def population_coverage(d: pd.DataFrame, est: str, length: str, truth: str) -> f
 
 def coverage_table(rows_csv: Path, lang: str = "nl", names: dict[str, str] | None = None) -> pd.DataFrame | None:
     """Per pilot, size of the area-by-month shocks and interval or test the book prints: how often
-    its 95% interval held the sample's true effect and the population's, and how often its test
+    its 95% interval held the population's true effect (what it is for, docs/decisions/0012) and the
+    sample's, and how often its test
     found an effect where there was none (``names``: pilot → name shown)."""
     rows = _read(rows_csv)
     if rows is None:
@@ -98,8 +99,9 @@ def coverage_table(rows_csv: Path, lang: str = "nl", names: dict[str, str] | Non
             p = population_coverage(d, *pop) if pop else None
             out.append({**_cells(pilot, shock, len(d), lang, names),
                         label("col_study_interval", lang): label(key, lang),
-                        label("col_cov_sample", lang): _rate(_col(d, cov), lang),
+                        # the population's effect first: what the interval is for (decision 0012)
                         label("col_cov_population", lang): DASH if p is None else fmt_pct(p, lang, 1),
+                        label("col_cov_sample", lang): _rate(_col(d, cov), lang),
                         label("col_rejection", lang): _rate(_col(d, rej), lang)})
     return pd.DataFrame(out)
 

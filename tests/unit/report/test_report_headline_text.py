@@ -36,6 +36,9 @@ def test_cluster_method_names_its_degrees_of_freedom():
 def test_headline_with_interval_gives_the_range_and_the_method():
     text = headline_sentence(_row("shocks"), "work_or_training", "en", horizon=12)
     assert "+5.2" in text and "+1.2" in text and "+9.2" in text and "only 3 pilot areas" in text
+    # and what the interval is for (docs/decisions/0012): the effect on participants like these
+    assert text.endswith("the next participants can expect, not only on the persons in these data.")
+    assert "volgende deelnemers" in headline_sentence(_row("shocks"), "work_or_training", "nl", horizon=12)
 
 
 @pytest.mark.parametrize("lang", ["nl", "en"])
