@@ -3,15 +3,14 @@
 The small panel's expected values are worked out by hand in the comments (N = 2 months)."""
 
 import numpy as np
-import pandas as pd
 import pytest
+from reach_support import MONTHS, steps_panel
 
 from evallib import ladder
 from evallib.config import load_pilot
 from evallib.errors import EstimationError
 from evallib.simulate import simulate_pilot
 
-MONTHS = pd.date_range("2020-01-01", periods=6, freq="MS")
 STEPS = {
     # pilot, area P, entry 2020-04 (period 3); before-window origin = period 0 (3 = N + 1 earlier)
     "A": ("pilot", "P", "2020-04", [2, 2, 3, 2, 2, 2]),  # before: 2 -> (2, 3) moved; after: 2 -> (2, 2) not
@@ -27,12 +26,7 @@ STEPS = {
 
 
 def _panel(steps=STEPS):
-    rows = []
-    for pid, (grp, area, start, path) in steps.items():
-        for m, s in zip(MONTHS, path, strict=True):
-            rows.append({"person_id": pid, "month": m, "ladder_step": s, "group": grp, "area": area,
-                         "start_month": pd.Timestamp(start + "-01") if start else pd.NaT})
-    return pd.DataFrame(rows)
+    return steps_panel(steps)
 
 
 def test_hand_computed_shares_and_difference():

@@ -8,6 +8,7 @@ import importlib
 import numpy as np
 import pandas as pd
 import pytest
+from reach_support import steps_panel
 from scipy import stats
 
 from evallib import did, ladder
@@ -16,7 +17,6 @@ from evallib.simulate import simulate_pilot
 
 reach_mod = importlib.import_module("evallib.ladder.reach")
 
-MONTHS = pd.date_range("2020-01-01", periods=6, freq="MS")
 STEPS = {  # as tests/unit/ladder/test_reach.py (N = 2 months)
     "A": ("pilot", "P", "2020-04", [2, 2, 3, 2, 2, 2]),
     "B": ("pilot", "P", "2020-04", [3, 3, 3, 3, 3, 4]),
@@ -27,12 +27,7 @@ STEPS = {  # as tests/unit/ladder/test_reach.py (N = 2 months)
 
 
 def _panel():
-    rows = []
-    for pid, (grp, area, start, path) in STEPS.items():
-        for m, s in zip(MONTHS, path, strict=True):
-            rows.append({"person_id": pid, "month": m, "ladder_step": s, "group": grp, "area": area,
-                         "start_month": pd.Timestamp(start + "-01") if start else pd.NaT})
-    return pd.DataFrame(rows)
+    return steps_panel(STEPS)
 
 
 def test_windows_as_units_by_origin_month_by_hand():
