@@ -49,8 +49,8 @@ import numpy as np
 import pandas as pd
 
 from evallib import did
-from evallib.analysis.decision import decide
-from evallib.config import DecisionRules, load_pilot
+from evallib.config import load_pilot
+from evallib.report.validation_study import study_verdict
 from evallib.simulate import simulate_pilot
 
 PILOTS = {  # pilot: persons per area in the study (params: 55, 190, 260)
@@ -129,21 +129,10 @@ def _verdict(pilot: str, h) -> str:
 
 
 def _decide(pilot: str, w: dict, pretrend_p: float | None) -> str:
-    """The installed `decide` on a scorecard with every key its versions read (the 12-month
-    headline as ``work_12m``, with method, MDE and df; the design-aware and RI p-values as the
-    robust p-values of the older rule; the pre-trend test's p-value)."""
-    def val(x):
-        return None if x is None or (isinstance(x, float) and not np.isfinite(x)) else x
-
-    w = {k: val(v) for k, v in w.items()}
-    card = {"pilot": pilot,
-            "work_12m": {k: w.get(k) for k in ("estimate", "std_error", "ci_low", "ci_high", "method",
-                                               "mde", "df")},
-            "inference": {"label": w.get("reliability"), "p_wild": w.get("p_value"),
-                          "p_ri": w.get("p_value_ri")},
-            "pretrend": {"p_value": val(pretrend_p)}}
-    d = decide(card, DecisionRules())
-    return "no_estimate" if d.rule == "no_estimate" else str(d.verdict)
+    """The installed `decide` (default rules) on the 12-month headline's ingredients ``w`` and the
+    pre-trend test's p-value: `evallib.report.validation_study.study_verdict`, the same scorecard
+    the book's validation appendix builds from coverage_verdicts.csv."""
+    return study_verdict(pilot, w, pretrend_p)
 
 
 VERDICT_FIELDS = ("estimate", "std_error", "ci_low", "ci_high", "method", "mde", "df", "reliability",
