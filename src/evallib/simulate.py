@@ -115,6 +115,7 @@ def _simulate(
     area_shock_sd: float = 0.0,
     area_shock_rho: float = 0.8,
     with_untreated: bool = False,
+    area_seed: int | None = None,
 ) -> SimulatedPilot:
     rng = np.random.default_rng(seed)
     s = settings
@@ -126,6 +127,9 @@ def _simulate(
     area_idx = np.repeat(np.arange(A), n_per)
     is_pilot_area = np.array([a.pilot for a in areas])
     area_shift = rng.normal(0, 0.3, A) + 0.2 * is_pilot_area
+    if area_seed is not None:  # the areas' characteristics from their own seed (drawn above all the
+        # same, so that every later draw of ``seed`` is the one it was without ``area_seed``)
+        area_shift = np.random.default_rng(area_seed).normal(0, 0.3, A) + 0.2 * is_pilot_area
     people = _people(rng, N, area_shift[area_idx], np.full(N, urban))
     d = people["d"].to_numpy()
 
@@ -342,6 +346,7 @@ def simulate_pilot(
     area_shock_sd: float = 0.0,
     area_shock_rho: float = 0.8,
     with_untreated: bool = False,
+    area_seed: int | None = None,
 ) -> SimulatedPilot:
     """Simulate a panel that resembles the pilot in ``config`` (its real areas, entry months,
     cohorts and relative sizes, and its design).
@@ -353,6 +358,9 @@ def simulate_pilot(
     few treated areas make cluster-robust intervals too short. ``with_untreated=True`` adds
     ``<outcome>_untreated`` columns: every person's outcomes without the pilot, i.e. exactly
     the panel this seed gives with ``effect_scale=0`` (a size study needs no second draw).
+    ``area_seed`` draws the areas' characteristics (the shift of their residents' disadvantage)
+    from their own seed, so a study can hold the areas fixed while the persons are redrawn
+    (benchmarks/coverage_areas.py); every other draw of ``seed`` stays the same.
     """
     urban = config.pilot.startswith("gent")
     settings = config.simulation
@@ -363,7 +371,7 @@ def simulate_pilot(
     return _simulate(areas=list(config.areas), settings=settings, design=config.design,
                      seed=config.seed if seed is None else seed, effect_scale=effect_scale, urban=urban,
                      area_shock_sd=area_shock_sd, area_shock_rho=area_shock_rho,
-                     with_untreated=with_untreated)
+                     with_untreated=with_untreated, area_seed=area_seed)
 
 
 def simulate_panel(
