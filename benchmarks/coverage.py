@@ -50,7 +50,7 @@ import pandas as pd
 
 from evallib import did
 from evallib.config import load_pilot
-from evallib.report.validation_study import study_verdict
+from evallib.report.validation_study import STUDY_HORIZON, STUDY_OUTCOME, study_verdict
 from evallib.simulate import simulate_pilot
 
 PILOTS = {  # pilot: persons per area in the study (params: 55, 190, 260)
@@ -60,8 +60,8 @@ PILOTS = {  # pilot: persons per area in the study (params: 55, 190, 260)
 }
 SHOCKS = (0.0, 0.3)
 SHOCK_RHO = 0.8
-OUTCOME = "work_or_training"
-HORIZON = 12
+OUTCOME = STUDY_OUTCOME  # the book says which outcome and horizon the study measured
+HORIZON = STUDY_HORIZON
 LEAD = -3
 RI_DRAWS = 199
 ALPHA = 0.05

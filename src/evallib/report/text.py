@@ -15,11 +15,13 @@ from evallib.inference import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, inference_reli
 from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, fmt_pp_value, p_eq, per_hundred
 from evallib.report.labels import label
 from evallib.report.show import text as as_text
+from evallib.report.validation_study import STUDY_OUTCOME
 
 __all__ = [
     "cost_sentence",
     "effect_sentence",
     "headline_sentence",
+    "measured_coverage_sentence",
     "inference_sentence",
     "method_sentence",
     "ladder_focus_sentence",
@@ -90,6 +92,18 @@ def headline_sentence(row: dict, outcome: str, lang: str = "nl", *, horizon: int
     # what the interval is for: the population's effect (docs/decisions/0012)
     return (effect_sentence(row["estimate"], row["ci_low"], row["ci_high"], outcome, lang, horizon=horizon)
             + " " + method_sentence(row, lang) + " " + label("interval_estimand", lang))
+
+
+def measured_coverage_sentence(coverage: dict | None, lang: str = "nl") -> str:
+    """How often the headline's interval held the true effect in the simulation study of the
+    pilot's own design (`evallib.report.validation_study.design_coverage`), or that this was not
+    measured: the reader can check the interval's 95% promise."""
+    if coverage is None:
+        return label("interval_not_measured", lang)
+    low, high = fmt_pct(coverage["low"], lang, 1), fmt_pct(coverage["high"], lang, 1)
+    return label("interval_measured", lang, reps=fmt_int(coverage["reps"], lang),
+                 outcome=label(f"var_{STUDY_OUTCOME}", lang),
+                 rates=low if low == high else label("range", lang, low=low, high=high))
 
 
 def primary_outcome_sentence(config, lang: str = "nl") -> str:

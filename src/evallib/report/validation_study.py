@@ -28,8 +28,14 @@ from evallib.config import DecisionRules
 from evallib.report.format import DASH, fmt_int, fmt_num, fmt_pct, fmt_pp_value
 from evallib.report.labels import label
 
-__all__ = ["STUDY_INTERVALS", "bias_table", "coverage_table", "pretrend_table", "reach_table", "study_verdict",
-           "verdict_table"]
+__all__ = ["COVERAGE_ROWS", "STUDY_HORIZON", "STUDY_INTERVALS", "STUDY_OUTCOME", "bias_table", "coverage_table",
+           "design_coverage", "pretrend_table", "reach_table", "study_verdict", "verdict_table"]
+
+#: the coverage study's rows file (in the project root), its outcome and its horizon in months
+#: (``benchmarks/coverage.py`` takes its OUTCOME and HORIZON from here)
+COVERAGE_ROWS = "benchmarks/coverage_rows.csv"
+STUDY_OUTCOME = "work_or_training"
+STUDY_HORIZON = 12
 
 # (catalogue key of the row, coverage column, rejection column, population coverage (est, length, truth))
 STUDY_INTERVALS = (
@@ -83,6 +89,29 @@ def population_coverage(d: pd.DataFrame, est: str, length: str, truth: str) -> f
     if not ok.any():
         return None
     return float((np.abs(d[est] - d[truth].mean()) <= d[length] / 2)[ok].mean())
+
+
+def design_coverage(rows_csv: Path, pilot: str, horizon: int | None) -> dict | None:
+    """How often the printed 95% interval of the headline (``horizon`` months after entry, or the
+    average over the months after entry with None) contained the population's effect in the
+    coverage study of ``pilot``'s own design: ``low`` and ``high`` over the study's shock
+    settings, ``reps`` the draws in all. None when the rows file is absent, has no rows of this
+    pilot, or the study did not measure this horizon (it measures `STUDY_HORIZON` and the average)."""
+    if horizon is not None and horizon != STUDY_HORIZON:
+        return None
+    rows = _read(rows_csv)
+    if rows is None or "pilot" not in rows:
+        return None
+    est, length, truth = ("est_avg", "len_avg", "truth_avg") if horizon is None else ("est_12", "len_12", "truth_12")
+    rates, reps = [], 0
+    for (_, _), d in _groups(rows[rows["pilot"] == pilot]):
+        rate = population_coverage(d, est, length, truth)
+        if rate is not None:
+            rates.append(rate)
+            reps += int(d[length].notna().sum())
+    if not rates:
+        return None
+    return {"low": min(rates), "high": max(rates), "reps": reps}
 
 
 def coverage_table(rows_csv: Path, lang: str = "nl", names: dict[str, str] | None = None) -> pd.DataFrame | None:
