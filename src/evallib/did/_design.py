@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import sparse, stats
 
 from evallib.errors import EstimationError
 
@@ -212,7 +212,8 @@ def _person_and_comparison(w: np.ndarray, y: np.ndarray, g: np.ndarray,
 
 
 def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
-                   present: np.ndarray | None = None) -> tuple[float, dict]:
+                   present: np.ndarray | None = None, *,
+                   blocks: ShockBlocks | None = None) -> tuple[float, dict]:
     """Conley-Taber / Ferman-Pinto-type variance of sum_i w_i . y_i (see the module docstring).
 
     Person part: `_person_variance`. Shock part: for every cluster c with exposure
@@ -233,10 +234,13 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
     a_j = sum_t E_c,t (y_j,t - ybar_k,t) / sqrt(n_k,t (n_k,t - 1)) over j's present cells: a
     unit's cells in different periods count as one draw, the shock drops out of it also when
     units are present in different months, and with every cell present this is the formula
-    above. A cluster-month with one unit present measures no noise (it counts as shock)."""
+    above. A cluster-month with one unit present measures no noise (it counts as shock).
+
+    ``blocks``: `shock_blocks` of these ``y``, ``g``, ``cl`` when several weight vectors are
+    applied to the same units (every cell observed only); None: computed here."""
     n = y.shape[1]
     if present is None:
-        person, shock, g0 = _shock_part(w, y, g, cl)
+        person, shock, g0 = _shock_part(w, y, g, cl, blocks)
     else:
         person, shock, g0 = _shock_part_present(w, y, g, cl, np.asarray(present, dtype=bool))
     if g0 < 2:
@@ -246,15 +250,27 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
                             "df": satterthwaite_df(person, shock, n - len(np.unique(g)), g0 - 1)}
 
 
-def _shock_part(w: np.ndarray, y: np.ndarray, g: np.ndarray,
-                cl: np.ndarray) -> tuple[float, float, int]:
-    """(person variance, shock part before it is clipped at 0, G0) of `shock_variance` with
-    every cell observed; the shock part is NaN when G0 < 2."""
+@dataclass(frozen=True, slots=True)
+class ShockBlocks:
+    """What `shock_variance` (every cell observed) reads from ``y``, ``g`` and ``cl`` alone, not
+    from the weights: computed once (`shock_blocks`), it serves every linear combination of the
+    same units (the event-study path's event times, `did.headline_path`)."""
+
+    n_cl: int
+    comp: np.ndarray  # comparison clusters (no treated unit)
+    indicator: sparse.csr_matrix  # clusters x units, 1 where the unit is in the cluster
+    dev: np.ndarray  # comparison clusters x periods: their month means, demeaned over them
+    cov: np.ndarray  # comparison clusters x periods x periods: covariance of y_j over k's units / n_k
+
+
+def shock_blocks(y: np.ndarray, g: np.ndarray, cl: np.ndarray) -> ShockBlocks:
+    """`ShockBlocks` of the units' outcome paths ``y`` (periods x units), cohorts ``g`` and
+    cluster codes ``cl``."""
     n_t, n = y.shape
-    person, n_cl, comp = _person_and_comparison(w, y, g, cl)
-    g0 = len(comp)
-    if g0 < 2:
-        return person, float("nan"), g0
+    n_cl = int(cl.max()) + 1
+    treated_cl = np.zeros(n_cl, dtype=bool)
+    treated_cl[cl[g > 0]] = True
+    comp = np.flatnonzero(~treated_cl)
     # units sorted by cluster once: every cluster's units a contiguous block (a boolean mask per
     # comparison cluster scanned the whole periods x units array G0 times)
     order = np.argsort(cl, kind="stable")
@@ -262,20 +278,35 @@ def _shock_part(w: np.ndarray, y: np.ndarray, g: np.ndarray,
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     present = counts > 0
     ys = y[:, order]
-    exposure = np.zeros((n_cl, n_t))
-    exposure[present] = np.add.reduceat(w[order], starts[present], axis=0)
     means = np.zeros((n_cl, n_t))
     means[present] = np.add.reduceat(ys, starts[present], axis=1).T / counts[present, None]
-    dev = means[comp] - means[comp].mean(axis=0)  # comparison clusters' demeaned month paths
-    s = exposure @ dev.T  # clusters x comparison clusters
-    # person-sampling part of each s[c, k]: var over units j in k of E_c . y_j, divided by n_k
-    noise = np.zeros((n_cl, g0))
+    dev = means[comp] - means[comp].mean(axis=0) if len(comp) else np.zeros((0, n_t))
+    # var over units j of k of E . y_j, divided by n_k, is E' cov_k E with cov_k the periods x
+    # periods covariance of k's units' paths over n_k; one person: its sampling noise cannot be
+    # told from the shock, counted as shock (wider interval), never a NaN variance
+    cov = np.zeros((len(comp), n_t, n_t))
     for j, k in enumerate(comp):
-        yk = ys[:, starts[k]:starts[k] + counts[k]]  # periods x units of comparison cluster k
-        proj = exposure @ yk  # clusters x units
-        # one person: its sampling noise cannot be told from the shock; counted as shock (wider
-        # interval), never a NaN variance
-        noise[:, j] = proj.var(axis=1, ddof=1) / yk.shape[1] if yk.shape[1] > 1 else 0.0
+        if counts[k] > 1:
+            yc = ys[:, starts[k]:starts[k] + counts[k]] - means[k][:, None]
+            cov[j] = (yc @ yc.T) / ((counts[k] - 1) * counts[k])
+    indicator = sparse.csr_matrix((np.ones(n), (cl, np.arange(n))), shape=(n_cl, n))
+    return ShockBlocks(n_cl=n_cl, comp=comp, indicator=indicator, dev=dev, cov=cov)
+
+
+def _shock_part(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
+                blocks: ShockBlocks | None = None) -> tuple[float, float, int]:
+    """(person variance, shock part before it is clipped at 0, G0) of `shock_variance` with
+    every cell observed; the shock part is NaN when G0 < 2. ``blocks``: `shock_blocks` of these
+    ``y``, ``g``, ``cl`` (None: computed here)."""
+    person, _, comp = _person_and_comparison(w, y, g, cl)
+    g0 = len(comp)
+    if g0 < 2:
+        return person, float("nan"), g0
+    b = shock_blocks(y, g, cl) if blocks is None else blocks
+    exposure = np.asarray(b.indicator @ w)  # clusters x periods: E_c = sum of c's units' weights
+    s = exposure @ b.dev.T  # clusters x comparison clusters
+    # person-sampling part of each s[c, k]: var over units j in k of E_c . y_j, divided by n_k
+    noise = np.einsum("ct,ktu,cu->ck", exposure, b.cov, exposure, optimize=True)
     per_cluster = (s**2).mean(axis=1) * g0 / (g0 - 1) - noise.mean(axis=1)
     return person, float(np.sum(per_cluster[exposure.any(axis=1)])), g0
 
@@ -327,7 +358,8 @@ def _shock_part_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndar
 
 def interval_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray, design: Design,
                       horizon: int | None, alpha: float,
-                      present: np.ndarray | None = None) -> tuple[float, float] | None:
+                      present: np.ndarray | None = None, *,
+                      blocks: ShockBlocks | None = None) -> tuple[float, float] | None:
     """(variance, degrees of freedom) of the interval `did.headline` prints for sum_i w_i . y_i
     in ``design`` at ``horizon`` (None: the design allows no interval, `Design.method`):
 
@@ -336,14 +368,14 @@ def interval_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarra
       never narrower than the cluster-robust interval (t(G-1)): the wider of the two is taken.
 
     The same rule as `did.headline` (`_headline_cs.headline_fields`); ``present`` as in
-    `shock_variance`."""
+    `shock_variance`; ``blocks`` as in `shock_variance`."""
     method, _ = design.method(horizon)
     if method == "none":
         return None
     v_cl, df_cl = cluster_variance(w, y, g, cl), float(design.n_clusters - 1)
     if method == "cluster":
         return v_cl, df_cl
-    var, parts = shock_variance(w, y, g, cl, present)
+    var, parts = shock_variance(w, y, g, cl, present, blocks=blocks)
     df = float(design.n_comparison_clusters - 1) if fixed_df(design, horizon) else parts["df"]
     if v_cl * stats.t.ppf(1 - alpha / 2, df_cl) ** 2 > var * stats.t.ppf(1 - alpha / 2, df) ** 2:
         return v_cl, df_cl
