@@ -148,7 +148,6 @@ def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -
     sizes = {int(k): int((g == k).sum()) for k in np.unique(g[g > 0])}
     size = np.array([sizes[c[0]] for c in cells], dtype=float)
     wk = size / size.sum()
-    w = np.zeros((n, n_t))
     pattern: dict[int, np.ndarray] = {}
     q = np.zeros(n_t)
     for (gv, tt, base), wt in zip(cells, wk, strict=True):
@@ -157,10 +156,17 @@ def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -
         p[base] -= wt / sizes[gv]
         q[tt] -= wt / n_c
         q[base] += wt / n_c
-    for gv, p in pattern.items():
-        w[g == gv] = p
-    w[ctrl] = q
-    return w
+    # each unit's row of w: its cohort's pattern, the controls' q, or zeros (a cohort without a
+    # cell here), gathered from one small table (a boolean mask per cohort scanned all units)
+    keys = np.array(sorted(pattern), dtype=np.int64)
+    table = np.zeros((len(keys) + 2, n_t))
+    for j, gv in enumerate(keys):
+        table[j] = pattern[int(gv)]
+    table[-2] = q
+    pos = np.minimum(np.searchsorted(keys, g), len(keys) - 1)  # cells exist: keys is not empty
+    row = np.where(keys[pos] == g, pos, len(keys) + 1)
+    row[ctrl] = len(keys)
+    return table[row]
 
 
 def _cell_centred(v: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, int]:
@@ -174,7 +180,11 @@ def _cell_centred(v: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, int]:
 def cluster_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray) -> float:
     """Cluster-robust variance of sum_i w_i . y_i: contributions centred within cohort (the
     never-treated are one cohort), summed by cluster, times G/(G-1)."""
-    v = np.einsum("ij,ji->i", w, y)
+    return _cluster_variance_of(np.einsum("ij,ji->i", w, y), g, cl)
+
+
+def _cluster_variance_of(v: np.ndarray, g: np.ndarray, cl: np.ndarray) -> float:
+    """`cluster_variance` from the units' contributions v_i = w_i . y_i."""
     r, _ = _cell_centred(v, g)
     n_cl = int(cl.max()) + 1
     s = np.bincount(cl, weights=r, minlength=n_cl)
@@ -200,11 +210,12 @@ def _person_variance(v: np.ndarray, g: np.ndarray) -> float:
     return out
 
 
-def _person_and_comparison(w: np.ndarray, y: np.ndarray, g: np.ndarray,
-                           cl: np.ndarray) -> tuple[float, int, np.ndarray]:
+def _person_and_comparison(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
+                           v: np.ndarray | None = None) -> tuple[float, int, np.ndarray]:
     """What both shock variances start from: the person variance of sum_i w_i . y_i, the number
-    of cluster codes and the comparison clusters (no treated unit)."""
-    v = np.einsum("ij,ji->i", w, y)
+    of cluster codes and the comparison clusters (no treated unit). ``v``: the contributions
+    w_i . y_i when already computed."""
+    v = np.einsum("ij,ji->i", w, y) if v is None else v
     n_cl = int(cl.max()) + 1
     treated_cl = np.zeros(n_cl, dtype=bool)
     treated_cl[cl[g > 0]] = True
@@ -213,7 +224,7 @@ def _person_and_comparison(w: np.ndarray, y: np.ndarray, g: np.ndarray,
 
 def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
                    present: np.ndarray | None = None, *,
-                   blocks: ShockBlocks | None = None) -> tuple[float, dict]:
+                   blocks: ShockBlocks | None = None, v: np.ndarray | None = None) -> tuple[float, dict]:
     """Conley-Taber / Ferman-Pinto-type variance of sum_i w_i . y_i (see the module docstring).
 
     Person part: `_person_variance`. Shock part: for every cluster c with exposure
@@ -237,12 +248,13 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
     above. A cluster-month with one unit present measures no noise (it counts as shock).
 
     ``blocks``: `shock_blocks` of these ``y``, ``g``, ``cl`` when several weight vectors are
-    applied to the same units (every cell observed only); None: computed here."""
+    applied to the same units (every cell observed only); None: computed here. ``v``: the units'
+    contributions w_i . y_i when already computed (`interval_variance`)."""
     n = y.shape[1]
     if present is None:
-        person, shock, g0 = _shock_part(w, y, g, cl, blocks)
+        person, shock, g0 = _shock_part(w, y, g, cl, blocks, v)
     else:
-        person, shock, g0 = _shock_part_present(w, y, g, cl, np.asarray(present, dtype=bool))
+        person, shock, g0 = _shock_part_present(w, y, g, cl, np.asarray(present, dtype=bool), v)
     if g0 < 2:
         return float("nan"), {"person": person, "shock": float("nan")}
     shock = max(shock, 0.0)
@@ -294,11 +306,11 @@ def shock_blocks(y: np.ndarray, g: np.ndarray, cl: np.ndarray) -> ShockBlocks:
 
 
 def _shock_part(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
-                blocks: ShockBlocks | None = None) -> tuple[float, float, int]:
+                blocks: ShockBlocks | None = None, v: np.ndarray | None = None) -> tuple[float, float, int]:
     """(person variance, shock part before it is clipped at 0, G0) of `shock_variance` with
     every cell observed; the shock part is NaN when G0 < 2. ``blocks``: `shock_blocks` of these
     ``y``, ``g``, ``cl`` (None: computed here)."""
-    person, _, comp = _person_and_comparison(w, y, g, cl)
+    person, _, comp = _person_and_comparison(w, y, g, cl, v)
     g0 = len(comp)
     if g0 < 2:
         return person, float("nan"), g0
@@ -312,7 +324,7 @@ def _shock_part(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
 
 
 def _shock_part_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
-                        present: np.ndarray) -> tuple[float, float, int]:
+                        present: np.ndarray, v: np.ndarray | None = None) -> tuple[float, float, int]:
     """`_shock_part` with the observed cells ``present`` (periods x units). With every
     comparison cluster present in every month it is the same estimate (the month means are
     then demeaned over all G0 clusters, and the correction G0/(G0-1) is exact). Where some
@@ -322,7 +334,7 @@ def _shock_part_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndar
     n_t, n = y.shape
     if present.shape != y.shape:
         raise EstimationError(f"shock_variance: present has shape {present.shape}, y {y.shape}")
-    person, n_cl, comp = _person_and_comparison(w, y, g, cl)
+    person, n_cl, comp = _person_and_comparison(w, y, g, cl, v)
     g0 = len(comp)
     if g0 < 2:
         return person, float("nan"), g0
@@ -372,10 +384,11 @@ def interval_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarra
     method, _ = design.method(horizon)
     if method == "none":
         return None
-    v_cl, df_cl = cluster_variance(w, y, g, cl), float(design.n_clusters - 1)
+    v = np.einsum("ij,ji->i", w, y)  # the units' contributions, read by both variances
+    v_cl, df_cl = _cluster_variance_of(v, g, cl), float(design.n_clusters - 1)
     if method == "cluster":
         return v_cl, df_cl
-    var, parts = shock_variance(w, y, g, cl, present, blocks=blocks)
+    var, parts = shock_variance(w, y, g, cl, present, blocks=blocks, v=v)
     df = float(design.n_comparison_clusters - 1) if fixed_df(design, horizon) else parts["df"]
     if v_cl * stats.t.ppf(1 - alpha / 2, df_cl) ** 2 > var * stats.t.ppf(1 - alpha / 2, df) ** 2:
         return v_cl, df_cl
