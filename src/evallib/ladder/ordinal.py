@@ -13,7 +13,6 @@ import pandas as pd
 from scipy import stats
 
 from evallib import did
-from evallib.did._staggered import staggered_each
 from evallib.errors import EstimationError
 
 from ._core import check_columns
@@ -112,7 +111,7 @@ def _ordinal_cs(panel: pd.DataFrame, *, unit: str, time: str, state: str, cohort
     steps = step.to_numpy()
     # one layout of the panel for every threshold (did.staggered on each indicator, the same
     # numbers); the indicators made one at a time
-    fits = staggered_each(base, ((steps >= s_).astype(float) for s_ in thresholds), unit=unit,
+    fits = did.staggered_each(base, ((steps >= s_).astype(float) for s_ in thresholds), unit=unit,
                           time=time, cohort=cohort, cluster=cluster)
     for fit in fits:
         agg = fit.aggregate("simple", n_boot=0)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from evallib import did
-from evallib.did._staggered import staggered_each
+from evallib.did import staggered_each
 from evallib.errors import EstimationError
 
 
