@@ -46,6 +46,8 @@ module:
   windows), `satterthwaite_df` and `fixed_df`.
 * `TwoWay`, `is_nested` — the exact within (unit + period effects) projection and fixest's
   nesting rule, for `ladder.ordinal_did`.
+* `staggered_each` — `staggered` (default options) of several outcome arrays of one panel with
+  its layout read once, for `ladder.ordinal_did`'s thresholds.
 
 Every result follows the results protocol (`evallib.protocol.Result`: ``tidy(alpha)``,
 ``to_dict()``, a frozen ``spec``).
@@ -78,7 +80,7 @@ from evallib.did._headline_cs import Headline, HeadlineCsSpec
 from evallib.did._honest import HonestDidResult, HonestDidSpec, honest_did
 from evallib.did._path import HeadlinePath, HeadlinePathSpec, headline_path
 from evallib.did._pretrend_ri import PretrendRI, PretrendRISpec, pretrend_test
-from evallib.did._staggered import GroupTimeResult, StaggeredSpec, staggered
+from evallib.did._staggered import GroupTimeResult, StaggeredSpec, staggered, staggered_each
 from evallib.did._synthetic import SyntheticDidResult, SyntheticDidSpec, synthetic_did
 from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
 from evallib.did._within import TwoWay, is_nested
@@ -130,6 +132,7 @@ __all__ = [
     "pretrend_test",
     "ri_twfe",
     "staggered",
+    "staggered_each",
     "synthetic_did",
     "twfe",
     "two_by_two",

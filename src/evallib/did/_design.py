@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import sparse, stats
 
 from evallib.errors import EstimationError
 
@@ -148,7 +148,6 @@ def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -
     sizes = {int(k): int((g == k).sum()) for k in np.unique(g[g > 0])}
     size = np.array([sizes[c[0]] for c in cells], dtype=float)
     wk = size / size.sum()
-    w = np.zeros((n, n_t))
     pattern: dict[int, np.ndarray] = {}
     q = np.zeros(n_t)
     for (gv, tt, base), wt in zip(cells, wk, strict=True):
@@ -157,10 +156,17 @@ def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -
         p[base] -= wt / sizes[gv]
         q[tt] -= wt / n_c
         q[base] += wt / n_c
-    for gv, p in pattern.items():
-        w[g == gv] = p
-    w[ctrl] = q
-    return w
+    # each unit's row of w: its cohort's pattern, the controls' q, or zeros (a cohort without a
+    # cell here), gathered from one small table (a boolean mask per cohort scanned all units)
+    keys = np.array(sorted(pattern), dtype=np.int64)
+    table = np.zeros((len(keys) + 2, n_t))
+    for j, gv in enumerate(keys):
+        table[j] = pattern[int(gv)]
+    table[-2] = q
+    pos = np.minimum(np.searchsorted(keys, g), len(keys) - 1)  # cells exist: keys is not empty
+    row = np.where(keys[pos] == g, pos, len(keys) + 1)
+    row[ctrl] = len(keys)
+    return table[row]
 
 
 def _cell_centred(v: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, int]:
@@ -174,7 +180,11 @@ def _cell_centred(v: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, int]:
 def cluster_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray) -> float:
     """Cluster-robust variance of sum_i w_i . y_i: contributions centred within cohort (the
     never-treated are one cohort), summed by cluster, times G/(G-1)."""
-    v = np.einsum("ij,ji->i", w, y)
+    return _cluster_variance_of(np.einsum("ij,ji->i", w, y), g, cl)
+
+
+def _cluster_variance_of(v: np.ndarray, g: np.ndarray, cl: np.ndarray) -> float:
+    """`cluster_variance` from the units' contributions v_i = w_i . y_i."""
     r, _ = _cell_centred(v, g)
     n_cl = int(cl.max()) + 1
     s = np.bincount(cl, weights=r, minlength=n_cl)
@@ -200,11 +210,12 @@ def _person_variance(v: np.ndarray, g: np.ndarray) -> float:
     return out
 
 
-def _person_and_comparison(w: np.ndarray, y: np.ndarray, g: np.ndarray,
-                           cl: np.ndarray) -> tuple[float, int, np.ndarray]:
+def _person_and_comparison(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
+                           v: np.ndarray | None = None) -> tuple[float, int, np.ndarray]:
     """What both shock variances start from: the person variance of sum_i w_i . y_i, the number
-    of cluster codes and the comparison clusters (no treated unit)."""
-    v = np.einsum("ij,ji->i", w, y)
+    of cluster codes and the comparison clusters (no treated unit). ``v``: the contributions
+    w_i . y_i when already computed."""
+    v = np.einsum("ij,ji->i", w, y) if v is None else v
     n_cl = int(cl.max()) + 1
     treated_cl = np.zeros(n_cl, dtype=bool)
     treated_cl[cl[g > 0]] = True
@@ -212,7 +223,8 @@ def _person_and_comparison(w: np.ndarray, y: np.ndarray, g: np.ndarray,
 
 
 def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
-                   present: np.ndarray | None = None) -> tuple[float, dict]:
+                   present: np.ndarray | None = None, *,
+                   blocks: ShockBlocks | None = None, v: np.ndarray | None = None) -> tuple[float, dict]:
     """Conley-Taber / Ferman-Pinto-type variance of sum_i w_i . y_i (see the module docstring).
 
     Person part: `_person_variance`. Shock part: for every cluster c with exposure
@@ -233,12 +245,16 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
     a_j = sum_t E_c,t (y_j,t - ybar_k,t) / sqrt(n_k,t (n_k,t - 1)) over j's present cells: a
     unit's cells in different periods count as one draw, the shock drops out of it also when
     units are present in different months, and with every cell present this is the formula
-    above. A cluster-month with one unit present measures no noise (it counts as shock)."""
+    above. A cluster-month with one unit present measures no noise (it counts as shock).
+
+    ``blocks``: `shock_blocks` of these ``y``, ``g``, ``cl`` when several weight vectors are
+    applied to the same units (every cell observed only); None: computed here. ``v``: the units'
+    contributions w_i . y_i when already computed (`interval_variance`)."""
     n = y.shape[1]
     if present is None:
-        person, shock, g0 = _shock_part(w, y, g, cl)
+        person, shock, g0 = _shock_part(w, y, g, cl, blocks, v)
     else:
-        person, shock, g0 = _shock_part_present(w, y, g, cl, np.asarray(present, dtype=bool))
+        person, shock, g0 = _shock_part_present(w, y, g, cl, np.asarray(present, dtype=bool), v)
     if g0 < 2:
         return float("nan"), {"person": person, "shock": float("nan")}
     shock = max(shock, 0.0)
@@ -246,15 +262,27 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
                             "df": satterthwaite_df(person, shock, n - len(np.unique(g)), g0 - 1)}
 
 
-def _shock_part(w: np.ndarray, y: np.ndarray, g: np.ndarray,
-                cl: np.ndarray) -> tuple[float, float, int]:
-    """(person variance, shock part before it is clipped at 0, G0) of `shock_variance` with
-    every cell observed; the shock part is NaN when G0 < 2."""
+@dataclass(frozen=True, slots=True)
+class ShockBlocks:
+    """What `shock_variance` (every cell observed) reads from ``y``, ``g`` and ``cl`` alone, not
+    from the weights: computed once (`shock_blocks`), it serves every linear combination of the
+    same units (the event-study path's event times, `did.headline_path`)."""
+
+    n_cl: int
+    comp: np.ndarray  # comparison clusters (no treated unit)
+    indicator: sparse.csr_matrix  # clusters x units, 1 where the unit is in the cluster
+    dev: np.ndarray  # comparison clusters x periods: their month means, demeaned over them
+    cov: np.ndarray  # comparison clusters x periods x periods: covariance of y_j over k's units / n_k
+
+
+def shock_blocks(y: np.ndarray, g: np.ndarray, cl: np.ndarray) -> ShockBlocks:
+    """`ShockBlocks` of the units' outcome paths ``y`` (periods x units), cohorts ``g`` and
+    cluster codes ``cl``."""
     n_t, n = y.shape
-    person, n_cl, comp = _person_and_comparison(w, y, g, cl)
-    g0 = len(comp)
-    if g0 < 2:
-        return person, float("nan"), g0
+    n_cl = int(cl.max()) + 1
+    treated_cl = np.zeros(n_cl, dtype=bool)
+    treated_cl[cl[g > 0]] = True
+    comp = np.flatnonzero(~treated_cl)
     # units sorted by cluster once: every cluster's units a contiguous block (a boolean mask per
     # comparison cluster scanned the whole periods x units array G0 times)
     order = np.argsort(cl, kind="stable")
@@ -262,26 +290,41 @@ def _shock_part(w: np.ndarray, y: np.ndarray, g: np.ndarray,
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     present = counts > 0
     ys = y[:, order]
-    exposure = np.zeros((n_cl, n_t))
-    exposure[present] = np.add.reduceat(w[order], starts[present], axis=0)
     means = np.zeros((n_cl, n_t))
     means[present] = np.add.reduceat(ys, starts[present], axis=1).T / counts[present, None]
-    dev = means[comp] - means[comp].mean(axis=0)  # comparison clusters' demeaned month paths
-    s = exposure @ dev.T  # clusters x comparison clusters
-    # person-sampling part of each s[c, k]: var over units j in k of E_c . y_j, divided by n_k
-    noise = np.zeros((n_cl, g0))
+    dev = means[comp] - means[comp].mean(axis=0) if len(comp) else np.zeros((0, n_t))
+    # var over units j of k of E . y_j, divided by n_k, is E' cov_k E with cov_k the periods x
+    # periods covariance of k's units' paths over n_k; one person: its sampling noise cannot be
+    # told from the shock, counted as shock (wider interval), never a NaN variance
+    cov = np.zeros((len(comp), n_t, n_t))
     for j, k in enumerate(comp):
-        yk = ys[:, starts[k]:starts[k] + counts[k]]  # periods x units of comparison cluster k
-        proj = exposure @ yk  # clusters x units
-        # one person: its sampling noise cannot be told from the shock; counted as shock (wider
-        # interval), never a NaN variance
-        noise[:, j] = proj.var(axis=1, ddof=1) / yk.shape[1] if yk.shape[1] > 1 else 0.0
+        if counts[k] > 1:
+            yc = ys[:, starts[k]:starts[k] + counts[k]] - means[k][:, None]
+            cov[j] = (yc @ yc.T) / ((counts[k] - 1) * counts[k])
+    indicator = sparse.csr_matrix((np.ones(n), (cl, np.arange(n))), shape=(n_cl, n))
+    return ShockBlocks(n_cl=n_cl, comp=comp, indicator=indicator, dev=dev, cov=cov)
+
+
+def _shock_part(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
+                blocks: ShockBlocks | None = None, v: np.ndarray | None = None) -> tuple[float, float, int]:
+    """(person variance, shock part before it is clipped at 0, G0) of `shock_variance` with
+    every cell observed; the shock part is NaN when G0 < 2. ``blocks``: `shock_blocks` of these
+    ``y``, ``g``, ``cl`` (None: computed here)."""
+    person, _, comp = _person_and_comparison(w, y, g, cl, v)
+    g0 = len(comp)
+    if g0 < 2:
+        return person, float("nan"), g0
+    b = shock_blocks(y, g, cl) if blocks is None else blocks
+    exposure = np.asarray(b.indicator @ w)  # clusters x periods: E_c = sum of c's units' weights
+    s = exposure @ b.dev.T  # clusters x comparison clusters
+    # person-sampling part of each s[c, k]: var over units j in k of E_c . y_j, divided by n_k
+    noise = np.einsum("ct,ktu,cu->ck", exposure, b.cov, exposure, optimize=True)
     per_cluster = (s**2).mean(axis=1) * g0 / (g0 - 1) - noise.mean(axis=1)
     return person, float(np.sum(per_cluster[exposure.any(axis=1)])), g0
 
 
 def _shock_part_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
-                        present: np.ndarray) -> tuple[float, float, int]:
+                        present: np.ndarray, v: np.ndarray | None = None) -> tuple[float, float, int]:
     """`_shock_part` with the observed cells ``present`` (periods x units). With every
     comparison cluster present in every month it is the same estimate (the month means are
     then demeaned over all G0 clusters, and the correction G0/(G0-1) is exact). Where some
@@ -291,7 +334,7 @@ def _shock_part_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndar
     n_t, n = y.shape
     if present.shape != y.shape:
         raise EstimationError(f"shock_variance: present has shape {present.shape}, y {y.shape}")
-    person, n_cl, comp = _person_and_comparison(w, y, g, cl)
+    person, n_cl, comp = _person_and_comparison(w, y, g, cl, v)
     g0 = len(comp)
     if g0 < 2:
         return person, float("nan"), g0
@@ -327,7 +370,8 @@ def _shock_part_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndar
 
 def interval_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray, design: Design,
                       horizon: int | None, alpha: float,
-                      present: np.ndarray | None = None) -> tuple[float, float] | None:
+                      present: np.ndarray | None = None, *,
+                      blocks: ShockBlocks | None = None) -> tuple[float, float] | None:
     """(variance, degrees of freedom) of the interval `did.headline` prints for sum_i w_i . y_i
     in ``design`` at ``horizon`` (None: the design allows no interval, `Design.method`):
 
@@ -336,14 +380,15 @@ def interval_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarra
       never narrower than the cluster-robust interval (t(G-1)): the wider of the two is taken.
 
     The same rule as `did.headline` (`_headline_cs.headline_fields`); ``present`` as in
-    `shock_variance`."""
+    `shock_variance`; ``blocks`` as in `shock_variance`."""
     method, _ = design.method(horizon)
     if method == "none":
         return None
-    v_cl, df_cl = cluster_variance(w, y, g, cl), float(design.n_clusters - 1)
+    v = np.einsum("ij,ji->i", w, y)  # the units' contributions, read by both variances
+    v_cl, df_cl = _cluster_variance_of(v, g, cl), float(design.n_clusters - 1)
     if method == "cluster":
         return v_cl, df_cl
-    var, parts = shock_variance(w, y, g, cl, present)
+    var, parts = shock_variance(w, y, g, cl, present, blocks=blocks, v=v)
     df = float(design.n_comparison_clusters - 1) if fixed_df(design, horizon) else parts["df"]
     if v_cl * stats.t.ppf(1 - alpha / 2, df_cl) ** 2 > var * stats.t.ppf(1 - alpha / 2, df) ** 2:
         return v_cl, df_cl

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from evallib.did._common import check_columns, check_numeric, cohort_codes, time_codes, unique_ints
-from evallib.did._design import Design, detect_design, interval_variance, weights
+from evallib.did._design import Design, ShockBlocks, detect_design, interval_variance, weights
 from evallib.did._result import DidResultMixin
 from evallib.did._ri_staggered import RI_DRAWS, ri_staggered
 from evallib.errors import EstimationError
@@ -250,9 +250,11 @@ def check_options(alpha: float, ri_draws: int, what: str) -> None:
 
 
 def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray, *,
-                    horizon: int | None, alpha: float, seed: int, ri_draws: int) -> dict:
+                    horizon: int | None, alpha: float, seed: int, ri_draws: int,
+                    blocks: ShockBlocks | None = None) -> dict:
     """`Headline`'s fields (all but ``spec``) on the arrays of `unit_panel`; ``horizon`` < 0 is
-    a lead (t against t-1)."""
+    a lead (t against t-1). ``blocks``: `did._design.shock_blocks` of these arrays, when several
+    horizons of the same arrays are computed (None: computed when needed)."""
     what = "did.headline"
     design = detect_design(g, cl)
     if design.n_treated_clusters == 0:
@@ -262,7 +264,7 @@ def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray
     method, reason = design.method(horizon)
     rel = inference_reliability(design.n_clusters, design.n_treated_clusters)
     se = df = lo = hi = p = mde = None
-    got = interval_variance(w, y, g, cl, design, horizon, alpha)  # the one interval rule of did
+    got = interval_variance(w, y, g, cl, design, horizon, alpha, blocks=blocks)  # the one interval rule of did
     if got is not None:
         var, df = got
         if df == design.n_clusters - 1:  # the cluster-robust t(G-1): its df stays an integer

@@ -21,7 +21,8 @@ sizes the two coincide, otherwise the sum is the textbook cluster-robust form.)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -290,6 +291,38 @@ def staggered(
         raise EstimationError(f"{what}: base_period must be one of {BASE_PERIODS}, got {base_period!r}")
     if not isinstance(anticipation, int | np.integer) or anticipation < 0:
         raise EstimationError(f"{what}: anticipation must be a non-negative integer, got {anticipation!r}")
+    return _fit_each(data, [data[outcome].to_numpy(float)], [outcome], unit=unit, time=time,
+                     cohort=cohort, control_group=control_group, covs=covs, method=method,
+                     cluster=cluster, anticipation=anticipation, base_period=base_period,
+                     alpha=alpha)[0]
+
+
+def staggered_each(data: pd.DataFrame, values: Iterable[np.ndarray], *, unit: str, time: str,
+                   cohort: str, cluster: str | None, outcome: str = "_y") -> list[GroupTimeResult]:
+    """`staggered` (default options) of each outcome in ``values`` (arrays over the rows of
+    ``data``, read one at a time, named ``outcome`` in the results): the same as
+    ``staggered(data.assign(**{outcome: v}), outcome=outcome, ...)`` for each, with the panel's
+    layout (unit, period, cohort and cluster codes, balance, duplicates) read once, e.g. for
+    several indicators of one column (`ladder.ordinal_did`'s thresholds)."""
+    check_columns(data, [unit, time, cohort, cluster], what="did.staggered")
+
+    def checked(v: np.ndarray) -> np.ndarray:
+        v = np.asarray(v, dtype=float)
+        if v.shape != (len(data),):
+            raise EstimationError(f"did.staggered: an outcome has shape {v.shape}, not ({len(data)},)")
+        return v
+
+    return _fit_each(data, map(checked, values), itertools.repeat(outcome), unit=unit, time=time,
+                     cohort=cohort, control_group="never", covs=(), method="dr", cluster=cluster,
+                     anticipation=0, base_period="varying", alpha=0.05)
+
+
+def _fit_each(data: pd.DataFrame, yvs: Iterable[np.ndarray], names: Iterable[str], *, unit: str,
+              time: str, cohort: str, control_group: str, covs: tuple, method: str,
+              cluster: str | None, anticipation: int, base_period: str,
+              alpha: float) -> list[GroupTimeResult]:
+    """`staggered` of each outcome's values in ``yvs`` (named ``names``): the layout once."""
+    what = "did.staggered"
     if data[unit].isna().any():
         raise EstimationError(f"{what}: unit column {unit!r} has missing values")
 
@@ -342,140 +375,142 @@ def staggered(
         raise EstimationError(f"{what}: no never-treated units (cohort 0/missing); "
                          "use control_group='notyet'")
 
-    # unit panel: Y[unit, period]
-    n = int(keep.sum())
-    tl = tlist[tmax_keep]
-    n_t = len(tl)
-    y = np.empty((n_t, n))  # periods x units: each 2x2 reads two contiguous rows
-    yv = data[outcome].to_numpy(float)
-    if n == n_all and tmax_keep.all():  # every row kept (a balanced panel): no re-coding
-        y[tidx, ucode] = yv
-    else:
-        rows = keep[ucode] & tmax_keep[tidx]
-        old_to_new = np.cumsum(keep) - 1
-        t_new = np.cumsum(tmax_keep) - 1  # position of each kept period in tl
-        y[t_new[tidx[rows]], old_to_new[ucode[rows]]] = yv[rows]
-    del yv
-    g = g_unit[keep]
-    if cl_unit is None:
-        cl = np.arange(n)
-    else:
-        cl = cl_unit[keep]
-        cl = pd.factorize(cl)[0]
-    n_cl = int(cl.max()) + 1
-    x = None
-    if covs:
-        first_row = np.full(n_all, -1, dtype=np.int64)
-        order = np.lexsort((tcode, ucode))
-        firsts = order[np.r_[True, ucode[order][1:] != ucode[order][:-1]]]
-        first_row[ucode[firsts]] = firsts
-        xall = data[list(covs)].to_numpy(float)
-        xfirst = xall[first_row[ucode]]
-        same = (xall == xfirst) | (np.isnan(xall) & np.isnan(xfirst))
-        if not same.all():
-            bad = [c for c, ok in zip(covs, same.all(axis=0), strict=True) if not ok]
-            raise EstimationError(
-                f"{what}: covariates {bad} vary within a unit over time; staggered uses baseline "
-                "(time-invariant) covariates only: give each unit's value at a fixed baseline "
-                "month (for example the month before entry) in every row")
-        xv = xall[first_row[keep]]
-        x = np.column_stack([np.ones(n), xv])
+    out = []
+    for yv, name in zip(yvs, names):  # noqa: B905 (names may repeat forever)
+        # unit panel: Y[unit, period]
+        n = int(keep.sum())
+        tl = tlist[tmax_keep]
+        n_t = len(tl)
+        y = np.empty((n_t, n))  # periods x units: each 2x2 reads two contiguous rows
+        if n == n_all and tmax_keep.all():  # every row kept (a balanced panel): no re-coding
+            y[tidx, ucode] = yv
+        else:
+            rows = keep[ucode] & tmax_keep[tidx]
+            old_to_new = np.cumsum(keep) - 1
+            t_new = np.cumsum(tmax_keep) - 1  # position of each kept period in tl
+            y[t_new[tidx[rows]], old_to_new[ucode[rows]]] = yv[rows]
+        del yv
+        g = g_unit[keep]
+        if cl_unit is None:
+            cl = np.arange(n)
+        else:
+            cl = cl_unit[keep]
+            cl = pd.factorize(cl)[0]
+        n_cl = int(cl.max()) + 1
+        x = None
+        if covs:
+            first_row = np.full(n_all, -1, dtype=np.int64)
+            order = np.lexsort((tcode, ucode))
+            firsts = order[np.r_[True, ucode[order][1:] != ucode[order][:-1]]]
+            first_row[ucode[firsts]] = firsts
+            xall = data[list(covs)].to_numpy(float)
+            xfirst = xall[first_row[ucode]]
+            same = (xall == xfirst) | (np.isnan(xall) & np.isnan(xfirst))
+            if not same.all():
+                bad = [c for c, ok in zip(covs, same.all(axis=0), strict=True) if not ok]
+                raise EstimationError(
+                    f"{what}: covariates {bad} vary within a unit over time; staggered uses baseline "
+                    "(time-invariant) covariates only: give each unit's value at a fixed baseline "
+                    "month (for example the month before entry) in every row")
+            xv = xall[first_row[keep]]
+            x = np.column_stack([np.ones(n), xv])
 
-    cohorts = np.unique(g)  # includes 0
-    glist = cohorts[cohorts > 0]
-    members = {int(k): np.flatnonzero(g == k) for k in cohorts}
-    cohort_counts = np.zeros((n_cl, len(cohorts)))
-    for j, k in enumerate(cohorts):
-        cohort_counts[:, j] = np.bincount(cl[members[int(k)]], minlength=n_cl)
+        cohorts = np.unique(g)  # includes 0
+        glist = cohorts[cohorts > 0]
+        members = {int(k): np.flatnonzero(g == k) for k in cohorts}
+        cohort_counts = np.zeros((n_cl, len(cohorts)))
+        for j, k in enumerate(cohorts):
+            cohort_counts[:, j] = np.bincount(cl[members[int(k)]], minlength=n_cl)
 
-    ps_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
-    att, gs, ts, ses, n_tr, n_co, psis = [], [], [], [], [], [], []
-    for gv in glist:
-        if x is None and control_group == "never":
-            # the same treated and control units in every ATT(g,t) of this cohort: gather
-            # their outcomes once (`_cohort_cells`), not once per cell (thousands of cells
-            # when cohorts are monthly)
-            cells = _cohort_cells(y, tl, gv, members[int(gv)], members[0], cl, n, n_cl,
-                                  anticipation, base_period)
-            if cells is None:
-                continue
-            tts, est, psi = cells
-            c = len(tts)
-            att.extend(est.tolist())
-            gs.extend([gv] * c)
-            ts.extend(tl[tts].tolist())
-            ses.extend((np.sqrt(np.sum(psi**2, axis=1)) / n).tolist())
-            n_tr.extend([len(members[int(gv)])] * c)
-            n_co.extend([len(members[0])] * c)
-            psis.extend(psi)
-            continue
-        pre = np.flatnonzero(tl + anticipation < gv)
-        if len(pre) == 0:
-            continue
-        ref = int(pre[-1])
-        t_range = range(n_t) if base_period == "universal" else range(1, n_t)
-        for tt in t_range:
-            if base_period == "universal":
-                if tt == ref:
+        ps_cache: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        att, gs, ts, ses, n_tr, n_co, psis = [], [], [], [], [], [], []
+        for gv in glist:
+            if x is None and control_group == "never":
+                # the same treated and control units in every ATT(g,t) of this cohort: gather
+                # their outcomes once (`_cohort_cells`), not once per cell (thousands of cells
+                # when cohorts are monthly)
+                cells = _cohort_cells(y, tl, gv, members[int(gv)], members[0], cl, n, n_cl,
+                                      anticipation, base_period)
+                if cells is None:
                     continue
-                base = ref
-            else:
-                base = ref if gv <= tl[tt] else tt - 1
-            treated = members[int(gv)]
-            if control_group == "never":
-                controls = members[0]
-                key = 0
-            else:
-                thr = tl[max(tt, base)] + anticipation
-                ctrl_cohorts = [k for k in cohorts if k == 0 or (k > thr and k != gv)]
-                controls = np.concatenate([members[int(k)] for k in ctrl_cohorts])
-                key = int(thr)
-            if len(treated) == 0 or len(controls) == 0:
+                tts, est, psi = cells
+                c = len(tts)
+                att.extend(est.tolist())
+                gs.extend([gv] * c)
+                ts.extend(tl[tts].tolist())
+                ses.extend((np.sqrt(np.sum(psi**2, axis=1)) / n).tolist())
+                n_tr.extend([len(members[int(gv)])] * c)
+                n_co.extend([len(members[0])] * c)
+                psis.extend(psi)
                 continue
-            idx = np.concatenate([treated, controls])
-            d = np.r_[np.ones(len(treated)), np.zeros(len(controls))]
-            dy = y[tt, idx] - y[base, idx]
-            xs = None if x is None else x[idx]
-            ps = None
-            if xs is not None and method in ("dr", "ipw"):
-                ck = (int(gv), key)
-                if ck not in ps_cache:
-                    ps_cache[ck] = _logit(xs, d)
-                ps = ps_cache[ck]
-            est, inf = _att_2x2(dy, d, xs, method, ps)
-            psi = np.bincount(cl[idx], weights=inf * (n / len(idx)), minlength=n_cl)
-            att.append(est)
-            gs.append(gv)
-            ts.append(tl[tt])
-            ses.append(np.sqrt(np.sum(psi**2)) / n)
-            n_tr.append(len(treated))
-            n_co.append(len(controls))
-            psis.append(psi)
-    if not att:
-        raise EstimationError(f"{what}: no ATT(g,t) could be estimated (check cohorts and periods)")
-    att, ses = np.asarray(att), np.asarray(ses)
-    gs, ts = np.asarray(gs, dtype=np.int64), np.asarray(ts, dtype=np.int64)
-    z = stats.norm.ppf(1 - alpha / 2)
-    mde_df = n_cl - 1 if cluster is not None else None
-    with np.errstate(divide="ignore", invalid="ignore"):  # SE 0 in degenerate tiny panels
-        p_values = 2 * stats.norm.sf(np.abs(att / ses))
-    table = pd.DataFrame({
-        "cohort": code_to_label(gs, kind),
-        "time": code_to_label(ts, kind),
-        "relative_time": ts - gs,
-        "estimate": att,
-        "std_error": ses,
-        "ci_low": att - z * ses,
-        "ci_high": att + z * ses,
-        "p_value": p_values,
-        "mde": minimum_detectable_effects(ses, df=mde_df, alpha=alpha),
-        "n_treated": n_tr,
-        "n_control": n_co,
-    })
-    spec = StaggeredSpec(outcome, unit, time, cohort, control_group, covs, method, cluster,
-                         int(anticipation), base_period, alpha)
-    return GroupTimeResult(
-        table=table, spec=spec, n_units=n, n_clusters=n_cl if cluster is not None else None,
-        n_units_dropped=dropped, influence=np.column_stack(psis), _groups=gs, _times=ts,
-        _cohort_counts=cohort_counts, _cohorts=cohorts, _tlist=tl, _time_kind=kind,
-    )
+            pre = np.flatnonzero(tl + anticipation < gv)
+            if len(pre) == 0:
+                continue
+            ref = int(pre[-1])
+            t_range = range(n_t) if base_period == "universal" else range(1, n_t)
+            for tt in t_range:
+                if base_period == "universal":
+                    if tt == ref:
+                        continue
+                    base = ref
+                else:
+                    base = ref if gv <= tl[tt] else tt - 1
+                treated = members[int(gv)]
+                if control_group == "never":
+                    controls = members[0]
+                    key = 0
+                else:
+                    thr = tl[max(tt, base)] + anticipation
+                    ctrl_cohorts = [k for k in cohorts if k == 0 or (k > thr and k != gv)]
+                    controls = np.concatenate([members[int(k)] for k in ctrl_cohorts])
+                    key = int(thr)
+                if len(treated) == 0 or len(controls) == 0:
+                    continue
+                idx = np.concatenate([treated, controls])
+                d = np.r_[np.ones(len(treated)), np.zeros(len(controls))]
+                dy = y[tt, idx] - y[base, idx]
+                xs = None if x is None else x[idx]
+                ps = None
+                if xs is not None and method in ("dr", "ipw"):
+                    ck = (int(gv), key)
+                    if ck not in ps_cache:
+                        ps_cache[ck] = _logit(xs, d)
+                    ps = ps_cache[ck]
+                est, inf = _att_2x2(dy, d, xs, method, ps)
+                psi = np.bincount(cl[idx], weights=inf * (n / len(idx)), minlength=n_cl)
+                att.append(est)
+                gs.append(gv)
+                ts.append(tl[tt])
+                ses.append(np.sqrt(np.sum(psi**2)) / n)
+                n_tr.append(len(treated))
+                n_co.append(len(controls))
+                psis.append(psi)
+        if not att:
+            raise EstimationError(f"{what}: no ATT(g,t) could be estimated (check cohorts and periods)")
+        att, ses = np.asarray(att), np.asarray(ses)
+        gs, ts = np.asarray(gs, dtype=np.int64), np.asarray(ts, dtype=np.int64)
+        z = stats.norm.ppf(1 - alpha / 2)
+        mde_df = n_cl - 1 if cluster is not None else None
+        with np.errstate(divide="ignore", invalid="ignore"):  # SE 0 in degenerate tiny panels
+            p_values = 2 * stats.norm.sf(np.abs(att / ses))
+        table = pd.DataFrame({
+            "cohort": code_to_label(gs, kind),
+            "time": code_to_label(ts, kind),
+            "relative_time": ts - gs,
+            "estimate": att,
+            "std_error": ses,
+            "ci_low": att - z * ses,
+            "ci_high": att + z * ses,
+            "p_value": p_values,
+            "mde": minimum_detectable_effects(ses, df=mde_df, alpha=alpha),
+            "n_treated": n_tr,
+            "n_control": n_co,
+        })
+        spec = StaggeredSpec(name, unit, time, cohort, control_group, covs, method, cluster,
+                             int(anticipation), base_period, alpha)
+        out.append(GroupTimeResult(
+            table=table, spec=spec, n_units=n, n_clusters=n_cl if cluster is not None else None,
+            n_units_dropped=dropped, influence=np.column_stack(psis), _groups=gs, _times=ts,
+            _cohort_counts=cohort_counts, _cohorts=cohorts, _tlist=tl, _time_kind=kind,
+        ))
+    return out

@@ -108,10 +108,13 @@ def _ordinal_cs(panel: pd.DataFrame, *, unit: str, time: str, state: str, cohort
     base = panel[[unit, time, cohort, cluster]]
     beta, psis = [], []
     n = g = None
-    for s_ in thresholds:
-        data = base.assign(_y=(step.to_numpy() >= s_).astype(float))
-        agg = did.staggered(data, outcome="_y", unit=unit, time=time, cohort=cohort,
-                            cluster=cluster).aggregate("simple", n_boot=0)
+    steps = step.to_numpy()
+    # one layout of the panel for every threshold (did.staggered on each indicator, the same
+    # numbers); the indicators made one at a time
+    fits = did.staggered_each(base, ((steps >= s_).astype(float) for s_ in thresholds), unit=unit,
+                          time=time, cohort=cohort, cluster=cluster)
+    for fit in fits:
+        agg = fit.aggregate("simple", n_boot=0)
         beta.append(agg.estimate)
         psis.append(agg.influence)
         n, g = agg.n_units, agg.n_clusters

@@ -23,6 +23,7 @@ PUBLIC = {  # public name: (private module, name there)
     "fixed_df": ("evallib.did._design", "fixed_df"),
     "TwoWay": ("evallib.did._within", "TwoWay"),
     "is_nested": ("evallib.did._within", "is_nested"),
+    "staggered_each": ("evallib.did._staggered", "staggered_each"),
 }
 
 
