@@ -5,7 +5,9 @@ demo project built side by side (book/_build/html and html-en), on every page:
 * no horizontal scrolling at 390 px (``document.documentElement.scrollWidth <= 390``);
 * no error in the JavaScript console (``THEBE_JS_URL`` was declared twice on every page);
 * the language switch leads to the same page in the other edition, and that page exists;
-* prev/next never lead out of a pilot's chapter.
+* prev/next never lead out of a pilot's chapter;
+* at desktop width no table of the validation appendix is wider than the text column (the English
+  edition's technical reports, collapsed below the tables, are left to scroll in their own box).
 
 Screenshots of a pilot's summary, the decision note and a chapter at both widths are saved under
 the test's temporary folder and copied where ``EVALLIB_SCREENSHOTS`` says.
@@ -26,6 +28,16 @@ from evallib.results.paths import staging_dir
 
 DESKTOP = {"width": 1366, "height": 900}
 SKIP = {"genindex.html", "search.html", "index.html"}
+# the text column (the article's content box) and every table shown in it: [text, width] per table
+TABLE_WIDTHS = """() => {
+  const col = document.querySelector('article.bd-article');
+  const cs = getComputedStyle(col);
+  const width = col.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const tables = [...col.querySelectorAll('table')].filter(t => t.checkVisibility());
+  return {column: width, tables: tables.map(t => [t.innerText.slice(0, 60),
+                                                  t.getBoundingClientRect().width,
+                                                  t.parentElement.scrollWidth - t.parentElement.clientWidth])};
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +173,19 @@ def test_search_results_have_distinct_titles_and_snippets(browser, editions):
     assert len(titles) >= 3 and len(set(titles)) == len(titles), titles  # no three "De participatieladder"
     assert not errors, errors
     page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_appendix_tables_fit_the_text_column_at_desktop_width(browser, editions, lang):
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto((editions[lang] / "validation.html").as_uri())
+    page.wait_for_load_state("load")
+    got = page.evaluate(TABLE_WIDTHS)
+    page.close()
+    # the reference results, the five simulation-study tables and the speed table at least
+    assert len(got["tables"]) >= 7, got
+    assert got["column"] > 600, got  # a desktop's text column, not a phone's
+    wide = [(text, round(width), scroll) for text, width, scroll in got["tables"]
+            if width > got["column"] + 0.5 or scroll > 0]
+    assert not wide, (round(got["column"]), wide)
