@@ -7,7 +7,8 @@ demo project built side by side (book/_build/html and html-en), on every page:
 * the language switch leads to the same page in the other edition, and that page exists;
 * prev/next never lead out of a pilot's chapter;
 * at desktop width no table of the validation appendix is wider than the text column (the English
-  edition's technical reports, collapsed below the tables, are left to scroll in their own box).
+  edition's technical reports, collapsed below the tables, are left to scroll in their own box);
+* download links read as ordinary links (the text in the paragraph's font, not Sphinx's code font).
 
 Screenshots of a pilot's summary, the decision note and a chapter at both widths are saved under
 the test's temporary folder and copied where ``EVALLIB_SCREENSHOTS`` says.
@@ -38,6 +39,18 @@ TABLE_WIDTHS = """() => {
                                                   t.getBoundingClientRect().width,
                                                   t.parentElement.scrollWidth - t.parentElement.clientWidth])};
 }"""
+# every download link in the article: its text, and the computed style of each element that holds
+# the text (the link and everything inside it) beside the paragraph's (or list item's) own
+DOWNLOAD_STYLES = """() => [...document.querySelectorAll('article a.download')].map(a => {
+  const block = getComputedStyle(a.closest('p, li, dd, td') || a.parentElement);
+  const link = getComputedStyle(a);
+  return {text: a.innerText, block: [block.fontFamily, block.fontSize, block.fontWeight],
+          parts: [a, ...a.querySelectorAll('*')].map(el => {
+            const s = getComputedStyle(el);
+            return {tag: el.tagName, font: [s.fontFamily, s.fontSize, s.fontWeight], color: s.color,
+                    link_color: link.color, background: s.backgroundColor, border: s.borderTopWidth};
+          })};
+})"""
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +202,26 @@ def test_appendix_tables_fit_the_text_column_at_desktop_width(browser, editions,
     wide = [(text, round(width), scroll) for text, width, scroll in got["tables"]
             if width > got["column"] + 0.5 or scroll > 0]
     assert not wide, (round(got["column"]), wide)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_download_links_read_as_ordinary_links(browser, editions, lang):
+    page = browser.new_page(viewport=DESKTOP)
+    found: dict[str, int] = {}
+    bad = []
+    for path in _pages(editions[lang]):
+        name = path.relative_to(editions[lang]).as_posix()
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        for link in page.evaluate(DOWNLOAD_STYLES):
+            found[name] = found.get(name, 0) + 1
+            for part in link["parts"]:
+                # the paragraph's font, the link's colour, no code box around the text
+                if (part["font"] != link["block"] or part["color"] != part["link_color"]
+                        or part["background"] != "rgba(0, 0, 0, 0)" or part["border"] != "0px"):
+                    bad.append((name, link["text"], part, link["block"]))
+    page.close()
+    # the reports, tables and notebooks on the downloads page; the benchmarks' files in the appendix
+    assert found.get("downloads.html", 0) >= 5 and found.get("validation.html", 0) >= 4, found
+    assert not bad, bad[:3]
