@@ -5,7 +5,10 @@ demo project built side by side (book/_build/html and html-en), on every page:
 * no horizontal scrolling at 390 px (``document.documentElement.scrollWidth <= 390``);
 * no error in the JavaScript console (``THEBE_JS_URL`` was declared twice on every page);
 * the language switch leads to the same page in the other edition, and that page exists;
-* prev/next never lead out of a pilot's chapter.
+* prev/next never lead out of a pilot's chapter;
+* at desktop width no table of the validation appendix is wider than the text column (the English
+  edition's technical reports, collapsed below the tables, are left to scroll in their own box);
+* download links read as ordinary links (the text in the paragraph's font, not Sphinx's code font).
 
 Screenshots of a pilot's summary, the decision note and a chapter at both widths are saved under
 the test's temporary folder and copied where ``EVALLIB_SCREENSHOTS`` says.
@@ -26,6 +29,28 @@ from evallib.results.paths import staging_dir
 
 DESKTOP = {"width": 1366, "height": 900}
 SKIP = {"genindex.html", "search.html", "index.html"}
+# the text column (the article's content box) and every table shown in it: [text, width] per table
+TABLE_WIDTHS = """() => {
+  const col = document.querySelector('article.bd-article');
+  const cs = getComputedStyle(col);
+  const width = col.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const tables = [...col.querySelectorAll('table')].filter(t => t.checkVisibility());
+  return {column: width, tables: tables.map(t => [t.innerText.slice(0, 60),
+                                                  t.getBoundingClientRect().width,
+                                                  t.parentElement.scrollWidth - t.parentElement.clientWidth])};
+}"""
+# every download link in the article: its text, and the computed style of each element that holds
+# the text (the link and everything inside it) beside the paragraph's (or list item's) own
+DOWNLOAD_STYLES = """() => [...document.querySelectorAll('article a.download')].map(a => {
+  const block = getComputedStyle(a.closest('p, li, dd, td') || a.parentElement);
+  const link = getComputedStyle(a);
+  return {text: a.innerText, block: [block.fontFamily, block.fontSize, block.fontWeight],
+          parts: [a, ...a.querySelectorAll('*')].map(el => {
+            const s = getComputedStyle(el);
+            return {tag: el.tagName, font: [s.fontFamily, s.fontSize, s.fontWeight], color: s.color,
+                    link_color: link.color, background: s.backgroundColor, border: s.borderTopWidth};
+          })};
+})"""
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +186,42 @@ def test_search_results_have_distinct_titles_and_snippets(browser, editions):
     assert len(titles) >= 3 and len(set(titles)) == len(titles), titles  # no three "De participatieladder"
     assert not errors, errors
     page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_appendix_tables_fit_the_text_column_at_desktop_width(browser, editions, lang):
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto((editions[lang] / "validation.html").as_uri())
+    page.wait_for_load_state("load")
+    got = page.evaluate(TABLE_WIDTHS)
+    page.close()
+    # the reference results, the five simulation-study tables and the speed table at least
+    assert len(got["tables"]) >= 7, got
+    assert got["column"] > 600, got  # a desktop's text column, not a phone's
+    wide = [(text, round(width), scroll) for text, width, scroll in got["tables"]
+            if width > got["column"] + 0.5 or scroll > 0]
+    assert not wide, (round(got["column"]), wide)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_download_links_read_as_ordinary_links(browser, editions, lang):
+    page = browser.new_page(viewport=DESKTOP)
+    found: dict[str, int] = {}
+    bad = []
+    for path in _pages(editions[lang]):
+        name = path.relative_to(editions[lang]).as_posix()
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        for link in page.evaluate(DOWNLOAD_STYLES):
+            found[name] = found.get(name, 0) + 1
+            for part in link["parts"]:
+                # the paragraph's font, the link's colour, no code box around the text
+                if (part["font"] != link["block"] or part["color"] != part["link_color"]
+                        or part["background"] != "rgba(0, 0, 0, 0)" or part["border"] != "0px"):
+                    bad.append((name, link["text"], part, link["block"]))
+    page.close()
+    # the reports, tables and notebooks on the downloads page; the benchmarks' files in the appendix
+    assert found.get("downloads.html", 0) >= 5 and found.get("validation.html", 0) >= 4, found
+    assert not bad, bad[:3]

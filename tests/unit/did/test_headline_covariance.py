@@ -14,6 +14,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 import pytest
+from shock_panel_support import KW, shock_panel
 
 from evallib import did
 from evallib.did._covariance import event_weights, headline_covariance, variance_forms
@@ -21,23 +22,7 @@ from evallib.did._design import _person_variance, cluster_variance, weights
 from evallib.did._headline_cs import unit_panel
 from evallib.errors import EstimationError
 
-KW = dict(unit="unit", time="t", cohort="g", cluster="area")
 ETS = tuple(range(-5, 7))
-
-
-def _panel(seed: int, *, nested: bool, n_areas: int = 12, n_treated: int = 3, per: int = 12,
-           n_t: int = 20) -> pd.DataFrame:
-    """``n_treated`` of ``n_areas`` areas treated; half their persons enter in periods 7-9 (one
-    period per area when nested, spread otherwise); area-by-period shocks SD 0.3."""
-    rng = np.random.default_rng(seed)
-    area = np.repeat(np.arange(n_areas), per)
-    k = np.tile(np.arange(per), n_areas)
-    entry = np.where(area < n_treated, 7 + (area % 3 if nested else k % 3), 0)
-    g = np.where((area < n_treated) & (k < per // 2), entry, 0)
-    eta = rng.normal(0, 0.3, (n_areas, n_t))
-    y = rng.normal(size=len(area))[:, None] + eta[area] + rng.normal(size=(len(area), n_t))
-    return pd.DataFrame({"unit": np.repeat(np.arange(len(area)), n_t), "t": np.tile(np.arange(n_t), len(area)),
-                         "area": np.repeat(area, n_t), "g": np.repeat(g, n_t), "y": y.ravel()})
 
 
 # --- the independent computation: loops over units from the definitions ------------------------
@@ -117,7 +102,7 @@ def _loop_forms(p: pd.DataFrame, ets, universal: bool):
 @pytest.mark.parametrize("nested", [True, False])
 @pytest.mark.parametrize("base", ["universal", "varying"])
 def test_forms_and_estimates_equal_a_direct_loop(nested, base):
-    p = _panel(3, nested=nested)
+    p = shock_panel(3, nested=nested)
     ets = [e for e in ETS if not (base == "universal" and e == -1)]
     est, cl_form, pe_form, sh_form = _loop_forms(p, ets, base == "universal")
     y, g, cl, tl = unit_panel(p, outcome="y", what="test", **KW)
@@ -134,7 +119,7 @@ def test_forms_and_estimates_equal_a_direct_loop(nested, base):
 @pytest.mark.parametrize("seed", [1, 2])
 def test_polarization_with_design_scalar_variances(seed):
     # headline_path's own weights (varying base) and _design's scalar variances of sums of them
-    p = _panel(seed, nested=True)
+    p = shock_panel(seed, nested=True)
     y, g, cl, tl = unit_panel(p, outcome="y", what="test", **KW)
     ets = [-3, -2, 0, 4, 6]
     ws = [weights(y, g, tl, e) for e in ets]
@@ -152,7 +137,7 @@ def test_polarization_with_design_scalar_variances(seed):
 
 @pytest.mark.parametrize("nested,n_treated", [(True, 3), (False, 3), (False, 24)])
 def test_diagonal_equals_headline_path_variances(nested, n_treated):
-    p = _panel(5, nested=nested, n_treated=n_treated, n_areas=12 if n_treated < 12 else 36)
+    p = shock_panel(5, nested=nested, n_treated=n_treated, n_areas=12 if n_treated < 12 else 36)
     hp = did.headline_path(p, outcome="y", event_times=ETS, **KW)
     path = hp.rows.set_index("relative_time")
     for base in ("varying", "universal"):
@@ -171,7 +156,7 @@ def test_diagonal_equals_headline_path_variances(nested, n_treated):
 def test_cluster_design_covariance_is_the_cluster_form_exactly():
     # 24 of 36 areas treated, cohorts spread: method "cluster" at every row, a Gram matrix (PSD):
     # the covariance is the loop's cluster form itself
-    p = _panel(7, nested=False, n_treated=24, n_areas=36, per=6)
+    p = shock_panel(7, nested=False, n_treated=24, n_areas=36, per=6)
     res = headline_covariance(p, outcome="y", event_times=ETS, **KW)
     assert res.method == "cluster" and not res.adjusted
     ets = res.rows["relative_time"].tolist()
@@ -180,7 +165,7 @@ def test_cluster_design_covariance_is_the_cluster_form_exactly():
 
 
 def test_adjusted_covariance_keeps_the_forms_correlation():
-    p = _panel(3, nested=True)
+    p = shock_panel(3, nested=True)
     res = headline_covariance(p, outcome="y", event_times=ETS, **KW)
     assert res.method == "shocks"
     ets = res.rows["relative_time"].tolist()
@@ -199,10 +184,10 @@ def test_adjusted_covariance_keeps_the_forms_correlation():
 
 
 def test_no_interval_design_and_bad_options_raise():
-    p = _panel(1, nested=True, n_areas=6, n_treated=3)  # 3 comparison areas: method "none"
+    p = shock_panel(1, nested=True, n_areas=6, n_treated=3)  # 3 comparison areas: method "none"
     with pytest.raises(EstimationError, match="no valid interval"):
         headline_covariance(p, outcome="y", **KW)
-    q = _panel(1, nested=True)
+    q = shock_panel(1, nested=True)
     with pytest.raises(EstimationError, match="base_period"):
         headline_covariance(q, outcome="y", base_period="short", **KW)
     res = headline_covariance(q, outcome="y", event_times=range(-3, 40), **KW)
@@ -218,6 +203,7 @@ def test_honest_did_refuses_a_coefficient_without_variance():
 
     from evallib import did
     from evallib.errors import EstimationError
+
 
     b = np.array([0.01, -0.02, 0.05, 0.06])
     s = np.diag([0.0, 1e-4, 1e-4, 1e-4])

@@ -10,28 +10,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from shock_panel_support import KW, shock_panel
 
 from evallib import did
 from evallib.did._design import Design, cluster_variance, fixed_df, shock_variance, weights
 from evallib.did._headline_cs import unit_panel
 
-KW = dict(unit="unit", time="t", cohort="g", cluster="area")
 
-
-def _panel(seed: int, *, nested: bool, n_areas: int = 12, n_treated: int = 3, per: int = 20,
-           n_t: int = 30) -> pd.DataFrame:
-    """``n_treated`` treated areas of ``n_areas``; half of each treated area's persons take part,
-    entering in months 8-10: all of an area's participants in one month (nested) or spread over
-    the three months in every area (not nested). Area-by-month shocks SD 0.3."""
-    rng = np.random.default_rng(seed)
-    area = np.repeat(np.arange(n_areas), per)
-    k = np.tile(np.arange(per), n_areas)
-    entry = np.where(area < n_treated, 8 + (area % 3 if nested else k % 3), 0)
-    g = np.where((area < n_treated) & (k < per // 2), entry, 0)
-    eta = rng.normal(0, 0.3, (n_areas, n_t))
-    y = rng.normal(size=len(area))[:, None] + eta[area] + rng.normal(size=(len(area), n_t))
-    return pd.DataFrame({"unit": np.repeat(np.arange(len(area)), n_t), "t": np.tile(np.arange(n_t), len(area)),
-                         "area": np.repeat(area, n_t), "g": np.repeat(g, n_t), "y": y.ravel()})
+def _panel(seed: int, *, nested: bool, n_areas: int = 12, n_treated: int = 3) -> pd.DataFrame:
+    """``n_treated`` treated areas of ``n_areas``, 20 persons an area; half of each treated area's
+    persons take part, entering in months 8-10: all of an area's participants in one month (nested)
+    or spread over the three months in every area (not nested). Area-by-month shocks SD 0.3."""
+    return shock_panel(seed, nested=nested, n_areas=n_areas, n_treated=n_treated, per=20, n_t=30, first_entry=8)
 
 
 def _by_hand(p: pd.DataFrame, horizon: int | None, df_fixed: float | None):

@@ -8,13 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from relapse_support import gappy_panel
 
 from evallib import engine, ladder
 from evallib.config import load_pilot
 from evallib.data import load_panel
 from evallib.engine import _relapse
 from evallib.errors import EstimationError
-from evallib.simulate import simulate_panel, write_demo
+from evallib.simulate import write_demo
 
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
 STEPS = (1, 2, 3, 4, 5, 6)
@@ -54,13 +55,7 @@ def test_relapse_equal_on_demo(pilot, tmp_path):
 
 
 def test_relapse_with_gaps_and_missing_states():
-    p = simulate_panel(n_clusters=8, n_treated_clusters=3, persons_per_cluster=40, n_months=30,
-                       design="person_staggered", entry_months=(6, 14), seed=12).panel
-    rng = np.random.default_rng(4)
-    code = p["person_id"].cat.codes.to_numpy()
-    p = p[~((code % 4 == 1) & (rng.random(len(p)) < 0.1))].reset_index(drop=True)
-    p["ladder_step"] = p["ladder_step"].astype("Float64")
-    p.loc[rng.random(len(p)) < 0.05, "ladder_step"] = pd.NA
+    p = gappy_panel(12, drop_seed=4, every=4, share=0.1)
     eng = engine.DuckEngine()
     eng.source(p)
     for by in ("group", None):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from relapse_support import gappy_panel
 
 from evallib import engine, ladder
 from evallib.config import load_pilot
@@ -29,13 +30,7 @@ def _same_table(got, mem):
 
 @pytest.mark.parametrize("buckets", [2, 3, 7])
 def test_buckets_equal_memory_on_gaps_and_missing_states(buckets):
-    p = simulate_panel(n_clusters=8, n_treated_clusters=3, persons_per_cluster=40, n_months=30,
-                       design="person_staggered", entry_months=(6, 14), seed=21).panel
-    rng = np.random.default_rng(5)
-    code = p["person_id"].cat.codes.to_numpy()
-    p = p[~((code % 3 == 1) & (rng.random(len(p)) < 0.15))].reset_index(drop=True)
-    p["ladder_step"] = p["ladder_step"].astype("Float64")
-    p.loc[rng.random(len(p)) < 0.05, "ladder_step"] = pd.NA
+    p = gappy_panel(21, drop_seed=5, every=3, share=0.15)
     eng = engine.DuckEngine()
     eng.source(p)
     kw = dict(by="group", reached=(4, 5, 6), horizons=(3, 6, 12), states=STEPS)
