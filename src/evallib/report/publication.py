@@ -37,8 +37,10 @@ class PilotDownloads:
 
 def _link(title: str, path: str) -> str:
     """A download link. A role's content is not parsed as Markdown (escapes would show), so the
-    title is made safe by dropping what could end the role or start its target."""
-    safe = re.sub(r"[`<>\\\s]+", " ", title).strip()
+    title is made safe by dropping what could end the role (a backtick) or be read as an escape (a
+    backslash). Angle brackets stay ("(<10)"): the role's target is only the last ``<...>``, and
+    that is the path appended here (Sphinx's ``split_explicit_title``)."""
+    safe = re.sub(r"[`\\\s]+", " ", title).strip()
     return f"{{download}}`{safe} <{path}>`"
 
 
@@ -149,13 +151,17 @@ def stage_tables(staging: Path, pilot: str, notebooks: tuple[tuple[str, str], ..
     published tables only (suppressed and formatted as on the page), never the data behind them."""
     folder = staging / "downloads" / pilot
     folder.mkdir(parents=True, exist_ok=True)
-    out = []
+    out, seen = [], set()
     for title, path in notebooks:
         notebook = json.loads((staging / path).read_text(encoding="utf-8"))
         stem = Path(path).stem
         for i, (caption, rows) in enumerate(notebook_tables(notebook), start=1):
             name = f"{stem}_table{i}.csv"
             (folder / name).write_text(table_csv(rows), encoding="utf-8")
-            shown = caption or label("download_table_untitled", lang, notebook=title, n=i)
+            where = label("download_table_untitled", lang, notebook=title, n=i)
+            # a caption twice (e.g. only the suppression note) gets where it comes from: every
+            # link of the page has its own name
+            shown = caption if caption and caption not in seen else (f"{caption} ({where})" if caption else where)
+            seen.add(caption)
             out.append((shown, f"downloads/{pilot}/{name}"))
     return tuple(out)
