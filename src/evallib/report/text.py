@@ -15,7 +15,6 @@ from evallib.inference import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, inference_reli
 from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_pct, fmt_pp, fmt_pp_value, p_eq, per_hundred
 from evallib.report.labels import label
 from evallib.report.show import text as as_text
-from evallib.report.validation_study import STUDY_OUTCOME
 
 __all__ = [
     "cost_sentence",
@@ -102,7 +101,7 @@ def measured_coverage_sentence(coverage: dict | None, lang: str = "nl") -> str:
         return label("interval_not_measured", lang)
     low, high = fmt_pct(coverage["low"], lang, 1), fmt_pct(coverage["high"], lang, 1)
     return label("interval_measured", lang, reps=fmt_int(coverage["reps"], lang),
-                 outcome=label(f"var_{STUDY_OUTCOME}", lang),
+                 outcome=label(f"var_{coverage['outcome']}", lang),
                  rates=low if low == high else label("range", lang, low=low, high=high))
 
 

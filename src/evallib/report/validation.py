@@ -27,7 +27,9 @@ __all__ = ["VALIDATION_FILES", "coverage_table", "demote_headings", "details_htm
 # to the project, kind: the English report, the rows per replication, the measurements)
 VALIDATION_FILES = {
     "coverage": (("benchmarks/coverage.md", "report"), ("benchmarks/coverage_rows.csv", "rows"),
-                 ("benchmarks/coverage_verdicts.csv", "rows")),
+                 ("benchmarks/coverage_verdicts.csv", "rows"), ("benchmarks/coverage_headline.md", "report"),
+                 ("benchmarks/coverage_headline_rows.csv", "rows"), ("benchmarks/coverage_areas.md", "report"),
+                 ("benchmarks/coverage_areas_rows.csv", "rows")),
     "reach": (("benchmarks/coverage_reach.md", "report"), ("benchmarks/coverage_reach_rows.csv", "rows")),
     "speed": (("benchmarks/results.md", "report"), ("benchmarks/results.json", "json")),
 }

@@ -28,12 +28,15 @@ from evallib.config import DecisionRules
 from evallib.report.format import DASH, fmt_int, fmt_num, fmt_pct, fmt_pp_value
 from evallib.report.labels import label
 
-__all__ = ["COVERAGE_ROWS", "STUDY_HORIZON", "STUDY_INTERVALS", "STUDY_OUTCOME", "bias_table", "coverage_table",
-           "design_coverage", "pretrend_table", "reach_table", "study_verdict", "verdict_table"]
+__all__ = ["COVERAGE_HEADLINE_ROWS", "COVERAGE_ROWS", "STUDY_HORIZON", "STUDY_INTERVALS", "STUDY_OUTCOME",
+           "bias_table", "coverage_table", "design_coverage", "pretrend_table", "reach_table", "study_verdict",
+           "verdict_table"]
 
 #: the coverage study's rows file (in the project root), its outcome and its horizon in months
 #: (``benchmarks/coverage.py`` takes its OUTCOME and HORIZON from here)
 COVERAGE_ROWS = "benchmarks/coverage_rows.csv"
+#: each pilot's headline outcome in the same draws (``benchmarks/coverage_headline.py``)
+COVERAGE_HEADLINE_ROWS = "benchmarks/coverage_headline_rows.csv"
 STUDY_OUTCOME = "work_or_training"
 STUDY_HORIZON = 12
 
@@ -91,27 +94,38 @@ def population_coverage(d: pd.DataFrame, est: str, length: str, truth: str) -> f
     return float((np.abs(d[est] - d[truth].mean()) <= d[length] / 2)[ok].mean())
 
 
-def design_coverage(rows_csv: Path, pilot: str, horizon: int | None) -> dict | None:
-    """How often the printed 95% interval of the headline (``horizon`` months after entry, or the
-    average over the months after entry with None) contained the population's effect in the
-    coverage study of ``pilot``'s own design: ``low`` and ``high`` over the study's shock
-    settings, ``reps`` the draws in all. None when the rows file is absent, has no rows of this
-    pilot, or the study did not measure this horizon (it measures `STUDY_HORIZON` and the average)."""
-    if horizon is not None and horizon != STUDY_HORIZON:
-        return None
-    rows = _read(rows_csv)
-    if rows is None or "pilot" not in rows:
-        return None
+def _rows_coverage(rows: pd.DataFrame, horizon: int | None) -> dict | None:
     est, length, truth = ("est_avg", "len_avg", "truth_avg") if horizon is None else ("est_12", "len_12", "truth_12")
     rates, reps = [], 0
-    for (_, _), d in _groups(rows[rows["pilot"] == pilot]):
+    for _, d in _groups(rows):
         rate = population_coverage(d, est, length, truth)
         if rate is not None:
             rates.append(rate)
             reps += int(d[length].notna().sum())
-    if not rates:
+    return {"low": min(rates), "high": max(rates), "reps": reps} if rates else None
+
+
+def design_coverage(root: Path, pilot: str, outcome: str, horizon: int | None) -> dict | None:
+    """How often the printed 95% interval of the headline (``horizon`` months after entry, or the
+    average over the months after entry with None) contained the population's effect in the
+    coverage studies of ``pilot``'s own design under ``root``: `COVERAGE_HEADLINE_ROWS` (each
+    pilot's headline outcome) for ``outcome``, else `COVERAGE_ROWS` (`STUDY_OUTCOME`, the outcome
+    then named in the result). ``low`` and ``high`` over the study's shock settings, ``reps`` the
+    draws in all, ``outcome`` the outcome measured. None when no study holds this pilot, or at a
+    horizon other than `STUDY_HORIZON` and the average."""
+    if horizon is not None and horizon != STUDY_HORIZON:
         return None
-    return {"low": min(rates), "high": max(rates), "reps": reps}
+    for name, measured in ((COVERAGE_HEADLINE_ROWS, outcome), (COVERAGE_ROWS, STUDY_OUTCOME)):
+        rows = _read(root / name)
+        if rows is None or "pilot" not in rows:
+            continue
+        mine = rows["pilot"] == pilot
+        if "outcome" in rows:
+            mine &= rows["outcome"] == measured
+        got = _rows_coverage(rows[mine], horizon) if mine.any() else None
+        if got is not None:
+            return {**got, "outcome": measured}
+    return None
 
 
 def coverage_table(rows_csv: Path, lang: str = "nl", names: dict[str, str] | None = None) -> pd.DataFrame | None:
