@@ -31,6 +31,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import numpy as np
@@ -100,14 +101,28 @@ def _validate_numbers(summary: dict) -> dict:
     return {"numbers": [float(x) for x in nums], "invariant": [float(x) for x in nums]}
 
 
-def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str, copies: int = 1) -> dict:
+def _spark_engine(a):
+    """Spark local mode: the driver is the executor, so its heap is ``--memory-limit``; shuffle
+    spills go to ``--temp``."""
+    conf = {"spark.driver.memory": a.memory_limit.lower().replace("gb", "g"), "spark.local.dir": a.temp,
+            "spark.sql.shuffle.partitions": str(a.spark_partitions)}
+    return engine.SparkEngine(master=f"local[{a.threads}]", conf=conf, app_name="engine_bench")
+
+
+def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str, copies: int = 1,
+               eng=None) -> dict:
     if stage == "validate":  # the loader's checks without loading the panel (row pass per batch + SQL)
+        if eng is not None:
+            raise SystemExit("validate: measured on DuckDB only")
         cfg = _validate_config(data)
         eng = engine.DuckEngine(memory_limit=memory_limit, temp_directory=temp, threads=threads)
         return _validate_numbers(engine.validate_parquet(data, cfg, eng, scratch=temp))
-    eng = engine.DuckEngine(memory_limit=memory_limit, temp_directory=temp, threads=threads)
+    if eng is None:
+        eng = engine.DuckEngine(memory_limit=memory_limit, temp_directory=temp, threads=threads)
     eng.source(data)
     if copies > 1:  # the panel copied inside the engine (person ids suffixed), as _gen_stream --replicate
+        if eng.name != "duckdb":
+            raise SystemExit("--copies: DuckDB only (the view uses DuckDB's range())")
         eng.execute(f"CREATE OR REPLACE VIEW panel_once AS {derived_view(RAW_VIEW, list(eng.columns(RAW_VIEW)))}")
         eng.execute("CREATE OR REPLACE VIEW panel AS SELECT * REPLACE (CAST(person_id AS VARCHAR) || '-r' || "
                     f"CAST(r AS VARCHAR) AS person_id) FROM panel_once, range({int(copies)}) c(r)")
@@ -152,15 +167,69 @@ def run_memory(stage: str, data: str) -> dict:
                                                     state="ladder_step", states=STEPS))
 
 
+class _TreeSampler:
+    """Peak resident memory and CPU time of this process and its children (Spark's JVM is a child
+    of the Python driver, so ``ru_maxrss`` and ``process_time`` would miss it): RSS summed over
+    the process tree every 0.2 s; CPU read at the end, while the JVM is still running."""
+
+    def __init__(self):
+        import psutil  # benchmark-only dependency (installed with the dev tools)
+
+        self.me, self.peak, self._stop = psutil.Process(), 0, threading.Event()
+        self._cpu0 = self.cpu()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _tree(self):
+        return [self.me, *self.me.children(recursive=True)]
+
+    def _run(self):
+        while not self._stop.is_set():
+            total = 0
+            for p in self._tree():
+                try:
+                    total += p.memory_info().rss
+                except Exception:  # a child that just ended
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(0.2)
+
+    def cpu(self) -> float:
+        total = 0.0
+        for p in self._tree():
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except Exception:
+                pass
+        return total
+
+    def done(self) -> tuple[float, float]:
+        cpu = self.cpu() - self._cpu0
+        self._stop.set()
+        return cpu, self.peak / 2**20
+
+
 def worker(args) -> None:
     t0, c0 = time.perf_counter(), time.process_time()
-    if args.impl == "duckdb":
+    sampler = None
+    if args.impl == "spark":  # the session is started inside the timed stage, as for DuckDB
+        sampler = _TreeSampler()
+        nums = run_engine(args.stage, args.data, args.memory_limit, args.threads, args.temp, args.copies,
+                          eng=_spark_engine(args))
+    elif args.impl == "duckdb":
         nums = run_engine(args.stage, args.data, args.memory_limit, args.threads, args.temp, args.copies)
     else:
         nums = run_memory(args.stage, args.data)
-    out = {"seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0,
-           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **nums}
+    cpu, peak = time.process_time() - c0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if sampler is not None:  # Python driver + JVM
+        cpu, peak = sampler.done()
+    out = {"seconds": time.perf_counter() - t0, "cpu": cpu, "peak_mb": peak, **nums}
     print("RESULT " + json.dumps(out), flush=True)
+
+
+def _largest_difference(x, y) -> str:
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    return f"{np.max(np.abs(x - y)):.1e}" if x.shape == y.shape else "shapes differ"
 
 
 def main() -> int:
@@ -176,6 +245,9 @@ def main() -> int:
     ap.add_argument("--copies", type=int, default=1, help="copy the --data panel this many times inside "
                     "the engine (a view; use with --base DATA) instead of reading a copied panel")
     ap.add_argument("--worker", default=None)
+    ap.add_argument("--engines", default="duckdb", help="comma list of duckdb, spark (Spark local mode "
+                    "with --threads cores, driver memory --memory-limit, shuffle spills in --temp)")
+    ap.add_argument("--spark-partitions", type=int, default=8, help="spark.sql.shuffle.partitions")
     ap.add_argument("--impl", default="duckdb")
     ap.add_argument("--stage", default=None)
     a = ap.parse_args()
@@ -187,32 +259,34 @@ def main() -> int:
     counter.source(a.data)
     rows = int(counter.frame("SELECT COUNT(*) AS n FROM panel")["n"].iloc[0]) * a.copies
     counter.close()
-    print(f"data: {a.data}; memory_limit {a.memory_limit}, threads {a.threads}, spill {temp}")
+    engines = a.engines.split(",")
+    print(f"data: {a.data}; engines {a.engines}; memory_limit {a.memory_limit}, threads {a.threads}, "
+          f"spill {temp}" + (f", spark shuffle partitions {a.spark_partitions}" if "spark" in engines else ""))
     print("| stage | engine | rows | wall s | CPU s | peak RSS MB | largest abs. difference vs memory |")
     print("|---|---|---|---|---|---|---|")
     for stage in a.stages.split(","):
         res = {}
-        for impl in (["duckdb", "memory"] if a.compare or a.base else ["duckdb"]):
+        for impl in engines + (["memory"] if a.compare or a.base else []):
             data = a.base if (impl == "memory" and a.base) else a.data
             cmd = [sys.executable, __file__, "--worker", "1", "--impl", impl, "--stage", stage, "--data", data,
                    "--memory-limit", a.memory_limit, "--threads", str(a.threads), "--temp", temp,
-                   "--copies", str(a.copies)]
+                   "--copies", str(a.copies), "--spark-partitions", str(a.spark_partitions)]
             proc = subprocess.run(cmd, capture_output=True, text=True)
             line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
             if proc.returncode or not line:
                 print(f"| {stage} | {impl} | failed: {proc.stderr.strip().splitlines()[-1:]} |||||", flush=True)
                 continue
             res[impl] = json.loads(line[0][7:])
-        diff = ""
-        if "memory" in res and "duckdb" in res:
-            key = "invariant" if a.base else "numbers"
-            x, y = np.asarray(res["duckdb"][key]), np.asarray(res["memory"][key])
-            diff = f"{np.max(np.abs(x - y)):.1e}" if x.shape == y.shape else "shapes differ"
+        key = "invariant" if a.base else "numbers"
+        diff = {impl: _largest_difference(res[impl][key], res["memory"][key])
+                for impl in engines if impl in res and "memory" in res}
         for impl, r in res.items():
             print(f"| {stage} | {impl}{' (base)' if impl == 'memory' and a.base else ''} | "
-                  f"{rows if impl == 'duckdb' or not a.base else 'base'} | {r['seconds']:.1f} | {r['cpu']:.1f} | "
-                  f"{r['peak_mb']:.0f} | "
-                  f"{diff if impl == 'duckdb' else ''} |", flush=True)
+                  f"{rows if impl != 'memory' or not a.base else 'base'} | {r['seconds']:.1f} | {r['cpu']:.1f} | "
+                  f"{r['peak_mb']:.0f} | {diff.get(impl, '')} |", flush=True)
+        if len([e for e in engines if e in res]) > 1:  # the engines against each other
+            x, y = (res[e]["numbers"] for e in engines[:2])
+            print(f"| {stage} | {engines[0]} vs {engines[1]} | | | | | {_largest_difference(x, y)} |", flush=True)
     return 0
 
 
