@@ -95,7 +95,12 @@ NOTES = (
     "Westhoek's population coverage below 0.95 is not the areas' redraw: benchmarks/coverage_areas.md "
     "holds the areas fixed (0.938-0.958) and redraws them with other seeds (0.920-0.955); pooled "
     "with these draws Westhoek covers 0.935-0.941, except the average with shocks (0.920 of 800 "
-    "draws).")
+    "draws). After decision 0013 (t(G0-1) also for the average over the months after entry in "
+    "designs like Antwerpen's) Antwerpen's design-aware interval columns and verdict ingredients were "
+    "recomputed on the same draws (`--refresh --pilots antwerpen_ondersteuningsnetwerk`): its average "
+    "now covers 0.975-0.978 and rejects 0.015-0.037 on this outcome, against 0.945-0.960 and "
+    "0.043-0.055 before; on its headline outcome (regular_work, benchmarks/coverage_headline.md) "
+    "the average went from 0.907-0.925 to 0.940-0.968.")
 HERE = Path(__file__).resolve().parent
 HEADER = ("| pilot | shock SD | interval / test | method | reps | 95% coverage, population effect "
           "| coverage, sample's effect | rejection, no effect |")

@@ -92,6 +92,9 @@ def main() -> None:
         jobs = [(p, s, r) for r in range(a.reps) for p in a.pilots for s in SHOCKS]
         with mp.get_context("spawn").Pool(a.processes) as pool:
             rows = pd.DataFrame(pool.map(one_rep, jobs, chunksize=2))
+        if a.rows.is_file():  # the other pilots' rows stay
+            old = pd.read_csv(a.rows)
+            rows = pd.concat([old[~old["pilot"].isin(a.pilots)], rows], ignore_index=True)
         rows.to_csv(a.rows, index=False)
     report(pd.read_csv(a.rows), a.out)
 

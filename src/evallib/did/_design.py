@@ -58,8 +58,8 @@ class Design:
     @property
     def few_nested(self) -> bool:
         """Very few treated areas, or fewer than `MANY_TREATED` with cohorts nested in them
-        (Antwerpen's design): at one month since entry the shock-aware interval uses t(G0-1),
-        not the Satterthwaite df (`fixed_df`)."""
+        (Antwerpen's design): after entry (one month or the average) the shock-aware interval
+        uses t(G0-1), not the Satterthwaite df (`fixed_df`)."""
         g1 = self.n_treated_clusters
         return g1 < FEW_TREATED or (g1 < MANY_TREATED and self.nested)
 
@@ -75,7 +75,7 @@ class Design:
                             "estimated, so no interval is valid in this design")
         why = (f"only {g1} treated areas" if g1 < MANY_TREATED else
                f"{self.nested_share:.0%} of participants are in cohorts that sit in one area")
-        df = (f"t with {g0 - 1} degrees of freedom (one month since entry rests on few pilot "
+        df = (f"t with {g0 - 1} degrees of freedom (the effect after entry rests on few pilot "
               "areas' shocks)" if fixed_df(self, horizon) else
               f"t with Satterthwaite degrees of freedom (at least {g0 - 1})")
         return "shocks", (f"{why}: person-level variance plus the area-by-month variance measured "
@@ -85,14 +85,15 @@ class Design:
 
 def fixed_df(design: Design, horizon: int | None) -> bool:
     """Whether the shock-aware interval takes t(G0-1) instead of the Satterthwaite df: at one
-    month since entry (``horizon`` >= 0) in a design with fewer than `FEW_TREATED` treated areas,
+    month since entry (``horizon`` >= 0) and for the average over the months after entry
+    (``horizon`` None; docs/decisions/0013) in a design with fewer than `FEW_TREATED` treated areas,
     or fewer than `MANY_TREATED` whose cohorts are nested in them (`Design.few_nested`;
     docs/decisions/0010-intervals-per-design.md). There each cohort's month
     rests on one area's shock, and the comparison areas' residents understate how strongly the
     participants move with it (their measured shock variance was a third of the real one in
     Antwerpen's design), so the Satterthwaite df, which trusts that measurement, gave intervals
     covering 0.91; t(G0-1) covers 0.95 with shocks and is conservative without them."""
-    return horizon is not None and horizon >= 0 and design.few_nested
+    return (horizon is None or horizon >= 0) and design.few_nested
 
 
 def detect_design(g: np.ndarray, cl: np.ndarray) -> Design:
