@@ -37,10 +37,11 @@ class PilotDownloads:
 
 def _link(title: str, path: str) -> str:
     """A download link. A role's content is not parsed as Markdown (escapes would show), so the
-    title is made safe by dropping what could end the role (a backtick) or be read as an escape (a
-    backslash). Angle brackets stay ("(<10)"): the role's target is only the last ``<...>``, and
-    that is the path appended here (Sphinx's ``split_explicit_title``)."""
-    safe = re.sub(r"[`\\\s]+", " ", title).strip()
+    title is made safe: a backtick (which would end the role) and a backslash are dropped, and an
+    angle bracket, which MyST's role parser reads as the start of the target even mid-title
+    (the build then looked for a file "10). <downloads/...>"), becomes its fullwidth form: the
+    caption "(<10)" reads "(＜10)"."""
+    safe = re.sub(r"[`\\\s]+", " ", title).strip().replace("<", "\uff1c").replace(">", "\uff1e")
     return f"{{download}}`{safe} <{path}>`"
 
 

@@ -33,9 +33,6 @@ def test_names_from_params_are_text_not_markup():
 def test_a_download_title_cannot_end_its_role():
     page = downloads_markdown([PilotDownloads(name="x", notebooks=(("a`b <c> \\d", "pilots/x.ipynb"),))], "en",
                               published="2026-12-04", version=None)
-    assert "{download}`Executed notebook: a b <c> d (ipynb) <pilots/x.ipynb>`" in page
-    # the backtick (which would end the role) and the backslash are gone; the brackets stay, and
-    # Sphinx's own parser still takes only the appended path as the target
-    from sphinx.util.nodes import split_explicit_title
-    role = next(line for line in page.splitlines() if "{download}" in line)[len("- {download}`"):-1]
-    assert split_explicit_title(role) == (True, "Executed notebook: a b <c> d (ipynb)", "pilots/x.ipynb")
+    # backtick and backslash dropped; the brackets in their fullwidth form, so that the only
+    # ASCII "<" of the role is the one that opens the target (MyST's parser takes the first)
+    assert "{download}`Executed notebook: a b \uff1cc\uff1e d (ipynb) <pilots/x.ipynb>`" in page
