@@ -50,7 +50,7 @@ import pandas as pd
 
 from evallib import did
 from evallib.config import load_pilot
-from evallib.report.validation_study import STUDY_HORIZON, STUDY_OUTCOME, study_verdict
+from evallib.report.validation_study import STUDY_HORIZON, STUDY_OUTCOME, changed_designs, record_designs, study_verdict
 from evallib.simulate import simulate_pilot
 
 PILOTS = {  # pilot: persons per area in the study (params: 55, 190, 260)
@@ -261,6 +261,7 @@ def refresh(rows_path: Path, verdicts_path: Path, pilots: list[str], processes: 
     ``pilots`` already in the rows and verdicts files, keeping their randomization-inference and
     pre-trend columns; the rows' own verdict columns are re-derived with the verdicts file's
     randomization p-value."""
+    same_designs(rows_path, pilots)
     rows = pd.read_csv(rows_path)
     verdicts = pd.read_csv(verdicts_path) if verdicts_path.exists() else None
     keys = set(rows.loc[rows["pilot"].isin(pilots), KEYS].itertuples(index=False, name=None))
@@ -439,9 +440,24 @@ def to_markdown(rows: pd.DataFrame, cmd: str, verdicts: pd.DataFrame | None = No
     return "\n".join(lines)
 
 
+def same_designs(path: Path, pilots: list[str]) -> None:
+    """Refuse to add to or recompute rows in ``path`` that simulated another design of a pilot
+    than its params give now; then record the params' designs beside ``path`` (the book's
+    sentence on measured coverage reads the record, `design_coverage`)."""
+    configs = [load_pilot(p) for p in pilots]
+    changed = changed_designs(path, configs)
+    if changed:
+        raise SystemExit(f"{path}: the rows of {', '.join(changed)} simulated another design than the params "
+                         "give now (areas, entry months or simulation settings changed); move those rows away "
+                         "and rerun the study for them")
+    record_designs(path, configs)
+
+
 def run(fn, path: Path, marker: str, reps: int, pilots: list[str], processes: int) -> None:
     """Run ``fn`` for every (pilot, shock, rep < reps) not yet in ``path`` (a CSV whose header
-    must contain ``marker``), appending one row per replication as it finishes."""
+    must contain ``marker``), appending one row per replication as it finishes; the pilots'
+    designs are checked against and recorded beside ``path`` first (`same_designs`)."""
+    same_designs(path, pilots)
     done: set = set()
     if path.exists():
         old = pd.read_csv(path)

@@ -27,7 +27,7 @@ from coverage import COLS, PILOTS, SHOCK_RHO, SHOCKS
 
 from evallib import did
 from evallib.config import load_pilot
-from evallib.report.validation_study import STUDY_HORIZON, STUDY_OUTCOME, population_coverage
+from evallib.report.validation_study import STUDY_HORIZON, STUDY_OUTCOME, population_coverage, record_designs
 from evallib.simulate import simulate_pilot
 
 HERE = Path(__file__).resolve().parent
@@ -96,6 +96,7 @@ def main() -> None:
             old = pd.read_csv(a.rows)
             rows = pd.concat([old[~old["pilot"].isin(a.pilots)], rows], ignore_index=True)
         rows.to_csv(a.rows, index=False)
+        record_designs(a.rows, [load_pilot(p) for p in a.pilots])  # these pilots' rows replaced: their design now
     report(pd.read_csv(a.rows), a.out)
 
 

@@ -133,6 +133,7 @@ def one_rep(args: tuple[str, float, int]) -> dict:
 
 
 def run(path: Path, reps: int, pilots: list[str], until: float | None) -> None:
+    cov.same_designs(path, pilots)  # never mix two designs of a pilot in one rows file
     done: set = set()
     if path.exists():
         done = set(pd.read_csv(path)[KEYS].itertuples(index=False, name=None))

@@ -31,6 +31,7 @@ coupling), so the effect on the treated for this very sample is known exactly: `
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,7 @@ from scipy.special import expit
 from evallib.config import Area, PilotConfig, SimulationSettings
 from evallib.data import derive_columns
 
-__all__ = ["SimulatedPilot", "simulate_panel", "simulate_pilot", "write_demo"]
+__all__ = ["SimulatedPilot", "design_fingerprint", "simulate_panel", "simulate_pilot", "write_demo"]
 
 # Baseline monthly log-odds of moving up from steps 1..5 and down from steps 2..6 for a person
 # with d = 0; chosen so that about 40% of an average jobseeker population is in paid work and
@@ -372,6 +373,19 @@ def simulate_pilot(
                      seed=config.seed if seed is None else seed, effect_scale=effect_scale, urban=urban,
                      area_shock_sd=area_shock_sd, area_shock_rho=area_shock_rho,
                      with_untreated=with_untreated, area_seed=area_seed)
+
+
+def design_fingerprint(config: PilotConfig) -> str:
+    """A short digest of everything in ``config`` that `simulate_pilot` draws a pilot's design
+    from: its areas (names, municipalities, which are pilot areas, their entry months), its design
+    and its simulation settings except ``persons_per_area`` (a simulation study sets its own).
+    A study of the pilot's design records it (benchmarks/coverage.py), so that the book can tell
+    when the params no longer describe the design that was simulated."""
+    settings = config.simulation.model_dump(mode="json")
+    settings.pop("persons_per_area", None)
+    what = {"areas": [a.model_dump(mode="json") for a in config.areas], "design": config.design,
+            "urban": config.pilot.startswith("gent"), "simulation": settings}
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def simulate_panel(

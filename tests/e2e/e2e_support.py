@@ -22,7 +22,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 EVALLIB = str(Path(sys.executable).parent / "evallib")
 COPY = ("params", "notebooks", "book", "pyproject.toml", "benchmarks/coverage.md", "benchmarks/results.md",
-        "benchmarks/coverage_rows.csv", "benchmarks/coverage_verdicts.csv", "benchmarks/coverage_reach.md",
+        "benchmarks/coverage_rows.csv", "benchmarks/coverage_rows.designs.csv",
+        "benchmarks/coverage_verdicts.csv", "benchmarks/coverage_reach.md",
         "benchmarks/coverage_reach_rows.csv", "benchmarks/results.json",
         "tests/reference/data")
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]

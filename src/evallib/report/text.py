@@ -96,9 +96,12 @@ def headline_sentence(row: dict, outcome: str, lang: str = "nl", *, horizon: int
 def measured_coverage_sentence(coverage: dict | None, lang: str = "nl") -> str:
     """How often the headline's interval held the true effect in the simulation study of the
     pilot's own design (`evallib.report.validation_study.design_coverage`), or that this was not
-    measured: the reader can check the interval's 95% promise."""
+    measured, or that the study simulated another design than the params or the data now have (it
+    has to be rerun): the reader can check the interval's 95% promise."""
     if coverage is None:
         return label("interval_not_measured", lang)
+    if coverage.get("other_design"):
+        return label("interval_other_design", lang)
     low, high = fmt_pct(coverage["low"], lang, 1), fmt_pct(coverage["high"], lang, 1)
     return label("interval_measured", lang, reps=fmt_int(coverage["reps"], lang),
                  outcome=label(f"var_{coverage['outcome']}", lang),
