@@ -27,11 +27,12 @@ from evallib.analysis.decision import decide
 from evallib.config import DecisionRules, PilotConfig
 from evallib.report.format import DASH, fmt_int, fmt_num, fmt_pct, fmt_pp_value
 from evallib.report.labels import label
+from evallib.report.show import text as as_text
 from evallib.simulate import design_fingerprint
 
 __all__ = ["COVERAGE_HEADLINE_ROWS", "COVERAGE_ROWS", "STUDY_HORIZON", "STUDY_INTERVALS", "STUDY_OUTCOME",
-           "bias_table", "changed_designs", "coverage_table", "design_coverage", "designs_path", "pretrend_table",
-           "reach_table", "record_designs", "study_verdict", "verdict_table"]
+           "bias_table", "changed_designs", "coverage_table", "design_coverage", "designs_path", "other_designs_note",
+           "pretrend_table", "reach_table", "record_designs", "study_verdict", "verdict_table"]
 
 #: the coverage study's rows file (in the project root), its outcome and its horizon in months
 #: (``benchmarks/coverage.py`` takes its OUTCOME and HORIZON from here)
@@ -134,6 +135,25 @@ def changed_designs(rows_path: Path, configs: list[PilotConfig]) -> list[str]:
         return []
     rec = pd.read_csv(path, dtype={"fingerprint": str}).set_index("pilot")["fingerprint"]
     return [c.pilot for c in configs if c.pilot in rec.index and rec[c.pilot] != design_fingerprint(c)]
+
+
+def other_designs_note(rows_csv: Path, configs: list[PilotConfig], lang: str = "nl",
+                       names: dict[str, str] | None = None) -> str | None:
+    """The appendix's warning when the study in ``rows_csv`` simulated, for some pilots of
+    ``configs``, another design than their params give now (or recorded none): their tables
+    describe that other design until the study is rerun. None when every pilot's design is the
+    one simulated, or the file is absent."""
+    if not rows_csv.is_file():
+        return None
+    held = set(pd.read_csv(rows_csv, usecols=["pilot"])["pilot"])
+    mine = [c for c in configs if c.pilot in held]
+    path = designs_path(rows_csv)
+    recorded = set(pd.read_csv(path)["pilot"]) if path.is_file() else set()
+    other = set(changed_designs(rows_csv, mine)) | {c.pilot for c in mine if c.pilot not in recorded}
+    if not other:
+        return None
+    shown = [as_text((names or {}).get(c.pilot, c.pilot)) for c in mine if c.pilot in other]  # params text
+    return label("study_other_design", lang, pilots=", ".join(shown), file=as_text(rows_csv.name))
 
 
 def _same_design(rows_path: Path, pilot: str, config: PilotConfig | None, headline: dict | None) -> bool:

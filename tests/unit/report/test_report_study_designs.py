@@ -115,3 +115,21 @@ def test_the_study_refuses_to_mix_designs(tmp_path, monkeypatch):
     monkeypatch.setattr(cov, "load_pilot", lambda p: moved)
     with pytest.raises(SystemExit, match="simulated another design"):
         cov.same_designs(root / COVERAGE_ROWS, [PILOT])
+
+
+def test_the_appendix_warns_for_a_study_of_another_design(tmp_path):
+    from evallib.report.validation_study import other_designs_note
+
+    root = _root(tmp_path)
+    config = load_pilot(PILOT)
+    rows = root / COVERAGE_ROWS
+    assert other_designs_note(rows, [config], "nl") is None
+    assert other_designs_note(tmp_path / "absent.csv", [config], "nl") is None
+    # a pilot the study does not hold is not named
+    gent = load_pilot("gent_mobiel_arbeidsteam")
+    assert other_designs_note(rows, [config, gent], "en") is None
+    # the params' name is text, never markup
+    note = other_designs_note(rows, [_moved_entry(config)], "en", {PILOT: "Netwerk *A*"})
+    assert note.startswith("Note: for Netwerk \\*A\\* the study simulated another design")
+    assert note.endswith("rerun (coverage\\_rows\\.csv).")  # the file name escaped as text too
+    assert "ander opzet" in other_designs_note(rows, [_moved_entry(config)], "nl")
