@@ -57,14 +57,16 @@ KEYS = cov.KEYS
 ALPHA = 0.05
 ALT = ("cluster", "shocks_satt", "shocks_g0")  # the variance's parts, intervals on their own
 NOTES = (  # written by hand after reading the tables of the committed rows; --report appends it
-    "Reading (the run `--reps 200 --minutes 62`, 200 draws per cell, MC SE 0.015): the printed "
-    "interval covers 0.940-0.980 and rejects 0.020-0.060 under no effect in every pilot's design; "
-    "nowhere below 0.93 or above 0.07, so no design needs \"no interval\". It is conservative "
-    "(coverage 0.975-0.980, rejection 0.020-0.030) without shocks in all three designs and with "
-    "shocks in Westhoek and Antwerpen (the t(G0-1) rule in Antwerpen, as did.headline; the "
-    "never-narrower-than-cluster-robust rule elsewhere); the upper bound 0.97 is exceeded by "
-    "0.005-0.010, within one MC SE of 0.97. The cluster-robust interval alone fails in "
-    "Antwerpen's design (coverage about 0.67).")
+    "Reading (the run `--reps 200` of 2026-12-05, after the unbiased shock variance of 446df5c and "
+    "decision 0013; 200 draws per cell, MC SE 0.015): the printed interval covers 0.940-0.980 and "
+    "rejects 0.020-0.060 under no effect in every pilot's design; nowhere below 0.93 or above 0.07, "
+    "so no design needs \"no interval\". It is conservative without shocks in all three designs "
+    "(coverage 0.975-0.980, rejection 0.020-0.030) and with shocks in Westhoek (0.980 / 0.035) and "
+    "Antwerpen (0.970 / 0.020; the t(G0-1) rule, as did.headline; the "
+    "never-narrower-than-cluster-robust rule elsewhere); the upper bound 0.97 is exceeded by at "
+    "most 0.010, within one MC SE of 0.97. The cluster-robust interval alone fails in Antwerpen's "
+    "design (coverage about 0.67). The earlier run (before 446df5c) differed by at most 0.010 in "
+    "any rate.")
 
 
 def _windows(panel: pd.DataFrame, state: str, cluster: str, months: int) -> pd.DataFrame:
