@@ -97,10 +97,21 @@ class _Totals:
 
 def _episode_sql(*, unit: str, time: str, state: str, states: list[int], reached: Sequence[int],
                  by: str | None, view: str, types: dict[str, str], bucket: tuple[int, int] | None) -> str:
-    """One query over the rows of one bucket of units (all rows: ``bucket=None``): two window
-    passes (by unit, then by unit x run), the episodes of every step in ``reached`` picked by a
-    cross join with a small table of steps (no UNION of window scans), and the checks counted in
-    the same aggregate. Rows that are not episodes come back with relapse_time -2 and n 0."""
+    """One query over the rows of one bucket of units (all rows: ``bucket=None``).
+
+    One window pass over every row (by unit, ordered by month: the run, the previous and the
+    next month and state) keeps only the rows the episodes are read from: a crossing of a step
+    in ``reached`` between consecutive months (up: an episode starts; down: the first month
+    below the step after being at or above it), the last row of a run, and the rows the checks
+    count (two rows for one month, a state outside ``states``). Within a run, after an episode
+    starts the state stays at or above the step until the next down crossing, so the relapse
+    time is the months to the next down crossing of that step in the run, and the follow-up the
+    months to the run's last row: the second window pass (by unit x run x step) runs over those
+    few rows only (about a tenth of the panel), not over every row for every step as a window
+    minimum over the rest of the run did (2-3x the CPU at 100M rows; issue 16). The steps are
+    picked by a cross join with a small table of steps (no UNION of window scans), and the
+    checks counted in the same aggregate. Rows that are not episodes come back with
+    relapse_time -2 and n 0."""
     tcode, _ = _code(time, types)
     rank = "CASE " + " ".join(f"WHEN s = {v} THEN {i}" for i, v in enumerate(states)) + " ELSE -1 END"
     b = f"CAST({ident(by)} AS VARCHAR)" if by else "'all'"
@@ -109,27 +120,34 @@ def _episode_sql(*, unit: str, time: str, state: str, states: list[int], reached
         i, n = bucket
         where += f" AND (hash({ident(unit)}) % {n} + {n}) % {n} = {i}"
     w = "PARTITION BY u ORDER BY t"
-    runw = "PARTITION BY u, run ORDER BY t ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
     cs = [states.index(int(s)) for s in reached]
-    below = ", ".join(f"MIN(CASE WHEN k < {c} THEN t END) OVER ({runw}) AS below_{j}" for j, c in enumerate(cs))
     steps = ", ".join(f"({int(s)}, {c}, {j})" for j, (s, c) in enumerate(zip(reached, cs, strict=True)))
-    pick = "CASE " + " ".join(f"WHEN st.j = {j} THEN below_{j}" for j in range(len(cs))) + " END"
-    ep = "(r1.k >= st.c AND r1.t_prev = r1.t - 1 AND r1.k_prev < st.c)"
+    consecutive = "t_prev = t - 1"
+    cross = " OR ".join(f"(k_prev < {c} AND k >= {c}) OR (k_prev >= {c} AND k < {c})" for c in cs)
+    keep = (f"({consecutive} AND ({cross})) OR t_next IS NULL OR t_next <> t + 1 "
+            "OR t_prev = t OR k < 0")
+    up = "(f.t_prev = f.t - 1 AND f.k_prev < st.c AND f.k >= st.c)"
+    down = "(f.t_prev = f.t - 1 AND f.k_prev >= st.c AND f.k < st.c)"
+    rest = "PARTITION BY f.u, f.run, st.j ORDER BY f.t ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
     return (
-        f"WITH base AS (SELECT {ident(unit)} AS u, {tcode} AS t, CAST({ident(state)} AS INTEGER) AS s, "
-        f"{b} AS b FROM {ident(view)} WHERE {where}), "
-        f"r0 AS (SELECT u, t, b, {rank} AS k, t - ROW_NUMBER() OVER ({w}) AS run, "
-        f"LAG(t) OVER ({w}) AS t_prev, LAG({rank}) OVER ({w}) AS k_prev FROM base), "
-        f"r1 AS (SELECT b, k, t, t_prev, k_prev, {below}, "
-        f"MAX(t) OVER (PARTITION BY u, run) AS t_last FROM r0), "
-        f"st AS (SELECT * FROM (VALUES {steps}) v(reached, c, j)) "
-        f"SELECT st.reached AS reached, r1.b AS b, "
-        f"CASE WHEN {ep} THEN COALESCE({pick} - r1.t, -1) ELSE -2 END AS relapse_time, "
-        f"CASE WHEN {ep} THEN r1.t_last - r1.t ELSE -2 END AS follow_up, "
-        f"SUM(CASE WHEN {ep} THEN 1 ELSE 0 END) AS n, "
-        f"SUM(CASE WHEN st.j = 0 AND r1.t = r1.t_prev THEN 1 ELSE 0 END) AS dup, "
-        f"SUM(CASE WHEN st.j = 0 AND r1.k < 0 THEN 1 ELSE 0 END) AS bad "
-        f"FROM r1 CROSS JOIN st GROUP BY 1, 2, 3, 4")
+        f"WITH base AS (SELECT {ident(unit)} AS u, {tcode} AS t, {rank} AS k, "
+        f"{b} AS b FROM (SELECT {ident(unit)}, {ident(time)}, CAST({ident(state)} AS INTEGER) AS s"
+        f"{', ' + ident(by) if by else ''} FROM {ident(view)} WHERE {where}) AS src), "
+        f"r0 AS (SELECT u, t, b, k, t - ROW_NUMBER() OVER ({w}) AS run, "
+        f"LAG(t) OVER ({w}) AS t_prev, LAG(k) OVER ({w}) AS k_prev, LEAD(t) OVER ({w}) AS t_next FROM base), "
+        f"f AS (SELECT * FROM r0 WHERE {keep}), "
+        f"st AS (SELECT * FROM (VALUES {steps}) v(reached, c, j)), "
+        f"r1 AS (SELECT st.reached AS reached, st.j AS j, f.b AS b, f.t AS t, f.k AS k, f.t_prev AS t_prev, "
+        f"CASE WHEN {up} THEN 1 ELSE 0 END AS ep, "
+        f"MIN(CASE WHEN {down} THEN f.t END) OVER ({rest}) AS t_down, "
+        f"MAX(f.t) OVER (PARTITION BY f.u, f.run, st.j) AS t_last FROM f CROSS JOIN st) "
+        f"SELECT reached, b, "
+        f"CASE WHEN ep = 1 THEN COALESCE(t_down - t, -1) ELSE -2 END AS relapse_time, "
+        f"CASE WHEN ep = 1 THEN t_last - t ELSE -2 END AS follow_up, "
+        f"SUM(ep) AS n, "
+        f"SUM(CASE WHEN j = 0 AND t = t_prev THEN 1 ELSE 0 END) AS dup, "
+        f"SUM(CASE WHEN j = 0 AND k < 0 THEN 1 ELSE 0 END) AS bad "
+        f"FROM r1 GROUP BY 1, 2, 3, 4")
 
 
 def relapse_from_counts(counts: pd.DataFrame, *, by: str | None = None, reached: Sequence[int] = (5, 6),
