@@ -30,8 +30,10 @@ batches may give one problem per batch where the loader gives one.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +56,8 @@ from evallib.schema import COLUMNS
 
 #: rows per batch of the row-by-row pass
 CHUNK_ROWS = 1_000_000
+#: processes of the row-by-row pass at most (each holds one batch)
+MAX_WORKERS = 4
 _KEYS = ("person_id", "month", "group", "start_month")
 NARROW = "validate_rows"
 
@@ -86,16 +90,72 @@ class _Merged:
 _PLACE = {spec.name: i for i, spec in enumerate(COLUMNS)}
 
 
-def _batches(path: Path, chunk_rows: int):
-    """(frame with normalised headers, row numbers from 1) per batch, in file order."""
-    import pyarrow as pa
+@dataclass(frozen=True)
+class _Unit:
+    """A run of consecutive rows of the panel that one worker checks: whole files of a
+    directory (``files``) or row groups of one file (``row_groups``), starting at row
+    ``offset`` + 1 of the panel (row numbers count from 1 in file order)."""
+
+    files: tuple[str, ...]
+    row_groups: tuple[int, ...] | None
+    offset: int
+
+
+def _dataset(path: Path, files: list[str] | None = None, schema=None, partitioning=None):
     import pyarrow.dataset as ds
 
-    files = [path] if path.is_file() else sorted(path.rglob("*.parquet"))
-    dataset = ds.dataset([str(f) for f in files], format="parquet",
-                         partitioning="hive" if path.is_dir() else None,
-                         partition_base_dir=str(path) if path.is_dir() else None)
+    if files is None:
+        files = [str(f) for f in ([path] if path.is_file() else sorted(path.rglob("*.parquet")))]
+    if path.is_dir():
+        return ds.dataset(files, format="parquet", schema=schema,
+                          partitioning=partitioning or "hive", partition_base_dir=str(path))
+    return ds.dataset(files, format="parquet", schema=schema)
+
+
+def _units(path: Path, rows_per_unit: int) -> tuple[list[_Unit], object, object]:
+    """The panel split into units of at least ``rows_per_unit`` rows (whole files of a
+    directory; row groups of a single file), from the Parquet footers only; with the full
+    dataset's schema and partitioning, which every unit's reader is given (a subset of the
+    files would otherwise infer its own partition types)."""
+    import pyarrow.parquet as pq
+
+    dataset = _dataset(path)
+    partitioning = getattr(dataset, "partitioning", None)
+    units: list[_Unit] = []
     offset = 0
+    if path.is_file():
+        meta = pq.ParquetFile(str(path)).metadata
+        group: list[int] = []
+        n = 0
+        for i in range(meta.num_row_groups):
+            group.append(i)
+            n += meta.row_group(i).num_rows
+            if n >= rows_per_unit:
+                units.append(_Unit((str(path),), tuple(group), offset))
+                offset, group, n = offset + n, [], 0
+        if group:
+            units.append(_Unit((str(path),), tuple(group), offset))
+        return units, dataset.schema, partitioning
+    files: list[str] = []
+    n = 0
+    for frag in dataset.get_fragments():
+        files.append(frag.path)
+        n += pq.ParquetFile(frag.path).metadata.num_rows
+        if n >= rows_per_unit:
+            units.append(_Unit(tuple(files), None, offset))
+            offset, files, n = offset + n, [], 0
+    if files:
+        units.append(_Unit(tuple(files), None, offset))
+    return units, dataset.schema, partitioning
+
+
+def _batches(path: Path, chunk_rows: int, unit: _Unit | None = None, schema=None, partitioning=None):
+    """(frame with normalised headers, row numbers from 1) per batch of ``chunk_rows`` rows, in
+    file order: of the whole panel, or of one `_Unit` of it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    offset = 0 if unit is None else unit.offset
     pending: list = []
     n_pending = 0
 
@@ -107,8 +167,13 @@ def _batches(path: Path, chunk_rows: int):
         offset += len(frame)
         return frame, rows
 
-    # no read-ahead: pyarrow would otherwise decode up to 16 batches ahead (memory grows with the file)
-    for batch in dataset.to_batches(batch_size=chunk_rows, batch_readahead=0, fragment_readahead=0):
+    if unit is not None and unit.row_groups is not None:
+        source = pq.ParquetFile(unit.files[0]).iter_batches(batch_size=chunk_rows, row_groups=list(unit.row_groups))
+    else:
+        dataset = _dataset(path, None if unit is None else list(unit.files), schema, partitioning)
+        # no read-ahead: pyarrow would otherwise decode up to 16 batches ahead (memory grows with the file)
+        source = dataset.to_batches(batch_size=chunk_rows, batch_readahead=0, fragment_readahead=0)
+    for batch in source:
         if batch.num_rows == 0:
             continue
         # the scanner yields at most one row group per batch: a file written in small row groups, or
@@ -149,53 +214,104 @@ def _narrow(parsed: pd.DataFrame, months: dict, rows: np.ndarray, unreadable: np
     return out
 
 
-def row_pass(path: Path, out_dir: Path, cluster: str, chunk_rows: int = CHUNK_ROWS) -> tuple[list, list, dict, bool]:
-    """The row-by-row checks per batch; the narrow parsed file(s) written to ``out_dir``.
-    Returns (problems before parsing, problems of parsing and values, renamed headers,
-    whether the parsed columns were written)."""
+def _check_batch(frame: pd.DataFrame, rows: np.ndarray, path: Path, cluster: str, writer_of) -> dict:
+    """The row-by-row checks of one batch, its parsed key columns written by ``writer_of(table)``
+    (not when its columns are wrong). The problems come back by phase, to be merged in file order."""
     import pyarrow as pa
+
+    col = _Collector(str(path))
+    flagged = _identifier_problems(frame, rows, col)
+    n_ident = len(col.problems)
+    frame = _check_columns(frame, col, flagged)
+    out = {"ident": col.problems[:n_ident], "columns": col.problems[n_ident:],
+           "renamed": frame.attrs.get("renamed", {}), "parse": [], "values": []}
+    if col.problems:
+        return out  # the loader stops after the columns: only identifiers are still collected
+    col = _Collector(str(path))
+    col.headers = {target: dutch for dutch, target in out["renamed"].items()}
+    parsed, months = _parse(frame, rows, col)
+    del frame
+    n_parse = len(col.problems)
+    _pandera_problems(parsed, rows, col)
+    unreadable = np.zeros(len(parsed), dtype=bool)
+    for problem in col.problems:
+        if problem.column in _KEYS:
+            unreadable |= np.isin(rows, problem.rows)
+    out["parse"], out["values"] = col.problems[:n_parse], col.problems[n_parse:]
+    writer_of(pa.Table.from_pandas(_narrow(parsed, months, rows, unreadable, cluster), preserve_index=False))
+    return out
+
+
+def _unit_pass(args: tuple) -> list[dict]:
+    """A worker's part of `row_pass`: every batch of one unit, its parsed rows written to its own
+    file ``out`` (a pool task: arguments and results picklable)."""
     import pyarrow.parquet as pq
 
+    path, unit, schema, partitioning, out, cluster, chunk_rows = args
+    writer = None
+
+    def write(table):
+        nonlocal writer
+        if writer is None:
+            writer = pq.ParquetWriter(str(out), table.schema)
+        writer.write_table(table)
+
+    try:
+        return [_check_batch(frame, rows, path, cluster, write)
+                for frame, rows in _batches(path, chunk_rows, unit, schema, partitioning)]
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _workers(requested: int | None, n_units: int) -> int:
+    if requested is not None:
+        return max(1, min(int(requested), n_units))
+    return max(1, min(os.cpu_count() or 1, n_units, MAX_WORKERS))
+
+
+def row_pass(path: Path, out_dir: Path, cluster: str, chunk_rows: int = CHUNK_ROWS,
+             workers: int | None = None) -> tuple[list, list, dict, bool]:
+    """The row-by-row checks per batch; the parsed key columns written to ``out_dir/rows/``
+    (one file per unit of work). Returns (problems before parsing, problems of parsing and
+    values, renamed headers, whether the parsed columns were written).
+
+    The panel is split into units of about ``chunk_rows`` rows (files, or a file's row groups;
+    `_units`) checked by ``workers`` processes (default: one per core, at most `MAX_WORKERS`; one
+    when the panel is a single unit): the checks are Python, one core per batch, and most of
+    the engine's validation time at 100M rows. Each unit's problems are merged in file order,
+    so the result is the one of a single process."""
     first, second = _Merged(), _Merged()
     renamed: dict = {}
-    writer = None
     columns_bad = False
-    for frame, rows in _batches(path, chunk_rows):
-        col = _Collector(str(path))
-        flagged = _identifier_problems(frame, rows, col)
-        n_ident = len(col.problems)
-        frame = _check_columns(frame, col, flagged)
-        renamed = frame.attrs.get("renamed", {})
-        first.add(col.problems[:n_ident], 0, by_place=False)  # the loader's order: identifiers, columns
-        first.add(col.problems[n_ident:], 1, by_place=False)
-        if col.problems or first.items:
+    units, schema, partitioning = _units(path, chunk_rows)
+    (out_dir / "rows").mkdir(parents=True, exist_ok=True)
+    jobs = [(path, u, schema, partitioning, out_dir / "rows" / f"part-{i:06d}.parquet", cluster, chunk_rows)
+            for i, u in enumerate(units)]
+    n_workers = _workers(workers, len(units))
+    if n_workers > 1:
+        import multiprocessing as mp
+        # spawn: the caller may hold a DuckDB connection or a JVM, which a fork would copy
+        with mp.get_context("spawn").Pool(n_workers) as pool:
+            results = pool.imap(_unit_pass, jobs)
+            per_batch = [b for r in results for b in r]
+    else:
+        per_batch = [b for job in jobs for b in _unit_pass(job)]
+    for b in per_batch:
+        renamed = b["renamed"]
+        first.add(b["ident"], 0, by_place=False)  # the loader's order: identifiers, columns
+        first.add(b["columns"], 1, by_place=False)
+        if b["columns"] or first.items:
             columns_bad = True
             continue  # the loader stops after the columns: only identifiers are still collected
-        col = _Collector(str(path))
-        col.headers = {target: dutch for dutch, target in renamed.items()}
-        parsed, months = _parse(frame, rows, col)
-        del frame
-        n_parse = len(col.problems)
-        _pandera_problems(parsed, rows, col)
-        unreadable = np.zeros(len(parsed), dtype=bool)
-        for problem in col.problems:
-            if problem.column in _KEYS:
-                unreadable |= np.isin(rows, problem.rows)
-        second.add(col.problems[:n_parse], 0)
-        second.add(col.problems[n_parse:], 1)
-        table = pa.Table.from_pandas(_narrow(parsed, months, rows, unreadable, cluster), preserve_index=False)
-        if writer is None:
-            writer = pq.ParquetWriter(str(out_dir / "rows.parquet"), table.schema)
-        writer.write_table(table)
-    if writer is not None:
-        writer.close()
-    return first.problems(), second.problems(), renamed, writer is not None and not columns_bad
-
-
+        second.add(b["parse"], 0)
+        second.add(b["values"], 1)
+    written = any((out_dir / "rows").glob("*.parquet"))
+    return first.problems(), second.problems(), renamed, written and not columns_bad
 
 
 def validate_parquet(path: str | Path, config: PilotConfig, eng, *, chunk_rows: int = CHUNK_ROWS,
-                     scratch: str | Path | None = None) -> dict:
+                     scratch: str | Path | None = None, workers: int | None = None) -> dict:
     """Validate a Parquet panel (a file, or a directory of Parquet files partitioned by area)
     as `evallib.data.load_panel` does, without loading it: the row-by-row checks per batch of
     ``chunk_rows`` rows, the checks between rows, exclusions, design and feasibility in SQL on
@@ -204,7 +320,8 @@ def validate_parquet(path: str | Path, config: PilotConfig, eng, *, chunk_rows: 
     Returns `evallib.data.summarise`'s dict (persons, months, clusters, ladder steps, flow,
     exclusions, gaps, renamed headers); raises `DataError` with the loader's problems (file,
     column, row examples and their number, what was expected). ``scratch``: where the parsed
-    rows are written (default: a temporary directory, removed afterwards)."""
+    rows are written (default: a temporary directory, removed afterwards). ``workers``: processes
+    of the row-by-row pass (`row_pass`; default one per core)."""
     path = Path(path)
     if path.is_file():
         col = _Collector(str(path))
@@ -219,12 +336,12 @@ def validate_parquet(path: str | Path, config: PilotConfig, eng, *, chunk_rows: 
                                             "the path of a CSV or Parquet file")])
     work = Path(tempfile.mkdtemp(prefix="evallib-validate-", dir=scratch))
     try:
-        first, second, renamed, written = row_pass(path, work, config.cluster, chunk_rows)
+        first, second, renamed, written = row_pass(path, work, config.cluster, chunk_rows, workers)
         if first:
             raise DataError(str(path), first)
         if not written:
             raise DataError(str(path), [Problem(None, (), "the Parquet file has no rows", "one row per person-month")])
-        eng.source(work / "rows.parquet", derive=False)
+        eng.source(work / "rows", derive=False)
         eng.view("validate_ok", "SELECT * FROM panel WHERE NOT unreadable")
         q = vs._Sql(eng, "panel")
         problems = second + vs.cross_row(q, "validate_ok")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -166,38 +167,54 @@ def test_cli_validate_engine_duckdb_prints_what_memory_prints(case, tmp_path, mo
     assert "row" in out["memory"].output
 
 
-def test_small_row_groups_are_checked_in_whole_batches(tmp_path, duck, monkeypatch):
+def _parts(frame: pd.DataFrame, d: Path, n_files: int, row_group_size: int) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    d.mkdir()
+    step = -(-len(frame) // n_files)
+    for i in range(n_files):
+        part = frame.iloc[i * step:(i + 1) * step]
+        pq.write_table(pa.Table.from_pandas(part.astype(str), preserve_index=False), d / f"part-{i}.parquet",
+                       row_group_size=row_group_size)
+
+
+def test_small_row_groups_are_checked_in_whole_batches(tmp_path):
     """A directory of Parquet files written in row groups of 5 rows (as a streaming writer
     leaves them): the row pass gathers them into batches of ``chunk_rows`` rows (the per-batch
-    checks cost ~0.2 s each: 10k-row groups made 100M rows take over 800 CPU s), and the verdict
-    is still the loader's, with the problems' row numbers of the file order."""
+    checks cost ~0.2 s each: 10k-row groups made 100M rows take over 800 CPU s), with the row
+    numbers of the file order."""
+    from evallib.engine import _validate
+
+    frame = _every_problem().reset_index(drop=True)
+    _parts(frame, tmp_path / "parts", 2, 5)
+    got = list(_validate._batches(tmp_path / "parts", 12))
+    sizes = [len(f) for f, _ in got]
+    assert len(sizes) > 1 and all(s >= 12 for s in sizes[:-1]) and sum(sizes) == len(frame)
+    assert np.array_equal(np.concatenate([r for _, r in got]), np.arange(1, len(frame) + 1))
+    assert pd.concat([f for f, _ in got], ignore_index=True)["person_id"].tolist() == frame["person_id"].astype(str).tolist()
+
+
+@pytest.mark.parametrize("case", ["every_problem_in_one_pass", "clean"])
+def test_parallel_row_pass_gives_the_loaders_verdict(case, tmp_path, duck):
+    """The row pass split over two worker processes (units of files, and of a single file's row
+    groups) merges its problems in file order: the verdict of one process and of the loader."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from evallib.engine import _validate
 
-    frame = _every_problem().reset_index(drop=True)
+    frame = CASES[case]().reset_index(drop=True)
     d = tmp_path / "parts"
-    d.mkdir()
-    half = len(frame) // 2
-    for i, part in enumerate((frame.iloc[:half], frame.iloc[half:])):
-        pq.write_table(pa.Table.from_pandas(part.astype(str), preserve_index=False), d / f"part-{i}.parquet",
-                       row_group_size=5)
+    _parts(frame, d, 4, 5)
     single = tmp_path / "one.parquet"
-    pq.write_table(pa.Table.from_pandas(frame.astype(str), preserve_index=False), single)
-    sizes = []
-    real = _validate._batches
-
-    def counting(path, chunk_rows):
-        for f, rows in real(path, chunk_rows):
-            sizes.append(len(f))
-            yield f, rows
-
-    monkeypatch.setattr(_validate, "_batches", counting)
-    got = _verdict(lambda: validate_parquet(d, GENT, duck, chunk_rows=12))
-    assert len(sizes) > 1, (sizes, len(frame))
-    assert all(s >= 12 for s in sizes[:-1]) and sum(sizes) == len(frame)
-    assert sizes[-1] <= 12 or len(sizes) == 1
-    one = _verdict(lambda: validate_parquet(single, GENT, duck, chunk_rows=12))
-    assert repr(got).replace(str(d), "FILE") == repr(one).replace(str(single), "FILE")
-    assert got[0] != "ok"
+    pq.write_table(pa.Table.from_pandas(frame.astype(str), preserve_index=False), single, row_group_size=9)
+    units, _, _ = _validate._units(single, 12)
+    assert len(units) > 1 and [u.offset for u in units] == sorted({u.offset for u in units})
+    assert len(_validate._units(d, 12)[0]) > 1
+    mem = _memory(single, GENT)
+    one = _verdict(lambda: validate_parquet(single, GENT, duck, chunk_rows=12, workers=1))
+    two = _verdict(lambda: validate_parquet(single, GENT, duck, chunk_rows=12, workers=2))
+    parts = _verdict(lambda: validate_parquet(d, GENT, duck, chunk_rows=12, workers=2))
+    assert one == mem and two == mem
+    assert repr(parts).replace(str(d), "FILE") == repr(mem).replace(str(single), "FILE")
