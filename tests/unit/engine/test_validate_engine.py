@@ -192,7 +192,8 @@ def test_small_row_groups_are_checked_in_whole_batches(tmp_path):
     sizes = [len(f) for f, _ in got]
     assert len(sizes) > 1 and all(s >= 12 for s in sizes[:-1]) and sum(sizes) == len(frame)
     assert np.array_equal(np.concatenate([r for _, r in got]), np.arange(1, len(frame) + 1))
-    assert pd.concat([f for f, _ in got], ignore_index=True)["person_id"].tolist() == frame["person_id"].astype(str).tolist()
+    read = pd.concat([f for f, _ in got], ignore_index=True)
+    assert read["person_id"].tolist() == frame["person_id"].astype(str).tolist()
 
 
 @pytest.mark.parametrize("case", ["every_problem_in_one_pass", "clean"])
