@@ -211,18 +211,27 @@ class _TreeSampler:
 
 def worker(args) -> None:
     t0, c0 = time.perf_counter(), time.process_time()
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    children0 = ch.ru_utime + ch.ru_stime
     sampler = None
     if args.impl == "spark":  # the session is started inside the timed stage, as for DuckDB
         sampler = _TreeSampler()
         nums = run_engine(args.stage, args.data, args.memory_limit, args.threads, args.temp, args.copies,
                           eng=_spark_engine(args))
     elif args.impl == "duckdb":
+        # validation's row pass runs in worker processes (engine._validate.row_pass): their CPU is
+        # read from RUSAGE_CHILDREN once they are reaped, their memory summed with this process's
+        sampler = _TreeSampler() if args.stage == "validate" else None
         nums = run_engine(args.stage, args.data, args.memory_limit, args.threads, args.temp, args.copies)
     else:
         nums = run_memory(args.stage, args.data)
     cpu, peak = time.process_time() - c0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    if sampler is not None:  # Python driver + JVM
+    if sampler is not None and args.impl == "spark":  # Python driver + JVM
         cpu, peak = sampler.done()
+    elif sampler is not None:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu += children.ru_utime + children.ru_stime - children0
+        peak = max(peak, sampler.done()[1])
     out = {"seconds": time.perf_counter() - t0, "cpu": cpu, "peak_mb": peak, **nums}
     print("RESULT " + json.dumps(out), flush=True)
 

@@ -41,9 +41,10 @@ RULE = ("episode = first month at or above the step after a consecutive month "
         "its outcome; p_relapse_km = 1 - Kaplan-Meier at h using all episodes")
 
 
-#: rows per unit-hash bucket (`relapse_episode_counts` ``buckets=None``): each bucket's two window
-#: sorts then hold at most about this many rows (DuckDB: about 1.5 GB at 60M rows)
-ROWS_PER_BUCKET = 60_000_000
+#: rows per unit-hash bucket (`relapse_episode_counts` ``buckets=None``): each bucket's window
+#: sort over every row then holds at most about this many rows (DuckDB: 4.3 GB peak with a 4 GB limit and
+#: about 3 GB spilled at 484M rows in 4 buckets, 2026-12-05)
+ROWS_PER_BUCKET = 160_000_000
 
 
 def relapse_episode_counts(eng, *, unit: str, time: str, state: str, states: Sequence[int],
