@@ -38,7 +38,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evallib.did._design import detect_design, fixed_df, satterthwaite_df, weights
+from evallib.did._design import _cells as _agg_cells
+from evallib.did._design import (
+    cell_influence,
+    counts_weight_influence,
+    detect_design,
+    fixed_df,
+    satterthwaite_df,
+    weights,
+)
 from evallib.did._headline_cs import check_options, unit_panel
 from evallib.errors import EstimationError
 from evallib.protocol import Result, Spec
@@ -95,6 +103,23 @@ class HeadlineCovariance(Result):
                               f"estimate again with alpha={alpha}")
 
 
+def event_cells(g: np.ndarray, tl: np.ndarray, e: int, base_period: str) -> list[tuple[int, int, int]]:
+    """The (cohort, period position, base position) cells of the coefficient at event time ``e``:
+    `_design._cells` except for a lead under the universal base period, which compares g+e with
+    the last period before entry."""
+    if e >= 0 or base_period == "varying":
+        return _agg_cells(g, tl, e)
+    cells = []
+    for gv in np.unique(g[g > 0]):
+        pre = np.flatnonzero(tl < gv)
+        if len(pre) == 0:
+            continue
+        tt = np.flatnonzero(tl - gv == e)
+        if len(tt):
+            cells.append((int(gv), int(tt[0]), int(pre[-1])))
+    return cells
+
+
 def event_weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, e: int, base_period: str) -> np.ndarray:
     """Unit weights W (units x periods) of the coefficient at event time ``e``: `_design.weights`
     (headline_path's) except for a lead under the universal base period, which compares g+e with
@@ -106,14 +131,7 @@ def event_weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, e: int, base_per
     n_c = int(ctrl.sum())
     if n_c == 0:
         raise EstimationError("did.headline: no never-treated units")
-    cells = []
-    for gv in np.unique(g[g > 0]):
-        pre = np.flatnonzero(tl < gv)
-        if len(pre) == 0:
-            continue
-        tt = np.flatnonzero(tl - gv == e)
-        if len(tt):
-            cells.append((int(gv), int(tt[0]), int(pre[-1])))
+    cells = event_cells(g, tl, e, base_period)
     if not cells:
         raise EstimationError(f"did.headline: no cohort observed {e} periods after entry")
     sizes = {int(k): int((g == k).sum()) for k in np.unique(g[g > 0])}
@@ -156,18 +174,23 @@ def _row_sums(idx: np.ndarray, m: np.ndarray, n_groups: int, cells: np.ndarray |
     return np.bincount(cells, weights=flat, minlength=n_groups * p).reshape(n_groups, p)
 
 
-def variance_forms(ws: Sequence[np.ndarray], y: np.ndarray, g: np.ndarray, cl: np.ndarray
+def variance_forms(ws: Sequence[np.ndarray], y: np.ndarray, g: np.ndarray, cl: np.ndarray,
+                   wifs: Sequence[np.ndarray] | None = None, *, cluster_wif: bool = True
                    ) -> dict[str, np.ndarray]:
     """The K x K bilinear forms ``cluster``, ``person`` and ``shock`` (module docstring) over the
-    weight matrices ``ws`` (each units x periods) on the arrays of `unit_panel`. Their diagonals
-    are `_design.cluster_variance`, `_design._person_variance` and the shock part of
-    `_design.shock_variance` (before its truncation at 0)."""
+    weight matrices ``ws`` (each units x periods) on the arrays of `unit_panel`; ``wifs``: each
+    coefficient's weights' influence (`_design.cell_influence`; None: weights taken as fixed),
+    added to the centred contributions. Their diagonals are `_design.cluster_variance`,
+    `_design._person_variance` and the shock part of `_design.shock_variance` (before its
+    truncation at 0), with the same ``wif`` (the cluster form without it when ``cluster_wif`` is
+    False: the floor of the shock-aware interval, as `_design.interval_variance`)."""
     k_n = len(ws)
     n_t, n = y.shape
     v = np.column_stack([np.einsum("ij,ji->i", w, y) for w in ws])  # units x K
-    r = _centred(v, g)
+    r0 = _centred(v, g)
+    r = r0 if wifs is None else r0 + np.column_stack(list(wifs))
     n_cl = int(cl.max()) + 1
-    s = _row_sums(cl, r, n_cl)
+    s = _row_sums(cl, r if cluster_wif else r0, n_cl)
     cluster = n_cl / (n_cl - 1) * (s.T @ s)
     person = np.zeros((k_n, k_n))
     for side in (g > 0, g == 0):
@@ -246,7 +269,9 @@ def headline_covariance(data: pd.DataFrame, *, outcome: str, unit: str, time: st
             missing.append(e)
     if not ets:
         raise EstimationError(f"{what}: no cohort is observed at any of the event times {list(event_times)}")
-    forms = variance_forms(ws, y, g, cl)
+    wifs = ([cell_influence(y, g, event_cells(g, tl, e, base_period)) for e in ets]
+            if counts_weight_influence(design) else None)
+    forms = variance_forms(ws, y, g, cl, wifs, cluster_wif=method == "cluster")
     est = np.array([float(np.einsum("ij,ji->", w, y)) for w in ws])
     k_n = len(ets)
     var, dfs, used = np.zeros(k_n), np.zeros(k_n), []

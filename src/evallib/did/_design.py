@@ -114,20 +114,12 @@ def detect_design(g: np.ndarray, cl: np.ndarray) -> Design:
                   nested_share=nested_units / n_tr if n_tr else 0.0)
 
 
-def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -> np.ndarray:
-    """Per-unit weights W (units x periods) with estimate = sum(W * y.T).
-
-    ``y``: periods x units (balanced); ``g``: cohort code per unit (0 = never treated), in the
-    units of ``tl`` (period codes). horizon None: the simple ATT (post-entry ATT(g,t) weighted
-    by cohort size, R ``aggte(type="simple")``); an integer e: the dynamic effect at event time
-    e (ATT(g, g+e) weighted by cohort size; e < 0, a lead, compares g+e with g+e-1 as R
-    ``did``'s varying base period). Never-treated comparison."""
-    n_t, n = y.shape
-    ctrl = g == 0
-    n_c = int(ctrl.sum())
-    if n_c == 0:
-        raise EstimationError("did.headline: no never-treated units")
-    cells: list[tuple[int, int, int]] = []  # (cohort, period position, base position)
+def _cells(g: np.ndarray, tl: np.ndarray, horizon: int | None) -> list[tuple[int, int, int]]:
+    """The (cohort, period position, base position) cells of the aggregate at ``horizon``
+    (`weights`): post-entry cells against the last period before entry, or for a lead e < 0
+    period g+e against g+e-1 (R ``did``'s varying base period)."""
+    n_t = len(tl)
+    cells: list[tuple[int, int, int]] = []
     for gv in np.unique(g[g > 0]):
         pre = np.flatnonzero(tl < gv)
         if len(pre) == 0:
@@ -143,6 +135,23 @@ def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -
             if horizon is not None and tl[tt] - gv != horizon:
                 continue
             cells.append((int(gv), tt, ref))
+    return cells
+
+
+def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -> np.ndarray:
+    """Per-unit weights W (units x periods) with estimate = sum(W * y.T).
+
+    ``y``: periods x units (balanced); ``g``: cohort code per unit (0 = never treated), in the
+    units of ``tl`` (period codes). horizon None: the simple ATT (post-entry ATT(g,t) weighted
+    by cohort size, R ``aggte(type="simple")``); an integer e: the dynamic effect at event time
+    e (ATT(g, g+e) weighted by cohort size; e < 0, a lead, compares g+e with g+e-1 as R
+    ``did``'s varying base period). Never-treated comparison."""
+    n_t, n = y.shape
+    ctrl = g == 0
+    n_c = int(ctrl.sum())
+    if n_c == 0:
+        raise EstimationError("did.headline: no never-treated units")
+    cells = _cells(g, tl, horizon)
     if not cells:
         what = "no post-entry period" if horizon is None else f"no cohort observed {horizon} periods after entry"
         raise EstimationError(f"did.headline: {what}")
@@ -170,6 +179,80 @@ def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -
     return table[row]
 
 
+def cell_influence(y: np.ndarray, g: np.ndarray, cells: list[tuple[int, int, int]], *,
+                   shrink: bool = True) -> np.ndarray:
+    """Per-unit influence of the estimated cohort weights (R ``did``'s ``wif``) on an aggregate
+    that weights its cells (cohort k, period, base) by cohort size, n_k / S with S the sum of
+    n_k over the cells: unit i of cohort k contributes wif_k = A_k - (T_k / S) * estimate, with
+    A_k = sum over k's T_k cells of ATT_cell / S; units of other cohorts and the never-treated
+    contribute 0.
+
+    The cohort weights n_k / S are estimated shares: in another sample of the same population
+    the cohorts have other sizes, and when the cohorts' effects differ the aggregate moves with
+    them. Leaving this out (weights taken as fixed) understates the variance about the
+    population effect (docs/decisions/0014). R ``did`` (and `did.staggered`) plug the estimated
+    ATT(g,t) in; their sampling noise then adds to the spread between cohorts, so that
+    sum_k n_k wif_k^2 is biased upwards by sum_k n_k Var(wif_k) even when every cohort has the
+    same effect (+32% of the variance with three cohorts of 15 and no effect). Here the wif
+    is shrunk by the common factor sqrt(max(0, 1 - noise / spread)), noise = sum_k n_k Var(wif_k)
+    from each cohort's person-level variance (its units' and the never-treated's contrasts,
+    cohorts independent), so that its sum of squares estimates the spread the cohorts' effects
+    themselves contribute; its signs (the cluster sums) stay. ``shrink=False``: R's plug-in wif
+    (`did.staggered`'s clustered variance of the aggregation is the cluster-robust variance of
+    the contributions plus this wif, without G/(G-1); tests/unit/did/test_headline_wif.py)."""
+    ctrl = g == 0
+    n_c = int(ctrl.sum())
+    n_t = y.shape[0]
+    sizes = {int(k): int((g == k).sum()) for k in np.unique(g[g > 0])}
+    s = float(sum(sizes[c[0]] for c in cells))
+    patterns: dict[int, np.ndarray] = {}
+    n_cells: dict[int, int] = {}
+    for k, tt, b in cells:
+        p = patterns.setdefault(k, np.zeros(n_t))
+        p[tt] += 1.0 / s
+        p[b] -= 1.0 / s
+        n_cells[k] = n_cells.get(k, 0) + 1
+    keys = sorted(patterns)
+    a_k, v_k, n_k, t_k = [], [], [], []
+    for k in keys:
+        a_units = patterns[k] @ y[:, g == k]  # each unit's contrasts over k's cells, / S
+        c_units = patterns[k] @ y[:, ctrl]
+        a_k.append(a_units.mean() - c_units.mean())
+        v = (a_units.var(ddof=1) / len(a_units) if len(a_units) > 1 else 0.0)
+        v += (c_units.var(ddof=1) / n_c if n_c > 1 else 0.0)
+        v_k.append(v)
+        n_k.append(sizes[k])
+        t_k.append(n_cells[k])
+    a_k, v_k, n_k, t_k = (np.asarray(x, dtype=float) for x in (a_k, v_k, n_k, t_k))
+    est = float(n_k @ a_k)
+    share = t_k / s  # d estimate / d A_k is n_k; wif_k = A_k - share_k * estimate
+    wif_k = a_k - share * est
+    # Var(wif_k) with the A_j independent: V_k (1 - 2 share_k n_k) + share_k^2 sum_j n_j^2 V_j
+    noise_k = v_k * (1 - 2 * share * n_k) + share**2 * float(n_k**2 @ v_k)
+    spread = float(n_k @ wif_k**2)
+    noise = float(n_k @ noise_k)
+    factor = (np.sqrt(max(0.0, 1.0 - noise / spread)) if spread > 0 else 0.0) if shrink else 1.0
+    out = np.zeros(len(g))
+    for k, w in zip(keys, wif_k, strict=True):
+        out[g == k] = factor * w
+    return out
+
+
+def weight_influence(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -> np.ndarray:
+    """`cell_influence` of the aggregate of `weights` at ``horizon``."""
+    return cell_influence(y, g, _cells(g, tl, horizon))
+
+
+def counts_weight_influence(design: Design) -> bool:
+    """Whether `did.headline`'s variance counts the weights' influence (`cell_influence`): where
+    the cohorts are spread over areas. Where they are nested in areas (`Design.nested`), each
+    cohort's effect is measured in one area and the spread of the cohorts' estimates is mostly
+    their areas' shocks, which the shock part already counts (+26% of the variance from the
+    shocks alone in a nested test design without an effect); there t(G0-1) (`fixed_df`) stands
+    in for it (docs/decisions/0013 and 0014)."""
+    return not design.nested
+
+
 def _cell_centred(v: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, int]:
     """``v`` minus its mean within each ``key`` cell, and the number of cells."""
     codes, inv = np.unique(key, return_inverse=True)
@@ -178,30 +261,37 @@ def _cell_centred(v: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, int]:
     return v - (sums / counts)[inv], len(codes)
 
 
-def cluster_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray) -> float:
+def cluster_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
+                     wif: np.ndarray | None = None) -> float:
     """Cluster-robust variance of sum_i w_i . y_i: contributions centred within cohort (the
-    never-treated are one cohort), summed by cluster, times G/(G-1)."""
-    return _cluster_variance_of(np.einsum("ij,ji->i", w, y), g, cl)
+    never-treated are one cohort), plus the weights' influence ``wif`` (`weight_influence`;
+    None: weights taken as fixed), summed by cluster, times G/(G-1)."""
+    return _cluster_variance_of(np.einsum("ij,ji->i", w, y), g, cl, wif)
 
 
-def _cluster_variance_of(v: np.ndarray, g: np.ndarray, cl: np.ndarray) -> float:
+def _cluster_variance_of(v: np.ndarray, g: np.ndarray, cl: np.ndarray, wif: np.ndarray | None = None) -> float:
     """`cluster_variance` from the units' contributions v_i = w_i . y_i."""
     r, _ = _cell_centred(v, g)
+    if wif is not None:
+        r = r + wif
     n_cl = int(cl.max()) + 1
     s = np.bincount(cl, weights=r, minlength=n_cl)
     return float(n_cl / (n_cl - 1) * np.sum(s**2))
 
 
-def _person_variance(v: np.ndarray, g: np.ndarray) -> float:
+def _person_variance(v: np.ndarray, g: np.ndarray, wif: np.ndarray | None = None) -> float:
     """By-person variance of sum_i v_i: contributions centred within cohort (the never-treated
-    are one cohort), squared and summed, with the degrees-of-freedom factor n_s / (n_s - K_s)
-    on each side (treated: K_s cohorts; comparison: 1).
+    are one cohort), plus the weights' influence ``wif`` (None: weights fixed), squared and
+    summed, with the degrees-of-freedom factor n_s / (n_s - K_s) on each side (treated: K_s
+    cohorts; comparison: 1).
 
     Centring within cohort rather than cohort x cluster keeps every unit's variation also when
     cohorts are small and spread over clusters (one or two participants per cell); the
     between-cluster shock variation it then also contains is of order 1 / (units per cluster)
     of the shock part, i.e. negligible."""
     r, _ = _cell_centred(v, g)
+    if wif is not None:
+        r = r + wif
     out = 0.0
     for side in (g > 0, g == 0):
         n_s = int(side.sum())
@@ -212,7 +302,8 @@ def _person_variance(v: np.ndarray, g: np.ndarray) -> float:
 
 
 def _person_and_comparison(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
-                           v: np.ndarray | None = None) -> tuple[float, int, np.ndarray]:
+                           v: np.ndarray | None = None, wif: np.ndarray | None = None
+                           ) -> tuple[float, int, np.ndarray]:
     """What both shock variances start from: the person variance of sum_i w_i . y_i, the number
     of cluster codes and the comparison clusters (no treated unit). ``v``: the contributions
     w_i . y_i when already computed."""
@@ -220,12 +311,13 @@ def _person_and_comparison(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.n
     n_cl = int(cl.max()) + 1
     treated_cl = np.zeros(n_cl, dtype=bool)
     treated_cl[cl[g > 0]] = True
-    return _person_variance(v, g), n_cl, np.flatnonzero(~treated_cl)
+    return _person_variance(v, g, wif), n_cl, np.flatnonzero(~treated_cl)
 
 
 def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
                    present: np.ndarray | None = None, *,
-                   blocks: ShockBlocks | None = None, v: np.ndarray | None = None) -> tuple[float, dict]:
+                   blocks: ShockBlocks | None = None, v: np.ndarray | None = None,
+                   wif: np.ndarray | None = None) -> tuple[float, dict]:
     """Conley-Taber / Ferman-Pinto-type variance of sum_i w_i . y_i (see the module docstring).
 
     Person part: `_person_variance`. Shock part: for every cluster c with exposure
@@ -250,12 +342,13 @@ def shock_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
 
     ``blocks``: `shock_blocks` of these ``y``, ``g``, ``cl`` when several weight vectors are
     applied to the same units (every cell observed only); None: computed here. ``v``: the units'
-    contributions w_i . y_i when already computed (`interval_variance`)."""
+    contributions w_i . y_i when already computed (`interval_variance`). ``wif``: the weights'
+    influence (`weight_influence`), added to the person part (None: weights taken as fixed)."""
     n = y.shape[1]
     if present is None:
-        person, shock, g0 = _shock_part(w, y, g, cl, blocks, v)
+        person, shock, g0 = _shock_part(w, y, g, cl, blocks, v, wif)
     else:
-        person, shock, g0 = _shock_part_present(w, y, g, cl, np.asarray(present, dtype=bool), v)
+        person, shock, g0 = _shock_part_present(w, y, g, cl, np.asarray(present, dtype=bool), v, wif)
     if g0 < 2:
         return float("nan"), {"person": person, "shock": float("nan")}
     shock = max(shock, 0.0)
@@ -307,11 +400,12 @@ def shock_blocks(y: np.ndarray, g: np.ndarray, cl: np.ndarray) -> ShockBlocks:
 
 
 def _shock_part(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
-                blocks: ShockBlocks | None = None, v: np.ndarray | None = None) -> tuple[float, float, int]:
+                blocks: ShockBlocks | None = None, v: np.ndarray | None = None,
+                wif: np.ndarray | None = None) -> tuple[float, float, int]:
     """(person variance, shock part before it is clipped at 0, G0) of `shock_variance` with
     every cell observed; the shock part is NaN when G0 < 2. ``blocks``: `shock_blocks` of these
     ``y``, ``g``, ``cl`` (None: computed here)."""
-    person, _, comp = _person_and_comparison(w, y, g, cl, v)
+    person, _, comp = _person_and_comparison(w, y, g, cl, v, wif)
     g0 = len(comp)
     if g0 < 2:
         return person, float("nan"), g0
@@ -325,7 +419,8 @@ def _shock_part(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
 
 
 def _shock_part_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
-                        present: np.ndarray, v: np.ndarray | None = None) -> tuple[float, float, int]:
+                        present: np.ndarray, v: np.ndarray | None = None,
+                        wif: np.ndarray | None = None) -> tuple[float, float, int]:
     """`_shock_part` with the observed cells ``present`` (periods x units). With every
     comparison cluster present in every month it is the same estimate (the month means are
     then demeaned over all G0 clusters, and the correction G0/(G0-1) is exact). Where some
@@ -335,7 +430,7 @@ def _shock_part_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndar
     n_t, n = y.shape
     if present.shape != y.shape:
         raise EstimationError(f"shock_variance: present has shape {present.shape}, y {y.shape}")
-    person, n_cl, comp = _person_and_comparison(w, y, g, cl, v)
+    person, n_cl, comp = _person_and_comparison(w, y, g, cl, v, wif)
     g0 = len(comp)
     if g0 < 2:
         return person, float("nan"), g0
@@ -372,7 +467,8 @@ def _shock_part_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndar
 def interval_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray, design: Design,
                       horizon: int | None, alpha: float,
                       present: np.ndarray | None = None, *,
-                      blocks: ShockBlocks | None = None) -> tuple[float, float] | None:
+                      blocks: ShockBlocks | None = None,
+                      wif: np.ndarray | None = None) -> tuple[float, float] | None:
     """(variance, degrees of freedom) of the interval `did.headline` prints for sum_i w_i . y_i
     in ``design`` at ``horizon`` (None: the design allows no interval, `Design.method`):
 
@@ -381,15 +477,23 @@ def interval_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarra
       never narrower than the cluster-robust interval (t(G-1)): the wider of the two is taken.
 
     The same rule as `did.headline` (`_headline_cs.headline_fields`); ``present`` as in
-    `shock_variance`; ``blocks`` as in `shock_variance`."""
+    `shock_variance`; ``blocks`` as in `shock_variance`; ``wif``: the weights' influence
+    (`weight_influence`; None: weights taken as fixed), in the cluster-robust variance when it is
+    the method and in the shock-aware variance's person part, not in the cluster-robust floor
+    of the shock-aware interval."""
     method, _ = design.method(horizon)
     if method == "none":
         return None
     v = np.einsum("ij,ji->i", w, y)  # the units' contributions, read by both variances
-    v_cl, df_cl = _cluster_variance_of(v, g, cl), float(design.n_clusters - 1)
+    # the weights' influence enters the cluster-robust variance where it is the method (R did's
+    # clustered IF); as the floor of the shock-aware interval it stays as before: with cohorts
+    # nested in few areas each cohort's wif is one area's sum, and its spread there is mostly
+    # the area's shocks, which the shock part already counts (docs/decisions/0014)
+    v_cl, df_cl = (_cluster_variance_of(v, g, cl, wif if method == "cluster" else None),
+                   float(design.n_clusters - 1))
     if method == "cluster":
         return v_cl, df_cl
-    var, parts = shock_variance(w, y, g, cl, present, blocks=blocks, v=v)
+    var, parts = shock_variance(w, y, g, cl, present, blocks=blocks, v=v, wif=wif)
     df = float(design.n_comparison_clusters - 1) if fixed_df(design, horizon) else parts["df"]
     if v_cl * stats.t.ppf(1 - alpha / 2, df_cl) ** 2 > var * stats.t.ppf(1 - alpha / 2, df) ** 2:
         return v_cl, df_cl

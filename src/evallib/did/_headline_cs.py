@@ -25,7 +25,15 @@ import pandas as pd
 from scipy import stats
 
 from evallib.did._common import check_columns, check_numeric, cohort_codes, time_codes, unique_ints
-from evallib.did._design import Design, ShockBlocks, detect_design, interval_variance, weights
+from evallib.did._design import (
+    Design,
+    ShockBlocks,
+    counts_weight_influence,
+    detect_design,
+    interval_variance,
+    weight_influence,
+    weights,
+)
 from evallib.did._result import DidResultMixin
 from evallib.did._ri_staggered import RI_DRAWS, ri_staggered
 from evallib.errors import EstimationError
@@ -264,7 +272,9 @@ def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray
     method, reason = design.method(horizon)
     rel = inference_reliability(design.n_clusters, design.n_treated_clusters)
     se = df = lo = hi = p = mde = None
-    got = interval_variance(w, y, g, cl, design, horizon, alpha, blocks=blocks)  # the one interval rule of did
+    # the cohort weights are estimated shares: their influence (R did's wif) enters the variance
+    wif = weight_influence(y, g, tl, horizon) if counts_weight_influence(design) else None
+    got = interval_variance(w, y, g, cl, design, horizon, alpha, blocks=blocks, wif=wif)  # the one interval rule of did
     if got is not None:
         var, df = got
         if df == design.n_clusters - 1:  # the cluster-robust t(G-1): its df stays an integer

@@ -3,8 +3,8 @@ did.headline's design-aware variance.
 
 Checked against (a) did.headline_path (its per-row standard errors are the diagonal, to 1e-12),
 (b) a direct loop over units written here from the definitions (each unit's contribution to
-theta_e from the cohort means, the cluster, person and shock forms summed unit by unit and cluster
-by cluster), and (c) the polarization identity on `_design`'s own scalar variances:
+theta_e from the cohort means, plus the influence of the estimated cohort weights, the cluster,
+person and shock forms summed unit by unit and cluster by cluster), and (c) the polarization identity on `_design`'s own scalar variances:
 Var(theta_e + theta_e') - Var(theta_e) - Var(theta_e') = 2 Cov(theta_e, theta_e')."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 from shock_panel_support import KW, shock_panel
 
 from evallib import did
-from evallib.did._covariance import event_weights, headline_covariance, variance_forms
-from evallib.did._design import _person_variance, cluster_variance, weights
+from evallib.did._covariance import event_cells, event_weights, headline_covariance, variance_forms
+from evallib.did._design import _person_variance, cell_influence, cluster_variance, weights
 from evallib.did._headline_cs import unit_panel
 from evallib.errors import EstimationError
 
@@ -58,11 +58,45 @@ def _unit_weight_vectors(p: pd.DataFrame, e: int, universal: bool) -> dict[int, 
     return out
 
 
-def _loop_forms(p: pd.DataFrame, ets, universal: bool):
-    """(estimates, cluster form, person form, shock form) by loops over units and clusters."""
+def _loop_wif(p: pd.DataFrame, e: int, universal: bool) -> dict[int, float]:
+    """Each unit's influence of the estimated cohort weights on theta_e (R did's wif), from the
+    definitions: cohort k's ATT_k (one cell per cohort at an event time), S = sum of the n_k,
+    wif_k = (ATT_k - theta_e) / S for k's units, 0 for the others; shrunk by
+    sqrt(max(0, 1 - noise / spread)), spread = sum_k n_k wif_k^2, noise = sum_k n_k Var(wif_k)
+    with Var(wif_k) = V_k (1 - 2 n_k / S) + sum_j n_j^2 V_j / S^2 and V_k the variance of
+    ATT_k / S from k's units' and the never-treated's contrasts."""
+    periods = sorted(p["t"].unique())
+    ymat = p.pivot(index="unit", columns="t", values="y")
+    first = p.groupby("unit")[["g", "area"]].first()
+    ctrl = ymat.loc[first.index[first.g == 0]]
+    cells = []
+    for k in sorted(first.g[first.g > 0].unique()):
+        base = k - 1 if (universal or e >= 0) else k + e - 1
+        if k + e in periods and k - 1 in periods and base in periods:
+            cells.append((k, k + e, base))
+    s = sum(int((first.g == k).sum()) for k, _, _ in cells)
+    att, var, n = {}, {}, {}
+    for k, tt, base in cells:
+        yk = ymat.loc[first.index[first.g == k]]
+        dk, dc = (yk[tt] - yk[base]).to_numpy(), (ctrl[tt] - ctrl[base]).to_numpy()
+        att[k], n[k] = dk.mean() - dc.mean(), len(dk)
+        var[k] = (np.var(dk, ddof=1) / len(dk) + np.var(dc, ddof=1) / len(dc)) / s**2
+    theta = sum(n[k] * att[k] for k in att) / s
+    wif = {k: (att[k] - theta) / s for k in att}
+    noise = sum(n[k] * (var[k] * (1 - 2 * n[k] / s) + sum(n[j] ** 2 * var[j] for j in att) / s**2) for k in att)
+    spread = sum(n[k] * wif[k] ** 2 for k in att)
+    shrink = np.sqrt(max(0.0, 1 - noise / spread)) if spread > 0 else 0.0
+    return {u: shrink * wif.get(row.g, 0.0) if row.g > 0 else 0.0 for u, row in first.iterrows()}
+
+
+def _loop_forms(p: pd.DataFrame, ets, universal: bool, with_wif: bool = True):
+    """(estimates, cluster form, person form, shock form) by loops over units and clusters;
+    ``with_wif``: the units' contributions include the weights' influence (`did.headline` counts
+    it where the cohorts are spread over areas, not where they are nested)."""
     ymat = p.pivot(index="unit", columns="t", values="y")
     first = p.groupby("unit")[["g", "area"]].first()
     wv = [_unit_weight_vectors(p, e, universal) for e in ets]
+    wifs = [_loop_wif(p, e, universal) if with_wif else defaultdict(float) for e in ets]
     k_n = len(ets)
     contrib = {u: np.array([wv[k][u] @ ymat.loc[u].to_numpy() for k in range(k_n)]) for u in first.index}
     est = np.sum(list(contrib.values()), axis=0)
@@ -71,7 +105,8 @@ def _loop_forms(p: pd.DataFrame, ets, universal: bool):
     for u, row in first.iterrows():
         cohort_mean[row.g] += contrib[u]
         cohort_n[row.g] += 1
-    resid = {u: contrib[u] - cohort_mean[row.g] / cohort_n[row.g] for u, row in first.iterrows()}
+    resid = {u: contrib[u] - cohort_mean[row.g] / cohort_n[row.g] + np.array([w[u] for w in wifs])
+             for u, row in first.iterrows()}
     clusters = sorted(first.area.unique())
     s = {c: np.zeros(k_n) for c in clusters}
     for u, row in first.iterrows():
@@ -107,7 +142,7 @@ def test_forms_and_estimates_equal_a_direct_loop(nested, base):
     est, cl_form, pe_form, sh_form = _loop_forms(p, ets, base == "universal")
     y, g, cl, tl = unit_panel(p, outcome="y", what="test", **KW)
     ws = [event_weights(y, g, tl, e, base) for e in ets]
-    forms = variance_forms(ws, y, g, cl)
+    forms = variance_forms(ws, y, g, cl, [cell_influence(y, g, event_cells(g, tl, e, base)) for e in ets])
     np.testing.assert_allclose(forms["cluster"], cl_form, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(forms["person"], pe_form, rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(forms["shock"], sh_form, rtol=1e-9, atol=1e-13)
@@ -172,7 +207,7 @@ def test_adjusted_covariance_keeps_the_forms_correlation():
     cov = res.covariance.to_numpy()
     assert np.linalg.eigvalsh(cov).min() >= -1e-12
     sd = res.rows["std_error"].to_numpy()
-    _, cl_form, pe_form, sh_form = _loop_forms(p, ets, True)
+    _, cl_form, pe_form, sh_form = _loop_forms(p, ets, True, with_wif=False)  # nested: no wif
     form = pe_form + sh_form
     if res.adjusted:  # the correlation of the (PSD-clipped) person + shock form, by hand
         vals, vecs = np.linalg.eigh(form)

@@ -13,7 +13,15 @@ from scipy import stats
 from shock_panel_support import KW, shock_panel
 
 from evallib import did
-from evallib.did._design import Design, cluster_variance, fixed_df, shock_variance, weights
+from evallib.did._design import (
+    Design,
+    cluster_variance,
+    detect_design,
+    fixed_df,
+    shock_variance,
+    weight_influence,
+    weights,
+)
 from evallib.did._headline_cs import unit_panel
 
 
@@ -29,7 +37,9 @@ def _by_hand(p: pd.DataFrame, horizon: int | None, df_fixed: float | None):
     Satterthwaite df) and the cluster-robust one (t(G-1))."""
     y, g, cl, tl = unit_panel(p, outcome="y", what="test", **KW)
     w = weights(y, g, tl, horizon)
-    var, parts = shock_variance(w, y, g, cl)
+    # the weights' influence where the cohorts are spread (checked by loops in test_headline_covariance)
+    wif = None if detect_design(g, cl).nested else weight_influence(y, g, tl, horizon)
+    var, parts = shock_variance(w, y, g, cl, wif=wif)
     df = parts["df"] if df_fixed is None else df_fixed
     n_cl = int(cl.max()) + 1
     v_cl = cluster_variance(w, y, g, cl)
