@@ -4,7 +4,8 @@ did.headline's design-aware variance.
 Checked against (a) did.headline_path (its per-row standard errors are the diagonal, to 1e-12),
 (b) a direct loop over units written here from the definitions (each unit's contribution to
 theta_e from the cohort means, plus the influence of the estimated cohort weights, the cluster,
-person and shock forms summed unit by unit and cluster by cluster), and (c) the polarization identity on `_design`'s own scalar variances:
+person and shock forms summed unit by unit and cluster by cluster), and (c) the polarization
+identity on `_design`'s own scalar variances:
 Var(theta_e + theta_e') - Var(theta_e) - Var(theta_e') = 2 Cov(theta_e, theta_e')."""
 
 from __future__ import annotations
