@@ -17,7 +17,7 @@ from evallib.config import PilotConfig
 from evallib.data import file_sha256, load_panel
 from evallib.engine import engine_estimators
 from evallib.protocol import to_jsonable
-from evallib.results.cache import chapter_cache_path, fingerprint, load_or_compute
+from evallib.results.cache import cached, chapter_cache_path, fingerprint, load_or_compute
 from evallib.results.schema import validate_results
 from evallib.results.store import write_results
 
@@ -41,6 +41,13 @@ def cache_key(config: PilotConfig, data_path: str | Path, engine: str = "memory"
     return fingerprint(file_sha256(Path(data_path)), config.model_dump_json(), *extra)
 
 
+def panel_key(config: PilotConfig, data_path: str | Path) -> str:
+    """The key of a validated panel (`results.cache.panel_cache_path`): the data file's
+    SHA-256, every params value and evallib's source (`load_panel`'s output depends on nothing
+    else)."""
+    return fingerprint(file_sha256(Path(data_path)), config.model_dump_json(), "validated panel")
+
+
 def compute_pilot(config: PilotConfig, data_path: str | Path, *, results_dir: str | Path,
                   work_dir: str | Path | None = None, engine: str | None = None) -> ChapterResults:
     """The pilot's :class:`ChapterResults`: from ``<work_dir>/<pilot>/chapter.pkl`` when data, params
@@ -58,7 +65,7 @@ def compute_pilot(config: PilotConfig, data_path: str | Path, *, results_dir: st
     cache = (Path(work_dir) / config.pilot / "chapter.pkl" if work_dir is not None
              else chapter_cache_path(results_dir, config.pilot))  # build/work/<pilot>/chapter.pkl
     ch = load_or_compute(cache, cache_key(config, path, engine),
-                         lambda: _chapter_with_engine(config, path, engine))
+                         lambda: _chapter_with_engine(config, path, engine, cache.parent / "panel.pkl"))
     doc = to_jsonable(ch.to_dict())
     # suppressed once (in write_results), then validated: the document checked is the one written
     write_results(config.pilot, doc, results_dir=results_dir, threshold=config.disclosure_threshold,
@@ -82,8 +89,12 @@ def _fork(rows: int) -> bool:
     return can_fork() and 0 <= limit <= rows
 
 
-def _chapter_with_engine(config: PilotConfig, path: Path, engine: str) -> ChapterResults:
-    panel = load_panel(path, config)
+def _chapter_with_engine(config: PilotConfig, path: Path, engine: str,
+                         panel_cache: Path | None = None) -> ChapterResults:
+    # the panel `pipeline.check_inputs` validated and stored for this run, else read and validated here
+    hit, panel = cached(panel_cache, panel_key(config, path)) if panel_cache is not None else (False, None)
+    if not hit:
+        panel = load_panel(path, config)
     est = engine_estimators(engine, path, panel, memory_limit=os.environ.get(ENGINE_MEMORY_ENV),
                             temp_directory=os.environ.get(ENGINE_TEMP_ENV), config=config)
     started: list[Apart] = []

@@ -10,11 +10,14 @@ import stat
 import sys
 from pathlib import Path
 
+from evallib.analysis.compute import panel_key
 from evallib.config import PilotConfig, _params_path, load_pilot
 from evallib.data import load_panel
 from evallib.data.parse import _cut
 from evallib.errors import ConfigError, EvallibError
 from evallib.report.labels import LANGS
+from evallib.results import paths
+from evallib.results.cache import panel_cache_path, store
 from evallib.simulate import write_demo
 
 __all__ = ["check_inputs", "default_data", "parse_langs", "resolve_data"]
@@ -81,15 +84,22 @@ def resolve_data(config: PilotConfig, root: Path, data: str | Path | None = None
 
 def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None) -> dict[str, str]:
     """Validate each pilot's params and panel in this process, before any kernel starts (making
-    demo data where a pilot has none). Returns pilot → problem, for the refused pilots only."""
+    demo data where a pilot has none). Returns pilot → problem, for the refused pilots only.
+    Each valid panel is stored in the pilot's work folder (`results.cache.panel_cache_path`), where
+    the chapter's computation reads it instead of loading the file again."""
     problems: dict[str, str] = {}
     for p in pilots:
         try:
             _params_path(p, root)  # a pilot name is an identifier: never a path out of params/
             config = load_pilot(p, root)
-            load_panel(resolve_data(config, root, data), config)
+            path = resolve_data(config, root, data)
+            panel = load_panel(path, config)
         except EvallibError as exc:  # params, data, or the data path named in the params
             problems[p] = str(exc)
+            continue
+        # the chapter's computation reads this instead of loading the file again (issue 12)
+        store(panel_cache_path(paths.results_dir(root), p), panel_key(config, path), panel)
+        del panel
     release_memory()
     return problems
 

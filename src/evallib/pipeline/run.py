@@ -71,11 +71,15 @@ def _run_pilots(pilots, data, lang, root: Path, workers, progress, book_stage: b
     langs = parse_langs(lang)
     pilots = pilots or list_pilots(root)
     data_s = None if data is None else str(Path(data).resolve())
+    # what a killed run left behind (nobody else can be using it: we hold the lock); before the
+    # inputs are checked, which leave each valid panel in its pilot's work folder
+    remove_stale_work(root)
     refused = check_inputs(pilots, root, data_s)
     if refused and all_or_nothing:
+        for p in pilots:  # the valid pilots' stored panels: nothing runs, nothing is kept
+            remove_work_dir(root, p)
         raise InputError(refused)
     run_id = new_run_id()
-    remove_stale_work(root)  # what a killed run left behind (nobody else can be using it: we hold the lock)
     runs = [PilotRun(p, lg, data_s, "BAD INPUT", error=refused[p], run_id=run_id)
             for lg in langs for p in pilots if p in refused]
     for r in runs:
