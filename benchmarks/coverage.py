@@ -100,7 +100,15 @@ NOTES = (
     "recomputed on the same draws (`--refresh --pilots antwerpen_ondersteuningsnetwerk`): its average "
     "now covers 0.975-0.978 and rejects 0.015-0.037 on this outcome, against 0.945-0.960 and "
     "0.043-0.055 before; on its headline outcome (regular_work, benchmarks/coverage_headline.md) "
-    "the average went from 0.907-0.925 to 0.940-0.968.")
+    "the average went from 0.907-0.925 to 0.940-0.968. After decision 0014 (the influence of the "
+    "estimated cohort weights, R did's wif shrunk for the cohorts' sampling noise, where cohorts are "
+    "spread over areas) Westhoek's and Gent's design-aware columns and verdict ingredients were "
+    "recomputed on the same draws (`--refresh --pilots westhoek_proeftuin gent_mobiel_arbeidsteam`, "
+    "2026-12-05): their intervals widened by about 1% (average) and 0.3-0.4% (12 months), population "
+    "coverage rose by 0.002-0.008 (Westhoek's average with shocks 0.920 -> 0.922, Gent's average "
+    "0.950-0.960 -> 0.953-0.968) and no rejection rate of the headline changed; Antwerpen (cohorts "
+    "nested in areas) is unchanged. The cohorts' weights are not what keeps Westhoek's average "
+    "with shocks below 0.93.")
 HERE = Path(__file__).resolve().parent
 HEADER = ("| pilot | shock SD | interval / test | method | reps | 95% coverage, population effect "
           "| coverage, sample's effect | rejection, no effect |")

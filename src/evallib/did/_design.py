@@ -213,10 +213,14 @@ def cell_influence(y: np.ndarray, g: np.ndarray, cells: list[tuple[int, int, int
         p[b] -= 1.0 / s
         n_cells[k] = n_cells.get(k, 0) + 1
     keys = sorted(patterns)
+    # every unit's contrasts over each cohort's cells (/ S): one product over all units, no copy
+    # of the comparison units' columns per cohort (12M-row panels call this per headline)
+    contrasts = np.stack([patterns[k] for k in keys]) @ y  # cohorts with cells x units
+    c_all = contrasts[:, ctrl]
     a_k, v_k, n_k, t_k = [], [], [], []
-    for k in keys:
-        a_units = patterns[k] @ y[:, g == k]  # each unit's contrasts over k's cells, / S
-        c_units = patterns[k] @ y[:, ctrl]
+    for j, k in enumerate(keys):
+        a_units = contrasts[j, g == k]
+        c_units = c_all[j]
         a_k.append(a_units.mean() - c_units.mean())
         v = (a_units.var(ddof=1) / len(a_units) if len(a_units) > 1 else 0.0)
         v += (c_units.var(ddof=1) / n_c if n_c > 1 else 0.0)
