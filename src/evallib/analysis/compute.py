@@ -17,7 +17,7 @@ from evallib.config import PilotConfig
 from evallib.data import file_sha256, load_panel
 from evallib.engine import engine_estimators
 from evallib.protocol import to_jsonable
-from evallib.results.cache import cached, chapter_cache_path, fingerprint, load_or_compute
+from evallib.results.cache import PANEL_FILE, cached, chapter_cache_path, fingerprint, load_or_compute
 from evallib.results.schema import validate_results
 from evallib.results.store import write_results
 
@@ -65,7 +65,7 @@ def compute_pilot(config: PilotConfig, data_path: str | Path, *, results_dir: st
     cache = (Path(work_dir) / config.pilot / "chapter.pkl" if work_dir is not None
              else chapter_cache_path(results_dir, config.pilot))  # build/work/<pilot>/chapter.pkl
     ch = load_or_compute(cache, cache_key(config, path, engine),
-                         lambda: _chapter_with_engine(config, path, engine, cache.parent / "panel.pkl"))
+                         lambda: _chapter_with_engine(config, path, engine, cache.parent / PANEL_FILE))
     doc = to_jsonable(ch.to_dict())
     # suppressed once (in write_results), then validated: the document checked is the one written
     write_results(config.pilot, doc, results_dir=results_dir, threshold=config.disclosure_threshold,

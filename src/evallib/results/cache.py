@@ -35,6 +35,7 @@ __all__ = ["cached", "chapter_cache_path", "fingerprint", "load_or_compute", "pa
 T = TypeVar("T")
 
 _KEY_SUFFIX = ".key"
+PANEL_FILE = "panel.pkl"  # the validated panel's file in a pilot's work folder (panel_cache_path)
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +93,7 @@ def panel_cache_path(results_dir: str | Path, pilot: str) -> Path:
     pilot's panel before any notebook starts (`pipeline.check_inputs`) and stores the loaded
     frame here, so that the notebook that computes the chapter reads it instead of reading and
     validating the file a second time (8-10 s at 12 million rows; issue 12)."""
-    return work_dir_for(results_dir, pilot) / "panel.pkl"
+    return work_dir_for(results_dir, pilot) / PANEL_FILE
 
 
 def cached(path: str | Path, key: str) -> tuple[bool, Any]:
