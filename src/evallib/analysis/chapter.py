@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -117,7 +118,7 @@ def scorecard_section(config: PilotConfig, design: DesignSection, headline: Head
 
 def chapter(panel: pd.DataFrame, config: PilotConfig, *, est: EngineEstimators | None = None,
             apart: Callable[[Callable[[], LadderSection]], Callable[[], LadderSection]] | None = None,
-            ) -> ChapterResults:
+            study_root: Path | None = None) -> ChapterResults:
     """Compute a pilot's chapter from its panel (`evallib.data.load_panel`) and params.
 
     Complete for every panel that `load_panel` accepts: an analysis these data do not allow is
@@ -125,11 +126,13 @@ def chapter(panel: pd.DataFrame, config: PilotConfig, *, est: EngineEstimators |
     engine's estimators (`evallib.engine.engine_estimators`) for the analyses it covers; the
     results are the same numbers as in memory. ``apart(fn)``: starts the ladder section (it needs
     no other section) elsewhere and returns how to read its result (`analysis.apart`: a forked
-    process); by default it is computed after the headline."""
+    process); by default it is computed after the headline. ``study_root``: the project whose
+    committed coverage studies gate the printed intervals (`analysis.measured`, decision 0015);
+    None: intervals are not gated."""
     allows = panel_facts(panel, config.cluster)
     ladder_of = (apart or (lambda fn: fn))(lambda: ladder_section(panel, config, allows, est=est))
     design = design_section(panel, config, allows)
-    headline = headline_section(panel, config, allows, est=est)
+    headline = headline_section(panel, config, allows, est=est, study_root=study_root)
     ladder = ladder_of()
     costs = costs_section(config, design, headline)
     sc, decision = scorecard_section(config, design, headline, ladder, costs)

@@ -13,9 +13,11 @@ from pathlib import Path
 from evallib import ladder
 from evallib.analysis.apart import Apart, can_fork
 from evallib.analysis.chapter import ChapterResults, chapter
-from evallib.config import PilotConfig
+from evallib.analysis.measured import study_digest
+from evallib.config import PilotConfig, find_repo_root
 from evallib.data import file_sha256, load_panel
 from evallib.engine import engine_estimators
+from evallib.errors import ConfigError
 from evallib.protocol import to_jsonable
 from evallib.results.cache import PANEL_FILE, cached, chapter_cache_path, fingerprint, load_or_compute
 from evallib.results.schema import validate_results
@@ -34,11 +36,22 @@ ENGINE_ENV, ENGINE_MEMORY_ENV, ENGINE_TEMP_ENV, ENGINE_LOG_ENV = (
 FORK_ROWS, FORK_ROWS_ENV = 1_000_000, "EVALLIB_CHAPTER_FORK_ROWS"
 
 
-def cache_key(config: PilotConfig, data_path: str | Path, engine: str = "memory") -> str:
+def study_root() -> Path | None:
+    """The project whose committed coverage studies gate the chapter's intervals
+    (`analysis.measured`): the evallib project above the working directory, None outside one."""
+    try:
+        return find_repo_root()
+    except ConfigError:
+        return None
+
+
+def cache_key(config: PilotConfig, data_path: str | Path, engine: str = "memory",
+              root: Path | None = None) -> str:
     """The chapter cache's key: the data file's SHA-256, every params value (defaults included),
-    the engine (when not memory) and evallib's source."""
+    the engine (when not memory), the coverage studies under ``root`` (`measured.study_digest`:
+    a rerun study changes which intervals are printed) and evallib's source."""
     extra = () if engine == "memory" else (f"engine:{engine}",)
-    return fingerprint(file_sha256(Path(data_path)), config.model_dump_json(), *extra)
+    return fingerprint(file_sha256(Path(data_path)), config.model_dump_json(), study_digest(root), *extra)
 
 
 def panel_key(config: PilotConfig, data_path: str | Path) -> str:
@@ -64,8 +77,9 @@ def compute_pilot(config: PilotConfig, data_path: str | Path, *, results_dir: st
     engine = engine or os.environ.get(ENGINE_ENV) or "memory"
     cache = (Path(work_dir) / config.pilot / "chapter.pkl" if work_dir is not None
              else chapter_cache_path(results_dir, config.pilot))  # build/work/<pilot>/chapter.pkl
-    ch = load_or_compute(cache, cache_key(config, path, engine),
-                         lambda: _chapter_with_engine(config, path, engine, cache.parent / PANEL_FILE))
+    root = study_root()
+    ch = load_or_compute(cache, cache_key(config, path, engine, root),
+                         lambda: _chapter_with_engine(config, path, engine, cache.parent / PANEL_FILE, root))
     doc = to_jsonable(ch.to_dict())
     # suppressed once (in write_results), then validated: the document checked is the one written
     write_results(config.pilot, doc, results_dir=results_dir, threshold=config.disclosure_threshold,
@@ -90,7 +104,7 @@ def _fork(rows: int) -> bool:
 
 
 def _chapter_with_engine(config: PilotConfig, path: Path, engine: str,
-                         panel_cache: Path | None = None) -> ChapterResults:
+                         panel_cache: Path | None = None, root: Path | None = None) -> ChapterResults:
     # the panel `pipeline.check_inputs` validated and stored for this run, else read and validated here
     hit, panel = cached(panel_cache, panel_key(config, path)) if panel_cache is not None else (False, None)
     if not hit:
@@ -105,7 +119,8 @@ def _chapter_with_engine(config: PilotConfig, path: Path, engine: str,
 
     try:
         with ladder.reuse_episodes():  # the relapse analyses of one panel find its episodes once
-            ch = chapter(panel, config, est=est, apart=apart if est is None and _fork(len(panel)) else None)
+            ch = chapter(panel, config, est=est, apart=apart if est is None and _fork(len(panel)) else None,
+                         study_root=root)
     finally:
         for worker in started:  # a worker whose result was not read (the chapter failed first)
             worker.close()

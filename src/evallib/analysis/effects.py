@@ -295,6 +295,7 @@ def outcome_effects(
     control_group: str = "never",
     seed: int = 0,
     cached: dict[str, Any] | None = None,
+    measured: Callable[[Any, str, int | None], Any] | None = None,
 ) -> pd.DataFrame:
     """The printed effect on each outcome (`did.headline`, design-aware interval): at
     ``horizon`` months after entry and averaged over all months after entry. ``cached``:
@@ -302,7 +303,12 @@ def outcome_effects(
     One row per outcome: outcome, horizon, e_estimate, e_ci_low, e_ci_high, e_mde, e_p_value,
     e_method, estimate, ci_low, ci_high, mde, p_value, method. Method "none": no valid interval
     (NaN bounds); an effect that cannot be estimated (nobody observed at the horizon): NaN and
-    method None. ``control_group``: never-treated only (kept for the call form)."""
+    method None. ``control_group``: never-treated only (kept for the call form). ``measured``:
+    (headline, outcome, horizon or None) -> the headline with its measured coverage, withheld
+    where it broke its promise (`analysis.measured.gate`); the ``cached`` results are taken as
+    already gated. Columns ``e_coverage``/``coverage``: the measured coverage's lowest rate (NaN
+    when not measured on this outcome), ``e_withheld``/``withheld``: whether the interval was
+    withheld."""
     if control_group != "never":
         raise ValueError("outcome_effects: the headline compares with the never-treated only")
     rows = []
@@ -310,9 +316,15 @@ def outcome_effects(
                                                   cluster=cluster or unit)) for o in outcomes}
 
     def fit(o: str, h: int | None) -> dict | None:  # both fits of an outcome read the panel once
-        return headline_row(attempt("outcome", lambda: did.headline(
+        res = attempt("outcome", lambda: did.headline(
             panel, outcome=o, unit=unit, time=time, cohort=cohort, cluster=cluster or unit,
-            horizon=h, seed=seed, ri_draws=0, arrays=arrays[o]())))  # RI only for the headline outcome
+            horizon=h, seed=seed, ri_draws=0, arrays=arrays[o]()))  # RI only for the headline outcome
+        return headline_row(measured(res, o, h) if measured is not None else res)
+
+    def cov(r: dict | None, o: str) -> tuple[float, bool]:  # measured on this outcome only
+        c = (r or {}).get("coverage") or {}
+        same = c.get("outcome") == o and not c.get("other_design")
+        return (float(c["low"]) if same else np.nan), bool(c.get("withheld", False))
 
     def val(r: dict | None, k: str) -> Any:
         return np.nan if r is None or r[k] is None else r[k]
@@ -320,13 +332,15 @@ def outcome_effects(
     for o in outcomes:
         pair = (cached or {}).get(o)
         avg, at = (headline_row(pair[0]), headline_row(pair[1])) if pair else (fit(o, None), fit(o, horizon))
+        (e_cov, e_held), (a_cov, a_held) = cov(at, o), cov(avg, o)
         rows.append({"outcome": o, "horizon": horizon,
                      "e_estimate": val(at, "estimate"), "e_ci_low": val(at, "ci_low"),
                      "e_ci_high": val(at, "ci_high"), "e_mde": val(at, "mde"), "e_p_value": val(at, "p_value"),
                      "e_method": at["method"] if at else None,
                      "estimate": val(avg, "estimate"), "ci_low": val(avg, "ci_low"),
                      "ci_high": val(avg, "ci_high"), "mde": val(avg, "mde"), "p_value": val(avg, "p_value"),
-                     "method": avg["method"] if avg else None})
+                     "method": avg["method"] if avg else None,
+                     "e_coverage": e_cov, "e_withheld": e_held, "coverage": a_cov, "withheld": a_held})
     return pd.DataFrame(rows)
 
 

@@ -55,7 +55,8 @@ def headline_row(h: Any) -> dict[str, Any] | None:
     ci_high, p_value, mde, df, method, method_reason (English, from did), the design counts
     (n_treated_clusters, n_comparison_clusters, nested_share) and relative_time (the horizon, or
     None for the average). None for an Absent or None. ``ci_low``/``ci_high``/``p_value``/
-    ``std_error``/``mde`` are None when ``method == "none"`` (no valid interval)."""
+    ``std_error``/``mde`` are None when ``method == "none"`` (no valid interval, or one withheld
+    because it broke its promise in the coverage study: ``coverage["withheld"]``)."""
     if h is None or isinstance(h, Absent):
         return None
     d = h if isinstance(h, dict) else h.to_dict()
@@ -67,4 +68,7 @@ def headline_row(h: Any) -> dict[str, Any] | None:
             "nested_share": float(d["nested_share"]), "relative_time": d["horizon"],
             # randomization inference on the same statistic (None when not run: ri_draws=0)
             "p_value_ri": _num(d.get("p_value_ri")), "ri_ci_low": _num(d.get("ri_ci_low")),
-            "ri_ci_high": _num(d.get("ri_ci_high"))}
+            "ri_ci_high": _num(d.get("ri_ci_high")),
+            # how often such an interval held the truth in the study of this design, and whether
+            # the book withholds it (analysis.measured.gate; None when not looked up)
+            "coverage": d.get("coverage")}

@@ -24,7 +24,7 @@ ESTIMATOR_TEMPLATE = "Callaway-Sant'Anna dynamic, e={horizon}, never-treated (di
 ESTIMATOR_AVERAGE = "Callaway-Sant'Anna average after entry, never-treated (did.headline, design-aware interval)"
 # the design-aware fields of a headline block (analysis.headlines.headline_row)
 _DESIGN_KEYS = ("p_value", "mde", "df", "method", "method_reason", "n_treated_clusters", "n_comparison_clusters",
-                "nested_share", "p_value_ri", "ri_ci_low", "ri_ci_high")
+                "nested_share", "p_value_ri", "ri_ci_low", "ri_ci_high", "coverage")
 # the pre-trend block: the book's check (did.pretrend_test, analysis.pretrends.pretrend_record) ...
 _PRETREND_KEYS = ("method", "contrast", "estimate", "p_value", "power", "slope_estimate", "slope_p_value",
                   "slope_power", "trend_per_month", "threshold", "horizon_months", "leads", "n_draws", "exact")
@@ -176,7 +176,8 @@ def build_scorecard(
     None. Each may be an :class:`~evallib.analysis.absence.Absent`: its block is then
     None-valued and ``absences`` says why it cannot be judged. An estimate whose design allows
     no valid interval (method "none") is kept, and ``absences["work_12m"]`` says why it cannot
-    be judged (reason code ``no_valid_interval``)."""
+    be judged (reason code ``no_valid_interval``, or ``interval_withheld`` when the interval was
+    withheld because it broke its promise in the coverage study: `analysis.measured.gate`)."""
     notes = list(notes or [])
     absences: dict[str, dict[str, Any]] = {}
 
@@ -190,7 +191,12 @@ def build_scorecard(
     if headline_h is None:
         headline_h = Absent("work_12m", "no_estimate_at_horizon", {"months": horizon})
     work_12m = _headline_block(headline_h, "work_12m", absent)
-    if work_12m["estimate"] is not None and work_12m["method"] == "none":
+    withheld = (work_12m.get("coverage") or {}).get("withheld")
+    if work_12m["estimate"] is not None and work_12m["method"] == "none" and withheld:
+        # the interval broke its promise in the coverage study of this design (decision 0015)
+        worst = work_12m["coverage"]["worst"]
+        absent("work_12m", Absent("work_12m", "interval_withheld", {"held": worst["held"], "reps": worst["reps"]}))
+    elif work_12m["estimate"] is not None and work_12m["method"] == "none":
         absent("work_12m", Absent("work_12m", "no_valid_interval"))
     elif work_12m["estimate"] is not None and not (work_12m["std_error"] or 0) > 0:
         absent("work_12m", Absent("work_12m", "no_standard_error"))

@@ -7,6 +7,7 @@ seed) comes from ``config.analysis`` and ``config.seed``, none is typed here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -28,6 +29,7 @@ from evallib.analysis.effects import (
 from evallib.analysis.headlines import design_arrays, design_headline, design_path, headline_row
 from evallib.analysis.honest import design_honest
 from evallib.analysis.ladder_reach import ladder_reach
+from evallib.analysis.measured import design_coverage, gate, gate_path
 from evallib.analysis.preconditions import STEPS, PanelFacts, panel_facts
 from evallib.analysis.pretrends import design_pretrend, pretrend_record
 from evallib.analysis.scorecard import persons_at_event_time
@@ -98,11 +100,21 @@ class HeadlineSection:
 
 
 def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None, *,
-                     est: EngineEstimators | None = None) -> HeadlineSection:
+                     est: EngineEstimators | None = None, study_root: Path | None = None) -> HeadlineSection:
     """Each estimate, or an :class:`~evallib.analysis.absence.Absent` when the panel does not
     allow it (checked first: see :mod:`evallib.analysis.absence`). ``est``: an engine's
-    estimators (`evallib.engine`) for the CS group-time effects and TWFE; default in memory."""
+    estimators (`evallib.engine`) for the CS group-time effects and TWFE; default in memory.
+    ``study_root``: the project whose committed coverage studies (`analysis.measured`) give each
+    printed interval its measured coverage and withhold one that broke its promise in this
+    design (docs/decisions/0015); None: not looked up."""
     a, outcome, cluster = config.analysis, config.headline_outcome, config.cluster
+
+    def measured(h: Any, o: str, months: int | None) -> Any:
+        if study_root is None or not isinstance(h, did.Headline):
+            return h
+        return gate(h, design_coverage(study_root, config.pilot, o, months, config=config,
+                                       headline=headline_row(h)), o)
+
     f = facts or panel_facts(panel, cluster)
     months = need(f.n_months >= 2, "too_few_months", months=f.n_months, needed=2)
     gt = attempt("staggered_gt", lambda: (est or did).staggered(
@@ -115,10 +127,11 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
     # the printed headline: design-aware intervals (did.headline), on average and at the horizon
     # (both from one reading of the panel)
     arrays = once(lambda: design_arrays(panel, outcome=outcome, cluster=cluster))
-    average = attempt("headline_average", lambda: design_headline(
-        panel, outcome=outcome, cluster=cluster, seed=config.seed, arrays=arrays()), [needs(gt)])
-    horizon = attempt("headline_horizon", lambda: design_headline(
+    average = attempt("headline_average", lambda: measured(design_headline(
+        panel, outcome=outcome, cluster=cluster, seed=config.seed, arrays=arrays()), outcome, None), [needs(gt)])
+    horizon = attempt("headline_horizon", lambda: measured(design_headline(
         panel, outcome=outcome, cluster=cluster, horizon=a.horizon, seed=config.seed, arrays=arrays()),
+        outcome, a.horizon),
         [needs(gt), lambda: need(persons_at_event_time(gt, a.horizon) > 0, "no_estimate_at_horizon",
                                  months=a.horizon)])
     # comparison only: the TWFE coefficient with CRV1, wild cluster bootstrap and RI p-values
@@ -133,8 +146,9 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
         panel, outcome=outcome, unit="person_id", time="month", cohort="start_month", cluster=cluster,
         leads=-lead, lags=lag), [months, need(f.n_pilot_with_pre > 0, "no_pre_period")])
     # the event-study figure: CS per month since entry with did.headline's interval per month
-    path = attempt("event_study_path", lambda: design_path(
-        panel, outcome=outcome, cluster=cluster, event_window=config.event_window, seed=config.seed),
+    # (without intervals when the headline at the horizon, the same interval, was withheld)
+    path = attempt("event_study_path", lambda: gate_path(design_path(
+        panel, outcome=outcome, cluster=cluster, event_window=config.event_window, seed=config.seed), horizon),
         [needs(gt), need(f.n_pilot_with_pre > 0, "no_pre_period")])
     pretrend = attempt("pretrend_test", lambda: design_pretrend(
         panel, outcome=outcome, cluster=cluster, leads=-config.event_window[0], horizon=a.horizon,
@@ -150,7 +164,7 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
                                          months=a.horizon)])
     outcomes = attempt("outcomes", lambda: outcome_effects(
         panel, outcomes=config.outcomes, horizon=a.horizon, cluster=cluster, seed=config.seed,
-        cached={outcome: (average, horizon)}), [needs(gt)])
+        cached={outcome: (average, horizon)}, measured=measured), [needs(gt)])
     subgroups = attempt("subgroups", lambda: subgroup_effects(
         panel, outcome=outcome, threshold=config.disclosure_threshold, cluster=cluster, seed=config.seed),
         [need(f.subgroup_columns, "no_subgroup_columns"), needs(gt)])

@@ -69,7 +69,11 @@ class Headline(DidResultMixin):
     (two-sided, no effect), ``ri_ci_low``/``ri_ci_high`` (constant effects not rejected at
     ``alpha``; None where the data do not bound them), ``ri_draws`` (reassignments, the
     observed one included) and ``ri_exact`` (all enumerated). The book prints ``p_value_ri``
-    as the p-value when ``method`` is "none" and beside ``p_value`` otherwise."""
+    as the p-value when ``method`` is "none" and beside ``p_value`` otherwise.
+
+    ``coverage``: how often such an interval held the truth in a simulation study of the design,
+    set by the caller (`evallib.analysis.measured.gate`, which also withholds an interval that
+    broke its promise there); None when not looked up."""
 
     estimate: float
     std_error: float | None
@@ -93,10 +97,11 @@ class Headline(DidResultMixin):
     ri_ci_high: float | None = None
     ri_draws: int = 0
     ri_exact: bool = False
+    coverage: dict | None = None
     _extra = ("estimate", "std_error", "ci_low", "ci_high", "p_value", "method", "reason", "mde",
               "reliability", "df", "horizon", "n_units", "n_clusters", "n_treated_clusters",
               "n_comparison_clusters", "nested_share", "p_value_ri", "ri_ci_low", "ri_ci_high",
-              "ri_draws", "ri_exact")
+              "ri_draws", "ri_exact", "coverage")
 
     @property
     def conf_int(self) -> tuple[float | None, float | None]:

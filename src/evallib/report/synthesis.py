@@ -148,16 +148,21 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
                      n=fmt_int(inf.get("n_clusters") or 0, lang))
     cost_pp = s["cost"].get("per_participant_eur")
     method = w.get("method")
+    withheld = _withheld(w)
     column = {
         "sc_outcome": label("var_" + s["outcome_work"], lang),
         "sc_primary_12m": fmt_pp_value(w["estimate"], lang) if w.get("estimate") is not None else "–",
-        "sc_interval": (label("no_interval_cell", lang) if method == "none"
+        # an interval withheld because it broke its promise in the design's study (decision 0015)
+        "sc_interval": (label("withheld_cell", lang, rate=fmt_pct(withheld, lang, 1)) if withheld is not None
+                        else label("no_interval_cell", lang) if method == "none"
                         else _interval(w["ci_low"], w["ci_high"], lang)),
-        "sc_method": label("method_short_" + method, lang) if method else "–",
+        "sc_method": (label("method_short_withheld", lang) if withheld is not None
+                      else label("method_short_" + method, lang) if method else "–"),
         "sc_probability": fmt_prob(e.decision.probability if e.decision else None, lang),
-        "sc_work_overall": (f"{fmt_pp_value(o.get('estimate'), lang)} "
-                            f"({_interval(o.get('ci_low'), o.get('ci_high'), lang)})"
-                            if o.get("estimate") is not None else "–"),
+        "sc_work_overall": (f"{fmt_pp_value(o.get('estimate'), lang)} ("
+                            + (label("withheld_cell", lang, rate=fmt_pct(_withheld(o), lang, 1))
+                               if _withheld(o) is not None else _interval(o.get('ci_low'), o.get('ci_high'), lang))
+                            + ")" if o.get("estimate") is not None else "–"),
         "sc_step_up": _step_cell(s.get("ladder_reach") or st, lang),
         "sc_mde": fmt_pp_value(s["mde"], lang, signed=False) if s.get("mde") is not None else "–",
         "sc_inference": f"{label('inference_' + inf['label'], lang)} ({clusters})",
@@ -177,10 +182,18 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
         if block == "step_up" and (s.get("ladder_reach") or {}).get("estimate") is not None:
             continue  # the cell shows ladder_reach, not the monthly step-up effect
         if block in absences:
-            if block == "work_12m" and absences[block].get("reason_code") == "no_valid_interval":
+            if block == "work_12m" and absences[block].get("reason_code") in ("no_valid_interval",
+                                                                              "interval_withheld"):
                 cells = ("sc_mde",)
             column.update({c: short for c in cells})
     return column
+
+
+def _withheld(block: dict) -> float | None:
+    """The lowest measured coverage of a scorecard headline block whose interval was withheld
+    (`analysis.measured.gate`), else None."""
+    cov = block.get("coverage") or {}
+    return float(cov["low"]) if cov.get("withheld") else None
 
 
 def _step_cell(b: dict, lang: str) -> str:

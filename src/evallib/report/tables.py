@@ -15,7 +15,7 @@ from evallib.analysis.headlines import headline_row
 from evallib.analysis.preconditions import STEPS
 from evallib.analysis.sections import HeadlineSection
 from evallib.disclosure import publishable_results, safe_count, safe_share, suppress_counts
-from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pp, fmt_pp_value, p_eq
+from evallib.report.format import fmt_eur, fmt_int, fmt_num, fmt_p, fmt_pct, fmt_pp, fmt_pp_value, p_eq
 from evallib.report.labels import label
 
 __all__ = [
@@ -99,11 +99,21 @@ def _ci(lo: float, hi: float, lang: str) -> str:
     return label("range", lang, low=fmt_pp_value(lo, lang), high=fmt_pp_value(hi, lang))
 
 
-def _ci_or_none(lo, hi, lang: str) -> str:
-    """The interval, or "no valid interval" when the design allows none (None/NaN bounds)."""
+def _ci_or_none(lo, hi, lang: str, withheld: float | None = None) -> str:
+    """The interval, or "no valid interval" when the design allows none (None/NaN bounds), or
+    "not shown" with the measured coverage ``withheld`` when it was withheld because it broke its
+    promise in the coverage study of this design (`analysis.measured.gate`)."""
+    if withheld is not None and withheld == withheld:
+        return label("withheld_cell", lang, rate=fmt_pct(withheld, lang, 1))
     if lo is None or hi is None or lo != lo or hi != hi:
         return label("no_interval_cell", lang)
     return _ci(lo, hi, lang)
+
+
+def _withheld_rate(row: dict) -> float | None:
+    """The lowest measured coverage of a headline row whose interval was withheld, else None."""
+    cov = row.get("coverage") or {}
+    return float(cov["low"]) if cov.get("withheld") else None
 
 
 def effects_table(rows: list[dict], lang: str = "nl") -> pd.DataFrame:
@@ -114,10 +124,10 @@ def effects_table(rows: list[dict], lang: str = "nl") -> pd.DataFrame:
     points; no interval (None) reads "no valid interval"."""
     out = []
     for r in rows:
-        method = r.get("method")
+        method = "withheld" if _withheld_rate(r) is not None else r.get("method")
         out.append({label("col_term", lang): label("est_" + r["key"], lang, months=r.get("months", "")),
                     label("col_effect_pp", lang): fmt_pp_value(r["estimate"], lang),
-                    label("col_ci95", lang): _ci_or_none(r["ci_low"], r["ci_high"], lang),
+                    label("col_ci95", lang): _ci_or_none(r["ci_low"], r["ci_high"], lang, _withheld_rate(r)),
                     label("col_p", lang): fmt_p(r.get("p_value"), lang) if r.get("p_value") is not None else "–",
                     label("col_mde", lang): fmt_num(100 * r["mde"], lang, 1)
                     if r.get("mde") is not None else "–",
@@ -361,18 +371,29 @@ def entry_table(counts: DesignCounts, threshold: int, lang: str = "nl") -> pd.Da
     return g[[*keys, label("col_persons", lang)]].reset_index(drop=True)
 
 
+def _rate_if(r, withheld: str, coverage: str) -> float | None:
+    """The measured coverage of an `outcome_effects` row's interval when it was withheld (older
+    results have neither column)."""
+    flag = getattr(r, withheld, False)
+    return float(getattr(r, coverage)) if flag is not None and flag == flag and bool(flag) else None
+
+
 def outcomes_table(effects: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
     """`evallib.analysis.effects.outcome_effects` for readers: effect at the horizon and on
-    average, each with `did.headline`'s design-aware interval (or "no valid interval") and the
-    interval's method."""
+    average, each with `did.headline`'s design-aware interval (or "no valid interval", or "not
+    shown" with its measured coverage when withheld: decision 0015) and the interval's method."""
     out = []
     for r in effects.itertuples(index=False):
         has, has_avg = r.e_estimate == r.e_estimate, r.estimate == r.estimate
         method = getattr(r, "e_method", None) or getattr(r, "method", None)
+        if _rate_if(r, "e_withheld", "e_coverage") is not None or _rate_if(r, "withheld", "coverage") is not None:
+            method = "withheld"
         out.append({label("col_outcome", lang): label("var_" + r.outcome, lang),
                     label("col_effect_h", lang, months=r.horizon): fmt_pp_value(r.e_estimate, lang) if has else "–",
-                    label("col_ci95", lang): _ci_or_none(r.e_ci_low, r.e_ci_high, lang) if has else "–",
+                    label("col_ci95", lang): _ci_or_none(r.e_ci_low, r.e_ci_high, lang,
+                                                         _rate_if(r, "e_withheld", "e_coverage")) if has else "–",
                     label("col_effect_avg", lang): fmt_pp_value(r.estimate, lang) if has_avg else "–",
-                    label("col_ci_avg", lang): _ci_or_none(r.ci_low, r.ci_high, lang) if has_avg else "–",
+                    label("col_ci_avg", lang): _ci_or_none(r.ci_low, r.ci_high, lang,
+                                                           _rate_if(r, "withheld", "coverage")) if has_avg else "–",
                     label("col_method", lang): label("method_short_" + method, lang) if method else "–"})
     return pd.DataFrame(out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evallib import did
+from evallib.analysis.measured import COVERAGE_BAND
 from evallib.analysis.pretrends import POWER_ENOUGH, pretrend_record, ri_role
 from evallib.disclosure import publishable_results, safe_count, safe_part
 from evallib.inference import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, inference_reliability
@@ -65,6 +66,11 @@ def method_sentence(row: dict, lang: str = "nl") -> str:
     a row of `evallib.analysis.headlines.headline_row` or a scorecard block)."""
     method = row.get("method")
     g1, g0 = row.get("n_treated_clusters"), row.get("n_comparison_clusters")
+    cov = row.get("coverage") or {}
+    if method == "none" and cov.get("withheld"):  # withheld: it broke its promise (decision 0015)
+        w = cov["worst"]
+        return label("method_withheld", lang, rate=fmt_pct(w["rate"], lang, 1), held=fmt_int(w["held"], lang),
+                     reps=fmt_int(w["reps"], lang), sd=fmt_num(w["shock_sd"], lang, 1))
     if method == "none":
         return label("method_none", lang, g0=fmt_int(g0, lang))
     if method == "cluster":
@@ -95,17 +101,23 @@ def headline_sentence(row: dict, outcome: str, lang: str = "nl", *, horizon: int
 
 def measured_coverage_sentence(coverage: dict | None, lang: str = "nl") -> str:
     """How often the headline's interval held the true effect in the simulation study of the
-    pilot's own design (`evallib.report.validation_study.design_coverage`), or that this was not
+    pilot's own design (`evallib.analysis.measured.design_coverage`), or that this was not
     measured, or that the study simulated another design than the params or the data now have (it
-    has to be rerun): the reader can check the interval's 95% promise."""
+    has to be rerun): the reader can check the interval's 95% promise. Above
+    ``COVERAGE_BAND[1]`` it adds that the interval is conservative; empty for an interval that was
+    withheld (`headline_sentence` says why)."""
     if coverage is None:
         return label("interval_not_measured", lang)
     if coverage.get("other_design"):
         return label("interval_other_design", lang)
+    if coverage.get("withheld"):  # the headline sentence already says it and why
+        return ""
     low, high = fmt_pct(coverage["low"], lang, 1), fmt_pct(coverage["high"], lang, 1)
-    return label("interval_measured", lang, reps=fmt_int(coverage["reps"], lang),
+    text = label("interval_measured", lang, reps=fmt_int(coverage["reps"], lang),
                  outcome=label(f"var_{coverage['outcome']}", lang),
                  rates=low if low == high else label("range", lang, low=low, high=high))
+    # above the band: the promise is kept with room to spare (decision 0015)
+    return text + (" " + label("interval_conservative", lang) if coverage["high"] > COVERAGE_BAND[1] else "")
 
 
 def primary_outcome_sentence(config, lang: str = "nl") -> str:

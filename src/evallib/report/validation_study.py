@@ -24,23 +24,30 @@ import numpy as np
 import pandas as pd
 
 from evallib.analysis.decision import decide
+
+# the study's lookup lives in the analysis layer (the chapter gates its intervals with it):
+# re-exported here for the appendix and the benchmark scripts
+from evallib.analysis.measured import (  # noqa: F401
+    COVERAGE_HEADLINE_ROWS,
+    COVERAGE_ROWS,
+    STUDY_HORIZON,
+    STUDY_OUTCOME,
+    _groups,
+    _read,
+    changed_designs,
+    design_coverage,
+    designs_path,
+    population_coverage,
+    record_designs,
+)
 from evallib.config import DecisionRules, PilotConfig
 from evallib.report.format import DASH, fmt_int, fmt_num, fmt_pct, fmt_pp_value
 from evallib.report.labels import label
 from evallib.report.show import text as as_text
-from evallib.simulate import design_fingerprint
 
 __all__ = ["COVERAGE_HEADLINE_ROWS", "COVERAGE_ROWS", "STUDY_HORIZON", "STUDY_INTERVALS", "STUDY_OUTCOME",
            "bias_table", "changed_designs", "coverage_table", "design_coverage", "designs_path", "other_designs_note",
            "pretrend_table", "reach_table", "record_designs", "study_verdict", "verdict_table"]
-
-#: the coverage study's rows file (in the project root), its outcome and its horizon in months
-#: (``benchmarks/coverage.py`` takes its OUTCOME and HORIZON from here)
-COVERAGE_ROWS = "benchmarks/coverage_rows.csv"
-#: each pilot's headline outcome in the same draws (``benchmarks/coverage_headline.py``)
-COVERAGE_HEADLINE_ROWS = "benchmarks/coverage_headline_rows.csv"
-STUDY_OUTCOME = "work_or_training"
-STUDY_HORIZON = 12
 
 # (catalogue key of the row, coverage column, rejection column, population coverage (est, length, truth))
 STUDY_INTERVALS = (
@@ -56,10 +63,6 @@ STUDY_INTERVALS = (
 _VERDICT_FIELDS = ("estimate", "std_error", "ci_low", "ci_high", "method", "mde", "df", "reliability", "p_value",
                    "p_value_ri")
 _VERDICTS = ("scale", "continue", "stop", "cannot_judge", "no_estimate")
-
-
-def _read(path: Path) -> pd.DataFrame | None:
-    return pd.read_csv(path) if path.is_file() else None
 
 
 def _rate(values: pd.Series | None, lang: str) -> str:
@@ -81,62 +84,6 @@ def _cells(pilot: str, shock: float, reps: int, lang: str, names: dict[str, str]
                                                  sd=fmt_num(shock, lang, 1), reps=fmt_int(reps, lang))}
 
 
-def _groups(rows: pd.DataFrame):
-    return rows.groupby(["pilot", "shock_sd"], sort=False)
-
-
-def population_coverage(d: pd.DataFrame, est: str, length: str, truth: str) -> float | None:
-    """Share of draws whose interval (estimate ± length / 2) holds the mean true effect over the
-    cell's draws (the effect in the population the samples come from); None without intervals."""
-    if not {est, length, truth} <= set(d.columns):
-        return None
-    ok = d[length].notna()
-    if not ok.any():
-        return None
-    return float((np.abs(d[est] - d[truth].mean()) <= d[length] / 2)[ok].mean())
-
-
-def _rows_coverage(rows: pd.DataFrame, horizon: int | None) -> dict | None:
-    est, length, truth = ("est_avg", "len_avg", "truth_avg") if horizon is None else ("est_12", "len_12", "truth_12")
-    rates, reps = [], 0
-    for _, d in _groups(rows):
-        rate = population_coverage(d, est, length, truth)
-        if rate is not None:
-            rates.append(rate)
-            reps += int(d[length].notna().sum())
-    return {"low": min(rates), "high": max(rates), "reps": reps} if rates else None
-
-
-def designs_path(rows_path: Path) -> Path:
-    """The record of the designs a study's rows file simulated: beside it, ``<rows>.designs.csv``
-    (columns ``pilot``, ``fingerprint`` (`evallib.simulate.design_fingerprint` of the params the
-    study read), ``pilot_areas``, ``comparison_areas``)."""
-    return rows_path.with_name(rows_path.stem + ".designs.csv")
-
-
-def record_designs(rows_path: Path, configs: list[PilotConfig]) -> None:
-    """Record, beside ``rows_path``, the design of each pilot in ``configs`` as its params give it
-    now (called by a study when it writes rows of these pilots; the other pilots' records stay)."""
-    new = pd.DataFrame([{"pilot": c.pilot, "fingerprint": design_fingerprint(c), "pilot_areas": c.n_pilot_areas,
-                         "comparison_areas": len(c.areas) - c.n_pilot_areas} for c in configs])
-    path = designs_path(rows_path)
-    if path.is_file():
-        old = pd.read_csv(path, dtype={"fingerprint": str})
-        new = pd.concat([old[~old["pilot"].isin(new["pilot"])], new], ignore_index=True)
-    new.sort_values("pilot").to_csv(path, index=False)
-
-
-def changed_designs(rows_path: Path, configs: list[PilotConfig]) -> list[str]:
-    """The pilots of ``configs`` whose rows in ``rows_path`` were recorded (`record_designs`) for
-    another design than their params give now: a study must not add to or recompute those rows
-    (it would mix two designs), only replace them."""
-    path = designs_path(rows_path)
-    if not path.is_file():
-        return []
-    rec = pd.read_csv(path, dtype={"fingerprint": str}).set_index("pilot")["fingerprint"]
-    return [c.pilot for c in configs if c.pilot in rec.index and rec[c.pilot] != design_fingerprint(c)]
-
-
 def other_designs_note(rows_csv: Path, configs: list[PilotConfig], lang: str = "nl",
                        names: dict[str, str] | None = None) -> str | None:
     """The appendix's warning when the study in ``rows_csv`` simulated, for some pilots of
@@ -154,64 +101,6 @@ def other_designs_note(rows_csv: Path, configs: list[PilotConfig], lang: str = "
         return None
     shown = [as_text((names or {}).get(c.pilot, c.pilot)) for c in mine if c.pilot in other]  # params text
     return label("study_other_design", lang, pilots=", ".join(shown), file=as_text(rows_csv.name))
-
-
-def _same_design(rows_path: Path, pilot: str, config: PilotConfig | None, headline: dict | None) -> bool:
-    """Whether the study in ``rows_path`` simulated the design of ``config`` (its params now) and of
-    the data behind ``headline`` (their counts of pilot and comparison areas); True when neither
-    is given. A study without a record of its designs counts as another design."""
-    if config is None and headline is None:
-        return True
-    path = designs_path(rows_path)
-    if not path.is_file():
-        return False
-    rec = pd.read_csv(path, dtype={"fingerprint": str})
-    rec = rec[rec["pilot"] == pilot]
-    if len(rec) != 1:
-        return False
-    r = rec.iloc[0]
-    if config is not None and r["fingerprint"] != design_fingerprint(config):
-        return False
-    if headline is not None:
-        for key, col in (("n_treated_clusters", "pilot_areas"), ("n_comparison_clusters", "comparison_areas")):
-            if headline.get(key) is not None and int(headline[key]) != int(r[col]):
-                return False
-    return True
-
-
-def design_coverage(root: Path, pilot: str, outcome: str, horizon: int | None, *,
-                    config: PilotConfig | None = None, headline: dict | None = None) -> dict | None:
-    """How often the printed 95% interval of the headline (``horizon`` months after entry, or the
-    average over the months after entry with None) contained the population's effect in the
-    coverage studies of ``pilot``'s own design under ``root``: `COVERAGE_HEADLINE_ROWS` (each
-    pilot's headline outcome) for ``outcome``, else `COVERAGE_ROWS` (`STUDY_OUTCOME`, the outcome
-    then named in the result). ``low`` and ``high`` over the study's shock settings, ``reps`` the
-    draws in all, ``outcome`` the outcome measured. None when no study holds this pilot, or at a
-    horizon other than `STUDY_HORIZON` and the average.
-
-    ``config`` (the pilot's params now) and ``headline`` (the printed headline's fields, with its
-    ``n_treated_clusters`` and ``n_comparison_clusters``): when given, a study counts only if it
-    simulated this design (`record_designs`: the same params digest and the same numbers of pilot
-    and comparison areas as the data); a study of another design gives ``{"other_design": True}``
-    (the params or the data changed since the study ran: it has to be rerun)."""
-    if horizon is not None and horizon != STUDY_HORIZON:
-        return None
-    other = False
-    for name, measured in ((COVERAGE_HEADLINE_ROWS, outcome), (COVERAGE_ROWS, STUDY_OUTCOME)):
-        rows = _read(root / name)
-        if rows is None or "pilot" not in rows:
-            continue
-        mine = rows["pilot"] == pilot
-        if "outcome" in rows:
-            mine &= rows["outcome"] == measured
-        got = _rows_coverage(rows[mine], horizon) if mine.any() else None
-        if got is None:
-            continue
-        if not _same_design(root / name, pilot, config, headline):
-            other = True
-            continue
-        return {**got, "outcome": measured}
-    return {"other_design": True} if other else None
 
 
 def coverage_table(rows_csv: Path, lang: str = "nl", names: dict[str, str] | None = None) -> pd.DataFrame | None:

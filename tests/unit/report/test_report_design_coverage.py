@@ -34,10 +34,12 @@ def _root(tmp_path, headline: pd.DataFrame | None = None):
 def test_design_coverage_by_hand(tmp_path):
     root = _root(tmp_path)
     # no headline study: the study outcome's rows, named
-    assert design_coverage(root, "a", "employed", 12) == {"low": 0.5, "high": 0.75, "reps": 6,
-                                                           "outcome": STUDY_OUTCOME}
-    assert design_coverage(root, "a", "employed", None) == {"low": 1.0, "high": 1.0, "reps": 6,
-                                                             "outcome": STUDY_OUTCOME}
+    assert design_coverage(root, "a", "employed", 12) == {
+        "low": 0.5, "high": 0.75, "reps": 6, "outcome": STUDY_OUTCOME,
+        "worst": {"shock_sd": 0.3, "rate": 0.5, "held": 1, "reps": 2}}  # the setting of the lowest rate
+    assert design_coverage(root, "a", "employed", None) == {
+        "low": 1.0, "high": 1.0, "reps": 6, "outcome": STUDY_OUTCOME,
+        "worst": {"shock_sd": 0.0, "rate": 1.0, "held": 4, "reps": 4}}
     assert design_coverage(root, "a", "employed", 6) is None  # the study measures 12 months and the average
     assert design_coverage(root, "c", "employed", 12) is None  # a pilot the study does not hold
     assert design_coverage(tmp_path / "elsewhere", "a", "employed", 12) is None
@@ -49,7 +51,9 @@ def test_the_headline_outcome_study_comes_first(tmp_path):
     # so 2 of 2 — the "regular_work" row would miss it)
     head = ROWS.iloc[[0, 1, 3]].assign(outcome=["employed", "employed", "regular_work"])
     root = _root(tmp_path, head)
-    assert design_coverage(root, "a", "employed", 12) == {"low": 1.0, "high": 1.0, "reps": 2, "outcome": "employed"}
+    assert design_coverage(root, "a", "employed", 12) == {
+        "low": 1.0, "high": 1.0, "reps": 2, "outcome": "employed",
+        "worst": {"shock_sd": 0.0, "rate": 1.0, "held": 2, "reps": 2}}
     # an outcome the headline study lacks falls back to the study outcome
     assert design_coverage(root, "a", "ladder_step", 12)["outcome"] == STUDY_OUTCOME
     # pilot "b" is in the main study only

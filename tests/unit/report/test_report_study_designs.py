@@ -29,7 +29,8 @@ PILOT = "antwerpen_ondersteuningsnetwerk"
 ROWS = pd.DataFrame({"pilot": [PILOT, PILOT], "shock_sd": [0.0, 0.0], "rep": [0, 1], "est_12": [0.10, 0.30],
                      "len_12": [0.04, 0.10], "truth_12": [0.10, 0.10], "est_avg": [0.1, 0.1],
                      "len_avg": [0.04, 0.04], "truth_avg": [0.1, 0.1]})
-MEASURED = {"low": 0.5, "high": 0.5, "reps": 2, "outcome": STUDY_OUTCOME}
+MEASURED = {"low": 0.5, "high": 0.5, "reps": 2, "outcome": STUDY_OUTCOME,
+            "worst": {"shock_sd": 0.0, "rate": 0.5, "held": 1, "reps": 2}}
 
 
 def _root(tmp_path: Path, record: bool = True) -> Path:
