@@ -28,6 +28,7 @@ __all__ = [
     "flow_table",
     "headline_effects_table",
     "markov_table",
+    "outcomes_caption",
     "outcomes_table",
     "relapse_table",
     "step_up_table",
@@ -376,6 +377,15 @@ def _rate_if(r, withheld: str, coverage: str) -> float | None:
     results have neither column)."""
     flag = getattr(r, withheld, False)
     return float(getattr(r, coverage)) if flag is not None and flag == flag and bool(flag) else None
+
+
+def outcomes_caption(effects: pd.DataFrame, lang: str = "nl") -> str | None:
+    """The outcomes table's caption when an interval in it was withheld (decision 0015): why;
+    None otherwise."""
+    cols = [c for c in ("e_withheld", "withheld") if c in effects]
+    if not cols or not effects[cols].fillna(False).astype(bool).to_numpy().any():
+        return None
+    return label("withheld_caption", lang)
 
 
 def outcomes_table(effects: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:

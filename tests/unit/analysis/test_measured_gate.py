@@ -31,7 +31,7 @@ from evallib.analysis.scorecard import build_scorecard
 from evallib.analysis.sections import headline_section
 from evallib.config import load_pilot
 from evallib.data import load_panel
-from evallib.report.tables import effects_table, outcomes_table
+from evallib.report.tables import effects_table, outcomes_caption, outcomes_table
 from evallib.report.text import headline_sentence, measured_coverage_sentence
 from evallib.simulate import write_demo
 
@@ -182,8 +182,10 @@ def test_the_chapter_gates_headline_path_honest_and_outcomes(westhoek, tmp_path)
         assert math.isnan(o.loc[others[1], "coverage"]) and not math.isnan(o.loc[others[1], "ci_low"])
     tab = outcomes_table(h.outcomes, "nl")
     assert tab.apply(lambda c: c.astype(str).str.contains("niet getoond: hield in simulaties 90,0")).any().any()
+    assert "fewer than 93%" in outcomes_caption(h.outcomes, "en")
     # without a project nothing is looked up and nothing withheld
     plain = headline_section(panel, config)
+    assert outcomes_caption(plain.outcomes, "nl") is None
     assert plain.horizon.coverage is None and plain.horizon.ci_low is not None
     assert gate_path(plain.path, plain.horizon) is plain.path
 
