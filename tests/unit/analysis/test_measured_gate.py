@@ -29,8 +29,10 @@ from evallib.analysis.measured import (
 )
 from evallib.analysis.scorecard import build_scorecard
 from evallib.analysis.sections import headline_section
+from evallib.analysis.synthesis import PilotEntry
 from evallib.config import load_pilot
 from evallib.data import load_panel
+from evallib.report.synthesis import decision_table, scorecard_table
 from evallib.report.tables import effects_table, outcomes_caption, outcomes_table
 from evallib.report.text import headline_sentence, measured_coverage_sentence
 from evallib.simulate import write_demo
@@ -114,6 +116,14 @@ def test_scorecard_and_decision_say_cannot_be_judged(westhoek, tmp_path):
     assert "90 van 100" in sc.absences["work_12m"]["reason"]["nl"]
     d = decide(sc.to_dict(), config.decision)
     assert d.verdict == "cannot_judge" and d.rule == "no_interval" and d.ci_low is None
+    # the synthesis: the estimate stays, the interval cell says why, the decision table too
+    entry = PilotEntry(pilot=PILOT, config=config, scorecard=sc.to_dict(), decision=d)
+    cells = " | ".join(scorecard_table([entry], "en").astype(str).to_numpy().ravel())
+    assert "not shown: held 90.0% in simulations" in cells and "not shown (coverage too low)" in cells
+    shown = f"{100 * h12.estimate:+.1f}"  # the book writes a true minus sign
+    assert shown.replace("-", "\u2212") in cells or shown in cells, cells
+    why = " | ".join(decision_table([entry], "nl").astype(str).to_numpy().ravel())
+    assert "90 van 100 trekkingen" in why
     # without the gate the same headline is judged on its interval
     ungated = build_scorecard(pilot=PILOT, outcome=config.headline_outcome, headline_h=h12, headline_avg=None,
                               n_persons_12m=None, step_up=Absent("step_up", "no_comparison_area"),
