@@ -37,7 +37,8 @@ __all__ = ["COVERAGE_BAND", "COVERAGE_HEADLINE_ROWS", "COVERAGE_ROWS", "STUDY_HO
 #: the coverage study's rows file (in the project root), its outcome and its horizon in months
 #: (``benchmarks/coverage.py`` takes its OUTCOME and HORIZON from here)
 COVERAGE_ROWS = "benchmarks/coverage_rows.csv"
-#: each pilot's headline outcome in the same draws (``benchmarks/coverage_headline.py``)
+#: each pilot's other outcomes (its headline outcome first) in the same draws
+#: (``benchmarks/coverage_headline.py``)
 COVERAGE_HEADLINE_ROWS = "benchmarks/coverage_headline_rows.csv"
 STUDY_OUTCOME = "work_or_training"
 STUDY_HORIZON = 12
@@ -139,8 +140,8 @@ def design_coverage(root: Path, pilot: str, outcome: str, horizon: int | None, *
                     config: PilotConfig | None = None, headline: dict | None = None) -> dict | None:
     """How often the printed 95% interval of the headline (``horizon`` months after entry, or the
     average over the months after entry with None) contained the population's effect in the
-    coverage studies of ``pilot``'s own design under ``root``: `COVERAGE_HEADLINE_ROWS` (each
-    pilot's headline outcome) for ``outcome``, else `COVERAGE_ROWS` (`STUDY_OUTCOME`, the outcome
+    coverage studies of ``pilot``'s own design under ``root``: `COVERAGE_HEADLINE_ROWS` (the
+    pilot's outcomes but the study outcome) for ``outcome``, else `COVERAGE_ROWS` (`STUDY_OUTCOME`, the outcome
     then named in the result). ``low`` and ``high`` over the study's shock settings, ``reps`` the
     draws in all, ``outcome`` the outcome measured. None when no study holds this pilot, or at a
     horizon other than `STUDY_HORIZON` and the average.

@@ -28,6 +28,7 @@ from evallib.analysis.decision import decide
 # the study's lookup lives in the analysis layer (the chapter gates its intervals with it):
 # re-exported here for the appendix and the benchmark scripts
 from evallib.analysis.measured import (  # noqa: F401
+    COVERAGE_BAND,
     COVERAGE_HEADLINE_ROWS,
     COVERAGE_ROWS,
     STUDY_HORIZON,
@@ -47,7 +48,8 @@ from evallib.report.show import text as as_text
 
 __all__ = ["COVERAGE_HEADLINE_ROWS", "COVERAGE_ROWS", "STUDY_HORIZON", "STUDY_INTERVALS", "STUDY_OUTCOME",
            "bias_table", "changed_designs", "coverage_table", "design_coverage", "designs_path", "other_designs_note",
-           "pretrend_table", "reach_table", "record_designs", "study_verdict", "verdict_table"]
+           "outcomes_coverage_table", "pretrend_table", "reach_table", "record_designs", "study_verdict",
+           "verdict_table"]
 
 # (catalogue key of the row, coverage column, rejection column, population coverage (est, length, truth))
 STUDY_INTERVALS = (
@@ -121,6 +123,56 @@ def coverage_table(rows_csv: Path, lang: str = "nl", names: dict[str, str] | Non
                         label("col_cov_population", lang): DASH if p is None else fmt_pct(p, lang, 1),
                         label("col_cov_sample", lang): _rate(_col(d, cov), lang),
                         label("col_rejection", lang): _rate(_col(d, rej), lang)})
+    return pd.DataFrame(out)
+
+
+def _in_book(low: float) -> str:
+    """The book's rule for a measured coverage (docs/decisions/0015): catalogue key of the cell."""
+    return "in_book_withheld" if low < COVERAGE_BAND[0] else "in_book_shown"
+
+
+def _span(values: list[float], lang: str) -> str:
+    if not values:
+        return DASH
+    low, high = fmt_pct(min(values), lang, 1), fmt_pct(max(values), lang, 1)
+    return low if low == high else label("range", lang, low=low, high=high)
+
+
+def outcomes_coverage_table(root: Path, lang: str = "nl", names: dict[str, str] | None = None) -> pd.DataFrame | None:
+    """Per pilot and outcome of its ``outcomes:`` (`COVERAGE_HEADLINE_ROWS`, and `STUDY_OUTCOME`
+    from `COVERAGE_ROWS`), the average and the 12-month effect: the population coverage and the
+    rejection rate under no effect, lowest to highest over the shock settings, and what the book
+    does with such an interval (shown; shown and conservative above 97%; not shown below 93%:
+    `analysis.measured.gate`). None when neither file exists."""
+    head, main = _read(root / COVERAGE_HEADLINE_ROWS), _read(root / COVERAGE_ROWS)
+    parts = [] if head is None else [head]
+    if main is not None:
+        main = main.assign(outcome=STUDY_OUTCOME)
+        if head is not None and "outcome" in head:  # never count one outcome's draws twice
+            done = set(zip(head["pilot"], head["outcome"], strict=True))
+            main = main[[(p, STUDY_OUTCOME) not in done for p in main["pilot"]]]
+        parts.append(main)
+    if not parts:
+        return None
+    rows = pd.concat(parts, ignore_index=True)
+    out = []
+    for (pilot, outcome), d in rows.groupby(["pilot", "outcome"], sort=False):
+        for tag, key in (("avg", "study_headline_avg"), ("12", "study_headline_12")):
+            by_shock = [g for _, g in d.groupby("shock_sd", sort=True)]
+            covs = [c for c in (population_coverage(g, f"est_{tag}", f"len_{tag}", f"truth_{tag}") for g in by_shock)
+                    if c is not None]
+            rej = [float(g[f"rej_{tag}"].dropna().mean()) for g in by_shock
+                   if f"rej_{tag}" in g and g[f"rej_{tag}"].notna().any()]
+            status = DASH if not covs else label(_in_book(min(covs)), lang)
+            if covs and min(covs) >= COVERAGE_BAND[0] and max(covs) > COVERAGE_BAND[1]:
+                status = label("in_book_conservative", lang)
+            out.append({label("col_pilot", lang): (names or {}).get(pilot, pilot),  # show_table escapes
+                        label("col_outcome", lang): label("var_" + str(outcome), lang),
+                        label("col_study_interval", lang): label(key, lang),
+                        label("col_reps", lang): fmt_int(len(d), lang),
+                        label("col_cov_population", lang): _span(covs, lang),
+                        label("col_rejection", lang): _span(rej, lang),
+                        label("col_in_book", lang): status})
     return pd.DataFrame(out)
 
 
