@@ -47,6 +47,7 @@ STUDY_HORIZON = 12
 #: needed (docs/decisions/0015)
 COVERAGE_BAND = (0.93, 0.97)
 
+
 def _read(path: Path) -> pd.DataFrame | None:
     return pd.read_csv(path) if path.is_file() else None
 
@@ -199,7 +200,7 @@ def gate(h: Any, coverage: dict | None, outcome: str) -> Any:
     ["outcome"]``) or for another design is attached but does not gate."""
     if not hasattr(h, "coverage") or coverage is None:
         return h
-    if not _withheld(coverage, outcome):
+    if h.method == "none" or not _withheld(coverage, outcome):  # no interval to withhold, or a kept one
         return replace(h, coverage={**coverage, "withheld": False})
     w = coverage["worst"]
     why = (f"interval withheld: in the coverage study of this design ({outcome}, shock SD {w['shock_sd']:g}) "

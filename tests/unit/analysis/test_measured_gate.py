@@ -8,6 +8,7 @@ them. The headline is a real `did.headline` on a small simulated Westhoek panel.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -152,6 +153,11 @@ def test_in_band_above_band_other_outcome_and_other_design_print(westhoek, tmp_p
     assert gate(h12, low_other, out).ci_low == h12.ci_low
     # a study of another design does not gate
     assert gate(h12, {"other_design": True}, out).ci_low == h12.ci_low
+    # a headline the design gives no interval keeps its own reason (nothing to withhold)
+    bare = replace(h12, method="none", reason="too few comparison areas", ci_low=None, ci_high=None,
+                   std_error=None, p_value=None, mde=None)
+    kept = gate(bare, {**low_other, "outcome": out}, out)
+    assert kept.reason == "too few comparison areas" and kept.coverage["withheld"] is False
     # nothing measured: unchanged (no coverage recorded)
     assert gate(h12, None, out) is h12
 
