@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from evallib.simulate import design_fingerprint
 
 __all__ = ["COVERAGE_BAND", "COVERAGE_HEADLINE_ROWS", "COVERAGE_ROWS", "STUDY_HORIZON", "STUDY_OUTCOME",
            "changed_designs", "design_coverage", "designs_path", "gate", "gate_path", "population_coverage",
-           "record_designs", "study_digest"]
+           "record_designs", "study_digest", "withheld_rate"]
 
 #: the coverage study's rows file (in the project root), its outcome and its horizon in months
 #: (``benchmarks/coverage.py`` takes its OUTCOME and HORIZON from here)
@@ -49,7 +50,17 @@ COVERAGE_BAND = (0.93, 0.97)
 
 
 def _read(path: Path) -> pd.DataFrame | None:
-    return pd.read_csv(path) if path.is_file() else None
+    """The rows file at ``path`` (a copy: callers may change it), None when absent. A chapter looks
+    up several intervals in the same files: each file is parsed once per version of it."""
+    if not path.is_file():
+        return None
+    st = path.stat()
+    return _parsed(str(path), st.st_mtime_ns, st.st_size).copy()
+
+
+@lru_cache(maxsize=8)
+def _parsed(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    return pd.read_csv(path)
 
 
 def _groups(rows: pd.DataFrame):
@@ -191,6 +202,12 @@ def _withheld(coverage: dict | None, outcome: str) -> bool:
             and coverage["low"] < COVERAGE_BAND[0])
 
 
+def withheld_rate(coverage: dict | None) -> float | None:
+    """The lowest measured coverage of an interval `gate` withheld (``coverage``: a headline's or
+    scorecard block's ``coverage``), else None."""
+    return float(coverage["low"]) if coverage and coverage.get("withheld") else None
+
+
 def gate(h: Any, coverage: dict | None, outcome: str) -> Any:
     """``h`` (a `did.Headline` of ``outcome``; anything else is returned unchanged) with the
     measured ``coverage`` (`design_coverage`) attached, and without its interval when that
@@ -215,7 +232,7 @@ def gate_path(path: Any, at_horizon: Any) -> Any:
     horizon (``at_horizon``, gated by `gate`) was withheld: its interval at that month is the
     same one, and no study measured the others. Unchanged otherwise."""
     cov = getattr(at_horizon, "coverage", None)
-    if not hasattr(path, "rows") or not (cov or {}).get("withheld"):
+    if not hasattr(path, "rows") or withheld_rate(cov) is None:
         return path
     rows = path.rows.copy()
     for col in ("std_error", "ci_low", "ci_high", "p_value", "df", "mde"):

@@ -14,6 +14,7 @@ from typing import Any
 from evallib.analysis.absence import Absent
 from evallib.analysis.assumptions import pretrend_p
 from evallib.analysis.headlines import headline_row
+from evallib.analysis.measured import withheld_rate
 from evallib.analysis.pretrends import pretrend_record, ri_role
 from evallib.disclosure import safe_count
 
@@ -191,12 +192,12 @@ def build_scorecard(
     if headline_h is None:
         headline_h = Absent("work_12m", "no_estimate_at_horizon", {"months": horizon})
     work_12m = _headline_block(headline_h, "work_12m", absent)
-    withheld = (work_12m.get("coverage") or {}).get("withheld")
-    if work_12m["estimate"] is not None and work_12m["method"] == "none" and withheld:
+    no_interval = work_12m["estimate"] is not None and work_12m["method"] == "none"
+    if no_interval and withheld_rate(work_12m["coverage"]) is not None:
         # the interval broke its promise in the coverage study of this design (decision 0015)
         worst = work_12m["coverage"]["worst"]
         absent("work_12m", Absent("work_12m", "interval_withheld", {"held": worst["held"], "reps": worst["reps"]}))
-    elif work_12m["estimate"] is not None and work_12m["method"] == "none":
+    elif no_interval:
         absent("work_12m", Absent("work_12m", "no_valid_interval"))
     elif work_12m["estimate"] is not None and not (work_12m["std_error"] or 0) > 0:
         absent("work_12m", Absent("work_12m", "no_standard_error"))

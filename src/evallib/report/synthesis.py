@@ -12,6 +12,7 @@ import math
 import pandas as pd
 from IPython.display import Markdown, display
 
+from evallib.analysis.measured import withheld_rate
 from evallib.analysis.synthesis import PilotEntry, horizon_months, scale_up_projection
 from evallib.config import PilotConfig
 from evallib.disclosure import safe_count
@@ -148,7 +149,7 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
                      n=fmt_int(inf.get("n_clusters") or 0, lang))
     cost_pp = s["cost"].get("per_participant_eur")
     method = w.get("method")
-    withheld = _withheld(w)
+    withheld, withheld_avg = withheld_rate(w.get("coverage")), withheld_rate(o.get("coverage"))
     column = {
         "sc_outcome": label("var_" + s["outcome_work"], lang),
         "sc_primary_12m": fmt_pp_value(w["estimate"], lang) if w.get("estimate") is not None else "–",
@@ -160,8 +161,8 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
                       else label("method_short_" + method, lang) if method else "–"),
         "sc_probability": fmt_prob(e.decision.probability if e.decision else None, lang),
         "sc_work_overall": (f"{fmt_pp_value(o.get('estimate'), lang)} ("
-                            + (label("withheld_cell", lang, rate=fmt_pct(_withheld(o), lang, 1))
-                               if _withheld(o) is not None else _interval(o.get('ci_low'), o.get('ci_high'), lang))
+                            + (label("withheld_cell", lang, rate=fmt_pct(withheld_avg, lang, 1))
+                               if withheld_avg is not None else _interval(o.get('ci_low'), o.get('ci_high'), lang))
                             + ")" if o.get("estimate") is not None else "–"),
         "sc_step_up": _step_cell(s.get("ladder_reach") or st, lang),
         "sc_mde": fmt_pp_value(s["mde"], lang, signed=False) if s.get("mde") is not None else "–",
@@ -187,13 +188,6 @@ def _scorecard_column(e: PilotEntry, lang: str) -> dict[str, str]:
                 cells = ("sc_mde",)
             column.update({c: short for c in cells})
     return column
-
-
-def _withheld(block: dict) -> float | None:
-    """The lowest measured coverage of a scorecard headline block whose interval was withheld
-    (`analysis.measured.gate`), else None."""
-    cov = block.get("coverage") or {}
-    return float(cov["low"]) if cov.get("withheld") else None
 
 
 def _step_cell(b: dict, lang: str) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 from evallib.analysis.absence import available
 from evallib.analysis.balance import Balance, DesignCounts
 from evallib.analysis.headlines import headline_row
+from evallib.analysis.measured import withheld_rate
 from evallib.analysis.preconditions import STEPS
 from evallib.analysis.sections import HeadlineSection
 from evallib.disclosure import publishable_results, safe_count, safe_share, suppress_counts
@@ -111,12 +112,6 @@ def _ci_or_none(lo, hi, lang: str, withheld: float | None = None) -> str:
     return _ci(lo, hi, lang)
 
 
-def _withheld_rate(row: dict) -> float | None:
-    """The lowest measured coverage of a headline row whose interval was withheld, else None."""
-    cov = row.get("coverage") or {}
-    return float(cov["low"]) if cov.get("withheld") else None
-
-
 def effects_table(rows: list[dict], lang: str = "nl") -> pd.DataFrame:
     """The effect estimates side by side. ``rows``: dicts with ``key`` (catalogue suffix of the
     estimator's name, ``est_<key>``), ``estimate``, ``ci_low``, ``ci_high``, ``p_value`` and
@@ -125,10 +120,11 @@ def effects_table(rows: list[dict], lang: str = "nl") -> pd.DataFrame:
     points; no interval (None) reads "no valid interval"."""
     out = []
     for r in rows:
-        method = "withheld" if _withheld_rate(r) is not None else r.get("method")
+        withheld = withheld_rate(r.get("coverage"))
+        method = "withheld" if withheld is not None else r.get("method")
         out.append({label("col_term", lang): label("est_" + r["key"], lang, months=r.get("months", "")),
                     label("col_effect_pp", lang): fmt_pp_value(r["estimate"], lang),
-                    label("col_ci95", lang): _ci_or_none(r["ci_low"], r["ci_high"], lang, _withheld_rate(r)),
+                    label("col_ci95", lang): _ci_or_none(r["ci_low"], r["ci_high"], lang, withheld),
                     label("col_p", lang): fmt_p(r.get("p_value"), lang) if r.get("p_value") is not None else "–",
                     label("col_mde", lang): fmt_num(100 * r["mde"], lang, 1)
                     if r.get("mde") is not None else "–",
@@ -395,15 +391,13 @@ def outcomes_table(effects: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
     out = []
     for r in effects.itertuples(index=False):
         has, has_avg = r.e_estimate == r.e_estimate, r.estimate == r.estimate
-        method = getattr(r, "e_method", None) or getattr(r, "method", None)
-        if _rate_if(r, "e_withheld", "e_coverage") is not None or _rate_if(r, "withheld", "coverage") is not None:
-            method = "withheld"
+        held_h, held_avg = _rate_if(r, "e_withheld", "e_coverage"), _rate_if(r, "withheld", "coverage")
+        method = ("withheld" if held_h is not None or held_avg is not None
+                  else getattr(r, "e_method", None) or getattr(r, "method", None))
         out.append({label("col_outcome", lang): label("var_" + r.outcome, lang),
                     label("col_effect_h", lang, months=r.horizon): fmt_pp_value(r.e_estimate, lang) if has else "–",
-                    label("col_ci95", lang): _ci_or_none(r.e_ci_low, r.e_ci_high, lang,
-                                                         _rate_if(r, "e_withheld", "e_coverage")) if has else "–",
+                    label("col_ci95", lang): _ci_or_none(r.e_ci_low, r.e_ci_high, lang, held_h) if has else "–",
                     label("col_effect_avg", lang): fmt_pp_value(r.estimate, lang) if has_avg else "–",
-                    label("col_ci_avg", lang): _ci_or_none(r.ci_low, r.ci_high, lang,
-                                                           _rate_if(r, "withheld", "coverage")) if has_avg else "–",
+                    label("col_ci_avg", lang): _ci_or_none(r.ci_low, r.ci_high, lang, held_avg) if has_avg else "–",
                     label("col_method", lang): label("method_short_" + method, lang) if method else "–"})
     return pd.DataFrame(out)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evallib import did
-from evallib.analysis.measured import COVERAGE_BAND
+from evallib.analysis.measured import COVERAGE_BAND, withheld_rate
 from evallib.analysis.pretrends import POWER_ENOUGH, pretrend_record, ri_role
 from evallib.disclosure import publishable_results, safe_count, safe_part
 from evallib.inference import MIN_CLUSTERS, MIN_TREATED_CLUSTERS, inference_reliability
@@ -67,7 +67,7 @@ def method_sentence(row: dict, lang: str = "nl") -> str:
     method = row.get("method")
     g1, g0 = row.get("n_treated_clusters"), row.get("n_comparison_clusters")
     cov = row.get("coverage") or {}
-    if method == "none" and cov.get("withheld"):  # withheld: it broke its promise (decision 0015)
+    if method == "none" and withheld_rate(cov) is not None:  # it broke its promise (decision 0015)
         w = cov["worst"]
         return label("method_withheld", lang, rate=fmt_pct(w["rate"], lang, 1), held=fmt_int(w["held"], lang),
                      reps=fmt_int(w["reps"], lang), sd=fmt_num(w["shock_sd"], lang, 1))
@@ -110,7 +110,7 @@ def measured_coverage_sentence(coverage: dict | None, lang: str = "nl") -> str:
         return label("interval_not_measured", lang)
     if coverage.get("other_design"):
         return label("interval_other_design", lang)
-    if coverage.get("withheld"):  # the headline sentence already says it and why
+    if withheld_rate(coverage) is not None:  # the headline sentence already says it and why
         return ""
     low, high = fmt_pct(coverage["low"], lang, 1), fmt_pct(coverage["high"], lang, 1)
     text = label("interval_measured", lang, reps=fmt_int(coverage["reps"], lang),
