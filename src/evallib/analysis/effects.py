@@ -25,6 +25,7 @@ from evallib import did, ladder
 from evallib.analysis.absence import attempt
 from evallib.analysis.balance import edge_rows
 from evallib.analysis.headlines import headline_row
+from evallib.analysis.measured import measured_on, withheld_rate
 from evallib.disclosure import suppress_counts
 from evallib.errors import EstimationError
 
@@ -322,9 +323,8 @@ def outcome_effects(
         return headline_row(measured(res, o, h) if measured is not None else res)
 
     def cov(r: dict | None, o: str) -> tuple[float, bool]:  # measured on this outcome only
-        c = (r or {}).get("coverage") or {}
-        same = c.get("outcome") == o and not c.get("other_design")
-        return (float(c["low"]) if same else np.nan), bool(c.get("withheld", False))
+        c = (r or {}).get("coverage")
+        return (float(c["low"]) if measured_on(c, o) else np.nan), withheld_rate(c) is not None
 
     def val(r: dict | None, k: str) -> Any:
         return np.nan if r is None or r[k] is None else r[k]

@@ -33,7 +33,7 @@ from evallib.simulate import design_fingerprint
 
 __all__ = ["COVERAGE_BAND", "COVERAGE_HEADLINE_ROWS", "COVERAGE_ROWS", "STUDY_HORIZON", "STUDY_OUTCOME",
            "changed_designs", "design_coverage", "designs_path", "gate", "gate_path", "population_coverage",
-           "record_designs", "study_digest", "withheld_rate"]
+           "measured_on", "record_designs", "study_digest", "withheld_rate"]
 
 #: the coverage study's rows file (in the project root), its outcome and its horizon in months
 #: (``benchmarks/coverage.py`` takes its OUTCOME and HORIZON from here)
@@ -197,9 +197,14 @@ def study_digest(root: Path | None) -> str:
     return h.hexdigest()
 
 
+def measured_on(coverage: dict | None, outcome: str) -> bool:
+    """Whether ``coverage`` (`design_coverage`) was measured on ``outcome`` in this design (not a
+    stand-in outcome, not another design): only then does it gate or stand beside the number."""
+    return bool(coverage) and not coverage.get("other_design") and coverage.get("outcome") == outcome
+
+
 def _withheld(coverage: dict | None, outcome: str) -> bool:
-    return (coverage is not None and not coverage.get("other_design") and coverage.get("outcome") == outcome
-            and coverage["low"] < COVERAGE_BAND[0])
+    return measured_on(coverage, outcome) and coverage["low"] < COVERAGE_BAND[0]
 
 
 def withheld_rate(coverage: dict | None) -> float | None:
