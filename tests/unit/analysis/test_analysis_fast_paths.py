@@ -104,3 +104,41 @@ def test_subgroup_fit_on_mask_equals_headline_on_filtered_copy():
         if h.std_error is not None:
             assert t.loc[level, "std_error"] == pytest.approx(h.std_error, rel=1e-12)
         assert t.loc[level, "method"] == h.method
+
+
+def _groupby_balanced(frame: pd.DataFrame, rows: np.ndarray, months: int) -> int:
+    per_person = frame.loc[rows].groupby("person_id", observed=True)["month"].nunique()
+    return int((per_person == months).sum())
+
+
+@pytest.mark.parametrize("shape", ["sorted", "shuffled", "duplicates", "missing", "categorical"])
+def test_persons_in_every_month_equals_groupby_nunique(shape):
+    """`preconditions._persons_in_every_month` (counting on codes) against the group-by it
+    replaced, on a sorted panel (the bincount path), rows in random order, duplicated
+    person-months, a missing month and person, and categorical ids with unused categories."""
+    from evallib.analysis.preconditions import _persons_in_every_month
+
+    frame = _shuffled_panel(seed=11)
+    # persons observed in all nine months (the shuffled panel's persons start and end at random)
+    full = pd.DataFrame([{"person_id": f"q{p}", "month": pd.Timestamp(2020, 1 + m, 1),
+                          "group": "comparison" if p else "pilot", "treated": False, "x": 0.0}
+                         for p in range(3) for m in range(9)])
+    frame = pd.concat([frame, full.sample(frac=1.0, random_state=2)], ignore_index=True)
+    if shape == "sorted":
+        frame = frame.sort_values(["person_id", "month"]).reset_index(drop=True)
+    if shape == "duplicates":  # a person-month twice must not count as two months
+        frame = pd.concat([frame, frame.iloc[:40]], ignore_index=True)
+    if shape == "missing":
+        frame = frame.astype({"person_id": object, "month": "datetime64[ns]"})
+        frame.loc[frame.index[:5], "month"] = pd.NaT
+        frame.loc[frame.index[5:9], "person_id"] = None
+    if shape == "categorical":
+        frame = frame.sort_values(["person_id", "month"]).reset_index(drop=True)
+        frame["person_id"] = pd.Categorical(frame["person_id"], categories=sorted(
+            set(frame["person_id"]) | {"unused"}))
+    months = int(frame["month"].nunique())
+    for rows in (frame["group"].eq("comparison").to_numpy(), np.ones(len(frame), dtype=bool)):
+        expected = _groupby_balanced(frame, rows, months)
+        assert _persons_in_every_month(frame, rows, months) == expected
+    # the panel is built so that some persons are balanced and some are not
+    assert 0 < _groupby_balanced(frame, np.ones(len(frame), dtype=bool), months) < frame["person_id"].nunique()
