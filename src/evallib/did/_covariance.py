@@ -38,15 +38,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from evallib.did._design import _cells as _agg_cells
 from evallib.did._design import (
+    UnitWeights,
     cell_influence,
+    contributions,
     counts_weight_influence,
     detect_design,
     fixed_df,
     satterthwaite_df,
-    weights,
+    unit_weights,
+    unit_weights_of,
 )
+from evallib.did._design import _cells as _agg_cells
 from evallib.did._headline_cs import check_options, unit_panel
 from evallib.errors import EstimationError
 from evallib.protocol import Result, Spec
@@ -120,12 +123,13 @@ def event_cells(g: np.ndarray, tl: np.ndarray, e: int, base_period: str) -> list
     return cells
 
 
-def event_weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, e: int, base_period: str) -> np.ndarray:
-    """Unit weights W (units x periods) of the coefficient at event time ``e``: `_design.weights`
-    (headline_path's) except for a lead under the universal base period, which compares g+e with
-    the last period before entry (cohorts weighted by size as there)."""
+def event_weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, e: int, base_period: str) -> UnitWeights:
+    """Unit weights W (units x periods, as `_design.UnitWeights`) of the coefficient at event
+    time ``e``: `_design.unit_weights` (headline_path's) except for a lead under the universal
+    base period, which compares g+e with the last period before entry (cohorts weighted by size
+    as there)."""
     if e >= 0 or base_period == "varying":
-        return weights(y, g, tl, e)
+        return unit_weights(y, g, tl, e)
     n_t, n = y.shape
     ctrl = g == 0
     n_c = int(ctrl.sum())
@@ -136,18 +140,17 @@ def event_weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, e: int, base_per
         raise EstimationError(f"did.headline: no cohort observed {e} periods after entry")
     sizes = {int(k): int((g == k).sum()) for k in np.unique(g[g > 0])}
     total = sum(sizes[c[0]] for c in cells)
-    w = np.zeros((n, n_t))
+    pattern: dict[int, np.ndarray] = {}
     q = np.zeros(n_t)
     for gv, tt, base in cells:
         wt = sizes[gv] / total
         p = np.zeros(n_t)
         p[tt] += wt / sizes[gv]
         p[base] -= wt / sizes[gv]
-        w[g == gv] = p
+        pattern[int(gv)] = p
         q[tt] -= wt / n_c
         q[base] += wt / n_c
-    w[ctrl] = q
-    return w
+    return unit_weights_of(pattern, q, g)
 
 
 def _centred(v: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -186,7 +189,7 @@ def variance_forms(ws: Sequence[np.ndarray], y: np.ndarray, g: np.ndarray, cl: n
     False: the floor of the shock-aware interval, as `_design.interval_variance`)."""
     k_n = len(ws)
     n_t, n = y.shape
-    v = np.column_stack([np.einsum("ij,ji->i", w, y) for w in ws])  # units x K
+    v = np.column_stack([contributions(w, y) for w in ws])  # units x K
     r0 = _centred(v, g)
     r = r0 if wifs is None else r0 + np.column_stack(list(wifs))
     n_cl = int(cl.max()) + 1
@@ -204,7 +207,8 @@ def variance_forms(ws: Sequence[np.ndarray], y: np.ndarray, g: np.ndarray, cl: n
     if g0 < 2:
         return {"cluster": cluster, "person": person, "shock": np.full((k_n, k_n), np.nan)}
     cells = _cells(cl, n_t)
-    exposure = np.stack([_row_sums(cl, w, n_cl, cells) for w in ws])  # K x clusters x periods
+    exposure = np.stack([w.cluster_sums(cl, n_cl) if isinstance(w, UnitWeights) else _row_sums(cl, w, n_cl, cells)
+                         for w in ws])  # K x clusters x periods
     counts = np.bincount(cl, minlength=n_cl)
     means = _row_sums(cl, y.T, n_cl, cells)
     means = means / np.maximum(counts, 1)[:, None]
@@ -272,7 +276,7 @@ def headline_covariance(data: pd.DataFrame, *, outcome: str, unit: str, time: st
     wifs = ([cell_influence(y, g, event_cells(g, tl, e, base_period)) for e in ets]
             if counts_weight_influence(design) else None)
     forms = variance_forms(ws, y, g, cl, wifs, cluster_wif=method == "cluster")
-    est = np.array([float(np.einsum("ij,ji->", w, y)) for w in ws])
+    est = np.array([float(np.sum(contributions(w, y))) for w in ws])
     k_n = len(ets)
     var, dfs, used = np.zeros(k_n), np.zeros(k_n), []
     df_person = y.shape[1] - len(np.unique(g))

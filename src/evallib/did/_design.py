@@ -139,7 +139,13 @@ def _cells(g: np.ndarray, tl: np.ndarray, horizon: int | None) -> list[tuple[int
 
 
 def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -> np.ndarray:
-    """Per-unit weights W (units x periods) with estimate = sum(W * y.T).
+    """Per-unit weights W (units x periods) with estimate = sum(W * y.T): `unit_weights`
+    written out."""
+    return unit_weights(y, g, tl, horizon).dense()
+
+
+def unit_weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -> UnitWeights:
+    """Per-unit weights W (units x periods, as `UnitWeights`) with estimate = sum(W * y.T).
 
     ``y``: periods x units (balanced); ``g``: cohort code per unit (0 = never treated), in the
     units of ``tl`` (period codes). horizon None: the simple ATT (post-entry ATT(g,t) weighted
@@ -166,17 +172,70 @@ def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -
         p[base] -= wt / sizes[gv]
         q[tt] -= wt / n_c
         q[base] += wt / n_c
-    # each unit's row of w: its cohort's pattern, the controls' q, or zeros (a cohort without a
-    # cell here), gathered from one small table (a boolean mask per cohort scanned all units)
+    return unit_weights_of(pattern, q, g)
+
+
+def unit_weights_of(pattern: dict[int, np.ndarray], q: np.ndarray, g: np.ndarray) -> UnitWeights:
+    """`UnitWeights` giving each unit its cohort's ``pattern`` (periods), the never-treated
+    (cohort 0) ``q``, and zeros to a cohort without a pattern."""
     keys = np.array(sorted(pattern), dtype=np.int64)
-    table = np.zeros((len(keys) + 2, n_t))
+    table = np.zeros((len(keys) + 2, len(q)))
     for j, gv in enumerate(keys):
         table[j] = pattern[int(gv)]
     table[-2] = q
-    pos = np.minimum(np.searchsorted(keys, g), len(keys) - 1)  # cells exist: keys is not empty
-    row = np.where(keys[pos] == g, pos, len(keys) + 1)
-    row[ctrl] = len(keys)
-    return table[row]
+    if len(keys):
+        pos = np.minimum(np.searchsorted(keys, g), len(keys) - 1)
+        row = np.where(keys[pos] == g, pos, len(keys) + 1)
+    else:
+        row = np.full(len(g), len(keys) + 1)
+    row[g == 0] = len(keys)
+    return UnitWeights(table=table, row=row)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitWeights:
+    """Per-unit weights W (units x periods) of a linear combination sum_i w_i . y_i whose units
+    share a few distinct rows (a cohort's pattern, the never-treated's, zeros): unit i's row is
+    ``table[row[i]]``. The headline's variances read W only through each unit's contribution
+    w_i . y_i and the clusters' sums of rows, which this form gives from the small table: the
+    dense W is units x periods (96 MB at 12 million person-months; the HonestDiD covariance
+    held 18 of them) and was rebuilt, multiplied and summed for each of the chapter's 37
+    intervals. The arithmetic is the same; only the order of the additions differs (1e-16
+    relative)."""
+
+    table: np.ndarray  # distinct rows x periods
+    row: np.ndarray  # unit -> its row of ``table``
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.row), self.table.shape[1]
+
+    def dense(self) -> np.ndarray:
+        """W itself (units x periods)."""
+        return self.table[self.row]
+
+    def contributions(self, y: np.ndarray) -> np.ndarray:
+        """w_i . y_i for every unit (``y``: periods x units)."""
+        return (self.table @ y)[self.row, np.arange(len(self.row))]
+
+    def cluster_sums(self, cl: np.ndarray, n_cl: int) -> np.ndarray:
+        """The rows of W summed by cluster code ``cl`` (clusters x periods)."""
+        r = len(self.table)
+        counts = np.bincount(np.asarray(cl, dtype=np.int64) * r + self.row, minlength=n_cl * r)
+        return counts.reshape(n_cl, r).astype(float) @ self.table
+
+
+def contributions(w: np.ndarray | UnitWeights, y: np.ndarray) -> np.ndarray:
+    """w_i . y_i for every unit, for a dense W (units x periods) or `UnitWeights`."""
+    return w.contributions(y) if isinstance(w, UnitWeights) else np.einsum("ij,ji->i", w, y)
+
+
+def cluster_sums(w: np.ndarray | UnitWeights, cl: np.ndarray, n_cl: int) -> np.ndarray:
+    """The rows of W summed by cluster code (clusters x periods), dense W or `UnitWeights`."""
+    if isinstance(w, UnitWeights):
+        return w.cluster_sums(cl, n_cl)
+    return np.asarray(sparse.csr_matrix((np.ones(len(cl)), (cl, np.arange(len(cl)))),
+                                        shape=(n_cl, len(cl))) @ w)
 
 
 def cell_influence(y: np.ndarray, g: np.ndarray, cells: list[tuple[int, int, int]], *,
@@ -270,7 +329,7 @@ def cluster_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray
     """Cluster-robust variance of sum_i w_i . y_i: contributions centred within cohort (the
     never-treated are one cohort), plus the weights' influence ``wif`` (`weight_influence`;
     None: weights taken as fixed), summed by cluster, times G/(G-1)."""
-    return _cluster_variance_of(np.einsum("ij,ji->i", w, y), g, cl, wif)
+    return _cluster_variance_of(contributions(w, y), g, cl, wif)
 
 
 def _cluster_variance_of(v: np.ndarray, g: np.ndarray, cl: np.ndarray, wif: np.ndarray | None = None) -> float:
@@ -311,7 +370,7 @@ def _person_and_comparison(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.n
     """What both shock variances start from: the person variance of sum_i w_i . y_i, the number
     of cluster codes and the comparison clusters (no treated unit). ``v``: the contributions
     w_i . y_i when already computed."""
-    v = np.einsum("ij,ji->i", w, y) if v is None else v
+    v = contributions(w, y) if v is None else v
     n_cl = int(cl.max()) + 1
     treated_cl = np.zeros(n_cl, dtype=bool)
     treated_cl[cl[g > 0]] = True
@@ -414,7 +473,8 @@ def _shock_part(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarray,
     if g0 < 2:
         return person, float("nan"), g0
     b = shock_blocks(y, g, cl) if blocks is None else blocks
-    exposure = np.asarray(b.indicator @ w)  # clusters x periods: E_c = sum of c's units' weights
+    # clusters x periods: E_c = sum of c's units' weights
+    exposure = w.cluster_sums(cl, b.n_cl) if isinstance(w, UnitWeights) else np.asarray(b.indicator @ w)
     s = exposure @ b.dev.T  # clusters x comparison clusters
     # person-sampling part of each s[c, k]: var over units j in k of E_c . y_j, divided by n_k
     noise = np.einsum("ct,ktu,cu->ck", exposure, b.cov, exposure, optimize=True)
@@ -440,7 +500,7 @@ def _shock_part_present(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndar
         return person, float("nan"), g0
     onehot = np.zeros((n, n_cl))
     onehot[np.arange(n), cl] = 1.0
-    exposure = onehot.T @ w  # clusters x periods
+    exposure = onehot.T @ (w.dense() if isinstance(w, UnitWeights) else w)  # clusters x periods
     cnt = present.astype(float) @ onehot  # periods x clusters: units present
     sums = y @ onehot
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -488,7 +548,7 @@ def interval_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarra
     method, _ = design.method(horizon)
     if method == "none":
         return None
-    v = np.einsum("ij,ji->i", w, y)  # the units' contributions, read by both variances
+    v = contributions(w, y)  # the units' contributions, read by both variances
     # the weights' influence enters the cluster-robust variance where it is the method (R did's
     # clustered IF); as the floor of the shock-aware interval it stays as before: with cohorts
     # nested in few areas each cohort's wif is one area's sum, and its spread there is mostly

@@ -31,8 +31,8 @@ from evallib.did._design import (
     counts_weight_influence,
     detect_design,
     interval_variance,
+    unit_weights,
     weight_influence,
-    weights,
 )
 from evallib.did._result import DidResultMixin
 from evallib.did._ri_staggered import RI_DRAWS, ri_staggered
@@ -272,8 +272,8 @@ def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray
     design = detect_design(g, cl)
     if design.n_treated_clusters == 0:
         raise EstimationError(f"{what}: no treated units")
-    w = weights(y, g, tl, horizon)
-    est = float(np.einsum("ij,ji->", w, y))
+    w = unit_weights(y, g, tl, horizon)
+    est = float(np.sum(w.contributions(y)))
     method, reason = design.method(horizon)
     rel = inference_reliability(design.n_clusters, design.n_treated_clusters)
     se = df = lo = hi = p = mde = None
