@@ -1,6 +1,6 @@
 """The ``evallib`` command (docs/contracts.md#the-command-line): a thin layer over the library.
 
-Each command validates its input first (before any kernel starts), calls the library and exits
+Each command validates its input first (before any notebook runs), calls the library and exits
 with 0 (success), 2 (bad input or usage: the message names file, column and rows) or 1 (anything
 else). No Python traceback reaches the user: an unexpected error is one line on stderr (set
 ``EVALLIB_DEBUG=1`` to see the traceback).

@@ -1,5 +1,5 @@
 """The inputs of a run: which panel each pilot analyses, whether its params and data are
-accepted (checked once, before any kernel starts), and which editions are asked for."""
+accepted (checked once, before any notebook runs), and which editions are asked for."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def resolve_data(config: PilotConfig, root: Path, data: str | Path | None = None
 
 
 def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None) -> dict[str, str]:
-    """Validate each pilot's params and panel in this process, before any kernel starts (making
+    """Validate each pilot's params and panel in this process, before any notebook runs (making
     demo data where a pilot has none). Returns pilot → problem, for the refused pilots only.
     Each valid panel is stored in the pilot's work folder (`results.cache.panel_cache_path`), where
     the chapter's computation reads it instead of loading the file again."""

@@ -55,6 +55,14 @@ __import__("threading").Thread(target=_evallib_watchdog, args=({parent},), daemo
 del _evallib_watchdog
 """
 
+# run in a kernel started ahead of its first notebook (`_WarmKernel.start`): what every chapter
+# notebook imports, so that importing it overlaps the parent's input check
+_PRELOAD_CODE = """\
+for _m in ("evallib.analysis", "evallib.report.show", "evallib.report.chapter_plots", "evallib.report.did_plots"):
+    __import__(_m)
+del _m
+"""
+
 
 def exit_with_parent(interval: float = 0.5, on_orphan: Callable[[], None] | None = None) -> None:
     """Exit this process (at once, ``os._exit``) when its parent is gone; for the pool workers,
@@ -156,6 +164,23 @@ class _WarmKernel:
             self._watch_parent()
             self.started += 1
         return {"engine_name": _warm_engine(), "km": self.km, "kc": self.kc}
+
+    def start(self) -> bool:
+        """Start the kernel now, ahead of its first notebook, and import what the chapter notebooks
+        import (nothing is bound in the user namespace). False, with nothing running, if it
+        failed: the first notebook then starts a kernel and reports the failure."""
+        from jupyter_core.utils import run_sync
+
+        try:
+            self.engine_kwargs()
+            reply = run_sync(self.kc.execute_interactive)(
+                _PRELOAD_CODE, silent=True, store_history=False, timeout=120, output_hook=lambda msg: None)
+            if reply.get("content", {}).get("status") != "ok":
+                raise RuntimeError("the kernel did not import evallib")
+        except Exception:
+            self.drop()
+            return False
+        return True
 
     def _watch_parent(self) -> None:
         """Make the kernel exit when this process is gone (see :data:`_WATCHDOG_CODE`). The

@@ -74,21 +74,24 @@ def _run_pilots(pilots, data, lang, root: Path, workers, progress, book_stage: b
     # what a killed run left behind (nobody else can be using it: we hold the lock); before the
     # inputs are checked, which leave each valid panel in its pilot's work folder
     remove_stale_work(root)
-    refused = check_inputs(pilots, root, data_s)
-    if refused and all_or_nothing:
-        for p in pilots:  # the valid pilots' stored panels: nothing runs, nothing is kept
-            remove_work_dir(root, p)
-        raise InputError(refused)
-    run_id = new_run_id()
-    runs = [PilotRun(p, lg, data_s, "BAD INPUT", error=refused[p], run_id=run_id)
-            for lg in langs for p in pilots if p in refused]
-    for r in runs:
-        if progress:
-            progress(r)
-    todo = [p for p in pilots if p not in refused]
     workers = workers or os.cpu_count() or 1
+    todo: list[str] = []
     try:
-        with _Runner(root, workers) as runner:
+        # the workers fork before any panel is loaded here and start their kernels while the
+        # inputs are checked; no notebook runs before the check has accepted its pilot
+        with _Runner(root, workers, start_kernels=True) as runner:
+            refused = check_inputs(pilots, root, data_s)
+            if refused and all_or_nothing:
+                for p in pilots:  # the valid pilots' stored panels: nothing runs, nothing is kept
+                    remove_work_dir(root, p)
+                raise InputError(refused)
+            run_id = new_run_id()
+            runs = [PilotRun(p, lg, data_s, "BAD INPUT", error=refused[p], run_id=run_id)
+                    for lg in langs for p in pilots if p in refused]
+            for r in runs:
+                if progress:
+                    progress(r)
+            todo = [p for p in pilots if p not in refused]
             runs += _run_editions(todo, langs, data_s, root, runner, progress, run_id)
             for p in pilots:
                 # a pilot without a finished run must not feed the synthesis with old or partial

@@ -34,14 +34,17 @@ __all__: list[str] = []  # internal: run_pilots and run_book_stage (evallib.pipe
 _WORKER_KERNEL: _WarmKernel | None = None  # the warm kernel of a pool worker process
 
 
-def _init_worker(root: str) -> None:
+def _init_worker(root: str, start: bool = False) -> None:
     """Pool initializer: one warm kernel per worker, shut down when the worker exits (pool
-    workers do not run atexit handlers; multiprocessing's finalizers with an exit priority do)."""
+    workers do not run atexit handlers; multiprocessing's finalizers with an exit priority do).
+    ``start``: start the kernel now (`_WarmKernel.start`) instead of with the first notebook."""
     global _WORKER_KERNEL
     # a killed run leaves no worker, no kernel and no unsuppressed work file behind
     exit_with_parent(on_orphan=lambda: _orphaned(Path(root)))
     _WORKER_KERNEL = _WarmKernel(Path(root))
     multiprocessing.util.Finalize(None, _WORKER_KERNEL.close, exitpriority=10)
+    if start:
+        _WORKER_KERNEL.start()
 
 
 def _orphaned(root: Path) -> None:
@@ -71,15 +74,20 @@ class _Runner:
     """Runs jobs in this process (``workers == 1``) or in a process pool, with one warm kernel per
     process, for both the pilots and the book stage; every kernel is shut down on exit."""
 
-    def __init__(self, root: Path, workers: int):
+    def __init__(self, root: Path, workers: int, *, start_kernels: bool = False):
         self.root, self.workers = root, max(1, workers)
+        self.start_kernels = start_kernels
         self._pool: ProcessPoolExecutor | None = None
         self._kernel: _WarmKernel | None = None
 
     def __enter__(self) -> _Runner:
         if self.workers > 1:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_init_worker,
-                                             initargs=(str(self.root),))
+                                             initargs=(str(self.root), self.start_kernels))
+            if self.start_kernels:
+                # the first job forks every worker (the "fork" start method): their kernels start
+                # and import evallib while this process goes on (`run_pilots`: the input check)
+                self._pool.submit(int)
         else:
             self._kernel = _WarmKernel(self.root)
         return self
@@ -196,8 +204,8 @@ def _run_editions(todo: list[str], langs: list[str], data: str | None, root: Pat
     write the same ``results/<pilot>.json``; see :func:`_check_edition`), as many at a time as
     the runner has workers. A free worker takes the first edition waiting of the pilot with the
     most work left (editions left x panel size), so that no worker idles at the end while one
-    pilot still has several editions to run. A pilot's work folder is emptied before its first
-    edition and deleted after its last. A successful edition's notebooks are stamped with
+    pilot still has several editions to run. A pilot's work folder (which holds the panel
+    `check_inputs` validated) is deleted after its last edition. A successful edition's notebooks are stamped with
     ``run_id`` and the results file they made (:func:`~evallib.pipeline.manifest.stamp_notebooks`),
     which carries the same ``run_id`` (:func:`~evallib.results.store.stamp_run_id`)."""
     waiting = {p: list(langs) for p in todo}
@@ -205,8 +213,10 @@ def _run_editions(todo: list[str], langs: list[str], data: str | None, root: Pat
     first: dict[str, tuple[str, bytes | None] | None] = dict.fromkeys(todo)
     running: dict[Future, tuple[str, str]] = {}
     runs: list[PilotRun] = []
-    for p in todo:
-        remove_work_dir(root, p)  # intermediates of this run only
+    # the pilots' work folders hold this run's intermediates only: `run_pilots` removed what
+    # earlier runs left (`remove_stale_work`) before `check_inputs` stored each validated panel
+    # there for the chapter's computation (emptying them here deleted that panel: every run
+    # loaded the file twice)
     while any(waiting.values()) or running:
         busy = {p for p, _ in running.values()}
         ready = [p for p in todo if waiting[p] and p not in busy]

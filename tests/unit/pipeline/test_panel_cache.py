@@ -72,3 +72,25 @@ def test_refused_inputs_leave_no_stored_panel(project):
     with pytest.raises(InputError):
         run_pilots([PILOT, "westhoek_proeftuin"], root=project, all_or_nothing=True)
     assert not (paths.build_dir(project) / "work" / PILOT).exists()
+
+
+def test_run_pilots_hands_the_stored_panel_to_the_chapter(project, monkeypatch):
+    """Through `run_pilots`: when a pilot's first edition starts, the panel `check_inputs` stored
+    is still in its work folder under the key the chapter looks for (the run emptied the work
+    folder after the check, and every run loaded the file twice), and the folder is gone after
+    the last edition."""
+    from evallib.pipeline import run_pilots, schedule
+    from evallib.pipeline.execute import PilotRun
+
+    seen = []
+
+    def fake_notebooks(pilot, lang, path, root, kernel):
+        config = load_pilot(pilot, root)
+        seen.append(cached(panel_cache_path(paths.results_dir(root), pilot),
+                           compute.panel_key(config, path))[0])
+        return PilotRun(pilot, lang, str(path), "OK")
+
+    monkeypatch.setattr(schedule, "_pilot_notebooks", fake_notebooks)
+    run_pilots([PILOT], root=project, lang="nl,en", workers=1, book_stage=False)
+    assert seen == [True, True]
+    assert not paths.work_dir(project, PILOT).exists()
