@@ -254,16 +254,22 @@ def pooled_step_up_did(
     treatment: str = "treated",
     group: str = "group",
     cluster: str = "area",
+    data: pd.DataFrame | None = None,
 ) -> PooledStepUp:
     """The pilot's effect on the monthly probability of moving up one or more steps, over the
     person-months at any step in ``origins`` — the same outcome, fixed effects (group and
     calendar month, not person: see `evallib.ladder.causal.FE_NOTE`) and clustering as
     `ladder.step_up_did`, with the origins pooled into one estimate. The selection caveat of
-    conditioning on the origin step applies (`ladder.causal.SELECTION_CAVEAT`)."""
+    conditioning on the origin step applies (`ladder.causal.SELECTION_CAVEAT`). ``data``:
+    `ladder.step_up_data` of this panel (``unit``, ``time``, ``state``; the ``treatment``,
+    ``group`` and ``cluster`` columns kept) when already computed, e.g. for `ladder.step_up_did`
+    (read, never modified)."""
     origins = [int(o) for o in origins]
     if not origins:
         raise ValueError("origins must not be empty")
-    d = ladder.step_up_data(panel, unit=unit, time=time, state=state, keep=[treatment, group, cluster])
+    if data is None:
+        data = ladder.step_up_data(panel, unit=unit, time=time, state=state, keep=[treatment, group, cluster])
+    d = data
     d = d[d["origin"].isin(origins)].copy()
     d[treatment] = d[treatment].astype(float)
     definition = (f"monthly probability of moving up one or more ladder steps from step(s) "

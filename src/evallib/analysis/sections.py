@@ -261,13 +261,28 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts |
     moves = need(f.movers > 0, "no_movement")
     occupied = [need(s in f.steps, "step_not_occupied", step=s) for s in origins]
     few_times = need(len(post_times) > 1, "too_few_event_times", threshold=threshold)
+    rates = attempt("step_up_rates", lambda: ladder.step_up_rates(in_period, by="period_group", states=STEPS),
+                    [months])
+    # the person-month pairs of the step-up DiD and the pooled step-up: found once, shared by
+    # both, then dropped (about 0.7 GB at 12M rows: not kept for the analyses below)
+    pairs: list[pd.DataFrame] = []
+
+    def step_up_pairs() -> pd.DataFrame:
+        if not pairs:
+            pairs.append(ladder.step_up_data(panel, keep=["treated", cluster, "group"]))
+        return pairs[0]
+
+    step_up = attempt("step_up_did", lambda: ladder.step_up_did(panel, cluster=cluster, data=step_up_pairs()),
+                      [months, moves])
+    pooled = attempt("step_up_pooled", lambda: pooled_step_up_did(panel, origins=origins, cluster=cluster,
+                                                                  data=step_up_pairs()),
+                     [months, moves, *occupied])
+    pairs.clear()
     return LadderSection(
         focus=focus, origins=origins,
-        rates=attempt("step_up_rates", lambda: ladder.step_up_rates(in_period, by="period_group", states=STEPS),
-                      [months]),
-        step_up=attempt("step_up_did", lambda: ladder.step_up_did(panel, cluster=cluster), [months, moves]),
-        pooled=attempt("step_up_pooled", lambda: pooled_step_up_did(panel, origins=origins, cluster=cluster),
-                       [months, moves, *occupied]),
+        rates=rates,
+        step_up=step_up,
+        pooled=pooled,
         relapse=attempt("relapse", lambda: (est.period_relapse(
             in_period, reached=reached, horizons=horizons, states=STEPS) if est is not None else ladder.relapse(
             in_period, by="period_group", reached=reached, horizons=horizons, states=STEPS)),

@@ -108,6 +108,7 @@ def step_up_did(
     fe: str | None = None,
     outcome: str = "step_up",
     alpha: float = 0.05,
+    data: pd.DataFrame | None = None,
 ) -> TransitionDidResult:
     """The pilot's effect on the monthly probability of moving up from each origin step.
 
@@ -119,6 +120,10 @@ def step_up_did(
     (intervals at level ``1 - alpha``). ``baseline`` is the pilot group's rate before entry.
     Default origins: every step but the top.
 
+    ``data``: `step_up_data` of this panel with the same ``unit``, ``time``, ``state`` and
+    ``states`` and at least the ``treatment``, ``cluster``, ``group`` and ``fe`` columns kept, when
+    already computed (it is read, never modified); by default it is computed here.
+
     Caveat (also in ``result.caveats``): conditioning on the origin step is a selected sample;
     see ``SELECTION_CAVEAT``. One line for a notebook:
     ``ladder.step_up_did(panel).to_dict()``.
@@ -128,7 +133,11 @@ def step_up_did(
     fe = fe or group
     check_columns(panel, treatment=treatment, cluster=cluster, group=group, fe=fe)
     keep = list(dict.fromkeys([treatment, cluster, group, fe]))
-    d = step_up_data(panel, unit=unit, time=time, state=state, states=states, keep=keep)
+    if data is None:
+        d = step_up_data(panel, unit=unit, time=time, state=state, states=states, keep=keep)
+    else:  # a shallow copy: the column below is replaced in the copy only
+        check_columns(data, keep=[*keep, "origin", outcome])
+        d = data.copy(deep=False)
     d[treatment] = d[treatment].astype(float)
     order = resolve_states(panel[state], states, name=state)
     if origins is None:

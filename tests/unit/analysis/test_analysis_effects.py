@@ -90,3 +90,32 @@ def test_pooled_step_up_by_hand():
     assert res.estimate == pytest.approx(0.25)
     assert res.n_obs == 16  # 8 persons x 2 consecutive pairs, all at origin 1
     assert "step(s) 1" in res.definition
+
+
+def test_step_up_pairs_shared_by_both_dids_same_numbers_and_untouched():
+    """`data=`: the pairs of `ladder.step_up_data` found once and given to `ladder.step_up_did`
+    and `pooled_step_up_did` (as the chapter does) give the same results as each finding them,
+    and the shared frame is not modified."""
+    from evallib import ladder
+
+    rng = np.random.default_rng(3)
+    months = pd.to_datetime([f"2021-{m:02d}-01" for m in range(1, 9)])
+    rows = []
+    for i in range(40):
+        grp = "pilot" if i < 20 else "comparison"
+        step = int(rng.integers(1, 4))
+        for k, month in enumerate(months):
+            step = int(np.clip(step + rng.choice([-1, 0, 1], p=[0.2, 0.5, 0.3]), 1, 6))
+            rows.append({"person_id": f"p{i:02d}", "month": month, "ladder_step": step, "group": grp,
+                         "treated": grp == "pilot" and k >= 4, "area": f"a{i % 8}"})
+    panel = pd.DataFrame(rows)
+    data = ladder.step_up_data(panel, keep=["treated", "area", "group"])
+    before = data.copy()
+    shared = ladder.step_up_did(panel, data=data)
+    pooled = pooled_step_up_did(panel, origins=[1, 2, 3], data=data)
+    pd.testing.assert_frame_equal(data, before)  # read, never modified
+    alone = ladder.step_up_did(panel)
+    pd.testing.assert_frame_equal(shared.table, alone.table)
+    assert np.isfinite(alone.table["estimate"]).any()
+    assert pooled == pooled_step_up_did(panel, origins=[1, 2, 3])
+    assert np.isfinite(pooled.estimate)
