@@ -233,11 +233,41 @@ def _relapse_did(panel: pd.DataFrame, s: int, *, horizons, threshold: int, clust
     return r if r is not None else Absent(f"relapse_did_{s}", "too_few_people", {"threshold": threshold})
 
 
+def step_up_pair(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None) -> tuple[Any, Any]:
+    """The ladder section's step-up DiD and pooled step-up (each an
+    :class:`~evallib.analysis.absence.Absent` where the panel does not allow it), from one
+    `ladder.step_up_data` of the panel shared by both and dropped after them (about 0.7 GB at 12M
+    rows). `analysis.chapter` computes them beside the headline when the rest of the ladder
+    section runs in a forked process (`ladder_section(step_up=False)`), to even out the two."""
+    cluster = config.cluster
+    f = facts or panel_facts(panel, cluster)
+    origins = list(config.ladder_focus) or list(config.analysis.focus_steps)
+    months = need(f.n_months >= 2, "too_few_months", months=f.n_months, needed=2)
+    moves = need(f.movers > 0, "no_movement")
+    occupied = [need(s in f.steps, "step_not_occupied", step=s) for s in origins]
+    pairs: list[pd.DataFrame] = []
+
+    def step_up_pairs() -> pd.DataFrame:
+        if not pairs:
+            pairs.append(ladder.step_up_data(panel, keep=["treated", cluster, "group"]))
+        return pairs[0]
+
+    step_up = attempt("step_up_did", lambda: ladder.step_up_did(panel, cluster=cluster, data=step_up_pairs()),
+                      [months, moves])
+    pooled = attempt("step_up_pooled", lambda: pooled_step_up_did(panel, origins=origins, cluster=cluster,
+                                                                  data=step_up_pairs()),
+                     [months, moves, *occupied])
+    pairs.clear()
+    return step_up, pooled
+
+
 def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts | None = None, *,
-                   est: EngineEstimators | None = None) -> LadderSection:
+                   est: EngineEstimators | None = None, step_up: bool = True) -> LadderSection:
     """The ladder analyses over the six steps of the schema (observed or not); each one that the
     panel does not allow is an :class:`~evallib.analysis.absence.Absent`. ``est``: an engine's
-    estimators (`evallib.engine`) for the pilot group's transition matrix, time to work and relapse."""
+    estimators (`evallib.engine`) for the pilot group's transition matrix, time to work and relapse.
+    ``step_up=False``: the step-up DiD and pooled step-up are left as None, for the caller to fill
+    in from `step_up_pair` (computed elsewhere)."""
     a, cluster, threshold = config.analysis, config.cluster, config.disclosure_threshold
     f = facts or panel_facts(panel, cluster)
     focus = list(config.ladder_focus)
@@ -259,29 +289,14 @@ def ladder_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts |
     work_step = 6 if 5 in focus else 5
     months = need(f.n_months >= 2, "too_few_months", months=f.n_months, needed=2)
     moves = need(f.movers > 0, "no_movement")
-    occupied = [need(s in f.steps, "step_not_occupied", step=s) for s in origins]
     few_times = need(len(post_times) > 1, "too_few_event_times", threshold=threshold)
     rates = attempt("step_up_rates", lambda: ladder.step_up_rates(in_period, by="period_group", states=STEPS),
                     [months])
-    # the person-month pairs of the step-up DiD and the pooled step-up: found once, shared by
-    # both, then dropped (about 0.7 GB at 12M rows: not kept for the analyses below)
-    pairs: list[pd.DataFrame] = []
-
-    def step_up_pairs() -> pd.DataFrame:
-        if not pairs:
-            pairs.append(ladder.step_up_data(panel, keep=["treated", cluster, "group"]))
-        return pairs[0]
-
-    step_up = attempt("step_up_did", lambda: ladder.step_up_did(panel, cluster=cluster, data=step_up_pairs()),
-                      [months, moves])
-    pooled = attempt("step_up_pooled", lambda: pooled_step_up_did(panel, origins=origins, cluster=cluster,
-                                                                  data=step_up_pairs()),
-                     [months, moves, *occupied])
-    pairs.clear()
+    step_up_did, pooled = step_up_pair(panel, config, f) if step_up else (None, None)
     return LadderSection(
         focus=focus, origins=origins,
         rates=rates,
-        step_up=step_up,
+        step_up=step_up_did,
         pooled=pooled,
         relapse=attempt("relapse", lambda: (est.period_relapse(
             in_period, reached=reached, horizons=horizons, states=STEPS) if est is not None else ladder.relapse(
