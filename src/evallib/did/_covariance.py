@@ -41,11 +41,13 @@ from scipy import stats
 from evallib.did._design import (
     UnitWeights,
     cell_influence,
+    cluster_sums,
     contributions,
     counts_weight_influence,
     detect_design,
     fixed_df,
     satterthwaite_df,
+    shock_blocks,
     unit_weights,
     unit_weights_of,
 )
@@ -206,23 +208,15 @@ def variance_forms(ws: Sequence[np.ndarray], y: np.ndarray, g: np.ndarray, cl: n
     g0 = len(comp)
     if g0 < 2:
         return {"cluster": cluster, "person": person, "shock": np.full((k_n, k_n), np.nan)}
-    cells = _cells(cl, n_t)
-    exposure = np.stack([w.cluster_sums(cl, n_cl) if isinstance(w, UnitWeights) else _row_sums(cl, w, n_cl, cells)
-                         for w in ws])  # K x clusters x periods
-    counts = np.bincount(cl, minlength=n_cl)
-    means = _row_sums(cl, y.T, n_cl, cells)
-    means = means / np.maximum(counts, 1)[:, None]
-    dev = means[comp] - means[comp].mean(axis=0)  # G0 x periods
-    sk = exposure @ dev.T  # K x clusters x G0
+    b = shock_blocks(y, g, cl)  # the comparison clusters' demeaned month paths and covariances
+    exposure = np.stack([cluster_sums(w, cl, n_cl) for w in ws])  # K x clusters x periods
+    sk = exposure @ b.dev.T  # K x clusters x G0
     shock = np.einsum("acm,bcm->ab", sk, sk) / (g0 - 1)  # G0/(G0-1) x the mean over k
-    noise = np.zeros((k_n, k_n))  # summed over k, its mean subtracted after the factor (unbiased)
-    for kk in comp:
-        yk = y[:, cl == kk]  # periods x units of comparison cluster kk
-        if yk.shape[1] < 2:
-            continue  # one person: counted as shock, as in _design.shock_variance
-        proj = exposure @ yk  # K x clusters x units
-        proj = proj - proj.mean(axis=2, keepdims=True)
-        noise += np.einsum("acj,bcj->ab", proj, proj) / (yk.shape[1] - 1) / yk.shape[1]
+    # the person-sampling part, summed over k (its mean subtracted after the factor: unbiased):
+    # var over k's units j of E_a,c . y_j, divided by n_k, is E_a,c' cov_k E_b,c (a cluster of one
+    # person has cov_k = 0: counted as shock, as in _design.shock_variance); was a projection of
+    # every unit of every comparison cluster on the K x clusters exposures
+    noise = np.einsum("act,ktu,bcu->ab", exposure, b.cov, exposure, optimize=True)
     return {"cluster": cluster, "person": person, "shock": shock - noise / g0}
 
 
