@@ -189,7 +189,11 @@ def _unit_arrays(slim: pd.DataFrame, ucode: np.ndarray, **cols: str) -> tuple | 
     ``ucode``; None when the whole panel gives none (then each subgroup is fitted on its rows)."""
     try:
         arrays = did.headline_arrays(slim, **cols)
-        codes = did.headline_arrays(slim.assign(**{_CODE: ucode.astype(float)}), **{**cols, "outcome": _CODE})
+        # the codes as one more column of a shallow copy (`assign` copied every column: 1.6 s at
+        # 12M rows); the panel's own columns are shared, read only
+        coded = slim.copy(deep=False)
+        coded[_CODE] = ucode.astype(float)
+        codes = did.headline_arrays(coded, **{**cols, "outcome": _CODE})
     except EstimationError:
         return None
     return arrays, codes[0][0].astype(np.int64)
