@@ -148,11 +148,12 @@ def reach_windows(
     ahead = np.lib.stride_tricks.sliding_window_view(padded[1:], months)[:n].max(axis=1)
     moved = (ahead > step).astype(np.int64)
     low = (step >= 1) & (step <= max_origin)
-    grp = panel[group].to_numpy()[enc.row]
     tm = panel[time].to_numpy()[enc.row]
     st = panel[start].to_numpy()[enc.row]
-    cl = panel[cluster].to_numpy()[enc.row] if cluster else np.zeros(n, dtype=np.int64)
-    is_pilot = grp == pilot
+    # group and cluster compared and read as the panel holds them (categorical codes), not as
+    # 12M Python strings: the cluster is written out for the windows only
+    is_pilot = (panel[group] == pilot).to_numpy(dtype=bool)[enc.row]
+    is_comp = (panel[group] == comparison).to_numpy(dtype=bool)[enc.row]
     entry = np.flatnonzero(is_pilot & (tm == st) & pd.notna(st))
     entry_low = entry[low[entry]]
     after = entry_low[complete[entry_low]]
@@ -163,11 +164,13 @@ def reach_windows(
     ok = (enc.unit[pre] == enc.unit[ent]) & (enc.period[pre] == enc.period[ent] - months - 1)
     pre = pre[ok]
     before = pre[complete[pre] & low[pre]]
-    comp = np.flatnonzero((grp == comparison) & complete & low)
+    comp = np.flatnonzero(is_comp & complete & low)
     parts = []
     for kind, idx in zip(KINDS, (after, before, comp), strict=True):
         parts.append(pd.DataFrame({"unit": enc.unit[idx], "kind": kind, "origin": enc.period[idx],
-                                   "step": step[idx], "moved": moved[idx], "cluster": cl[idx]}))
+                                   "step": step[idx], "moved": moved[idx],
+                                   "cluster": (np.asarray(panel[cluster].array.take(enc.row[idx])) if cluster
+                                               else np.zeros(len(idx), dtype=np.int64))}))
     out = pd.concat(parts, ignore_index=True)
     out.attrs["n_censored"] = int(len(entry_low) - len(after))
     return out
