@@ -121,14 +121,28 @@ def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -
     units of ``tl`` (period codes). horizon None: the simple ATT (post-entry ATT(g,t) weighted
     by cohort size, R ``aggte(type="simple")``); an integer e: the dynamic effect at event time
     e (ATT(g, g+e) weighted by cohort size; e < 0, a lead, compares g+e with g+e-1 as R
-    ``did``'s varying base period). Never-treated comparison."""
-    n_t, n = y.shape
-    ctrl = g == 0
-    n_c = int(ctrl.sum())
+    ``did``'s varying base period). Never-treated comparison. Each unit's row is its cohort's
+    row of `cohort_weights`."""
+    cohorts, sizes = np.unique(g, return_counts=True)
+    table = cohort_weights(cohorts, sizes, tl, horizon)
+    return table[np.searchsorted(cohorts, g)]
+
+
+def cohort_weights(cohorts: np.ndarray, sizes: np.ndarray, tl: np.ndarray,
+                   horizon: int | None) -> np.ndarray:
+    """The weights of `weights` per cohort (len(cohorts) x periods): a unit of cohort
+    ``cohorts[j]`` gets row j. ``cohorts``: sorted distinct cohort codes (0 = never treated),
+    ``sizes``: units per cohort. They depend on the cohort sizes only, so the engine computes
+    them from cohort counts (docs/engine.md, `did.headline` from compact tables)."""
+    cohorts = np.asarray(cohorts, dtype=np.int64)
+    sizes = np.asarray(sizes, dtype=np.int64)
+    n_t = len(tl)
+    ctrl = cohorts == 0
+    n_c = int(sizes[ctrl].sum())
     if n_c == 0:
         raise EstimationError("did.headline: no never-treated units")
     cells: list[tuple[int, int, int]] = []  # (cohort, period position, base position)
-    for gv in np.unique(g[g > 0]):
+    for gv in cohorts[cohorts > 0]:
         pre = np.flatnonzero(tl < gv)
         if len(pre) == 0:
             continue
@@ -146,28 +160,20 @@ def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -
     if not cells:
         what = "no post-entry period" if horizon is None else f"no cohort observed {horizon} periods after entry"
         raise EstimationError(f"did.headline: {what}")
-    sizes = {int(k): int((g == k).sum()) for k in np.unique(g[g > 0])}
-    size = np.array([sizes[c[0]] for c in cells], dtype=float)
+    size_of = {int(k): int(n) for k, n in zip(cohorts, sizes, strict=True) if k > 0}
+    size = np.array([size_of[c[0]] for c in cells], dtype=float)
     wk = size / size.sum()
-    pattern: dict[int, np.ndarray] = {}
+    row_of = {int(k): j for j, k in enumerate(cohorts)}
+    table = np.zeros((len(cohorts), n_t))
     q = np.zeros(n_t)
     for (gv, tt, base), wt in zip(cells, wk, strict=True):
-        p = pattern.setdefault(gv, np.zeros(n_t))
-        p[tt] += wt / sizes[gv]
-        p[base] -= wt / sizes[gv]
+        p = table[row_of[gv]]
+        p[tt] += wt / size_of[gv]
+        p[base] -= wt / size_of[gv]
         q[tt] -= wt / n_c
         q[base] += wt / n_c
-    # each unit's row of w: its cohort's pattern, the controls' q, or zeros (a cohort without a
-    # cell here), gathered from one small table (a boolean mask per cohort scanned all units)
-    keys = np.array(sorted(pattern), dtype=np.int64)
-    table = np.zeros((len(keys) + 2, n_t))
-    for j, gv in enumerate(keys):
-        table[j] = pattern[int(gv)]
-    table[-2] = q
-    pos = np.minimum(np.searchsorted(keys, g), len(keys) - 1)  # cells exist: keys is not empty
-    row = np.where(keys[pos] == g, pos, len(keys) + 1)
-    row[ctrl] = len(keys)
-    return table[row]
+    table[ctrl] = q
+    return table
 
 
 def _cell_centred(v: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, int]:
