@@ -40,3 +40,17 @@ def test_headline_equal(demo, horizon):
         return
     for f in ("std_error", "ci_low", "ci_high", "p_value", "mde", "df"):
         assert abs(getattr(got, f) - getattr(mem, f)) <= TOL, f
+
+
+def test_engine_estimators_headline(demo):
+    """EngineEstimators.headline: on the engine without randomization inference (the same
+    numbers), in memory with it (logged)."""
+    cfg, panel, eng = demo
+    kw = dict(outcome=cfg.headline_outcome, unit="person_id", time="month", cohort="start_month",
+              cluster=cfg.cluster)
+    est = engine.EngineEstimators(eng)
+    got = est.headline(panel, ri_draws=0, **kw)
+    assert est.log[-1][1] == eng.name
+    assert abs(got.estimate - did.headline(panel, ri_draws=0, **kw).estimate) <= TOL
+    with_ri = est.headline(panel, ri_draws=19, **kw)
+    assert est.log[-1][1].startswith("memory") and with_ri.p_value_ri is not None
