@@ -145,38 +145,45 @@ def weights(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -
     units of ``tl`` (period codes). horizon None: the simple ATT (post-entry ATT(g,t) weighted
     by cohort size, R ``aggte(type="simple")``); an integer e: the dynamic effect at event time
     e (ATT(g, g+e) weighted by cohort size; e < 0, a lead, compares g+e with g+e-1 as R
-    ``did``'s varying base period). Never-treated comparison."""
-    n_t, n = y.shape
-    ctrl = g == 0
-    n_c = int(ctrl.sum())
+    ``did``'s varying base period). Never-treated comparison. Each unit's row is its cohort's
+    row of `cohort_weights`."""
+    cohorts, sizes = np.unique(g, return_counts=True)
+    table = cohort_weights(cohorts, sizes, tl, horizon)
+    return table[np.searchsorted(cohorts, g)]
+
+
+def cohort_weights(cohorts: np.ndarray, sizes: np.ndarray, tl: np.ndarray,
+                   horizon: int | None) -> np.ndarray:
+    """The weights of `weights` per cohort (len(cohorts) x periods): a unit of cohort
+    ``cohorts[j]`` gets row j (zeros for a cohort without a cell here). ``cohorts``: sorted
+    distinct cohort codes (0 = never treated), ``sizes``: units per cohort. They depend on the
+    cohort sizes only, so the engine computes them from cohort counts (docs/engine.md,
+    `did.headline` from compact tables)."""
+    cohorts = np.asarray(cohorts, dtype=np.int64)
+    sizes = np.asarray(sizes, dtype=np.int64)
+    n_t = len(tl)
+    ctrl = cohorts == 0
+    n_c = int(sizes[ctrl].sum())
     if n_c == 0:
         raise EstimationError("did.headline: no never-treated units")
-    cells = _cells(g, tl, horizon)
+    cells = _cells(cohorts, tl, horizon)
     if not cells:
         what = "no post-entry period" if horizon is None else f"no cohort observed {horizon} periods after entry"
         raise EstimationError(f"did.headline: {what}")
-    sizes = {int(k): int((g == k).sum()) for k in np.unique(g[g > 0])}
-    size = np.array([sizes[c[0]] for c in cells], dtype=float)
+    size_of = {int(k): int(n) for k, n in zip(cohorts, sizes, strict=True) if k > 0}
+    size = np.array([size_of[c[0]] for c in cells], dtype=float)
     wk = size / size.sum()
-    pattern: dict[int, np.ndarray] = {}
+    row_of = {int(k): j for j, k in enumerate(cohorts)}
+    table = np.zeros((len(cohorts), n_t))
     q = np.zeros(n_t)
     for (gv, tt, base), wt in zip(cells, wk, strict=True):
-        p = pattern.setdefault(gv, np.zeros(n_t))
-        p[tt] += wt / sizes[gv]
-        p[base] -= wt / sizes[gv]
+        p = table[row_of[gv]]
+        p[tt] += wt / size_of[gv]
+        p[base] -= wt / size_of[gv]
         q[tt] -= wt / n_c
         q[base] += wt / n_c
-    # each unit's row of w: its cohort's pattern, the controls' q, or zeros (a cohort without a
-    # cell here), gathered from one small table (a boolean mask per cohort scanned all units)
-    keys = np.array(sorted(pattern), dtype=np.int64)
-    table = np.zeros((len(keys) + 2, n_t))
-    for j, gv in enumerate(keys):
-        table[j] = pattern[int(gv)]
-    table[-2] = q
-    pos = np.minimum(np.searchsorted(keys, g), len(keys) - 1)  # cells exist: keys is not empty
-    row = np.where(keys[pos] == g, pos, len(keys) + 1)
-    row[ctrl] = len(keys)
-    return table[row]
+    table[ctrl] = q
+    return table
 
 
 def cell_influence(y: np.ndarray, g: np.ndarray, cells: list[tuple[int, int, int]], *,
@@ -498,10 +505,124 @@ def interval_variance(w: np.ndarray, y: np.ndarray, g: np.ndarray, cl: np.ndarra
     if method == "cluster":
         return v_cl, df_cl
     var, parts = shock_variance(w, y, g, cl, present, blocks=blocks, v=v, wif=wif)
-    df = float(design.n_comparison_clusters - 1) if fixed_df(design, horizon) else parts["df"]
+    return _wider(design, horizon, alpha, v_cl, var, parts.get("df", float("nan")))
+
+
+def _wider(design: Design, horizon: int | None, alpha: float, v_cl: float, var: float,
+           df_shock: float) -> tuple[float, float]:
+    """The "shocks" interval's (variance, df): t(G0-1) where `fixed_df` says so, else the
+    Satterthwaite ``df_shock``; the cluster-robust (``v_cl``, G-1) when that is wider."""
+    df_cl = float(design.n_clusters - 1)
+    df = float(design.n_comparison_clusters - 1) if fixed_df(design, horizon) else df_shock
     if v_cl * stats.t.ppf(1 - alpha / 2, df_cl) ** 2 > var * stats.t.ppf(1 - alpha / 2, df) ** 2:
         return v_cl, df_cl
     return var, df
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlineStats:
+    """The sufficient statistics of `did.headline`'s estimate and interval (docs/engine.md,
+    "`did.headline` from compact tables"): small tables an engine computes with GROUP BYs.
+
+    ``tl``: period codes; ``cohorts``: sorted cohort codes (0 = never treated) of the balanced
+    units; ``counts``: clusters x cohorts units; ``sums``: clusters x cohorts x periods sums of
+    y; ``cohort_cross``: cohorts x periods x periods cross-products of y centred on the cohort's
+    month means; ``comp``: comparison cluster codes (no treated unit); ``comp_cross``: for each
+    of them, periods x periods cross-products of y centred on the cluster's month means."""
+
+    tl: np.ndarray
+    cohorts: np.ndarray
+    counts: np.ndarray
+    sums: np.ndarray
+    cohort_cross: np.ndarray
+    comp: np.ndarray
+    comp_cross: np.ndarray
+
+
+def headline_stats(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray) -> HeadlineStats:
+    """`HeadlineStats` of the arrays of `_headline_cs.unit_panel` (the memory path)."""
+    cohorts, gi = np.unique(g, return_inverse=True)
+    n_cl, k, n_t = int(cl.max()) + 1, len(cohorts), y.shape[0]
+    cell = cl * k + gi
+    counts = np.bincount(cell, minlength=n_cl * k).reshape(n_cl, k)
+    sums = np.zeros((n_cl * k, n_t))
+    np.add.at(sums, cell, y.T)
+    sums = sums.reshape(n_cl, k, n_t)
+    cohort_cross = np.zeros((k, n_t, n_t))
+    for j in range(k):
+        yc = y[:, gi == j]
+        yc = yc - yc.mean(axis=1, keepdims=True)
+        cohort_cross[j] = yc @ yc.T
+    treated_cl = counts[:, cohorts > 0].sum(axis=1) > 0
+    comp = np.flatnonzero(~treated_cl & (counts.sum(axis=1) > 0))
+    comp_cross = np.zeros((len(comp), n_t, n_t))
+    for j, c in enumerate(comp):
+        yc = y[:, cl == c]
+        yc = yc - yc.mean(axis=1, keepdims=True)
+        comp_cross[j] = yc @ yc.T
+    return HeadlineStats(tl=np.asarray(tl), cohorts=cohorts, counts=counts, sums=sums,
+                         cohort_cross=cohort_cross, comp=comp, comp_cross=comp_cross)
+
+
+def design_of_stats(st: HeadlineStats) -> Design:
+    """`detect_design` from the cluster x cohort counts."""
+    treated = st.cohorts > 0
+    present = st.counts > 0
+    tr_cl = present[:, treated].any(axis=1)
+    n_tr = int(st.counts[:, treated].sum())
+    nested_units = int(sum(st.counts[:, j].sum() for j in np.flatnonzero(treated)
+                           if present[:, j].sum() == 1))
+    n_cl = st.counts.shape[0]
+    return Design(n_clusters=n_cl, n_treated_clusters=int(tr_cl.sum()),
+                  n_comparison_clusters=int(n_cl - tr_cl.sum()), n_cohorts=int(treated.sum()),
+                  nested_share=nested_units / n_tr if n_tr else 0.0)
+
+
+def headline_from_stats(st: HeadlineStats, horizon: int | None,
+                        alpha: float) -> tuple[float, Design, tuple[float, float] | None]:
+    """(estimate, design, (variance, df) or None) of `did.headline` from its sufficient
+    statistics: the same numbers as `weights` and `interval_variance` on the unit arrays."""
+    sizes = st.counts.sum(axis=0)
+    p = cohort_weights(st.cohorts, sizes, st.tl, horizon)  # cohorts x periods
+    s_g = st.sums.sum(axis=0)  # cohorts x periods
+    tot_g = np.einsum("kt,kt->k", p, s_g)  # sum over the cohort's units of v_i
+    est = float(tot_g.sum())
+    design = design_of_stats(st)
+    method, _ = design.method(horizon)
+    if method == "none":
+        return est, design, None
+    if counts_weight_influence(design):
+        raise EstimationError("the influence of the estimated cohort weights (decision 0014, cohorts "
+                              "spread over areas) is not in the sufficient statistics yet")
+    vbar = tot_g / np.maximum(sizes, 1)
+    s_c = np.einsum("kt,ckt->c", p, st.sums) - st.counts @ vbar
+    n_cl = st.counts.shape[0]
+    v_cl = float(n_cl / (n_cl - 1) * np.sum(s_c**2))
+    df_cl = float(design.n_clusters - 1)
+    if method == "cluster":
+        return est, design, (v_cl, df_cl)
+    r2 = np.einsum("kt,ktu,ku->k", p, st.cohort_cross, p)  # per cohort: sum of squared centred v_i
+    person = 0.0
+    for side in (st.cohorts > 0, st.cohorts == 0):
+        n_s, k_s = int(sizes[side].sum()), int((sizes[side] > 0).sum())
+        if n_s > k_s:
+            person += float(r2[side].sum() * n_s / (n_s - k_s))
+    g0 = len(st.comp)
+    n = int(sizes.sum())
+    if g0 < 2:
+        return est, design, _wider(design, horizon, alpha, v_cl, float("nan"), float("nan"))
+    exposure = st.counts @ p  # clusters x periods
+    n_k = st.counts[st.comp].sum(axis=1)
+    means = st.sums[st.comp].sum(axis=1) / n_k[:, None]
+    dev = means - means.mean(axis=0)
+    cov = np.where((n_k > 1)[:, None, None],
+                   st.comp_cross / np.maximum((n_k - 1) * n_k, 1)[:, None, None], 0.0)
+    s = exposure @ dev.T
+    noise = np.einsum("ct,ktu,cu->ck", exposure, cov, exposure, optimize=True)
+    per_cluster = (s**2).mean(axis=1) * g0 / (g0 - 1) - noise.mean(axis=1)
+    shock = max(float(np.sum(per_cluster[exposure.any(axis=1)])), 0.0)
+    df_shock = satterthwaite_df(person, shock, n - len(st.cohorts), g0 - 1)
+    return est, design, _wider(design, horizon, alpha, v_cl, person + shock, df_shock)
 
 
 def satterthwaite_df(v_person: float, v_shock: float, df_person: float, df_shock: float) -> float:

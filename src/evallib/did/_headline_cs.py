@@ -40,7 +40,8 @@ from evallib.errors import EstimationError
 from evallib.inference import inference_reliability, minimum_detectable_effect
 from evallib.protocol import Spec
 
-__all__ = ["Headline", "HeadlineCsSpec", "check_options", "headline_cs", "headline_fields", "unit_panel"]
+__all__ = ["Headline", "HeadlineCsSpec", "check_options", "headline_cs", "headline_fields", "interval_fields",
+           "unit_panel"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,12 +275,24 @@ def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray
         raise EstimationError(f"{what}: no treated units")
     w = weights(y, g, tl, horizon)
     est = float(np.einsum("ij,ji->", w, y))
-    method, reason = design.method(horizon)
-    rel = inference_reliability(design.n_clusters, design.n_treated_clusters)
-    se = df = lo = hi = p = mde = None
     # the cohort weights are estimated shares: their influence (R did's wif) enters the variance
     wif = weight_influence(y, g, tl, horizon) if counts_weight_influence(design) else None
     got = interval_variance(w, y, g, cl, design, horizon, alpha, blocks=blocks, wif=wif)  # the one interval rule of did
+    ri = {}
+    if ri_draws > 0 and design.n_comparison_clusters > 0:
+        r = ri_staggered(y, g, cl, tl, horizon=horizon, alpha=alpha, seed=seed, n_draws=ri_draws)
+        ri = {"p_value_ri": r.p_value, "ri_ci_low": r.ci_low, "ri_ci_high": r.ci_high,
+              "ri_draws": r.n_draws, "ri_exact": r.exact}
+    return {**interval_fields(est, design, got, horizon=horizon, alpha=alpha, n_units=y.shape[1]), **ri}
+
+
+def interval_fields(est: float, design: Design, got: tuple[float, float] | None, *,
+                    horizon: int | None, alpha: float, n_units: int) -> dict:
+    """`Headline`'s fields but ``spec`` and the randomization inference, from the estimate, the
+    design and `interval_variance`'s (variance, df) (or `_design.headline_from_stats`'s)."""
+    method, reason = design.method(horizon)
+    rel = inference_reliability(design.n_clusters, design.n_treated_clusters)
+    se = df = lo = hi = p = mde = None
     if got is not None:
         var, df = got
         if df == design.n_clusters - 1:  # the cluster-robust t(G-1): its df stays an integer
@@ -290,17 +303,12 @@ def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray
         lo, hi = est - c * se, est + c * se
         p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else float("nan")
         mde = minimum_detectable_effect(se, df=df, alpha=alpha)
-    ri = {}
-    if ri_draws > 0 and design.n_comparison_clusters > 0:
-        r = ri_staggered(y, g, cl, tl, horizon=horizon, alpha=alpha, seed=seed, n_draws=ri_draws)
-        ri = {"p_value_ri": r.p_value, "ri_ci_low": r.ci_low, "ri_ci_high": r.ci_high,
-              "ri_draws": r.n_draws, "ri_exact": r.exact}
     return dict(estimate=est, std_error=se, ci_low=lo, ci_high=hi, p_value=p, method=method,
                 reason=reason, mde=mde, reliability=rel.label, df=df, horizon=horizon,
-                n_units=y.shape[1], n_clusters=design.n_clusters,
+                n_units=n_units, n_clusters=design.n_clusters,
                 n_treated_clusters=design.n_treated_clusters,
                 n_comparison_clusters=design.n_comparison_clusters,
-                nested_share=design.nested_share, **ri)
+                nested_share=design.nested_share)
 
 
 def describe(design: Design) -> str:

@@ -1,0 +1,64 @@
+"""engine.headline (DuckDB): `did.headline`'s estimate, interval, p-value and method from the
+engine's compact tables equal `did.headline` in memory (to 1e-10) on the demo pilots' panels
+read from the raw Parquet file, at the average and at two horizons."""
+
+from __future__ import annotations
+
+import pytest
+from engine_support import TOL
+
+from evallib import did, engine
+from evallib.config import load_pilot
+from evallib.data import load_panel
+from evallib.did._design import NESTED_SHARE
+from evallib.engine._headline import headline
+from evallib.errors import EstimationError
+from evallib.simulate import write_demo
+
+PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
+
+
+@pytest.fixture(scope="module", params=PILOTS)
+def demo(request, tmp_path_factory):
+    cfg = load_pilot(request.param)
+    path = write_demo(cfg, tmp_path_factory.mktemp(request.param))
+    eng = engine.DuckEngine(memory_limit="1GB", temp_directory=tmp_path_factory.mktemp("spill"))
+    eng.source(path)
+    return cfg, load_panel(path, cfg), eng
+
+
+@pytest.mark.parametrize("horizon", [None, 0, 6])
+def test_headline_equal(demo, horizon):
+    cfg, panel, eng = demo
+    kw = dict(outcome=cfg.headline_outcome, unit="person_id", time="month", cohort="start_month",
+              cluster=cfg.cluster)
+    mem = did.headline(panel, horizon=horizon, ri_draws=0, **kw)
+    if mem.method != "none" and mem.nested_share <= NESTED_SHARE:  # cohorts spread: the wif (0014)
+        with pytest.raises(EstimationError, match="0014"):
+            headline(eng, horizon=horizon, **kw)
+        return
+    got = headline(eng, horizon=horizon, **kw)
+    assert (got.method, got.reason, got.n_units, got.n_clusters, got.n_comparison_clusters) == (
+        mem.method, mem.reason, mem.n_units, mem.n_clusters, mem.n_comparison_clusters)
+    assert abs(got.estimate - mem.estimate) <= TOL
+    if mem.ci_low is None:
+        assert got.ci_low is None and got.p_value is None
+        return
+    for f in ("std_error", "ci_low", "ci_high", "p_value", "mde", "df"):
+        assert abs(getattr(got, f) - getattr(mem, f)) <= TOL, f
+
+
+def test_engine_estimators_headline(demo):
+    """EngineEstimators.headline: on the engine without randomization inference (the same
+    numbers), in memory with it (logged)."""
+    cfg, panel, eng = demo
+    kw = dict(outcome=cfg.headline_outcome, unit="person_id", time="month", cohort="start_month",
+              cluster=cfg.cluster)
+    est = engine.EngineEstimators(eng)
+    got = est.headline(panel, ri_draws=0, **kw)
+    spread = got.method != "none" and got.nested_share <= NESTED_SHARE  # the wif (0014): in memory
+    where = est.log[-1][1]
+    assert where.startswith("memory (engine refused:") if spread else where == eng.name
+    assert abs(got.estimate - did.headline(panel, ri_draws=0, **kw).estimate) <= TOL
+    with_ri = est.headline(panel, ri_draws=19, **kw)
+    assert est.log[-1][1].startswith("memory") and with_ri.p_value_ri is not None
