@@ -234,19 +234,29 @@ def cell_influence(y: np.ndarray, g: np.ndarray, cells: list[tuple[int, int, int
         v_k.append(v)
         n_k.append(sizes[k])
         t_k.append(n_cells[k])
-    a_k, v_k, n_k, t_k = (np.asarray(x, dtype=float) for x in (a_k, v_k, n_k, t_k))
+    wif_k = cohort_wif(*(np.asarray(x, dtype=float) for x in (a_k, v_k, n_k, t_k)), shrink=shrink)
+    out = np.zeros(len(g))
+    for k, w in zip(keys, wif_k, strict=True):
+        out[g == k] = w
+    return out
+
+
+def cohort_wif(a_k: np.ndarray, v_k: np.ndarray, n_k: np.ndarray, t_k: np.ndarray, *,
+               shrink: bool = True) -> np.ndarray:
+    """The per-cohort values of `cell_influence` (each unit of cohort k gets entry k) from the
+    cohorts with cells: ``a_k`` = A_k (sum over k's cells of ATT_cell / S), ``v_k`` its
+    person-level sampling variance (k's units' and the never-treated's contrasts), ``n_k`` the
+    cohort sizes, ``t_k`` the numbers of cells. The one formula of the memory path and the
+    engine's sufficient statistics (`headline_from_stats`)."""
     est = float(n_k @ a_k)
-    share = t_k / s  # d estimate / d A_k is n_k; wif_k = A_k - share_k * estimate
+    share = t_k / float(n_k @ t_k)  # d estimate / d A_k is n_k; wif_k = A_k - share_k * estimate
     wif_k = a_k - share * est
     # Var(wif_k) with the A_j independent: V_k (1 - 2 share_k n_k) + share_k^2 sum_j n_j^2 V_j
     noise_k = v_k * (1 - 2 * share * n_k) + share**2 * float(n_k**2 @ v_k)
     spread = float(n_k @ wif_k**2)
     noise = float(n_k @ noise_k)
     factor = (np.sqrt(max(0.0, 1.0 - noise / spread)) if spread > 0 else 0.0) if shrink else 1.0
-    out = np.zeros(len(g))
-    for k, w in zip(keys, wif_k, strict=True):
-        out[g == k] = factor * w
-    return out
+    return factor * wif_k
 
 
 def weight_influence(y: np.ndarray, g: np.ndarray, tl: np.ndarray, horizon: int | None) -> np.ndarray:
@@ -522,7 +532,9 @@ def _wider(design: Design, horizon: int | None, alpha: float, v_cl: float, var: 
 @dataclass(frozen=True, slots=True)
 class HeadlineStats:
     """The sufficient statistics of `did.headline`'s estimate and interval (docs/engine.md,
-    "`did.headline` from compact tables"): small tables an engine computes with GROUP BYs.
+    "`did.headline` from compact tables"): small tables an engine computes with GROUP BYs, and
+    the memory path with numpy (`headline_stats`); `headline_from_stats` turns them into the
+    estimate and interval at any horizon (the one implementation of both paths).
 
     ``tl``: period codes; ``cohorts``: sorted cohort codes (0 = never treated) of the balanced
     units; ``counts``: clusters x cohorts units; ``sums``: clusters x cohorts x periods sums of
@@ -539,27 +551,38 @@ class HeadlineStats:
     comp_cross: np.ndarray
 
 
+def _centred_cross(block: np.ndarray) -> np.ndarray:
+    """periods x periods cross-products of the columns of ``block`` (periods x units) centred
+    on their month means."""
+    yc = block - block.mean(axis=1, keepdims=True)
+    return yc @ yc.T
+
+
 def headline_stats(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray) -> HeadlineStats:
-    """`HeadlineStats` of the arrays of `_headline_cs.unit_panel` (the memory path)."""
+    """`HeadlineStats` of the arrays of `_headline_cs.unit_panel` (the memory path): units
+    sorted once by (cohort, cluster), so that every cohort, every cohort x cluster cell and
+    every comparison cluster (its units are all never treated) is a contiguous block."""
     cohorts, gi = np.unique(g, return_inverse=True)
     n_cl, k, n_t = int(cl.max()) + 1, len(cohorts), y.shape[0]
-    cell = cl * k + gi
-    counts = np.bincount(cell, minlength=n_cl * k).reshape(n_cl, k)
-    sums = np.zeros((n_cl * k, n_t))
-    np.add.at(sums, cell, y.T)
-    sums = sums.reshape(n_cl, k, n_t)
-    cohort_cross = np.zeros((k, n_t, n_t))
-    for j in range(k):
-        yc = y[:, gi == j]
-        yc = yc - yc.mean(axis=1, keepdims=True)
-        cohort_cross[j] = yc @ yc.T
+    cell = gi * n_cl + cl  # cohort-major
+    order = np.argsort(cell, kind="stable")
+    ys = y[:, order]
+    n_cell = np.bincount(cell, minlength=k * n_cl)
+    starts = np.concatenate(([0], np.cumsum(n_cell)[:-1]))
+    sums = np.zeros((k * n_cl, n_t))
+    nz = n_cell > 0
+    sums[nz] = np.add.reduceat(ys, starts[nz], axis=1).T
+    counts = n_cell.reshape(k, n_cl).T
+    sums = sums.reshape(k, n_cl, n_t).transpose(1, 0, 2)
+    n_g = counts.sum(axis=0)
+    g_start = np.concatenate(([0], np.cumsum(n_g)[:-1]))
+    cohort_cross = np.stack([_centred_cross(ys[:, g_start[j]:g_start[j] + n_g[j]]) for j in range(k)])
     treated_cl = counts[:, cohorts > 0].sum(axis=1) > 0
     comp = np.flatnonzero(~treated_cl & (counts.sum(axis=1) > 0))
     comp_cross = np.zeros((len(comp), n_t, n_t))
-    for j, c in enumerate(comp):
-        yc = y[:, cl == c]
-        yc = yc - yc.mean(axis=1, keepdims=True)
-        comp_cross[j] = yc @ yc.T
+    if len(comp):  # the comparison clusters' units: cohort 0 (row 0 of the cohorts), cluster c
+        for j, c in enumerate(comp):
+            comp_cross[j] = _centred_cross(ys[:, starts[c]:starts[c] + n_cell[c]])
     return HeadlineStats(tl=np.asarray(tl), cohorts=cohorts, counts=counts, sums=sums,
                          cohort_cross=cohort_cross, comp=comp, comp_cross=comp_cross)
 
@@ -578,10 +601,39 @@ def design_of_stats(st: HeadlineStats) -> Design:
                   nested_share=nested_units / n_tr if n_tr else 0.0)
 
 
+def _stats_wif(st: HeadlineStats, p: np.ndarray, sizes: np.ndarray, horizon: int | None) -> np.ndarray:
+    """`cell_influence` per cohort (len(cohorts); 0 for the never-treated and for cohorts
+    without a cell) from the sufficient statistics: a treated cohort's row of `cohort_weights`
+    is its cells' contrast pattern / S, so A_k is that row applied to the difference of the
+    cohort's and the never-treated's month means, and the variances of the units' contrasts
+    are the rows' quadratic forms in the centred cross-products."""
+    cells = _cells(st.cohorts, st.tl, horizon)
+    n_cells = np.zeros(len(st.cohorts))
+    np.add.at(n_cells, np.searchsorted(st.cohorts, [c[0] for c in cells]), 1.0)
+    js = np.flatnonzero((st.cohorts > 0) & (n_cells > 0))
+    c0 = int(np.searchsorted(st.cohorts, 0))  # the never-treated (cohort_weights checked they exist)
+    n_k = sizes[js].astype(float)
+    n_c = float(sizes[c0])
+    means = st.sums.sum(axis=0) / np.maximum(sizes, 1)[:, None]  # cohorts x periods
+    pk = p[js]
+    a_k = np.einsum("kt,kt->k", pk, means[js] - means[c0])
+    own = np.einsum("kt,ktu,ku->k", pk, st.cohort_cross[js], pk)
+    ctl = np.einsum("kt,tu,ku->k", pk, st.cohort_cross[c0], pk)
+    v_k = (np.where(n_k > 1, own / np.maximum((n_k - 1) * n_k, 1), 0.0)
+           + (ctl / ((n_c - 1) * n_c) if n_c > 1 else 0.0))
+    out = np.zeros(len(st.cohorts))
+    out[js] = cohort_wif(a_k, v_k, n_k, n_cells[js])
+    return out
+
+
 def headline_from_stats(st: HeadlineStats, horizon: int | None,
                         alpha: float) -> tuple[float, Design, tuple[float, float] | None]:
     """(estimate, design, (variance, df) or None) of `did.headline` from its sufficient
-    statistics: the same numbers as `weights` and `interval_variance` on the unit arrays."""
+    statistics: `weights`, `weight_influence` (where `counts_weight_influence`) and
+    `interval_variance` of the unit arrays, written in per-cohort and per-cluster sums (the
+    contributions v_i = w_i . y_i are centred within cohort, so a cohort's squares are its
+    weight row's quadratic form in the centred cross-products, and the wif, constant within a
+    cohort, adds n_k wif_k^2 to them and counts x wif to the cluster sums)."""
     sizes = st.counts.sum(axis=0)
     p = cohort_weights(st.cohorts, sizes, st.tl, horizon)  # cohorts x periods
     s_g = st.sums.sum(axis=0)  # cohorts x periods
@@ -591,17 +643,20 @@ def headline_from_stats(st: HeadlineStats, horizon: int | None,
     method, _ = design.method(horizon)
     if method == "none":
         return est, design, None
-    if counts_weight_influence(design):
-        raise EstimationError("the influence of the estimated cohort weights (decision 0014, cohorts "
-                              "spread over areas) is not in the sufficient statistics yet")
+    wif = (_stats_wif(st, p, sizes, horizon) if counts_weight_influence(design)
+           else np.zeros(len(st.cohorts)))
     vbar = tot_g / np.maximum(sizes, 1)
-    s_c = np.einsum("kt,ckt->c", p, st.sums) - st.counts @ vbar
+    s_c = np.einsum("kt,ckt->c", p, st.sums) - st.counts @ vbar  # cluster sums of centred v_i
     n_cl = st.counts.shape[0]
-    v_cl = float(n_cl / (n_cl - 1) * np.sum(s_c**2))
+    # the wif enters the cluster-robust variance where it is the method, not as the floor of
+    # the shock-aware interval (`interval_variance`, docs/decisions/0014)
+    s_w = s_c + st.counts @ wif if method == "cluster" else s_c
+    v_cl = float(n_cl / (n_cl - 1) * np.sum(s_w**2))
     df_cl = float(design.n_clusters - 1)
     if method == "cluster":
         return est, design, (v_cl, df_cl)
-    r2 = np.einsum("kt,ktu,ku->k", p, st.cohort_cross, p)  # per cohort: sum of squared centred v_i
+    # per cohort: sum of squared (centred v_i + wif_k); the centred v_i sum to 0 within it
+    r2 = np.einsum("kt,ktu,ku->k", p, st.cohort_cross, p) + sizes * wif**2
     person = 0.0
     for side in (st.cohorts > 0, st.cohorts == 0):
         n_s, k_s = int(sizes[side].sum()), int((sizes[side] > 0).sum())

@@ -25,15 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from evallib.did._common import check_columns, check_numeric, cohort_codes, time_codes, unique_ints
-from evallib.did._design import (
-    Design,
-    ShockBlocks,
-    counts_weight_influence,
-    detect_design,
-    interval_variance,
-    weight_influence,
-    weights,
-)
+from evallib.did._design import Design, HeadlineStats, design_of_stats, headline_from_stats, headline_stats
 from evallib.did._result import DidResultMixin
 from evallib.did._ri_staggered import RI_DRAWS, ri_staggered
 from evallib.errors import EstimationError
@@ -265,19 +257,19 @@ def check_options(alpha: float, ri_draws: int, what: str) -> None:
 
 def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray, *,
                     horizon: int | None, alpha: float, seed: int, ri_draws: int,
-                    blocks: ShockBlocks | None = None) -> dict:
+                    sufficient: HeadlineStats | None = None) -> dict:
     """`Headline`'s fields (all but ``spec``) on the arrays of `unit_panel`; ``horizon`` < 0 is
-    a lead (t against t-1). ``blocks``: `did._design.shock_blocks` of these arrays, when several
-    horizons of the same arrays are computed (None: computed when needed)."""
+    a lead (t against t-1). The estimate and interval come from the sufficient statistics
+    (`did._design.headline_stats`, then `headline_from_stats`: the code the engines use on
+    their compact tables, docs/engine.md); ``sufficient``: those of these arrays, when several
+    horizons of the same arrays are computed (None: computed here)."""
     what = "did.headline"
-    design = detect_design(g, cl)
-    if design.n_treated_clusters == 0:
+    st = headline_stats(y, g, cl, tl) if sufficient is None else sufficient
+    if design_of_stats(st).n_treated_clusters == 0:
         raise EstimationError(f"{what}: no treated units")
-    w = weights(y, g, tl, horizon)
-    est = float(np.einsum("ij,ji->", w, y))
-    # the cohort weights are estimated shares: their influence (R did's wif) enters the variance
-    wif = weight_influence(y, g, tl, horizon) if counts_weight_influence(design) else None
-    got = interval_variance(w, y, g, cl, design, horizon, alpha, blocks=blocks, wif=wif)  # the one interval rule of did
+    # the one interval rule of did, with the influence of the estimated cohort weights (R did's
+    # wif) where the cohorts are spread over areas (docs/decisions/0014)
+    est, design, got = headline_from_stats(st, horizon, alpha)
     ri = {}
     if ri_draws > 0 and design.n_comparison_clusters > 0:
         r = ri_staggered(y, g, cl, tl, horizon=horizon, alpha=alpha, seed=seed, n_draws=ri_draws)
@@ -289,7 +281,8 @@ def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray
 def interval_fields(est: float, design: Design, got: tuple[float, float] | None, *,
                     horizon: int | None, alpha: float, n_units: int) -> dict:
     """`Headline`'s fields but ``spec`` and the randomization inference, from the estimate, the
-    design and `interval_variance`'s (variance, df) (or `_design.headline_from_stats`'s)."""
+    design and the (variance, df) of `_design.headline_from_stats` (the memory path and the
+    engines) or of `interval_variance`."""
     method, reason = design.method(horizon)
     rel = inference_reliability(design.n_clusters, design.n_treated_clusters)
     se = df = lo = hi = p = mde = None
