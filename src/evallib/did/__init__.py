@@ -48,6 +48,10 @@ module:
   nesting rule, for `ladder.ordinal_did`.
 * `staggered_each` — `staggered` (default options) of several outcome arrays of one panel with
   its layout read once, for `ladder.ordinal_did`'s thresholds.
+* `HeadlineStats`, `headline_from_stats`, `interval_fields`, `check_options`, ``RI_DRAWS`` —
+  `headline`'s sufficient statistics and the arithmetic that turns them into its estimate,
+  interval and printed fields: `headline` itself computes them with numpy, `evallib.engine`
+  from its compact tables (docs/engine.md).
 
 Every result follows the results protocol (`evallib.protocol.Result`: ``tidy(alpha)``,
 ``to_dict()``, a frozen ``spec``).
@@ -60,9 +64,11 @@ from evallib.did._design import (
     MIN_COMPARISON,
     NESTED_SHARE,
     Design,
+    HeadlineStats,
     cluster_variance,
     detect_design,
     fixed_df,
+    headline_from_stats,
     interval_variance,
     satterthwaite_df,
     shock_variance,
@@ -76,16 +82,22 @@ from evallib.did._event_study import (
 )
 from evallib.did._fwl import ri_twfe, wild_cluster_bootstrap
 from evallib.did._headline import Assessment, HeadlineSpec, assess, headline, headline_arrays
-from evallib.did._headline_cs import Headline, HeadlineCsSpec
+from evallib.did._headline_cs import Headline, HeadlineCsSpec, check_options, interval_fields
 from evallib.did._honest import HonestDidResult, HonestDidSpec, honest_did
 from evallib.did._path import HeadlinePath, HeadlinePathSpec, headline_path
 from evallib.did._pretrend_ri import PretrendRI, PretrendRISpec, pretrend_test
+from evallib.did._ri_staggered import RI_DRAWS
 from evallib.did._staggered import GroupTimeResult, StaggeredSpec, staggered, staggered_each
 from evallib.did._synthetic import SyntheticDidResult, SyntheticDidSpec, synthetic_did
 from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
 from evallib.did._within import TwoWay, is_nested
 
 __all__ = [
+    "RI_DRAWS",
+    "HeadlineStats",
+    "headline_from_stats",
+    "interval_fields",
+    "check_options",
     "HeadlineCovariance",
     "HeadlineCovarianceSpec",
     "headline_covariance",

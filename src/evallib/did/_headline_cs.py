@@ -25,22 +25,15 @@ import pandas as pd
 from scipy import stats
 
 from evallib.did._common import check_columns, check_numeric, cohort_codes, time_codes, unique_ints
-from evallib.did._design import (
-    Design,
-    ShockBlocks,
-    counts_weight_influence,
-    detect_design,
-    interval_variance,
-    unit_weights,
-    weight_influence,
-)
+from evallib.did._design import Design, HeadlineStats, design_of_stats, headline_from_stats, headline_stats
 from evallib.did._result import DidResultMixin
 from evallib.did._ri_staggered import RI_DRAWS, ri_staggered
 from evallib.errors import EstimationError
 from evallib.inference import inference_reliability, minimum_detectable_effect
 from evallib.protocol import Spec
 
-__all__ = ["Headline", "HeadlineCsSpec", "check_options", "headline_cs", "headline_fields", "unit_panel"]
+__all__ = ["Headline", "HeadlineCsSpec", "check_options", "headline_cs", "headline_fields", "interval_fields",
+           "unit_panel"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,22 +257,35 @@ def check_options(alpha: float, ri_draws: int, what: str) -> None:
 
 def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray, *,
                     horizon: int | None, alpha: float, seed: int, ri_draws: int,
-                    blocks: ShockBlocks | None = None) -> dict:
+                    sufficient: HeadlineStats | None = None) -> dict:
     """`Headline`'s fields (all but ``spec``) on the arrays of `unit_panel`; ``horizon`` < 0 is
-    a lead (t against t-1). ``blocks``: `did._design.shock_blocks` of these arrays, when several
-    horizons of the same arrays are computed (None: computed when needed)."""
+    a lead (t against t-1). The estimate and interval come from the sufficient statistics
+    (`did._design.headline_stats`, then `headline_from_stats`: the code the engines use on
+    their compact tables, docs/engine.md); ``sufficient``: those of these arrays, when several
+    horizons of the same arrays are computed (None: computed here)."""
     what = "did.headline"
-    design = detect_design(g, cl)
-    if design.n_treated_clusters == 0:
+    st = headline_stats(y, g, cl, tl) if sufficient is None else sufficient
+    if design_of_stats(st).n_treated_clusters == 0:
         raise EstimationError(f"{what}: no treated units")
-    w = unit_weights(y, g, tl, horizon)
-    est = float(np.sum(w.contributions(y)))
+    # the one interval rule of did, with the influence of the estimated cohort weights (R did's
+    # wif) where the cohorts are spread over areas (docs/decisions/0014)
+    est, design, got = headline_from_stats(st, horizon, alpha)
+    ri = {}
+    if ri_draws > 0 and design.n_comparison_clusters > 0:
+        r = ri_staggered(y, g, cl, tl, horizon=horizon, alpha=alpha, seed=seed, n_draws=ri_draws)
+        ri = {"p_value_ri": r.p_value, "ri_ci_low": r.ci_low, "ri_ci_high": r.ci_high,
+              "ri_draws": r.n_draws, "ri_exact": r.exact}
+    return {**interval_fields(est, design, got, horizon=horizon, alpha=alpha, n_units=y.shape[1]), **ri}
+
+
+def interval_fields(est: float, design: Design, got: tuple[float, float] | None, *,
+                    horizon: int | None, alpha: float, n_units: int) -> dict:
+    """`Headline`'s fields but ``spec`` and the randomization inference, from the estimate, the
+    design and the (variance, df) of `_design.headline_from_stats` (the memory path and the
+    engines) or of `interval_variance`."""
     method, reason = design.method(horizon)
     rel = inference_reliability(design.n_clusters, design.n_treated_clusters)
     se = df = lo = hi = p = mde = None
-    # the cohort weights are estimated shares: their influence (R did's wif) enters the variance
-    wif = weight_influence(y, g, tl, horizon) if counts_weight_influence(design) else None
-    got = interval_variance(w, y, g, cl, design, horizon, alpha, blocks=blocks, wif=wif)  # the one interval rule of did
     if got is not None:
         var, df = got
         if df == design.n_clusters - 1:  # the cluster-robust t(G-1): its df stays an integer
@@ -290,17 +296,12 @@ def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray
         lo, hi = est - c * se, est + c * se
         p = float(2 * stats.t.sf(abs(est / se), df)) if se > 0 else float("nan")
         mde = minimum_detectable_effect(se, df=df, alpha=alpha)
-    ri = {}
-    if ri_draws > 0 and design.n_comparison_clusters > 0:
-        r = ri_staggered(y, g, cl, tl, horizon=horizon, alpha=alpha, seed=seed, n_draws=ri_draws)
-        ri = {"p_value_ri": r.p_value, "ri_ci_low": r.ci_low, "ri_ci_high": r.ci_high,
-              "ri_draws": r.n_draws, "ri_exact": r.exact}
     return dict(estimate=est, std_error=se, ci_low=lo, ci_high=hi, p_value=p, method=method,
                 reason=reason, mde=mde, reliability=rel.label, df=df, horizon=horizon,
-                n_units=y.shape[1], n_clusters=design.n_clusters,
+                n_units=n_units, n_clusters=design.n_clusters,
                 n_treated_clusters=design.n_treated_clusters,
                 n_comparison_clusters=design.n_comparison_clusters,
-                nested_share=design.nested_share, **ri)
+                nested_share=design.nested_share)
 
 
 def describe(design: Design) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evallib.did._design import detect_design, shock_blocks
+from evallib.did._design import headline_stats
 from evallib.did._headline_cs import check_options, headline_fields, unit_panel
 from evallib.did._result import DidResultMixin
 from evallib.errors import EstimationError
@@ -83,13 +83,13 @@ def headline_path(data: pd.DataFrame, *, outcome: str, unit: str, time: str, coh
         raise EstimationError(f"{what}: event_times must be a non-empty list of integers, got {event_times!r}")
     y, g, cl, tl = unit_panel(data, outcome=outcome, unit=unit, time=time, cohort=cohort,
                               cluster=cluster, what=what)
-    # what the shock variance reads from the arrays alone, once for every event time
-    blocks = shock_blocks(y, g, cl) if detect_design(g, cl).method()[0] == "shocks" else None
+    # the sufficient statistics do not depend on the event time: computed once
+    st = headline_stats(y, g, cl, tl)
     recs, missing, first = [], [], None
     for e in sorted(set(ets)):
         try:
             f = headline_fields(y, g, cl, tl, horizon=e, alpha=alpha, seed=seed, ri_draws=ri_draws,
-                                blocks=blocks)
+                                sufficient=st)
         except EstimationError as err:
             if "no cohort observed" in str(err):
                 missing.append(e)

@@ -23,7 +23,8 @@ from pydantic import ValidationError
 from evallib import did, ladder
 from evallib.config import PilotConfig
 from evallib.config.models import SparkSettings
-from evallib.engine import _cs, _relapse, _survival, _transitions, _twfe
+from evallib.did import RI_DRAWS
+from evallib.engine import _cs, _headline, _relapse, _survival, _transitions, _twfe
 from evallib.engine._backend import DuckEngine
 from evallib.engine._spark import SparkEngine
 from evallib.engine._sql import ident
@@ -124,6 +125,24 @@ class EngineEstimators:
                 why = f"engine refused: {e}"
         self._where(f"staggered({outcome})", f"memory ({why})")
         return did.staggered(data, **kw)
+
+    def headline(self, data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
+                 cluster: str, horizon: int | None = None, alpha: float = 0.05, seed: int = 0,
+                 ri_draws: int = RI_DRAWS) -> Any:
+        """``did.headline`` (Callaway-Sant'Anna form): on the engine when ``ri_draws`` is 0
+        (randomization inference is not on the engine yet), else in memory."""
+        why = self.reason or ("" if ri_draws == 0 else "randomization inference runs in memory")
+        if not why:
+            try:
+                res = _headline.headline(self.eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                                         cluster=cluster, horizon=horizon, alpha=alpha)
+                self._where(f"headline({outcome}, horizon={horizon})", self.eng.name)
+                return res
+            except EstimationError as e:
+                why = f"engine refused: {e}"
+        self._where(f"headline({outcome}, horizon={horizon})", f"memory ({why})")
+        return did.headline(data, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster,
+                            horizon=horizon, alpha=alpha, seed=seed, ri_draws=ri_draws)
 
     def twfe(self, data: pd.DataFrame, *, outcome: str, treatment, unit: str, time: str,
              cluster: str | None = None, controls: Sequence[str] = (), vcov: str | None = None,

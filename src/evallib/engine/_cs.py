@@ -46,6 +46,7 @@ class GroupTimeSums:
     n_clusters: int
     dropped: dict[str, int]
     time_kind: str
+    cluster_labels: tuple = ()  # the cluster of each code (as VARCHAR)
 
 
 def _code(col: str, types: dict[str, str]) -> tuple[str, str]:
@@ -138,7 +139,7 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
         sums=sums[["cl", "g", "t", "s"]], counts=counts[["cl", "g", "n"]], periods=periods,
         n_units=int(counts["n"].sum()), n_clusters=len(code),
         dropped={"unbalanced": int(dropped["unbalanced"] or 0), "treated_in_first_period": int(dropped["early"] or 0)},
-        time_kind=kind)
+        time_kind=kind, cluster_labels=tuple(code.index))
 
 
 def _pairs(tl: np.ndarray, gv: int) -> list[tuple[int, int]]:

@@ -1,0 +1,105 @@
+"""`did.headline`'s estimate and interval from compact tables (docs/engine.md, "`did.headline`
+from compact tables"): the engine returns `did._design.HeadlineStats` (cluster x cohort counts
+and month sums from `_cs.group_time_sums`, and month x month cross-products of the kept units'
+paths by cohort and by cluster of the never-treated, from one row per unit joined back to its
+rows: linear in rows); `did._design.headline_from_stats` does the arithmetic, the same code
+`did.headline` runs on the statistics it computes in numpy.
+Never-treated comparison, no covariates, no randomization inference (not yet on the engine)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from evallib.did import (
+    Headline,
+    HeadlineCsSpec,
+    HeadlineStats,
+    check_options,
+    headline_from_stats,
+    interval_fields,
+)
+from evallib.engine._cs import _code, group_time_sums
+from evallib.engine._sql import ident
+from evallib.errors import EstimationError
+
+WHAT = "engine.headline"
+
+
+def headline_stats(eng, *, outcome: str, unit: str, time: str, cohort: str, cluster: str,
+                   view: str = "panel") -> HeadlineStats:
+    """The engine queries: `group_time_sums` (checks, counts, sums) and the cross-products."""
+    gts = group_time_sums(eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                          cluster=cluster, view=view)
+    types = eng.columns(view)
+    tcode, _ = _code(time, types)
+    gcode, _ = _code(cohort, types)
+    tl = gts.periods
+    n_t, t0, t1 = len(tl), int(tl[0]), int(tl[-1])
+    gadj = f"(CASE WHEN COALESCE({gcode}, 0) > {t1} THEN 0 ELSE COALESCE({gcode}, 0) END)"
+    eng.view("hl_rows", f"SELECT CAST({ident(unit)} AS VARCHAR) AS u, {tcode} AS t, {gadj} AS g, "
+                        f"CAST({ident(cluster)} AS VARCHAR) AS cl, CAST({ident(outcome)} AS DOUBLE) AS y, "
+                        f"CASE WHEN {gadj} = 0 THEN CAST({ident(cluster)} AS VARCHAR) END AS c0 "
+                        f"FROM {ident(view)}")
+    # each kept unit's path as one row of n_t columns (one GROUP BY: linear in rows; the units
+    # `group_time_sums` keeps: all months, not treated from the first), joined back to its rows:
+    # a row (u, t, y_t) gives the products y_t * y_s for every month s, so the month x month
+    # cross-products are n_t sums per (group, t) over one 1:1 join, not a self-join of n_t^2
+    # rows per unit. One pass for both groupings: by cohort, and by cluster of the
+    # never-treated (c0: NULL for the treated, whose group is dropped below); in each grouping
+    # set the other key is NULL
+    ycols = [f"y{j}" for j in range(n_t)]
+    wide = ("WITH w AS (SELECT u, " + ", ".join(f"SUM(CASE WHEN t = {int(tv)} THEN y ELSE 0 END) AS {c}"
+                                                for tv, c in zip(tl, ycols, strict=True))
+            + f" FROM hl_rows GROUP BY u HAVING COUNT(*) = {n_t} AND NOT (MIN(g) > 0 AND MIN(g) <= {t0})) ")
+    prods = ", ".join(f"SUM(r.y * w.{c}) AS {c}" for c in ycols)
+    both = eng.frame(wide + f"SELECT r.g AS g, r.c0 AS c0, r.t AS t1, {prods} "
+                     "FROM hl_rows r JOIN w ON r.u = w.u GROUP BY GROUPING SETS ((r.g, r.t), (r.c0, r.t))")
+    by_g = both[both["g"].notna()]
+    by_cl = both[both["g"].isna() & both["c0"].notna()].rename(columns={"c0": "cl"})
+    eng.drop("hl_rows")
+    cohorts = np.unique(gts.counts["g"].to_numpy(np.int64))
+    gpos = {int(k): j for j, k in enumerate(cohorts)}
+    n_cl, k = gts.n_clusters, len(cohorts)
+    counts = np.zeros((n_cl, k))
+    np.add.at(counts, (gts.counts["cl"].to_numpy(), [gpos[int(x)] for x in gts.counts["g"]]),
+              gts.counts["n"].to_numpy(float))
+    sums = np.zeros((n_cl, k, n_t))
+    np.add.at(sums, (gts.sums["cl"].to_numpy(), [gpos[int(x)] for x in gts.sums["g"]],
+                     np.searchsorted(tl, gts.sums["t"].to_numpy(np.int64))), gts.sums["s"].to_numpy(float))
+    raw_g = np.zeros((k, n_t, n_t))
+    by_g = by_g[by_g["g"].isin(gpos)]
+    raw_g[[gpos[int(x)] for x in by_g["g"]], np.searchsorted(tl, by_g["t1"].to_numpy(np.int64))] = (
+        by_g[ycols].to_numpy(float))
+    n_g = counts.sum(axis=0)
+    mean_g = sums.sum(axis=0) / np.maximum(n_g, 1)[:, None]
+    cohort_cross = raw_g - n_g[:, None, None] * mean_g[:, :, None] * mean_g[:, None, :]
+    treated = counts[:, cohorts > 0].sum(axis=1) > 0
+    comp = np.flatnonzero(~treated & (counts.sum(axis=1) > 0))
+    # cluster labels -> the codes of group_time_sums (order of each cluster's first kept unit)
+    label_code = {lab: j for j, lab in enumerate(gts.cluster_labels)}
+    raw_c = np.zeros((n_cl, n_t, n_t))
+    by_cl = by_cl[by_cl["cl"].isin(label_code)]
+    raw_c[by_cl["cl"].map(label_code).to_numpy(np.int64), np.searchsorted(tl, by_cl["t1"].to_numpy(np.int64))] = (
+        by_cl[ycols].to_numpy(float))
+    n_k = counts[comp].sum(axis=1)
+    mean_k = sums[comp].sum(axis=1) / n_k[:, None]
+    comp_cross = raw_c[comp] - n_k[:, None, None] * mean_k[:, :, None] * mean_k[:, None, :]
+    return HeadlineStats(tl=tl, cohorts=cohorts, counts=counts.astype(np.int64), sums=sums,
+                         cohort_cross=cohort_cross, comp=comp, comp_cross=comp_cross)
+
+
+def headline(eng, *, outcome: str, unit: str, time: str, cohort: str, cluster: str,
+             horizon: int | None = None, alpha: float = 0.05, view: str = "panel") -> Headline:
+    """`did.headline(..., ri_draws=0)` on the engine (no randomization inference)."""
+    if horizon is not None and (not isinstance(horizon, int | np.integer) or horizon < 0):
+        raise EstimationError(f"{WHAT}: horizon must be None or a non-negative integer, got {horizon!r}")
+    check_options(alpha, 0, WHAT)
+    st = headline_stats(eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                        cluster=cluster, view=view)
+    est, design, got = headline_from_stats(st, horizon, alpha)
+    if design.n_treated_clusters == 0:
+        raise EstimationError(f"{WHAT}: no treated units")
+    spec = HeadlineCsSpec(outcome, unit, time, cohort, cluster, None if horizon is None else int(horizon),
+                          alpha, 0, 0)
+    return Headline(**interval_fields(est, design, got, horizon=spec.horizon, alpha=alpha,
+                                      n_units=int(st.counts.sum())), spec=spec)

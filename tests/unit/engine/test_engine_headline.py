@@ -1,0 +1,68 @@
+"""engine.headline (DuckDB): `did.headline`'s estimate, interval, p-value and method from the
+engine's compact tables equal `did.headline` in memory (to 1e-10) on the demo pilots' panels
+read from the raw Parquet file, at the average and at two horizons; and the standard error
+equals the unit-level arithmetic (`weights`, `weight_influence`, `interval_variance` on the
+units' paths: did.headline before the sufficient statistics). Antwerpen's cohorts are nested
+in areas; Gent's and Westhoek's are spread over them, so the influence of the estimated cohort
+weights (decision 0014) is counted there."""
+
+from __future__ import annotations
+
+import pytest
+from engine_support import TOL
+
+from evallib import did, engine
+from evallib.config import load_pilot
+from evallib.data import load_panel
+from evallib.did._design import counts_weight_influence, detect_design, interval_variance, weight_influence, weights
+from evallib.did._headline_cs import unit_panel
+from evallib.engine._headline import headline
+from evallib.simulate import write_demo
+
+PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
+
+
+@pytest.fixture(scope="module", params=PILOTS)
+def demo(request, tmp_path_factory):
+    cfg = load_pilot(request.param)
+    path = write_demo(cfg, tmp_path_factory.mktemp(request.param))
+    eng = engine.DuckEngine(memory_limit="1GB", temp_directory=tmp_path_factory.mktemp("spill"))
+    eng.source(path)
+    return cfg, load_panel(path, cfg), eng, request.param
+
+
+@pytest.mark.parametrize("horizon", [None, 0, 6])
+def test_headline_equal(demo, horizon):
+    cfg, panel, eng, pilot = demo
+    kw = dict(outcome=cfg.headline_outcome, unit="person_id", time="month", cohort="start_month",
+              cluster=cfg.cluster)
+    mem = did.headline(panel, horizon=horizon, ri_draws=0, **kw)
+    got = headline(eng, horizon=horizon, **kw)
+    assert (got.method, got.reason, got.n_units, got.n_clusters, got.n_comparison_clusters) == (
+        mem.method, mem.reason, mem.n_units, mem.n_clusters, mem.n_comparison_clusters)
+    assert abs(got.estimate - mem.estimate) <= TOL
+    if mem.ci_low is None:
+        assert got.ci_low is None and got.p_value is None
+        return
+    for f in ("std_error", "ci_low", "ci_high", "p_value", "mde", "df"):
+        assert abs(getattr(got, f) - getattr(mem, f)) <= TOL, f
+    y, g, cl, tl = unit_panel(panel, what="test", **kw)
+    design = detect_design(g, cl)
+    wif = weight_influence(y, g, tl, horizon) if counts_weight_influence(design) else None
+    assert (wif is None) == (pilot == "antwerpen_ondersteuningsnetwerk")
+    var, df = interval_variance(weights(y, g, tl, horizon), y, g, cl, design, horizon, 0.05, wif=wif)
+    assert abs(got.std_error - var**0.5) <= TOL and abs(got.df - df) <= TOL * max(1.0, df)
+
+
+def test_engine_estimators_headline(demo):
+    """EngineEstimators.headline: on the engine without randomization inference (the same
+    numbers), in memory with it (logged)."""
+    cfg, panel, eng, pilot = demo
+    kw = dict(outcome=cfg.headline_outcome, unit="person_id", time="month", cohort="start_month",
+              cluster=cfg.cluster)
+    est = engine.EngineEstimators(eng)
+    got = est.headline(panel, ri_draws=0, **kw)
+    assert est.log[-1][1] == eng.name
+    assert abs(got.estimate - did.headline(panel, ri_draws=0, **kw).estimate) <= TOL
+    with_ri = est.headline(panel, ri_draws=19, **kw)
+    assert est.log[-1][1].startswith("memory") and with_ri.p_value_ri is not None
