@@ -12,7 +12,9 @@ per-person state bit masks, and the pilot group's matrix: what ``run --engine du
 ``transitions_by_month`` (the counts by area x cohort x month, a window function: sorts the panel),
 ``time_to_work`` (Kaplan-Meier risk sets of the pilot group's time to paid work: duration x event
 counts from a window over each person's months, then the memory engine's Kaplan-Meier code),
-``relapse`` (episodes of reaching steps 5 and 6 by relapse time x follow-up, pilot months vs
+``headline`` (`did.headline` without randomization inference, at the average and 12 months
+after entry: the engine's sufficient statistics, `engine._headline`, then
+`did.headline_from_stats`), ``relapse`` (episodes of reaching steps 5 and 6 by relapse time x follow-up, pilot months vs
 comparison group), ``validate`` (`engine.validate_parquet`: the loader's checks, exclusions and
 summary without loading the panel; ``--compare`` runs ``load_panel`` + ``summarise`` on a single
 Parquet file and compares the counts). ``--base`` (with a panel made by ``_gen_stream.py --replicate``) compares the
@@ -42,6 +44,7 @@ from evallib.config import load_pilot
 from evallib.data import load_panel, summarise
 from evallib.data.derive import derive_columns
 from evallib.engine._backend import RAW_VIEW
+from evallib.engine._headline import headline as engine_headline
 from evallib.engine._sql import derived_view
 
 STEPS = (1, 2, 3, 4, 5, 6)
@@ -49,10 +52,19 @@ KW_CS = dict(outcome="work_or_training", unit="person_id", time="month", cohort=
 KW_KM = dict(by="group", threshold=5, origin="start_month", states=STEPS)
 KM = ["time", "n_at_risk", "n_events", "survival", "std_error", "ci_low", "ci_high"]
 KW_RE = dict(reached=(5, 6), horizons=(6, 12), states=STEPS)
+HEADLINE_HORIZONS = (None, 12)  # the average after entry and the book's horizon
 KW_TW = dict(outcome="work_or_training", treatment="treated", unit="person_id", time="month", cluster="area")
 
 
+def _headline_numbers(res) -> list[float]:
+    """`did.headline`'s printed numbers at each horizon of ``res`` (None for no interval: -1)."""
+    return [-1.0 if x is None else float(x) for h in res
+            for x in (h.estimate, h.std_error, h.ci_low, h.ci_high, h.p_value, h.mde, h.df)]
+
+
 def _numbers(stage: str, res) -> list[float]:
+    if stage == "headline":
+        return _headline_numbers(res)
     if stage == "cs":
         gt, simple, dyn = res
         return [*gt.table["estimate"], *gt.table["std_error"], simple.estimate, simple.std_error,
@@ -69,6 +81,8 @@ def _numbers(stage: str, res) -> list[float]:
 def _invariant(stage: str, res) -> list[float]:
     """The numbers that do not change when every person is copied k times (`_gen_stream.py
     --replicate`): estimates, shares, survival, the transition matrix (counts scale by k)."""
+    if stage == "headline":
+        return [h.estimate for h in res]
     if stage == "cs":
         gt, simple, dyn = res
         return [*gt.table["estimate"], simple.estimate, *dyn.table["estimate"]]
@@ -126,6 +140,8 @@ def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str
         eng.execute(f"CREATE OR REPLACE VIEW panel_once AS {derived_view(RAW_VIEW, list(eng.columns(RAW_VIEW)))}")
         eng.execute("CREATE OR REPLACE VIEW panel AS SELECT * REPLACE (CAST(person_id AS VARCHAR) || '-r' || "
                     f"CAST(r AS VARCHAR) AS person_id) FROM panel_once, range({int(copies)}) c(r)")
+    if stage == "headline":  # did.headline without randomization inference, on the engine's tables
+        return _both(stage, [engine_headline(eng, horizon=h, **KW_CS) for h in HEADLINE_HORIZONS])
     if stage == "cs":
         gt = engine.staggered(eng, **KW_CS)
         return _both(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))
@@ -152,6 +168,8 @@ def run_memory(stage: str, data: str) -> dict:
     for c in ("person_id", "area", "group"):
         p[c] = p[c].astype("category")
     p = derive_columns(p)
+    if stage == "headline":
+        return _both(stage, [did.headline(p, horizon=h, ri_draws=0, **KW_CS) for h in HEADLINE_HORIZONS])
     if stage == "cs":
         gt = did.staggered(p, control_group="never", **KW_CS)
         return _both(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))

@@ -44,14 +44,16 @@ module:
   its parts `cluster_variance`, `shock_variance` (area-by-month shocks measured in the
   comparison areas; ``present=`` for units observed in some periods only, as `ladder.reach`'s
   windows), `satterthwaite_df` and `fixed_df`.
+* `HeadlineStats`, `headline_from_stats` — `headline`'s sufficient statistics (cluster x
+  cohort counts and month sums, centred month x month cross-products by cohort and by
+  comparison cluster) and the estimate, design and interval's (variance, df) from them: what
+  `headline` itself runs on, for `engine` to compute the statistics in SQL;
+  `headline_interval_fields` (the printed fields from them), `check_headline_options` and
+  `RI_DRAWS` (the default number of randomization-inference draws).
 * `TwoWay`, `is_nested` — the exact within (unit + period effects) projection and fixest's
   nesting rule, for `ladder.ordinal_did`.
 * `staggered_each` — `staggered` (default options) of several outcome arrays of one panel with
   its layout read once, for `ladder.ordinal_did`'s thresholds.
-* `HeadlineStats`, `headline_from_stats`, `interval_fields`, `check_options`, ``RI_DRAWS`` —
-  `headline`'s sufficient statistics and the arithmetic that turns them into its estimate,
-  interval and printed fields: `headline` itself computes them with numpy, `evallib.engine`
-  from its compact tables (docs/engine.md).
 
 Every result follows the results protocol (`evallib.protocol.Result`: ``tidy(alpha)``,
 ``to_dict()``, a frozen ``spec``).
@@ -82,7 +84,9 @@ from evallib.did._event_study import (
 )
 from evallib.did._fwl import ri_twfe, wild_cluster_bootstrap
 from evallib.did._headline import Assessment, HeadlineSpec, assess, headline, headline_arrays
-from evallib.did._headline_cs import Headline, HeadlineCsSpec, check_options, interval_fields
+from evallib.did._headline_cs import Headline, HeadlineCsSpec
+from evallib.did._headline_cs import check_options as check_headline_options
+from evallib.did._headline_cs import interval_fields as headline_interval_fields
 from evallib.did._honest import HonestDidResult, HonestDidSpec, honest_did
 from evallib.did._path import HeadlinePath, HeadlinePathSpec, headline_path
 from evallib.did._pretrend_ri import PretrendRI, PretrendRISpec, pretrend_test
@@ -93,11 +97,11 @@ from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
 from evallib.did._within import TwoWay, is_nested
 
 __all__ = [
-    "RI_DRAWS",
     "HeadlineStats",
     "headline_from_stats",
-    "interval_fields",
-    "check_options",
+    "headline_interval_fields",
+    "check_headline_options",
+    "RI_DRAWS",
     "HeadlineCovariance",
     "HeadlineCovarianceSpec",
     "headline_covariance",

@@ -23,7 +23,6 @@ from pydantic import ValidationError
 from evallib import did, ladder
 from evallib.config import PilotConfig
 from evallib.config.models import SparkSettings
-from evallib.did import RI_DRAWS
 from evallib.engine import _cs, _headline, _relapse, _survival, _transitions, _twfe
 from evallib.engine._backend import DuckEngine
 from evallib.engine._spark import SparkEngine
@@ -128,7 +127,7 @@ class EngineEstimators:
 
     def headline(self, data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
                  cluster: str, horizon: int | None = None, alpha: float = 0.05, seed: int = 0,
-                 ri_draws: int = RI_DRAWS) -> Any:
+                 ri_draws: int = did.RI_DRAWS) -> Any:
         """``did.headline`` (Callaway-Sant'Anna form): on the engine when ``ri_draws`` is 0
         (randomization inference is not on the engine yet), else in memory."""
         why = self.reason or ("" if ri_draws == 0 else "randomization inference runs in memory")

@@ -14,9 +14,9 @@ from evallib.did import (
     Headline,
     HeadlineCsSpec,
     HeadlineStats,
-    check_options,
+    check_headline_options,
     headline_from_stats,
-    interval_fields,
+    headline_interval_fields,
 )
 from evallib.engine._cs import _code, group_time_sums
 from evallib.engine._sql import ident
@@ -93,7 +93,7 @@ def headline(eng, *, outcome: str, unit: str, time: str, cohort: str, cluster: s
     """`did.headline(..., ri_draws=0)` on the engine (no randomization inference)."""
     if horizon is not None and (not isinstance(horizon, int | np.integer) or horizon < 0):
         raise EstimationError(f"{WHAT}: horizon must be None or a non-negative integer, got {horizon!r}")
-    check_options(alpha, 0, WHAT)
+    check_headline_options(alpha, 0, WHAT)
     st = headline_stats(eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
                         cluster=cluster, view=view)
     est, design, got = headline_from_stats(st, horizon, alpha)
@@ -101,5 +101,5 @@ def headline(eng, *, outcome: str, unit: str, time: str, cohort: str, cluster: s
         raise EstimationError(f"{WHAT}: no treated units")
     spec = HeadlineCsSpec(outcome, unit, time, cohort, cluster, None if horizon is None else int(horizon),
                           alpha, 0, 0)
-    return Headline(**interval_fields(est, design, got, horizon=spec.horizon, alpha=alpha,
+    return Headline(**headline_interval_fields(est, design, got, horizon=spec.horizon, alpha=alpha,
                                       n_units=int(st.counts.sum())), spec=spec)

@@ -24,6 +24,11 @@ PUBLIC = {  # public name: (private module, name there)
     "TwoWay": ("evallib.did._within", "TwoWay"),
     "is_nested": ("evallib.did._within", "is_nested"),
     "staggered_each": ("evallib.did._staggered", "staggered_each"),
+    "HeadlineStats": ("evallib.did._design", "HeadlineStats"),
+    "headline_from_stats": ("evallib.did._design", "headline_from_stats"),
+    "headline_interval_fields": ("evallib.did._headline_cs", "interval_fields"),
+    "check_headline_options": ("evallib.did._headline_cs", "check_options"),
+    "RI_DRAWS": ("evallib.did._ri_staggered", "RI_DRAWS"),
 }
 
 
