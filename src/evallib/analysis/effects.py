@@ -273,8 +273,7 @@ def pooled_step_up_did(
         raise ValueError("origins must not be empty")
     if data is None:
         data = ladder.step_up_data(panel, unit=unit, time=time, state=state, keep=[treatment, group, cluster])
-    d = data
-    d = d[d["origin"].isin(origins)].copy()
+    d = data[data["origin"].isin(origins)].copy()
     d[treatment] = d[treatment].astype(float)
     definition = (f"monthly probability of moving up one or more ladder steps from step(s) "
                   f"{', '.join(map(str, origins))}; DiD (did.twfe) with group and calendar-month "

@@ -190,7 +190,6 @@ def variance_forms(ws: Sequence[np.ndarray], y: np.ndarray, g: np.ndarray, cl: n
     truncation at 0), with the same ``wif`` (the cluster form without it when ``cluster_wif`` is
     False: the floor of the shock-aware interval, as `_design.interval_variance`)."""
     k_n = len(ws)
-    n_t, n = y.shape
     v = np.column_stack([contributions(w, y) for w in ws])  # units x K
     r0 = _centred(v, g)
     r = r0 if wifs is None else r0 + np.column_stack(list(wifs))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,21 @@ class EngineEstimators:
     def _where(self, what: str, where: str) -> None:
         self.log.append((what, where))
 
+    def _either(self, what: str, why: str, on_engine: Callable[[], Any], in_memory: Callable[[], Any]) -> Any:
+        """``on_engine()`` when the engine takes the call (no reason ``why`` against it, engine
+        open), else -- or when the engine refuses it (EstimationError) -- ``in_memory()``; where it
+        ran is logged under ``what``."""
+        why = self.reason or why
+        if not why:
+            try:
+                res = on_engine()
+                self._where(what, self.eng.name)
+                return res
+            except EstimationError as e:
+                why = f"engine refused: {e}"
+        self._where(what, f"memory ({why})")
+        return in_memory()
+
     def staggered(self, data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
                   control_group: str = "never", covariates: Sequence[str] = (), method: str = "dr",
                   cluster: str | None = None, anticipation: int = 0, base_period: str = "varying",
@@ -108,100 +123,74 @@ class EngineEstimators:
         kw = dict(outcome=outcome, unit=unit, time=time, cohort=cohort, control_group=control_group,
                   covariates=covariates, method=method, cluster=cluster, anticipation=anticipation,
                   base_period=base_period, alpha=alpha)
-        why = self.reason or (
-            "" if (control_group == "never" and not tuple(covariates) and cluster is not None
-                   and anticipation == 0 and base_period == "varying" and method in ("dr", "ipw", "reg"))
-            else "options outside the engine's subset")
-        if not why:
-            try:
-                sums = _cs.group_time_sums(self.eng, outcome=outcome, unit=unit, time=time,
-                                           cohort=cohort, cluster=cluster)
-                res = _cs.staggered_from_sums(sums, outcome=outcome, unit=unit, time=time, cohort=cohort,
-                                              cluster=cluster, alpha=alpha, method=method)
-                self._where(f"staggered({outcome})", self.eng.name)
-                return res
-            except EstimationError as e:
-                why = f"engine refused: {e}"
-        self._where(f"staggered({outcome})", f"memory ({why})")
-        return did.staggered(data, **kw)
+        subset = (control_group == "never" and not tuple(covariates) and cluster is not None
+                  and anticipation == 0 and base_period == "varying" and method in ("dr", "ipw", "reg"))
+
+        def on_engine() -> did.GroupTimeResult:
+            sums = _cs.group_time_sums(self.eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                                       cluster=cluster)
+            return _cs.staggered_from_sums(sums, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                                           cluster=cluster, alpha=alpha, method=method)
+
+        return self._either(f"staggered({outcome})", "" if subset else "options outside the engine's subset",
+                            on_engine, lambda: did.staggered(data, **kw))
 
     def headline(self, data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
                  cluster: str, horizon: int | None = None, alpha: float = 0.05, seed: int = 0,
                  ri_draws: int = did.RI_DRAWS) -> Any:
         """``did.headline`` (Callaway-Sant'Anna form): on the engine when ``ri_draws`` is 0
         (randomization inference is not on the engine yet), else in memory."""
-        why = self.reason or ("" if ri_draws == 0 else "randomization inference runs in memory")
-        if not why:
-            try:
-                res = _headline.headline(self.eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
-                                         cluster=cluster, horizon=horizon, alpha=alpha)
-                self._where(f"headline({outcome}, horizon={horizon})", self.eng.name)
-                return res
-            except EstimationError as e:
-                why = f"engine refused: {e}"
-        self._where(f"headline({outcome}, horizon={horizon})", f"memory ({why})")
-        return did.headline(data, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster,
-                            horizon=horizon, alpha=alpha, seed=seed, ri_draws=ri_draws)
+        return self._either(
+            f"headline({outcome}, horizon={horizon})",
+            "" if ri_draws == 0 else "randomization inference runs in memory",
+            lambda: _headline.headline(self.eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                                       cluster=cluster, horizon=horizon, alpha=alpha),
+            lambda: did.headline(data, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster,
+                                 horizon=horizon, alpha=alpha, seed=seed, ri_draws=ri_draws))
 
     def twfe(self, data: pd.DataFrame, *, outcome: str, treatment, unit: str, time: str,
              cluster: str | None = None, controls: Sequence[str] = (), vcov: str | None = None,
              alpha: float = 0.05) -> did.DidResult:
         kw = dict(outcome=outcome, treatment=treatment, unit=unit, time=time, cluster=cluster,
                   controls=controls, vcov=vcov, alpha=alpha)
-        why = self.reason or (
-            "" if (isinstance(treatment, str) and cluster is not None and not tuple(controls)
-                   and vcov in (None, "CRV1"))
-            else "options outside the engine's subset")
-        if not why:
-            try:
-                res = _twfe.twfe(self.eng, outcome=outcome, treatment=treatment, unit=unit, time=time,
-                                 cluster=cluster, alpha=alpha)
-                self._where(f"twfe({outcome})", self.eng.name)
-                return res
-            except EstimationError as e:
-                why = f"engine refused: {e}"
-        self._where(f"twfe({outcome})", f"memory ({why})")
-        return did.twfe(data, **kw)
+        subset = (isinstance(treatment, str) and cluster is not None and not tuple(controls)
+                  and vcov in (None, "CRV1"))
+        return self._either(
+            f"twfe({outcome})", "" if subset else "options outside the engine's subset",
+            lambda: _twfe.twfe(self.eng, outcome=outcome, treatment=treatment, unit=unit, time=time,
+                               cluster=cluster, alpha=alpha),
+            lambda: did.twfe(data, **kw))
 
     def group_transitions(self, data: pd.DataFrame, *, group: str, states: Sequence[int],
                           unit: str = "person_id", time: str = "month", state: str = "ladder_step",
                           cluster: str = "area", cohort: str = "start_month") -> pd.DataFrame:
         """``ladder.transition_matrix(data, ...)`` where ``data`` are the rows of ``group``."""
-        why = self.reason
-        if not why:
-            try:
-                counts = _transitions.transition_totals(self.eng, unit=unit, time=time, state=state,
-                                                        states=states, cluster=cluster, cohort=cohort,
-                                                        by=["group"])
-                res = _transitions.transition_matrix_from_counts(
-                    counts[counts["group"] == group], states=states, unit=unit, time=time, state=state)
-                self._where(f"transition_matrix(group={group})", self.eng.name)
-                return res
-            except EstimationError as e:
-                why = f"engine refused: {e}"
-        self._where(f"transition_matrix(group={group})", f"memory ({why})")
-        return ladder.transition_matrix(data, unit=unit, time=time, state=state, states=states)
 
+        def on_engine() -> pd.DataFrame:
+            counts = _transitions.transition_totals(self.eng, unit=unit, time=time, state=state,
+                                                    states=states, cluster=cluster, cohort=cohort,
+                                                    by=["group"])
+            return _transitions.transition_matrix_from_counts(
+                counts[counts["group"] == group], states=states, unit=unit, time=time, state=state)
+
+        return self._either(f"transition_matrix(group={group})", "", on_engine,
+                            lambda: ladder.transition_matrix(data, unit=unit, time=time, state=state,
+                                                             states=states))
 
     def group_time_to_work(self, data: pd.DataFrame, *, group: str, states: Sequence[int], threshold: int,
                            origin: str = "start_month", by: str = "group", unit: str = "person_id",
                            time: str = "month", state: str = "ladder_step") -> Any:
         """``ladder.time_to_work(data, by=by, ...)`` where ``data`` are the rows of ``group``
         (column "group"): the Kaplan-Meier risk sets counted in the engine."""
-        why = self.reason
-        if not why:
-            try:
-                self.eng.view("group_rows", f"SELECT * FROM panel WHERE {ident('group')} = {literal(group)}")
-                res = _survival.time_to_work(self.eng, unit=unit, time=time, state=state, states=states, by=by,
-                                             threshold=threshold, origin=origin, view="group_rows")
-                self._where(f"time_to_work(group={group})", self.eng.name)
-                return res
-            except EstimationError as e:
-                why = f"engine refused: {e}"
-        self._where(f"time_to_work(group={group})", f"memory ({why})")
-        return ladder.time_to_work(data, by=by, threshold=threshold, origin=origin, states=states, unit=unit,
-                                   time=time, state=state)
 
+        def on_engine() -> Any:
+            self.eng.view("group_rows", f"SELECT * FROM panel WHERE {ident('group')} = {literal(group)}")
+            return _survival.time_to_work(self.eng, unit=unit, time=time, state=state, states=states, by=by,
+                                          threshold=threshold, origin=origin, view="group_rows")
+
+        return self._either(f"time_to_work(group={group})", "", on_engine,
+                            lambda: ladder.time_to_work(data, by=by, threshold=threshold, origin=origin,
+                                                        states=states, unit=unit, time=time, state=state))
 
     def period_relapse(self, data: pd.DataFrame, *, reached: Sequence[int], horizons: Sequence[int],
                        states: Sequence[int], by: str = "period_group", group: str = "group",
@@ -210,27 +199,23 @@ class EngineEstimators:
         """``ladder.relapse(data, by=by, ...)`` where ``data`` are the rows with a
         ``ladder.pilot_period_groups`` value (the pilot group's months in the pilot, the comparison
         group): the episodes counted in the engine on the same rows."""
-        why = self.reason
-        if not why:
-            try:
-                g = f"CAST({ident(group)} AS VARCHAR)"
-                bad = self.eng.frame(f"SELECT COUNT(*) AS n FROM panel WHERE {g} IS NOT NULL AND "
-                                     f"{g} NOT IN ('pilot', 'comparison')")["n"].iloc[0]
-                if bad:
-                    raise EstimationError(f"column {group!r} holds values other than 'pilot'/'comparison'")
-                self.eng.view("period_rows", (
-                    f"SELECT *, CASE WHEN {g} = 'pilot' THEN 'pilot' ELSE 'comparison' END AS {ident(by)} "
-                    f"FROM panel WHERE ({g} = 'pilot' AND COALESCE(CAST({ident(treated)} AS BOOLEAN), FALSE)) "
-                    f"OR {g} = 'comparison'"))
-                res = _relapse.relapse(self.eng, unit=unit, time=time, state=state, states=states, by=by,
-                                       reached=reached, horizons=horizons, view="period_rows")
-                self._where("relapse(by=period_group)", self.eng.name)
-                return res
-            except EstimationError as e:
-                why = f"engine refused: {e}"
-        self._where("relapse(by=period_group)", f"memory ({why})")
-        return ladder.relapse(data, by=by, reached=reached, horizons=horizons, states=states, unit=unit,
-                              time=time, state=state)
+
+        def on_engine() -> Any:
+            g = f"CAST({ident(group)} AS VARCHAR)"
+            bad = self.eng.frame(f"SELECT COUNT(*) AS n FROM panel WHERE {g} IS NOT NULL AND "
+                                 f"{g} NOT IN ('pilot', 'comparison')")["n"].iloc[0]
+            if bad:
+                raise EstimationError(f"column {group!r} holds values other than 'pilot'/'comparison'")
+            self.eng.view("period_rows", (
+                f"SELECT *, CASE WHEN {g} = 'pilot' THEN 'pilot' ELSE 'comparison' END AS {ident(by)} "
+                f"FROM panel WHERE ({g} = 'pilot' AND COALESCE(CAST({ident(treated)} AS BOOLEAN), FALSE)) "
+                f"OR {g} = 'comparison'"))
+            return _relapse.relapse(self.eng, unit=unit, time=time, state=state, states=states, by=by,
+                                    reached=reached, horizons=horizons, view="period_rows")
+
+        return self._either("relapse(by=period_group)", "", on_engine,
+                            lambda: ladder.relapse(data, by=by, reached=reached, horizons=horizons,
+                                                   states=states, unit=unit, time=time, state=state))
 
 
 def engine_estimators(kind: str, data_path: str | Path, panel: pd.DataFrame, *, memory_limit: str | None = None,

@@ -8,27 +8,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from engine_support import TOL, assert_close
+from engine_support import PILOTS, TOL, assert_close, demo_pilot
 from pandas.testing import assert_frame_equal
 
 from evallib import did, engine, ladder
-from evallib.config import load_pilot
-from evallib.data import load_panel
 from evallib.errors import EstimationError
-from evallib.simulate import simulate_panel, write_demo
+from evallib.simulate import simulate_panel
 
-PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
 STEPS = (1, 2, 3, 4, 5, 6)
 NUM = ["estimate", "std_error", "ci_low", "ci_high", "p_value", "mde"]
 
 
 @pytest.fixture(scope="module", params=PILOTS)
 def demo(request, tmp_path_factory):
-    cfg = load_pilot(request.param)
-    path = write_demo(cfg, tmp_path_factory.mktemp(request.param))
-    eng = engine.DuckEngine(memory_limit="1GB", temp_directory=tmp_path_factory.mktemp("spill"))
-    eng.source(path)
-    return cfg, load_panel(path, cfg), eng
+    return demo_pilot(request.param, tmp_path_factory)
 
 
 def test_group_time_effects_equal(demo):

@@ -9,26 +9,17 @@ weights (decision 0014) is counted there."""
 from __future__ import annotations
 
 import pytest
-from engine_support import TOL
+from engine_support import PILOTS, TOL, demo_pilot
 
 from evallib import did, engine
-from evallib.config import load_pilot
-from evallib.data import load_panel
 from evallib.did._design import counts_weight_influence, detect_design, interval_variance, weight_influence, weights
 from evallib.did._headline_cs import unit_panel
 from evallib.engine._headline import headline
-from evallib.simulate import write_demo
-
-PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
 
 
 @pytest.fixture(scope="module", params=PILOTS)
 def demo(request, tmp_path_factory):
-    cfg = load_pilot(request.param)
-    path = write_demo(cfg, tmp_path_factory.mktemp(request.param))
-    eng = engine.DuckEngine(memory_limit="1GB", temp_directory=tmp_path_factory.mktemp("spill"))
-    eng.source(path)
-    return cfg, load_panel(path, cfg), eng, request.param
+    return (*demo_pilot(request.param, tmp_path_factory), request.param)
 
 
 @pytest.mark.parametrize("horizon", [None, 0, 6])
