@@ -3,7 +3,6 @@ accepted (checked once, before any notebook runs), and which editions are asked 
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import os
 import stat
@@ -15,6 +14,7 @@ from evallib.config import PilotConfig, _params_path, load_pilot
 from evallib.data import load_panel
 from evallib.data.parse import _cut
 from evallib.errors import ConfigError, EvallibError
+from evallib.memory import trim
 from evallib.report.labels import LANGS
 from evallib.results import paths
 from evallib.results.cache import panel_cache_path, store
@@ -111,11 +111,7 @@ def release_memory() -> None:
     gc.collect()
     if "pyarrow" in sys.modules:
         sys.modules["pyarrow"].default_memory_pool().release_unused()
-    if sys.platform == "linux":
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):  # another C library
-            pass
+    trim()
 
 
 def parse_langs(lang: str | list[str] | tuple[str, ...]) -> list[str]:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from evallib.memory import with_kept_memory
 from evallib.pipeline.templates import KERNEL
 
 __all__ = ["exit_with_parent", "single_threaded_blas"]
@@ -156,7 +157,8 @@ class _WarmKernel:
             km = AsyncKernelManager(kernel_name=KERNEL)
             kc = None
             try:
-                run_sync(km.start_kernel)(cwd=self.cwd)
+                # the kernel's heap keeps freed memory for reuse (evallib.memory)
+                run_sync(km.start_kernel)(cwd=self.cwd, env=with_kept_memory(os.environ))
                 kc = km.client()
                 kc.start_channels()
                 run_sync(kc.wait_for_ready)(timeout=60)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from evallib.config import find_repo_root, list_pilots
 from evallib.errors import InputError
+from evallib.memory import keep_freed_memory
 from evallib.pipeline.execute import PilotRun
 from evallib.pipeline.inputs import check_inputs, parse_langs
 from evallib.pipeline.lock import checkout_lock, new_run_id
@@ -70,6 +71,7 @@ def _run_pilots(pilots, data, lang, root: Path, workers, progress, book_stage: b
                 all_or_nothing: bool) -> list[PilotRun]:
     langs = parse_langs(lang)
     pilots = pilots or list_pilots(root)
+    keep_freed_memory()  # the loader here and the workers forked from this process (evallib.memory)
     data_s = None if data is None else str(Path(data).resolve())
     # what a killed run left behind (nobody else can be using it: we hold the lock); before the
     # inputs are checked, which leave each valid panel in its pilot's work folder
