@@ -165,36 +165,59 @@ def reach_windows(
     pre = pre[ok]
     before = pre[complete[pre] & low[pre]]
     comp = np.flatnonzero(is_comp & complete & low)
-    parts = []
-    for kind, idx in zip(KINDS, (after, before, comp), strict=True):
-        parts.append(pd.DataFrame({"unit": enc.unit[idx], "kind": kind, "origin": enc.period[idx],
-                                   "step": step[idx], "moved": moved[idx],
-                                   "cluster": (np.asarray(panel[cluster].array.take(enc.row[idx])) if cluster
-                                               else np.zeros(len(idx), dtype=np.int64))}))
-    out = pd.concat(parts, ignore_index=True)
+    # one frame built once (three frames and a concat copied the ~6M comparison windows twice)
+    idx = np.concatenate([after, before, comp])
+    out = pd.DataFrame({"unit": enc.unit[idx],
+                        "kind": np.repeat(np.array(KINDS, dtype=object), [len(after), len(before), len(comp)]),
+                        "origin": enc.period[idx], "step": step[idx], "moved": moved[idx],
+                        "cluster": (np.asarray(panel[cluster].array.take(enc.row[idx])) if cluster
+                                    else np.zeros(len(idx), dtype=np.int64))})
     out.attrs["n_censored"] = int(len(entry_low) - len(after))
     return out
 
 
-def _standardised(w: pd.DataFrame, target: pd.DataFrame) -> tuple[float, np.ndarray, int]:
+def _cells(*frames: pd.DataFrame) -> list[np.ndarray]:
+    """Each frame's (origin, step) cell as one small integer, in (origin, step) order, the same
+    numbering for every frame. Hand-written because the windows number millions and their cells
+    a few hundred: a bincount on these codes replaces pandas' group-by and join on two keys."""
+    origin = [f["origin"].to_numpy(np.int64) for f in frames]
+    step = [f["step"].to_numpy(np.int64) for f in frames]
+    o_min = min((int(o.min()) for o in origin if len(o)), default=0)
+    s_min = min((int(x.min()) for x in step if len(x)), default=0)
+    width = max((int(x.max()) for x in step if len(x)), default=s_min) - s_min + 1
+    return [(o - o_min) * width + (x - s_min) for o, x in zip(origin, step, strict=True)]
+
+
+def _standardised(w: pd.DataFrame, target: pd.DataFrame, codes: tuple[np.ndarray, np.ndarray] | None = None
+                  ) -> tuple[float, np.ndarray, int]:
     """Comparison share in ``w`` standardised to the (origin, step) mix of ``target``; the
     weights per comparison window (summing to 1) and the number of ``target`` windows whose cell
-    has no comparison window."""
-    cells = target.groupby(["origin", "step"]).size().rename("n_target")
-    comp = w.groupby(["origin", "step"])["moved"].agg(["size", "mean"])
-    joined = cells.to_frame().join(comp, how="left")
-    matched = joined["size"].notna()
-    n_unmatched = int(joined.loc[~matched, "n_target"].sum())
-    pi = joined.loc[matched, "n_target"] / joined.loc[matched, "n_target"].sum()
-    share = float((pi * joined.loc[matched, "mean"]).sum())
-    per_window = (pi / joined.loc[matched, "size"]).rename("wt")
-    wt = w[["origin", "step"]].join(per_window, on=["origin", "step"])["wt"].fillna(0.0).to_numpy()
-    return share, wt, n_unmatched
+    has no comparison window. ``codes``: the cells of ``w`` and ``target`` (`_cells`), if known."""
+    c_w, c_t = codes if codes is not None else _cells(w, target)
+    size_n = int(max(c_w.max(initial=-1), c_t.max(initial=-1))) + 1
+    n_target = np.bincount(c_t, minlength=size_n)
+    size = np.bincount(c_w, minlength=size_n)
+    moved = np.bincount(c_w, weights=w["moved"].to_numpy(float), minlength=size_n)
+    cells = np.flatnonzero(n_target)  # the target's cells, in (origin, step) order
+    matched = cells[size[cells] > 0]
+    n_unmatched = int(n_target[cells[size[cells] == 0]].sum())
+    pi = n_target[matched] / n_target[matched].sum()
+    share = float((pi * (moved[matched] / size[matched])).sum())
+    per_window = np.zeros(size_n)
+    per_window[matched] = pi / size[matched]
+    return share, per_window[c_w], n_unmatched
+
+
+def _has(codes: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Whether each cell of ``codes`` (`_cells`) is one of the cells in ``among``."""
+    has = np.zeros(int(max(codes.max(initial=-1), among.max(initial=-1))) + 1, dtype=bool)
+    has[among] = True
+    return has[codes]
 
 
 def _matched(target: pd.DataFrame, comp: pd.DataFrame) -> pd.DataFrame:
-    keys = pd.MultiIndex.from_frame(comp[["origin", "step"]].drop_duplicates())
-    return target[pd.MultiIndex.from_frame(target[["origin", "step"]]).isin(keys)]
+    """The rows of ``target`` whose (origin, step) cell has a window in ``comp``."""
+    return target[_has(*_cells(target, comp))]
 
 
 def unit_arrays(win: pd.DataFrame, w: np.ndarray, months: int) -> dict[str, np.ndarray]:
@@ -207,10 +230,12 @@ def unit_arrays(win: pd.DataFrame, w: np.ndarray, months: int) -> dict[str, np.n
     y_raw = win["moved"].to_numpy(float)
     kind = win["kind"].to_numpy()
     comp = kind == "comparison"
+    after = np.zeros(len(kind), dtype=bool)
+    after[~comp] = kind[~comp] == "after"  # the participants' windows are few
     origin = win["origin"].to_numpy(np.int64)
     step_code = pd.factorize(win["step"].to_numpy())[0]
     n_steps = int(step_code.max()) + 1
-    cell = np.where(comp, 2 + pd.factorize(origin)[0] * n_steps + step_code, np.where(kind == "after", 0, 1))
+    cell = np.where(comp, 2 + pd.factorize(origin)[0] * n_steps + step_code, np.where(after, 0, 1))
     _, inv = np.unique(cell, return_inverse=True)
     r = y_raw - (np.bincount(inv, weights=y_raw) / np.bincount(inv))[inv]
     person = pd.factorize(win["unit"], use_na_sentinel=False)[0].astype(np.int64)
@@ -229,7 +254,7 @@ def unit_arrays(win: pd.DataFrame, w: np.ndarray, months: int) -> dict[str, np.n
     wu[u_code, t_code] = w
     present = np.zeros((n_t, n), dtype=bool)
     present[t_code, u_code] = True
-    entry = np.where(kind == "after", origin, origin + months + 1)
+    entry = np.where(after, origin, origin + months + 1)
     g = np.zeros(n, dtype=np.int64)
     pilot = ~comp
     g[u_code[pilot]] = pd.factorize(entry[pilot])[0] + 1
@@ -243,17 +268,22 @@ def linear_combination(win: pd.DataFrame, *, months: int, max_origin: int = 5) -
     window in their cell, then the comparison windows), ``w`` (their weights, in that order),
     ``estimate`` = sum w . moved, the four shares and the ``after``/``before``/``comp`` windows.
     Raises `EstimationError` as `reach`."""
-    comp = win[win["kind"] == "comparison"]
+    kind = win["kind"].to_numpy()
+    is_comp = kind == "comparison"  # the one comparison over every window; the rest are few
+    comp, rest = win[is_comp], win[~is_comp]
     if comp.empty:
         raise EstimationError(f"ladder.reach: no comparison person followed {months} months")
-    after = _matched(win[win["kind"] == "after"], comp)
-    before = _matched(win[win["kind"] == "before"], comp)
+    kind = rest["kind"].to_numpy()
+    after_all, before_all = rest[kind == "after"], rest[kind == "before"]
+    k_comp, k_after, k_before = _cells(comp, after_all, before_all)
+    m_after, m_before = _has(k_after, k_comp), _has(k_before, k_comp)
+    after, before = after_all[m_after], before_all[m_before]
     for what, d in (("at entry", after), (f"{months + 1} months before entry", before)):
         if d.empty:
             raise EstimationError(f"ladder.reach: no participant at steps 1-{max_origin} {what} "
                                   f"followed {months} months with a comparable comparison person")
-    c_after, w_ca, _ = _standardised(comp, after)
-    c_before, w_cb, _ = _standardised(comp, before)
+    c_after, w_ca, _ = _standardised(comp, after, (k_comp, k_after[m_after]))
+    c_before, w_cb, _ = _standardised(comp, before, (k_comp, k_before[m_before]))
     p_after, p_before = float(after["moved"].mean()), float(before["moved"].mean())
     used = pd.concat([after, before, comp], ignore_index=True)
     w = np.concatenate([np.full(len(after), 1 / len(after)), np.full(len(before), -1 / len(before)),
