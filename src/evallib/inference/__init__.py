@@ -9,7 +9,8 @@ beside them, as functions of arrays that an estimator has computed (it imports n
 * `multiplier_bootstrap` (`bootstrap`) — Rademacher multiplier bootstrap of influence
   functions (standard errors and simultaneous bands of `did.staggered` aggregations).
 * `wild_cluster_bootstrap_fwl` (`bootstrap`) — wild cluster *restricted* bootstrap-t (null
-  imposed) on partialled-out arrays.
+  imposed) on partialled-out arrays; `wild_bootstrap_from_stats` runs its draws on the
+  cluster-level quantities (`WildStats`) however they were computed (rows or an engine's sums).
 * `randomization_inference`, `ri_cluster_contrast` (`randomization`) — re-assign the pilot to
   the same number of clusters (full enumeration when feasible) and recompute the statistic.
 * `inference_reliability` (`reliability`) — a design check returning "reliable" / "fragile".
@@ -26,8 +27,10 @@ from evallib.inference.bootstrap import (
     MultiplierBootstrapSpec,
     WildBootstrapResult,
     WildBootstrapSpec,
+    WildStats,
     multiplier_bootstrap,
     residualize,
+    wild_bootstrap_from_stats,
     wild_cluster_bootstrap_fwl,
 )
 from evallib.inference.mde import minimum_detectable_effect, minimum_detectable_effects
@@ -58,6 +61,7 @@ __all__ = [
     "ReliabilitySpec",
     "WildBootstrapResult",
     "WildBootstrapSpec",
+    "WildStats",
     "inference_reliability",
     "minimum_detectable_effect",
     "minimum_detectable_effects",
@@ -65,5 +69,6 @@ __all__ = [
     "randomization_inference",
     "residualize",
     "ri_cluster_contrast",
+    "wild_bootstrap_from_stats",
     "wild_cluster_bootstrap_fwl",
 ]
