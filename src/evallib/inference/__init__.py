@@ -10,7 +10,8 @@ beside them, as functions of arrays that an estimator has computed (it imports n
   functions (standard errors and simultaneous bands of `did.staggered` aggregations).
 * `wild_cluster_bootstrap_fwl` (`bootstrap`) — wild cluster *restricted* bootstrap-t (null
   imposed) on partialled-out arrays; `wild_bootstrap_from_stats` runs its draws on the
-  cluster-level quantities (`WildStats`) however they were computed (rows or an engine's sums).
+  cluster-level quantities (`WildStats`) however they were computed (`wild_stats_fwl` from
+  rows, or from an engine's sums).
 * `randomization_inference`, `ri_cluster_contrast` (`randomization`) — re-assign the pilot to
   the same number of clusters (full enumeration when feasible) and recompute the statistic.
 * `inference_reliability` (`reliability`) — a design check returning "reliable" / "fragile".
@@ -32,6 +33,7 @@ from evallib.inference.bootstrap import (
     residualize,
     wild_bootstrap_from_stats,
     wild_cluster_bootstrap_fwl,
+    wild_stats_fwl,
 )
 from evallib.inference.mde import minimum_detectable_effect, minimum_detectable_effects
 from evallib.inference.randomization import (
@@ -71,4 +73,5 @@ __all__ = [
     "ri_cluster_contrast",
     "wild_bootstrap_from_stats",
     "wild_cluster_bootstrap_fwl",
+    "wild_stats_fwl",
 ]

@@ -31,6 +31,7 @@ __all__ = [
     "residualize",
     "wild_bootstrap_from_stats",
     "wild_cluster_bootstrap_fwl",
+    "wild_stats_fwl",
 ]
 
 # Webb (2023) six-point weights: ±sqrt(1/2), ±1, ±sqrt(3/2), each with probability 1/6
@@ -187,6 +188,14 @@ def wild_cluster_bootstrap_fwl(
     """
     if n_boot < 1:
         raise EstimationError(f"n_boot must be positive, got {n_boot}")
+    return wild_bootstrap_from_stats(wild_stats_fwl(y, x, w, cluster, n_clusters, demean_fe=demean_fe),
+                                     weights=weights, n_boot=n_boot, seed=seed)
+
+
+def wild_stats_fwl(y: np.ndarray, x: np.ndarray, w: np.ndarray, cluster: np.ndarray, n_clusters: int, *,
+                   demean_fe: Any = None) -> WildStats:
+    """`WildStats` of the coefficient on ``x`` in ``y ~ x + w`` on partialled-out rows (the
+    arguments of `wild_cluster_bootstrap_fwl`)."""
     cl, g = cluster, n_clusters
     xx = x[:, None] if w.shape[1] == 0 else np.column_stack([x, w])  # no copy without controls
     xtx_inv = np.linalg.inv(xx.T @ xx)
@@ -218,8 +227,7 @@ def wild_cluster_bootstrap_fwl(
     beta = xtx_inv @ (xx.T @ y)
     u = y - xx @ beta
     score = np.bincount(cl, u * xa, minlength=g)
-    stats_ = WildStats(xtx_inv=xtx_inv, s=s, h=h, kmat=kmat, beta=beta, score=score)
-    return wild_bootstrap_from_stats(stats_, weights=weights, n_boot=n_boot, seed=seed)
+    return WildStats(xtx_inv=xtx_inv, s=s, h=h, kmat=kmat, beta=beta, score=score)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
