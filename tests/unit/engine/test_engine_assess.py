@@ -145,3 +145,26 @@ def test_assess_refusals():
         engine.assess(eng, cluster="area", **kw)
     with pytest.raises(EstimationError, match="n_boot"):
         engine.assess(eng, cluster="area", **dict(kw, n_boot=0))
+
+
+def test_engine_estimators_assess():
+    """EngineEstimators.assess: on the engine in its subset (the same numbers), in memory with a
+    post column or controls, and when the engine refuses the panel (logged)."""
+    p = small_panel(5, 6, True)
+    p["post"] = (p["month"] >= 5).astype(float)
+    p["z"] = np.sin(np.arange(len(p)))
+    eng = engine.DuckEngine()
+    eng.source(p)
+    est = engine.EngineEstimators(eng)
+    kw = dict(outcome="y", treatment="treated", unit="person_id", time="month", cluster="area", n_boot=99, seed=2)
+    assert_same_assessment(est.assess(p, **kw), did.assess(p, **kw))
+    assert est.log[-1] == ("assess(y)", eng.name)
+    for extra in (dict(post="post"), dict(controls=["z"])):
+        got = est.assess(p, **kw, **extra)
+        assert est.log[-1][1] == "memory (options outside the engine's subset)"
+        assert_same_assessment(got, did.assess(p, **kw, **extra))
+    gap = p[~((p["person_id"] == p["person_id"].iloc[0]) & (p["month"] == 3))].reset_index(drop=True)
+    eng.source(gap)
+    got = est.assess(gap, **kw)
+    assert est.log[-1][1].startswith("memory (engine refused:")
+    assert_same_assessment(got, did.assess(gap, **kw))
