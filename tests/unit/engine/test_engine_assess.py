@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from engine_support import PILOTS, TOL, assert_close, demo_pilot
+from engine_support import PILOTS, assert_close, assert_same_assessment, demo_pilot
 
 from evallib import did, engine
 from evallib.did._fwl import cluster_post_gram, partial_out
@@ -20,28 +20,10 @@ from evallib.engine._assess import assess_stats
 from evallib.errors import EstimationError
 from evallib.inference import wild_stats_fwl
 
-SCALARS = ("estimate", "std_error", "p_value_crv1", "p_value_wild", "p_value_ri", "ri_resolution", "mde", "df")
-EXACT = ("ri_exact", "reliability", "reliability_reason", "n_obs", "n_clusters", "n_treated_clusters", "spec")
-
 
 @pytest.fixture(scope="module", params=PILOTS)
 def demo(request, tmp_path_factory):
     return demo_pilot(request.param, tmp_path_factory)
-
-
-def assert_same_assessment(got: did.Assessment, mem: did.Assessment) -> None:
-    for f in SCALARS:
-        assert abs(getattr(got, f) - getattr(mem, f)) <= TOL * max(1.0, abs(getattr(mem, f))), f
-    assert_close(got.conf_int, mem.conf_int)
-    for f in EXACT:
-        assert getattr(got, f) == getattr(mem, f), f
-    assert (got.wild.weights, got.wild.n_draws, got.wild.enumerated, got.wild.n_clusters, got.wild.spec) == (
-        mem.wild.weights, mem.wild.n_draws, mem.wild.enumerated, mem.wild.n_clusters, mem.wild.spec)
-    assert abs(got.wild.t_statistic - mem.wild.t_statistic) <= TOL * max(1.0, abs(mem.wild.t_statistic))
-    assert (got.ri.n_assignments, got.ri.n_possible, got.ri.spec) == (mem.ri.n_assignments, mem.ri.n_possible,
-                                                                      mem.ri.spec)
-    assert_close(got.ri.statistic, mem.ri.statistic)
-    assert_close(got.ri.distribution, mem.ri.distribution)
 
 
 def memory_stats(data: pd.DataFrame, *, outcome: str, treatment: str, cluster: str, post: np.ndarray):
