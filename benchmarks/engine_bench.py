@@ -7,8 +7,11 @@ core, on a panel written by `_gen_stream.py` (Parquet partitioned by area).
 Stages, each in a fresh subprocess (peak resident memory = ``ru_maxrss`` of that process,
 DuckDB's buffers included): ``cs`` (Callaway-Sant'Anna ATT(g,t) sums in the engine, then the
 estimates, influence matrix and the simple and dynamic aggregations with analytic SEs in
-numpy), ``twfe`` (TWFE with CRV1), ``transitions`` (transition counts by area x cohort from
-per-person state bit masks, and the pilot group's matrix: what ``run --engine duckdb`` uses),
+numpy), ``twfe`` (TWFE with CRV1), ``assess`` (`did.assess`: TWFE with CRV1, 499 wild cluster
+bootstrap draws, randomization inference over at most 250 assignments; the engine's TWFE tables,
+then `engine._assess`'s cluster-level quantities and the memory engine's p-value code),
+``transitions`` (transition counts by area x cohort from per-person state bit masks, and the
+pilot group's matrix: what ``run --engine duckdb`` uses),
 ``transitions_by_month`` (the counts by area x cohort x month, a window function: sorts the panel),
 ``time_to_work`` (Kaplan-Meier risk sets of the pilot group's time to paid work: duration x event
 counts from a window over each person's months, then the memory engine's Kaplan-Meier code),
@@ -54,6 +57,8 @@ KM = ["time", "n_at_risk", "n_events", "survival", "std_error", "ci_low", "ci_hi
 KW_RE = dict(reached=(5, 6), horizons=(6, 12), states=STEPS)
 HEADLINE_HORIZONS = (None, 12)  # the average after entry and the book's horizon
 KW_TW = dict(outcome="work_or_training", treatment="treated", unit="person_id", time="month", cluster="area")
+# did.assess as the chapter calls it (the demo params' draws and assignments)
+KW_AS = dict(KW_TW, n_boot=499, max_assignments=250, seed=0)
 
 
 def _headline_numbers(res) -> list[float]:
@@ -71,6 +76,9 @@ def _numbers(stage: str, res) -> list[float]:
                 *dyn.table["estimate"], *dyn.table["std_error"]]
     if stage == "twfe":
         return [res.estimate, res.std_error]
+    if stage == "assess":
+        return [res.estimate, res.std_error, res.p_value_crv1, res.p_value_wild, res.p_value_ri, res.mde,
+                res.wild.t_statistic, res.ri.statistic, *res.ri.distribution]
     if stage == "time_to_work":
         return list(res.table[KM].to_numpy(float).ravel()) + [float(res.spec.n_already)]
     if stage == "relapse":
@@ -86,7 +94,7 @@ def _invariant(stage: str, res) -> list[float]:
     if stage == "cs":
         gt, simple, dyn = res
         return [*gt.table["estimate"], simple.estimate, *dyn.table["estimate"]]
-    if stage == "twfe":
+    if stage in ("twfe", "assess"):
         return [res.estimate]
     if stage == "time_to_work":
         return list(res.table[["time", "survival"]].to_numpy(float).ravel())
@@ -147,6 +155,8 @@ def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str
         return _both(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))
     if stage == "twfe":
         return _both(stage, engine.twfe(eng, **KW_TW))
+    if stage == "assess":
+        return _both(stage, engine.assess(eng, **KW_AS))
     if stage == "time_to_work":
         eng.view("pilot_rows", "SELECT * FROM panel WHERE \"group\" = 'pilot'")
         return _both(stage, engine.time_to_work(eng, view="pilot_rows", **KW_KM))
@@ -175,6 +185,8 @@ def run_memory(stage: str, data: str) -> dict:
         return _both(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))
     if stage == "twfe":
         return _both(stage, did.twfe(p, **KW_TW))
+    if stage == "assess":
+        return _both(stage, did.assess(p, **KW_AS))
     pilot = p[p["group"] == "pilot"]
     if stage == "time_to_work":
         return _both(stage, ladder.time_to_work(pilot, **KW_KM))

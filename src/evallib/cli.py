@@ -275,7 +275,8 @@ def run(
     workers: Annotated[int | None, typer.Option("--workers", help="parallel pilots; default: number of cores")] = None,
     engine: Annotated[str, typer.Option("--engine", help="auto (default: memory when the largest panel "
                                         "fits in the available memory, else duckdb), memory, duckdb or spark: "
-                                        "the CS group-time effects, TWFE, the pilot transition matrix, time to "
+                                        "the CS group-time effects, TWFE and its assessment (wild bootstrap, "
+                                        "randomization inference), the pilot transition matrix, time to "
                                         "work and relapse on DuckDB (out of core) or Spark (master from the "
                                         "params' engine.spark or EVALLIB_SPARK_MASTER, default local[2]); the "
                                         "rest in memory (docs/engine.md)")] = "auto",

@@ -103,7 +103,7 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
                      est: EngineEstimators | None = None, study_root: Path | None = None) -> HeadlineSection:
     """Each estimate, or an :class:`~evallib.analysis.absence.Absent` when the panel does not
     allow it (checked first: see :mod:`evallib.analysis.absence`). ``est``: an engine's
-    estimators (`evallib.engine`) for the CS group-time effects and TWFE; default in memory.
+    estimators (`evallib.engine`) for the CS group-time effects, TWFE and its assessment; default in memory.
     ``study_root``: the project whose committed coverage studies (`analysis.measured`) give each
     printed interval its measured coverage and withhold one that broke its promise in this
     design (docs/decisions/0015); None: not looked up."""
@@ -135,7 +135,7 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
         [needs(gt), lambda: need(persons_at_event_time(gt, a.horizon) > 0, "no_estimate_at_horizon",
                                  months=a.horizon)])
     # comparison only: the TWFE coefficient with CRV1, wild cluster bootstrap and RI p-values
-    assessment = attempt("headline_assessment", lambda: did.assess(
+    assessment = attempt("headline_assessment", lambda: (est or did).assess(
         panel, outcome=outcome, treatment="treated", unit="person_id", time="month", cluster=cluster,
         n_boot=a.wild_bootstrap_draws, max_assignments=a.ri_max_assignments, seed=config.seed),
         [months, need(f.n_untreated_clusters > 0, "no_comparison_area")])

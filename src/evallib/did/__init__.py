@@ -26,7 +26,8 @@
   by the decision threshold (the event study's F test over-rejects with few treated areas).
 * `assess` — the TWFE estimate with CRV1, wild-cluster-bootstrap and randomization-inference
   p-values, the reliability label and the MDE; `wild_cluster_bootstrap` and `ri_twfe` are its
-  two few-cluster tests on their own.
+  two few-cluster tests on their own; `assessment_from_parts` builds the `Assessment` from a
+  TWFE fit and the two tests' results (what `engine.assess` computes from sums).
 
 The design thresholds `headline` chooses its method by (`_design`) are public: ``MANY_TREATED``
 (from this many pilot areas, cohorts spread, the cluster-robust interval holds),
@@ -83,7 +84,7 @@ from evallib.did._event_study import (
     event_study,
 )
 from evallib.did._fwl import ri_twfe, wild_cluster_bootstrap
-from evallib.did._headline import Assessment, HeadlineSpec, assess, headline, headline_arrays
+from evallib.did._headline import Assessment, HeadlineSpec, assess, assessment_from_parts, headline, headline_arrays
 from evallib.did._headline_cs import Headline, HeadlineCsSpec
 from evallib.did._headline_cs import check_options as check_headline_options
 from evallib.did._headline_cs import interval_fields as headline_interval_fields
@@ -141,6 +142,7 @@ __all__ = [
     "SyntheticDidResult",
     "SyntheticDidSpec",
     "assess",
+    "assessment_from_parts",
     "event_study",
     "headline",
     "headline_path",

@@ -21,7 +21,7 @@ from evallib.did._fwl import cluster_post_gram, partial_out
 from evallib.did._headline_cs import Headline, HeadlineCsSpec, check_options, headline_cs, headline_fields, unit_panel
 from evallib.did._result import DidResultMixin
 from evallib.did._ri_staggered import RI_DRAWS
-from evallib.did._twfe import _twfe
+from evallib.did._twfe import DidResult, _twfe
 from evallib.errors import EstimationError
 from evallib.inference import (
     RandomizationResult,
@@ -32,7 +32,7 @@ from evallib.inference import (
 )
 from evallib.protocol import Spec
 
-__all__ = ["Assessment", "HeadlineSpec", "assess", "headline", "headline_arrays"]
+__all__ = ["Assessment", "HeadlineSpec", "assess", "assessment_from_parts", "headline", "headline_arrays"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +136,7 @@ def assess(
                       cluster=cluster, controls=tuple(controls), alpha=alpha)
     d = data[treatment].to_numpy(float)
     treated_rows = d > 0
-    spec = HeadlineSpec(**{f.name: getattr(res.spec, f.name) for f in dataclasses.fields(res.spec)},
-                        post=post, treated_clusters=_tuple_or_none(treated_clusters),
-                        eligible=_tuple_or_none(eligible), n_boot=int(n_boot),
-                        wild_weights=wild_weights, max_assignments=int(max_assignments),
-                        seed=seed)
+    given = treated_clusters
     if treated_clusters is None:
         treated_clusters = set(data[cluster][treated_rows].unique())
     if post is None:
@@ -160,15 +156,33 @@ def assess(
     b, m = cluster_post_gram(f, postv)
     ri = ri_cluster_contrast(b, m, f.cl_labels, treated_clusters=treated_clusters,
                              eligible=eligible, max_assignments=max_assignments, seed=rng)
+    return assessment_from_parts(res, wild, ri, treated=treated_clusters, post=post,
+                                 treated_clusters=given, eligible=eligible, n_boot=n_boot,
+                                 wild_weights=wild_weights, max_assignments=max_assignments, seed=seed)
+
+
+def assessment_from_parts(res: DidResult, wild: WildBootstrapResult, ri: RandomizationResult, *,
+                          treated: Collection[Any], post: str | None,
+                          treated_clusters: Collection[Any] | None, eligible: Collection[Any] | None,
+                          n_boot: int, wild_weights: str, max_assignments: int, seed: int) -> Assessment:
+    """The `Assessment` of a TWFE fit (CRV1) and its two few-cluster tests: the reliability
+    label and the spec (``treated``: the treated clusters used; ``treated_clusters``,
+    ``eligible``, ``post`` and the options as the caller gave them). `assess` in memory and
+    `evallib.engine.assess` on an engine's sums both end here."""
+    spec = HeadlineSpec(**{f.name: getattr(res.spec, f.name) for f in dataclasses.fields(res.spec)},
+                        post=post, treated_clusters=_tuple_or_none(treated_clusters),
+                        eligible=_tuple_or_none(eligible), n_boot=int(n_boot),
+                        wild_weights=wild_weights, max_assignments=int(max_assignments),
+                        seed=seed)
     n_cl = res.n_clusters
-    rel = inference_reliability(n_cl if eligible is None else len(set(eligible)),
-                                len(set(treated_clusters)))
+    n_treated = len(set(treated))
+    rel = inference_reliability(n_cl if eligible is None else len(set(eligible)), n_treated)
     return Assessment(
         estimate=res.estimate, std_error=res.std_error, conf_int=res.conf_int,
         p_value_crv1=res.p_value, p_value_wild=wild.p_value, p_value_ri=ri.p_value,
         ri_resolution=ri.resolution, ri_exact=ri.exact, reliability=rel.label,
         reliability_reason=rel.reason, mde=res.mde, n_obs=res.n_obs, n_clusters=n_cl,
-        n_treated_clusters=len(set(treated_clusters)), df=res.df, spec=spec, wild=wild, ri=ri,
+        n_treated_clusters=n_treated, df=res.df, spec=spec, wild=wild, ri=ri,
     )
 
 

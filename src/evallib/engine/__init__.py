@@ -14,6 +14,10 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
   runs unchanged.
 * `twfe` / `twfe_sums` + `twfe_from_sums` -- ``outcome ~ treatment | unit + time`` with CRV1
   as a `evallib.did.DidResult`.
+* `assess` (`assess_stats`) -- `evallib.did.assess` (TWFE with CRV1, wild cluster restricted
+  bootstrap, randomization inference over cluster assignments, reliability, MDE) from the same
+  tables: the bootstrap's and randomization inference's cluster-level quantities in numpy, the
+  p-values by the memory engine's functions.
 * `transition_counts` + `transition_matrix_from_counts` -- ladder transition counts by
   cluster x cohort x month and the matrix of `evallib.ladder.transition_matrix`.
 * `work_duration_counts` + `time_to_work_from_counts` (`time_to_work`) -- the Kaplan-Meier
@@ -31,6 +35,7 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
   and EVALLIB_SPARK_MASTER / EVALLIB_SPARK_CONF.
 """
 
+from evallib.engine._assess import assess, assess_stats
 from evallib.engine._backend import AUTO_FACTOR, DuckEngine, auto_engine, available_memory
 from evallib.engine._chapter import (
     COVERED,
@@ -47,11 +52,13 @@ from evallib.engine._relapse import relapse, relapse_episode_counts, relapse_fro
 from evallib.engine._spark import SparkEngine, nanosecond_columns, spark_missing
 from evallib.engine._survival import time_to_work, time_to_work_from_counts, work_duration_counts
 from evallib.engine._transitions import transition_counts, transition_matrix_from_counts, transition_totals
-from evallib.engine._twfe import TwfeSums, twfe, twfe_from_sums, twfe_sums
+from evallib.engine._twfe import TwfeParts, TwfeSums, twfe, twfe_from_sums, twfe_sums
 from evallib.engine._validate import validate_parquet
 
 __all__ = [
     "AUTO_FACTOR",
+    "assess",
+    "assess_stats",
     "auto_engine",
     "available_memory",
     "COVERED",
@@ -78,6 +85,7 @@ __all__ = [
     "transition_counts",
     "transition_matrix_from_counts",
     "transition_totals",
+    "TwfeParts",
     "TwfeSums",
     "twfe",
     "twfe_from_sums",

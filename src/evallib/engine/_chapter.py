@@ -1,8 +1,8 @@
 """The estimators a chapter takes from an engine (`evallib run --engine duckdb|spark`).
 
-`EngineEstimators` stands in for `evallib.did.staggered`, `evallib.did.twfe` and the pilot
-group's `evallib.ladder.transition_matrix` in `evallib.analysis` (the ``est`` argument of
-``chapter``). A call the engine covers (never-treated comparison without covariates, one
+`EngineEstimators` stands in for `evallib.did.staggered`, `evallib.did.twfe`, `evallib.did.assess`
+and the pilot group's `evallib.ladder.transition_matrix` in `evallib.analysis` (the ``est``
+argument of ``chapter``). A call the engine covers (never-treated comparison without covariates, one
 clustered treatment column, a Parquet panel the loader took unchanged) runs on the engine; any
 other call, or one the engine refuses (gaps in a unit's months, duplicates, a collinear
 treatment), runs the memory estimator on the loaded panel, so that the results are the memory
@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from evallib import did, ladder
 from evallib.config import PilotConfig
 from evallib.config.models import SparkSettings
-from evallib.engine import _cs, _headline, _relapse, _survival, _transitions, _twfe
+from evallib.engine import _assess, _cs, _headline, _relapse, _survival, _transitions, _twfe
 from evallib.engine._backend import DuckEngine
 from evallib.engine._spark import SparkEngine
 from evallib.engine._sql import ident
@@ -80,7 +80,8 @@ def literal(text: str) -> str:
 
 
 #: what the duckdb and spark engines compute; everything else in a chapter runs in memory
-COVERED = ("staggered_gt (and its simple / dynamic aggregations)", "twfe", "pilot transition matrix",
+COVERED = ("staggered_gt (and its simple / dynamic aggregations)", "twfe",
+           "assess (TWFE with wild cluster bootstrap and randomization inference)", "pilot transition matrix",
            "time to work (Kaplan-Meier)", "relapse (pilot months vs comparison)")
 
 
@@ -160,6 +161,21 @@ class EngineEstimators:
             lambda: _twfe.twfe(self.eng, outcome=outcome, treatment=treatment, unit=unit, time=time,
                                cluster=cluster, alpha=alpha),
             lambda: did.twfe(data, **kw))
+
+    def assess(self, data: pd.DataFrame, *, outcome: str, treatment, unit: str, time: str, cluster: str,
+               controls: Sequence[str] = (), post: str | None = None, treated_clusters: Any = None,
+               eligible: Any = None, n_boot: int = 9999, wild_weights: str = "auto", max_assignments: int = 5000,
+               seed: int = 0, alpha: float = 0.05) -> did.Assessment:
+        """``did.assess``: on the engine without controls and without a ``post`` column (post =
+        from the first treated period), else in memory."""
+        kw = dict(outcome=outcome, treatment=treatment, unit=unit, time=time, cluster=cluster,
+                  treated_clusters=treated_clusters, eligible=eligible, n_boot=n_boot,
+                  wild_weights=wild_weights, max_assignments=max_assignments, seed=seed, alpha=alpha)
+        subset = isinstance(treatment, str) and not tuple(controls) and post is None
+        return self._either(
+            f"assess({outcome})", "" if subset else "options outside the engine's subset",
+            lambda: _assess.assess(self.eng, **kw),
+            lambda: did.assess(data, controls=controls, post=post, **kw))
 
     def group_transitions(self, data: pd.DataFrame, *, group: str, states: Sequence[int],
                           unit: str = "person_id", time: str = "month", state: str = "ladder_step",

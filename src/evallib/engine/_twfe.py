@@ -21,7 +21,7 @@ a gap, or two rows for one unit and period, is refused (the memory engine handle
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,23 @@ class TwfeSums:
     n_clusters: int
     units_nested: bool
     periods_nested: bool
+    parts: TwfeParts | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class TwfeParts:
+    """The compact tables behind `TwfeSums`, kept for `evallib.engine.assess`: ``runs`` (one
+    row per cluster x run of periods: first_pos, last_pos, n_units, sn, w, mx, my, sxy, sxx,
+    xy_n, xx_n, sx, sy, first_u), ``tc`` (period x cluster: t, cl, n, sx, sy, npos = rows with
+    a positive treatment), the period codes, rows per period, C^+ and lambda_x, lambda_y."""
+
+    runs: pd.DataFrame
+    tc: pd.DataFrame
+    periods: np.ndarray
+    counts: np.ndarray
+    c_pinv: np.ndarray
+    lam_x: np.ndarray
+    lam_y: np.ndarray
 
 
 def _c_pinv(counts: np.ndarray, runs: pd.DataFrame) -> np.ndarray:
@@ -77,8 +94,8 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
         "tw_rows", f"SELECT CAST({ident(unit)} AS VARCHAR) AS u, "
         f"{tcode} AS t, CAST({ident(cluster)} AS VARCHAR) AS cl, "
         f"CAST({ident(treatment)} AS DOUBLE) AS x, CAST({ident(outcome)} AS DOUBLE) AS y FROM {ident(view)}")
-    tc = eng.frame("SELECT t, cl, COUNT(*) AS n, COUNT(x) AS nx, COUNT(y) AS ny, SUM(x) AS sx, SUM(y) AS sy "
-                   "FROM tw_rows GROUP BY t, cl")
+    tc = eng.frame("SELECT t, cl, COUNT(*) AS n, COUNT(x) AS nx, COUNT(y) AS ny, SUM(x) AS sx, SUM(y) AS sy, "
+                   "SUM(CASE WHEN x > 0 THEN 1 ELSE 0 END) AS npos FROM tw_rows GROUP BY t, cl")
     if tc.empty:
         raise EstimationError(f"{WHAT}: data has no rows")
     if tc["t"].isna().any() or tc["cl"].isna().any():
@@ -115,8 +132,8 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
     runs = eng.frame(
         "SELECT cl, first_pos, last_pos, COUNT(*) AS n_units, SUM(n_i) AS sn, SUM(CAST(1 AS DOUBLE) / n_i) AS w, "
         "SUM(sx / n_i) AS mx, SUM(sy / n_i) AS my, SUM(sxy) AS sxy, SUM(sxx) AS sxx, "
-        "SUM(sx * sy / n_i) AS xy_n, SUM(sx * sx / n_i) AS xx_n, SUM(sx) AS sx, SUM(sy) AS sy "
-        "FROM tw_units GROUP BY cl, first_pos, last_pos")
+        "SUM(sx * sy / n_i) AS xy_n, SUM(sx * sx / n_i) AS xx_n, SUM(sx) AS sx, SUM(sy) AS sy, "
+        "MIN(u) AS first_u FROM tw_units GROUP BY cl, first_pos, last_pos")
     c_pinv = _c_pinv(counts, runs)
     f, last = runs["first_pos"].to_numpy(np.int64), runs["last_pos"].to_numpy(np.int64)
     ind = ((np.arange(n_t)[None, :] >= f[:, None]) & (np.arange(n_t)[None, :] <= last[:, None])).astype(float)
@@ -139,36 +156,49 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
     eng.drop("tw_rows")
     eng.drop("tw_units")
     return TwfeSums(beta=beta, xtx=xtx, scores=scores, n_obs=int(tc["n"].sum()), n_units=n_u,
-                    n_periods=n_t, n_clusters=n_cl, units_nested=units_nested, periods_nested=periods_nested)
+                    n_periods=n_t, n_clusters=n_cl, units_nested=units_nested, periods_nested=periods_nested,
+                    parts=TwfeParts(runs, tc, periods, counts, c_pinv, lam_x, lam_y))
 
 
 def _scores_nested(runs: pd.DataFrame, tc: pd.DataFrame, periods: np.ndarray, lam_x: np.ndarray,
                    lam_y: np.ndarray, beta: float) -> np.ndarray:
-    """Cluster scores sum_c x~ e~ from the runs and period x cluster sums (units nested in the
-    clusters). Per unit i, with r = y - beta x, a_x / a_r the unit's means of lambda_x / lambda_r
-    over its periods and L_i = sum over its periods of lambda_x lambda_r:
-    sum_t x~ e~ = S_xr - S_x S_r / n_i - sum_t lambda_r x - sum_t lambda_x r + S_x a_r + S_r a_x
-    - n_i a_x a_r + L_i; the two period sums add up, over a cluster, to period x cluster sums."""
-    lam_r = lam_y - beta * lam_x
-    cx, cr, cxr = (np.r_[0.0, np.cumsum(v)] for v in (lam_x, lam_r, lam_x * lam_r))
-    f, last = runs["first_pos"].to_numpy(np.int64), runs["last_pos"].to_numpy(np.int64)
-    length = (last - f + 1).astype(float)
-    ax, ar = (cx[last + 1] - cx[f]) / length, (cr[last + 1] - cr[f]) / length
-    big_l = cxr[last + 1] - cxr[f]
+    """Cluster scores sum_c x~ e~ (e = r = y - beta x demeaned) from the runs and period x
+    cluster sums (units nested in the clusters): `cluster_cross` of x and r."""
     g = runs
     sx, sy = g["sx"].to_numpy(float), g["sy"].to_numpy(float)
-    part = ((g["sxy"].to_numpy(float) - beta * g["sxx"].to_numpy(float))
-            - (g["xy_n"].to_numpy(float) - beta * g["xx_n"].to_numpy(float))
-            + ar * sx + ax * (sy - beta * sx) - ax * ar * g["sn"].to_numpy(float)
-            + g["n_units"].to_numpy(float) * big_l)
+    xs, ys = tc["sx"].to_numpy(float), tc["sy"].to_numpy(float)
+    return cluster_cross(
+        runs, tc, periods, lam_x, lam_y - beta * lam_x,
+        ab=g["sxy"].to_numpy(float) - beta * g["sxx"].to_numpy(float),
+        ab_n=g["xy_n"].to_numpy(float) - beta * g["xx_n"].to_numpy(float),
+        sa=sx, sb=sy - beta * sx, ta=xs, tb=ys - beta * xs)
+
+
+def cluster_cross(runs: pd.DataFrame, tc: pd.DataFrame, periods: np.ndarray, lam_a: np.ndarray,
+                  lam_b: np.ndarray, *, ab: np.ndarray, ab_n: np.ndarray, sa: np.ndarray, sb: np.ndarray,
+                  ta: np.ndarray, tb: np.ndarray) -> np.ndarray:
+    """sum over each cluster's rows of a~ b~ (a, b demeaned by unit and period effects: a~ =
+    a - abar_i - lambda_a[t] + mean of lambda_a over unit i's periods), units nested in the
+    clusters, clusters in sorted label order. Per run of periods: ``ab`` = sum of S_ab, ``ab_n``
+    = sum of S_a S_b / n_i, ``sa`` / ``sb`` = sums of S_a / S_b; per period x cluster row of
+    ``tc``: ``ta`` / ``tb`` = sums of a / b. Per unit i, with a_a / a_b the unit's means of
+    lambda_a / lambda_b over its periods and L_i = sum over its periods of lambda_a lambda_b:
+    sum_t a~ b~ = S_ab - S_a S_b / n_i - sum_t lambda_b a - sum_t lambda_a b + S_a a_b + S_b a_a
+    - n_i a_a a_b + L_i; the two period sums add up, over a cluster, to period x cluster sums."""
+    ca, cb, cab = (np.r_[0.0, np.cumsum(v)] for v in (lam_a, lam_b, lam_a * lam_b))
+    f, last = runs["first_pos"].to_numpy(np.int64), runs["last_pos"].to_numpy(np.int64)
+    length = (last - f + 1).astype(float)
+    aa, ab_ = (ca[last + 1] - ca[f]) / length, (cb[last + 1] - cb[f]) / length
+    big_l = cab[last + 1] - cab[f]
+    part = (ab - ab_n + ab_ * sa + aa * sb - aa * ab_ * runs["sn"].to_numpy(float)
+            + runs["n_units"].to_numpy(float) * big_l)
     clusters = np.sort(tc["cl"].unique())
     code = pd.Series(np.arange(len(clusters)), index=clusters)
-    scores = np.bincount(code[g["cl"]].to_numpy(), weights=part, minlength=len(clusters))
+    out = np.bincount(code[runs["cl"]].to_numpy(), weights=part, minlength=len(clusters))
     pos = np.searchsorted(periods, tc["t"].to_numpy(np.int64))
-    xs, ys = tc["sx"].to_numpy(float), tc["sy"].to_numpy(float)
-    per = lam_r[pos] * xs + lam_x[pos] * (ys - beta * xs)
-    scores -= np.bincount(code[tc["cl"]].to_numpy(), weights=per, minlength=len(clusters))
-    return scores
+    per = lam_b[pos] * ta + lam_a[pos] * tb
+    out -= np.bincount(code[tc["cl"]].to_numpy(), weights=per, minlength=len(clusters))
+    return out
 
 
 def _scores_rows(eng, periods: np.ndarray, lam_x: np.ndarray, lam_y: np.ndarray, beta: float) -> np.ndarray:

@@ -9,7 +9,9 @@ beside them, as functions of arrays that an estimator has computed (it imports n
 * `multiplier_bootstrap` (`bootstrap`) — Rademacher multiplier bootstrap of influence
   functions (standard errors and simultaneous bands of `did.staggered` aggregations).
 * `wild_cluster_bootstrap_fwl` (`bootstrap`) — wild cluster *restricted* bootstrap-t (null
-  imposed) on partialled-out arrays.
+  imposed) on partialled-out arrays; `wild_bootstrap_from_stats` runs its draws on the
+  cluster-level quantities (`WildStats`) however they were computed (`wild_stats_fwl` from
+  rows, or from an engine's sums).
 * `randomization_inference`, `ri_cluster_contrast` (`randomization`) — re-assign the pilot to
   the same number of clusters (full enumeration when feasible) and recompute the statistic.
 * `inference_reliability` (`reliability`) — a design check returning "reliable" / "fragile".
@@ -26,9 +28,12 @@ from evallib.inference.bootstrap import (
     MultiplierBootstrapSpec,
     WildBootstrapResult,
     WildBootstrapSpec,
+    WildStats,
     multiplier_bootstrap,
     residualize,
+    wild_bootstrap_from_stats,
     wild_cluster_bootstrap_fwl,
+    wild_stats_fwl,
 )
 from evallib.inference.mde import minimum_detectable_effect, minimum_detectable_effects
 from evallib.inference.randomization import (
@@ -58,6 +63,7 @@ __all__ = [
     "ReliabilitySpec",
     "WildBootstrapResult",
     "WildBootstrapSpec",
+    "WildStats",
     "inference_reliability",
     "minimum_detectable_effect",
     "minimum_detectable_effects",
@@ -65,5 +71,7 @@ __all__ = [
     "randomization_inference",
     "residualize",
     "ri_cluster_contrast",
+    "wild_bootstrap_from_stats",
     "wild_cluster_bootstrap_fwl",
+    "wild_stats_fwl",
 ]

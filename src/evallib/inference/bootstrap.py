@@ -26,9 +26,12 @@ __all__ = [
     "MultiplierBootstrapSpec",
     "WildBootstrapResult",
     "WildBootstrapSpec",
+    "WildStats",
     "multiplier_bootstrap",
     "residualize",
+    "wild_bootstrap_from_stats",
     "wild_cluster_bootstrap_fwl",
+    "wild_stats_fwl",
 ]
 
 # Webb (2023) six-point weights: ±sqrt(1/2), ±1, ±sqrt(3/2), each with probability 1/6
@@ -185,8 +188,14 @@ def wild_cluster_bootstrap_fwl(
     """
     if n_boot < 1:
         raise EstimationError(f"n_boot must be positive, got {n_boot}")
-    spec = WildBootstrapSpec(weights, int(n_boot), _seed_label(seed))
-    rng = _rng(seed)
+    return wild_bootstrap_from_stats(wild_stats_fwl(y, x, w, cluster, n_clusters, demean_fe=demean_fe),
+                                     weights=weights, n_boot=n_boot, seed=seed)
+
+
+def wild_stats_fwl(y: np.ndarray, x: np.ndarray, w: np.ndarray, cluster: np.ndarray, n_clusters: int, *,
+                   demean_fe: Any = None) -> WildStats:
+    """`WildStats` of the coefficient on ``x`` in ``y ~ x + w`` on partialled-out rows (the
+    arguments of `wild_cluster_bootstrap_fwl`)."""
     cl, g = cluster, n_clusters
     xx = x[:, None] if w.shape[1] == 0 else np.column_stack([x, w])  # no copy without controls
     xtx_inv = np.linalg.inv(xx.T @ xx)
@@ -214,12 +223,43 @@ def wild_cluster_bootstrap_fwl(
             md = demean_fe(cols)
             for j, d in enumerate(ds):
                 kmat[:, d] = np.bincount(cl, xa * md[:, j], minlength=g)
-    ph = np.einsum("j,cjk->ck", a, h)  # a'H_c
-    # observed t from the unrestricted fit
+    # the unrestricted fit's coefficients and cluster scores (observed t)
     beta = xtx_inv @ (xx.T @ y)
     u = y - xx @ beta
     score = np.bincount(cl, u * xa, minlength=g)
-    t_obs = beta[0] / np.sqrt(np.sum(score**2))
+    return WildStats(xtx_inv=xtx_inv, s=s, h=h, kmat=kmat, beta=beta, score=score)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class WildStats:
+    """Everything the WCR bootstrap-t needs, as cluster-level quantities (Roodman et al. 2019):
+    ``xtx_inv`` (X'X)^-1 (p x p, X = the partialled-out regressor and controls), ``s`` S_c =
+    X_c' u_r,c (G x p, u_r the restricted residual), ``h`` H_c = X_c' X_c (G x p x p), ``kmat``
+    K[c, d] = (X a 1_c)' M_FE (u_r 1_d) with a = e1'(X'X)^-1 (G x G), ``beta`` the unrestricted
+    coefficients (p) and ``score`` its cluster scores sum_c e X a (G). Computed from rows by
+    `wild_cluster_bootstrap_fwl`, from an engine's sums by `evallib.engine`."""
+
+    xtx_inv: np.ndarray
+    s: np.ndarray
+    h: np.ndarray
+    kmat: np.ndarray
+    beta: np.ndarray
+    score: np.ndarray
+
+
+def wild_bootstrap_from_stats(st: WildStats, *, weights: str = "auto", n_boot: int = 9999,
+                              seed: int | np.random.Generator = 0) -> WildBootstrapResult:
+    """The WCR bootstrap-t p-value from `WildStats` (the draws cost O(G^2) each): the one copy
+    of the draws and the p-value, whichever way the statistics were computed. Clusters are the
+    rows of ``st.s`` in order (the weights are drawn for them in that order)."""
+    if n_boot < 1:
+        raise EstimationError(f"n_boot must be positive, got {n_boot}")
+    spec = WildBootstrapSpec(weights, int(n_boot), _seed_label(seed))
+    rng = _rng(seed)
+    g = st.s.shape[0]
+    a = st.xtx_inv[0]
+    ph = np.einsum("j,cjk->ck", a, st.h)  # a'H_c
+    t_obs = st.beta[0] / np.sqrt(np.sum(st.score**2))
 
     if weights == "auto":
         weights = "webb" if g < WEBB_BELOW else "rademacher"
@@ -235,8 +275,8 @@ def wild_cluster_bootstrap_fwl(
     stats_ = []
     for start in range(0, v.shape[1], 2000):
         vb = v[:, start:start + 2000]
-        beta_b = xtx_inv @ (s.T @ vb)  # p x B
-        sc = kmat @ vb - ph @ beta_b  # G x B
+        beta_b = st.xtx_inv @ (st.s.T @ vb)  # p x B
+        sc = st.kmat @ vb - ph @ beta_b  # G x B
         stats_.append(beta_b[0] / np.sqrt(np.sum(sc**2, axis=0)))
     t_b = np.concatenate(stats_)
     # the common small-sample factor cancels between t_obs and t_b

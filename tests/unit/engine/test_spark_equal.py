@@ -1,13 +1,14 @@
 """The Spark engine (local[2], the same SQL transpiled by sqlglot) gives the DuckDB engine's and
 the memory engine's numbers, to 1e-10, on a demo pilot's raw Parquet panel: the CS group-time
-effects and their aggregations, TWFE with CRV1 and the pilot transition matrix. The memory side
+effects and their aggregations, TWFE with CRV1 and its assessment (wild cluster bootstrap,
+randomization inference), the pilot transition matrix and the headline. The memory side
 (`evallib.data.load_panel` + `evallib.did` / `evallib.ladder`) is the independent implementation."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-from engine_support import assert_close
+from engine_support import assert_close, assert_same_assessment
 
 from evallib import did, engine, ladder
 from evallib.config import load_pilot
@@ -89,3 +90,16 @@ def test_spark_headline_equal(demo):
     assert mem.method == "shocks" and mem.nested_share < 0.5
     assert_close([got.estimate, got.std_error, got.ci_low, got.ci_high, got.p_value, got.mde, got.df],
                  [mem.estimate, mem.std_error, mem.ci_low, mem.ci_high, mem.p_value, mem.mde, mem.df])
+
+
+def test_spark_assess_equal(demo):
+    """`did.assess` with the chapter's draws and seed from Spark's TWFE tables: Gent's 22 areas
+    get Rademacher weights drawn per area, so the areas' order (by first person) must match."""
+    cfg, panel, eng = demo
+    a = cfg.analysis
+    kw = dict(outcome=cfg.headline_outcome, treatment="treated", unit="person_id", time="month",
+              cluster=cfg.cluster, n_boot=a.wild_bootstrap_draws, max_assignments=a.ri_max_assignments,
+              seed=cfg.seed)
+    got = engine.assess(eng, **kw)
+    assert got.wild.weights == "rademacher" and not got.wild.enumerated
+    assert_same_assessment(got, did.assess(panel, **kw))
