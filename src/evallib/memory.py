@@ -24,7 +24,7 @@ import sys
 __all__ = ["KEEP_BYTES", "keep_freed_memory", "trim", "with_kept_memory"]
 
 #: free memory kept at the top of the heap between trims (glibc's ``M_TRIM_THRESHOLD``)
-KEEP_BYTES = 1 << 30
+KEEP_BYTES = 1 << 29
 _M_TRIM_THRESHOLD, _M_MMAP_MAX = -1, -4
 #: the same settings for processes started later (glibc reads them when a program starts)
 _ENV = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(KEEP_BYTES)}
