@@ -80,7 +80,9 @@ from evallib.did._event_study import (
     EventStudySpec,
     PretrendSpec,
     PretrendTest,
+    clustered_pretrend,
     event_study,
+    event_study_result,
 )
 from evallib.did._fwl import ri_twfe, wild_cluster_bootstrap
 from evallib.did._headline import Assessment, HeadlineSpec, assess, headline, headline_arrays
@@ -142,6 +144,8 @@ __all__ = [
     "SyntheticDidSpec",
     "assess",
     "event_study",
+    "event_study_result",
+    "clustered_pretrend",
     "headline",
     "headline_path",
     "honest_did",
