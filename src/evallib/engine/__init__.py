@@ -14,6 +14,9 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
   runs unchanged.
 * `twfe` / `twfe_sums` + `twfe_from_sums` -- ``outcome ~ treatment | unit + time`` with CRV1
   as a `evallib.did.DidResult`.
+* `event_study` / `event_study_sums` + `event_study_from_sums` -- the Borusyak-Jaravel-Spiess
+  imputation event study with its leads and pre-trend test as a `evallib.did.EventStudyResult`
+  (units observed in one run of periods, clustered, no anticipation).
 * `transition_counts` + `transition_matrix_from_counts` -- ladder transition counts by
   cluster x cohort x month and the matrix of `evallib.ladder.transition_matrix`.
 * `work_duration_counts` + `time_to_work_from_counts` (`time_to_work`) -- the Kaplan-Meier
@@ -43,6 +46,7 @@ from evallib.engine._chapter import (
     spark_settings,
 )
 from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
+from evallib.engine._event_study import EventStudySums, event_study, event_study_from_sums, event_study_sums
 from evallib.engine._relapse import relapse, relapse_episode_counts, relapse_from_counts
 from evallib.engine._spark import SparkEngine, nanosecond_columns, spark_missing
 from evallib.engine._survival import time_to_work, time_to_work_from_counts, work_duration_counts
@@ -60,6 +64,10 @@ __all__ = [
     "ENGINES",
     "EngineEstimators",
     "engine_estimators",
+    "event_study",
+    "event_study_from_sums",
+    "event_study_sums",
+    "EventStudySums",
     "GroupTimeSums",
     "SparkEngine",
     "SPARK_CONF_ENV",
