@@ -142,7 +142,7 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
     twfe = attempt("twfe", lambda: (est or did).twfe(panel, outcome=outcome, treatment="treated", unit="person_id",
                                             time="month", cluster=cluster), [months])
     lead, lag = config.event_window
-    es = attempt("event_study", lambda: did.event_study(
+    es = attempt("event_study", lambda: (est or did).event_study(
         panel, outcome=outcome, unit="person_id", time="month", cohort="start_month", cluster=cluster,
         leads=-lead, lags=lag), [months, need(f.n_pilot_with_pre > 0, "no_pre_period")])
     # the event-study figure: CS per month since entry with did.headline's interval per month

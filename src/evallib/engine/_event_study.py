@@ -65,7 +65,7 @@ def _k_name(k: int) -> str:
 
 @dataclass(frozen=True)
 class EventStudySums:
-    """What leaves the engine (module docstring): ``groups`` (cl code, g, first, last, n, sy0,
+    """What leaves the engine (module docstring): ``groups`` (cl code, g, t_first, t_last, n, sy0,
     y_m<leads>..y_p<lags>; period codes), ``untreated`` (t, cl code, n, sy), the consecutive
     period codes, the number of clusters and the leads / lags asked for."""
 
@@ -133,7 +133,7 @@ def event_study_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, cl
     code = pd.Series(np.arange(len(order)), index=order["cl"].to_numpy())
     last = f"CASE WHEN g > 0 AND tmax > g + {lags} THEN g + {lags} ELSE tmax END"
     sums = ", ".join(f"SUM({_k_name(k)}) AS {_k_name(k)}" for k in ks)
-    groups = eng.frame(f"SELECT cl, g, tmin AS first, {last} AS last, COUNT(*) AS n, SUM(sy0) AS sy0, {sums} "
+    groups = eng.frame(f"SELECT cl, g, tmin AS t_first, {last} AS t_last, COUNT(*) AS n, SUM(sy0) AS sy0, {sums} "
                        f"FROM es_units GROUP BY cl, g, tmin, {last}")
     untreated = eng.frame("SELECT t, cl, COUNT(*) AS n, SUM(y) AS sy FROM es_rows WHERE g <= 0 OR t < g "
                           "GROUP BY t, cl")
@@ -179,8 +179,8 @@ def event_study_from_sums(sums: EventStudySums, *, outcome: str, unit: str, time
     gr = sums.groups
     cl_all = gr["cl"].to_numpy(np.int64)
     g_all = gr["g"].to_numpy(np.int64)
-    f_all = gr["first"].to_numpy(np.int64) - t0
-    la_all = gr["last"].to_numpy(np.int64) - t0
+    f_all = gr["t_first"].to_numpy(np.int64) - t0
+    la_all = gr["t_last"].to_numpy(np.int64) - t0
     ever_all = g_all > 0
     gp_all = g_all - t0
     l0_all = np.where(ever_all, np.minimum(la_all, gp_all - 1), la_all)

@@ -1,6 +1,6 @@
 """What the engine-equality tests share (a module, not a conftest): the tolerance, the
-element-wise comparison of an engine's numbers with the memory engine's, and a demo pilot's
-panel both in memory and on DuckDB."""
+element-wise comparison of an engine's numbers with the memory engine's (and of two event
+studies), and a demo pilot's panel both in memory and on DuckDB."""
 
 from __future__ import annotations
 
@@ -32,3 +32,35 @@ def assert_close(a, b, tol: float = TOL) -> None:
     assert np.array_equal(np.isnan(a), np.isnan(b))
     ok = ~np.isnan(a)
     assert np.max(np.abs(a[ok] - b[ok]), initial=0.0) <= tol
+
+
+EVENT_STUDY_NUM = ["relative_time", "estimate", "std_error", "ci_low", "ci_high", "p_value", "mde", "n_obs"]
+
+
+def rel_close(a: float | None, b: float | None, tol: float = TOL) -> bool:
+    """Within tol relative to max(1, |b|) (the Wald statistic reaches thousands)."""
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= tol * max(1.0, abs(b))
+
+
+def assert_same_event_study(got, mem) -> None:
+    """Two `did.EventStudyResult`s agree: the table and the average effect to TOL, the counts
+    and spec exactly, the pre-trend test's statistic to TOL relative, its p-value to TOL and
+    the bootstrap p-value exactly (a share of draws)."""
+    assert list(got.table.columns) == list(mem.table.columns)
+    assert_close(got.table[EVENT_STUDY_NUM], mem.table[EVENT_STUDY_NUM])
+    assert_close([got.estimate, got.std_error, *got.conf_int, got.p_value, got.mde],
+                 [mem.estimate, mem.std_error, *mem.conf_int, mem.p_value, mem.mde])
+    assert (got.n_obs, got.n_units, got.n_clusters) == (mem.n_obs, mem.n_units, mem.n_clusters)
+    assert got.spec == mem.spec
+    if mem.pretrend is None:
+        assert got.pretrend is None
+        return
+    a, b = got.pretrend, mem.pretrend
+    assert (a.df, a.df_denom, a.distribution, a.n_boot, a.bootstrap_weights, a.spec) == (
+        b.df, b.df_denom, b.distribution, b.n_boot, b.bootstrap_weights, b.spec)
+    assert rel_close(a.statistic, b.statistic)
+    assert abs(a.p_value - b.p_value) <= TOL
+    # the bootstrap's p-value is a count of draws: the same clusters in the same order
+    assert a.p_value_bootstrap == b.p_value_bootstrap

@@ -14,42 +14,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from engine_support import PILOTS, TOL, assert_close, demo_pilot
+from engine_support import assert_same_event_study as assert_same
 
 from evallib import did, engine
 from evallib.errors import EstimationError
-
-NUM = ["relative_time", "estimate", "std_error", "ci_low", "ci_high", "p_value", "mde", "n_obs"]
 
 
 @pytest.fixture(scope="module", params=PILOTS)
 def demo(request, tmp_path_factory):
     return demo_pilot(request.param, tmp_path_factory)
-
-
-def rel_close(a: float | None, b: float | None, tol: float = TOL) -> bool:
-    """Within tol relative to max(1, |b|) (the Wald statistic reaches thousands)."""
-    if a is None or b is None:
-        return a is None and b is None
-    return abs(a - b) <= tol * max(1.0, abs(b))
-
-
-def assert_same(got: did.EventStudyResult, mem: did.EventStudyResult) -> None:
-    assert list(got.table.columns) == list(mem.table.columns)
-    assert_close(got.table[NUM], mem.table[NUM])
-    assert_close([got.estimate, got.std_error, *got.conf_int, got.p_value, got.mde],
-                 [mem.estimate, mem.std_error, *mem.conf_int, mem.p_value, mem.mde])
-    assert (got.n_obs, got.n_units, got.n_clusters) == (mem.n_obs, mem.n_units, mem.n_clusters)
-    assert got.spec == mem.spec
-    if mem.pretrend is None:
-        assert got.pretrend is None
-        return
-    a, b = got.pretrend, mem.pretrend
-    assert (a.df, a.df_denom, a.distribution, a.n_boot, a.bootstrap_weights, a.spec) == (
-        b.df, b.df_denom, b.distribution, b.n_boot, b.bootstrap_weights, b.spec)
-    assert rel_close(a.statistic, b.statistic)
-    assert abs(a.p_value - b.p_value) <= TOL
-    # the bootstrap's p-value is a count of draws: the same clusters in the same order
-    assert a.p_value_bootstrap == b.p_value_bootstrap
 
 
 def test_event_study_equal_on_demo_pilots(demo):

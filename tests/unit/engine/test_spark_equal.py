@@ -1,13 +1,13 @@
 """The Spark engine (local[2], the same SQL transpiled by sqlglot) gives the DuckDB engine's and
 the memory engine's numbers, to 1e-10, on a demo pilot's raw Parquet panel: the CS group-time
-effects and their aggregations, TWFE with CRV1 and the pilot transition matrix. The memory side
+effects and their aggregations, TWFE with CRV1, the event study and the pilot transition matrix. The memory side
 (`evallib.data.load_panel` + `evallib.did` / `evallib.ladder`) is the independent implementation."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-from engine_support import assert_close
+from engine_support import assert_close, assert_same_event_study
 
 from evallib import did, engine, ladder
 from evallib.config import load_pilot
@@ -89,3 +89,12 @@ def test_spark_headline_equal(demo):
     assert mem.method == "shocks" and mem.nested_share < 0.5
     assert_close([got.estimate, got.std_error, got.ci_low, got.ci_high, got.p_value, got.mde, got.df],
                  [mem.estimate, mem.std_error, mem.ci_low, mem.ci_high, mem.p_value, mem.mde, mem.df])
+
+
+def test_spark_event_study_equal(demo):
+    """engine.event_study on Spark: the chapter's call (event window), as did.event_study."""
+    cfg, panel, eng = demo
+    lead, lag = cfg.event_window
+    kw = dict(outcome=cfg.headline_outcome, unit="person_id", time="month", cohort="start_month",
+              cluster=cfg.cluster, leads=-lead, lags=lag)
+    assert_same_event_study(engine.event_study(eng, **kw), did.event_study(panel, **kw))
