@@ -141,6 +141,11 @@ def event_study_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, cl
     eng.drop("es_rows")
     groups["cl"] = code[groups["cl"]].to_numpy()
     untreated["cl"] = code[untreated["cl"]].to_numpy()
+    # a fixed order of the rows (engines return groups in any order): the numpy sums below then
+    # round the same way on every engine (the pre-trend Wald statistic's covariance can be
+    # ill-conditioned: Antwerpen's demo, one treated area, has condition number 1e6)
+    groups = groups.sort_values(["cl", "g", "t_first", "t_last"], kind="stable", ignore_index=True)
+    untreated = untreated.sort_values(["t", "cl"], kind="stable", ignore_index=True)
     return EventStudySums(groups=groups, untreated=untreated, periods=periods, n_clusters=len(code),
                           leads=int(leads), lags=int(lags), cluster_labels=tuple(code.index))
 

@@ -7,6 +7,17 @@ from __future__ import annotations
 import numpy as np
 
 TOL = 1e-10
+#: relative tolerance of the event study's pre-trend Wald statistic b'V^-1 b: V is the leads'
+#: cluster-robust covariance, which with few treated areas is nearly singular (Antwerpen's demo,
+#: one treated area: condition number 1.1e6), so the 5e-15 relative differences between two
+#: implementations' V (sums in another order) become 1.0e-10 relative in the statistic (6,740);
+#: everything else of the event study, the F test's p-value included, agrees to TOL
+WALD_RTOL = 1e-9
+
+
+def is_wald_statistic(path: str) -> bool:
+    """A results file's path to a pre-trend test's statistic (compared to WALD_RTOL)."""
+    return "pretrend" in path and path.endswith("/statistic")
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
 
 
@@ -46,7 +57,7 @@ def rel_close(a: float | None, b: float | None, tol: float = TOL) -> bool:
 
 def assert_same_event_study(got, mem) -> None:
     """Two `did.EventStudyResult`s agree: the table and the average effect to TOL, the counts
-    and spec exactly, the pre-trend test's statistic to TOL relative, its p-value to TOL and
+    and spec exactly, the pre-trend test's p-value to TOL and
     the bootstrap p-value exactly (a share of draws)."""
     assert list(got.table.columns) == list(mem.table.columns)
     assert_close(got.table[EVENT_STUDY_NUM], mem.table[EVENT_STUDY_NUM])
@@ -60,7 +71,7 @@ def assert_same_event_study(got, mem) -> None:
     a, b = got.pretrend, mem.pretrend
     assert (a.df, a.df_denom, a.distribution, a.n_boot, a.bootstrap_weights, a.spec) == (
         b.df, b.df_denom, b.distribution, b.n_boot, b.bootstrap_weights, b.spec)
-    assert rel_close(a.statistic, b.statistic)
+    assert rel_close(a.statistic, b.statistic, WALD_RTOL)
     assert abs(a.p_value - b.p_value) <= TOL
     # the bootstrap's p-value is a count of draws: the same clusters in the same order
     assert a.p_value_bootstrap == b.p_value_bootstrap
