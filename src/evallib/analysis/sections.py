@@ -103,10 +103,10 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
                      est: EngineEstimators | None = None, study_root: Path | None = None) -> HeadlineSection:
     """Each estimate, or an :class:`~evallib.analysis.absence.Absent` when the panel does not
     allow it (checked first: see :mod:`evallib.analysis.absence`). ``est``: an engine's
-    estimators (`evallib.engine`) for the CS group-time effects and TWFE; default in memory.
-    ``study_root``: the project whose committed coverage studies (`analysis.measured`) give each
-    printed interval its measured coverage and withhold one that broke its promise in this
-    design (docs/decisions/0015); None: not looked up."""
+    estimators (`evallib.engine`) for the CS group-time effects, TWFE and the event study;
+    default in memory. ``study_root``: the project whose committed coverage studies
+    (`analysis.measured`) give each printed interval its measured coverage and withhold one
+    that broke its promise in this design (docs/decisions/0015); None: not looked up."""
     a, outcome, cluster = config.analysis, config.headline_outcome, config.cluster
 
     def measured(h: Any, o: str, months: int | None) -> Any:
