@@ -17,8 +17,11 @@ pilot group's matrix: what ``run --engine duckdb`` uses),
 counts from a window over each person's months, then the memory engine's Kaplan-Meier code),
 ``headline`` (`did.headline` without randomization inference, at the average and 12 months
 after entry: the engine's sufficient statistics, `engine._headline`, then
-`did.headline_from_stats`), ``relapse`` (episodes of reaching steps 5 and 6 by relapse time x follow-up, pilot months vs
-comparison group), ``validate`` (`engine.validate_parquet`: the loader's checks, exclusions and
+`did.headline_from_stats`), ``event_study`` (`did.event_study` with the default event window,
+6 leads and 12 lags: BJS imputation, its SEs, the leads and the pre-trend test with its wild
+score bootstrap, from the engine's compact tables, `engine._event_study`), ``relapse``
+(episodes of reaching steps 5 and 6 by relapse time x follow-up, pilot months vs comparison
+group), ``validate`` (`engine.validate_parquet`: the loader's checks, exclusions and
 summary without loading the panel; ``--compare`` runs ``load_panel`` + ``summarise`` on a single
 Parquet file and compares the counts). ``--base`` (with a panel made by ``_gen_stream.py --replicate``) compares the
 numbers that copying persons leaves unchanged (estimates, shares, survival, transition
@@ -56,6 +59,7 @@ KW_KM = dict(by="group", threshold=5, origin="start_month", states=STEPS)
 KM = ["time", "n_at_risk", "n_events", "survival", "std_error", "ci_low", "ci_high"]
 KW_RE = dict(reached=(5, 6), horizons=(6, 12), states=STEPS)
 HEADLINE_HORIZONS = (None, 12)  # the average after entry and the book's horizon
+KW_ES = dict(KW_CS, leads=6, lags=12)  # the params' default event_window (-6, 12), as the chapter calls it
 KW_TW = dict(outcome="work_or_training", treatment="treated", unit="person_id", time="month", cluster="area")
 # did.assess as the chapter calls it (the demo params' draws and assignments)
 KW_AS = dict(KW_TW, n_boot=499, max_assignments=250, seed=0)
@@ -67,7 +71,16 @@ def _headline_numbers(res) -> list[float]:
             for x in (h.estimate, h.std_error, h.ci_low, h.ci_high, h.p_value, h.mde, h.df)]
 
 
+def _event_study_numbers(res) -> list[float]:
+    """The event study's table (leads and lags), average effect and pre-trend test."""
+    pt = res.pretrend
+    return [*res.table[["estimate", "std_error", "p_value", "n_obs"]].to_numpy(float).ravel(), res.estimate,
+            res.std_error, pt.statistic, pt.p_value, pt.p_value_bootstrap]
+
+
 def _numbers(stage: str, res) -> list[float]:
+    if stage == "event_study":
+        return _event_study_numbers(res)
     if stage == "headline":
         return _headline_numbers(res)
     if stage == "cs":
@@ -91,6 +104,8 @@ def _invariant(stage: str, res) -> list[float]:
     --replicate`): estimates, shares, survival, the transition matrix (counts scale by k)."""
     if stage == "headline":
         return [h.estimate for h in res]
+    if stage == "event_study":
+        return [*res.table["estimate"], res.estimate]
     if stage == "cs":
         gt, simple, dyn = res
         return [*gt.table["estimate"], simple.estimate, *dyn.table["estimate"]]
@@ -148,6 +163,8 @@ def run_engine(stage: str, data: str, memory_limit: str, threads: int, temp: str
         eng.execute(f"CREATE OR REPLACE VIEW panel_once AS {derived_view(RAW_VIEW, list(eng.columns(RAW_VIEW)))}")
         eng.execute("CREATE OR REPLACE VIEW panel AS SELECT * REPLACE (CAST(person_id AS VARCHAR) || '-r' || "
                     f"CAST(r AS VARCHAR) AS person_id) FROM panel_once, range({int(copies)}) c(r)")
+    if stage == "event_study":  # did.event_study (BJS imputation, leads, pre-trend test) on the engine's tables
+        return _both(stage, engine.event_study(eng, **KW_ES))
     if stage == "headline":  # did.headline without randomization inference, on the engine's tables
         return _both(stage, [engine_headline(eng, horizon=h, **KW_CS) for h in HEADLINE_HORIZONS])
     if stage == "cs":
@@ -180,6 +197,8 @@ def run_memory(stage: str, data: str) -> dict:
     p = derive_columns(p)
     if stage == "headline":
         return _both(stage, [did.headline(p, horizon=h, ri_draws=0, **KW_CS) for h in HEADLINE_HORIZONS])
+    if stage == "event_study":
+        return _both(stage, did.event_study(p, **KW_ES))
     if stage == "cs":
         gt = did.staggered(p, control_group="never", **KW_CS)
         return _both(stage, (gt, gt.aggregate("simple", n_boot=0), gt.aggregate("dynamic", n_boot=0)))

@@ -103,10 +103,10 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
                      est: EngineEstimators | None = None, study_root: Path | None = None) -> HeadlineSection:
     """Each estimate, or an :class:`~evallib.analysis.absence.Absent` when the panel does not
     allow it (checked first: see :mod:`evallib.analysis.absence`). ``est``: an engine's
-    estimators (`evallib.engine`) for the CS group-time effects, TWFE and its assessment; default in memory.
-    ``study_root``: the project whose committed coverage studies (`analysis.measured`) give each
-    printed interval its measured coverage and withhold one that broke its promise in this
-    design (docs/decisions/0015); None: not looked up."""
+    estimators (`evallib.engine`) for the CS group-time effects, TWFE, its assessment and the event
+    study; default in memory. ``study_root``: the project whose committed coverage studies
+    (`analysis.measured`) give each printed interval its measured coverage and withhold one
+    that broke its promise in this design (docs/decisions/0015); None: not looked up."""
     a, outcome, cluster = config.analysis, config.headline_outcome, config.cluster
 
     def measured(h: Any, o: str, months: int | None) -> Any:
@@ -142,7 +142,7 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
     twfe = attempt("twfe", lambda: (est or did).twfe(panel, outcome=outcome, treatment="treated", unit="person_id",
                                             time="month", cluster=cluster), [months])
     lead, lag = config.event_window
-    es = attempt("event_study", lambda: did.event_study(
+    es = attempt("event_study", lambda: (est or did).event_study(
         panel, outcome=outcome, unit="person_id", time="month", cohort="start_month", cluster=cluster,
         leads=-lead, lags=lag), [months, need(f.n_pilot_with_pre > 0, "no_pre_period")])
     # the event-study figure: CS per month since entry with did.headline's interval per month

@@ -81,7 +81,9 @@ from evallib.did._event_study import (
     EventStudySpec,
     PretrendSpec,
     PretrendTest,
+    clustered_pretrend,
     event_study,
+    event_study_result,
 )
 from evallib.did._fwl import ri_twfe, wild_cluster_bootstrap
 from evallib.did._headline import Assessment, HeadlineSpec, assess, assessment_from_parts, headline, headline_arrays
@@ -144,6 +146,8 @@ __all__ = [
     "assess",
     "assessment_from_parts",
     "event_study",
+    "event_study_result",
+    "clustered_pretrend",
     "headline",
     "headline_path",
     "honest_did",

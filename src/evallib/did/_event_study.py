@@ -324,8 +324,6 @@ def event_study(
             score -= e_unit.T @ b[: fe.n_u]
         return float(w1 @ tau), float(np.sqrt(np.sum(score**2)))
 
-    z = stats.norm.ppf(1 - alpha / 2)
-    mde_df = n_cl - 1 if cluster is not None else None
     rows = []
     for k in ks:
         sel = rel1 == k
@@ -360,9 +358,7 @@ def event_study(
         se_l = np.sqrt(np.diag(vmat))
         for j, (k, bb, ss) in enumerate(zip(lead_ks, b, se_l, strict=True)):
             lead_rows.append((k, float(bb), float(ss), int(xs[:, j].sum())))
-        wald = float(b @ np.linalg.solve(vmat, b))
         if cluster is not None:
-            dfd = float(n_cl - 1)
             # cluster scores s_c = sum_{r in c} x~_r e_r of the partialled-out leads without
             # forming x~ = x - alpha^x[u] - lambda^x[t]: the x part lives on rows_s, the
             # alpha/lambda parts are unit x cluster and period x cluster residual sums
@@ -374,16 +370,45 @@ def event_study(
                                 - e_time.T @ coef[fe.n_u:])
                 if e_unit is not None:
                     scores[:, j] -= e_unit.T @ coef[: fe.n_u]
-            # score_bootstrap_wald sums x~ * resid by cluster: one row per cluster with resid 1
-            # gives exactly these scores
-            boot = score_bootstrap_wald(scores, np.ones(n_cl), np.arange(n_cl), n_boot=PRETREND_BOOT,
-                                        seed=PRETREND_SEED)
-            pretrend = PretrendTest(wald / q, float(stats.f.sf(wald / q, q, dfd)), q, dfd, "F",
-                                    boot.p_value, boot.n_boot, boot.weights)
+            pretrend = clustered_pretrend(b, vmat, scores, n_cl)
         else:
+            wald = float(b @ np.linalg.solve(vmat, b))
             pretrend = PretrendTest(wald, float(stats.chi2.sf(wald, q)), q, None, "chi2",
                                     spec=PretrendSpec(n_boot=None, seed=None, weights=None))
 
+    return event_study_result(
+        rows, lead_rows, pretrend, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster,
+        leads=leads, lags=lags, anticipation=anticipation, alpha=alpha, estimate=overall,
+        std_error=overall_se, n_obs=n_obs, n_units=int(len(used_units)), n_clusters=n_cl)
+
+
+def clustered_pretrend(b: np.ndarray, vmat: np.ndarray, scores: np.ndarray, n_cl: int) -> PretrendTest:
+    """BJS Test 1 with clusters: the Wald F of the lead coefficients ``b`` (cluster-robust
+    ``vmat``, (q, G-1) degrees of freedom) and the wild restricted score bootstrap's p-value
+    from the restricted cluster scores (``n_cl`` x q, clusters in the order of their first
+    row: the bootstrap draws one weight per cluster in that order)."""
+    q = len(b)
+    wald = float(b @ np.linalg.solve(vmat, b))
+    dfd = float(n_cl - 1)
+    # score_bootstrap_wald sums x~ * resid by cluster: one row per cluster with resid 1 gives
+    # exactly these scores
+    boot = score_bootstrap_wald(scores, np.ones(n_cl), np.arange(n_cl), n_boot=PRETREND_BOOT,
+                                seed=PRETREND_SEED)
+    return PretrendTest(wald / q, float(stats.f.sf(wald / q, q, dfd)), q, dfd, "F",
+                        boot.p_value, boot.n_boot, boot.weights)
+
+
+def event_study_result(rows: list[tuple[int, float, float, int]], lead_rows: list[tuple[int, float, float, int]],
+                       pretrend: PretrendTest | None, *, outcome: str, unit: str, time: str, cohort: str,
+                       cluster: str | None, leads: int, lags: int, anticipation: int, alpha: float,
+                       estimate: float, std_error: float, n_obs: int, n_units: int,
+                       n_clusters: int) -> EventStudyResult:
+    """The `EventStudyResult` of the (relative time, estimate, SE, observations) rows of the
+    lags and the leads, the pre-trend test and the average effect (shared by `event_study` and
+    the engine's `evallib.engine.event_study`)."""
+    z = stats.norm.ppf(1 - alpha / 2)
+    mde_df = n_clusters - 1 if cluster is not None else None
+    overall, overall_se, n_cl = estimate, std_error, n_clusters
     all_rows = sorted(lead_rows) + rows
     table = pd.DataFrame(all_rows, columns=["relative_time", "estimate", "std_error", "n_obs"])
     table["ci_low"] = table["estimate"] - z * table["std_error"]
@@ -400,6 +425,6 @@ def event_study(
         conf_int=(overall - z * overall_se, overall + z * overall_se),
         p_value=float(2 * stats.norm.sf(abs(overall / overall_se))) if overall_se > 0 else np.nan,
         mde=minimum_detectable_effect(overall_se, df=mde_df, alpha=alpha),
-        n_obs=n_obs, n_units=int(len(used_units)),
+        n_obs=n_obs, n_units=n_units,
         n_clusters=n_cl if cluster is not None else None,
     )

@@ -18,6 +18,9 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
   bootstrap, randomization inference over cluster assignments, reliability, MDE) from the same
   tables: the bootstrap's and randomization inference's cluster-level quantities in numpy, the
   p-values by the memory engine's functions.
+* `event_study` / `event_study_sums` + `event_study_from_sums` -- the Borusyak-Jaravel-Spiess
+  imputation event study with its leads and pre-trend test as a `evallib.did.EventStudyResult`
+  (units observed in one run of periods, clustered, no anticipation).
 * `transition_counts` + `transition_matrix_from_counts` -- ladder transition counts by
   cluster x cohort x month and the matrix of `evallib.ladder.transition_matrix`.
 * `work_duration_counts` + `time_to_work_from_counts` (`time_to_work`) -- the Kaplan-Meier
@@ -48,6 +51,7 @@ from evallib.engine._chapter import (
     spark_settings,
 )
 from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
+from evallib.engine._event_study import EventStudySums, event_study, event_study_from_sums, event_study_sums
 from evallib.engine._relapse import relapse, relapse_episode_counts, relapse_from_counts
 from evallib.engine._spark import SparkEngine, nanosecond_columns, spark_missing
 from evallib.engine._survival import time_to_work, time_to_work_from_counts, work_duration_counts
@@ -67,6 +71,10 @@ __all__ = [
     "ENGINES",
     "EngineEstimators",
     "engine_estimators",
+    "event_study",
+    "event_study_from_sums",
+    "event_study_sums",
+    "EventStudySums",
     "GroupTimeSums",
     "SparkEngine",
     "SPARK_CONF_ENV",

@@ -1,12 +1,13 @@
 """The estimators a chapter takes from an engine (`evallib run --engine duckdb|spark`).
 
-`EngineEstimators` stands in for `evallib.did.staggered`, `evallib.did.twfe`, `evallib.did.assess`
-and the pilot group's `evallib.ladder.transition_matrix` in `evallib.analysis` (the ``est``
-argument of ``chapter``). A call the engine covers (never-treated comparison without covariates, one
-clustered treatment column, a Parquet panel the loader took unchanged) runs on the engine; any
-other call, or one the engine refuses (gaps in a unit's months, duplicates, a collinear
-treatment), runs the memory estimator on the loaded panel, so that the results are the memory
-engine's in every case. ``log`` records where each analysis ran and why.
+`EngineEstimators` stands in for `evallib.did.staggered`, `evallib.did.twfe`, `evallib.did.assess`,
+`evallib.did.event_study` and the pilot group's `evallib.ladder.transition_matrix` (and the
+time to work and relapse) in `evallib.analysis` (the ``est`` argument of ``chapter``). A call
+the engine covers (never-treated comparison without covariates, one clustered treatment column,
+a Parquet panel the loader took unchanged) runs on the engine; any other call, or one the
+engine refuses (gaps in a unit's months, duplicates, a collinear treatment), runs the memory
+estimator on the loaded panel, so that the results are the memory engine's in every case.
+``log`` records where each analysis ran and why.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pydantic import ValidationError
 from evallib import did, ladder
 from evallib.config import PilotConfig
 from evallib.config.models import SparkSettings
-from evallib.engine import _assess, _cs, _headline, _relapse, _survival, _transitions, _twfe
+from evallib.engine import _assess, _cs, _event_study, _headline, _relapse, _survival, _transitions, _twfe
 from evallib.engine._backend import DuckEngine
 from evallib.engine._spark import SparkEngine
 from evallib.engine._sql import ident
@@ -81,7 +82,8 @@ def literal(text: str) -> str:
 
 #: what the duckdb and spark engines compute; everything else in a chapter runs in memory
 COVERED = ("staggered_gt (and its simple / dynamic aggregations)", "twfe",
-           "assess (TWFE with wild cluster bootstrap and randomization inference)", "pilot transition matrix",
+           "assess (TWFE with wild cluster bootstrap and randomization inference)",
+           "event study (BJS imputation, with its pre-trend test)", "pilot transition matrix",
            "time to work (Kaplan-Meier)", "relapse (pilot months vs comparison)")
 
 
@@ -176,6 +178,18 @@ class EngineEstimators:
             f"assess({outcome})", "" if subset else "options outside the engine's subset",
             lambda: _assess.assess(self.eng, **kw),
             lambda: did.assess(data, controls=controls, post=post, **kw))
+    def event_study(self, data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
+                    cluster: str | None = None, leads: int = 6, lags: int = 12, anticipation: int = 0,
+                    alpha: float = 0.05) -> did.EventStudyResult:
+        """``did.event_study`` (BJS imputation, leads and the pre-trend test with its wild score
+        bootstrap): on the engine when clustered without anticipation and every unit is observed
+        in one run of periods (else, or when the engine refuses, in memory)."""
+        kw = dict(outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster, leads=leads,
+                  lags=lags, anticipation=anticipation, alpha=alpha)
+        subset = cluster is not None and anticipation == 0
+        return self._either(
+            f"event_study({outcome})", "" if subset else "options outside the engine's subset",
+            lambda: _event_study.event_study(self.eng, **kw), lambda: did.event_study(data, **kw))
 
     def group_transitions(self, data: pd.DataFrame, *, group: str, states: Sequence[int],
                           unit: str = "person_id", time: str = "month", state: str = "ladder_step",

@@ -1,6 +1,6 @@
 """What the engine-equality tests share (a module, not a conftest): the tolerance, the
-element-wise comparison of an engine's numbers with the memory engine's, and a demo pilot's
-panel both in memory and on DuckDB; the comparison of two `did.assess` results."""
+element-wise comparison of an engine's numbers with the memory engine's (and of two event
+studies, and of two `did.assess` results), and a demo pilot's panel both in memory and on DuckDB."""
 
 from __future__ import annotations
 
@@ -10,6 +10,17 @@ TOL = 1e-10
 #: `did.Assessment` fields compared to TOL (relative to max(1, |x|)) and exactly
 SCALARS = ("estimate", "std_error", "p_value_crv1", "p_value_wild", "p_value_ri", "ri_resolution", "mde", "df")
 EXACT = ("ri_exact", "reliability", "reliability_reason", "n_obs", "n_clusters", "n_treated_clusters", "spec")
+#: relative tolerance of the event study's pre-trend Wald statistic b'V^-1 b: V is the leads'
+#: cluster-robust covariance, which with few treated areas is nearly singular (Antwerpen's demo,
+#: one treated area: condition number 1.1e6), so the 5e-15 relative differences between two
+#: implementations' V (sums in another order) become 1.0e-10 relative in the statistic (6,740);
+#: everything else of the event study, the F test's p-value included, agrees to TOL
+WALD_RTOL = 1e-9
+
+
+def is_wald_statistic(path: str) -> bool:
+    """A results file's path to a pre-trend test's statistic (compared to WALD_RTOL)."""
+    return "pretrend" in path and path.endswith("/statistic")
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
 
 
@@ -52,3 +63,33 @@ def assert_same_assessment(got, mem) -> None:
                                                                       mem.ri.spec)
     assert_close(got.ri.statistic, mem.ri.statistic)
     assert_close(got.ri.distribution, mem.ri.distribution)
+EVENT_STUDY_NUM = ["relative_time", "estimate", "std_error", "ci_low", "ci_high", "p_value", "mde", "n_obs"]
+
+
+def rel_close(a: float | None, b: float | None, tol: float = TOL) -> bool:
+    """Within tol relative to max(1, |b|) (the Wald statistic reaches thousands)."""
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= tol * max(1.0, abs(b))
+
+
+def assert_same_event_study(got, mem) -> None:
+    """Two `did.EventStudyResult`s agree: the table and the average effect to TOL, the counts
+    and spec exactly, the pre-trend test's p-value to TOL and
+    the bootstrap p-value exactly (a share of draws)."""
+    assert list(got.table.columns) == list(mem.table.columns)
+    assert_close(got.table[EVENT_STUDY_NUM], mem.table[EVENT_STUDY_NUM])
+    assert_close([got.estimate, got.std_error, *got.conf_int, got.p_value, got.mde],
+                 [mem.estimate, mem.std_error, *mem.conf_int, mem.p_value, mem.mde])
+    assert (got.n_obs, got.n_units, got.n_clusters) == (mem.n_obs, mem.n_units, mem.n_clusters)
+    assert got.spec == mem.spec
+    if mem.pretrend is None:
+        assert got.pretrend is None
+        return
+    a, b = got.pretrend, mem.pretrend
+    assert (a.df, a.df_denom, a.distribution, a.n_boot, a.bootstrap_weights, a.spec) == (
+        b.df, b.df_denom, b.distribution, b.n_boot, b.bootstrap_weights, b.spec)
+    assert rel_close(a.statistic, b.statistic, WALD_RTOL)
+    assert abs(a.p_value - b.p_value) <= TOL
+    # the bootstrap's p-value is a count of draws: the same clusters in the same order
+    assert a.p_value_bootstrap == b.p_value_bootstrap

@@ -1,6 +1,7 @@
 """`compute_pilot(..., engine="duckdb")` (what `evallib run --engine duckdb` runs in each pilot
-kernel) writes the memory engine's results file, to 1e-10 in every number, on the three demo
-pilots; the engine log says that the covered analyses ran on DuckDB."""
+kernel) writes the memory engine's results file, to 1e-10 in every number (the pre-trend Wald
+statistics to engine_support.WALD_RTOL), on the three demo pilots; the engine log says that the
+covered analyses ran on DuckDB."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import math
 
 import pytest
+from engine_support import WALD_RTOL, is_wald_statistic
 
 from evallib.analysis import compute_pilot
 from evallib.analysis.compute import ENGINE_LOG_ENV
@@ -30,7 +32,8 @@ def _diff(a, b, where="") -> list[str]:
     if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
         if math.isnan(a) and math.isnan(b):
             return []
-        return [] if abs(a - b) <= 1e-10 * max(1.0, abs(a), abs(b)) else [f"{where}: {a} != {b}"]
+        tol = WALD_RTOL if is_wald_statistic(where) else 1e-10
+        return [] if abs(a - b) <= tol * max(1.0, abs(a), abs(b)) else [f"{where}: {a} != {b}"]
     return [] if a == b else [f"{where}: {a!r} != {b!r}"]
 
 
@@ -38,6 +41,11 @@ def test_diff_finds_a_changed_number():
     assert _diff({"a": [1.0, 2.0]}, {"a": [1.0, 2.0 + 1e-12]}) == []
     assert _diff({"a": [1.0, 2.0]}, {"a": [1.0, 2.001]}) != []
     assert _diff({"a": 1}, {"b": 1}) != []
+    # the pre-trend Wald statistic (ill-conditioned, engine_support.WALD_RTOL): 1e-9 relative
+    wald = "/results/event_study/pretrend"
+    assert _diff({"statistic": 6739.797}, {"statistic": 6739.797 * (1 + 5e-10)}, wald) == []
+    assert _diff({"statistic": 6739.797}, {"statistic": 6739.797 * (1 + 5e-9)}, wald) != []
+    assert _diff({"p_value": 0.5}, {"p_value": 0.5 + 5e-10}, wald) != []
 
 
 @pytest.mark.parametrize("pilot", PILOTS)
@@ -54,4 +62,4 @@ def test_duckdb_engine_writes_the_memory_results(pilot, tmp_path, monkeypatch):
     rec = json.loads(log.read_text())  # one line: the duckdb chapter (memory writes none)
     assert rec["pilot"] == pilot and rec["engine"] == "duckdb"
     assert [w for _, w in rec["ran"]] == ["duckdb"] * 6
-    assert {w.split("(")[0] for w, _ in rec["ran"]} >= {"assess", "time_to_work", "relapse"}
+    assert {w.split("(")[0] for w, _ in rec["ran"]} >= {"assess", "time_to_work", "relapse", "event_study"}

@@ -1,14 +1,14 @@
 """The Spark engine (local[2], the same SQL transpiled by sqlglot) gives the DuckDB engine's and
 the memory engine's numbers, to 1e-10, on a demo pilot's raw Parquet panel: the CS group-time
 effects and their aggregations, TWFE with CRV1 and its assessment (wild cluster bootstrap,
-randomization inference), the pilot transition matrix and the headline. The memory side
+randomization inference), the event study, the pilot transition matrix and the headline. The memory side
 (`evallib.data.load_panel` + `evallib.did` / `evallib.ladder`) is the independent implementation."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-from engine_support import assert_close, assert_same_assessment
+from engine_support import assert_close, assert_same_assessment, assert_same_event_study
 
 from evallib import did, engine, ladder
 from evallib.config import load_pilot
@@ -103,3 +103,12 @@ def test_spark_assess_equal(demo):
     got = engine.assess(eng, **kw)
     assert got.wild.weights == "rademacher" and not got.wild.enumerated
     assert_same_assessment(got, did.assess(panel, **kw))
+
+
+def test_spark_event_study_equal(demo):
+    """engine.event_study on Spark: the chapter's call (event window), as did.event_study."""
+    cfg, panel, eng = demo
+    lead, lag = cfg.event_window
+    kw = dict(outcome=cfg.headline_outcome, unit="person_id", time="month", cohort="start_month",
+              cluster=cfg.cluster, leads=-lead, lags=lag)
+    assert_same_event_study(engine.event_study(eng, **kw), did.event_study(panel, **kw))

@@ -1,8 +1,9 @@
 """`evallib run --engine spark` at library level: `compute_pilot(..., engine="spark")` (what each
 pilot kernel runs) writes the memory engine's results file on the three demo pilots -- every
-number within 1e-10 (relative to max(1, |x|)), every other value equal -- and its log says that
-the five covered analyses ran on Spark; the engine reads pandas' nanosecond Parquet as it is.
-Plus the Spark master and settings from the params' ``engine.spark`` block and the environment.
+number within 1e-10 (relative to max(1, |x|); the pre-trend Wald statistics 1e-9), every other
+value equal -- and its log says that the seven covered analyses ran on Spark; the engine reads
+pandas' nanosecond Parquet as it is. Plus the Spark master and settings from the params'
+``engine.spark`` block and the environment.
 
 One local[2] SparkSession for the test session: `SparkEngine` takes the running session
 (``getOrCreate``), so the engines `compute_pilot` makes reuse it."""
@@ -16,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from engine_support import assert_close
+from engine_support import TOL, WALD_RTOL, assert_close, is_wald_statistic
 
 from evallib import engine
 from evallib.analysis import compute_pilot
@@ -27,7 +28,7 @@ from evallib.simulate import write_demo
 
 ROOT = Path(__file__).resolve().parents[3]
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
-COVERED = {"staggered", "twfe", "assess", "transition_matrix", "time_to_work", "relapse"}
+COVERED = {"staggered", "twfe", "assess", "event_study", "transition_matrix", "time_to_work", "relapse"}
 
 
 @pytest.fixture(scope="session")
@@ -52,13 +53,16 @@ def _is_number(x) -> bool:
 
 def assert_same_results(got: dict, want: dict) -> None:
     """Same keys, lengths and non-numeric values; numbers (scaled by max(1, |x|, |y|), so that a
-    cost of 46 893 euro is compared to 1e-10 relative) via engine_support.assert_close."""
+    cost of 46 893 euro is compared to 1e-10 relative; the pre-trend Wald statistics to
+    engine_support.WALD_RTOL relative) via engine_support.assert_close."""
     a, b = _flatten(got), _flatten(want)
     assert [p for p, _ in a] == [p for p, _ in b]
     nums = [(p, x, y) for (p, x), (_, y) in zip(a, b, strict=True) if _is_number(x) and _is_number(y)]
     other = [(p, x, y) for (p, x), (_, y) in zip(a, b, strict=True) if not (_is_number(x) and _is_number(y))]
     assert [(p, x) for p, x, _ in other] == [(p, y) for p, _, y in other]
     scale = [max(1.0, abs(x), abs(y)) if not (math.isnan(x) or math.isnan(y)) else 1.0 for _, x, y in nums]
+    # the pre-trend Wald statistics to WALD_RTOL relative (engine_support: ill-conditioned)
+    scale = [s * WALD_RTOL / TOL if is_wald_statistic(p) else s for (p, _, _), s in zip(nums, scale, strict=True)]
     assert_close([x / s for (_, x, _), s in zip(nums, scale, strict=True)],
                  [y / s for (_, _, y), s in zip(nums, scale, strict=True)])
 
@@ -74,6 +78,10 @@ def test_comparison_finds_a_changed_number_key_or_label():
                 {"a": [1.0, 46893.0], "B": "x", "c": float("nan")}):
         with pytest.raises(AssertionError):
             assert_same_results(bad, base)
+    wald = {"event_study": {"pretrend": {"statistic": 6739.797}}}
+    assert_same_results({"event_study": {"pretrend": {"statistic": 6739.797 * (1 + 5e-10)}}}, wald)
+    with pytest.raises(AssertionError):
+        assert_same_results({"event_study": {"pretrend": {"statistic": 6739.797 * (1 + 5e-9)}}}, wald)
 
 
 @pytest.mark.parametrize("pilot", PILOTS)
