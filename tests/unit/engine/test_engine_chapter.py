@@ -61,5 +61,5 @@ def test_duckdb_engine_writes_the_memory_results(pilot, tmp_path, monkeypatch):
     assert _diff(duck, mem) == []
     rec = json.loads(log.read_text())  # one line: the duckdb chapter (memory writes none)
     assert rec["pilot"] == pilot and rec["engine"] == "duckdb"
-    assert [w for _, w in rec["ran"]] == ["duckdb"] * 6
+    assert [w for _, w in rec["ran"]] == ["duckdb"] * 7
     assert {w.split("(")[0] for w, _ in rec["ran"]} >= {"assess", "time_to_work", "relapse", "event_study"}

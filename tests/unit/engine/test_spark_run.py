@@ -99,7 +99,7 @@ def test_spark_engine_writes_the_memory_results(pilot, spark_engine, tmp_path, m
     assert_same_results(got, mem)
     rec = json.loads(log.read_text())  # one line: the spark chapter (memory writes none)
     assert rec["pilot"] == pilot and rec["engine"] == "spark"
-    assert [w for _, w in rec["ran"]] == ["spark"] * 6
+    assert [w for _, w in rec["ran"]] == ["spark"] * 7
     assert {w.split("(")[0] for w, _ in rec["ran"]} == COVERED
 
 
