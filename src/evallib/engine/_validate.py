@@ -263,7 +263,32 @@ def _narrow_schema():
     text = pa.dictionary(pa.int32(), pa.string())
     return pa.schema([("row", pa.int64()), ("person_id", text), ("month", pa.int32()), ("start", pa.int32()),
                       ("grp", text), ("municipality", text), ("area", text), ("cluster", text),
-                      ("ladder_step", pa.int32()), ("in_training", pa.bool_()), ("unreadable", pa.bool_())])
+                      ("ladder_step", pa.int32()), ("in_training", pa.bool_()), ("unreadable", pa.bool_()),
+                      ("run_lo", pa.int32()), ("run_hi", pa.int32())])
+
+
+def _runs(person: pd.Series, month: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The batch's rows that the duplicate check looks at (``ok``, with a person and a month) cut
+    into runs: consecutive rows of one person with strictly increasing months, so that a person
+    and month appears at most once in a run. Each run's first and last month on its first row
+    (`_NO_MONTH` elsewhere). Two rows of the same person and month are then in two runs of that
+    person whose months overlap (in one batch or in two): the check between rows
+    (`_validate_sql.cross_row`) groups rows by person and month only for the persons with
+    overlapping runs (none, for a file in order of person and month), instead of every row (a
+    hash table of one entry per row: most of the second pass's time)."""
+    lo = np.full(len(month), _NO_MONTH, dtype=np.int32)
+    hi = lo.copy()
+    codes = person.cat.codes.to_numpy()
+    at = np.flatnonzero(ok & (codes >= 0) & (month != _NO_MONTH))
+    if not len(at):
+        return lo, hi
+    c, m = codes[at], month[at]
+    new = np.ones(len(at), dtype=bool)
+    new[1:] = (c[1:] != c[:-1]) | (m[1:] <= m[:-1])
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], len(at)) - 1
+    lo[at[starts]], hi[at[starts]] = m[starts], m[ends]
+    return lo, hi
 
 
 def _narrow(parsed: pd.DataFrame, months: dict, rows: np.ndarray, unreadable: np.ndarray, cluster: str):
@@ -299,11 +324,13 @@ def _narrow(parsed: pd.DataFrame, months: dict, rows: np.ndarray, unreadable: np
         data = values.to_numpy(dtype=numpy_type, na_value=0) if missing.any() else values.to_numpy(dtype=numpy_type)
         return pa.array(data, type=arrow_type, mask=missing if missing.any() else None)
 
+    run_lo, run_hi = _runs(parsed["person_id"], months["month"], ~unreadable)
     return pa.Table.from_arrays(
         [pa.array(rows.astype(np.int64, copy=False)), text("person_id"), month("month"), month("start_month"),
          text("group"), text("municipality"), text("area"), text(cluster),
          nullable("ladder_step", np.int32, pa.int32()), nullable("in_training", bool, pa.bool_()),
-         pa.array(unreadable)], schema=schema)
+         pa.array(unreadable), pa.array(run_lo, mask=run_lo == _NO_MONTH), pa.array(run_hi, mask=run_hi == _NO_MONTH)],
+        schema=schema)
 
 
 def _check_batch(frame: pd.DataFrame, rows: np.ndarray, path: Path, cluster: str, writer_of) -> dict:
