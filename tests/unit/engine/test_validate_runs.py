@@ -68,3 +68,13 @@ def test_duplicates_found_as_the_loader_finds_them(case, chunk_rows, tmp_path, d
     assert mem[0] == ("ok" if case == "sorted_clean" else "refused")
     if case != "sorted_clean":
         assert "appear more than once" in mem[1][0] or "two municipalities" in mem[1][0]
+
+
+def test_categories_in_order_of_first_use_and_only_the_used_ones():
+    # a batch of a Parquet file read as dictionary arrays carries its row groups' whole dictionary
+    values = pd.Series(pd.Categorical(["b", "a", "b", None], categories=["a", "b", "c"]))
+    out = _validate._in_order_of_appearance(values)
+    assert list(out.cat.categories) == ["b", "a"] and out.astype(object).tolist()[:3] == ["b", "a", "b"]
+    assert out.isna().tolist() == [False, False, False, True]
+    ready = pd.Series(pd.Categorical(["x", "x", None, "y"], categories=["x", "y"]))
+    assert _validate._in_order_of_appearance(ready) is ready  # already so: returned as it is
