@@ -8,8 +8,10 @@ Two passes, neither holding the panel:
    that look at one row at a time -- direct identifiers, the columns, parsing every value, the
    schema's allowed values -- exactly as `evallib.data.load_panel` runs them, and the parsed key
    columns (row number, person, month and start month as month numbers, group, places, ladder
-   step, in training, whether a key value was unreadable) are appended to a narrow Parquet file
-   in a scratch directory. These checks are element-wise: their SQL would be a second copy of
+   step, in training, whether a key value was unreadable, each run's months: `_runs`) are
+   appended to a narrow Parquet file in a scratch directory. Text columns are read as
+   dictionary arrays, so the loader's functions get categoricals (their fast path) instead of
+   one Python string per row. These checks are element-wise: their SQL would be a second copy of
    every parser and spelling, so they stay Python, bounded by one batch. The problems of all
    batches are merged by (column, message, expected): row numbers added, so that a problem reads
    as the loader's (the first rows and "and N more").
