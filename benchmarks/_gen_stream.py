@@ -155,8 +155,10 @@ def replicate(src: Path, out: Path, copies: int, *, memory_limit: str = "4GB", t
     if temp_directory:
         con.execute(f"SET temp_directory = '{temp_directory}'")
     con.execute(
-        f"COPY (SELECT * REPLACE (CAST(person_id AS VARCHAR) || '-r' || CAST(r AS VARCHAR) AS person_id) "
-        f"FROM read_parquet('{src}/*/*.parquet', hive_partitioning = true), range({int(copies)}) c(r)) "
+        # p.*: the panel's columns only (a bare * also wrote the copy number r, a column the data
+        # contract does not have, which validation rightly refused)
+        f"COPY (SELECT p.* REPLACE (CAST(p.person_id AS VARCHAR) || '-r' || CAST(c.r AS VARCHAR) AS person_id) "
+        f"FROM read_parquet('{src}/*/*.parquet', hive_partitioning = true) p, range({int(copies)}) c(r)) "
         f"TO '{tmp}' (FORMAT parquet, PARTITION_BY (area))")
     n = con.execute(f"SELECT COUNT(*) FROM read_parquet('{tmp}/*/*.parquet')").fetchone()[0]
     con.close()

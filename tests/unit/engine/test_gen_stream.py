@@ -69,6 +69,8 @@ def test_replicated_panel_copies_every_person(tmp_path):
     info = gen.replicate(tmp_path / "base", tmp_path / "rep", 3, memory_limit="1GB")
     base, rep = _plain(pd.read_parquet(tmp_path / "base")), pd.read_parquet(tmp_path / "rep")
     assert info["rows"] == len(rep) == 3 * len(base) == 3 * 4 * 3 * 24
+    # the panel's columns only: no copy number (validation refuses a column the contract lacks)
+    assert sorted(rep.columns) == sorted(pd.read_parquet(tmp_path / "base").columns)
     rep["copy"] = rep["person_id"].astype(str).str.rsplit("-r", n=1).str[1]
     rep["person_id"] = rep["person_id"].astype(str).str.rsplit("-r", n=1).str[0]
     assert sorted(rep["copy"].unique()) == ["0", "1", "2"]
