@@ -58,19 +58,27 @@ def _code(col: str, types: dict[str, str]) -> tuple[str, str]:
     raise EstimationError(f"{WHAT}: column {col!r} must hold dates or integers, got {ty}")
 
 
+def _time_and_cohort(types: dict[str, str], what: str, *, outcome: str, unit: str, time: str, cohort: str,
+                     cluster: str) -> tuple[str, str, str]:
+    """The SQL of ``time`` and ``cohort`` as period numbers (`_code`) and their kind (month or
+    integer), once the five columns are known to be in the panel and time and cohort are both
+    dates or both integers; else an `EstimationError` named ``what``."""
+    for c in (outcome, unit, time, cohort, cluster):
+        if c not in types:
+            raise EstimationError(f"{what}: column {c!r} not in the panel")
+    tcode, kind = _code(time, types)
+    gcode, gkind = _code(cohort, types)
+    if gkind != kind:
+        raise EstimationError(f"{what}: cohort {cohort!r} and time {time!r} must both be dates or both integers")
+    return tcode, gcode, kind
+
+
 def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, cluster: str,
                     view: str = "panel") -> GroupTimeSums:
     """Run the engine queries: checks (one row per unit and period, cohort and cluster constant
     within a unit, no missing outcome or cluster), then the compact sums."""
-    types = eng.columns(view)
-    for c in (outcome, unit, time, cohort, cluster):
-        if c not in types:
-            raise EstimationError(f"{WHAT}: column {c!r} not in the panel")
-    tcode, kind = _code(time, types)
-    gcode, gkind = _code(cohort, types)
-    if gkind != kind:
-        raise EstimationError(f"{WHAT}: cohort {cohort!r} and time {time!r} must both be dates or "
-                              "both integers")
+    tcode, gcode, kind = _time_and_cohort(eng.columns(view), WHAT, outcome=outcome, unit=unit, time=time,
+                                          cohort=cohort, cluster=cluster)
     rows = (f"SELECT CAST({ident(unit)} AS VARCHAR) AS u, {tcode} AS t, COALESCE({gcode}, 0) AS g, "
             f"CAST({ident(cluster)} AS VARCHAR) AS cl, CAST({ident(outcome)} AS DOUBLE) AS y "
             f"FROM {ident(view)}")

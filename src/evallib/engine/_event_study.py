@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from evallib.did import EventStudyResult, clustered_pretrend, event_study_result
-from evallib.engine._cs import _code
+from evallib.engine._cs import _time_and_cohort
 from evallib.engine._sql import distinct_periods, ident
 from evallib.engine._twfe import _c_pinv
 from evallib.errors import EstimationError
@@ -81,14 +81,8 @@ class EventStudySums:
 def event_study_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, cluster: str,
                      leads: int, lags: int, view: str = "panel") -> EventStudySums:
     """The engine queries: checks, the per-unit row, ``groups`` and ``untreated``."""
-    types = eng.columns(view)
-    for c in (outcome, unit, time, cohort, cluster):
-        if c not in types:
-            raise EstimationError(f"{WHAT}: column {c!r} not in the panel")
-    tcode, kind = _code(time, types)
-    gcode, gkind = _code(cohort, types)
-    if gkind != kind:
-        raise EstimationError(f"{WHAT}: cohort {cohort!r} and time {time!r} must both be dates or both integers")
+    tcode, gcode, _ = _time_and_cohort(eng.columns(view), WHAT, outcome=outcome, unit=unit, time=time,
+                                       cohort=cohort, cluster=cluster)
     eng.view("es_rows", f"SELECT CAST({ident(unit)} AS VARCHAR) AS u, {ident(unit)} AS uo, {tcode} AS t, "
                         f"COALESCE({gcode}, 0) AS g, CAST({ident(cluster)} AS VARCHAR) AS cl, "
                         f"CAST({ident(outcome)} AS DOUBLE) AS y FROM {ident(view)}")
