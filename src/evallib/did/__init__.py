@@ -67,11 +67,9 @@ from evallib.did._design import (
     MIN_COMPARISON,
     NESTED_SHARE,
     Design,
-    HeadlineStats,
     cluster_variance,
     detect_design,
     fixed_df,
-    headline_from_stats,
     interval_variance,
     satterthwaite_df,
     shock_variance,
@@ -95,6 +93,7 @@ from evallib.did._path import HeadlinePath, HeadlinePathSpec, headline_path
 from evallib.did._pretrend_ri import PretrendRI, PretrendRISpec, pretrend_test
 from evallib.did._ri_staggered import RI_DRAWS
 from evallib.did._staggered import GroupTimeResult, StaggeredSpec, staggered, staggered_each
+from evallib.did._stats import HeadlineStats, headline_from_stats
 from evallib.did._synthetic import SyntheticDidResult, SyntheticDidSpec, synthetic_did
 from evallib.did._twfe import DidResult, DidSpec, twfe, two_by_two
 from evallib.did._within import TwoWay, is_nested

@@ -25,9 +25,10 @@ import pandas as pd
 from scipy import stats
 
 from evallib.did._common import check_columns, check_numeric, cohort_codes, time_codes, unique_ints
-from evallib.did._design import Design, HeadlineStats, design_of_stats, headline_from_stats, headline_stats
+from evallib.did._design import Design
 from evallib.did._result import DidResultMixin
 from evallib.did._ri_staggered import RI_DRAWS, ri_staggered
+from evallib.did._stats import HeadlineStats, design_of_stats, headline_from_stats, headline_stats
 from evallib.errors import EstimationError
 from evallib.inference import inference_reliability, minimum_detectable_effect
 from evallib.protocol import Spec
@@ -260,7 +261,7 @@ def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray
                     sufficient: HeadlineStats | None = None) -> dict:
     """`Headline`'s fields (all but ``spec``) on the arrays of `unit_panel`; ``horizon`` < 0 is
     a lead (t against t-1). The estimate and interval come from the sufficient statistics
-    (`did._design.headline_stats`, then `headline_from_stats`: the code the engines use on
+    (`did._stats.headline_stats`, then `headline_from_stats`: the code the engines use on
     their compact tables, docs/engine.md); ``sufficient``: those of these arrays, when several
     horizons of the same arrays are computed (None: computed here)."""
     what = "did.headline"
@@ -281,7 +282,7 @@ def headline_fields(y: np.ndarray, g: np.ndarray, cl: np.ndarray, tl: np.ndarray
 def interval_fields(est: float, design: Design, got: tuple[float, float] | None, *,
                     horizon: int | None, alpha: float, n_units: int) -> dict:
     """`Headline`'s fields but ``spec`` and the randomization inference, from the estimate, the
-    design and the (variance, df) of `_design.headline_from_stats` (the memory path and the
+    design and the (variance, df) of `_stats.headline_from_stats` (the memory path and the
     engines) or of `interval_variance`."""
     method, reason = design.method(horizon)
     rel = inference_reliability(design.n_clusters, design.n_treated_clusters)

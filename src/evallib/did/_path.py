@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evallib.did._design import headline_stats
 from evallib.did._headline_cs import check_options, headline_fields, unit_panel
 from evallib.did._result import DidResultMixin
+from evallib.did._stats import headline_stats
 from evallib.errors import EstimationError
 from evallib.protocol import Spec
 

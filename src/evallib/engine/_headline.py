@@ -1,8 +1,8 @@
 """`did.headline`'s estimate and interval from compact tables (docs/engine.md, "`did.headline`
-from compact tables"): the engine returns `did._design.HeadlineStats` (cluster x cohort counts
+from compact tables"): the engine returns `did._stats.HeadlineStats` (cluster x cohort counts
 and month sums from `_cs.group_time_sums`, and month x month cross-products of the kept units'
 paths by cohort and by cluster of the never-treated, from one row per unit joined back to its
-rows: linear in rows); `did._design.headline_from_stats` does the arithmetic, the same code
+rows: linear in rows); `did._stats.headline_from_stats` does the arithmetic, the same code
 `did.headline` runs on the statistics it computes in numpy.
 Never-treated comparison, no covariates, no randomization inference (not yet on the engine)."""
 

@@ -1,4 +1,4 @@
-"""did._design.headline_from_stats: `did.headline`'s estimate and interval from the sufficient
+"""did._stats.headline_from_stats: `did.headline`'s estimate and interval from the sufficient
 statistics (cluster x cohort counts and month sums, centred cross-products), which did.headline
 itself and the engines use, equal the unit-level arithmetic (`weights`, `weight_influence`,
 `interval_variance` on the units' paths) in every design: cluster-robust, shock-aware and no
@@ -15,13 +15,12 @@ from evallib import did
 from evallib.did._design import (
     counts_weight_influence,
     detect_design,
-    headline_from_stats,
-    headline_stats,
     interval_variance,
     weight_influence,
     weights,
 )
 from evallib.did._headline_cs import unit_panel
+from evallib.did._stats import headline_from_stats, headline_stats
 
 
 def _panel(rng, *, n_areas=12, treated_areas=(0, 1, 2), entries=(6, 8, 10), per=30, n_t=16,
