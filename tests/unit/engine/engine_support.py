@@ -48,6 +48,15 @@ def assert_close(a, b, tol: float = TOL) -> None:
     assert np.max(np.abs(a[ok] - b[ok]), initial=0.0) <= tol
 
 
+def chapter_assess_kwargs(cfg) -> dict:
+    """`did.assess`'s arguments as the chapter passes them (`analysis.sections.headline_section`):
+    the pilot's headline outcome and cluster, its wild-bootstrap draws, assignments and seed."""
+    a = cfg.analysis
+    return dict(outcome=cfg.headline_outcome, treatment="treated", unit="person_id", time="month",
+                cluster=cfg.cluster, n_boot=a.wild_bootstrap_draws, max_assignments=a.ri_max_assignments,
+                seed=cfg.seed)
+
+
 def assert_same_assessment(got, mem) -> None:
     """Every field of two `did.Assessment`s: numbers to TOL, the rest equal; the wild bootstrap's
     and randomization inference's results too (RI's whole distribution)."""

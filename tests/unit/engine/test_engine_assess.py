@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from engine_support import PILOTS, assert_close, assert_same_assessment, demo_pilot
+from engine_support import PILOTS, assert_close, assert_same_assessment, chapter_assess_kwargs, demo_pilot
 
 from evallib import did, engine
 from evallib.did._fwl import cluster_post_gram, partial_out
@@ -53,10 +53,7 @@ def assert_same_stats(eng, data: pd.DataFrame, *, outcome: str, treatment: str, 
 
 def test_assess_equal_on_demo_pilots(demo):
     cfg, panel, eng = demo
-    a = cfg.analysis
-    kw = dict(outcome=cfg.headline_outcome, treatment="treated", unit="person_id", time="month",
-              cluster=cfg.cluster, n_boot=a.wild_bootstrap_draws, max_assignments=a.ri_max_assignments,
-              seed=cfg.seed)
+    kw = chapter_assess_kwargs(cfg)
     mem = did.assess(panel, **kw)
     got = engine.assess(eng, **kw)
     assert_same_assessment(got, mem)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from engine_support import assert_close, assert_same_assessment, assert_same_event_study
+from engine_support import assert_close, assert_same_assessment, assert_same_event_study, chapter_assess_kwargs
 
 from evallib import did, engine, ladder
 from evallib.config import load_pilot
@@ -96,10 +96,7 @@ def test_spark_assess_equal(demo):
     """`did.assess` with the chapter's draws and seed from Spark's TWFE tables: Gent's 22 areas
     get Rademacher weights drawn per area, so the areas' order (by first person) must match."""
     cfg, panel, eng = demo
-    a = cfg.analysis
-    kw = dict(outcome=cfg.headline_outcome, treatment="treated", unit="person_id", time="month",
-              cluster=cfg.cluster, n_boot=a.wild_bootstrap_draws, max_assignments=a.ri_max_assignments,
-              seed=cfg.seed)
+    kw = chapter_assess_kwargs(cfg)
     got = engine.assess(eng, **kw)
     assert got.wild.weights == "rademacher" and not got.wild.enumerated
     assert_same_assessment(got, did.assess(panel, **kw))
