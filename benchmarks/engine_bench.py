@@ -308,6 +308,8 @@ def main() -> int:
     ap.add_argument("--spark-partitions", type=int, default=8, help="spark.sql.shuffle.partitions")
     ap.add_argument("--impl", default="duckdb")
     ap.add_argument("--stage", default=None)
+    ap.add_argument("--save", default=None, help="also write every stage's results (time, memory, numbers) to this "
+                    "JSON file: {stage: {engine: result}}")
     a = ap.parse_args()
     if a.worker:
         worker(a)
@@ -322,8 +324,9 @@ def main() -> int:
           f"spill {temp}" + (f", spark shuffle partitions {a.spark_partitions}" if "spark" in engines else ""))
     print("| stage | engine | rows | wall s | CPU s | peak RSS MB | largest abs. difference vs memory |")
     print("|---|---|---|---|---|---|---|")
+    saved: dict[str, dict] = {}
     for stage in a.stages.split(","):
-        res = {}
+        res = saved.setdefault(stage, {})
         for impl in engines + (["memory"] if a.compare or a.base else []):
             data = a.base if (impl == "memory" and a.base) else a.data
             cmd = [sys.executable, __file__, "--worker", "1", "--impl", impl, "--stage", stage, "--data", data,
@@ -345,6 +348,9 @@ def main() -> int:
         if len([e for e in engines if e in res]) > 1:  # the engines against each other
             x, y = (res[e]["numbers"] for e in engines[:2])
             print(f"| {stage} | {engines[0]} vs {engines[1]} | | | | | {_largest_difference(x, y)} |", flush=True)
+        if a.save:  # after each stage: a stopped run keeps what it measured
+            with open(a.save, "w", encoding="utf-8") as fh:
+                json.dump({"data": a.data, "rows": rows, "stages": saved}, fh)
     return 0
 
 
