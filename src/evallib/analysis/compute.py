@@ -19,7 +19,8 @@ from evallib.data import file_sha256, load_panel
 from evallib.engine import engine_estimators
 from evallib.errors import ConfigError
 from evallib.protocol import to_jsonable
-from evallib.results.cache import PANEL_FILE, cached, chapter_cache_path, fingerprint, load_or_compute
+from evallib.results.cache import PANEL_FILE, chapter_cache_path, fingerprint, load_or_compute
+from evallib.results.handoff import take_panel
 from evallib.results.schema import validate_results
 from evallib.results.store import write_results
 
@@ -105,8 +106,9 @@ def _fork(rows: int) -> bool:
 
 def _chapter_with_engine(config: PilotConfig, path: Path, engine: str,
                          panel_cache: Path | None = None, root: Path | None = None) -> ChapterResults:
-    # the panel `pipeline.check_inputs` validated and stored for this run, else read and validated here
-    hit, panel = cached(panel_cache, panel_key(config, path)) if panel_cache is not None else (False, None)
+    # the panel `pipeline.check_inputs` validated and stored for this run (read once, then
+    # removed: `results.handoff`), else read and validated here
+    hit, panel = take_panel(panel_cache, panel_key(config, path)) if panel_cache is not None else (False, None)
     if not hit:
         panel = load_panel(path, config)
     est = engine_estimators(engine, path, panel, memory_limit=os.environ.get(ENGINE_MEMORY_ENV),

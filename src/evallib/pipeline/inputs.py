@@ -17,7 +17,8 @@ from evallib.errors import ConfigError, EvallibError
 from evallib.memory import trim
 from evallib.report.labels import LANGS
 from evallib.results import paths
-from evallib.results.cache import panel_cache_path, store
+from evallib.results.cache import panel_cache_path
+from evallib.results.handoff import store_panel
 from evallib.simulate import write_demo
 
 __all__ = ["check_inputs", "default_data", "parse_langs", "resolve_data"]
@@ -97,8 +98,9 @@ def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None) 
         except EvallibError as exc:  # params, data, or the data path named in the params
             problems[p] = str(exc)
             continue
-        # the chapter's computation reads this instead of loading the file again (issue 12)
-        store(panel_cache_path(paths.results_dir(root), p), panel_key(config, path), panel)
+        # the chapter's computation reads this instead of loading the file again (issue 12); in
+        # memory-backed storage when there is room (`results.handoff`)
+        store_panel(panel_cache_path(paths.results_dir(root), p), panel_key(config, path), panel)
         del panel
     release_memory()
     return problems

@@ -27,6 +27,7 @@ from evallib.pipeline.kernels import _WarmKernel, exit_with_parent
 from evallib.pipeline.manifest import read_manifest, results_fingerprints, stamp_notebooks
 from evallib.pipeline.templates import BOOK_STAGE, SUMMARY, book_templates, pilot_templates
 from evallib.results import paths
+from evallib.results.handoff import remove_panels
 from evallib.results.store import stamp_run_id, work_path, write_bytes
 
 __all__: list[str] = []  # internal: run_pilots and run_book_stage (evallib.pipeline.run) use it
@@ -130,6 +131,7 @@ def remove_stale_work(root: Path) -> None:
     """At the start of a run (holding ``build/.lock``): delete what a killed run left behind, the
     unpublished work folders of every pilot (``build/work/``) and half-written temporary files."""
     shutil.rmtree(paths.build_dir(root) / "work", ignore_errors=True)
+    remove_panels(paths.build_dir(root) / "work")  # their memory-backed panels (results.handoff)
     for folder in (paths.build_dir(root), paths.results_dir(root)):
         for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
             tmp.unlink(missing_ok=True)
@@ -143,6 +145,7 @@ def remove_work_dir(root: Path, pilot: str) -> None:
     when no other pilot's are left."""
     work = paths.work_dir(root, pilot)
     shutil.rmtree(work, ignore_errors=True)
+    remove_panels(work.parent, pilot)
     try:
         work.parent.rmdir()
     except OSError:  # another pilot's work folder is still there, or there was none
