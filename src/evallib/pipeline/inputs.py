@@ -17,7 +17,7 @@ from evallib.errors import ConfigError, EvallibError
 from evallib.memory import trim
 from evallib.report.labels import LANGS
 from evallib.results import paths
-from evallib.results.cache import panel_cache_path
+from evallib.results.cache import panel_cache_path, store
 from evallib.results.handoff import store_panel
 from evallib.simulate import write_demo
 
@@ -83,11 +83,14 @@ def resolve_data(config: PilotConfig, root: Path, data: str | Path | None = None
                       f"{default_data(config.pilot).parent}/")
 
 
-def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None) -> dict[str, str]:
+def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None, *,
+                 handoff: bool = False) -> dict[str, str]:
     """Validate each pilot's params and panel in this process, before any notebook runs (making
     demo data where a pilot has none). Returns pilot → problem, for the refused pilots only.
     Each valid panel is stored in the pilot's work folder (`results.cache.panel_cache_path`), where
-    the chapter's computation reads it instead of loading the file again."""
+    the chapter's computation reads it instead of loading the file again. ``handoff``: in
+    memory-backed storage when there is room (`results.handoff.store_panel`; only for a caller
+    that removes it whatever happens, as `run_pilots` does)."""
     problems: dict[str, str] = {}
     for p in pilots:
         try:
@@ -100,7 +103,8 @@ def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None) 
             continue
         # the chapter's computation reads this instead of loading the file again (issue 12); in
         # memory-backed storage when there is room (`results.handoff`)
-        store_panel(panel_cache_path(paths.results_dir(root), p), panel_key(config, path), panel)
+        where, key = panel_cache_path(paths.results_dir(root), p), panel_key(config, path)
+        store_panel(where, key, panel) if handoff else store(where, key, panel)
         del panel
     release_memory()
     return problems

@@ -16,6 +16,7 @@ from evallib.pipeline.manifest import write_manifest
 from evallib.pipeline.schedule import _book_stages, _run_editions, _Runner, remove_stale_work, remove_work_dir
 from evallib.pipeline.templates import BOOK_STAGE
 from evallib.results import paths
+from evallib.results.handoff import remove_panels
 from evallib.results.store import read_json, write_json
 
 __all__ = ["run_book_stage", "run_pilots"]
@@ -82,7 +83,7 @@ def _run_pilots(pilots, data, lang, root: Path, workers, progress, book_stage: b
         # the workers fork before any panel is loaded here and start their kernels while the
         # inputs are checked; no notebook runs before the check has accepted its pilot
         with _Runner(root, workers, start_kernels=True) as runner:
-            refused = check_inputs(pilots, root, data_s)
+            refused = check_inputs(pilots, root, data_s, handoff=True)
             if refused and all_or_nothing:
                 for p in pilots:  # the valid pilots' stored panels: nothing runs, nothing is kept
                     remove_work_dir(root, p)
@@ -111,6 +112,9 @@ def _run_pilots(pilots, data, lang, root: Path, workers, progress, book_stage: b
     finally:
         for p in todo:  # unpublished intermediates never outlive the run (also when interrupted)
             remove_work_dir(root, p)
+        # and no validated panel in memory-backed storage (`results.handoff`), also of a pilot
+        # whose check was interrupted: this checkout's are this run's (it holds the lock)
+        remove_panels(paths.build_dir(root) / "work")
     order = {p: i for i, p in enumerate([*pilots, BOOK_STAGE])}
     runs.sort(key=lambda r: (langs.index(r.lang), order[r.pilot]))
     for lg in langs:

@@ -142,3 +142,34 @@ def test_a_run_hands_the_panel_over_and_leaves_nothing_behind(tmp_path, fast, mo
                         lambda *a, **k: seen.append(len(list(fast.iterdir()))) or {})
     run_pilots([pilot], root=project, lang="nl", workers=1, book_stage=False)
     assert seen[-1] == 0 and list(fast.iterdir()) == []
+
+
+def test_only_runs_hand_over_in_memory_and_an_interrupted_check_leaves_nothing(tmp_path, fast, monkeypatch):
+    """`check_inputs` called on its own stores on disk (nobody would remove a memory-backed copy);
+    a run interrupted during its check (after a first pilot's panel was handed over) removes it."""
+    import shutil
+
+    from evallib.pipeline import check_inputs, inputs, run_pilots
+    from evallib.results import paths
+
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "params", project / "params")
+    shutil.copy2(ROOT / "pyproject.toml", project / "pyproject.toml")
+    pilot = "gent_mobiel_arbeidsteam"
+    assert check_inputs([pilot], project) == {}
+    assert (paths.work_dir(project, pilot) / "panel.pkl").is_file() and list(fast.iterdir()) == []
+    shutil.rmtree(paths.work_dir(project, pilot))
+
+    real = inputs.load_panel
+    calls = []
+
+    def interrupted(*a, **k):
+        calls.append(1)
+        if len(calls) == 2:  # the second pilot's check
+            assert len(list(fast.iterdir())) == 1  # the first pilot's panel, handed over
+            raise KeyboardInterrupt
+        return real(*a, **k)
+    monkeypatch.setattr(inputs, "load_panel", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_pilots([pilot, "westhoek_proeftuin"], root=project, lang="nl", workers=1, book_stage=False)
+    assert len(calls) == 2 and list(fast.iterdir()) == []
