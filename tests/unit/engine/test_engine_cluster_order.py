@@ -23,9 +23,11 @@ from engine_support import assert_close, assert_same_assessment, assert_same_eve
 from evallib import did, engine
 from evallib.config import load_pilot
 from evallib.data import load_panel
+from evallib.data.parse import _text
 from evallib.did._fwl import partial_out
 from evallib.engine._assess import assess_stats
 from evallib.engine._headline import headline as engine_headline
+from evallib.engine._units import cluster_codes, unit_text
 from evallib.simulate import write_demo
 
 PILOT = "antwerpen_ondersteuningsnetwerk"
@@ -143,3 +145,28 @@ def test_headline_equal(demo):
     assert (got.method, got.n_units) == (mem.method, mem.n_units)
     assert_close([got.estimate, got.std_error, got.ci_low, got.ci_high, got.p_value, got.mde, got.df],
                  [mem.estimate, mem.std_error, mem.ci_low, mem.ci_high, mem.p_value, mem.mde, mem.df])
+
+
+@pytest.mark.parametrize(("values", "dtype", "sql_type"), [
+    ([9, 10, 11, 100, -3, 0, 2**62], "int64", "BIGINT"),
+    ([9, 10, 11, 100], "int32", "INTEGER"),
+    ([9.0, 10.0, 44021.0, -3.0, 1.5, 0.25, 2.0**60], "float64", "DOUBLE"),
+    (["P9", "P10", "p10", "\u00c41", "\u00e9", "10", "9"], "object", "VARCHAR"),
+])
+def test_unit_text_is_the_loaders_text(values, dtype, sql_type):
+    """`unit_text` in DuckDB gives the text `evallib.data` makes of each id, and DuckDB orders
+    that text as Python does."""
+    eng = engine.DuckEngine()
+    eng.source(pd.DataFrame({"u": pd.Series(values, dtype=dtype)}))
+    types = eng.columns("panel")
+    assert types["u"] == sql_type
+    got = eng.frame(f"SELECT {unit_text('u', types)} AS t FROM panel ORDER BY t")["t"].tolist()
+    loader = _text(pd.Series(values, dtype=dtype)).astype(str).tolist()
+    assert got == sorted(loader) and len(set(got)) == len(values)
+
+
+def test_cluster_codes():
+    """Clusters by their smallest unit id as text ("10" before "9"), several rows per cluster,
+    ties by label."""
+    code = cluster_codes(["b", "a", "c", "b", "d"], ["9", "10", "9", "100", "10"])
+    assert list(code.index) == ["a", "d", "b", "c"] and list(code) == [0, 1, 2, 3]
