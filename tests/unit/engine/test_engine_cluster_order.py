@@ -13,12 +13,16 @@ memory engine's cluster order and its p-values."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from engine_support import assert_close, assert_same_assessment, assert_same_event_study, chapter_assess_kwargs
+from engine_support import (
+    assert_close,
+    assert_same_assessment,
+    assert_same_event_study,
+    chapter_assess_kwargs,
+    recode_person_ids,
+)
 
 from evallib import did, engine
 from evallib.config import load_pilot
@@ -34,24 +38,6 @@ PILOT = "antwerpen_ondersteuningsnetwerk"
 KINDS = ["int64", "float64", "shuffled_dictionary"]
 
 
-def recoded(table: pa.Table, kind: str, seed: int = 5) -> pa.Table:
-    """``table`` with its person ids replaced: integers 9, 10, 11, ... given to the persons in a
-    random order (their text order is not their numeric order), the same as whole floats, or the
-    original strings in a dictionary whose categories are shuffled."""
-    ids = table.column("person_id").to_pandas().astype(str).to_numpy()
-    uniq, inverse = np.unique(ids, return_inverse=True)
-    rng = np.random.default_rng(seed)
-    if kind in ("int64", "float64"):
-        new = rng.permutation(np.arange(9, 9 + len(uniq)))
-        col = pa.array(new[inverse].astype(kind))
-    else:
-        perm = rng.permutation(len(uniq))
-        pos = np.empty(len(uniq), dtype=np.int32)
-        pos[perm] = np.arange(len(uniq), dtype=np.int32)
-        col = pa.DictionaryArray.from_arrays(pa.array(pos[inverse]), pa.array(uniq[perm]))
-    return table.set_column(table.schema.get_field_index("person_id"), "person_id", col)
-
-
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
     cfg = load_pilot(PILOT)
@@ -63,7 +49,7 @@ def written(tmp_path_factory):
 def demo(request, written):
     cfg, table, factory = written
     path = factory.mktemp(request.param) / "panel.parquet"
-    pq.write_table(recoded(table, request.param), path)
+    pq.write_table(recode_person_ids(table, request.param), path)
     eng = engine.DuckEngine(memory_limit="1GB", temp_directory=factory.mktemp("spill"))
     eng.source(path)
     return request.param, cfg, load_panel(path, cfg), eng
