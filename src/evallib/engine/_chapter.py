@@ -28,6 +28,7 @@ from evallib.engine import _assess, _cs, _event_study, _headline, _relapse, _sur
 from evallib.engine._backend import DuckEngine
 from evallib.engine._spark import SparkEngine
 from evallib.engine._sql import ident
+from evallib.engine._units import padded_ids
 from evallib.errors import ConfigError, EstimationError
 
 ENGINES = ("memory", "duckdb", "spark")
@@ -277,4 +278,9 @@ def engine_estimators(kind: str, data_path: str | Path, panel: pd.DataFrame, *, 
     if n != len(panel):
         eng.close()
         return EngineEstimators(None, f"the engine read {n} rows, the loader kept {len(panel)}")
+    padded = padded_ids(eng) if "person_id" in eng.columns("panel") else 0
+    if padded:
+        eng.close()
+        return EngineEstimators(None, f"{padded} person ids begin or end with whitespace, which the loader strips "
+                                      "(the engine would order them otherwise)")
     return EngineEstimators(eng)

@@ -11,6 +11,10 @@ dictionary). So the engine compares ids as that same text (`unit_text`) and orde
 by the smallest such id among their units, ties by label (`cluster_codes`). Text compares by
 code point on both sides: DuckDB and Spark compare UTF-8 bytes, Python compares code points,
 and the two orders are the same.
+
+The loader also strips whitespace from a string id (" 9" is "9"), which no cheap SQL expression
+repeats for every character Python calls whitespace; `padded_ids` counts the ids that have
+some, and `engine.engine_estimators` then leaves the chapter to the memory engine.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from evallib.engine._sql import ident
 FLOAT_TYPES = frozenset({"double", "float", "real", "float4", "float8"})
 #: whole floats below this magnitude are cast to a BIGINT before their text (exact there)
 _WHOLE_BELOW = "9.0e18"
+#: the characters ``str.strip()`` removes (the loader strips string ids with it)
+WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
 
 
 def unit_text(unit: str, types: Mapping[str, str]) -> str:
@@ -53,3 +59,18 @@ def cluster_codes(labels: Iterable, first_units: Iterable) -> pd.Series:
             first[label] = unit
     order = sorted(first, key=lambda lab: (first[lab] is None, first[lab] or "", str(lab)))
     return pd.Series(np.arange(len(order), dtype=np.int64), index=pd.Index(order, dtype=object))
+
+
+def padded_ids(eng, unit: str = "person_id", view: str = "panel") -> int:
+    """How many distinct ids of string column ``unit`` begin or end with whitespace (0 for a
+    numeric column): ids the loader reads stripped, so the engine's text of them (and their
+    order) is not the loader's."""
+    types = eng.columns(view)
+    if not any(word in types[unit].strip().lower() for word in ("char", "string", "text", "enum")):
+        return 0
+    # code points as \x{...}, which RE2 (DuckDB) and Java (Spark) read alike; sqlglot doubles the
+    # backslashes for Spark's string literals, which undo it
+    cls = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in WHITESPACE) + "]"
+    n = eng.frame(f"SELECT COUNT(*) AS n FROM (SELECT {ident(unit)} AS u FROM {ident(view)} GROUP BY {ident(unit)}) z "
+                  f"WHERE regexp_matches(CAST(u AS VARCHAR), '^{cls}|{cls}$')")["n"].iloc[0]
+    return int(n or 0)

@@ -14,6 +14,7 @@ memory engine's cluster order and its p-values."""
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from engine_support import (
@@ -30,8 +31,9 @@ from evallib.data import load_panel
 from evallib.data.parse import _text
 from evallib.did._fwl import partial_out
 from evallib.engine._assess import assess_stats
+from evallib.engine._chapter import engine_estimators
 from evallib.engine._headline import headline as engine_headline
-from evallib.engine._units import cluster_codes, unit_text
+from evallib.engine._units import cluster_codes, padded_ids, unit_text
 from evallib.simulate import write_demo
 
 PILOT = "antwerpen_ondersteuningsnetwerk"
@@ -156,3 +158,33 @@ def test_cluster_codes():
     ties by label."""
     code = cluster_codes(["b", "a", "c", "b", "d"], ["9", "10", "9", "100", "10"])
     assert list(code.index) == ["a", "d", "b", "c"] and list(code) == [0, 1, 2, 3]
+
+
+def test_padded_ids_run_in_memory(written):
+    """Right-aligned ids ("     9", "    10": whitespace the loader strips) sort otherwise in the
+    engine's text; `engine_estimators` counts them (`padded_ids`) and leaves the chapter to the
+    memory engine, saying why. The same ids unpadded go to DuckDB."""
+    cfg, table, factory = written
+    ids = recode_person_ids(table, "int64").column("person_id").to_numpy()
+    for padded in (True, False):
+        text = [f"{i:>8}" if padded else str(i) for i in ids]
+        path = factory.mktemp("padded" if padded else "unpadded") / "panel.parquet"
+        pq.write_table(table.set_column(table.schema.get_field_index("person_id"), "person_id",
+                                        pa.array(text)), path)
+        panel = load_panel(path, cfg)
+        assert list(panel["person_id"].cat.categories) == sorted(str(i) for i in set(ids))  # stripped
+        est = engine_estimators("duckdb", path, panel, config=cfg)
+        if padded:
+            assert est.eng is None and f"{len(set(ids))} person ids begin or end with whitespace" in est.reason
+            raw = engine.DuckEngine()
+            raw.source(path)
+            assert padded_ids(raw) == len(set(ids))
+            lead, lag = cfg.event_window
+            sums = engine.event_study_sums(raw, outcome=cfg.headline_outcome, unit="person_id", time="month",
+                                           cohort="start_month", cluster=cfg.cluster, leads=-lead, lags=lag)
+            assert list(sums.cluster_labels) != memory_order(panel, cfg.cluster)  # why the gate is needed
+            raw.close()
+        else:
+            assert est.eng is not None and est.reason == ""
+            assert padded_ids(est.eng) == 0
+            est.close()
