@@ -254,7 +254,8 @@ def engine_estimators(kind: str, data_path: str | Path, panel: pd.DataFrame, *, 
                       config: PilotConfig | None = None) -> EngineEstimators | None:
     """The estimators of engine ``kind`` for the panel loaded from ``data_path`` (None for
     "memory"). The engine reads the file itself only when the loader took it unchanged (a
-    Parquet file, no excluded rows, no renamed headers, the same number of rows); otherwise
+    Parquet file, no excluded rows, no renamed headers, the same number of rows, no person id
+    with surrounding whitespace, which the loader strips: `_units.padded_ids`); otherwise
     every analysis runs in memory and the log says why. ``memory_limit`` / ``temp_directory``:
     DuckDB's; Spark's master and settings come from ``config`` and the environment
     (`spark_settings`)."""
