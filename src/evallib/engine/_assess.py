@@ -35,6 +35,7 @@ import pandas as pd
 
 from evallib.did import Assessment, assessment_from_parts
 from evallib.engine._twfe import TwfeParts, TwfeSums, cluster_cross, twfe_from_sums, twfe_sums
+from evallib.engine._units import cluster_codes
 from evallib.errors import EstimationError
 from evallib.inference import WildStats, ri_cluster_contrast, wild_bootstrap_from_stats
 
@@ -106,9 +107,8 @@ def assess_stats(sums: TwfeSums) -> dict[str, Any]:
     qp = post[:, None] * n_tc - _run_matrix(parts, rc, nu * n_post / length, n_cl)
     m = np.diag(direct - within) - qp.T @ c_pinv @ qp
     b = post @ qy
-    # clusters in the order of their first unit (did.assess's codes on a panel sorted by unit)
-    first_u = runs.groupby("cl")["first_u"].min().reindex(clusters)
-    order = np.argsort(first_u.to_numpy(str), kind="stable")
+    # clusters in the order of their first unit (did.assess's codes on a loaded panel)
+    order = np.argsort(cluster_codes(runs["cl"], runs["first_u"]).reindex(clusters).to_numpy(), kind="stable")
     wild = WildStats(xtx_inv=np.array([[a]]), s=s[order, None], h=h[order, None, None],
                      kmat=kmat[np.ix_(order, order)], beta=np.array([sums.beta]),
                      score=a * sums.scores[order])

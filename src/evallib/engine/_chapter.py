@@ -28,6 +28,7 @@ from evallib.engine import _assess, _cs, _event_study, _headline, _relapse, _sur
 from evallib.engine._backend import DuckEngine
 from evallib.engine._spark import SparkEngine
 from evallib.engine._sql import ident
+from evallib.engine._units import padded_ids
 from evallib.errors import ConfigError, EstimationError
 
 ENGINES = ("memory", "duckdb", "spark")
@@ -253,7 +254,8 @@ def engine_estimators(kind: str, data_path: str | Path, panel: pd.DataFrame, *, 
                       config: PilotConfig | None = None) -> EngineEstimators | None:
     """The estimators of engine ``kind`` for the panel loaded from ``data_path`` (None for
     "memory"). The engine reads the file itself only when the loader took it unchanged (a
-    Parquet file, no excluded rows, no renamed headers, the same number of rows); otherwise
+    Parquet file, no excluded rows, no renamed headers, the same number of rows, no person id
+    with surrounding whitespace, which the loader strips: `_units.padded_ids`); otherwise
     every analysis runs in memory and the log says why. ``memory_limit`` / ``temp_directory``:
     DuckDB's; Spark's master and settings come from ``config`` and the environment
     (`spark_settings`)."""
@@ -277,4 +279,9 @@ def engine_estimators(kind: str, data_path: str | Path, panel: pd.DataFrame, *, 
     if n != len(panel):
         eng.close()
         return EngineEstimators(None, f"the engine read {n} rows, the loader kept {len(panel)}")
+    padded = padded_ids(eng) if "person_id" in eng.columns("panel") else 0
+    if padded:
+        eng.close()
+        return EngineEstimators(None, f"{padded} person ids begin or end with whitespace, which the loader strips "
+                                      "(the engine would order them otherwise)")
     return EngineEstimators(eng)

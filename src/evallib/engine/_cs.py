@@ -27,6 +27,7 @@ from scipy import stats
 
 from evallib.did import GroupTimeResult, StaggeredSpec
 from evallib.engine._sql import distinct_periods, ident, month_code
+from evallib.engine._units import cluster_codes, unit_text
 from evallib.errors import EstimationError
 from evallib.inference import minimum_detectable_effects
 
@@ -77,9 +78,10 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
                     view: str = "panel") -> GroupTimeSums:
     """Run the engine queries: checks (one row per unit and period, cohort and cluster constant
     within a unit, no missing outcome or cluster), then the compact sums."""
-    tcode, gcode, kind = _time_and_cohort(eng.columns(view), WHAT, outcome=outcome, unit=unit, time=time,
+    types = eng.columns(view)
+    tcode, gcode, kind = _time_and_cohort(types, WHAT, outcome=outcome, unit=unit, time=time,
                                           cohort=cohort, cluster=cluster)
-    rows = (f"SELECT CAST({ident(unit)} AS VARCHAR) AS u, {tcode} AS t, COALESCE({gcode}, 0) AS g, "
+    rows = (f"SELECT {unit_text(unit, types)} AS u, {tcode} AS t, COALESCE({gcode}, 0) AS g, "
             f"CAST({ident(cluster)} AS VARCHAR) AS cl, CAST({ident(outcome)} AS DOUBLE) AS y "
             f"FROM {ident(view)}")
     eng.view("cs_rows", rows)
@@ -123,9 +125,8 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
                        "GROUP BY cl, g")
     if counts.empty:
         raise EstimationError(f"{WHAT}: no never-treated units (cohort 0/missing)")
-    # cluster codes in the order of each cluster's first kept unit
-    first = counts.groupby("cl")["first_u"].min().sort_values(kind="stable")
-    code = pd.Series(np.arange(len(first)), index=first.index)
+    # cluster codes in the order of each cluster's first kept unit (did.staggered's on a loaded panel)
+    code = cluster_codes(counts["cl"], counts["first_u"])
     # sums over every row (one aggregation, no join), minus the rows of the dropped units (a
     # join only when some unit is dropped); the cohort and cluster are each unit's own (checked)
     sums = eng.frame(f"SELECT cl, {gadj} AS g, t, SUM(y) AS s FROM cs_rows GROUP BY cl, {gadj}, t")

@@ -54,6 +54,7 @@ from evallib.did import EventStudyResult, clustered_pretrend, event_study_result
 from evallib.engine._cs import _time_and_cohort
 from evallib.engine._sql import distinct_periods, ident
 from evallib.engine._twfe import _c_pinv
+from evallib.engine._units import cluster_codes, unit_text
 from evallib.errors import EstimationError
 
 WHAT = "engine.event_study"
@@ -81,9 +82,10 @@ class EventStudySums:
 def event_study_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, cluster: str,
                      leads: int, lags: int, view: str = "panel") -> EventStudySums:
     """The engine queries: checks, the per-unit row, ``groups`` and ``untreated``."""
-    tcode, gcode, _ = _time_and_cohort(eng.columns(view), WHAT, outcome=outcome, unit=unit, time=time,
+    types = eng.columns(view)
+    tcode, gcode, _ = _time_and_cohort(types, WHAT, outcome=outcome, unit=unit, time=time,
                                        cohort=cohort, cluster=cluster)
-    eng.view("es_rows", f"SELECT CAST({ident(unit)} AS VARCHAR) AS u, {ident(unit)} AS uo, {tcode} AS t, "
+    eng.view("es_rows", f"SELECT {unit_text(unit, types)} AS u, {tcode} AS t, "
                         f"COALESCE({gcode}, 0) AS g, CAST({ident(cluster)} AS VARCHAR) AS cl, "
                         f"CAST({ident(outcome)} AS DOUBLE) AS y FROM {ident(view)}")
     per = eng.frame("SELECT t, COUNT(*) AS n FROM es_rows GROUP BY t")
@@ -98,7 +100,7 @@ def event_study_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, cl
     ks = range(-leads, lags + 1)
     at_k = ", ".join(f"SUM(CASE WHEN g > 0 AND t = g + {k} THEN y ELSE 0 END) AS {_k_name(k)}" for k in ks)
     eng.materialize(
-        "es_units", f"SELECT u, MIN(uo) AS uo, COUNT(*) AS n_i, {distinct_periods('t', t0, t1)} AS n_dt, "
+        "es_units", f"SELECT u, COUNT(*) AS n_i, {distinct_periods('t', t0, t1)} AS n_dt, "
         "MIN(t) AS tmin, MAX(t) AS tmax, MIN(g) AS g, MAX(g) AS g2, MIN(cl) AS cl, MAX(cl) AS cl2, "
         "COUNT(cl) AS n_cl, COUNT(y) AS n_y, SUM(CASE WHEN g <= 0 OR t < g THEN y ELSE 0 END) AS sy0, "
         f"{at_k} FROM es_rows GROUP BY u")
@@ -122,9 +124,9 @@ def event_study_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, cl
     for n, msg in problems:
         if n and n > 0:
             raise EstimationError(f"{WHAT}: {msg}")
-    order = eng.frame("SELECT cl, MIN(uo) AS first_u FROM es_units GROUP BY cl")
-    order = order.sort_values("first_u", kind="stable")
-    code = pd.Series(np.arange(len(order)), index=order["cl"].to_numpy())
+    # clusters in the order of their first unit (did.event_study's on a loaded panel)
+    order = eng.frame("SELECT cl, MIN(u) AS first_u FROM es_units GROUP BY cl")
+    code = cluster_codes(order["cl"], order["first_u"])
     last = f"CASE WHEN g > 0 AND tmax > g + {lags} THEN g + {lags} ELSE tmax END"
     sums = ", ".join(f"SUM({_k_name(k)}) AS {_k_name(k)}" for k in ks)
     groups = eng.frame(f"SELECT cl, g, tmin AS t_first, {last} AS t_last, COUNT(*) AS n, SUM(sy0) AS sy0, {sums} "

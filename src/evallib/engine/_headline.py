@@ -20,6 +20,7 @@ from evallib.did import (
 )
 from evallib.engine._cs import _code, group_time_sums
 from evallib.engine._sql import ident
+from evallib.engine._units import unit_text
 from evallib.errors import EstimationError
 
 WHAT = "engine.headline"
@@ -36,7 +37,7 @@ def headline_stats(eng, *, outcome: str, unit: str, time: str, cohort: str, clus
     tl = gts.periods
     n_t, t0, t1 = len(tl), int(tl[0]), int(tl[-1])
     gadj = f"(CASE WHEN COALESCE({gcode}, 0) > {t1} THEN 0 ELSE COALESCE({gcode}, 0) END)"
-    eng.view("hl_rows", f"SELECT CAST({ident(unit)} AS VARCHAR) AS u, {tcode} AS t, {gadj} AS g, "
+    eng.view("hl_rows", f"SELECT {unit_text(unit, types)} AS u, {tcode} AS t, {gadj} AS g, "
                         f"CAST({ident(cluster)} AS VARCHAR) AS cl, CAST({ident(outcome)} AS DOUBLE) AS y, "
                         f"CASE WHEN {gadj} = 0 THEN CAST({ident(cluster)} AS VARCHAR) END AS c0 "
                         f"FROM {ident(view)}")

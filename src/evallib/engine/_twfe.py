@@ -30,6 +30,7 @@ from scipy import stats
 from evallib.did import DidResult, DidSpec
 from evallib.engine._cs import _code
 from evallib.engine._sql import distinct_periods, ident
+from evallib.engine._units import unit_text
 from evallib.errors import EstimationError
 from evallib.inference import minimum_detectable_effect
 
@@ -91,7 +92,7 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
             raise EstimationError(f"{WHAT}: column {c!r} not in the panel")
     tcode, _ = _code(time, types)
     eng.view(
-        "tw_rows", f"SELECT CAST({ident(unit)} AS VARCHAR) AS u, "
+        "tw_rows", f"SELECT {unit_text(unit, types)} AS u, "
         f"{tcode} AS t, CAST({ident(cluster)} AS VARCHAR) AS cl, "
         f"CAST({ident(treatment)} AS DOUBLE) AS x, CAST({ident(outcome)} AS DOUBLE) AS y FROM {ident(view)}")
     tc = eng.frame("SELECT t, cl, COUNT(*) AS n, COUNT(x) AS nx, COUNT(y) AS ny, SUM(x) AS sx, SUM(y) AS sy, "

@@ -5,6 +5,7 @@ studies, and of two `did.assess` results), and a demo pilot's panel both in memo
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
 TOL = 1e-10
 #: `did.Assessment` fields compared to TOL (relative to max(1, |x|)) and exactly
@@ -37,6 +38,24 @@ def demo_pilot(pilot: str, tmp_path_factory):
     eng = engine.DuckEngine(memory_limit="1GB", temp_directory=tmp_path_factory.mktemp("spill"))
     eng.source(path)
     return cfg, load_panel(path, cfg), eng
+
+
+def recode_person_ids(table: pa.Table, kind: str, seed: int = 5) -> pa.Table:
+    """``table`` with its person ids replaced: integers 9, 10, 11, ... given to the persons in a
+    random order (their text order is not their numeric order), the same as whole floats, or the
+    original strings in a dictionary whose categories are shuffled."""
+    ids = table.column("person_id").to_pandas().astype(str).to_numpy()
+    uniq, inverse = np.unique(ids, return_inverse=True)
+    rng = np.random.default_rng(seed)
+    if kind in ("int64", "float64"):
+        new = rng.permutation(np.arange(9, 9 + len(uniq)))
+        col = pa.array(new[inverse].astype(kind))
+    else:
+        perm = rng.permutation(len(uniq))
+        pos = np.empty(len(uniq), dtype=np.int32)
+        pos[perm] = np.arange(len(uniq), dtype=np.int32)
+        col = pa.DictionaryArray.from_arrays(pa.array(pos[inverse]), pa.array(uniq[perm]))
+    return table.set_column(table.schema.get_field_index("person_id"), "person_id", col)
 
 
 def assert_close(a, b, tol: float = TOL) -> None:

@@ -1,15 +1,18 @@
 """`compute_pilot(..., engine="duckdb")` (what `evallib run --engine duckdb` runs in each pilot
 kernel) writes the memory engine's results file, to 1e-10 in every number (the pre-trend Wald
 statistics to engine_support.WALD_RTOL), on the three demo pilots; the engine log says that the
-covered analyses ran on DuckDB."""
+covered analyses ran on DuckDB; and on Antwerpen's panel with integer person ids (whose text
+order, the loader's, is not their numeric order: the clusters' order, and with it the bootstrap
+p-values, must follow the text)."""
 
 from __future__ import annotations
 
 import json
 import math
 
+import pyarrow.parquet as pq
 import pytest
-from engine_support import WALD_RTOL, is_wald_statistic
+from engine_support import WALD_RTOL, is_wald_statistic, recode_person_ids
 
 from evallib.analysis import compute_pilot
 from evallib.analysis.compute import ENGINE_LOG_ENV
@@ -63,3 +66,21 @@ def test_duckdb_engine_writes_the_memory_results(pilot, tmp_path, monkeypatch):
     assert rec["pilot"] == pilot and rec["engine"] == "duckdb"
     assert [w for _, w in rec["ran"]] == ["duckdb"] * 7
     assert {w.split("(")[0] for w, _ in rec["ran"]} >= {"assess", "time_to_work", "relapse", "event_study"}
+
+
+def test_duckdb_engine_with_integer_person_ids(tmp_path, monkeypatch):
+    """Antwerpen (12 areas: Webb weights drawn per area) with person ids 9, 10, 11, ... in a
+    random order: the results file is the memory engine's, every analysis on DuckDB."""
+    pilot = "antwerpen_ondersteuningsnetwerk"
+    cfg = load_pilot(pilot)
+    path = tmp_path / "panel.parquet"
+    pq.write_table(recode_person_ids(pq.read_table(write_demo(cfg, tmp_path / "demo")), "int64"), path)
+    assert str(pq.read_schema(path).field("person_id").type) == "int64"
+    log = tmp_path / "engine.jsonl"
+    monkeypatch.setenv(ENGINE_LOG_ENV, str(log))
+    compute_pilot(cfg, path, results_dir=tmp_path / "mem", work_dir=tmp_path / "wm", engine="memory")
+    compute_pilot(cfg, path, results_dir=tmp_path / "duck", work_dir=tmp_path / "wd", engine="duckdb")
+    mem = json.loads((tmp_path / "mem" / f"{pilot}.json").read_text())
+    duck = json.loads((tmp_path / "duck" / f"{pilot}.json").read_text())
+    assert _diff(duck, mem) == []
+    assert [w for _, w in json.loads(log.read_text())["ran"]] == ["duckdb"] * 7
