@@ -104,7 +104,10 @@ def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None, 
         # the chapter's computation reads this instead of loading the file again (issue 12); in
         # memory-backed storage when there is room (`results.handoff`)
         where, key = panel_cache_path(paths.results_dir(root), p), panel_key(config, path)
-        store_panel(where, key, panel) if handoff else store(where, key, panel)
+        if handoff:
+            store_panel(where, key, panel)
+        else:
+            store(where, key, panel)
         del panel
     release_memory()
     return problems
