@@ -102,6 +102,35 @@ def test_results_round_trip_to_json_and_validate(pilot, tmp_path):
     assert ch3.headline.simple.estimate == ch2.headline.simple.estimate
 
 
+def test_a_later_notebook_finds_its_results_written_and_a_changed_file_is_written_again(pilot, tmp_path,
+                                                                                     monkeypatch):
+    """compute_pilot writes the results file once per chapter and process: a second call finds the
+    bytes it wrote there and does not suppress and write them again; a file that is gone or not
+    the one it wrote (another edition's run, a notebook that added to it, an edit) is written."""
+    from evallib.analysis import compute
+
+    config, path, _, _, _ = pilot
+    results = tmp_path / "results"
+    kw = dict(results_dir=results, work_dir=tmp_path / "work")
+    writes = []
+    real = compute.write_results
+    monkeypatch.setattr(compute, "write_results", lambda *a, **k: writes.append(1) or real(*a, **k))
+    compute_pilot(config, path, **kw)
+    target = results / f"{config.pilot}.json"
+    first = target.read_bytes()
+    compute_pilot(config, path, **kw)
+    assert len(writes) == 1 and target.read_bytes() == first
+    target.write_bytes(first.replace(b'"pilot"', b'"pilot" ', 1))  # changed by someone else
+    compute_pilot(config, path, **kw)
+    assert len(writes) == 2 and target.read_bytes() == first
+    target.unlink()
+    compute_pilot(config, path, **kw)
+    assert len(writes) == 3 and target.read_bytes() == first
+    other = config.model_copy(update={"seed": config.seed + 1})  # another chapter: another key
+    compute_pilot(other, path, **kw)
+    assert len(writes) == 4
+
+
 def test_schema_refuses_a_missing_key_and_a_wrong_type_naming_the_key(pilot):
     config, _, _, _, ch = pilot
     doc = suppress_in_results(to_jsonable(ch.to_dict()), config.disclosure_threshold)
