@@ -51,18 +51,23 @@ def test_diff_finds_a_changed_number():
     assert _diff({"p_value": 0.5}, {"p_value": 0.5 + 5e-10}, wald) != []
 
 
-@pytest.mark.parametrize("pilot", PILOTS)
-def test_duckdb_engine_writes_the_memory_results(pilot, tmp_path, monkeypatch):
-    cfg = load_pilot(pilot)
-    path = write_demo(cfg, tmp_path)
+def _memory_and_duckdb(cfg, path, tmp_path, monkeypatch) -> tuple[dict, dict, dict]:
+    """The results files of the memory and DuckDB engines for one panel, and the engine log's
+    one line (the DuckDB chapter's; memory writes none)."""
     log = tmp_path / "engine.jsonl"
     monkeypatch.setenv(ENGINE_LOG_ENV, str(log))
     compute_pilot(cfg, path, results_dir=tmp_path / "mem", work_dir=tmp_path / "wm", engine="memory")
     compute_pilot(cfg, path, results_dir=tmp_path / "duck", work_dir=tmp_path / "wd", engine="duckdb")
-    mem = json.loads((tmp_path / "mem" / f"{pilot}.json").read_text())
-    duck = json.loads((tmp_path / "duck" / f"{pilot}.json").read_text())
+    mem = json.loads((tmp_path / "mem" / f"{cfg.pilot}.json").read_text())
+    duck = json.loads((tmp_path / "duck" / f"{cfg.pilot}.json").read_text())
+    return mem, duck, json.loads(log.read_text())
+
+
+@pytest.mark.parametrize("pilot", PILOTS)
+def test_duckdb_engine_writes_the_memory_results(pilot, tmp_path, monkeypatch):
+    cfg = load_pilot(pilot)
+    mem, duck, rec = _memory_and_duckdb(cfg, write_demo(cfg, tmp_path), tmp_path, monkeypatch)
     assert _diff(duck, mem) == []
-    rec = json.loads(log.read_text())  # one line: the duckdb chapter (memory writes none)
     assert rec["pilot"] == pilot and rec["engine"] == "duckdb"
     assert [w for _, w in rec["ran"]] == ["duckdb"] * 7
     assert {w.split("(")[0] for w, _ in rec["ran"]} >= {"assess", "time_to_work", "relapse", "event_study"}
@@ -76,11 +81,6 @@ def test_duckdb_engine_with_integer_person_ids(tmp_path, monkeypatch):
     path = tmp_path / "panel.parquet"
     pq.write_table(recode_person_ids(pq.read_table(write_demo(cfg, tmp_path / "demo")), "int64"), path)
     assert str(pq.read_schema(path).field("person_id").type) == "int64"
-    log = tmp_path / "engine.jsonl"
-    monkeypatch.setenv(ENGINE_LOG_ENV, str(log))
-    compute_pilot(cfg, path, results_dir=tmp_path / "mem", work_dir=tmp_path / "wm", engine="memory")
-    compute_pilot(cfg, path, results_dir=tmp_path / "duck", work_dir=tmp_path / "wd", engine="duckdb")
-    mem = json.loads((tmp_path / "mem" / f"{pilot}.json").read_text())
-    duck = json.loads((tmp_path / "duck" / f"{pilot}.json").read_text())
+    mem, duck, rec = _memory_and_duckdb(cfg, path, tmp_path, monkeypatch)
     assert _diff(duck, mem) == []
-    assert [w for _, w in json.loads(log.read_text())["ran"]] == ["duckdb"] * 7
+    assert [w for _, w in rec["ran"]] == ["duckdb"] * 7
