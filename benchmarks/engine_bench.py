@@ -28,7 +28,9 @@ numbers that copying persons leaves unchanged (estimates, shares, survival, tran
 probabilities) with the memory engine on the panel that was copied.
 ``--compare`` also runs the memory engine (pandas + evallib.did /
 evallib.ladder) on the same panel and reports the largest absolute difference; only for sizes
-that fit in memory. Results go to stdout as a Markdown table (paste into results.md).
+that fit in memory. Results go to stdout as a Markdown table (paste into results.md); ``--save
+FILE`` also writes every stage's time, memory and numbers to JSON (e.g. to compare a panel too
+large for memory with a smaller one of the same model, as results.md does at 492M rows).
 """
 
 from __future__ import annotations
