@@ -132,9 +132,9 @@ def _handoff_bytes() -> int:
         from evallib.results import handoff
     except ImportError:  # an evallib from before the hand-off (timing an older commit)
         return 0
-    where = os.environ.get(handoff.FAST_DIR_ENV, handoff.DEFAULT_FAST_DIR)
+    where = handoff.fast_root()
     total = 0
-    for d in Path(where).glob(handoff.PREFIX + "*") if where else ():
+    for d in where.glob(handoff.PREFIX + "*") if where is not None else ():
         for f in d.iterdir() if d.is_dir() else ():
             try:
                 total += f.stat().st_size

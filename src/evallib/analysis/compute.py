@@ -6,7 +6,6 @@ so the notebooks can run in any order.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -46,7 +45,7 @@ _WRITTEN: dict[str, tuple[str, str]] = {}
 
 def _digest(path: Path) -> str | None:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return file_sha256(path)
     except FileNotFoundError:
         return None
 
@@ -97,7 +96,8 @@ def compute_pilot(config: PilotConfig, data_path: str | Path, *, results_dir: st
     ch = load_or_compute(cache, key,
                          lambda: _chapter_with_engine(config, path, engine, cache.parent / PANEL_FILE, root))
     target = Path(results_dir) / f"{config.pilot}.json"
-    done = _WRITTEN.get(str(target.resolve()))
+    written_key = str(target.resolve())
+    done = _WRITTEN.get(written_key)
     if done is not None and done == (key, _digest(target)):
         return ch  # the file holds, byte for byte, what this process wrote for this very chapter
     doc = to_jsonable(ch.to_dict())
@@ -105,7 +105,7 @@ def compute_pilot(config: PilotConfig, data_path: str | Path, *, results_dir: st
     written = write_results(config.pilot, doc, results_dir=results_dir, threshold=config.disclosure_threshold,
                             bases=published_bases(ch),
                             validate=lambda body: validate_results(body, source=f"{config.pilot} results"))
-    _WRITTEN[str(target.resolve())] = (key, _digest(written))
+    _WRITTEN[written_key] = (key, _digest(written))
     return ch
 
 

@@ -32,9 +32,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from evallib.results.cache import cached, store
+from evallib.results.cache import _key_path, cached, store
 
-__all__ = ["FAST_DIR_ENV", "remove_panels", "store_panel", "take_panel"]
+__all__ = ["FAST_DIR_ENV", "fast_root", "remove_panels", "store_panel", "take_panel"]
 
 FAST_DIR_ENV = "EVALLIB_FAST_DIR"
 DEFAULT_FAST_DIR = "/dev/shm"
@@ -43,12 +43,18 @@ PREFIX = "evallib-panel-"
 MARGIN_BYTES = 256 * 2**20
 
 
+def fast_root() -> Path | None:
+    """The memory-backed directory (``$EVALLIB_FAST_DIR``, default ``/dev/shm``; None when
+    turned off by an empty value)."""
+    where = os.environ.get(FAST_DIR_ENV, DEFAULT_FAST_DIR)
+    return Path(where) if where else None
+
+
 def _fast_dir(nbytes: int) -> Path | None:
     """The memory-backed directory to use for a pickle of about ``nbytes``, or None."""
-    where = os.environ.get(FAST_DIR_ENV, DEFAULT_FAST_DIR)
-    if not where:
+    path = fast_root()
+    if path is None:
         return None
-    path = Path(where)
     try:
         st = os.statvfs(path)
     except OSError:
@@ -97,7 +103,7 @@ def store_panel(path: str | Path, key: str, panel: Any) -> Path:
     try:
         store(target, key, panel)
         # the key beside the link, as `cached` reads it; the link last: no reader sees a half-made pair
-        shutil.copyfile(target.with_name(target.name + ".key"), path.with_name(path.name + ".key"))
+        shutil.copyfile(_key_path(target), _key_path(path))
         os.symlink(target, path)
     except BaseException:
         shutil.rmtree(private, ignore_errors=True)
@@ -120,7 +126,7 @@ def take_panel(path: str | Path, key: str) -> tuple[bool, Any]:
 def _remove(path: Path, pilot: str) -> None:
     """Remove the stored panel at ``path``: the link or file, its key, and the pilot's private
     directories."""
-    for p in (path, path.with_name(path.name + ".key")):
+    for p in (path, _key_path(path)):
         try:
             p.unlink()
         except FileNotFoundError:
@@ -131,9 +137,9 @@ def _remove(path: Path, pilot: str) -> None:
 def remove_panels(work_root: str | Path, pilot: str | None = None) -> None:
     """Delete the memory-backed directories of the checkout whose work folder (``build/work``)
     is ``work_root``: of ``pilot``, or of every pilot."""
-    where = os.environ.get(FAST_DIR_ENV, DEFAULT_FAST_DIR)
-    if not where or not Path(where).is_dir():
+    where = fast_root()
+    if where is None or not where.is_dir():
         return
-    for d in Path(where).glob(_prefix(Path(work_root), pilot) + "*"):
+    for d in where.glob(_prefix(Path(work_root), pilot) + "*"):
         if d.is_dir() and not d.is_symlink() and _trusted(d / "x"):
             shutil.rmtree(d, ignore_errors=True)
