@@ -4,10 +4,12 @@ several chunks and flushes equals the simulator's chunks concatenated in memory.
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import sys
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 from pandas.testing import assert_frame_equal
 
 from evallib.simulate import simulate_panel
@@ -42,6 +44,8 @@ def test_streamed_panel_equals_in_memory_chunks(tmp_path):
                                  for p in parts], ignore_index=True))
     got = pd.read_parquet(tmp_path / "p")
     assert sorted(p.name for p in (tmp_path / "p").iterdir()) == [f"area=A00{i}" for i in range(4)]
+    # compacted: one file per area, not one per flush
+    assert [sorted(f.name for f in d.iterdir()) for d in sorted((tmp_path / "p").iterdir())] == [["part-0.parquet"]] * 4
     assert len(got) == 7 * 4 * 24 == info["rows"]
     assert_frame_equal(_plain(got), expected, check_dtype=False)
 
@@ -76,3 +80,24 @@ def test_replicated_panel_copies_every_person(tmp_path):
     assert sorted(rep["copy"].unique()) == ["0", "1", "2"]
     for _, one in rep.groupby("copy"):
         assert_frame_equal(_plain(one.drop(columns="copy")), base, check_dtype=False)
+
+
+def test_compact_keeps_rows_in_order_in_row_groups_of_the_given_size(tmp_path, monkeypatch):
+    # flush_rows=1: every chunk its own file per area; then compacted in 50-row groups
+    kw = dict(per_cluster=5, chunk_persons=2, seed=31, flush_rows=1, n_clusters=2, n_treated=1, n_months=24)
+    src, dst = tmp_path / "a", tmp_path / "b"
+    compact = gen.compact
+    with monkeypatch.context() as m:
+        m.setattr(gen, "compact", lambda out, **k: None)  # the uncompacted layout, to compare
+        gen.write_stream(src, **kw)
+    assert len(list((src / "area=A000").glob("*.parquet"))) == 3  # chunks of 2, 2, 1 persons
+    shutil.copytree(src, dst)
+    info = compact(dst, row_group_rows=50, workers=1)
+    assert info["rows"] == 5 * 2 * 24 and info["areas"] == 2
+    for area in ("area=A000", "area=A001"):
+        files = list((dst / area).iterdir())
+        assert [f.name for f in files] == ["part-0.parquet"]
+        meta = pq.ParquetFile(files[0]).metadata
+        assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [50, 50, 20]
+    # the same rows in the same order (file order within an area: the written order)
+    assert_frame_equal(pd.read_parquet(dst), pd.read_parquet(src))
