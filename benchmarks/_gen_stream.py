@@ -209,7 +209,7 @@ def replicate(src: Path, out: Path, copies: int, *, memory_limit: str = "4GB", t
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=lambda s: int(s.replace("_", "")), default=None)
-    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--out", type=Path, default=None, help="the panel's directory (not with --compact)")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--chunk-persons", type=int, default=CHUNK_PERSONS)
     ap.add_argument("--flush-rows", type=lambda s: int(s.replace("_", "")), default=10_000_000)
@@ -228,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.compact is not None:
         print(compact(a.compact, workers=a.workers), flush=True)
         return 0
+    if a.out is None:
+        ap.error("--out is required (or --compact)")
     if a.replicate is not None:
         print(replicate(a.replicate, a.out, a.copies, memory_limit=a.memory_limit,
                         temp_directory=a.out.parent / "duckdb-spill"), flush=True)
