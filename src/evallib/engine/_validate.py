@@ -480,13 +480,14 @@ def validate_parquet(path: str | Path, config: PilotConfig, eng, *, chunk_rows: 
         if problems:
             raise DataError(str(path), problems)
         has_cluster = bool(q.one("SELECT COUNT(cluster) AS n FROM panel")["n"])
-        problems = vs.design(q, kept, config, has_cluster)
+        stats = vs.kept_stats(q, kept, config)
+        problems = vs.design(q, kept, config, has_cluster, stats)
         if problems:
             raise DataError(str(path), problems)
-        problems = vs.feasibility(q, kept, config)
+        problems = vs.feasibility(q, kept, config, stats)
         if problems:
             raise DataError(str(path), problems)
-        out = vs.summary(q, kept, config)
+        out = vs.summary(q, kept, config, per_person=None if exclusions else "validate_pp")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     flow = [{"step": "records read", "code": "read", "rows": n_read}]

@@ -86,12 +86,19 @@ def cross_row(q: _Sql, view: str) -> list[Problem]:
         only = "AND person_id IN (SELECT s_person FROM validate_suspects)" if suspects else "AND 1 = 0"
     eng.materialize("validate_dup", (
         f"SELECT person_id AS d_person, month AS d_month, (MIN(municipality) <> MAX(municipality) "
-        f"OR MIN(area) <> MAX(area)) AS two FROM {view} WHERE person_id IS NOT NULL AND month IS NOT NULL "
-        f"{only} GROUP BY person_id, month HAVING COUNT(*) > 1"))
+        f"OR MIN(area) <> MAX(area)) AS two, COUNT(*) AS d_rows FROM {view} WHERE person_id IS NOT NULL "
+        f"AND month IS NOT NULL {only} GROUP BY person_id, month HAVING COUNT(*) > 1"))
+    # one row per person (and one for the rows without a person: p_person NULL, which no row joins
+    # and no person-level check flags), with the rows each row-level count below needs: the
+    # counts are sums over persons (4M rows at 492M person-months) instead of an aggregate over
+    # every row joined to its person (most of this function's time at that size)
     eng.materialize("validate_pp", (
         f"SELECT person_id AS p_person, SUM(CASE WHEN {_PILOT} THEN 1 ELSE 0 END) AS n_pilot, "
         f"SUM(CASE WHEN {_COMP} THEN 1 ELSE 0 END) AS n_comp, MIN(COALESCE(start, {_MIN32})) AS lo, "
-        f"MAX(COALESCE(start, {_MIN32})) AS hi FROM {view} WHERE person_id IS NOT NULL GROUP BY person_id"))
+        f"MAX(COALESCE(start, {_MIN32})) AS hi, COUNT(*) AS p_rows, "
+        f"SUM(CASE WHEN {_PILOT} AND start IS NULL THEN 1 ELSE 0 END) AS p_no_start, "
+        f"SUM(CASE WHEN {_COMP} AND start IS NOT NULL THEN 1 ELSE 0 END) AS p_comp_start, "
+        f"MIN(month) AS p_first, MAX(month) AS p_last FROM {view} GROUP BY person_id"))
     eng.view("validate_f", (
         f"SELECT x.*, COALESCE(d.two, FALSE) AS two, d.d_person IS NOT NULL AS dup, "
         f"COALESCE(pp.n_pilot > 0 AND pp.n_comp > 0, FALSE) AS gv, "
@@ -99,12 +106,16 @@ def cross_row(q: _Sql, view: str) -> list[Problem]:
         f"FROM {view} x LEFT JOIN validate_dup d ON x.person_id = d.d_person AND x.month = d.d_month "
         f"LEFT JOIN validate_pp pp ON x.person_id = pp.p_person"))
     f = "validate_f"
-    n = q.one(f"SELECT SUM(CASE WHEN dup AND two THEN 1 ELSE 0 END) AS two, "
-              f"SUM(CASE WHEN dup AND NOT two THEN 1 ELSE 0 END) AS dup, SUM(CASE WHEN gv THEN 1 ELSE 0 END) AS gv, "
-              f"SUM(CASE WHEN sv THEN 1 ELSE 0 END) AS sv, "
-              f"SUM(CASE WHEN {_PILOT} AND start IS NULL AND NOT sv AND NOT gv THEN 1 ELSE 0 END) AS pns, "
-              f"SUM(CASE WHEN {_COMP} AND start IS NOT NULL AND NOT sv AND NOT gv THEN 1 ELSE 0 END) AS cs, "
-              f"MIN(month) AS first, MAX(month) AS last FROM {f}")
+    # the rows of validate_f with each flag, counted from the two tables above
+    n = q.one("SELECT SUM(CASE WHEN two THEN d_rows ELSE 0 END) AS two, "
+              "SUM(CASE WHEN NOT two THEN d_rows ELSE 0 END) AS dup FROM validate_dup")
+    n.update(q.one(
+        "SELECT SUM(CASE WHEN gv THEN p_rows ELSE 0 END) AS gv, SUM(CASE WHEN sv THEN p_rows ELSE 0 END) AS sv, "
+        "SUM(CASE WHEN NOT sv AND NOT gv THEN p_no_start ELSE 0 END) AS pns, "
+        "SUM(CASE WHEN NOT sv AND NOT gv THEN p_comp_start ELSE 0 END) AS cs, "
+        "MIN(p_first) AS first, MAX(p_last) AS last FROM (SELECT p_rows, p_no_start, p_comp_start, p_first, "
+        "p_last, (p_person IS NOT NULL AND n_pilot > 0 AND n_comp > 0) AS gv, (p_person IS NOT NULL AND "
+        "lo <> hi AND NOT (n_pilot > 0 AND n_comp > 0)) AS sv FROM validate_pp) p"))
     if _pos(n["two"]):
         out.append(Problem("municipality", q.rows("dup AND two", src=f),
                            "the same person is in two municipalities or areas in the same month",
@@ -195,19 +206,29 @@ def exclude(q: _Sql, config: PilotConfig) -> tuple[str, list[dict], list[Problem
     return "validate_kept", exclusions, []
 
 
-def design(q: _Sql, kept: str, config: PilotConfig, has_cluster: bool) -> list[Problem]:
-    """`evallib.data.checks._design_checks` on the kept rows."""
-    out: list[Problem] = []
-    where = f" (params/{config.pilot}.yaml)"
+def kept_stats(q: _Sql, kept: str, config: PilotConfig) -> dict:
+    """The aggregates `design` and `feasibility` read, in one pass over the kept rows (each
+    computes its own when not given them: one pass each)."""
+    return q.one(f"SELECT {_design_select(config)}, {_feasibility_select(config)} FROM {kept}")
+
+
+def _design_select(config: PilotConfig) -> str:
     outcome_sql = {"employed": "ladder_step >= 5", "regular_work": "ladder_step = 6",
                    "work_or_training": "(ladder_step >= 5 OR COALESCE(in_training, FALSE))",
                    "ladder_step": "ladder_step"}
     sel = ", ".join(f"MIN(CASE WHEN {outcome_sql[o]} THEN 1 ELSE 0 END) AS lo_{i}, "
                     f"MAX(CASE WHEN {outcome_sql[o]} THEN 1 ELSE 0 END) AS hi_{i}" if o != "ladder_step" else
                     f"MIN(ladder_step) AS lo_{i}, MAX(ladder_step) AS hi_{i}" for i, o in enumerate(config.outcomes))
-    r = q.one(f"SELECT SUM(CASE WHEN {_COMP} THEN 1 ELSE 0 END) AS n_comp, SUM(CASE WHEN {_PILOT} THEN 1 ELSE 0 END) "
-              f"AS n_pilot, COUNT(DISTINCT cluster) AS n_clusters, MIN(cluster) AS a_cluster, "
-              f"MIN(ladder_step) AS step_lo, MAX(ladder_step) AS step_hi, {sel} FROM {kept}")
+    return (f"SUM(CASE WHEN {_COMP} THEN 1 ELSE 0 END) AS n_comp, SUM(CASE WHEN {_PILOT} THEN 1 ELSE 0 END) "
+            f"AS n_pilot, COUNT(DISTINCT cluster) AS n_clusters, MIN(cluster) AS a_cluster, "
+            f"MIN(ladder_step) AS step_lo, MAX(ladder_step) AS step_hi, {sel}")
+
+
+def design(q: _Sql, kept: str, config: PilotConfig, has_cluster: bool, stats: dict | None = None) -> list[Problem]:
+    """`evallib.data.checks._design_checks` on the kept rows (``stats``: `kept_stats`)."""
+    out: list[Problem] = []
+    where = f" (params/{config.pilot}.yaml)"
+    r = stats if stats is not None else q.one(f"SELECT {_design_select(config)} FROM {kept}")
     if not _pos(r["n_comp"]):
         out.append(Problem("group", (), "there is no comparison group: every person is 'pilot'",
                            "also people who were never in the pilot (group = 'comparison')"))
@@ -237,27 +258,39 @@ def design(q: _Sql, kept: str, config: PilotConfig, has_cluster: bool) -> list[P
     return out
 
 
-def feasibility(q: _Sql, kept: str, config: PilotConfig) -> list[Problem]:
-    """`evallib.data.feasibility.chapter_problems` on the kept rows (their file row numbers)."""
-    source = f"params/{config.pilot}.yaml"
+def _feasibility_conditions(config: PilotConfig) -> tuple[str, str, str, str]:
+    """(inside the study period, pilot entry inside it, a month before such an entry, a
+    comparison row inside it) as SQL conditions."""
     f0, f1 = _month_number(config.study_period[0]), _month_number(config.study_period[1])
-    period = f"{config.study_period[0]} to {config.study_period[1]}"
     inside = f"(month >= {f0} AND month <= {f1})"
     entry_inside = f"({_PILOT} AND start IS NOT NULL AND start >= {f0} AND start <= {f1})"
     before = f"({entry_inside} AND {inside} AND month < start)"
-    comp_in = f"({_COMP} AND {inside})"
+    return inside, entry_inside, before, f"({_COMP} AND {inside})"
+
+
+def _feasibility_select(config: PilotConfig) -> str:
+    inside, entry_inside, before, comp_in = _feasibility_conditions(config)
+    return (f"COUNT(*) AS n, SUM(CASE WHEN {inside} THEN 1 ELSE 0 END) AS n_in, MIN(month) AS lo, "
+            f"MAX(month) AS hi, SUM(CASE WHEN {_PILOT} THEN 1 ELSE 0 END) AS n_pilot, "
+            f"SUM(CASE WHEN {entry_inside} AND {inside} THEN 1 ELSE 0 END) AS n_entry, "
+            f"SUM(CASE WHEN {_PILOT} AND start IS NOT NULL THEN 1 ELSE 0 END) AS n_start, "
+            f"MIN(CASE WHEN {_PILOT} THEN start END) AS s_lo, MAX(CASE WHEN {_PILOT} THEN start END) AS s_hi, "
+            f"SUM(CASE WHEN {before} THEN 1 ELSE 0 END) AS n_before, "
+            f"MIN(CASE WHEN {before} THEN start END) AS entry, "
+            f"SUM(CASE WHEN {comp_in} THEN 1 ELSE 0 END) AS n_comp_in")
+
+
+def feasibility(q: _Sql, kept: str, config: PilotConfig, stats: dict | None = None) -> list[Problem]:
+    """`evallib.data.feasibility.chapter_problems` on the kept rows (their file row numbers;
+    ``stats``: `kept_stats`)."""
+    source = f"params/{config.pilot}.yaml"
+    period = f"{config.study_period[0]} to {config.study_period[1]}"
+    inside, entry_inside, before, comp_in = _feasibility_conditions(config)
 
     def rows(cond: str) -> tuple:
         return q.rows(cond, cap=_FEASIBILITY_MAX_ROWS, src=kept)
 
-    r = q.one(f"SELECT COUNT(*) AS n, SUM(CASE WHEN {inside} THEN 1 ELSE 0 END) AS n_in, MIN(month) AS lo, "
-              f"MAX(month) AS hi, SUM(CASE WHEN {_PILOT} THEN 1 ELSE 0 END) AS n_pilot, "
-              f"SUM(CASE WHEN {entry_inside} AND {inside} THEN 1 ELSE 0 END) AS n_entry, "
-              f"SUM(CASE WHEN {_PILOT} AND start IS NOT NULL THEN 1 ELSE 0 END) AS n_start, "
-              f"MIN(CASE WHEN {_PILOT} THEN start END) AS s_lo, MAX(CASE WHEN {_PILOT} THEN start END) AS s_hi, "
-              f"SUM(CASE WHEN {before} THEN 1 ELSE 0 END) AS n_before, "
-              f"MIN(CASE WHEN {before} THEN start END) AS entry, "
-              f"SUM(CASE WHEN {comp_in} THEN 1 ELSE 0 END) AS n_comp_in FROM {kept}")
+    r = stats if stats is not None else q.one(f"SELECT {_feasibility_select(config)} FROM {kept}")
     if not int(r["n"]) or not _pos(r["n_in"]):
         covers = f"the file covers {_ym(r['lo'])} to {_ym(r['hi'])}" if int(r["n"]) else "the file has no rows"
         return [Problem("month", (), f"no month inside the study period {period} ({covers})",
@@ -291,19 +324,30 @@ def feasibility(q: _Sql, kept: str, config: PilotConfig) -> list[Problem]:
     return []
 
 
-def summary(q: _Sql, kept: str, config: PilotConfig) -> dict:
-    """`evallib.data.summarise` (without flow, exclusions and renamed headers)."""
-    r = q.one(
-        f"SELECT COUNT(DISTINCT person_id) AS persons, COUNT(DISTINCT CASE WHEN {_PILOT} THEN person_id END) AS pp, "
-        f"COUNT(DISTINCT CASE WHEN {_COMP} THEN person_id END) AS cp, MIN(month) AS lo, MAX(month) AS hi, "
-        f"COUNT(DISTINCT month) AS months, COUNT(*) AS n, COUNT(DISTINCT cluster) AS clusters, "
-        f"COUNT(DISTINCT CASE WHEN {_PILOT} THEN cluster END) AS pc, "
-        f"COUNT(DISTINCT CASE WHEN {_COMP} THEN cluster END) AS cc, "
-        f"COUNT(DISTINCT CASE WHEN {_PILOT} THEN start END) AS starts FROM {kept}")
+def summary(q: _Sql, kept: str, config: PilotConfig, per_person: str | None = None) -> dict:
+    """`evallib.data.summarise` (without flow, exclusions and renamed headers). ``per_person``:
+    `cross_row`'s table of per-person aggregates (``validate_pp``), when ``kept`` holds every row
+    it was computed from (nothing excluded): the persons and their gaps are read from it."""
+    rest = (f"MIN(month) AS lo, MAX(month) AS hi, COUNT(DISTINCT month) AS months, COUNT(*) AS n, "
+            f"COUNT(DISTINCT cluster) AS clusters, COUNT(DISTINCT CASE WHEN {_PILOT} THEN cluster END) AS pc, "
+            f"COUNT(DISTINCT CASE WHEN {_COMP} THEN cluster END) AS cc, "
+            f"COUNT(DISTINCT CASE WHEN {_PILOT} THEN start END) AS starts")
+    if per_person is None:
+        r = q.one(f"SELECT COUNT(DISTINCT person_id) AS persons, COUNT(DISTINCT CASE WHEN {_PILOT} THEN person_id "
+                  f"END) AS pp, COUNT(DISTINCT CASE WHEN {_COMP} THEN person_id END) AS cp, {rest} FROM {kept}")
+        by_person = (f"SELECT MAX(month) - MIN(month) + 1 - COUNT(*) AS miss, COUNT(*) AS n FROM {kept} "
+                     "GROUP BY person_id")
+    else:  # every row kept: the persons' aggregates of `cross_row` (no second pass by person)
+        r = q.one(f"SELECT {rest} FROM {kept}")
+        r.update(q.one("SELECT COUNT(p_person) AS persons, SUM(CASE WHEN n_pilot > 0 THEN 1 ELSE 0 END) AS pp, "
+                       f"SUM(CASE WHEN n_comp > 0 THEN 1 ELSE 0 END) AS cp FROM {per_person} "
+                       "WHERE p_person IS NOT NULL"))
+        by_person = (f"SELECT p_last - p_first + 1 - p_rows AS miss, p_rows AS n FROM {per_person} "
+                     "WHERE p_person IS NOT NULL")
     steps = q.eng.frame(f"SELECT ladder_step, COUNT(*) AS n FROM {kept} GROUP BY ladder_step ORDER BY ladder_step")
     g = q.one("SELECT COALESCE(SUM(CASE WHEN miss > 0 THEN 1 ELSE 0 END), 0) AS persons, COALESCE(SUM(miss), 0) AS "
-              "missing, COALESCE(SUM(CASE WHEN n = 1 THEN 1 ELSE 0 END), 0) AS one FROM (SELECT person_id, "
-              f"MAX(month) - MIN(month) + 1 - COUNT(*) AS miss, COUNT(*) AS n FROM {kept} GROUP BY person_id) z")
+              "missing, COALESCE(SUM(CASE WHEN n = 1 THEN 1 ELSE 0 END), 0) AS one FROM "
+              f"({by_person}) z")
     return {
         "persons": int(r["persons"]), "pilot_persons": int(r["pp"]), "comparison_persons": int(r["cp"]),
         "first_month": _ym(r["lo"]), "last_month": _ym(r["hi"]), "months": int(r["months"]),
@@ -315,4 +359,4 @@ def summary(q: _Sql, kept: str, config: PilotConfig) -> dict:
     }
 
 
-__all__ = ["RowExamples", "cross_row", "design", "exclude", "feasibility", "summary"]
+__all__ = ["RowExamples", "cross_row", "design", "exclude", "feasibility", "kept_stats", "summary"]
