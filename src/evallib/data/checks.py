@@ -233,8 +233,20 @@ def _infinite(values: pd.Series) -> np.ndarray | None:
     return infinite if infinite.any() else None
 
 
-def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector) -> None:
-    """Value checks of the schema (ranges, allowed values, formats) on the parsed columns."""
+#: distinct values per column remembered as allowed (`_pandera_problems`' ``allowed``) at most
+_ALLOWED_MAX = 10_000
+
+
+def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector,
+                      allowed: dict[str, set] | None = None) -> None:
+    """Value checks of the schema (ranges, allowed values, formats) on the parsed columns.
+
+    ``allowed``: values per column that passed these checks before (a later batch of the same
+    panel, `evallib.engine.validate_parquet`), updated here: a column whose distinct values all
+    passed before is not validated again. The checks are element-wise (below), so a value that
+    passed once passes again; pandera's fixed cost per call (about 10 ms a column, 0.15 s a
+    batch of 15 columns) is most of a batch's schema check. At most `_ALLOWED_MAX` values per
+    column are remembered (person ids are not: new in every batch)."""
     schema = panel_schema(list(parsed.columns))
     # Every check of the schema is element-wise, so each column is validated on its distinct
     # values only (categories, or pd.unique: a hash table, no per-row array) and the rows of a
@@ -246,27 +258,45 @@ def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector) -
             distinct = pd.Series(list(values.cat.categories) + [None], dtype=object)
         else:
             distinct = pd.Series(pd.unique(values))
+        present = distinct[distinct.notna()]
+        known = None if allowed is None else allowed.get(name)
+        if known is not None and len(present) <= _ALLOWED_MAX and all(v in known for v in present):
+            continue
         if SPECS[name].kind in ("string", "category"):
             distinct = distinct.astype(object)
         elif SPECS[name].kind == "int":
             distinct = distinct.astype("Int64")  # the schema's type; the panel keeps the file's width
+        failed: set = set()
         try:
             type(schema)({name: column_schema}).validate(distinct.to_frame(name), lazy=True)
         except pandera.errors.SchemaErrors as err:
             fc = err.failure_cases
             fc = fc[fc["index"].notna()]
-            for (column, _check), cases in fc.groupby(["column", "check"], sort=False):
-                bad = cases["index"].astype(int).to_numpy()
-                keep = distinct.iloc[bad].notna().to_numpy()  # empty/unreadable: reported already
-                if not keep.any():
-                    continue
-                if isinstance(values.dtype, pd.CategoricalDtype):
-                    at = np.isin(codes, bad[keep])
-                else:
-                    at = values.isin(distinct.iloc[bad[keep]].to_numpy()).to_numpy()
-                shown = pd.unique(cases["failure_case"].astype(str)[keep])[:_MAX_VALUES_SHOWN].tolist()
-                col.add(column, rows[np.flatnonzero(at)],
-                        f"value(s) {', '.join(_quoted(v) for v in shown)} not allowed", _expected_for(column))
+            failed = set(fc["index"].astype(int))
+            _report_failures(fc, distinct, values, codes if isinstance(values.dtype, pd.CategoricalDtype) else None,
+                             rows, col)
+        if allowed is not None:
+            passed = [v for i, v in zip(present.index, present, strict=True) if i not in failed]
+            known = allowed.setdefault(name, set())
+            if len(known) + len(passed) <= _ALLOWED_MAX:
+                known.update(passed)
+
+
+def _report_failures(fc: pd.DataFrame, distinct: pd.Series, values: pd.Series, codes: np.ndarray | None,
+                     rows: np.ndarray, col: _Collector) -> None:
+    """The rows of each failing (column, check) of `_pandera_problems`, reported to ``col``."""
+    for (column, _check), cases in fc.groupby(["column", "check"], sort=False):
+        bad = cases["index"].astype(int).to_numpy()
+        keep = distinct.iloc[bad].notna().to_numpy()  # empty/unreadable: reported already
+        if not keep.any():
+            continue
+        if codes is not None:
+            at = np.isin(codes, bad[keep])
+        else:
+            at = values.isin(distinct.iloc[bad[keep]].to_numpy()).to_numpy()
+        shown = pd.unique(cases["failure_case"].astype(str)[keep])[:_MAX_VALUES_SHOWN].tolist()
+        col.add(column, rows[np.flatnonzero(at)],
+                f"value(s) {', '.join(_quoted(v) for v in shown)} not allowed", _expected_for(column))
 
 
 def _expected_for(column: str) -> str:

@@ -62,6 +62,10 @@ CHUNK_ROWS = 1_000_000
 MAX_WORKERS = 4
 _KEYS = ("person_id", "month", "group", "start_month")
 NARROW = "validate_rows"
+#: values per column that passed the schema's checks in an earlier batch of this process
+#: (`evallib.data.checks._pandera_problems`' ``allowed``; emptied at the start of `row_pass`, a
+#: fresh set in each worker process)
+_ALLOWED: dict[str, set] = {}
 
 
 class _Merged:
@@ -358,7 +362,7 @@ def _check_batch(frame: pd.DataFrame, rows: np.ndarray, path: Path, cluster: str
     parsed, months = _parse(frame, rows, col)
     del frame
     n_parse = len(col.problems)
-    _pandera_problems(parsed, rows, col)
+    _pandera_problems(parsed, rows, col, allowed=_ALLOWED)
     unreadable = np.zeros(len(parsed), dtype=bool)
     for problem in col.problems:
         if problem.column in _KEYS:
@@ -412,6 +416,7 @@ def row_pass(path: Path, out_dir: Path, cluster: str, chunk_rows: int = CHUNK_RO
     first, second = _Merged(), _Merged()
     renamed: dict = {}
     columns_bad = False
+    _ALLOWED.clear()
     units, schema, partitioning = _units(path, chunk_rows)
     (out_dir / "rows").mkdir(parents=True, exist_ok=True)
     jobs = [(path, u, schema, partitioning, out_dir / "rows" / f"part-{i:06d}.parquet", cluster, chunk_rows)

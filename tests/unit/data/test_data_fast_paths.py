@@ -217,3 +217,69 @@ def test_fast_csv_reader_steps_aside_where_rows_are_not_lines(text):
 @pytest.mark.parametrize("text", ["a;b\nJosé;2\n", "a;b\nJosé;2;3\n"])  # the second line also ragged
 def test_fast_csv_reader_leaves_text_that_is_not_utf8_to_the_careful_reader(text):
     assert data._read_csv_fast(text.encode("cp1252")) is None
+
+
+def _parsed_batch(seed: int = 3):
+    """A simulated panel's raw columns through the loader's column and parse checks."""
+    from evallib.data import checks
+    from evallib.simulate import simulate_panel
+
+    sim = simulate_panel(n_clusters=4, n_treated_clusters=2, persons_per_cluster=6, n_months=24, seed=seed)
+    raw = sim.panel[["person_id", "month", "municipality", "area", "ladder_step", "group", "start_month",
+                     "in_training", "age_band", "gender"]].copy()
+    col = checks._Collector("panel.parquet")
+    rows = np.arange(1, len(raw) + 1)
+    parsed, _ = checks._parse(checks._check_columns(raw, col, set()), rows, col)
+    assert not col.problems
+    return parsed, rows
+
+
+def test_schema_checks_remember_allowed_values_but_still_find_a_new_bad_one(monkeypatch):
+    # engine validation checks a panel batch by batch with `allowed` (values that passed before):
+    # a batch of known values skips pandera; a new bad value in a later batch is still reported,
+    # at its rows, exactly as without the memory
+    import pandera
+
+    from evallib.data import checks
+
+    parsed, rows = _parsed_batch()
+    calls = []
+    validate = pandera.api.pandas.container.DataFrameSchema.validate
+
+    def counting(self, *a, **k):
+        calls.append(list(self.columns))
+        return validate(self, *a, **k)
+
+    monkeypatch.setattr(pandera.api.pandas.container.DataFrameSchema, "validate", counting)
+    allowed: dict = {}
+    col = checks._Collector("panel.parquet")
+    checks._pandera_problems(parsed, rows, col, allowed=allowed)
+    assert not col.problems and len(calls) == parsed.shape[1]
+    assert allowed["group"] == {"pilot", "comparison"} and allowed["ladder_step"] <= set(range(1, 7))
+    calls.clear()
+    checks._pandera_problems(parsed, rows + len(rows), col, allowed=allowed)  # the same values again
+    assert calls == [] and not col.problems
+    bad = parsed.copy()
+    steps = bad["ladder_step"].astype("Int64")
+    steps.iloc[[2, 5]] = 9
+    bad["ladder_step"] = steps
+    later = rows + 2 * len(rows)
+    checks._pandera_problems(bad, later, col, allowed=allowed)
+    assert calls == [["ladder_step"]]  # only the column with a value not seen before
+    fresh = checks._Collector("panel.parquet")
+    checks._pandera_problems(bad, later, fresh)
+    assert [(p.column, tuple(p.rows), p.message) for p in col.problems] == \
+        [(p.column, tuple(p.rows), p.message) for p in fresh.problems] == \
+        [("ladder_step", (later[2], later[5]), "value(s) '9' not allowed")]
+    assert 9 not in allowed["ladder_step"]  # a failing value is never remembered
+
+
+def test_schema_checks_remember_at_most_a_bounded_number_of_values(monkeypatch):
+    from evallib.data import checks
+
+    monkeypatch.setattr(checks, "_ALLOWED_MAX", 10)
+    parsed, rows = _parsed_batch()
+    allowed: dict = {}
+    checks._pandera_problems(parsed, rows, checks._Collector("p"), allowed=allowed)
+    assert "person_id" not in allowed or len(allowed["person_id"]) <= 10
+    assert parsed["person_id"].nunique() > 10 and allowed["group"] == {"pilot", "comparison"}
