@@ -253,12 +253,13 @@ def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector,
     # failing value are looked up only when there is one (12M rows: a second instead of minutes).
     for name, column_schema in schema.columns.items():
         values = parsed[name]
+        codes = None
         if isinstance(values.dtype, pd.CategoricalDtype):
             codes = values.cat.codes.to_numpy()
             distinct = pd.Series(list(values.cat.categories) + [None], dtype=object)
         else:
             distinct = pd.Series(pd.unique(values))
-        present = distinct[distinct.notna()]
+        present = None if allowed is None else distinct[distinct.notna()]  # the loader's call: no memory
         known = None if allowed is None else allowed.get(name)
         if known is not None and len(present) <= _ALLOWED_MAX and all(v in known for v in present):
             continue
@@ -273,9 +274,8 @@ def _pandera_problems(parsed: pd.DataFrame, rows: np.ndarray, col: _Collector,
             fc = err.failure_cases
             fc = fc[fc["index"].notna()]
             failed = set(fc["index"].astype(int))
-            _report_failures(fc, distinct, values, codes if isinstance(values.dtype, pd.CategoricalDtype) else None,
-                             rows, col)
-        if allowed is not None:
+            _report_failures(fc, distinct, values, codes, rows, col)
+        if present is not None:
             passed = [v for i, v in zip(present.index, present, strict=True) if i not in failed]
             known = allowed.setdefault(name, set())
             if len(known) + len(passed) <= _ALLOWED_MAX:
