@@ -22,6 +22,7 @@ __all__ = [
     "EvallibError",
     "InputError",
     "Problem",
+    "TooLargeError",
 ]
 
 _MAX_ROWS_SHOWN = 5
@@ -42,6 +43,11 @@ class EstimationError(EvallibError, ValueError):
 
 class BookError(EvallibError, RuntimeError):
     """The book could not be built; the published book is unchanged."""
+
+
+class TooLargeError(EvallibError, MemoryError):
+    """A panel needs more memory than the machine has available (estimated from its rows before
+    it is read); the message says how many rows, how much memory and what to do instead."""
 
 
 class InputError(EvallibError, ValueError):

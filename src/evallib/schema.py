@@ -23,10 +23,13 @@ __all__ = [
     "MAX_VALUE_LENGTH",
     "MONTH_RANGE",
     "OPTIONAL",
+    "LOAD_BYTES_PER_ROW",
+    "MEMORY_CHECK_ENV",
     "PARQUET_FLOOR_BYTES",
     "PARQUET_MAX_CELLS_PER_BYTE",
     "PARQUET_MAX_EXPANSION",
     "REQUIRED",
+    "RUN_BYTES_PER_ROW",
     "ColumnSpec",
     "SPECS",
     "data_dictionary_markdown",
@@ -128,6 +131,22 @@ PARQUET_MAX_CELLS_PER_BYTE: int = 125
 """... and hold at most this many values (rows x columns) per byte of file: at 8 bytes a value in
 memory, 1000 times its size. A real 12-million-row panel of 15 columns has about 10 (18.5 MB;
 3 times its size decompressed); a "bomb" of constant values has thousands."""
+
+LOAD_BYTES_PER_ROW: int = 140
+"""Memory the loader (``load_panel``) holds at its peak, per row of the file: 1.59 GB for the
+12-million-row benchmark panel of 15 columns (benchmarks/results.md), about 132 bytes a row,
+rounded up. A file whose rows times this exceed the memory available is refused before it is
+read (``evallib.data.read.check_fits``)."""
+
+RUN_BYTES_PER_ROW: int = 500
+"""Memory ``evallib run`` holds at its peak, summed over its processes, per row of a pilot's panel:
+5.45-5.87 GB (PSS) for both editions of the 12-million-row benchmark panel (benchmarks/results.md,
+"The real command at 12M rows"), about 450-490 bytes a row, rounded up. The chapter holds the
+panel in memory whatever ``--engine`` says (docs/engine.md), so a run whose panel's rows times
+this exceed the memory available is refused before anything runs."""
+
+MEMORY_CHECK_ENV: str = "EVALLIB_MEMORY_CHECK"
+"""``off`` in the environment: no refusal for the memory a panel needs (the two rules above)."""
 
 PARQUET_FLOOR_BYTES: int = 256 * 2**20
 """Below this size in memory (decompressed, and rows x columns x 8 bytes) a Parquet file is never
@@ -231,6 +250,13 @@ def data_dictionary_markdown() -> str:
         f"  each only when that size is over {PARQUET_FLOOR_BYTES // 2**20} MiB (a small file cannot "
         "exhaust memory); or when",
         "  - either size exceeds the memory available.",
+        "",
+        f"- a panel whose rows times {LOAD_BYTES_PER_ROW} bytes (what the loader holds per row, measured",
+        "  at 12 million rows) exceed the memory available is refused before it is read, with its",
+        f"  number of rows; `evallib run` refuses a pilot whose panel's rows times {RUN_BYTES_PER_ROW} bytes",
+        "  (the whole run, both editions) exceed it, before anything runs. A larger panel is checked",
+        "  without loading it by `evallib validate --engine duckdb` (docs/engine.md). Set",
+        f"  `{MEMORY_CHECK_ENV}=off` to try anyway.",
         "",
         "  A real panel decompresses to a few times its size and holds 10 to 20 values per byte",
         "  (12 million rows of 15 columns in 18.5 MB); a decompression \"bomb\" thousands;",

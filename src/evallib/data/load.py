@@ -41,7 +41,7 @@ from evallib.data.checks import (
 from evallib.data.derive import _derive
 from evallib.data.feasibility import chapter_problems
 from evallib.data.months import month_numbers
-from evallib.data.read import file_sha256, read_table
+from evallib.data.read import check_fits, file_sha256, read_table
 
 
 def _sorted_by_person_month(panel: pd.DataFrame, codes: np.ndarray | None = None) -> bool:
@@ -125,6 +125,7 @@ def load_panel(path: str | Path, config: PilotConfig | None = None) -> pd.DataFr
     where rows are dropped or reordered.
     """
     path = Path(path)
+    check_fits(path)  # a panel too large for memory is refused before it is read (TooLargeError)
     frame, rows = read_table(path)
     col = _Collector(str(path))
     flagged = _identifier_problems(frame, rows, col)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 import zipfile
 from pathlib import Path
@@ -16,9 +17,12 @@ import pandas as pd
 
 from evallib.data.checks import _Collector
 from evallib.data.parse import _cut
+from evallib.errors import TooLargeError
 from evallib.schema import (
+    LOAD_BYTES_PER_ROW,
     MAX_COLUMNS,
     MAX_VALUE_LENGTH,
+    MEMORY_CHECK_ENV,
     PARQUET_FLOOR_BYTES,
     PARQUET_MAX_CELLS_PER_BYTE,
     PARQUET_MAX_EXPANSION,
@@ -122,6 +126,67 @@ def _available_memory() -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+# Every row of a panel CSV holds at least 8 required fields, 7 separators and a line break: the
+# file's size over this bounds its rows from above without reading it
+_MIN_CSV_ROW_BYTES = 16
+
+
+def panel_rows(path: str | Path) -> int | None:
+    """The rows of a panel file without reading its values: a Parquet file's footer, a CSV file's
+    line breaks (minus the header; read in blocks, never held whole). None for a file that cannot
+    be read so: the reader reports it."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(4) == b"PAR1":
+                import pyarrow.parquet as pq
+
+                return int(pq.read_metadata(path).num_rows)
+            fh.seek(0)
+            lines, last = 0, b"\n"
+            for block in iter(lambda: fh.read(1 << 24), b""):
+                lines += block.count(b"\n")
+                last = block[-1:]
+            return max(lines + (last != b"\n") - 1, 0)
+    except Exception:  # noqa: BLE001 -- missing, unreadable or corrupt: the reader says what and where
+        return None
+
+
+def check_fits(path: str | Path, *, per_row: int = LOAD_BYTES_PER_ROW, doing: str = "loading it",
+               available: int | None = None) -> None:
+    """Refuse a panel too large for this machine's memory before reading it (`TooLargeError`):
+    its rows (`panel_rows`) times ``per_row`` bytes (`evallib.schema.LOAD_BYTES_PER_ROW` for the
+    loader, `~evallib.schema.RUN_BYTES_PER_ROW` for a whole run), plus a CSV file's own size (the
+    reader holds its bytes), against the memory available (``available``: by default Linux's
+    MemAvailable; nothing is refused where it is unknown, or with ``EVALLIB_MEMORY_CHECK=off``).
+
+    Without this, such a panel is read until the system kills the process: no message, and at
+    500 million rows only after minutes. A CSV is counted only when its size allows more rows
+    than fit (at least 16 bytes a row), so an ordinary file costs one ``stat``."""
+    if os.environ.get(MEMORY_CHECK_ENV, "").strip().lower() in ("off", "0", "no", "false"):
+        return
+    memory = _available_memory() if available is None else available
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            parquet = fh.read(4) == b"PAR1"
+    except OSError:  # the reader reports it, with the file's name
+        return
+    if memory is None or (not parquet and size + size // _MIN_CSV_ROW_BYTES * per_row <= memory):
+        return
+    rows = panel_rows(path)
+    if rows is None:
+        return
+    need = rows * per_row + (0 if parquet else size)
+    if need > memory:
+        raise TooLargeError(
+            f"{path}: {rows:,} rows; {doing} needs about {need / 1e9:,.1f} GB of memory ({per_row} bytes a row"
+            f"{'' if parquet else ' and the file itself'}, measured at 12 million rows) and {memory / 1e9:,.1f} GB "
+            "are available. Check a panel this size without loading it: evallib validate --engine duckdb "
+            f"(docs/engine.md); to try anyway, set {MEMORY_CHECK_ENV}=off")
 
 
 def _check_parquet_metadata(path: Path, size: int, col: _Collector) -> None:

@@ -13,12 +13,14 @@ from evallib.analysis.compute import panel_key
 from evallib.config import PilotConfig, _params_path, load_pilot
 from evallib.data import load_panel
 from evallib.data.parse import _cut
+from evallib.data.read import check_fits
 from evallib.errors import ConfigError, EvallibError
 from evallib.memory import trim
 from evallib.report.labels import LANGS
 from evallib.results import paths
 from evallib.results.cache import panel_cache_path, store
 from evallib.results.handoff import store_panel
+from evallib.schema import RUN_BYTES_PER_ROW
 from evallib.simulate import write_demo
 
 __all__ = ["check_inputs", "default_data", "parse_langs", "resolve_data"]
@@ -97,6 +99,10 @@ def check_inputs(pilots: list[str], root: Path, data: str | Path | None = None, 
             _params_path(p, root)  # a pilot name is an identifier: never a path out of params/
             config = load_pilot(p, root)
             path = resolve_data(config, root, data)
+            # the whole run's memory, before the loader's own check (docs/engine.md: the
+            # chapter holds the panel in memory whatever the engine)
+            check_fits(path, per_row=RUN_BYTES_PER_ROW, doing="a run (loading it and the chapter's analyses, "
+                       "which hold the panel in memory whatever --engine says)")
             panel = load_panel(path, config)
         except EvallibError as exc:  # params, data, or the data path named in the params
             problems[p] = str(exc)
