@@ -177,6 +177,8 @@ def check_fits(path: str | Path, *, per_row: int = LOAD_BYTES_PER_ROW, doing: st
         return
     if memory is None or (not parquet and size + size // _MIN_CSV_ROW_BYTES * per_row <= memory):
         return
+    if parquet:  # a corrupt footer or a decompression "bomb" is called so (DataError), not too large
+        _check_parquet_metadata(path, size, _Collector(str(path)), memory_rule=False)
     rows = panel_rows(path)
     if rows is None:
         return
@@ -189,7 +191,7 @@ def check_fits(path: str | Path, *, per_row: int = LOAD_BYTES_PER_ROW, doing: st
             f"(docs/engine.md); to try anyway, set {MEMORY_CHECK_ENV}=off")
 
 
-def _check_parquet_metadata(path: Path, size: int, col: _Collector) -> None:
+def _check_parquet_metadata(path: Path, size: int, col: _Collector, *, memory_rule: bool = True) -> None:
     """Refuse a Parquet file from its footer, before reading any data: more than MAX_COLUMNS
     columns, or more data than the file's size can hold honestly (a decompression "bomb"),
     or more than the memory available. O(row groups): the footer only.
@@ -197,7 +199,8 @@ def _check_parquet_metadata(path: Path, size: int, col: _Collector) -> None:
     The rule (data/README.md, "Limits"): refused when the decompressed size (the row groups'
     ``total_byte_size``) exceeds ``max(PARQUET_MAX_EXPANSION x file size, PARQUET_FLOOR_BYTES)``,
     or rows x columns x 8 bytes exceeds ``max(8 x PARQUET_MAX_CELLS_PER_BYTE x file size,
-    PARQUET_FLOOR_BYTES)``, or either exceeds the memory available.
+    PARQUET_FLOOR_BYTES)``, or either exceeds the memory available (not with ``memory_rule``
+    False: `check_fits` asks for the structural rules first, so that a "bomb" is called one).
     """
     import pyarrow.parquet as pq
 
@@ -232,7 +235,7 @@ def _check_parquet_metadata(path: Path, size: int, col: _Collector) -> None:
     if cells > max(8 * PARQUET_MAX_CELLS_PER_BYTE * size, PARQUET_FLOOR_BYTES):
         reasons.append(f"holds {meta.num_rows:,} rows x {meta.num_columns} columns in {size:,} bytes (at most "
                        f"{PARQUET_MAX_CELLS_PER_BYTE} values per byte of file)")
-    if memory is not None and max(decompressed, cells) > memory:
+    if memory_rule and memory is not None and max(decompressed, cells) > memory:
         reasons.append(f"needs at least {max(decompressed, cells):,} bytes of memory; {memory:,} are available")
     if reasons:
         col.add(None, (), "the Parquet file is refused before reading it: it " + "; it ".join(reasons),

@@ -119,3 +119,23 @@ def test_validate_and_run_exit_2_with_the_message_and_run_nothing(project, monke
     # no notebook ran, no results or pages were written
     assert {p for p in project.rglob("*") if not set(outside) & set(p.parts)} == before
     assert not list(project.glob("build/**/*.ipynb"))
+
+
+def test_a_decompression_bomb_is_called_one_whatever_the_memory(tmp_path, monkeypatch):
+    """The footer's structural rules come before the rows rule: a file of 42M zeros in a few
+    hundred KB is refused as a bomb (DataError), not as a panel too large for this machine."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from evallib.errors import DataError
+
+    table = pa.table({"person_id": pa.array(np.zeros(1 << 22, dtype=np.int64))})
+    path = tmp_path / "bomb.parquet"
+    with pq.ParquetWriter(path, table.schema, compression="zstd") as writer:
+        for _ in range(10):
+            writer.write_table(table, row_group_size=1 << 22)
+    monkeypatch.setattr(read_mod, "_available_memory", lambda: 1)
+    with pytest.raises(DataError, match="at most 125 values per byte of file") as err:
+        load_panel(path)
+    assert not isinstance(err.value, TooLargeError)
