@@ -3,8 +3,8 @@
 Every error that a user can cause (a params file, a data file, a command-line argument, an
 estimator asked for something the data cannot give) is an :class:`EvallibError`, so a script
 can catch them all with one ``except`` and the command line can map them to exit status 2.
-Each keeps ``ValueError`` (or ``RuntimeError`` for :class:`BookError`) as a second base so
-that code written against the old classes keeps working.
+Each keeps ``ValueError`` (or ``RuntimeError`` for :class:`BookError`, ``MemoryError`` for
+:class:`TooLargeError`) as a second base so that code written against the old classes keeps working.
 
 This module is the bottom layer: it imports nothing from evallib.
 """
