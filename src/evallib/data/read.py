@@ -9,6 +9,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import zipfile
 from pathlib import Path
 
@@ -139,6 +140,8 @@ def panel_rows(path: str | Path) -> int | None:
     be read so: the reader reports it."""
     path = Path(path)
     try:
+        if not path.is_file():  # a FIFO or a device would block or never end
+            return None
         with open(path, "rb") as fh:
             if fh.read(4) == b"PAR1":
                 import pyarrow.parquet as pq
@@ -170,7 +173,10 @@ def check_fits(path: str | Path, *, per_row: int = LOAD_BYTES_PER_ROW, doing: st
     memory = _available_memory() if available is None else available
     path = Path(path)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a FIFO would block open(); the reader refuses it by name
+            return
+        size = info.st_size
         with open(path, "rb") as fh:
             parquet = fh.read(4) == b"PAR1"
     except OSError:  # the reader reports it, with the file's name

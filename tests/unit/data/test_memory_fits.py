@@ -139,3 +139,18 @@ def test_a_decompression_bomb_is_called_one_whatever_the_memory(tmp_path, monkey
     with pytest.raises(DataError, match="at most 125 values per byte of file") as err:
         load_panel(path)
     assert not isinstance(err.value, TooLargeError)
+
+
+def test_a_fifo_is_refused_by_the_reader_not_waited_for(tmp_path):
+    """check_fits comes before the reader: it must not open a FIFO (open() waits for a writer).
+    In a child process with a timeout, so that a regression fails instead of hanging the suite."""
+    import os
+    import subprocess
+
+    path = tmp_path / "panel.parquet"
+    os.mkfifo(path)
+    code = ("from evallib.data import load_panel\nfrom evallib.data.read import panel_rows\n"
+            f"print(panel_rows({str(path)!r}))\ntry:\n    load_panel({str(path)!r})\n"
+            "except Exception as e:\n    print(type(e).__name__, e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.startswith("None\nDataError") and "not a file" in out.stdout, out.stdout + out.stderr
