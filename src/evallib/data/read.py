@@ -167,7 +167,7 @@ def check_fits(path: str | Path, *, per_row: int = LOAD_BYTES_PER_ROW, doing: st
 
     Without this, such a panel is read until the system kills the process: no message, and at
     500 million rows only after minutes. A CSV is counted only when its size allows more rows
-    than fit (at least 16 bytes a row), so an ordinary file costs one ``stat``."""
+    than fit (at least 16 bytes a row), so an ordinary file costs a ``stat`` and four bytes read."""
     if os.environ.get(MEMORY_CHECK_ENV, "").strip().lower() in ("off", "0", "no", "false"):
         return
     memory = _available_memory() if available is None else available
