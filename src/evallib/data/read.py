@@ -183,9 +183,10 @@ def check_fits(path: str | Path, *, per_row: int = LOAD_BYTES_PER_ROW, doing: st
         return
     if memory is None or (not parquet and size + size // _MIN_CSV_ROW_BYTES * per_row <= memory):
         return
-    if parquet:  # a corrupt footer or a decompression "bomb" is called so (DataError), not too large
-        _check_parquet_metadata(path, size, _Collector(str(path)), memory_rule=False)
-    rows = panel_rows(path)
+    # a corrupt footer or a decompression "bomb" is called so (DataError), not too large; the
+    # footer that rule reads gives the rows
+    rows = (_check_parquet_metadata(path, size, _Collector(str(path)), memory_rule=False) if parquet
+            else panel_rows(path))
     if rows is None:
         return
     need = rows * per_row + (0 if parquet else size)
@@ -197,7 +198,7 @@ def check_fits(path: str | Path, *, per_row: int = LOAD_BYTES_PER_ROW, doing: st
             f"(docs/engine.md); to try anyway, set {MEMORY_CHECK_ENV}=off")
 
 
-def _check_parquet_metadata(path: Path, size: int, col: _Collector, *, memory_rule: bool = True) -> None:
+def _check_parquet_metadata(path: Path, size: int, col: _Collector, *, memory_rule: bool = True) -> int:
     """Refuse a Parquet file from its footer, before reading any data: more than MAX_COLUMNS
     columns, or more data than the file's size can hold honestly (a decompression "bomb"),
     or more than the memory available. O(row groups): the footer only.
@@ -207,6 +208,7 @@ def _check_parquet_metadata(path: Path, size: int, col: _Collector, *, memory_ru
     or rows x columns x 8 bytes exceeds ``max(8 x PARQUET_MAX_CELLS_PER_BYTE x file size,
     PARQUET_FLOOR_BYTES)``, or either exceeds the memory available (not with ``memory_rule``
     False: `check_fits` asks for the structural rules first, so that a "bomb" is called one).
+    Returns the file's number of rows (from the footer) when it is not refused.
     """
     import pyarrow.parquet as pq
 
@@ -248,6 +250,7 @@ def _check_parquet_metadata(path: Path, size: int, col: _Collector, *, memory_ru
                 "a Parquet panel of ordinary compression (a decompression bomb or a corrupt footer is "
                 "never read; see 'Limits' in data/README.md)")
         col.raise_if_any()
+    return int(meta.num_rows)
 
 
 def _long_value_problem(col: _Collector, name: str, rows, longest: int) -> None:
