@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from evallib.data.read import _available_memory
 from evallib.engine._sql import derived_view, ident, render
 from evallib.errors import DataError
 
@@ -116,14 +117,9 @@ AUTO_FACTOR = 12.0
 
 
 def available_memory() -> int | None:
-    """Bytes of memory available now (``MemAvailable`` of /proc/meminfo), None where unknown."""
-    try:
-        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
+    """Bytes of memory available now (``MemAvailable`` of /proc/meminfo), None where unknown: the
+    loader's own reading (`evallib.data.read`), which its memory checks use."""
+    return _available_memory()
 
 
 def auto_engine(files, *, factor: float = AUTO_FACTOR, available: int | None = None) -> tuple[str, str]:
