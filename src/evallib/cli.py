@@ -16,16 +16,14 @@ import tempfile
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-# evallib.book and evallib.data are used through their modules (``evallib.book.build``,
-# ``evallib.data.load_panel``) so that tests can replace those functions
-import evallib.book
+# evallib.data is used through its module (``evallib.data.load_panel``), and evallib.book is
+# imported in `book` (``evallib.book.build``), so that tests can replace those functions
 import evallib.data
 import evallib.engine
-from evallib.book import BookError, BuildResult
 from evallib.config import (
     ConfigError,
     PilotConfig,
@@ -35,13 +33,18 @@ from evallib.config import (
     list_pilots,
     load_pilot,
 )
-from evallib.data.convert import panel_from_files, write_panel, write_report
 from evallib.errors import DataError, EvallibError, InputError
 from evallib.pipeline import parse_langs, run_pilots, write_params_template
 from evallib.pipeline.engines import choose_engine, engine_log_lines, engine_note, spark_masters, use_engine
 from evallib.results import paths
 from evallib.schema import SPECS, data_dictionary_markdown, empty_panel
-from evallib.simulate import write_demo
+
+# The book (jupyter-book, the editions, the analysis stack, scipy.stats, matplotlib: about 1.2 s
+# of imports), the record converters and the simulator are imported by the commands that use
+# them, not by every command: `evallib run` starts on one core while its kernels wait for the
+# input check (issue 12)
+if TYPE_CHECKING:
+    from evallib.book import BookError, BuildResult
 
 _PILOT_NAME = re.compile(r"[a-z0-9_]{1,100}")
 
@@ -137,6 +140,8 @@ def simulate(
                                              min=0)] = None,
 ) -> None:
     """Write demo data with known truth: data/demo/<pilot>/panel.parquet and truth.json."""
+    from evallib.simulate import write_demo
+
     root = _root()
     for p in _pilots(pilot, root):
         path = write_demo(load_pilot(p, root), root, seed)
@@ -354,6 +359,8 @@ def book(
 ) -> None:
     """Build the book offline and strictly, and publish it atomically; prints index.html's path
     (one line per edition; several editions are built at the same time)."""
+    from evallib.book import BookError
+
     root = _root()
     langs = _langs(lang)
     todo = [lg for lg in langs if rerun or not paths.run_record_path(root, lg).is_file()]
@@ -385,9 +392,11 @@ def book(
 
 def _build_edition(lang: str, allow_partial: bool, root: Path) -> BuildResult | BookError:
     """One edition's :class:`~evallib.book.BuildResult`, or the BookError that stopped it."""
+    import evallib.book
+
     try:
         return evallib.book.build(lang, allow_partial=allow_partial, root=root)
-    except BookError as exc:
+    except evallib.book.BookError as exc:
         return exc
 
 
@@ -423,6 +432,8 @@ def panel(
 ) -> None:
     """Build a pilot's monthly panel from spells or assessments and a persons file, print what
     happened to every record (also written beside the panel) and validate the panel."""
+    from evallib.data.convert import panel_from_files, write_panel, write_report
+
     root = _root()
     config = _config(pilot, root)
     if (spells is None) == (assessments is None):

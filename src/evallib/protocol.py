@@ -30,7 +30,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evallib.errors import EstimationError
 
@@ -107,6 +106,10 @@ class Result:
 
     # --- intervals at another level -----------------------------------------------------
     def _critical_value(self, alpha: float) -> float:
+        # imported here: every results module imports this one, and scipy.stats alone is 0.4 s
+        # of the start of `evallib run`, which never computes an interval (issue 12)
+        from scipy import stats
+
         df = getattr(self, "df", None)
         if df is not None and np.isfinite(df) and df > 0:
             return float(stats.t.ppf(1 - alpha / 2, df))

@@ -16,21 +16,17 @@ from evallib.analysis.chapter import ChapterResults, chapter
 from evallib.analysis.measured import study_digest
 from evallib.config import PilotConfig, find_repo_root
 from evallib.data import file_sha256, load_panel
-from evallib.engine import engine_estimators
+from evallib.engine import ENGINE_ENV, ENGINE_LOG_ENV, ENGINE_MEMORY_ENV, ENGINE_TEMP_ENV, engine_estimators
 from evallib.errors import ConfigError
 from evallib.protocol import to_jsonable
-from evallib.results.cache import PANEL_FILE, chapter_cache_path, fingerprint, load_or_compute
+from evallib.results.cache import PANEL_FILE, chapter_cache_path, fingerprint, load_or_compute, panel_key
 from evallib.results.handoff import take_panel
 from evallib.results.schema import validate_results
 from evallib.results.store import write_results
 
-__all__ = ["cache_key", "compute_pilot", "published_bases"]
+__all__ = ["cache_key", "compute_pilot", "panel_key", "published_bases"]
 
 
-#: environment of `evallib run --engine`: the engine, its memory limit and spill folder, and
-#: the JSON-lines file where each computed chapter says which analyses ran where
-ENGINE_ENV, ENGINE_MEMORY_ENV, ENGINE_TEMP_ENV, ENGINE_LOG_ENV = (
-    "EVALLIB_ENGINE", "EVALLIB_ENGINE_MEMORY_LIMIT", "EVALLIB_ENGINE_TEMP", "EVALLIB_ENGINE_LOG")
 #: panels with at least this many rows have their ladder section computed in a forked process
 #: (`analysis.apart`) while this one computes the rest; ``$EVALLIB_CHAPTER_FORK_ROWS`` overrides
 #: it (0: always, when the machine has two cores; a negative number: never)
@@ -66,13 +62,6 @@ def cache_key(config: PilotConfig, data_path: str | Path, engine: str = "memory"
     a rerun study changes which intervals are printed) and evallib's source."""
     extra = () if engine == "memory" else (f"engine:{engine}",)
     return fingerprint(file_sha256(Path(data_path)), config.model_dump_json(), study_digest(root), *extra)
-
-
-def panel_key(config: PilotConfig, data_path: str | Path) -> str:
-    """The key of a validated panel (`results.cache.panel_cache_path`): the data file's
-    SHA-256, every params value and evallib's source (`load_panel`'s output depends on nothing
-    else)."""
-    return fingerprint(file_sha256(Path(data_path)), config.model_dump_json(), "validated panel")
 
 
 def compute_pilot(config: PilotConfig, data_path: str | Path, *, results_dir: str | Path,

@@ -38,66 +38,42 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
   and EVALLIB_SPARK_MASTER / EVALLIB_SPARK_CONF.
 """
 
-from evallib.engine._assess import assess, assess_stats
-from evallib.engine._backend import AUTO_FACTOR, DuckEngine, auto_engine, available_memory
-from evallib.engine._chapter import (
-    COVERED,
-    DEFAULT_SPARK_MASTER,
-    ENGINES,
-    SPARK_CONF_ENV,
-    SPARK_MASTER_ENV,
-    EngineEstimators,
-    engine_estimators,
-    spark_settings,
-)
-from evallib.engine._cs import GroupTimeSums, group_time_sums, staggered, staggered_from_sums
-from evallib.engine._event_study import EventStudySums, event_study, event_study_from_sums, event_study_sums
-from evallib.engine._relapse import relapse, relapse_episode_counts, relapse_from_counts
-from evallib.engine._spark import SparkEngine, nanosecond_columns, spark_missing
-from evallib.engine._survival import time_to_work, time_to_work_from_counts, work_duration_counts
-from evallib.engine._transitions import transition_counts, transition_matrix_from_counts, transition_totals
-from evallib.engine._twfe import TwfeParts, TwfeSums, twfe, twfe_from_sums, twfe_sums
-from evallib.engine._validate import validate_parquet
+from __future__ import annotations
 
-__all__ = [
-    "AUTO_FACTOR",
-    "assess",
-    "assess_stats",
-    "auto_engine",
-    "available_memory",
-    "COVERED",
-    "DEFAULT_SPARK_MASTER",
-    "DuckEngine",
-    "ENGINES",
-    "EngineEstimators",
-    "engine_estimators",
-    "event_study",
-    "event_study_from_sums",
-    "event_study_sums",
-    "EventStudySums",
-    "GroupTimeSums",
-    "SparkEngine",
-    "SPARK_CONF_ENV",
-    "SPARK_MASTER_ENV",
-    "spark_settings",
-    "spark_missing",
-    "nanosecond_columns",
-    "relapse",
-    "relapse_episode_counts",
-    "relapse_from_counts",
-    "group_time_sums",
-    "staggered",
-    "staggered_from_sums",
-    "time_to_work",
-    "time_to_work_from_counts",
-    "transition_counts",
-    "transition_matrix_from_counts",
-    "transition_totals",
-    "TwfeParts",
-    "TwfeSums",
-    "twfe",
-    "twfe_from_sums",
-    "twfe_sums",
-    "validate_parquet",
-    "work_duration_counts",
-]
+import importlib
+
+# The package imports its modules when one of their names is first used (PEP 562), not when the
+# package is imported: `evallib run` needs only `_settings` (engine names, --engine auto, Spark's
+# settings) at its start, on one core before its kernels can start the chapter, and the other
+# modules import DuckDB and the estimators (0.6 s; issue 12). The public names, by module:
+_MODULES = {
+    "_assess": ("assess", "assess_stats"),
+    "_backend": ("DuckEngine",),
+    "_chapter": ("EngineEstimators", "engine_estimators"),
+    "_cs": ("GroupTimeSums", "group_time_sums", "staggered", "staggered_from_sums"),
+    "_event_study": ("EventStudySums", "event_study", "event_study_from_sums", "event_study_sums"),
+    "_relapse": ("relapse", "relapse_episode_counts", "relapse_from_counts"),
+    "_settings": ("AUTO_FACTOR", "COVERED", "DEFAULT_SPARK_MASTER", "ENGINES", "ENGINE_ENV", "ENGINE_LOG_ENV",
+                  "ENGINE_MEMORY_ENV", "ENGINE_TEMP_ENV", "SPARK_CONF_ENV", "SPARK_MASTER_ENV", "auto_engine",
+                  "available_memory", "spark_missing", "spark_settings"),
+    "_spark": ("SparkEngine", "nanosecond_columns"),
+    "_survival": ("time_to_work", "time_to_work_from_counts", "work_duration_counts"),
+    "_transitions": ("transition_counts", "transition_matrix_from_counts", "transition_totals"),
+    "_twfe": ("TwfeParts", "TwfeSums", "twfe", "twfe_from_sums", "twfe_sums"),
+    "_validate": ("validate_parquet",),
+}
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evallib.engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"evallib.engine.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

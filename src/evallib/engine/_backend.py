@@ -13,7 +13,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from evallib.data.read import _available_memory
 from evallib.engine._sql import derived_view, ident, render
 from evallib.errors import DataError
 
@@ -108,29 +107,3 @@ def _setting(value: str) -> str:
     if "'" in value:
         raise DataError(f"{value!r}: a quote is not allowed in an engine setting or path")
     return value
-
-
-
-#: a panel in memory takes about this many times its Parquet file's size (pandas columns,
-#: derived columns, the estimators' copies); override with EVALLIB_ENGINE_AUTO_FACTOR
-AUTO_FACTOR = 12.0
-
-
-def available_memory() -> int | None:
-    """Bytes of memory available now (``MemAvailable`` of /proc/meminfo), None where unknown: the
-    loader's own reading (`evallib.data.read`), which its memory checks use."""
-    return _available_memory()
-
-
-def auto_engine(files, *, factor: float = AUTO_FACTOR, available: int | None = None) -> tuple[str, str]:
-    """``("memory" | "duckdb", why)`` for ``--engine auto``: memory when the largest panel file
-    times ``factor`` fits in the available memory (or the memory is unknown), else duckdb."""
-    sizes = [Path(f).stat().st_size for f in files if Path(f).is_file()]
-    largest = max(sizes, default=0)
-    avail = available_memory() if available is None else available
-    if avail is None:
-        return "memory", f"largest panel {largest} bytes; available memory unknown"
-    need = largest * factor
-    kind = "memory" if need <= avail else "duckdb"
-    return kind, (f"largest panel {largest} bytes x {factor:g} = {need:.0f} bytes "
-                  f"{'<=' if kind == 'memory' else '>'} {avail} bytes available")

@@ -12,80 +12,26 @@ estimator on the loaded panel, so that the results are the memory engine's in ev
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import ValidationError
 
 from evallib import did, ladder
 from evallib.config import PilotConfig
-from evallib.config.models import SparkSettings
 from evallib.engine import _assess, _cs, _event_study, _headline, _relapse, _survival, _transitions, _twfe
 from evallib.engine._backend import DuckEngine
+from evallib.engine._settings import ENGINES, spark_settings
 from evallib.engine._spark import SparkEngine
 from evallib.engine._sql import ident
 from evallib.engine._units import padded_ids
-from evallib.errors import ConfigError, EstimationError
-
-ENGINES = ("memory", "duckdb", "spark")
-
-#: environment that overrides the params' ``engine.spark`` block (the conf: a JSON object)
-SPARK_MASTER_ENV, SPARK_CONF_ENV = "EVALLIB_SPARK_MASTER", "EVALLIB_SPARK_CONF"
-DEFAULT_SPARK_MASTER = "local[2]"
-
-
-def spark_settings(config: PilotConfig | None = None,
-                   environ: Mapping[str, str] | None = None) -> tuple[str, dict[str, str]]:
-    """``(master, conf)`` for a `SparkEngine`: the params' ``engine.spark`` (``master``,
-    ``conf``), then EVALLIB_SPARK_MASTER and EVALLIB_SPARK_CONF (a JSON object; its keys replace
-    the params' keys of the same name); master "local[2]" when neither says. A bad value is a
-    `ConfigError` naming the variable and the key (the params' are checked when they are loaded)."""
-    env = os.environ if environ is None else environ
-    params = config.engine.spark if config is not None else SparkSettings()
-    master, conf = params.master, dict(params.conf)
-    given: dict[str, Any] = {}
-    if env.get(SPARK_MASTER_ENV, "").strip():
-        given["master"] = env[SPARK_MASTER_ENV].strip()
-    if env.get(SPARK_CONF_ENV, "").strip():
-        try:
-            given["conf"] = json.loads(env[SPARK_CONF_ENV])
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{SPARK_CONF_ENV}: not valid JSON ({e}); expected an object such as "
-                              '{"spark.executor.memory": "8g"}') from None
-    try:
-        checked = SparkSettings.model_validate(given)
-    except ValidationError as e:
-        problems = []
-        for err in e.errors():
-            var = SPARK_MASTER_ENV if err["loc"][:1] == ("master",) else SPARK_CONF_ENV
-            where = ".".join(str(x) for x in err["loc"][1:] if x != "[key]") or err["loc"][0]
-            problems.append(f"{var}: key {where!r}: {err['msg']} (got {err.get('input')!r})")
-        raise ConfigError("\n".join(dict.fromkeys(problems))) from None
-    if "master" in given:
-        master = checked.master
-    conf.update(checked.conf)
-    return master or DEFAULT_SPARK_MASTER, {k: _conf_text(v) for k, v in conf.items()}
-
-
-def _conf_text(value: str | int | float | bool) -> str:
-    """A Spark setting as Spark reads it (true/false in lower case)."""
-    return str(value).lower() if isinstance(value, bool) else str(value)
+from evallib.errors import EstimationError
 
 
 def literal(text: str) -> str:
     """A SQL string literal."""
     return "'" + str(text).replace("'", "''") + "'"
-
-
-#: what the duckdb and spark engines compute; everything else in a chapter runs in memory
-COVERED = ("staggered_gt (and its simple / dynamic aggregations)", "twfe",
-           "assess (TWFE with wild cluster bootstrap and randomization inference)",
-           "event study (BJS imputation, with its pre-trend test)", "pilot transition matrix",
-           "time to work (Kaplan-Meier)", "relapse (pilot months vs comparison)")
 
 
 class EngineEstimators:

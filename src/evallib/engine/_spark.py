@@ -14,9 +14,6 @@ Intermediate tables (`materialize`) are cached views on the executors.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -28,17 +25,6 @@ from evallib.errors import DataError
 
 #: settings `SparkEngine` always makes (the month arithmetic depends on them)
 FIXED_SETTINGS = {"spark.sql.session.timeZone": "UTC", "spark.sql.legacy.parquet.nanosAsLong": "true"}
-
-
-def spark_missing() -> str | None:
-    """What `SparkEngine` needs and this machine lacks (pyspark, a Java runtime), or None."""
-    if importlib.util.find_spec("pyspark") is None:
-        return 'the spark engine needs pyspark: pip install -e ".[spark]" (docs/engine.md)'
-    home = os.environ.get("JAVA_HOME")
-    if shutil.which("java") is None and not (home and (Path(home) / "bin" / "java").exists()):
-        return ("the spark engine needs a Java 17 runtime (java on PATH or JAVA_HOME): "
-                "apt-get install openjdk-17-jre-headless, or `make java`")
-    return None
 
 
 def nanosecond_columns(path: str | Path) -> list[str]:

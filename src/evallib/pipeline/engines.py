@@ -8,9 +8,17 @@ import json
 import os
 from pathlib import Path
 
-from evallib.analysis.compute import ENGINE_ENV, ENGINE_LOG_ENV
 from evallib.config import PilotConfig, load_pilot
-from evallib.engine import AUTO_FACTOR, COVERED, ENGINES, auto_engine, spark_missing, spark_settings
+from evallib.engine import (
+    AUTO_FACTOR,
+    COVERED,
+    ENGINE_ENV,
+    ENGINE_LOG_ENV,
+    ENGINES,
+    auto_engine,
+    spark_missing,
+    spark_settings,
+)
 from evallib.errors import ConfigError, EvallibError
 from evallib.pipeline.inputs import resolve_data
 from evallib.results import paths

@@ -31,7 +31,6 @@ import io
 import re
 
 import matplotlib
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
@@ -82,6 +81,8 @@ def show_figure(fig, alt: str, caption: str | None = None, name: str | None = No
     """Display ``fig`` as a PNG with alt text (required) and an optional caption and label. With
     ``lang``, axes that still have Matplotlib's default number format get the language's
     (decimal comma and real minus in Dutch: :func:`evallib.report.format.localise_axes`)."""
+    import matplotlib.pyplot as plt  # here: `text` below is imported by `evallib run`'s start (issue 12)
+
     if not alt or not alt.strip():
         raise ValueError("every figure needs alt text")
     if lang is not None:
@@ -104,6 +105,8 @@ def watermark_png(png: bytes, mark: str) -> bytes:
     """``png`` (a figure as PNG) with ``mark`` written across it, diagonal and light, at the
     image's own size: the one hook that marks every figure of a book built from demo data
     (:func:`evallib.book.build` applies it to every figure output of a demo build)."""
+    import matplotlib.pyplot as plt
+
     image = plt.imread(io.BytesIO(png), format="png")
     height, width = image.shape[:2]
     dpi = 100

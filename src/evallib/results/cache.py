@@ -21,7 +21,7 @@ import pickle
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import evallib
 from evallib.data import file_sha256
@@ -29,8 +29,11 @@ from evallib.protocol import to_jsonable
 from evallib.results.paths import work_dir_for
 from evallib.results.store import write_bytes
 
-__all__ = ["cached", "chapter_cache_path", "fingerprint", "load_or_compute", "panel_cache_path", "source_hash",
-           "store"]
+if TYPE_CHECKING:
+    from evallib.config import PilotConfig
+
+__all__ = ["cached", "chapter_cache_path", "fingerprint", "load_or_compute", "panel_cache_path", "panel_key",
+           "source_hash", "store"]
 
 T = TypeVar("T")
 
@@ -94,6 +97,12 @@ def panel_cache_path(results_dir: str | Path, pilot: str) -> Path:
     frame here, so that the notebook that computes the chapter reads it instead of reading and
     validating the file a second time (8-10 s at 12 million rows; issue 12)."""
     return work_dir_for(results_dir, pilot) / PANEL_FILE
+
+
+def panel_key(config: PilotConfig, data_path: str | Path) -> str:
+    """The key of a validated panel (:func:`panel_cache_path`): the data file's SHA-256, every
+    params value and evallib's source (`load_panel`'s output depends on nothing else)."""
+    return fingerprint(file_sha256(Path(data_path)), config.model_dump_json(), "validated panel")
 
 
 def cached(path: str | Path, key: str) -> tuple[bool, Any]:
