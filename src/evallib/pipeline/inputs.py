@@ -20,6 +20,7 @@ from evallib.results import paths
 from evallib.results.cache import panel_cache_path, panel_key, store
 from evallib.results.handoff import store_panel
 from evallib.schema import RUN_BYTES_PER_ROW
+from evallib.simulate import write_demo
 
 __all__ = ["check_inputs", "default_data", "parse_langs", "resolve_data"]
 
@@ -71,8 +72,6 @@ def resolve_data(config: PilotConfig, root: Path, data: str | Path | None = None
     if placeholder and not os.path.lexists(own) and not others:
         demo = config.demo_data_path(root)
         if not demo.is_file() and make_demo:
-            from evallib.simulate import write_demo  # here: scipy.special, for demo data only
-
             write_demo(config, root)
         return demo
     params = root / "params" / f"{config.pilot}.yaml"
