@@ -84,7 +84,6 @@ def subgroup_effects(
     control_group: str = "never",
     pilot: Any = "pilot",
     seed: int = 0,
-    est: Any = None,
 ) -> SubgroupResult:
     """The headline average effect (`did.headline`, horizon None) of ``outcome`` within each
     level of each subgroup variable. ``cluster`` None: every person is their own cluster.
@@ -93,9 +92,7 @@ def subgroup_effects(
     only when both the pilot and the comparison group have at least ``threshold`` persons in it
     (the disclosure threshold: smaller groups are neither shown nor estimated). Variables
     missing from the panel are skipped. ``p_holm``: Holm-adjusted p-values over all estimated
-    levels (family-wise error 5 %), because many subgroups are compared at once. ``est``: an
-    engine's estimators (`evallib.engine.EngineEstimators`): each level's headline from the
-    engine's rows of its persons (``subgroup_headline``), the levels still from this panel.
+    levels (family-wise error 5 %), because many subgroups are compared at once.
     """
     if threshold < 1:
         raise ValueError(f"threshold must be a positive integer, got {threshold!r}")
@@ -140,16 +137,9 @@ def subgroup_effects(
             member = pd.Index(persons).isin(members)
             arrays = _subset_arrays(full, member)
             sub = slim[member[ucode]] if arrays is None else slim
-
-            def in_memory(sub=sub, arrays=arrays) -> Any:  # many subgroups: the design-aware interval, no RI
-                return did.headline(sub, outcome=outcome, unit=unit, time=time, cohort=cohort,
-                                    cluster=cluster or unit, seed=seed, ri_draws=0, arrays=arrays)
-
-            def on_engine(in_memory=in_memory, ids=persons[member], label=f"{var}={lev}") -> Any:
-                return est.subgroup_headline(in_memory, members=ids, label=label, outcome=outcome, unit=unit,
-                                             time=time, cohort=cohort, cluster=cluster or unit)
-
-            res = attempt("subgroup", in_memory if est is None else on_engine)
+            res = attempt("subgroup", lambda sub=sub, arrays=arrays: did.headline(
+                sub, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster or unit,
+                seed=seed, ri_draws=0, arrays=arrays))  # many subgroups: the design-aware interval, no RI
             r = headline_row(res)
             if r is None:  # e.g. no post-entry period in this subgroup
                 row["note"] = f"not estimable: {res.reason('en')}"
@@ -316,7 +306,6 @@ def outcome_effects(
     seed: int = 0,
     cached: dict[str, Any] | None = None,
     measured: Callable[[Any, str, int | None], Any] | None = None,
-    est: Any = None,
 ) -> pd.DataFrame:
     """The printed effect on each outcome (`did.headline`, design-aware interval): at
     ``horizon`` months after entry and averaged over all months after entry. ``cached``:
@@ -329,8 +318,7 @@ def outcome_effects(
     where it broke its promise (`analysis.measured.gate`); the ``cached`` results are taken as
     already gated. Columns ``e_coverage``/``coverage``: the measured coverage's lowest rate (NaN
     when not measured on this outcome), ``e_withheld``/``withheld``: whether the interval was
-    withheld. ``est``: an engine's estimators (`evallib.engine.EngineEstimators`), whose
-    ``headline`` computes these fits on the engine."""
+    withheld."""
     if control_group != "never":
         raise ValueError("outcome_effects: the headline compares with the never-treated only")
     rows = []
@@ -338,10 +326,9 @@ def outcome_effects(
                                                   cluster=cluster or unit)) for o in outcomes}
 
     def fit(o: str, h: int | None) -> dict | None:  # both fits of an outcome read the panel once
-        kw = dict(outcome=o, unit=unit, time=time, cohort=cohort, cluster=cluster or unit, horizon=h, seed=seed,
-                  ri_draws=0)  # RI only for the headline outcome
-        res = attempt("outcome", lambda: did.headline(panel, **kw, arrays=arrays[o]()) if est is None
-                      else est.headline(panel, **kw))
+        res = attempt("outcome", lambda: did.headline(
+            panel, outcome=o, unit=unit, time=time, cohort=cohort, cluster=cluster or unit,
+            horizon=h, seed=seed, ri_draws=0, arrays=arrays[o]()))  # RI only for the headline outcome
         return headline_row(measured(res, o, h) if measured is not None else res)
 
     def cov(r: dict | None, o: str) -> tuple[float, bool]:  # measured on this outcome only

@@ -103,11 +103,10 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
                      est: EngineEstimators | None = None, study_root: Path | None = None) -> HeadlineSection:
     """Each estimate, or an :class:`~evallib.analysis.absence.Absent` when the panel does not
     allow it (checked first: see :mod:`evallib.analysis.absence`). ``est``: an engine's
-    estimators (`evallib.engine`) for the CS group-time effects, TWFE, its assessment, the event
-    study, the other outcomes' and the subgroups' headlines; default in memory. ``study_root``:
-    the project whose committed coverage studies (`analysis.measured`) give each printed
-    interval its measured coverage and withhold one that broke its promise in this design
-    (docs/decisions/0015); None: not looked up."""
+    estimators (`evallib.engine`) for the CS group-time effects, TWFE, its assessment and the event
+    study; default in memory. ``study_root``: the project whose committed coverage studies
+    (`analysis.measured`) give each printed interval its measured coverage and withhold one
+    that broke its promise in this design (docs/decisions/0015); None: not looked up."""
     a, outcome, cluster = config.analysis, config.headline_outcome, config.cluster
 
     def measured(h: Any, o: str, months: int | None) -> Any:
@@ -165,10 +164,9 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
                                          months=a.horizon)])
     outcomes = attempt("outcomes", lambda: outcome_effects(
         panel, outcomes=config.outcomes, horizon=a.horizon, cluster=cluster, seed=config.seed,
-        cached={outcome: (average, horizon)}, measured=measured, est=est), [needs(gt)])
+        cached={outcome: (average, horizon)}, measured=measured), [needs(gt)])
     subgroups = attempt("subgroups", lambda: subgroup_effects(
-        panel, outcome=outcome, threshold=config.disclosure_threshold, cluster=cluster, seed=config.seed,
-        est=est),
+        panel, outcome=outcome, threshold=config.disclosure_threshold, cluster=cluster, seed=config.seed),
         [need(f.subgroup_columns, "no_subgroup_columns"), needs(gt)])
     return HeadlineSection(gt=gt, simple=simple, dynamic=dynamic, at_horizon=headline_row(horizon),
                            assessment=assessment, twfe=twfe, event_study=es,

@@ -78,9 +78,7 @@ def _conf_text(value: str | int | float | bool) -> str:
 COVERED = ("staggered_gt (and its simple / dynamic aggregations)", "twfe",
            "assess (TWFE with wild cluster bootstrap and randomization inference)",
            "event study (BJS imputation, with its pre-trend test)", "pilot transition matrix",
-           "time to work (Kaplan-Meier)", "relapse (pilot months vs comparison)",
-           "the other outcomes' headlines (design-aware interval, no randomization inference)",
-           "subgroup headlines (one cell per subgroup level)")
+           "time to work (Kaplan-Meier)", "relapse (pilot months vs comparison)")
 
 
 #: a panel in memory takes about this many times its Parquet file's size (pandas columns,
