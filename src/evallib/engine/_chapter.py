@@ -25,7 +25,7 @@ from evallib.engine._backend import DuckEngine
 from evallib.engine._settings import ENGINES, spark_settings
 from evallib.engine._spark import SparkEngine
 from evallib.engine._sql import ident
-from evallib.engine._units import padded_ids
+from evallib.engine._units import padded_ids, unit_text
 from evallib.errors import EstimationError
 
 
@@ -97,6 +97,29 @@ class EngineEstimators:
                                        cluster=cluster, horizon=horizon, alpha=alpha),
             lambda: did.headline(data, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster,
                                  horizon=horizon, alpha=alpha, seed=seed, ri_draws=ri_draws))
+
+    def subgroup_headline(self, in_memory: Callable[[], Any], *, members: Sequence, label: str, outcome: str,
+                          unit: str, time: str, cohort: str, cluster: str, alpha: float = 0.05) -> Any:
+        """``did.headline(..., ri_draws=0)`` on the rows of the persons ``members`` (their ids as
+        the loader reads them: text), one subgroup cell of `analysis.effects.subgroup_effects`:
+        on the engine, the panel's rows whose person is in the members' table (sent to the
+        engine, one row per person; a semi-join), the headline's statistics from those rows;
+        else ``in_memory()``. ``label`` names the cell in the log. The chapter does not call it
+        yet: one engine pass per cell doubled the 12M chapter on DuckDB (docs/engine.md, "What
+        is left of issue 16")."""
+
+        def on_engine() -> Any:
+            self.eng.put("subgroup_members", pd.DataFrame({"u": pd.Series(members, dtype=object).astype(str)}))
+            text = unit_text(unit, self.eng.columns("panel"))
+            self.eng.view("subgroup_rows", f"SELECT * FROM panel WHERE {text} IN (SELECT u FROM subgroup_members)")
+            try:
+                return _headline.headline(self.eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                                          cluster=cluster, alpha=alpha, view="subgroup_rows")
+            finally:
+                self.eng.drop("subgroup_rows")
+                self.eng.drop("subgroup_members")
+
+        return self._either(f"subgroup_headline({outcome}, {label})", "", on_engine, in_memory)
 
     def twfe(self, data: pd.DataFrame, *, outcome: str, treatment, unit: str, time: str,
              cluster: str | None = None, controls: Sequence[str] = (), vcov: str | None = None,

@@ -57,3 +57,32 @@ def test_engine_estimators_headline(demo):
     assert abs(got.estimate - did.headline(panel, ri_draws=0, **kw).estimate) <= TOL
     with_ri = est.headline(panel, ri_draws=19, **kw)
     assert est.log[-1][1].startswith("memory") and with_ri.p_value_ri is not None
+
+
+def test_subgroup_headline_equals_the_chapter_cells(demo):
+    """EngineEstimators.subgroup_headline (the rows of a cell's persons, sent as the loader's
+    text ids) gives each shown subgroup cell of `analysis.effects.subgroup_effects` (memory) to
+    1e-10; a cell with no persons is refused by the engine and computed in memory (logged)."""
+    from evallib.analysis.balance import edge_rows
+    from evallib.analysis.effects import _ORDER, SUBGROUPS, subgroup_effects
+
+    cfg, panel, eng, pilot = demo
+    outcome, cluster = cfg.headline_outcome, cfg.cluster
+    table = subgroup_effects(panel, outcome=outcome, threshold=cfg.disclosure_threshold, cluster=cluster).table
+    shown = table[table["shown"]]
+    assert len(shown) >= 4
+    first = edge_rows(panel, unit="person_id", time="month").set_index("person_id")
+    est = engine.EngineEstimators(eng)
+    kw = dict(outcome=outcome, unit="person_id", time="month", cohort="start_month", cluster=cluster)
+    for row in shown.itertuples():
+        col, fn = SUBGROUPS[row.variable]
+        level = fn(first[col])
+        members = level.index[(level == row.level).fillna(False).to_numpy()]
+        assert row.level in _ORDER[row.variable]
+        got = est.subgroup_headline(lambda: pytest.fail("ran in memory"), members=list(members),
+                                    label=f"{row.variable}={row.level}", **kw)
+        assert est.log[-1] == (f"subgroup_headline({outcome}, {row.variable}={row.level})", eng.name)
+        for f in ("estimate", "std_error", "ci_low", "ci_high", "p_value", "mde"):
+            assert abs(getattr(got, f) - getattr(row, f)) <= TOL, (row.variable, row.level, f)
+    fallback = est.subgroup_headline(lambda: "memory result", members=["nobody"], label="empty", **kw)
+    assert fallback == "memory result" and est.log[-1][1].startswith("memory (engine refused")
