@@ -198,20 +198,23 @@ def run_command(project: Path, name: str, *, lang: str = "nl,en", interval: floa
 GOAL_S, GOAL_GB = 45, 6  # issue 12: the real command at 12M rows, both editions
 
 
-def measure(project: Path, pilot: str) -> dict:
+def measure(project: Path, pilot: str, interval: float = 0.2) -> dict:
     """The timed run, then the memory run (module docstring), of the command in ``project``: the
     timed run's fields, with ``peak_pss_gb`` from the memory run, ``peak_gb`` the larger RSS sum
-    of the two, and the memory run's own wall / CPU seconds and PSS under ``memory_run``."""
-    timed = run_command(project, pilot, pss=False)
+    of the two, and the memory run's own wall / CPU seconds, PSS and sampling interval under
+    ``memory_run``. A memory run that fails leaves the timed run's figures (RSS only, its PSS 0)
+    and its error under ``memory_run``."""
+    timed = run_command(project, pilot, pss=False, interval=interval)
     if "error" in timed:
         return timed
-    mem = run_command(project, pilot, pss=True)
+    mem = run_command(project, pilot, pss=True, interval=interval)
     if "error" in mem:
-        return {**timed, "error": "memory run: " + mem["error"]}
+        return {**timed, "memory_run": {"error": mem["error"]}}
     return {**timed, "peak_gb": max(timed["peak_gb"], mem["peak_gb"]), "peak_pss_gb": mem["peak_pss_gb"],
             "peak_handoff_gb": max(timed["peak_handoff_gb"], mem["peak_handoff_gb"]),
             "processes": max(timed["processes"], mem["processes"]),
-            "memory_run": {k: mem[k] for k in ("seconds", "cpu_seconds", "peak_gb", "peak_pss_gb", "load_before")}}
+            "memory_run": {**{k: mem[k] for k in ("seconds", "cpu_seconds", "peak_gb", "peak_pss_gb", "load_before")},
+                           "interval": interval}}
 
 
 def stage(size: str, panel: Path, *, n_clusters: int, n_treated: int) -> dict:
@@ -234,8 +237,10 @@ def goal_line(size: str, ev: dict) -> str:
     pss = ev.get("peak_pss_gb") or 0.0
     judged, on = (pss, "PSS") if pss > 0 else (ev["peak_gb"], "RSS")
     ok = ev["seconds"] <= GOAL_S and judged <= GOAL_GB
-    mem = ev.get("memory_run")
-    mem_note = (f"; the memory run, sampling PSS every 0.2 s, took {mem['seconds']:.1f} s wall" if mem else "")
+    mem = ev.get("memory_run") or {}
+    mem_note = (f"; the memory run failed, PSS not measured: {mem['error'][:200]}" if "error" in mem else
+                f"; the memory run, sampling PSS every {mem.get('interval', 0.2):g} s, took {mem['seconds']:.1f} s "
+                "wall" if mem else "")
     return (f"- {size} rows, the real command `evallib run --pilot bench_{size.lower()} --lang nl,en`: "
             f"{ev['seconds']:.1f} s wall ({ev['user_seconds']:.1f} s user + {ev['system_seconds']:.1f} s system "
             f"CPU over all processes), peak {f'{pss:.2f} GB PSS and ' if pss > 0 else ''}{ev['peak_gb']:.2f} GB "

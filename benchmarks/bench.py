@@ -310,7 +310,8 @@ STAGES = [  # (stage, evallib label, [reference implementations])
     ("ri_wild", f"randomization inference + wild bootstrap ({N_BOOT} draws)", []),
     ("pipeline", "whole evaluation of one pilot (all of the above, from Parquet)", []),
     ("command", "the real command: evallib run --pilot bench_<size> --lang nl,en (notebooks, both editions, "
-                "book stage; peak = RSS summed over the whole process tree)", []),
+                "book stage; s and cpu from a run that samples RSS only, peak = the larger RSS summed over the "
+                "whole process tree of that run and of a second run that samples PSS: see the goal check)", []),
 ]
 
 

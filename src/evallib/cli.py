@@ -33,16 +33,17 @@ from evallib.config import (
     list_pilots,
     load_pilot,
 )
+from evallib.data.convert import panel_from_files, write_panel, write_report
 from evallib.errors import DataError, EvallibError, InputError
 from evallib.pipeline import parse_langs, run_pilots, write_params_template
 from evallib.pipeline.engines import choose_engine, engine_log_lines, engine_note, spark_masters, use_engine
 from evallib.results import paths
 from evallib.schema import SPECS, data_dictionary_markdown, empty_panel
+from evallib.simulate import write_demo
 
-# The book (jupyter-book, the editions, the analysis stack, scipy.stats, matplotlib: about 1.2 s
-# of imports), the record converters and the simulator are imported by the commands that use
-# them, not by every command: `evallib run` starts on one core while its kernels wait for the
-# input check (issue 12)
+# The book (jupyter-book, the editions, the analysis stack, scipy.stats, matplotlib's pyplot:
+# about 1.2 s of imports) is imported by the `book` command, not by every command: `evallib
+# run` starts on one core while its kernels wait for the input check (issue 12, decision 0016)
 if TYPE_CHECKING:
     from evallib.book import BookError, BuildResult
 
@@ -140,8 +141,6 @@ def simulate(
                                              min=0)] = None,
 ) -> None:
     """Write demo data with known truth: data/demo/<pilot>/panel.parquet and truth.json."""
-    from evallib.simulate import write_demo
-
     root = _root()
     for p in _pilots(pilot, root):
         path = write_demo(load_pilot(p, root), root, seed)
@@ -432,8 +431,6 @@ def panel(
 ) -> None:
     """Build a pilot's monthly panel from spells or assessments and a persons file, print what
     happened to every record (also written beside the panel) and validate the panel."""
-    from evallib.data.convert import panel_from_files, write_panel, write_report
-
     root = _root()
     config = _config(pilot, root)
     if (spells is None) == (assessments is None):

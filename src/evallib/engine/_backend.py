@@ -94,6 +94,7 @@ class DuckEngine:
         self.execute(f"CREATE OR REPLACE TEMP TABLE {ident(name)} AS {sql}")
 
     def drop(self, name: str) -> None:
+        self._frames.pop(name, None)  # a frame sent by `put`: no longer referenced
         kind = self.con.execute("SELECT table_type FROM information_schema.tables WHERE table_name = ?",
                                 [name]).fetchall()
         for (ty,) in kind:

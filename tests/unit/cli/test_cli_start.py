@@ -1,5 +1,5 @@
 """What `evallib run` imports before its input check (decision 0016, issue 12): not the book, the
-engines, scipy or pyplot; and `evallib.engine`, which loads its modules on first use, still
+engines, scipy.stats or pyplot; and `evallib.engine`, which loads its modules on first use, still
 gives every public name."""
 
 from __future__ import annotations
