@@ -13,6 +13,7 @@ starts and deleted when its last edition has ended, whether it succeeded or fail
 from __future__ import annotations
 
 import multiprocessing.util
+import os
 import shutil
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
@@ -20,6 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from evallib.config import list_pilots, load_pilot
+from evallib.data.read import _available_memory, panel_rows
 from evallib.errors import ConfigError
 from evallib.pipeline.execute import NotebookRun, PilotRun, _execute, _to_run
 from evallib.pipeline.inputs import data_size, resolve_data
@@ -29,6 +31,7 @@ from evallib.pipeline.templates import BOOK_STAGE, SUMMARY, book_templates, pilo
 from evallib.results import paths
 from evallib.results.handoff import remove_panels
 from evallib.results.store import stamp_run_id, work_path, write_bytes
+from evallib.schema import MEMORY_CHECK_ENV, RUN_BYTES_PER_ROW
 
 __all__: list[str] = []  # internal: run_pilots and run_book_stage (evallib.pipeline.run) use it
 
@@ -201,18 +204,61 @@ def _check_edition(run: PilotRun, results: Path, first: tuple[str, bytes | None]
     return first
 
 
+def run_memory_need(pilot: str, root: Path, data: str | None) -> int:
+    """The memory a pilot's run takes, as the input check counts it (`data.read.check_fits`): the
+    panel's rows times `evallib.schema.RUN_BYTES_PER_ROW`; 0 when its rows cannot be counted."""
+    try:
+        path = resolve_data(load_pilot(pilot, root), root, data, make_demo=False)
+    except ConfigError:
+        return 0
+    return (panel_rows(path) or 0) * RUN_BYTES_PER_ROW
+
+
+def memory_budget() -> int | None:
+    """The memory the pilots running at the same time may take together: what is available when
+    the pilots start (after the input check gave its memory back); None (no limit) where that
+    is unknown or ``EVALLIB_MEMORY_CHECK=off``."""
+    if os.environ.get(MEMORY_CHECK_ENV, "").strip().lower() in ("off", "0", "no", "false"):
+        return None
+    return _available_memory()
+
+
+def startable(ready: list[str], running: list[str], free_workers: int, priority: dict[str, float],
+              need: dict[str, int], budget: int | None) -> list[str]:
+    """Which ready pilots to start now, in order: the most work left first (``priority``), while
+    a worker is free and, when some pilot is running or about to start, the needs of all of them
+    fit in ``budget`` together (a pilot that does not fit waits; a smaller one behind it may
+    start). A pilot alone always starts: `check_inputs` already refused one that does not fit
+    by itself. Why: each worker computes a whole chapter, which holds its panel in memory, so two
+    large pilots side by side can need more than the machine has even though each fits alone
+    (the system then kills a process, with no message)."""
+    chosen: list[str] = []
+    in_use = sum(need.get(q, 0) for q in running)
+    for p in sorted(ready, key=lambda q: -priority[q]):  # ties: the order given (sorted is stable)
+        if len(chosen) >= free_workers:
+            break
+        alone = not running and not chosen
+        if alone or budget is None or in_use + need.get(p, 0) <= budget:
+            chosen.append(p)
+            in_use += need.get(p, 0)
+    return chosen
+
+
 def _run_editions(todo: list[str], langs: list[str], data: str | None, root: Path, runner: _Runner, progress,
                   run_id: str | None = None):
     """Run every (pilot, edition), a pilot's editions one after the other in the order given (they
     write the same ``results/<pilot>.json``; see :func:`_check_edition`), as many at a time as
     the runner has workers. A free worker takes the first edition waiting of the pilot with the
     most work left (editions left x panel size), so that no worker idles at the end while one
-    pilot still has several editions to run. A pilot's work folder (which holds the panel
+    pilot still has several editions to run; pilots run side by side only while their memory
+    needs fit together (`startable`). A pilot's work folder (which holds the panel
     `check_inputs` validated) is deleted after its last edition. A successful edition's notebooks are stamped with
     ``run_id`` and the results file they made (:func:`~evallib.pipeline.manifest.stamp_notebooks`),
     which carries the same ``run_id`` (:func:`~evallib.results.store.stamp_run_id`)."""
     waiting = {p: list(langs) for p in todo}
     size = {p: data_size(p, root, data) for p in todo}
+    need = {p: run_memory_need(p, root, data) for p in todo} if runner.workers > 1 and len(todo) > 1 else {}
+    budget = memory_budget() if need else None
     first: dict[str, tuple[str, bytes | None] | None] = dict.fromkeys(todo)
     running: dict[Future, tuple[str, str]] = {}
     runs: list[PilotRun] = []
@@ -221,11 +267,10 @@ def _run_editions(todo: list[str], langs: list[str], data: str | None, root: Pat
     # there for the chapter's computation (emptying them here deleted that panel: every run
     # loaded the file twice)
     while any(waiting.values()) or running:
-        busy = {p for p, _ in running.values()}
+        busy = [p for p, _ in running.values()]
         ready = [p for p in todo if waiting[p] and p not in busy]
-        while ready and len(running) < runner.workers:
-            p = max(ready, key=lambda q: len(waiting[q]) * size[q])  # ties: the first in todo
-            ready.remove(p)
+        for p in startable(ready, busy, runner.workers - len(running),
+                           {q: len(waiting[q]) * size[q] for q in ready}, need, budget):
             lang = waiting[p].pop(0)
             running[runner.submit(_pilot_job, p, lang, data, str(root))] = (p, lang)
         done, _ = wait(running, return_when=FIRST_COMPLETED)
