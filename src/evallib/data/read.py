@@ -129,6 +129,12 @@ def _available_memory() -> int | None:
     return None
 
 
+def memory_check_off() -> bool:
+    """Whether ``EVALLIB_MEMORY_CHECK`` switches the memory checks off (off, 0, no, false): the
+    loader's and the run's (`check_fits`), and the run's budget for pilots side by side."""
+    return os.environ.get(MEMORY_CHECK_ENV, "").strip().lower() in ("off", "0", "no", "false")
+
+
 # Every row of a panel CSV holds at least 8 required fields, 7 separators and a line break: the
 # file's size over this bounds its rows from above without reading it
 _MIN_CSV_ROW_BYTES = 16
@@ -168,7 +174,7 @@ def check_fits(path: str | Path, *, per_row: int = LOAD_BYTES_PER_ROW, doing: st
     Without this, such a panel is read until the system kills the process: no message, and at
     500 million rows only after minutes. A CSV is counted only when its size allows more rows
     than fit (at least 16 bytes a row), so an ordinary file costs a ``stat`` and four bytes read."""
-    if os.environ.get(MEMORY_CHECK_ENV, "").strip().lower() in ("off", "0", "no", "false"):
+    if memory_check_off():
         return
     memory = _available_memory() if available is None else available
     path = Path(path)

@@ -73,7 +73,6 @@ def _conf_text(value: str | int | float | bool) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-
 #: what the duckdb and spark engines compute; everything else in a chapter runs in memory
 COVERED = ("staggered_gt (and its simple / dynamic aggregations)", "twfe",
            "assess (TWFE with wild cluster bootstrap and randomization inference)",

@@ -13,7 +13,6 @@ starts and deleted when its last edition has ended, whether it succeeded or fail
 from __future__ import annotations
 
 import multiprocessing.util
-import os
 import shutil
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
@@ -21,7 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from evallib.config import list_pilots, load_pilot
-from evallib.data.read import _available_memory, panel_rows
+from evallib.data.read import _available_memory, memory_check_off, panel_rows
 from evallib.errors import ConfigError
 from evallib.pipeline.execute import NotebookRun, PilotRun, _execute, _to_run
 from evallib.pipeline.inputs import data_size, resolve_data
@@ -31,7 +30,7 @@ from evallib.pipeline.templates import BOOK_STAGE, SUMMARY, book_templates, pilo
 from evallib.results import paths
 from evallib.results.handoff import remove_panels
 from evallib.results.store import stamp_run_id, work_path, write_bytes
-from evallib.schema import MEMORY_CHECK_ENV, RUN_BYTES_PER_ROW
+from evallib.schema import RUN_BYTES_PER_ROW
 
 __all__: list[str] = []  # internal: run_pilots and run_book_stage (evallib.pipeline.run) use it
 
@@ -218,9 +217,7 @@ def memory_budget() -> int | None:
     """The memory the pilots running at the same time may take together: what is available when
     the pilots start (after the input check gave its memory back); None (no limit) where that
     is unknown or ``EVALLIB_MEMORY_CHECK=off``."""
-    if os.environ.get(MEMORY_CHECK_ENV, "").strip().lower() in ("off", "0", "no", "false"):
-        return None
-    return _available_memory()
+    return None if memory_check_off() else _available_memory()
 
 
 def startable(ready: list[str], running: list[str], free_workers: int, priority: dict[str, float],
