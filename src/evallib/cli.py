@@ -231,10 +231,10 @@ def validate(
     if engine == "memory":
         s = evallib.data.summarise(evallib.data.load_panel(data, config), config)
     elif engine in ("duckdb", "spark"):
-        temp = os.environ.get("EVALLIB_ENGINE_TEMP")
-        eng = (evallib.engine.DuckEngine(memory_limit=os.environ.get("EVALLIB_ENGINE_MEMORY_LIMIT"),
-                                         temp_directory=temp) if engine == "duckdb"
-               else evallib.engine.SparkEngine(master=os.environ.get("EVALLIB_SPARK_MASTER", "local[2]")))
+        # the settings `evallib run` uses: Spark's from the params and EVALLIB_SPARK_MASTER / _CONF
+        temp = os.environ.get(evallib.engine.ENGINE_TEMP_ENV) or None
+        eng = evallib.engine.open_engine(engine, config, temp_directory=temp,
+                                         memory_limit=os.environ.get(evallib.engine.ENGINE_MEMORY_ENV) or None)
         try:
             s = evallib.engine.validate_parquet(data, config, eng, scratch=temp)
         finally:
@@ -322,6 +322,52 @@ def run(
         raise typer.Exit(EXIT_INPUT)
     if "FAILED" in statuses:
         raise typer.Exit(EXIT_FAIL)
+
+
+@_command()
+def estimate(
+    pilot: Annotated[str, typer.Option("--pilot", help="pilot name (params/<pilot>.yaml)")],
+    data: Annotated[Path | None, typer.Option("--data", help="the panel: a Parquet file or a directory of "
+                                              "Parquet files partitioned by area (default: the params' data)")] = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb (default: out of core, EVALLIB_ENGINE_MEMORY_LIMIT, "
+                                        "EVALLIB_ENGINE_TEMP) or spark (master from the params' engine.spark or "
+                                        "EVALLIB_SPARK_MASTER, default local[2])")] = "duckdb",
+    out: Annotated[Path | None, typer.Option("--out", help="the JSON file to write (default: "
+                                             "build/estimates/<pilot>-<engine>.json)")] = None,
+) -> None:
+    """A pilot's estimates on DuckDB or Spark without loading the panel, for panels too large for
+    `run` (docs/engine.md): validation, CS, the headline, TWFE with its wild bootstrap and
+    randomization inference, the event study, transitions, time to work and relapse, as JSON
+    under the results file's keys. Not the book."""
+    from evallib.analysis.at_scale import estimate_at_scale, open_engine, summary_lines
+    from evallib.pipeline import resolve_data
+    from evallib.results.store import write_json
+
+    root = _root()
+    name = _pilots([pilot], root)[0]
+    config = _config(name, root)
+    path = resolve_data(config, root, data)
+    eng = open_engine(engine, config)
+    typer.echo(f"estimate {config.pilot} on {eng.name}: {path}", err=True)
+    try:
+        res = estimate_at_scale(config, path, eng, study_root=root,
+                                scratch=os.environ.get(evallib.engine.ENGINE_TEMP_ENV) or None,
+                                progress=lambda what, s, where: typer.echo(f"  {what}: {where}, {s:.1f} s", err=True))
+    finally:
+        eng.close()
+    doc = res.to_dict(config.disclosure_threshold)
+    target = out or paths.build_dir(root) / "estimates" / f"{config.pilot}-{engine}.json"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_json(target, doc, digits=12)
+    except OSError as exc:
+        _fail(f"{target}: cannot write the estimates ({exc.strerror or exc})", EXIT_INPUT)
+    s = res.summary
+    typer.echo(f"{path}: pilot {config.pilot}, engine {res.engine}: {s['persons']} persons, "
+               f"{s['person_months']} person-months, {s['clusters']} clusters ({s['cluster']})")
+    for line in summary_lines(doc):
+        typer.echo(line)
+    typer.echo(f"wrote {target} (counts below {config.disclosure_threshold} suppressed; not published)")
 
 
 def _langs(lang: str) -> list[str]:

@@ -200,7 +200,8 @@ def check_fits(path: str | Path, *, per_row: int = LOAD_BYTES_PER_ROW, doing: st
         raise TooLargeError(
             f"{path}: {rows:,} rows; {doing} needs about {need / 1e9:,.1f} GB of memory ({per_row} bytes a row"
             f"{'' if parquet else ' and the file itself'}, measured at 12 million rows) and {memory / 1e9:,.1f} GB "
-            "are available. Check a panel this size without loading it: evallib validate --engine duckdb "
+            "are available. Check a panel this size without loading it: evallib validate --engine duckdb; "
+            "its estimates without loading it: evallib estimate --pilot NAME --engine duckdb "
             f"(docs/engine.md); to try anyway, set {MEMORY_CHECK_ENV}=off")
 
 

@@ -33,6 +33,7 @@ results as the memory engine (`evallib.did`, `evallib.ladder`).
 * `engine_estimators` / `EngineEstimators` -- what `evallib.analysis.chapter` takes from an
   engine (``est=``): the calls above where the engine covers them, the memory estimators
   otherwise, with a log of where each ran (`evallib run --engine duckdb|spark`).
+* `open_engine` -- a `DuckEngine` or `SparkEngine` by name, with its settings.
 * `SparkEngine` -- a ``SparkSession`` (local mode or a cluster's master URL) running the same
   queries; `spark_settings` -- its master and settings from the params' ``engine.spark`` block
   and EVALLIB_SPARK_MASTER / EVALLIB_SPARK_CONF.
@@ -49,7 +50,7 @@ import importlib
 _MODULES = {
     "_assess": ("assess", "assess_stats"),
     "_backend": ("DuckEngine",),
-    "_chapter": ("EngineEstimators", "engine_estimators"),
+    "_chapter": ("EngineEstimators", "engine_estimators", "open_engine"),
     "_cs": ("GroupTimeSums", "group_time_sums", "staggered", "staggered_from_sums"),
     "_event_study": ("EventStudySums", "event_study", "event_study_from_sums", "event_study_sums"),
     "_relapse": ("relapse", "relapse_episode_counts", "relapse_from_counts"),

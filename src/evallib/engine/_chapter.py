@@ -22,11 +22,11 @@ from evallib import did, ladder
 from evallib.config import PilotConfig
 from evallib.engine import _assess, _cs, _event_study, _headline, _relapse, _survival, _transitions, _twfe
 from evallib.engine._backend import DuckEngine
-from evallib.engine._settings import ENGINES, spark_settings
+from evallib.engine._settings import ENGINES, spark_missing, spark_settings
 from evallib.engine._spark import SparkEngine
 from evallib.engine._sql import ident
 from evallib.engine._units import padded_ids, unit_text
-from evallib.errors import EstimationError
+from evallib.errors import ConfigError, EstimationError
 
 
 def literal(text: str) -> str:
@@ -35,11 +35,14 @@ def literal(text: str) -> str:
 
 
 class EngineEstimators:
-    """See the module docstring. ``eng`` None: every call runs in memory (``reason`` says why)."""
+    """See the module docstring. ``eng`` None: every call runs in memory (``reason`` says why).
+    ``fallback=False``: a call the engine does not take raises `EstimationError` with the reason
+    instead of running in memory (`evallib estimate`, where no panel is loaded)."""
 
-    def __init__(self, eng: DuckEngine | SparkEngine | None, reason: str = ""):
+    def __init__(self, eng: DuckEngine | SparkEngine | None, reason: str = "", *, fallback: bool = True):
         self.eng = eng
         self.reason = reason
+        self.fallback = fallback
         self.log: list[tuple[str, str]] = []
 
     def close(self) -> None:
@@ -63,6 +66,9 @@ class EngineEstimators:
                 return res
             except EstimationError as e:
                 why = f"engine refused: {e}"
+        if not self.fallback:
+            self._where(what, f"not computed ({why})")
+            raise EstimationError(why)
         self._where(what, f"memory ({why})")
         return in_memory()
 
@@ -218,6 +224,22 @@ class EngineEstimators:
                                                    states=states, unit=unit, time=time, state=state))
 
 
+def open_engine(kind: str, config: PilotConfig | None = None, *, memory_limit: str | None = None,
+                temp_directory: str | Path | None = None) -> DuckEngine | SparkEngine:
+    """An engine of ``kind`` ("duckdb" or "spark"): DuckDB with ``memory_limit`` /
+    ``temp_directory``; Spark with the master and settings of ``config`` and the environment
+    (`spark_settings`). ConfigError for another kind, bad Spark settings, or Spark without
+    pyspark or Java (`spark_missing`)."""
+    if kind == "duckdb":
+        return DuckEngine(memory_limit=memory_limit, temp_directory=temp_directory)
+    if kind == "spark":
+        if (missing := spark_missing()) is not None:
+            raise ConfigError(missing)
+        master, conf = spark_settings(config)
+        return SparkEngine(master=master, conf=conf)
+    raise ConfigError(f"engine must be duckdb or spark, got {str(kind)[:80]!r}")
+
+
 def engine_estimators(kind: str, data_path: str | Path, panel: pd.DataFrame, *, memory_limit: str | None = None,
                       temp_directory: str | Path | None = None,
                       config: PilotConfig | None = None) -> EngineEstimators | None:
@@ -238,11 +260,7 @@ def engine_estimators(kind: str, data_path: str | Path, panel: pd.DataFrame, *, 
         return EngineEstimators(None, "the panel is not a Parquet file")
     if attrs.get("exclusions") or attrs.get("renamed"):
         return EngineEstimators(None, "the loader excluded rows or renamed headers")
-    if kind == "spark":
-        master, conf = spark_settings(config)
-        eng = SparkEngine(master=master, conf=conf)
-    else:
-        eng = DuckEngine(memory_limit=memory_limit, temp_directory=temp_directory)
+    eng = open_engine(kind, config, memory_limit=memory_limit, temp_directory=temp_directory)
     eng.source(path)
     n = int(eng.frame("SELECT COUNT(*) AS n FROM panel")["n"].iloc[0])
     if n != len(panel):

@@ -1,0 +1,204 @@
+"""`analysis.at_scale.estimate_at_scale` (`evallib estimate`): a pilot's analyses on the engine
+without loading the panel give the chapter's numbers. Checked against the results file that
+the memory chapter writes (`compute_pilot(engine="memory")`: did / ladder on `load_panel`'s
+panel, suppressed) on the three demo pilots, key by key, to 1e-10 (the pre-trend Wald statistic
+to engine_support.WALD_RTOL); the headline differs only in what randomization inference adds
+(the engine's headline has none). The transitions, which the results file does not hold, against
+`ladder.transition_matrix` on the pilot group's rows. Then Spark local mode against DuckDB, and
+what the command refuses or leaves out."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from engine_support import WALD_RTOL, is_wald_statistic
+
+from evallib import engine, ladder
+from evallib.analysis import compute_pilot
+from evallib.analysis.at_scale import estimate_at_scale, summary_lines
+from evallib.analysis.compute import study_root
+from evallib.analysis.preconditions import STEPS
+from evallib.config import load_pilot
+from evallib.data import load_panel
+from evallib.errors import DataError
+from evallib.results.store import dumps
+from evallib.simulate import write_demo
+
+PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
+KEYS = {"staggered_gt", "staggered_simple", "staggered_dynamic", "headline", "headline_assessment", "twfe",
+        "event_study", "transitions", "time_to_work", "relapse"}
+# what randomization inference adds to did.headline (the engine's headline runs without it)
+RI_FIELDS = {"p_value_ri", "ri_ci_low", "ri_ci_high", "ri_draws"}
+RI_SPEC = {"seed", "ri_draws"}
+
+
+def _diff(a, b, where="") -> list[str]:
+    """Where two JSON values differ (numbers by more than 1e-10 relative to max(1, |x|))."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{where}: keys {sorted(a.keys() ^ b.keys())}"]
+        return [d for k in a for d in _diff(a[k], b[k], f"{where}/{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{where}: lengths {len(a)} != {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _diff(x, y, f"{where}[{i}]")]
+    numbers = all(isinstance(x, int | float) and not isinstance(x, bool) for x in (a, b))
+    if numbers:
+        tol = WALD_RTOL if is_wald_statistic(where) else 1e-10
+        return [] if abs(a - b) <= tol * max(1.0, abs(a), abs(b)) else [f"{where}: {a} != {b}"]
+    return [] if a == b else [f"{where}: {a!r} != {b!r}"]
+
+
+def _without_ri(h: dict) -> dict:
+    return {k: ({s: x for s, x in v.items() if s not in RI_SPEC} if k == "spec" else v)
+            for k, v in h.items() if k not in RI_FIELDS}
+
+
+def _document(res, cfg) -> dict:
+    """The document as `evallib estimate` writes it (12 digits, as the results file)."""
+    return json.loads(dumps(res.to_dict(cfg.disclosure_threshold), digits=12))
+
+
+def test_diff_finds_a_changed_number():
+    assert _diff({"a": [1.0, None]}, {"a": [1.0 + 1e-12, None]}) == []
+    assert _diff({"a": [1.0, 2.0]}, {"a": [1.0, 2.001]}) != []
+    assert _diff({"a": 8.0}, {"a": None}) != []  # a count shown where the results file suppressed it
+    assert _without_ri({"estimate": 1.0, "p_value_ri": 0.1, "spec": {"seed": 3, "alpha": 0.05}}) == {
+        "estimate": 1.0, "spec": {"alpha": 0.05}}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """pilot -> (params, demo panel path, the memory chapter's results, the DuckDB estimate)."""
+    out = {}
+    for pilot in PILOTS:
+        cfg = load_pilot(pilot)
+        tmp = tmp_path_factory.mktemp(pilot)
+        path = write_demo(cfg, tmp)
+        compute_pilot(cfg, path, results_dir=tmp / "mem", work_dir=tmp / "work", engine="memory")
+        mem = json.loads((tmp / "mem" / f"{pilot}.json").read_text())["results"]
+        eng = engine.DuckEngine(memory_limit="1GB", temp_directory=tmp / "spill")
+        try:
+            res = estimate_at_scale(cfg, path, eng, study_root=study_root(), scratch=tmp / "spill")
+        finally:
+            eng.close()
+        out[pilot] = (cfg, path, mem, res)
+    return out
+
+
+@pytest.mark.parametrize("pilot", PILOTS)
+def test_estimate_gives_the_memory_chapters_numbers(pilot, demo):
+    cfg, path, mem, res = demo[pilot]
+    doc = _document(res, cfg)
+    assert doc["not_computed"] == {}
+    assert set(doc["results"]) == KEYS
+    for key, value in doc["results"].items():
+        if key == "transitions":
+            continue
+        if key == "headline":
+            for part in ("average", "at_horizon"):
+                assert value[part]["ri_draws"] == 0 and mem[key][part]["ri_draws"] > 0
+                assert _diff(_without_ri(value[part]), _without_ri(mem[key][part]), f"{key}/{part}") == []
+            continue
+        assert _diff(value, mem[key], key) == []
+    # the results file holds no transition matrix: the memory estimator on the pilot group's rows
+    panel = load_panel(path, cfg)
+    pilot_rows = panel[panel["group"] == "pilot"]
+    matrix = ladder.transition_matrix(pilot_rows, unit="person_id", time="month", state="ladder_step", states=STEPS)
+    assert _diff(doc["results"]["transitions"], json.loads(dumps(matrix, digits=12))) == []
+    # the validation summary is the loader's
+    assert res.summary["person_months"] == len(panel) and res.summary["exclusions"] == []
+    assert [k for k, _ in res.log][0] == "validation" and len(res.log) == 12
+
+
+def test_counts_below_the_threshold_are_suppressed(demo):
+    """The Kaplan-Meier table's event counts below the threshold are suppressed as in the results
+    file (an estimate document built from the result objects without the suppression showed them)."""
+    cfg, _, _, res = demo["gent_mobiel_arbeidsteam"]
+    events = [r["n_events"] for r in _document(res, cfg)["results"]["time_to_work"]["table"]]
+    assert None in events
+    assert all(n is None or n == 0 or n >= cfg.disclosure_threshold for n in events)  # zero is shown
+
+
+def test_summary_lines_name_each_analysis(demo):
+    cfg, _, mem, res = demo["gent_mobiel_arbeidsteam"]
+    lines = summary_lines(_document(res, cfg))
+    text = "\n".join(lines)
+    for name in ("headline (average)", "headline (at horizon)", "staggered_simple", "twfe", "event_study",
+                 "transitions", "time_to_work", "relapse", "wild bootstrap p", "randomization p"):
+        assert name in text
+    est = mem["headline"]["average"]["estimate"]
+    assert f"headline (average): {est:.4f}" in text
+
+
+def test_spark_local_mode_gives_duckdbs_numbers(demo, tmp_path):
+    cfg, path, _, duck = demo["antwerpen_ondersteuningsnetwerk"]
+    eng = engine.SparkEngine(master="local[2]", conf={"spark.sql.shuffle.partitions": "2"})
+    try:
+        spark = estimate_at_scale(cfg, path, eng, study_root=study_root(), scratch=tmp_path)
+    finally:
+        eng.close()
+    assert spark.engine == "spark"
+    a, b = _document(spark, cfg), _document(duck, cfg)
+    assert _diff(a["results"], b["results"]) == [] and a["not_computed"] == {}
+    assert a["validation"] == b["validation"]
+
+
+def _copy(path, dest, change) -> str:
+    frame = change(pq.read_table(path).to_pandas())
+    frame.to_parquet(dest, index=False)
+    return str(dest)
+
+
+def test_a_panel_the_loader_would_change_is_refused(demo, tmp_path):
+    """Rows outside the study period are excluded by the loader, so the file on the engine is
+    not the chapter's panel: refused with the exclusion, its rows and what to do."""
+    cfg, path, _, _ = demo["gent_mobiel_arbeidsteam"]
+    first = pd.Period(cfg.study_period[0], "M")
+    later = cfg.model_copy(update={"study_period": (str(first + 1), cfg.study_period[1])})
+    eng = engine.DuckEngine(memory_limit="1GB")
+    with pytest.raises(DataError) as err:
+        estimate_at_scale(later, path, eng, scratch=tmp_path)
+    eng.close()
+    text = str(err.value)
+    assert str(path) in text and "would be excluded (month outside the study period" in text
+    assert "rows" in text and "a panel the loader takes unchanged" in text
+
+
+def test_a_csv_panel_is_refused(demo, tmp_path):
+    cfg, path, _, _ = demo["westhoek_proeftuin"]
+    csv = tmp_path / "panel.csv"
+    pq.read_table(path).to_pandas().head(50).to_csv(csv, index=False)
+    eng = engine.DuckEngine(memory_limit="1GB")
+    with pytest.raises(DataError, match="the engine validates Parquet files only"):
+        estimate_at_scale(cfg, csv, eng, scratch=tmp_path)
+    eng.close()
+
+
+def test_an_analysis_the_engine_refuses_is_listed_not_run(demo, tmp_path):
+    """A person with a gap in their months: TWFE and its assessment on the engine need every person
+    in one run of months, so they are listed under not_computed with the engine's reason (never
+    run in memory); the other analyses still give numbers."""
+    cfg, path, _, _ = demo["westhoek_proeftuin"]
+
+    def gap(frame: pd.DataFrame) -> pd.DataFrame:
+        person = frame["person_id"].iloc[0]
+        rows = frame.index[frame["person_id"] == person]
+        return frame.drop(index=rows[len(rows) // 2])
+
+    holed = _copy(path, tmp_path / "gap.parquet", gap)
+    eng = engine.DuckEngine(memory_limit="1GB")
+    try:
+        res = estimate_at_scale(cfg, holed, eng, scratch=tmp_path)
+    finally:
+        eng.close()
+    doc = _document(res, cfg)
+    assert {"twfe", "headline_assessment"} <= set(doc["not_computed"])
+    assert all("engine refused" in why for why in doc["not_computed"].values())
+    assert not set(doc["not_computed"]) & set(doc["results"])
+    assert {"staggered_gt", "transitions", "relapse"} <= set(doc["results"])
+    assert res.summary["gaps"]["persons"] == 1
+    assert any(line.startswith("  not computed: twfe (engine refused") for line in summary_lines(doc))
