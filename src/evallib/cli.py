@@ -356,7 +356,7 @@ def estimate(
     finally:
         eng.close()
     doc = res.to_dict(config.disclosure_threshold)
-    target = out or paths.build_dir(root) / "estimates" / f"{config.pilot}-{engine}.json"
+    target = out or paths.estimates_path(root, config.pilot, engine)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         write_json(target, doc, digits=12)

@@ -77,6 +77,11 @@ def incomplete_results_path(root: Path, pilot: str) -> Path:
     return results_dir(root) / f"{pilot}.incomplete.json"
 
 
+def estimates_path(root: Path, pilot: str, engine: str) -> Path:
+    """``build/estimates/<pilot>-<engine>.json``: `evallib estimate`'s document (unpublished)."""
+    return build_dir(root) / "estimates" / f"{pilot}-{engine}.json"
+
+
 def work_dir_for(results: str | Path, pilot: str) -> Path:
     """The work folder of ``pilot`` beside a results folder (``<results>/../work/<pilot>``)."""
     return Path(results).parent / "work" / pilot
