@@ -155,16 +155,18 @@ def _handoff_bytes() -> int:
     return total
 
 
-def run_command(project: Path, name: str, *, lang: str = "nl,en", interval: float = 0.2, pss: bool = True) -> dict:
-    """Run ``evallib run --pilot name --lang lang`` in ``project``; wall, CPU, peak tree memory
-    (``pss`` False: the RSS sum only, which costs the command nothing measurable; the PSS peak
-    is then 0)."""
+def run_command(project: Path, name: str, *, lang: str = "nl,en", interval: float = 0.2, pss: bool = True,
+                args: list[str] | None = None) -> dict:
+    """Run ``evallib run --pilot name --lang lang`` (or ``evallib *args``) in ``project``; wall,
+    CPU, peak tree memory (``pss`` False: the RSS sum only, which costs the command nothing
+    measurable; the PSS peak is then 0)."""
     evallib = str(Path(sys.executable).parent / "evallib")
     env = {**os.environ, "MPLBACKEND": "Agg"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load = os.getloadavg()
     t0 = time.perf_counter()
-    proc = subprocess.Popen([evallib, "run", "--pilot", name, "--lang", lang], cwd=project, env=env,
+    command = args if args is not None else ["run", "--pilot", name, "--lang", lang]
+    proc = subprocess.Popen([evallib, *command], cwd=project, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0, 0, 0, 0]  # RSS sum, PSS sum (bytes; both with the handed-off panels), most processes, handoff
     done = threading.Event()

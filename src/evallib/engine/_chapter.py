@@ -44,6 +44,7 @@ class EngineEstimators:
         self.reason = reason
         self.fallback = fallback
         self.log: list[tuple[str, str]] = []
+        self._headline_stats: dict[tuple, Any] = {}  # `_headline.headline_stats` by its arguments
 
     def close(self) -> None:
         if self.eng is not None:
@@ -96,11 +97,20 @@ class EngineEstimators:
                  ri_draws: int = did.RI_DRAWS) -> Any:
         """``did.headline`` (Callaway-Sant'Anna form): on the engine when ``ri_draws`` is 0
         (randomization inference is not on the engine yet), else in memory."""
+        def on_engine() -> Any:
+            # the statistics do not depend on the horizon: one pass for every headline of them
+            key = (outcome, unit, time, cohort, cluster)
+            if key not in self._headline_stats:
+                self._headline_stats[key] = _headline.headline_stats(
+                    self.eng, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster)
+            return _headline.headline(self.eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                                      cluster=cluster, horizon=horizon, alpha=alpha,
+                                      stats=self._headline_stats[key])
+
         return self._either(
             f"headline({outcome}, horizon={horizon})",
             "" if ri_draws == 0 else "randomization inference runs in memory",
-            lambda: _headline.headline(self.eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
-                                       cluster=cluster, horizon=horizon, alpha=alpha),
+            on_engine,
             lambda: did.headline(data, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster,
                                  horizon=horizon, alpha=alpha, seed=seed, ri_draws=ri_draws))
 

@@ -90,13 +90,16 @@ def headline_stats(eng, *, outcome: str, unit: str, time: str, cohort: str, clus
 
 
 def headline(eng, *, outcome: str, unit: str, time: str, cohort: str, cluster: str,
-             horizon: int | None = None, alpha: float = 0.05, view: str = "panel") -> Headline:
-    """`did.headline(..., ri_draws=0)` on the engine (no randomization inference)."""
+             horizon: int | None = None, alpha: float = 0.05, view: str = "panel",
+             stats: HeadlineStats | None = None) -> Headline:
+    """`did.headline(..., ri_draws=0)` on the engine (no randomization inference). ``stats``:
+    `headline_stats` of the same arguments, already computed (the average and the horizon come
+    from the same statistics: one pass over the rows for both)."""
     if horizon is not None and (not isinstance(horizon, int | np.integer) or horizon < 0):
         raise EstimationError(f"{WHAT}: horizon must be None or a non-negative integer, got {horizon!r}")
     check_headline_options(alpha, 0, WHAT)
-    st = headline_stats(eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
-                        cluster=cluster, view=view)
+    st = stats if stats is not None else headline_stats(eng, outcome=outcome, unit=unit, time=time,
+                                                        cohort=cohort, cluster=cluster, view=view)
     est, design, got = headline_from_stats(st, horizon, alpha)
     if design.n_treated_clusters == 0:
         raise EstimationError(f"{WHAT}: no treated units")
