@@ -38,6 +38,8 @@ class DuckEngine:
         if threads is not None:
             self.con.execute(f"SET threads = {int(threads)}")
         self.con.execute("SET preserve_insertion_order = false")  # lets big scans spill freely
+        # DuckDB draws a progress bar on stdout for queries over 2 s: not in a command's output
+        self.con.execute("SET enable_progress_bar = false")
         self._frames: dict[str, pd.DataFrame] = {}
 
     # -- inputs -------------------------------------------------------------------------------
@@ -76,6 +78,11 @@ class DuckEngine:
     def frame(self, sql: str) -> pd.DataFrame:
         """Run one query (DuckDB dialect, see `_sql.render`) and return its (small) result."""
         return self.con.execute(render(sql, self.dialect)).df()
+
+    def batches(self, sql: str, rows: int = 200_000):
+        """Run one query and yield its result as Arrow record batches of at most ``rows`` rows
+        (memory: one batch), for results too large to hold at once (`_headline`'s unit paths)."""
+        yield from self.con.execute(render(sql, self.dialect)).to_arrow_reader(rows)
 
     def execute(self, sql: str) -> None:
         """Run a statement (a view or temporary table kept inside the engine)."""

@@ -14,6 +14,7 @@ from engine_support import PILOTS, TOL, demo_pilot
 from evallib import did, engine
 from evallib.did._design import counts_weight_influence, detect_design, interval_variance, weight_influence, weights
 from evallib.did._headline_cs import unit_panel
+from evallib.engine import _headline
 from evallib.engine._headline import headline
 
 
@@ -86,3 +87,28 @@ def test_subgroup_headline_equals_the_chapter_cells(demo):
             assert abs(getattr(got, f) - getattr(row, f)) <= TOL, (row.variable, row.level, f)
     fallback = est.subgroup_headline(lambda: "memory result", members=["nobody"], label="empty", **kw)
     assert fallback == "memory result" and est.log[-1][1].startswith("memory (engine refused")
+
+
+def test_cross_products_over_many_batches_and_in_sql(demo, monkeypatch):
+    """The cross-products streamed in batches of 97 units (dozens of batches, a group in many of
+    them) and in SQL (Spark's form, here on DuckDB with the stream hidden) give the statistics of
+    one batch, to 1e-10."""
+    cfg, panel, eng, pilot = demo
+    kw = dict(outcome=cfg.headline_outcome, unit="person_id", time="month", cohort="start_month",
+              cluster=cfg.cluster)
+    one = _headline.headline_stats(eng, **kw)
+    monkeypatch.setattr(_headline, "STREAM_ROWS", 97)
+    many = _headline.headline_stats(eng, **kw)
+
+    class NoStream:  # the engine without `batches`: the SQL form
+        def __getattr__(self, name):
+            if name == "batches":
+                raise AttributeError(name)
+            return getattr(eng, name)
+
+    sql = _headline.headline_stats(NoStream(), **kw)
+    assert one.counts.sum() > 97 * 10
+    for other in (many, sql):
+        for f in ("cohort_cross", "comp_cross"):
+            a, b = getattr(one, f), getattr(other, f)
+            assert a.shape == b.shape and abs(a - b).max() <= TOL * max(1.0, abs(a).max()), f
