@@ -347,6 +347,13 @@ def estimate(
     name = _pilots([pilot], root)[0]
     config = _config(name, root)
     path = resolve_data(config, root, data)
+    target = out or paths.estimates_path(root, config.pilot, engine)
+    if target.name in ("", ".", "..") or target.is_dir():  # checked before hours of work, not after
+        _fail(f"--out {_shown(str(target))}: a directory; expected the path of a JSON file to write", EXIT_INPUT)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(f"--out {_shown(str(target))}: cannot create its folder ({exc.strerror or exc})", EXIT_INPUT)
     eng = open_engine(engine, config)
     typer.echo(f"estimate {config.pilot} on {eng.name}: {path}", err=True)
     try:
@@ -356,15 +363,11 @@ def estimate(
     finally:
         eng.close()
     doc = res.to_dict(config.disclosure_threshold)
-    target = out or paths.estimates_path(root, config.pilot, engine)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_json(target, doc, digits=12)
+        write_json(target, doc, digits=12)  # atomic: a symbolic link at --out is replaced, never followed
     except OSError as exc:
         _fail(f"{target}: cannot write the estimates ({exc.strerror or exc})", EXIT_INPUT)
-    s = res.summary
-    typer.echo(f"{path}: pilot {config.pilot}, engine {res.engine}: {s['persons']} persons, "
-               f"{s['person_months']} person-months, {s['clusters']} clusters ({s['cluster']})")
+    typer.echo(f"{path}: pilot {config.pilot}, engine {res.engine}")
     for line in summary_lines(doc):
         typer.echo(line)
     typer.echo(f"wrote {target} (counts below {config.disclosure_threshold} suppressed; not published)")

@@ -43,6 +43,7 @@ from evallib.engine import (
     SparkEngine,
     validate_parquet,
 )
+from evallib.engine._chapter import reading_problems
 from evallib.engine._units import padded_ids
 from evallib.errors import ConfigError, DataError, EstimationError, Problem
 from evallib.protocol import to_jsonable
@@ -76,13 +77,34 @@ class AtScale:
 
     def to_dict(self, threshold: int) -> dict[str, Any]:
         """The document `evallib estimate` writes: the results suppressed as the results file is
-        (`disclosure.publishable_results`; the validation summary is the one `evallib
-        validate` prints, for the evaluator)."""
+        (`disclosure.publishable_results`), and in the validation summary every count below
+        ``threshold`` (`_suppressed_summary`)."""
         # plain values first: the suppression walks dicts and lists, not result objects
         shown = publishable_results(to_jsonable({"pilot": self.pilot, "results": self.results}), threshold)
-        return {"pilot": self.pilot, "engine": self.engine, "results": shown["results"],
-                "not_computed": dict(self.not_computed), "validation": self.summary,
+        return {"pilot": self.pilot, "engine": self.engine, "disclosure_threshold": threshold,
+                "results": shown["results"], "not_computed": dict(self.not_computed),
+                "validation": _suppressed_summary(to_jsonable(self.summary), threshold),
                 "seconds": {k: round(s, 3) for k, s in self.log}}
+
+
+#: numbers of the validation summary that are not counts of people or records
+_NOT_COUNTS = {"months", "start_months", "clusters", "pilot_clusters", "comparison_clusters", "first_rows"}
+
+
+def _suppressed_summary(obj: Any, threshold: int, key: str = "") -> Any:
+    """`evallib.data.summarise`'s dict with every count of persons, person-months or rows from 1
+    to ``threshold - 1`` set to None: everything but the month and area counts and row numbers
+    (the summary's own keys, e.g. ``ladder_steps``' months per step, are not all count keys of
+    `disclosure.suppress_in_results`, so the rule is by exclusion)."""
+    if isinstance(obj, dict):
+        return {k: _suppressed_summary(v, threshold, str(k) if key not in ("ladder_steps",) else key)
+                for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_suppressed_summary(v, threshold, key) for v in obj]
+    if (key not in _NOT_COUNTS and isinstance(obj, int | float) and not isinstance(obj, bool)
+            and 0 < abs(obj) < threshold):
+        return None
+    return obj
 
 
 def _refuse_changed(path: Path, summary: dict[str, Any]) -> None:
@@ -117,7 +139,16 @@ def estimate_at_scale(config: PilotConfig, path: str | Path, eng: DuckEngine | S
     validated = time.perf_counter() - t0
     if progress is not None:
         progress("validation", validated, eng.name)
-    eng.source(path)  # validation left its parsed rows as the view "panel"; the estimates read the file
+    # validation left its parsed rows as the view "panel"; the estimates read the file, its raw
+    # columns checked first (the derived ones need months as dates)
+    eng.source(path, derive=False)
+    differs = reading_problems(eng, path, config.cluster)
+    if differs:
+        raise DataError(str(path), [Problem(None, (), d, "the file as the engine reads it: exact column names, "
+                                                        "months as dates, the data dictionary's values "
+                                                        "(data/README.md); or evaluate it in memory with "
+                                                        "evallib run") for d in differs])
+    eng.source(path)
     padded = padded_ids(eng)
     if padded:
         raise DataError(str(path), [Problem(UNIT, (), f"{padded:,} person ids begin or end with whitespace",
@@ -156,6 +187,9 @@ def estimate_at_scale(config: PilotConfig, path: str | Path, eng: DuckEngine | S
     if gt is not None:
         run("staggered_simple", lambda: gt.aggregate("simple", n_boot=0))
         run("staggered_dynamic", lambda: gt.aggregate("dynamic", n_boot=a.n_boot_dynamic, seed=config.seed))
+    else:
+        for name in ("staggered_simple", "staggered_dynamic"):
+            out.not_computed[name] = "needs staggered_gt, which was not computed"
     average = run("headline_average", lambda: measured(est.headline(None, ri_draws=0, **cs), None))
     horizon = run("headline_at_horizon", lambda: measured(
         est.headline(None, horizon=a.horizon, ri_draws=0, **cs), a.horizon))
@@ -191,8 +225,13 @@ def _interval(rec: dict[str, Any]) -> str:
 
 def summary_lines(doc: dict[str, Any]) -> list[str]:
     """What `evallib estimate` prints of its document (`AtScale.to_dict`): one line per analysis."""
-    res, secs = doc["results"], doc["seconds"]
-    lines = []
+    res, secs, v = doc["results"], doc["seconds"], doc["validation"]
+
+    def n(x: Any) -> str:  # a suppressed count
+        return f"fewer than {doc['disclosure_threshold']}" if x is None else f"{x:,}"
+
+    lines = [f"  {n(v['persons'])} persons ({n(v['pilot_persons'])} pilot, {n(v['comparison_persons'])} "
+             f"comparison), {n(v['person_months'])} person-months, {v['clusters']} clusters ({v['cluster']})"]
 
     def line(name: str, text: str, key: str | None = None) -> None:
         s = secs.get(key or name)

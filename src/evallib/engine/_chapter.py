@@ -21,7 +21,7 @@ import pandas as pd
 from evallib import did, ladder
 from evallib.config import PilotConfig
 from evallib.engine import _assess, _cs, _event_study, _headline, _relapse, _survival, _transitions, _twfe
-from evallib.engine._backend import DuckEngine
+from evallib.engine._backend import RAW_VIEW, DuckEngine
 from evallib.engine._settings import ENGINES, spark_missing, spark_settings
 from evallib.engine._spark import SparkEngine
 from evallib.engine._sql import ident
@@ -234,6 +234,57 @@ class EngineEstimators:
                                                    states=states, unit=unit, time=time, state=state))
 
 
+def reading_problems(eng: DuckEngine | SparkEngine, path: str | Path, cluster: str) -> list[str]:
+    """Why the engine's reading of the raw Parquet panel ``path`` (the source of ``eng``, raw or
+    derived: the checks read its raw view) would
+    differ from the loader's, or []: the loader reads headers in any case and Dutch, months in
+    many spellings and time zones, groups as "pilotgroep" / "PILOT", yes/no as words, and strips
+    whitespace from text; the engine reads the file as it is. So the columns it reads must have
+    their exact names and plain types (months as dates or timestamps without a time zone, steps as
+    numbers, in_training as true/false or 0/1), groups must be "pilot" or "comparison" and the
+    cluster labels without surrounding whitespace. Person ids are checked apart (`padded_ids`)."""
+    import pyarrow as pa
+
+    from evallib.engine._validate import _dataset
+
+    schema = _dataset(Path(path)).schema
+    types = {f.name: f.type for f in schema}
+    problems = []
+    need = ("person_id", "month", "start_month", "group", "ladder_step", cluster)
+    missing = [c for c in dict.fromkeys(need) if c not in types]
+    if missing:
+        problems.append(f"columns {missing} are not in the file under these exact names (the loader also reads "
+                        "other spellings of a header; the engine does not)")
+
+    def plain(t) -> pa.DataType:
+        return t.value_type if pa.types.is_dictionary(t) else t
+
+    for c in ("month", "start_month"):
+        t = plain(types[c]) if c in types else None
+        if t is not None and not (pa.types.is_date(t) or (pa.types.is_timestamp(t) and t.tz is None)):
+            problems.append(f"column {c!r} is {t}: the engine reads months from dates or timestamps without a "
+                            "time zone (the loader also reads text, numbers and zoned timestamps)")
+    t = plain(types["ladder_step"]) if "ladder_step" in types else None
+    if t is not None and not (pa.types.is_integer(t) or pa.types.is_floating(t)):
+        problems.append(f"column 'ladder_step' is {t}: the engine reads steps as numbers")
+    t = plain(types["in_training"]) if "in_training" in types else None
+    if t is not None and not (pa.types.is_boolean(t) or pa.types.is_integer(t)):
+        problems.append(f"column 'in_training' is {t}: the engine reads it as true/false or 0/1 (the loader also "
+                        "reads yes/no words)")
+    if problems:
+        return problems
+    g, cl = f"CAST({ident('group')} AS VARCHAR)", f"CAST({ident(cluster)} AS VARCHAR)"
+    bad = eng.frame(f"SELECT SUM(CASE WHEN {g} NOT IN ('pilot', 'comparison') THEN 1 ELSE 0 END) AS grp, "
+                    f"SUM(CASE WHEN {cl} <> TRIM({cl}) THEN 1 ELSE 0 END) AS cl FROM {RAW_VIEW}").iloc[0]
+    if int(bad["grp"] or 0):
+        problems.append(f"{int(bad['grp']):,} rows have a group other than 'pilot' or 'comparison' as written (the "
+                        "loader also reads other spellings and cases)")
+    if int(bad["cl"] or 0):
+        problems.append(f"{int(bad['cl']):,} rows have a {cluster!r} label that begins or ends with whitespace "
+                        "(the loader strips it)")
+    return problems
+
+
 def open_engine(kind: str, config: PilotConfig | None = None, *, memory_limit: str | None = None,
                 temp_directory: str | Path | None = None) -> DuckEngine | SparkEngine:
     """An engine of ``kind`` ("duckdb" or "spark"): DuckDB with ``memory_limit`` /
@@ -271,6 +322,12 @@ def engine_estimators(kind: str, data_path: str | Path, panel: pd.DataFrame, *, 
     if attrs.get("exclusions") or attrs.get("renamed"):
         return EngineEstimators(None, "the loader excluded rows or renamed headers")
     eng = open_engine(kind, config, memory_limit=memory_limit, temp_directory=temp_directory)
+    eng.source(path, derive=False)  # the raw columns first: the derived ones need months as dates
+    differs = reading_problems(eng, path, config.cluster if config is not None else "area")
+    if differs:
+        eng.close()
+        return EngineEstimators(None, "the engine would read the file otherwise than the loader: "
+                                      + "; ".join(differs))
     eng.source(path)
     n = int(eng.frame("SELECT COUNT(*) AS n FROM panel")["n"].iloc[0])
     if n != len(panel):

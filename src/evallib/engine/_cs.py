@@ -100,21 +100,20 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
     eng.materialize("cs_units", f"WITH r AS (SELECT u, t, {gadj} AS g, cl, y FROM cs_rows) {units}")
     chk = eng.frame(
         "SELECT SUM(CASE WHEN n_obs <> n_dt THEN 1 ELSE 0 END) AS dup, "
-        "MIN(CASE WHEN n_obs <> n_dt THEN u END) AS dup_u, "
-        "SUM(CASE WHEN g <> g2 THEN 1 ELSE 0 END) AS gvar, MIN(CASE WHEN g <> g2 THEN u END) AS gvar_u, "
+        "SUM(CASE WHEN g <> g2 THEN 1 ELSE 0 END) AS gvar, "
         "SUM(CASE WHEN n_cl < n_obs THEN 1 ELSE 0 END) AS clna, "
-        "SUM(CASE WHEN cl <> cl2 THEN 1 ELSE 0 END) AS clvar, MIN(CASE WHEN cl <> cl2 THEN u END) AS clvar_u, "
+        "SUM(CASE WHEN cl <> cl2 THEN 1 ELSE 0 END) AS clvar, "
         "SUM(CASE WHEN n_y < n_obs THEN 1 ELSE 0 END) AS yna, COUNT(*) AS n_all FROM cs_units").iloc[0]
     if chk["n_all"] == 0:
         raise EstimationError(f"{WHAT}: data has no rows")
     if chk["dup"] > 0:
-        raise EstimationError(f"{WHAT}: more than one row per ({unit}, {time}), e.g. {unit} {chk['dup_u']}")
+        raise EstimationError(f"{WHAT}: more than one row per ({unit}, {time}) for {int(chk['dup'])} units")
     if chk["gvar"] > 0:
-        raise EstimationError(f"{WHAT}: cohort column {cohort!r} varies within a unit, e.g. {chk['gvar_u']}")
+        raise EstimationError(f"{WHAT}: cohort column {cohort!r} varies within {int(chk['gvar'])} units")
     if chk["clna"] > 0:
         raise EstimationError(f"{WHAT}: cluster column {cluster!r} has missing values")
     if chk["clvar"] > 0:
-        raise EstimationError(f"{WHAT}: cluster column {cluster!r} varies within a unit, e.g. {chk['clvar_u']}")
+        raise EstimationError(f"{WHAT}: cluster column {cluster!r} varies within {int(chk['clvar'])} units")
     if chk["yna"] > 0:
         raise EstimationError(f"{WHAT}: outcome {outcome!r} has missing values")
     dropped_if = f"(n_obs <> {n_t} OR (g > 0 AND g <= {t0}))"

@@ -120,13 +120,12 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
     chk = eng.frame(
         "SELECT COUNT(*) AS n_u, SUM(CASE WHEN n_i <> n_dt THEN 1 ELSE 0 END) AS dup, "
         "SUM(CASE WHEN last_pos - first_pos + 1 <> n_i THEN 1 ELSE 0 END) AS gaps, "
-        "MIN(CASE WHEN last_pos - first_pos + 1 <> n_i THEN u END) AS gap_u, "
         "SUM(CASE WHEN cl <> cl2 THEN 1 ELSE 0 END) AS not_nested FROM tw_units").iloc[0]
     if chk["dup"] > 0:
         raise EstimationError(f"{WHAT}: more than one row per ({unit}, {time}); use the memory engine")
     if chk["gaps"] > 0:
         raise EstimationError(f"{WHAT}: {int(chk['gaps'])} units are not observed in one run of consecutive "
-                              f"periods (e.g. {chk['gap_u']}); use the memory engine")
+                              "periods; use the memory engine")
     n_u = int(chk["n_u"])
     units_nested = int(chk["not_nested"]) == 0
     # runs of periods x clusters: every per-unit quantity the algebra needs, summed

@@ -462,7 +462,8 @@ def validate_parquet(path: str | Path, config: PilotConfig, eng, *, chunk_rows: 
             magic = fh.read(4)
         if magic != b"PAR1":
             raise DataError(str(path), [Problem(None, (), "the engine validates Parquet files only",
-                                                "a Parquet file (or use --engine memory for CSV)")])
+                                                "a Parquet file (a CSV panel is read in memory: evallib "
+                                                "validate --engine memory, evallib run)")])
         _check_parquet_metadata(path, path.stat().st_size, col)
     elif not path.is_dir():
         raise DataError(str(path), [Problem(None, (), "file not found" if not path.exists() else "not a file",

@@ -31,7 +31,7 @@ PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoe
 KEYS = {"staggered_gt", "staggered_simple", "staggered_dynamic", "headline", "headline_assessment", "twfe",
         "event_study", "transitions", "time_to_work", "relapse"}
 # what randomization inference adds to did.headline (the engine's headline runs without it)
-RI_FIELDS = {"p_value_ri", "ri_ci_low", "ri_ci_high", "ri_draws"}
+RI_FIELDS = {"p_value_ri", "ri_ci_low", "ri_ci_high", "ri_draws", "ri_exact"}
 RI_SPEC = {"seed", "ri_draws"}
 
 
@@ -189,6 +189,7 @@ def test_an_analysis_the_engine_refuses_is_listed_not_run(demo, tmp_path):
         rows = frame.index[frame["person_id"] == person]
         return frame.drop(index=rows[len(rows) // 2])
 
+    person = str(pq.read_table(path).column("person_id")[0])
     holed = _copy(path, tmp_path / "gap.parquet", gap)
     eng = engine.DuckEngine(memory_limit="1GB")
     try:
@@ -202,3 +203,47 @@ def test_an_analysis_the_engine_refuses_is_listed_not_run(demo, tmp_path):
     assert {"staggered_gt", "transitions", "relapse"} <= set(doc["results"])
     assert res.summary["gaps"]["persons"] == 1
     assert any(line.startswith("  not computed: twfe (engine refused") for line in summary_lines(doc))
+    # the engine's reasons count units, never name one; the summary's one person with a gap is
+    # suppressed like every count below the threshold
+    text = json.dumps(doc) + "\n".join(summary_lines(doc))
+    assert person not in text
+    assert doc["validation"]["gaps"]["persons"] is None
+    assert "fewer than" not in summary_lines(doc)[0]  # thousands of persons are shown
+
+
+def _changed(frame: pd.DataFrame, how: str) -> pd.DataFrame:
+    if how == "text months":
+        for c in ("month", "start_month"):
+            frame[c] = frame[c].dt.strftime("%Y-%m")
+    elif how == "zoned months":
+        frame["month"] = frame["month"].dt.tz_localize("Europe/Brussels")
+    elif how == "Dutch group names":
+        frame["group"] = frame["group"].astype(str).map({"pilot": "pilotgroep", "comparison": "vergelijking"})
+    elif how == "padded areas":
+        frame["area"] = frame["area"].astype(str) + " "
+    elif how == "header case":
+        frame = frame.rename(columns={"person_id": "Person_ID"})
+    return frame
+
+
+CHANGED = {"text months": "column 'month' is string", "zoned months": "time zone",
+           "Dutch group names": "group other than 'pilot' or 'comparison'",
+           "padded areas": "begins or ends with whitespace", "header case": "['person_id'] are not in the file"}
+
+
+@pytest.mark.parametrize("how", sorted(CHANGED))
+def test_a_file_the_engine_would_read_otherwise_is_refused(how, demo, tmp_path):
+    """The loader reads these files (other spellings, zones, whitespace) and the memory chapter
+    analyses them; the engine reads the file as it is, which gave wrong numbers (zoned months:
+    every month shifted), missing analyses or a DuckDB traceback. Refused, naming what differs;
+    `run --engine duckdb` computes them in memory instead (`engine_estimators`)."""
+    cfg, path, _, _ = demo["westhoek_proeftuin"]
+    changed = _copy(path, tmp_path / "changed.parquet", lambda f: _changed(f, how))
+    panel = load_panel(changed, cfg)  # the loader takes it
+    eng = engine.DuckEngine(memory_limit="1GB")
+    with pytest.raises(DataError) as err:
+        estimate_at_scale(cfg, changed, eng, scratch=tmp_path)
+    eng.close()
+    assert CHANGED[how] in str(err.value) and changed in str(err.value)
+    est = engine.engine_estimators("duckdb", changed, panel, config=cfg)
+    assert est.eng is None and CHANGED[how] in est.reason
