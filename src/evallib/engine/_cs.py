@@ -107,13 +107,13 @@ def group_time_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, clu
     if chk["n_all"] == 0:
         raise EstimationError(f"{WHAT}: data has no rows")
     if chk["dup"] > 0:
-        raise EstimationError(f"{WHAT}: more than one row per ({unit}, {time}) for {int(chk['dup'])} units")
+        raise EstimationError(f"{WHAT}: more than one row per ({unit}, {time}) for some units")
     if chk["gvar"] > 0:
-        raise EstimationError(f"{WHAT}: cohort column {cohort!r} varies within {int(chk['gvar'])} units")
+        raise EstimationError(f"{WHAT}: cohort column {cohort!r} varies within some units")
     if chk["clna"] > 0:
         raise EstimationError(f"{WHAT}: cluster column {cluster!r} has missing values")
     if chk["clvar"] > 0:
-        raise EstimationError(f"{WHAT}: cluster column {cluster!r} varies within {int(chk['clvar'])} units")
+        raise EstimationError(f"{WHAT}: cluster column {cluster!r} varies within some units")
     if chk["yna"] > 0:
         raise EstimationError(f"{WHAT}: outcome {outcome!r} has missing values")
     dropped_if = f"(n_obs <> {n_t} OR (g > 0 AND g <= {t0}))"

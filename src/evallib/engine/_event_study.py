@@ -113,8 +113,7 @@ def event_study_sums(eng, *, outcome: str, unit: str, time: str, cohort: str, cl
     problems = [
         (chk["una"], f"unit column {unit!r} has missing values"),
         (chk["dup"], f"more than one row per ({unit}, {time}); use the memory engine"),
-        (chk["gaps"], f"{int(chk['gaps'] or 0)} units are not observed in one run of consecutive periods "
-                      "; use the memory engine"),
+        (chk["gaps"], "some units are not observed in one run of consecutive periods; use the memory engine"),
         (chk["gvar"], f"cohort column {cohort!r} varies within a unit"),
         (chk["clna"], f"cluster column {cluster!r} has missing values"),
         (chk["clvar"], f"cluster column {cluster!r} varies within a unit; use the memory engine"),

@@ -124,7 +124,7 @@ def twfe_sums(eng, *, outcome: str, treatment: str, unit: str, time: str, cluste
     if chk["dup"] > 0:
         raise EstimationError(f"{WHAT}: more than one row per ({unit}, {time}); use the memory engine")
     if chk["gaps"] > 0:
-        raise EstimationError(f"{WHAT}: {int(chk['gaps'])} units are not observed in one run of consecutive "
+        raise EstimationError(f"{WHAT}: some units are not observed in one run of consecutive "
                               "periods; use the memory engine")
     n_u = int(chk["n_u"])
     units_nested = int(chk["not_nested"]) == 0

@@ -464,8 +464,18 @@ def validate_parquet(path: str | Path, config: PilotConfig, eng, *, chunk_rows: 
             raise DataError(str(path), [Problem(None, (), "the engine validates Parquet files only",
                                                 "a Parquet file (a CSV panel is read in memory: evallib "
                                                 "validate --engine memory, evallib run)")])
-        _check_parquet_metadata(path, path.stat().st_size, col)
-    elif not path.is_dir():
+        # the footer's structural rules (a corrupt footer, a decompression "bomb"), not the
+        # loader's memory rule: the engine does not load the panel
+        _check_parquet_metadata(path, path.stat().st_size, col, memory_rule=False)
+    elif path.is_dir():  # each part file checked and named the same way
+        for part in sorted(path.rglob("*.parquet")):
+            with open(part, "rb") as fh:
+                magic = fh.read(4)
+            if magic != b"PAR1":
+                raise DataError(str(part), [Problem(None, (), f"not a Parquet file (a part of the directory {path})",
+                                                    "Parquet files only in the panel's directory")])
+            _check_parquet_metadata(part, part.stat().st_size, _Collector(str(part)), memory_rule=False)
+    else:
         raise DataError(str(path), [Problem(None, (), "file not found" if not path.exists() else "not a file",
                                             "the path of a CSV or Parquet file")])
     work = Path(tempfile.mkdtemp(prefix="evallib-validate-", dir=scratch))

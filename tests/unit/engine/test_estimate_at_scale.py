@@ -247,3 +247,36 @@ def test_a_file_the_engine_would_read_otherwise_is_refused(how, demo, tmp_path):
     assert CHANGED[how] in str(err.value) and changed in str(err.value)
     est = engine.engine_estimators("duckdb", changed, panel, config=cfg)
     assert est.eng is None and CHANGED[how] in est.reason
+
+
+def test_a_bad_part_of_a_directory_panel_is_named(demo, tmp_path):
+    """A directory panel whose part files include a corrupt one and one that is not Parquet: the
+    error names that file (pyarrow's own error did not, exit 1)."""
+    cfg, path, _, _ = demo["westhoek_proeftuin"]
+    frame = pq.read_table(path).to_pandas()
+    folder = tmp_path / "panel"
+    for i, part in enumerate((frame.iloc[: len(frame) // 2], frame.iloc[len(frame) // 2:])):
+        (folder / f"area=x{i}").mkdir(parents=True)
+        part.to_parquet(folder / f"area=x{i}" / "part.parquet", index=False)
+    bad = folder / "area=x1" / "zz.parquet"
+    for content, said in ((b"PAR1 but no footer at all", "not a readable Parquet file"),
+                          (b"person_id,month\n", "not a Parquet file")):
+        bad.write_bytes(content)
+        eng = engine.DuckEngine(memory_limit="1GB")
+        with pytest.raises(DataError) as err:
+            engine.validate_parquet(folder, cfg, eng, scratch=tmp_path)
+        eng.close()
+        assert str(bad) in str(err.value) and said in str(err.value)
+
+
+def test_the_engine_does_not_apply_the_loaders_memory_rule(demo, tmp_path, monkeypatch):
+    """The loader refuses a file larger than the memory available; the engine, which does not
+    load it, validates it (a single 500M-row file was refused before it was read)."""
+    import evallib.data.read as read
+
+    cfg, path, _, _ = demo["westhoek_proeftuin"]
+    monkeypatch.setattr(read, "_available_memory", lambda: 1000)
+    eng = engine.DuckEngine(memory_limit="1GB")
+    summary = engine.validate_parquet(path, cfg, eng, scratch=tmp_path)
+    eng.close()
+    assert summary["person_months"] == pq.read_metadata(path).num_rows
