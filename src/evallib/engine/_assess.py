@@ -123,14 +123,15 @@ def _as_text(values: Collection[Any] | None) -> set[str] | None:
 def assess(eng, *, outcome: str, treatment: str, unit: str, time: str, cluster: str,
            treated_clusters: Collection[Any] | None = None, eligible: Collection[Any] | None = None,
            n_boot: int = 9999, wild_weights: str = "auto", max_assignments: int = 5000, seed: int = 0,
-           alpha: float = 0.05, view: str = "panel") -> Assessment:
+           alpha: float = 0.05, view: str = "panel", sums: TwfeSums | None = None) -> Assessment:
     """`did.assess(data, ...)` (no controls, ``post`` = from the first treated period) on the
     engine: `twfe_sums`, `assess_stats`, then the memory engine's p-value functions. Cluster
     labels are compared as text (the engine reads them as VARCHAR)."""
     if n_boot < 1:
         raise EstimationError(f"n_boot must be positive, got {n_boot}")
-    sums = twfe_sums(eng, outcome=outcome, treatment=treatment, unit=unit, time=time, cluster=cluster,
-                     view=view)
+    if sums is None:  # else: `twfe_sums` of the same arguments, already computed (TWFE's)
+        sums = twfe_sums(eng, outcome=outcome, treatment=treatment, unit=unit, time=time, cluster=cluster,
+                         view=view)
     res = twfe_from_sums(sums, outcome=outcome, treatment=treatment, unit=unit, time=time,
                          cluster=cluster, alpha=alpha)
     st = assess_stats(sums)

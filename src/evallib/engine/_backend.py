@@ -41,12 +41,14 @@ class DuckEngine:
         # DuckDB draws a progress bar on stdout for queries over 2 s: not in a command's output
         self.con.execute("SET enable_progress_bar = false")
         self._frames: dict[str, pd.DataFrame] = {}
+        self.version = 0  # calls of `source`: what the engine reads (EngineEstimators' caches)
 
     # -- inputs -------------------------------------------------------------------------------
     def source(self, data: str | Path | pd.DataFrame, *, derive: bool | None = None) -> list[str]:
         """Make ``data`` the view ``panel``: a Parquet file, a directory of Parquet files
         (hive-partitioned, e.g. by area) or a pandas frame. ``derive`` adds the loader's
         derived columns (default: for files, which hold the raw columns). Returns the columns."""
+        self.version += 1
         if isinstance(data, pd.DataFrame):
             self.put(RAW_VIEW, data)
             derive = False if derive is None else derive

@@ -44,7 +44,28 @@ class EngineEstimators:
         self.reason = reason
         self.fallback = fallback
         self.log: list[tuple[str, str]] = []
-        self._headline_stats: dict[tuple, Any] = {}  # `_headline.headline_stats` by its arguments
+        # passes over the rows that several analyses share, by their arguments and the engine's
+        # source (`_key`): CS's group-time sums (CS and the headline),
+        # the headline's statistics (average and horizon), TWFE's sums (TWFE and its assessment)
+        self._gts: dict[tuple, Any] = {}
+        self._headline_stats: dict[tuple, Any] = {}
+        self._twfe_sums: dict[tuple, Any] = {}
+
+    def _key(self, **kw) -> tuple:
+        """A cache key: the arguments and the engine's source (`source` counts its calls)."""
+        return (getattr(self.eng, "version", 0), *sorted(kw.items()))
+
+    def _group_time_sums(self, **kw) -> Any:
+        key = self._key(**kw)
+        if key not in self._gts:
+            self._gts[key] = _cs.group_time_sums(self.eng, **kw)
+        return self._gts[key]
+
+    def _sums_of_twfe(self, **kw) -> Any:
+        key = self._key(**kw)
+        if key not in self._twfe_sums:
+            self._twfe_sums[key] = _twfe.twfe_sums(self.eng, **kw)
+        return self._twfe_sums[key]
 
     def close(self) -> None:
         if self.eng is not None:
@@ -84,8 +105,7 @@ class EngineEstimators:
                   and anticipation == 0 and base_period == "varying" and method in ("dr", "ipw", "reg"))
 
         def on_engine() -> did.GroupTimeResult:
-            sums = _cs.group_time_sums(self.eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
-                                       cluster=cluster)
+            sums = self._group_time_sums(outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster)
             return _cs.staggered_from_sums(sums, outcome=outcome, unit=unit, time=time, cohort=cohort,
                                            cluster=cluster, alpha=alpha, method=method)
 
@@ -99,10 +119,11 @@ class EngineEstimators:
         (randomization inference is not on the engine yet), else in memory."""
         def on_engine() -> Any:
             # the statistics do not depend on the horizon: one pass for every headline of them
-            key = (outcome, unit, time, cohort, cluster)
+            key = self._key(outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster)
             if key not in self._headline_stats:
+                gts = self._group_time_sums(outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster)
                 self._headline_stats[key] = _headline.headline_stats(
-                    self.eng, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster)
+                    self.eng, outcome=outcome, unit=unit, time=time, cohort=cohort, cluster=cluster, gts=gts)
             return _headline.headline(self.eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
                                       cluster=cluster, horizon=horizon, alpha=alpha,
                                       stats=self._headline_stats[key])
@@ -147,7 +168,9 @@ class EngineEstimators:
         return self._either(
             f"twfe({outcome})", "" if subset else "options outside the engine's subset",
             lambda: _twfe.twfe(self.eng, outcome=outcome, treatment=treatment, unit=unit, time=time,
-                               cluster=cluster, alpha=alpha),
+                               cluster=cluster, alpha=alpha,
+                               sums=self._sums_of_twfe(outcome=outcome, treatment=treatment, unit=unit,
+                                                       time=time, cluster=cluster)),
             lambda: did.twfe(data, **kw))
 
     def assess(self, data: pd.DataFrame, *, outcome: str, treatment, unit: str, time: str, cluster: str,
@@ -162,7 +185,8 @@ class EngineEstimators:
         subset = isinstance(treatment, str) and not tuple(controls) and post is None
         return self._either(
             f"assess({outcome})", "" if subset else "options outside the engine's subset",
-            lambda: _assess.assess(self.eng, **kw),
+            lambda: _assess.assess(self.eng, **kw, sums=self._sums_of_twfe(
+                outcome=outcome, treatment=treatment, unit=unit, time=time, cluster=cluster)),
             lambda: did.assess(data, controls=controls, post=post, **kw))
     def event_study(self, data: pd.DataFrame, *, outcome: str, unit: str, time: str, cohort: str,
                     cluster: str | None = None, leads: int = 6, lags: int = 12, anticipation: int = 0,

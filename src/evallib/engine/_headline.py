@@ -19,7 +19,7 @@ from evallib.did import (
     headline_from_stats,
     headline_interval_fields,
 )
-from evallib.engine._cs import _code, group_time_sums
+from evallib.engine._cs import GroupTimeSums, _code, group_time_sums
 from evallib.engine._sql import ident
 from evallib.engine._units import unit_text
 from evallib.errors import EstimationError
@@ -29,10 +29,12 @@ STREAM_ROWS = 200_000  # units per batch of `_cross_products_streamed` (memory: 
 
 
 def headline_stats(eng, *, outcome: str, unit: str, time: str, cohort: str, cluster: str,
-                   view: str = "panel") -> HeadlineStats:
-    """The engine queries: `group_time_sums` (checks, counts, sums) and the cross-products."""
-    gts = group_time_sums(eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
-                          cluster=cluster, view=view)
+                   view: str = "panel", gts: GroupTimeSums | None = None) -> HeadlineStats:
+    """The engine queries: `group_time_sums` (checks, counts, sums; ``gts``: already computed for
+    the same arguments, e.g. by `staggered`) and the cross-products."""
+    if gts is None:
+        gts = group_time_sums(eng, outcome=outcome, unit=unit, time=time, cohort=cohort,
+                              cluster=cluster, view=view)
     types = eng.columns(view)
     tcode, _ = _code(time, types)
     gcode, _ = _code(cohort, types)

@@ -65,10 +65,12 @@ class SparkEngine:
         for k, v in FIXED_SETTINGS.items():  # also on a session that existed already
             self.spark.conf.set(k, v)
         self._cached: set[str] = set()
+        self.version = 0  # calls of `source`: what the engine reads (EngineEstimators' caches)
 
     def source(self, data: str | Path | pd.DataFrame, *, derive: bool | None = None) -> list[str]:
         """As `DuckEngine.source`: a Parquet file or directory (partitioned by area) on storage the
         cluster reads, or a pandas frame."""
+        self.version += 1
         if isinstance(data, pd.DataFrame):
             self.put(RAW_VIEW, data)
             derive = False if derive is None else derive

@@ -240,9 +240,10 @@ def twfe_from_sums(sums: TwfeSums, *, outcome: str, treatment: str, unit: str, t
 
 
 def twfe(eng, *, outcome: str, treatment: str, unit: str, time: str, cluster: str,
-         alpha: float = 0.05, view: str = "panel") -> DidResult:
-    """`twfe_sums` then `twfe_from_sums`."""
-    sums = twfe_sums(eng, outcome=outcome, treatment=treatment, unit=unit, time=time,
-                     cluster=cluster, view=view)
+         alpha: float = 0.05, view: str = "panel", sums: TwfeSums | None = None) -> DidResult:
+    """`twfe_sums` (``sums``: already computed for the same arguments) then `twfe_from_sums`."""
+    if sums is None:
+        sums = twfe_sums(eng, outcome=outcome, treatment=treatment, unit=unit, time=time,
+                         cluster=cluster, view=view)
     return twfe_from_sums(sums, outcome=outcome, treatment=treatment, unit=unit, time=time,
                           cluster=cluster, alpha=alpha)
