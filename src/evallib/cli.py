@@ -231,10 +231,10 @@ def validate(
     if engine == "memory":
         s = evallib.data.summarise(evallib.data.load_panel(data, config), config)
     elif engine in ("duckdb", "spark"):
-        # the settings `evallib run` uses: Spark's from the params and EVALLIB_SPARK_MASTER / _CONF
+        from evallib.analysis.at_scale import open_engine  # the settings `evallib run` and `estimate` use
+
         temp = os.environ.get(evallib.engine.ENGINE_TEMP_ENV) or None
-        eng = evallib.engine.open_engine(engine, config, temp_directory=temp,
-                                         memory_limit=os.environ.get(evallib.engine.ENGINE_MEMORY_ENV) or None)
+        eng = open_engine(engine, config)
         try:
             s = evallib.engine.validate_parquet(data, config, eng, scratch=temp)
         finally:
@@ -347,6 +347,8 @@ def estimate(
     name = _pilots([pilot], root)[0]
     config = _config(name, root)
     path = resolve_data(config, root, data)
+    if engine not in ("duckdb", "spark"):  # before its name makes a file name
+        _fail(f"--engine must be one of duckdb, spark, got {_shown(engine)}", EXIT_INPUT)
     target = out or paths.estimates_path(root, config.pilot, engine)
     if target.name in ("", ".", "..") or target.is_dir():  # checked before hours of work, not after
         _fail(f"--out {_shown(str(target))}: a directory; expected the path of a JSON file to write", EXIT_INPUT)

@@ -10,7 +10,7 @@ randomization inference), TWFE with CRV1, `did.assess` (wild cluster bootstrap a
 randomization inference), the event study, the pilot group's transition matrix, the time to
 (paid) work and relapse. Each is the chapter's number: the results are written under the
 chapter's keys (`ChapterResults.to_dict`), suppressed below the disclosure threshold as the
-results file is, and `tests/unit/analysis/test_at_scale.py` checks them against the memory
+results file is, and `tests/unit/engine/test_estimate_at_scale.py` checks them against the memory
 chapter on the demo pilots.
 
 What is not here (docs/engine.md, "What is left"): the book, and the analyses that still need
@@ -43,8 +43,7 @@ from evallib.engine import (
     SparkEngine,
     validate_parquet,
 )
-from evallib.engine._chapter import reading_problems
-from evallib.engine._units import padded_ids
+from evallib.engine._chapter import engine_reads_file
 from evallib.errors import ConfigError, DataError, EstimationError, Problem
 from evallib.protocol import to_jsonable
 
@@ -83,12 +82,28 @@ class AtScale:
         shown = publishable_results(to_jsonable({"pilot": self.pilot, "results": self.results}), threshold)
         return {"pilot": self.pilot, "engine": self.engine, "disclosure_threshold": threshold,
                 "results": shown["results"], "not_computed": dict(self.not_computed),
-                "validation": _suppressed_summary(to_jsonable(self.summary), threshold),
+                "validation": _secondary(_suppressed_summary(to_jsonable(self.summary), threshold)),
                 "seconds": {k: round(s, 3) for k, s in self.log}}
 
 
 #: numbers of the validation summary that are not counts of people or records
 _NOT_COUNTS = {"months", "start_months", "clusters", "pilot_clusters", "comparison_clusters", "first_rows"}
+
+
+def _secondary(summary: dict[str, Any]) -> dict[str, Any]:
+    """Totals stay shown (persons, person-months), so a suppressed part must not be the only one:
+    the pilot / comparison persons both go when one does, and a second ladder step (the smallest
+    other non-zero one) when a single step is suppressed."""
+    out = dict(summary)
+    if out.get("pilot_persons") is None or out.get("comparison_persons") is None:
+        out["pilot_persons"] = out["comparison_persons"] = None
+    steps = dict(out.get("ladder_steps") or {})
+    hidden = [k for k, v in steps.items() if v is None]
+    shown = sorted((v, k) for k, v in steps.items() if v)
+    if len(hidden) == 1 and shown:
+        steps[shown[0][1]] = None
+        out["ladder_steps"] = steps
+    return out
 
 
 def _suppressed_summary(obj: Any, threshold: int, key: str = "") -> Any:
@@ -139,21 +154,13 @@ def estimate_at_scale(config: PilotConfig, path: str | Path, eng: DuckEngine | S
     validated = time.perf_counter() - t0
     if progress is not None:
         progress("validation", validated, eng.name)
-    # validation left its parsed rows as the view "panel"; the estimates read the file, its raw
-    # columns checked first (the derived ones need months as dates)
-    eng.source(path, derive=False)
-    differs = reading_problems(eng, path, config.cluster)
+    # validation left its parsed rows as the view "panel"; the estimates read the file itself
+    differs = engine_reads_file(eng, path, config.cluster)
     if differs:
         raise DataError(str(path), [Problem(None, (), d, "the file as the engine reads it: exact column names, "
                                                         "months as dates, the data dictionary's values "
                                                         "(data/README.md); or evaluate it in memory with "
                                                         "evallib run") for d in differs])
-    eng.source(path)
-    padded = padded_ids(eng)
-    if padded:
-        raise DataError(str(path), [Problem(UNIT, (), f"{padded:,} person ids begin or end with whitespace",
-                                            "ids without surrounding whitespace (the loader strips it; the "
-                                            "engine would order the clusters otherwise)")])
     out = AtScale(pilot=config.pilot, engine=eng.name, summary=summary, log=[("validation", validated)])
     est = EngineEstimators(eng, fallback=False)
     a, outcome, cluster = config.analysis, config.headline_outcome, config.cluster
@@ -228,7 +235,7 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
     res, secs, v = doc["results"], doc["seconds"], doc["validation"]
 
     def n(x: Any) -> str:  # a suppressed count
-        return f"fewer than {doc['disclosure_threshold']}" if x is None else f"{x:,}"
+        return "suppressed" if x is None else f"{x:,}"
 
     lines = [f"  {n(v['persons'])} persons ({n(v['pilot_persons'])} pilot, {n(v['comparison_persons'])} "
              f"comparison), {n(v['person_months'])} person-months, {v['clusters']} clusters ({v['cluster']})"]

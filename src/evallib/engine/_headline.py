@@ -88,8 +88,8 @@ def headline_stats(eng, *, outcome: str, unit: str, time: str, cohort: str, clus
 
 def _cross_products_streamed(eng, hl_kept: str, tl: np.ndarray) -> tuple[dict, dict]:
     """The month x month cross-products of the kept units' paths by cohort and by cluster of the
-    never-treated, from one row per unit (cohort, cluster if never treated, its months and
-    outcomes as two lists: two aggregates a row, where a column per month took one a month)
+    never-treated, from one row per unit (cohort, cluster if never treated, its (month, outcome)
+    pairs as one list: one aggregate a row, where a column per month took one a month)
     streamed out of the engine in batches, then Y'Y per group in numpy (BLAS). U x T^2
     multiply-adds either way, but as matrix products instead of T sums over the N rows joined to
     their unit's path (`_cross_products_sql`), and without that join: 2x faster at 5M rows. Written
@@ -98,15 +98,17 @@ def _cross_products_streamed(eng, hl_kept: str, tl: np.ndarray) -> tuple[dict, d
     n_t = len(tl)
     by_g: dict[int, np.ndarray] = {}
     by_cl: dict[str, np.ndarray] = {}
-    units = f"SELECT MIN(g) AS g, MIN(c0) AS c0, list(t) AS ts, list(y) AS ys FROM hl_rows {hl_kept}"
+    # one list of (month, outcome) pairs: two separate lists need not pair up
+    units = f"SELECT MIN(g) AS g, MIN(c0) AS c0, list({{'t': t, 'y': y}}) AS ty FROM hl_rows {hl_kept}"
     for batch in eng.batches(units, rows=STREAM_ROWS):
         n = batch.num_rows
         if n == 0:
             continue
         g = batch.column(0).to_numpy(zero_copy_only=False).astype(np.int64)
         c0 = np.asarray(batch.column(1).to_pylist(), dtype=object)
-        ts = pc.list_flatten(batch.column(2)).to_numpy(zero_copy_only=False)
-        ys = pc.list_flatten(batch.column(3)).to_numpy(zero_copy_only=False).astype(float)
+        pairs = pc.list_flatten(batch.column(2))
+        ts = pairs.field("t").to_numpy(zero_copy_only=False)
+        ys = pairs.field("y").to_numpy(zero_copy_only=False).astype(float)
         y = np.zeros((n, n_t))
         # a NULL outcome adds nothing, as a NULL product in the SQL form
         y[np.repeat(np.arange(n), n_t), np.searchsorted(tl, ts)] = np.nan_to_num(ys, nan=0.0)

@@ -142,8 +142,8 @@ def checked_counts(eng, ctes: str, out: pd.DataFrame, *, what: str, unit: str, t
     chk = out if len(out) else eng.frame(ctes + "SELECT dup, bad FROM checks")
     dup, bad = int(chk["dup"].iloc[0]), int(chk["bad"].iloc[0])
     if dup:
-        raise EstimationError(f"{what}: more than one row per ({unit}, {time}) ({dup} extra row(s)); "
+        raise EstimationError(f"{what}: more than one row per ({unit}, {time}); "
                               "one row per unit and period is required")
     if bad:
-        raise EstimationError(f"{what}: column {state!r} holds {bad} value(s) outside the states {states}")
+        raise EstimationError(f"{what}: column {state!r} holds values outside the states {states}")
     return out.drop(columns=["dup", "bad"]).rename(columns={"b": by or "group"})

@@ -33,7 +33,7 @@ def transition_counts(eng, *, unit: str, time: str, state: str, states: Sequence
     bad = eng.frame(f"SELECT COUNT(*) AS n, MIN(CAST({ident(state)} AS INTEGER)) AS v FROM {ident(view)} "
                     f"WHERE {ident(state)} IS NOT NULL AND CAST({ident(state)} AS INTEGER) NOT IN ({allowed})").iloc[0]
     if bad["n"] > 0:
-        raise EstimationError(f"{WHAT}: column {state!r} holds {int(bad['n'])} value(s) outside the states "
+        raise EstimationError(f"{WHAT}: column {state!r} holds values outside the states "
                               f"{list(states)}, e.g. {bad['v']}")
     by_sel = "".join(f", CAST({ident(b)} AS VARCHAR) AS {ident(b)}" for b in by)
     by_out = "".join(f", {ident(b)}" for b in by)
@@ -74,8 +74,7 @@ def transition_totals(eng, *, unit: str, time: str, state: str, states: Sequence
                      f"SUM(CASE WHEN {ident(state)} IS NOT NULL AND CAST({ident(state)} AS INTEGER) "
                      f"NOT IN ({allowed}) THEN 1 ELSE 0 END) AS bad FROM {ident(view)}").iloc[0]
     if span["bad"] > 0:
-        raise EstimationError(f"{WHAT}: column {state!r} holds {int(span['bad'])} value(s) outside the "
-                              f"states {st}")
+        raise EstimationError(f"{WHAT}: column {state!r} holds values outside the states {st}")
     if span["n"] == 0:
         return pd.DataFrame(columns=["cluster", "cohort", *by, "from", "to", "n"])
     t0, t1 = int(span["t0"]), int(span["t1"])

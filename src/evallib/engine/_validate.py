@@ -456,11 +456,14 @@ def validate_parquet(path: str | Path, config: PilotConfig, eng, *, chunk_rows: 
     rows are written (default: a temporary directory, removed afterwards). ``workers``: processes
     of the row-by-row pass (`row_pass`; default one per core)."""
     path = Path(path)
+
+    def parquet(f: Path) -> bool:
+        with open(f, "rb") as fh:
+            return fh.read(4) == b"PAR1"
+
     if path.is_file():
         col = _Collector(str(path))
-        with open(path, "rb") as fh:
-            magic = fh.read(4)
-        if magic != b"PAR1":
+        if not parquet(path):
             raise DataError(str(path), [Problem(None, (), "the engine validates Parquet files only",
                                                 "a Parquet file (a CSV panel is read in memory: evallib "
                                                 "validate --engine memory, evallib run)")])
@@ -469,9 +472,7 @@ def validate_parquet(path: str | Path, config: PilotConfig, eng, *, chunk_rows: 
         _check_parquet_metadata(path, path.stat().st_size, col, memory_rule=False)
     elif path.is_dir():  # each part file checked and named the same way
         for part in sorted(path.rglob("*.parquet")):
-            with open(part, "rb") as fh:
-                magic = fh.read(4)
-            if magic != b"PAR1":
+            if not parquet(part):
                 raise DataError(str(part), [Problem(None, (), f"not a Parquet file (a part of the directory {path})",
                                                     "Parquet files only in the panel's directory")])
             _check_parquet_metadata(part, part.stat().st_size, _Collector(str(part)), memory_rule=False)

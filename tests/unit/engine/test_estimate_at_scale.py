@@ -208,7 +208,7 @@ def test_an_analysis_the_engine_refuses_is_listed_not_run(demo, tmp_path):
     text = json.dumps(doc) + "\n".join(summary_lines(doc))
     assert person not in text
     assert doc["validation"]["gaps"]["persons"] is None
-    assert "fewer than" not in summary_lines(doc)[0]  # thousands of persons are shown
+    assert "suppressed" not in summary_lines(doc)[0]  # thousands of persons are shown
 
 
 def _changed(frame: pd.DataFrame, how: str) -> pd.DataFrame:
@@ -221,6 +221,8 @@ def _changed(frame: pd.DataFrame, how: str) -> pd.DataFrame:
         frame["group"] = frame["group"].astype(str).map({"pilot": "pilotgroep", "comparison": "vergelijking"})
     elif how == "padded areas":
         frame["area"] = frame["area"].astype(str) + " "
+    elif how == "areas with a tab":  # SQL's TRIM keeps tabs; the loader strips them
+        frame["area"] = frame["area"].astype(str) + "\t"
     elif how == "header case":
         frame = frame.rename(columns={"person_id": "Person_ID"})
     return frame
@@ -228,7 +230,9 @@ def _changed(frame: pd.DataFrame, how: str) -> pd.DataFrame:
 
 CHANGED = {"text months": "column 'month' is string", "zoned months": "time zone",
            "Dutch group names": "group other than 'pilot' or 'comparison'",
-           "padded areas": "begins or ends with whitespace", "header case": "['person_id'] are not in the file"}
+           "padded areas": "labels begin or end with whitespace",
+           "areas with a tab": "labels begin or end with whitespace",
+           "header case": "['person_id'] are not in the file"}
 
 
 @pytest.mark.parametrize("how", sorted(CHANGED))
@@ -280,3 +284,28 @@ def test_the_engine_does_not_apply_the_loaders_memory_rule(demo, tmp_path, monke
     summary = engine.validate_parquet(path, cfg, eng, scratch=tmp_path)
     eng.close()
     assert summary["person_months"] == pq.read_metadata(path).num_rows
+
+
+def test_float_in_training_is_read_by_the_engine(demo, tmp_path):
+    """pandas writes in_training as 0.0/1.0 floats when it has missing values: the engine reads
+    that as the loader does (it is not sent to memory), with the chapter's numbers."""
+    cfg, path, mem, _ = demo["westhoek_proeftuin"]
+    floats = _copy(path, tmp_path / "floats.parquet", lambda f: f.assign(in_training=f["in_training"].astype(float)))
+    eng = engine.DuckEngine(memory_limit="1GB")
+    try:
+        res = estimate_at_scale(cfg, floats, eng, study_root=study_root(), scratch=tmp_path)
+    finally:
+        eng.close()
+    assert _diff(_document(res, cfg)["results"]["twfe"], mem["twfe"]) == []
+
+
+def test_a_suppressed_part_is_not_left_alone_beside_its_total():
+    """With the totals shown, one suppressed part would be their difference: its partner goes too."""
+    from evallib.analysis.at_scale import _secondary, _suppressed_summary
+
+    summary = {"persons": 500, "pilot_persons": 4, "comparison_persons": 496, "person_months": 9000,
+               "months": 6, "clusters": 3, "ladder_steps": {"1": 3000, "2": 5, "3": 995, "4": 5000, "5": 0}}
+    got = _secondary(_suppressed_summary(summary, 10))
+    assert got["pilot_persons"] is None and got["comparison_persons"] is None and got["persons"] == 500
+    assert got["ladder_steps"] == {"1": 3000, "2": None, "3": None, "4": 5000, "5": 0}
+    assert got["months"] == 6 and got["clusters"] == 3
