@@ -4,6 +4,8 @@ studies, and of two `did.assess` results), and a demo pilot's panel both in memo
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyarrow as pa
 
@@ -121,3 +123,22 @@ def assert_same_event_study(got, mem) -> None:
     assert abs(a.p_value - b.p_value) <= TOL
     # the bootstrap's p-value is a count of draws: the same clusters in the same order
     assert a.p_value_bootstrap == b.p_value_bootstrap
+
+
+def json_diff(a, b, where="") -> list[str]:
+    """Places where two JSON documents differ (numbers by more than 1e-10 relative to max(1, |x|);
+    a pre-trend Wald statistic by more than WALD_RTOL)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{where}: keys {sorted(a.keys() ^ b.keys())}"]
+        return [d for k in a for d in json_diff(a[k], b[k], f"{where}/{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{where}: lengths {len(a)} != {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in json_diff(x, y, f"{where}[{i}]")]
+    if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
+        if math.isnan(a) and math.isnan(b):
+            return []
+        tol = WALD_RTOL if is_wald_statistic(where) else 1e-10
+        return [] if abs(a - b) <= tol * max(1.0, abs(a), abs(b)) else [f"{where}: {a} != {b}"]
+    return [] if a == b else [f"{where}: {a!r} != {b!r}"]

@@ -8,11 +8,11 @@ p-values, must follow the text)."""
 from __future__ import annotations
 
 import json
-import math
 
 import pyarrow.parquet as pq
 import pytest
-from engine_support import WALD_RTOL, is_wald_statistic, recode_person_ids
+from engine_support import json_diff as _diff
+from engine_support import recode_person_ids
 
 from evallib.analysis import compute_pilot
 from evallib.analysis.compute import ENGINE_LOG_ENV
@@ -20,24 +20,6 @@ from evallib.config import load_pilot
 from evallib.simulate import write_demo
 
 PILOTS = ["antwerpen_ondersteuningsnetwerk", "gent_mobiel_arbeidsteam", "westhoek_proeftuin"]
-
-
-def _diff(a, b, where="") -> list[str]:
-    """Places where two JSON documents differ (numbers by more than 1e-10 relative to max(1, |x|))."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        if a.keys() != b.keys():
-            return [f"{where}: keys {sorted(a.keys() ^ b.keys())}"]
-        return [d for k in a for d in _diff(a[k], b[k], f"{where}/{k}")]
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return [f"{where}: lengths {len(a)} != {len(b)}"]
-        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _diff(x, y, f"{where}[{i}]")]
-    if isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
-        if math.isnan(a) and math.isnan(b):
-            return []
-        tol = WALD_RTOL if is_wald_statistic(where) else 1e-10
-        return [] if abs(a - b) <= tol * max(1.0, abs(a), abs(b)) else [f"{where}: {a} != {b}"]
-    return [] if a == b else [f"{where}: {a!r} != {b!r}"]
 
 
 def test_diff_finds_a_changed_number():

@@ -14,7 +14,7 @@ import json
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from engine_support import WALD_RTOL, is_wald_statistic
+from engine_support import json_diff as _diff
 
 from evallib import engine, ladder
 from evallib.analysis import compute_pilot
@@ -33,23 +33,6 @@ KEYS = {"staggered_gt", "staggered_simple", "staggered_dynamic", "headline", "he
 # what randomization inference adds to did.headline (the engine's headline runs without it)
 RI_FIELDS = {"p_value_ri", "ri_ci_low", "ri_ci_high", "ri_draws", "ri_exact"}
 RI_SPEC = {"seed", "ri_draws"}
-
-
-def _diff(a, b, where="") -> list[str]:
-    """Where two JSON values differ (numbers by more than 1e-10 relative to max(1, |x|))."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        if a.keys() != b.keys():
-            return [f"{where}: keys {sorted(a.keys() ^ b.keys())}"]
-        return [d for k in a for d in _diff(a[k], b[k], f"{where}/{k}")]
-    if isinstance(a, list) and isinstance(b, list):
-        if len(a) != len(b):
-            return [f"{where}: lengths {len(a)} != {len(b)}"]
-        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _diff(x, y, f"{where}[{i}]")]
-    numbers = all(isinstance(x, int | float) and not isinstance(x, bool) for x in (a, b))
-    if numbers:
-        tol = WALD_RTOL if is_wald_statistic(where) else 1e-10
-        return [] if abs(a - b) <= tol * max(1.0, abs(a), abs(b)) else [f"{where}: {a} != {b}"]
-    return [] if a == b else [f"{where}: {a!r} != {b!r}"]
 
 
 def _without_ri(h: dict) -> dict:
