@@ -175,7 +175,8 @@ def test_padded_ids_run_in_memory(written):
         assert list(panel["person_id"].cat.categories) == sorted(str(i) for i in set(ids))  # stripped
         est = engine_estimators("duckdb", path, panel, config=cfg)
         if padded:
-            assert est.eng is None and f"{len(set(ids))} person ids begin or end with whitespace" in est.reason
+            # the reason counts nothing (it reaches logs and printed lines)
+            assert est.eng is None and "some person ids begin or end with whitespace" in est.reason
             raw = engine.DuckEngine()
             raw.source(path)
             assert padded_ids(raw) == len(set(ids))

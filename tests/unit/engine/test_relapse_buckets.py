@@ -60,6 +60,6 @@ def test_duplicates_in_one_bucket_are_still_refused():
     p = pd.concat([p, p.iloc[[5]]], ignore_index=True)
     eng = engine.DuckEngine()
     eng.source(p)
-    with pytest.raises(EstimationError, match=r"more than one row per \(person_id, month\) \(1 extra row"):
+    with pytest.raises(EstimationError, match=r"more than one row per \(person_id, month\); one row per unit"):
         _relapse.relapse_episode_counts(eng, unit="person_id", time="month", state="ladder_step", states=STEPS,
                                         reached=(5,), buckets=5)
