@@ -339,7 +339,7 @@ def estimate(
     `run` (docs/engine.md): validation, CS, the headline, TWFE with its wild bootstrap and
     randomization inference, the event study, transitions, time to work and relapse, as JSON
     under the results file's keys. Not the book."""
-    from evallib.analysis.at_scale import estimate_at_scale, open_engine, summary_lines
+    from evallib.analysis.at_scale import ENGINES, estimate_at_scale, open_engine, summary_lines
     from evallib.pipeline import resolve_data
     from evallib.results.store import write_json
 
@@ -347,7 +347,7 @@ def estimate(
     name = _pilots([pilot], root)[0]
     config = _config(name, root)
     path = resolve_data(config, root, data)
-    if engine not in ("duckdb", "spark"):  # before its name makes a file name
+    if engine not in ENGINES:  # before its name makes a file name
         _fail(f"--engine must be one of duckdb, spark, got {_shown(engine)}", EXIT_INPUT)
     target = out or paths.estimates_path(root, config.pilot, engine)
     if target.name in ("", ".", "..") or target.is_dir():  # checked before hours of work, not after

@@ -30,8 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from evallib import engine
-from evallib.analysis.headlines import headline_row
-from evallib.analysis.measured import design_coverage, gate
+from evallib.analysis.headlines import gated
 from evallib.analysis.preconditions import STEPS
 from evallib.config import PilotConfig
 from evallib.disclosure import publishable_results
@@ -169,10 +168,7 @@ def estimate_at_scale(config: PilotConfig, path: str | Path, eng: DuckEngine | S
     work_step = 6 if 5 in focus else 5  # as the chapter's ladder section
 
     def measured(h: Any, months: int | None) -> Any:
-        if study_root is None:
-            return h
-        return gate(h, design_coverage(study_root, config.pilot, outcome, months, config=config,
-                                       headline=headline_row(h)), outcome)
+        return gated(h, study_root, config, outcome, months)
 
     def run(name: str, fn: Callable[[], Any]) -> Any:
         t0 = time.perf_counter()

@@ -16,6 +16,7 @@ import pandas as pd
 
 from evallib import did
 from evallib.analysis.absence import Absent
+from evallib.analysis.measured import design_coverage, gate
 
 __all__ = ["METHODS", "design_arrays", "design_headline", "design_path", "headline_row"]
 
@@ -72,3 +73,14 @@ def headline_row(h: Any) -> dict[str, Any] | None:
             # how often such an interval held the truth in the study of this design, and whether
             # the book withholds it (analysis.measured.gate; None when not looked up)
             "coverage": d.get("coverage")}
+
+
+def gated(h: Any, study_root: Any, config: Any, outcome: str, months: int | None) -> Any:
+    """``h`` (a `did.Headline` of ``outcome`` on average, months None, or ``months`` after entry)
+    with the measured coverage of the pilot's design attached, and its interval withheld when
+    that coverage broke the promise (`measured.gate`, decision 0015); unchanged without a
+    ``study_root`` or for anything but a `did.Headline`. The chapter and `evallib estimate`."""
+    if study_root is None or not isinstance(h, did.Headline):
+        return h
+    return gate(h, design_coverage(study_root, config.pilot, outcome, months, config=config,
+                                   headline=headline_row(h)), outcome)

@@ -26,10 +26,10 @@ from evallib.analysis.effects import (
     relapse_effects,
     subgroup_effects,
 )
-from evallib.analysis.headlines import design_arrays, design_headline, design_path, headline_row
+from evallib.analysis.headlines import design_arrays, design_headline, design_path, gated, headline_row
 from evallib.analysis.honest import design_honest
 from evallib.analysis.ladder_reach import ladder_reach
-from evallib.analysis.measured import design_coverage, gate, gate_path
+from evallib.analysis.measured import gate_path
 from evallib.analysis.preconditions import STEPS, PanelFacts, panel_facts
 from evallib.analysis.pretrends import design_pretrend, pretrend_record
 from evallib.analysis.scorecard import persons_at_event_time
@@ -110,10 +110,7 @@ def headline_section(panel: pd.DataFrame, config: PilotConfig, facts: PanelFacts
     a, outcome, cluster = config.analysis, config.headline_outcome, config.cluster
 
     def measured(h: Any, o: str, months: int | None) -> Any:
-        if study_root is None or not isinstance(h, did.Headline):
-            return h
-        return gate(h, design_coverage(study_root, config.pilot, o, months, config=config,
-                                       headline=headline_row(h)), o)
+        return gated(h, study_root, config, o, months)
 
     f = facts or panel_facts(panel, cluster)
     months = need(f.n_months >= 2, "too_few_months", months=f.n_months, needed=2)
